@@ -1,0 +1,75 @@
+"""The solution of one allocation run: plain tables keyed by layer ids, ready to render or export.
+
+This is the contract between the model and everything downstream (tables, maps, GIS files,
+sweeps). Rendering and export read these frames; they never recompute model quantities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+#: Columns of `AllocationResult.flows` (one row per front, zone and asset with amount > 0).
+FLOW_COLUMNS = ("front_id", "zone_id", "asset", "amount", "distance_km", "cost")
+#: Columns of `AllocationResult.fronts` (one row per front and asset).
+FRONT_COLUMNS = ("front_id", "asset", "baseline", "freed", "released", "risk", "marginal_value")
+#: Columns of `AllocationResult.zones` (one row per zone and asset).
+ZONE_COLUMNS = ("zone_id", "region", "asset", "allocated", "value", "marginal_value")
+#: Columns of `AllocationResult.ledger` (one row per front).
+LEDGER_COLUMNS = (
+    "front_id",
+    "ally_extra_spending_bn",
+    "us_freed_kpe",
+    "us_freed_engagement_bn",
+    "us_freed_value_bn",
+    "us_redeployed_value_bn",
+    "double_burden_share",
+    "price_per_retained_kpe_bn",
+)
+
+
+@dataclass(frozen=True)
+class AllocationResult:
+    """
+    Everything one solve produced.
+
+    Attributes
+    ----------
+    scenario
+        Name of the scenario.
+    description
+        The scenario's description and stated assumptions (plain text, not escaped).
+    run_id
+        Hex digest of every input (layers, scenario, coefficients, code version).
+    status
+        Solver status, ``"optimal"`` on success.
+    objective
+        ``value``, ``transit_cost``, ``risk`` and ``total`` (= value - transit_cost - risk).
+    flows, fronts, zones, ledger
+        Tables with the columns named by `FLOW_COLUMNS`, `FRONT_COLUMNS`, `ZONE_COLUMNS`
+        and `LEDGER_COLUMNS`.
+    routes
+        GeoDataFrame in EPSG:4326, one row per flow (same order as `flows`), with
+        ``front_id, zone_id, asset, mode`` (``"sea"`` or ``"great_circle"``) and a
+        LineString/MultiLineString geometry split at the antimeridian.
+    totals
+        ``by_region`` and ``by_asset`` dicts of allocated amounts.
+    meta
+        Free-form extra facts (lambda, solver time, units), JSON-serialisable.
+    """
+
+    scenario: str
+    description: str
+    run_id: str
+    status: str
+    objective: dict[str, float]
+    flows: pd.DataFrame
+    fronts: pd.DataFrame
+    zones: pd.DataFrame
+    ledger: pd.DataFrame
+    routes: gpd.GeoDataFrame
+    totals: dict[str, dict[str, float]]
+    meta: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,346 @@
+"""The single source of truth for layer columns: one LayerSchema per layer kind.
+
+Validation (`redeploy.layers`), the generated docs (`redeploy layers describe`,
+`docs/layers.md`), the GIS exports and the shipped-data build script all read `SCHEMAS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Literal
+
+CRS = "EPSG:4326"
+
+#: Asset classes of the model, in their canonical order.
+ASSETS: tuple[str, ...] = ("naval", "air", "ground", "isr", "engagement")
+#: Asset classes counted in thousand personnel-equivalents; `engagement` is in $bn/yr.
+MILITARY_ASSETS: tuple[str, ...] = ("naval", "air", "ground", "isr")
+
+ASSET_UNITS: Mapping[str, str] = {
+    "naval": "kpe",
+    "air": "kpe",
+    "ground": "kpe",
+    "isr": "kpe",
+    "engagement": "$bn/yr",
+}
+
+UNIT_NOTES: Mapping[str, str] = {
+    "kpe": "thousand U.S. service-member equivalents of forward presence in the asset class",
+    "$bn/yr": "billions of current U.S. dollars per year",
+    "mb/d": "million barrels of oil per day",
+    "%": "percent",
+    "index": "dimensionless, 0 to 1",
+    "persons": "head count",
+    "1-5": "ordinal scale, 1 (low) to 5 (high)",
+}
+
+REGIONS: tuple[str, ...] = (
+    "Southeast Asia",
+    "Africa",
+    "South America",
+    "Central America",
+    "Caribbean",
+)
+ACCESS_LEVELS: tuple[str, ...] = ("none", "limited", "full")
+CONFIDENCE_LEVELS: tuple[str, ...] = ("sourced", "estimate")
+NODE_KINDS: tuple[str, ...] = ("port", "fab", "corridor", "cable", "base")
+
+
+class LayerKind(StrEnum):
+    """The layer kinds of DESIGN.md section 3; the value is the file stem."""
+
+    FRONTS = "fronts"
+    CHOKEPOINTS = "chokepoints"
+    MINERAL_ZONES = "mineral_zones"
+    SUPPLY_NODES = "supply_nodes"
+    PERIPHERAL_ZONES = "peripheral_zones"
+    BASEMAP = "basemap"
+
+
+DType = Literal["str", "float", "int", "iso3", "iso3_list", "str_list", "enum", "slug"]
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column of a layer: its type, unit, whether it is required, bounds and meaning."""
+
+    dtype: DType
+    description: str
+    unit: str = ""
+    required: bool = True
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+
+    def allowed(self) -> str:
+        """Describe the allowed values in words, for error messages and docs."""
+        if self.dtype == "enum":
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.dtype == "slug":
+            return "a unique slug of lower-case letters, digits and '_'"
+        if self.dtype == "iso3":
+            return "an ISO 3166-1 alpha-3 code such as 'IDN'"
+        if self.dtype == "iso3_list":
+            return "ISO 3166-1 alpha-3 codes separated by ';' such as 'MYS;IDN'"
+        if self.dtype == "str_list":
+            return "text items separated by ';'"
+        if self.dtype in ("float", "int"):
+            kind = "an integer" if self.dtype == "int" else "a number"
+            if self.minimum is not None and self.maximum is not None:
+                return f"{kind} from {self.minimum:g} to {self.maximum:g}"
+            if self.minimum is not None:
+                return f"{kind} >= {self.minimum:g}"
+            if self.maximum is not None:
+                return f"{kind} <= {self.maximum:g}"
+            return kind
+        return "non-empty text"
+
+
+@dataclass(frozen=True)
+class LayerSchema:
+    """The schema of one layer kind."""
+
+    kind: LayerKind
+    title: str
+    description: str
+    geometry_types: frozenset[str]
+    columns: Mapping[str, ColumnSpec]
+    #: The column whose figure sizes the layer's markers on maps and in QGIS styles.
+    key_figure: str | None = None
+    id_column: str = "id"
+    crs: str = CRS
+    extra_columns: Mapping[str, ColumnSpec] = field(default_factory=dict)
+
+    @property
+    def required_columns(self) -> list[str]:
+        """Names of the columns every feature must fill."""
+        return [name for name, spec in self.columns.items() if spec.required]
+
+
+def _common() -> dict[str, ColumnSpec]:
+    return {
+        "id": ColumnSpec("slug", "Unique identifier of the feature within its layer."),
+        "name": ColumnSpec("str", "Human-readable name."),
+        "source": ColumnSpec(
+            "str", "Publication(s) the feature's figures come from, with year and address."
+        ),
+        "source_year": ColumnSpec(
+            "int", "Year of the data (or of the latest figure) in `source`.", "year", True,
+            1900, 2100,
+        ),
+        "confidence": ColumnSpec(
+            "enum",
+            "`sourced` when the feature's key figures were read in `source`; `estimate` when "
+            "any of them is recalled, derived by a stated rule or assumed (see `notes`).",
+            choices=CONFIDENCE_LEVELS,
+        ),
+        "notes": ColumnSpec(
+            "str", "How estimated figures were derived, caveats.", required=False
+        ),
+    }
+
+
+def _per_asset(prefix: str, what: str, *, maximum: float | None = None) -> dict[str, ColumnSpec]:
+    cols: dict[str, ColumnSpec] = {}
+    for asset in ASSETS:
+        unit = "index" if maximum == 1 else ASSET_UNITS[asset]
+        cols[f"{prefix}_{asset}"] = ColumnSpec(
+            "float", f"{what} ({asset}).", unit, True, 0, maximum
+        )
+    return cols
+
+
+FRONTS = LayerSchema(
+    kind=LayerKind.FRONTS,
+    title="Alliance fronts",
+    description=(
+        "Established fronts where U.S. capacity is committed and allies are asked to pay "
+        "more. Military capacity is in kpe (thousand U.S. service-member equivalents); "
+        "engagement in $bn/yr. Spending figures are for the reference year 2024."
+    ),
+    geometry_types=frozenset({"Point"}),
+    key_figure="us_personnel",
+    columns={
+        **_common(),
+        "host_iso3": ColumnSpec("iso3_list", "Host countries of the front."),
+        "adversaries": ColumnSpec("iso3_list", "Main adversaries deterred on this front."),
+        "theater": ColumnSpec("str", "Theater the front belongs to (Europe, East Asia, ...)."),
+        "us_personnel": ColumnSpec(
+            "int", "U.S. military personnel on the front.", "persons", True, 0
+        ),
+        **_per_asset("us", "Baseline U.S. capacity on the front"),
+        **_per_asset("floor", "U.S. capacity that cannot leave (nuclear, ISR, high-end)"),
+        **_per_asset("subst", "Share of ally-bought capacity that substitutes U.S. capacity",
+                     maximum=1),
+        "gdp_usd_bn": ColumnSpec(
+            "float", "Hosts' combined nominal GDP in the reference year.", "$bn/yr", True, 0
+        ),
+        "defense_pct_gdp": ColumnSpec(
+            "float", "Hosts' defense spending in the reference year (2024).", "%", True, 0, 25
+        ),
+        "hns_usd_bn": ColumnSpec(
+            "float", "Host-nation support paid to U.S. forces in the reference year.",
+            "$bn/yr", True, 0,
+        ),
+        "threat_level": ColumnSpec(
+            "int", "Threat facing the front, 1 (low) to 5 (acute).", "1-5", True, 1, 5
+        ),
+    },
+)
+
+CHOKEPOINTS = LayerSchema(
+    kind=LayerKind.CHOKEPOINTS,
+    title="Maritime chokepoints",
+    description="Straits, canals and sea routes whose traffic the periphery's value draws on.",
+    geometry_types=frozenset({"Point"}),
+    key_figure="importance",
+    columns={
+        **_common(),
+        "littoral_iso3": ColumnSpec("iso3_list", "Countries on the chokepoint's shores."),
+        "region": ColumnSpec("str", "Sea region."),
+        "oil_flow_mbd": ColumnSpec(
+            "float", "Oil flow through the chokepoint (EIA).", "mb/d", False, 0, 100
+        ),
+        "transits_per_year": ColumnSpec(
+            "float", "Vessel transits per year.", "transits/yr", False, 0
+        ),
+        "trade_share_pct": ColumnSpec(
+            "float", "Share of world merchandise trade by value.", "%", False, 0, 100
+        ),
+        "importance": ColumnSpec(
+            "float",
+            "Traffic importance used by the model: the larger of oil flow / 23.7 mb/d "
+            "(Malacca) and trade share / 27.9 %, or an estimate where no figure is sourced.",
+            "index", True, 0, 1,
+        ),
+    },
+)
+
+MINERAL_ZONES = LayerSchema(
+    kind=LayerKind.MINERAL_ZONES,
+    title="Critical-mineral zones",
+    description="Mining districts of critical minerals, with country-level production shares.",
+    geometry_types=frozenset({"Point", "Polygon", "MultiPolygon"}),
+    key_figure="world_share_pct",
+    columns={
+        **_common(),
+        "iso3": ColumnSpec("iso3", "Country of the zone."),
+        "minerals": ColumnSpec("str_list", "Minerals produced, ';'-separated."),
+        "primary_mineral": ColumnSpec("str", "Mineral whose share is in `world_share_pct`."),
+        "world_share_pct": ColumnSpec(
+            "float", "Country share of world mine production of the primary mineral (USGS).",
+            "%", True, 0, 100,
+        ),
+        "criticality": ColumnSpec(
+            "float", "Criticality of the primary mineral for U.S. supply chains.", "index",
+            True, 0, 1,
+        ),
+        "competitor_stake": ColumnSpec(
+            "str", "Chinese or other competitor ownership or offtake.", required=False
+        ),
+    },
+)
+
+SUPPLY_NODES = LayerSchema(
+    kind=LayerKind.SUPPLY_NODES,
+    title="Supply-chain nodes",
+    description="Ports, fabs, corridors, cable landings and bases in global supply chains.",
+    geometry_types=frozenset({"Point"}),
+    key_figure="importance",
+    columns={
+        **_common(),
+        "kind": ColumnSpec("enum", "Kind of node.", choices=NODE_KINDS),
+        "iso3": ColumnSpec("iso3_list", "Country or countries of the node."),
+        "throughput": ColumnSpec("float", "Key throughput figure.", "see unit", False, 0),
+        "throughput_unit": ColumnSpec("str", "Unit of `throughput`.", required=False),
+        "foreign_stakes": ColumnSpec(
+            "str", "Foreign (competitor or U.S.) stakes and deals.", required=False
+        ),
+        "importance": ColumnSpec(
+            "float",
+            "Importance used by the model: container throughput / 41.1 M TEU (Singapore) "
+            "for ports with a sourced figure, otherwise an estimate by kind.",
+            "index", True, 0, 1,
+        ),
+    },
+)
+
+PERIPHERAL_ZONES = LayerSchema(
+    kind=LayerKind.PERIPHERAL_ZONES,
+    title="Peripheral zones",
+    description=(
+        "Uncommitted zones of competition (countries of Southeast Asia, Africa, South "
+        "America, Central America and the Caribbean) that may receive freed capacity."
+    ),
+    geometry_types=frozenset({"Polygon", "MultiPolygon"}),
+    key_figure="competitor_influence",
+    columns={
+        **_common(),
+        "iso3": ColumnSpec("iso3", "Country of the zone."),
+        "region": ColumnSpec("enum", "Region of the zone.", choices=REGIONS),
+        "us_influence": ColumnSpec(
+            "float", "U.S. influence (trade share and security ties).", "index", True, 0, 1
+        ),
+        "competitor_influence": ColumnSpec(
+            "float", "China/Russia influence (trade share, BRI, bases).", "index", True, 0, 1
+        ),
+        "access": ColumnSpec("enum", "U.S. basing access.", choices=ACCESS_LEVELS),
+        **_per_asset("absorb", "Absorptive capacity: most the zone can usefully take"),
+        "us_trade_share_pct": ColumnSpec(
+            "float", "U.S. share of the country's goods trade (IMF DOTS).", "%", False, 0, 100
+        ),
+        "china_trade_share_pct": ColumnSpec(
+            "float", "China's share of the country's goods trade (IMF DOTS).", "%", False, 0,
+            100,
+        ),
+    },
+)
+
+BASEMAP = LayerSchema(
+    kind=LayerKind.BASEMAP,
+    title="Basemap countries",
+    description="Natural Earth admin-0 countries (public domain), split at the antimeridian.",
+    geometry_types=frozenset({"Polygon", "MultiPolygon"}),
+    columns={
+        **_common(),
+        "iso3": ColumnSpec("iso3", "ISO 3166-1 alpha-3 code, empty where none exists.",
+                           required=False),
+    },
+)
+
+SCHEMAS: Mapping[LayerKind, LayerSchema] = {
+    s.kind: s for s in (FRONTS, CHOKEPOINTS, MINERAL_ZONES, SUPPLY_NODES, PERIPHERAL_ZONES,
+                        BASEMAP)
+}
+
+
+def get_schema(kind: str | LayerKind) -> LayerSchema:
+    """Return the schema of `kind`, or raise ValueError naming the known kinds."""
+    try:
+        return SCHEMAS[LayerKind(kind)]
+    except ValueError:
+        known = ", ".join(k.value for k in LayerKind)
+        msg = f"unknown layer kind {kind!r}; known kinds: {known}"
+        raise ValueError(msg) from None
+
+
+def describe_markdown() -> str:
+    """Return the Markdown reference of every layer's columns (docs/layers.md)."""
+    out = ["# Layer reference", "",
+           "Generated from `redeploy/schemas.py` by `redeploy layers describe --markdown`.",
+           f"Every layer is in {CRS}. Units:", ""]
+    out += [f"- `{u}`: {d}" for u, d in UNIT_NOTES.items()]
+    for schema in SCHEMAS.values():
+        geoms = ", ".join(sorted(schema.geometry_types))
+        out += ["", f"## `{schema.kind.value}`: {schema.title}", "", schema.description, "",
+                f"Geometry: {geoms}.", "",
+                "| column | type | unit | required | allowed | description |",
+                "|---|---|---|---|---|---|"]
+        for name, spec in schema.columns.items():
+            out.append(
+                f"| `{name}` | {spec.dtype} | {spec.unit} | {'yes' if spec.required else 'no'}"
+                f" | {spec.allowed()} | {spec.description} |"
+            )
+    return "\n".join(out) + "\n"
