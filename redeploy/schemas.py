@@ -127,8 +127,12 @@ def _common() -> dict[str, ColumnSpec]:
             "str", "Publication(s) the feature's figures come from, with year and address."
         ),
         "source_year": ColumnSpec(
-            "int", "Year of the data (or of the latest figure) in `source`.", "year", True,
-            1900, 2100,
+            "int",
+            "Year of the data (or of the latest figure) in `source`.",
+            "year",
+            True,
+            1900,
+            2100,
         ),
         "confidence": ColumnSpec(
             "enum",
@@ -136,9 +140,7 @@ def _common() -> dict[str, ColumnSpec]:
             "any of them is recalled, derived by a stated rule or assumed (see `notes`).",
             choices=CONFIDENCE_LEVELS,
         ),
-        "notes": ColumnSpec(
-            "str", "How estimated figures were derived, caveats.", required=False
-        ),
+        "notes": ColumnSpec("str", "How estimated figures were derived, caveats.", required=False),
     }
 
 
@@ -172,8 +174,9 @@ FRONTS = LayerSchema(
         ),
         **_per_asset("us", "Baseline U.S. capacity on the front"),
         **_per_asset("floor", "U.S. capacity that cannot leave (nuclear, ISR, high-end)"),
-        **_per_asset("subst", "Share of ally-bought capacity that substitutes U.S. capacity",
-                     maximum=1),
+        **_per_asset(
+            "subst", "Share of ally-bought capacity that substitutes U.S. capacity", maximum=1
+        ),
         "gdp_usd_bn": ColumnSpec(
             "float", "Hosts' combined nominal GDP in the reference year.", "$bn/yr", True, 0
         ),
@@ -181,8 +184,11 @@ FRONTS = LayerSchema(
             "float", "Hosts' defense spending in the reference year (2024).", "%", True, 0, 25
         ),
         "hns_usd_bn": ColumnSpec(
-            "float", "Host-nation support paid to U.S. forces in the reference year.",
-            "$bn/yr", True, 0,
+            "float",
+            "Host-nation support paid to U.S. forces in the reference year.",
+            "$bn/yr",
+            True,
+            0,
         ),
         "threat_level": ColumnSpec(
             "int", "Threat facing the front, 1 (low) to 5 (acute).", "1-5", True, 1, 5
@@ -213,7 +219,10 @@ CHOKEPOINTS = LayerSchema(
             "float",
             "Traffic importance used by the model: the larger of oil flow / 23.7 mb/d "
             "(Malacca) and trade share / 27.9 %, or an estimate where no figure is sourced.",
-            "index", True, 0, 1,
+            "index",
+            True,
+            0,
+            1,
         ),
     },
 )
@@ -230,12 +239,20 @@ MINERAL_ZONES = LayerSchema(
         "minerals": ColumnSpec("str_list", "Minerals produced, ';'-separated."),
         "primary_mineral": ColumnSpec("str", "Mineral whose share is in `world_share_pct`."),
         "world_share_pct": ColumnSpec(
-            "float", "Country share of world mine production of the primary mineral (USGS).",
-            "%", True, 0, 100,
+            "float",
+            "Country share of world mine production of the primary mineral (USGS).",
+            "%",
+            True,
+            0,
+            100,
         ),
         "criticality": ColumnSpec(
-            "float", "Criticality of the primary mineral for U.S. supply chains.", "index",
-            True, 0, 1,
+            "float",
+            "Criticality of the primary mineral for U.S. supply chains.",
+            "index",
+            True,
+            0,
+            1,
         ),
         "competitor_stake": ColumnSpec(
             "str", "Chinese or other competitor ownership or offtake.", required=False
@@ -262,7 +279,10 @@ SUPPLY_NODES = LayerSchema(
             "float",
             "Importance used by the model: container throughput / 41.1 M TEU (Singapore) "
             "for ports with a sourced figure, otherwise an estimate by kind.",
-            "index", True, 0, 1,
+            "index",
+            True,
+            0,
+            1,
         ),
     },
 )
@@ -292,7 +312,11 @@ PERIPHERAL_ZONES = LayerSchema(
             "float", "U.S. share of the country's goods trade (IMF DOTS).", "%", False, 0, 100
         ),
         "china_trade_share_pct": ColumnSpec(
-            "float", "China's share of the country's goods trade (IMF DOTS).", "%", False, 0,
+            "float",
+            "China's share of the country's goods trade (IMF DOTS).",
+            "%",
+            False,
+            0,
             100,
         ),
     },
@@ -305,14 +329,14 @@ BASEMAP = LayerSchema(
     geometry_types=frozenset({"Polygon", "MultiPolygon"}),
     columns={
         **_common(),
-        "iso3": ColumnSpec("iso3", "ISO 3166-1 alpha-3 code, empty where none exists.",
-                           required=False),
+        "iso3": ColumnSpec(
+            "iso3", "ISO 3166-1 alpha-3 code, empty where none exists.", required=False
+        ),
     },
 )
 
 SCHEMAS: Mapping[LayerKind, LayerSchema] = {
-    s.kind: s for s in (FRONTS, CHOKEPOINTS, MINERAL_ZONES, SUPPLY_NODES, PERIPHERAL_ZONES,
-                        BASEMAP)
+    s.kind: s for s in (FRONTS, CHOKEPOINTS, MINERAL_ZONES, SUPPLY_NODES, PERIPHERAL_ZONES, BASEMAP)
 }
 
 
@@ -328,16 +352,27 @@ def get_schema(kind: str | LayerKind) -> LayerSchema:
 
 def describe_markdown() -> str:
     """Return the Markdown reference of every layer's columns (docs/layers.md)."""
-    out = ["# Layer reference", "",
-           "Generated from `redeploy/schemas.py` by `redeploy layers describe --markdown`.",
-           f"Every layer is in {CRS}. Units:", ""]
+    out = [
+        "# Layer reference",
+        "",
+        "Generated from `redeploy/schemas.py` by `redeploy layers describe --markdown`.",
+        f"Every layer is in {CRS}. Units:",
+        "",
+    ]
     out += [f"- `{u}`: {d}" for u, d in UNIT_NOTES.items()]
     for schema in SCHEMAS.values():
         geoms = ", ".join(sorted(schema.geometry_types))
-        out += ["", f"## `{schema.kind.value}`: {schema.title}", "", schema.description, "",
-                f"Geometry: {geoms}.", "",
-                "| column | type | unit | required | allowed | description |",
-                "|---|---|---|---|---|---|"]
+        out += [
+            "",
+            f"## `{schema.kind.value}`: {schema.title}",
+            "",
+            schema.description,
+            "",
+            f"Geometry: {geoms}.",
+            "",
+            "| column | type | unit | required | allowed | description |",
+            "|---|---|---|---|---|---|",
+        ]
         for name, spec in schema.columns.items():
             out.append(
                 f"| `{name}` | {spec.dtype} | {spec.unit} | {'yes' if spec.required else 'no'}"

@@ -1,0 +1,258 @@
+"""The `redeploy` command line: a thin layer over the Python API.
+
+Exit codes: 0 success, 2 bad input (message on stderr), 3 infeasible scenario.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from rich.console import Console
+from rich.table import Table
+from typer.core import TyperGroup
+
+from redeploy.errors import InfeasibleAllocationError, RedeployError
+
+
+class RedeployExit(click.ClickException):
+    """A redeploy error shown as one message on stderr with its exit code, no traceback."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file: object = None) -> None:
+        """Print the message on stderr."""
+        click.echo(self.format_message(), err=True)
+
+
+class _Group(TyperGroup):
+    """Top-level group that turns redeploy's errors into exit codes 2 and 3."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except InfeasibleAllocationError as err:
+            raise RedeployExit(f"infeasible scenario: {err}", 3) from None
+        except RedeployError as err:
+            raise RedeployExit(f"error: {err}", 2) from None
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="redeploy",
+    help="Map where U.S. strategic capacity freed by allied burden-sharing could go.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+layers_app = typer.Typer(
+    help="List, validate, describe and export data layers.", no_args_is_help=True
+)
+app.add_typer(layers_app, name="layers")
+
+stdout = Console(highlight=False)
+stderr = Console(stderr=True, highlight=False)
+
+LayersOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--layers",
+        help="Folder of layer files <kind>.<ext> (or one GeoPackage) "
+        "replacing the shipped layers; kinds missing there come from the shipped "
+        "ones.",
+        show_default=False,
+    ),
+]
+LayerOpt = Annotated[
+    list[str] | None,
+    typer.Option("--layer", help="Replace one layer: KIND=PATH (repeatable).", show_default=False),
+]
+CrsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--crs",
+        help="CRS to assume for files that declare none (e.g. EPSG:4326).",
+        show_default=False,
+    ),
+]
+
+
+def parse_layer_overrides(values: list[str] | None) -> dict[str, Path]:
+    """Parse ``--layer KIND=PATH`` options into ``{kind: path}``."""
+    from redeploy.schemas import LayerKind
+
+    out: dict[str, Path] = {}
+    for value in values or []:
+        kind, sep, path = value.partition("=")
+        known = [k.value for k in LayerKind]
+        if not sep or kind not in known:
+            msg = f"expected KIND=PATH with KIND one of {', '.join(known)}, got {value!r}"
+            raise typer.BadParameter(msg, param_hint="--layer")
+        out[kind] = Path(path)
+    return out
+
+
+@layers_app.command("list")
+def layers_list(layers: LayersOpt = None, layer: LayerOpt = None, crs: CrsOpt = None) -> None:
+    """Show each layer: file, geometry type, feature count and share of sourced features."""
+    from redeploy.layers import read_layers, resolve_layer_paths, sourced_share
+
+    overrides = parse_layer_overrides(layer)
+    paths = resolve_layer_paths(layers, overrides=overrides)
+    frames = read_layers(layers, overrides=overrides, crs=crs)
+    table = Table(title="redeploy layers")
+    for col in ("layer", "geometry", "features", "sourced", "file"):
+        table.add_column(col, justify="right" if col in ("features", "sourced") else "left")
+    for kind, gdf in frames.items():
+        geoms = ", ".join(sorted(set(gdf.geom_type)))
+        table.add_row(
+            kind, geoms, str(len(gdf)), f"{sourced_share(gdf):.0%}", _display_path(paths[kind])
+        )
+    stdout.print(table)
+
+
+@layers_app.command("validate")
+def layers_validate(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Layer files to check; the kind is the file's stem unless --kind says "
+            "otherwise. Without files, checks every layer.",
+            show_default=False,
+        ),
+    ] = None,
+    layers: LayersOpt = None,
+    layer: LayerOpt = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind",
+            help="Layer kind of the FILEs (fronts, chokepoints, mineral_zones, "
+            "supply_nodes, peripheral_zones, basemap).",
+            show_default=False,
+        ),
+    ] = None,
+    crs: CrsOpt = None,
+) -> None:
+    """Check layers against their schema; report every problem, exit 2 if any."""
+    from redeploy.errors import LayerValidationError
+    from redeploy.layers import read_layer, resolve_layer_paths
+
+    if kind is not None:
+        from redeploy.schemas import get_schema
+
+        try:
+            get_schema(kind)
+        except ValueError as err:
+            raise typer.BadParameter(str(err), param_hint="--kind") from None
+    if files:
+        targets = [(f, kind) for f in files]
+    else:
+        paths = resolve_layer_paths(layers, overrides=parse_layer_overrides(layer))
+        targets = [(p, k) for k, p in paths.items()]
+    failures: list[str] = []
+    for path, k in targets:
+        try:
+            gdf = read_layer(path, kind=k, crs=crs)
+        except LayerValidationError as err:
+            failures.append(str(err))
+            continue
+        stdout.print(f"ok  {_display_path(path)} ({k or path.stem}: {len(gdf)} features)")
+    if failures:
+        for text in failures:
+            stderr.print(text, markup=False, soft_wrap=True)
+        raise typer.Exit(2)
+
+
+@layers_app.command("describe")
+def layers_describe(
+    kind: Annotated[
+        str | None, typer.Argument(help="Only this layer kind.", show_default=False)
+    ] = None,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the Markdown reference (docs/layers.md).")
+    ] = False,
+) -> None:
+    """Describe each layer's columns: type, unit, required, allowed values, meaning."""
+    from redeploy.schemas import SCHEMAS, describe_markdown, get_schema
+
+    if markdown:
+        sys.stdout.write(describe_markdown())
+        return
+    if kind is not None:
+        try:
+            schemas = [get_schema(kind)]
+        except ValueError as err:
+            raise typer.BadParameter(str(err), param_hint="KIND") from None
+    else:
+        schemas = list(SCHEMAS.values())
+    for schema in schemas:
+        table = Table(
+            title=f"{schema.kind.value}: {schema.title} "
+            f"({', '.join(sorted(schema.geometry_types))})",
+            show_lines=False,
+        )
+        for col in ("column", "type", "unit", "req.", "allowed", "description"):
+            table.add_column(col, overflow="fold")
+        for name, spec in schema.columns.items():
+            table.add_row(
+                name,
+                spec.dtype,
+                spec.unit,
+                "yes" if spec.required else "no",
+                spec.allowed(),
+                spec.description,
+            )
+        stdout.print(table)
+
+
+@layers_app.command("export")
+def layers_export(
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="gpkg (one file, every layer), "
+            "geojson or parquet (one file per layer in folder "
+            "--out).",
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Output file (gpkg) or folder.")],
+    layers: LayersOpt = None,
+    layer: LayerOpt = None,
+    crs: CrsOpt = None,
+) -> None:
+    """Export every validated layer as one GeoPackage, or GeoJSON / GeoParquet files."""
+    from redeploy.export import write_layers
+
+    from redeploy.layers import read_layers
+
+    if fmt not in ("gpkg", "geojson", "parquet"):
+        raise typer.BadParameter(
+            f"must be gpkg, geojson or parquet, got {fmt!r}", param_hint="--format"
+        )
+    frames = read_layers(layers, overrides=parse_layer_overrides(layer), crs=crs)
+    written = write_layers(frames, out, fmt=fmt)
+    for path in written:
+        stdout.print(f"wrote {_display_path(path)}")
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def main() -> None:
+    """Run the CLI (the `redeploy` console script)."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

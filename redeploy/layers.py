@@ -1,0 +1,557 @@
+"""Read layer files and validate them against `redeploy.schemas`: files -> validated frames.
+
+Every problem in a layer is collected and reported together; each names the file, the
+feature id (and row), the column, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import warnings
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pycountry
+import pyogrio
+import shapely
+from pyproj import CRS as ProjCRS
+
+from redeploy.errors import LayerValidationError, Problem
+from redeploy.schemas import CRS, SCHEMAS, ColumnSpec, LayerKind, LayerSchema, get_schema
+
+#: File extensions redeploy reads, in the order they are looked for in a layer folder.
+LAYER_EXTENSIONS: tuple[str, ...] = (
+    ".geojson",
+    ".json",
+    ".gpkg",
+    ".parquet",
+    ".geoparquet",
+    ".shp",
+    ".csv",
+)
+#: Column pairs accepted as point coordinates in CSV files.
+CSV_COORDINATES: tuple[tuple[str, str], ...] = (
+    ("lon", "lat"),
+    ("longitude", "latitude"),
+    ("x", "y"),
+)
+#: ISO 3166-1 alpha-3 user-assigned codes accepted besides pycountry's list.
+EXTRA_ISO3: frozenset[str] = frozenset({"XKX"})
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+
+
+def default_layers_dir() -> Path:
+    """
+    Return the folder of the shipped layers.
+
+    The environment variable ``REDEPLOY_GEODATA`` overrides it; otherwise it is the
+    repository's ``geodata/`` beside the package.
+    """
+    env = os.environ.get("REDEPLOY_GEODATA")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "geodata"
+
+
+@lru_cache(maxsize=1)
+def _iso3_codes() -> frozenset[str]:
+    return frozenset(c.alpha_3 for c in pycountry.countries) | EXTRA_ISO3
+
+
+def is_iso3(code: str) -> bool:
+    """Return whether `code` is an ISO 3166-1 alpha-3 code (upper case)."""
+    return code in _iso3_codes()
+
+
+def find_layer_file(folder: Path, kind: str | LayerKind) -> Path | None:
+    """Return the file holding layer `kind` in `folder` (``<kind>.<ext>``), or None."""
+    kind = LayerKind(kind).value
+    for ext in LAYER_EXTENSIONS:
+        candidate = folder / f"{kind}{ext}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_layer(
+    path: str | Path,
+    *,
+    kind: str | LayerKind | None = None,
+    crs: str | None = None,
+) -> gpd.GeoDataFrame:
+    """
+    Read one layer file and validate it.
+
+    Parameters
+    ----------
+    path
+        GeoJSON, GeoPackage, GeoParquet, Shapefile or CSV (with lon/lat columns) file.
+    kind
+        Layer kind; by default the file's stem (``chokepoints.geojson`` -> chokepoints).
+        For a GeoPackage the table named `kind` is read, or its only table.
+    crs
+        CRS to assume when the file declares none (CSV files default to EPSG:4326).
+
+    Returns
+    -------
+    GeoDataFrame
+        The validated layer in EPSG:4326, rows in file order, typed per the schema.
+
+    Raises
+    ------
+    LayerValidationError
+        With every problem found in the file.
+    """
+    path = Path(path)
+    if kind is None:
+        kind = path.stem
+    schema = _schema_for(path, kind)
+    gdf = _read_raw(path, schema, crs=crs)
+    return validate_layer(gdf, schema.kind, source=path)
+
+
+def read_layers(
+    layers_dir: str | Path | None = None,
+    *,
+    overrides: Mapping[str, str | Path] | None = None,
+    kinds: Iterable[str | LayerKind] | None = None,
+    crs: str | None = None,
+) -> dict[str, gpd.GeoDataFrame]:
+    """
+    Read and validate every layer kind.
+
+    Parameters
+    ----------
+    layers_dir
+        Folder of layer files named ``<kind>.<ext>``, or a GeoPackage holding one table per
+        kind. A kind missing there falls back to the shipped layer. Default: shipped layers.
+    overrides
+        ``{kind: path}`` replacing single layers.
+    kinds
+        Kinds to read; default all of `redeploy.schemas.SCHEMAS`.
+    crs
+        CRS to assume for files that declare none.
+
+    Returns
+    -------
+    dict
+        ``{kind: GeoDataFrame}`` keyed by kind string.
+
+    Raises
+    ------
+    LayerValidationError
+        For the first layer that breaks its schema (all its problems listed).
+    """
+    paths = resolve_layer_paths(layers_dir, overrides=overrides, kinds=kinds)
+    frames: dict[str, gpd.GeoDataFrame] = {}
+    for kind, path in paths.items():
+        frames[kind] = read_layer(path, kind=kind, crs=crs)
+    return frames
+
+
+def resolve_layer_paths(
+    layers_dir: str | Path | None = None,
+    *,
+    overrides: Mapping[str, str | Path] | None = None,
+    kinds: Iterable[str | LayerKind] | None = None,
+) -> dict[str, Path]:
+    """Return ``{kind: file}`` for the layers `read_layers` would read."""
+    shipped = default_layers_dir()
+    wanted = [LayerKind(k).value for k in (kinds if kinds is not None else SCHEMAS)]
+    overrides = {LayerKind(_kind_or_error(k)).value: Path(p) for k, p in (overrides or {}).items()}
+    base = Path(layers_dir) if layers_dir is not None else shipped
+    if not base.exists():
+        msg = f"{base}: layer folder or file not found"
+        raise LayerValidationError(base, "all", [Problem(msg.split(": ", 1)[1])])
+    out: dict[str, Path] = {}
+    for kind in wanted:
+        if kind in overrides:
+            out[kind] = overrides[kind]
+            continue
+        if base.is_file():
+            out[kind] = base
+            continue
+        found = find_layer_file(base, kind) or find_layer_file(shipped, kind)
+        if found is None:
+            problem = Problem(
+                f"no file for layer '{kind}' (looked for {kind}"
+                f"{{{','.join(LAYER_EXTENSIONS)}}} here and in the shipped {shipped})"
+            )
+            raise LayerValidationError(base, kind, [problem])
+        out[kind] = found
+    return out
+
+
+def _kind_or_error(kind: str) -> str:
+    try:
+        return get_schema(kind).kind.value
+    except ValueError as err:
+        raise LayerValidationError(kind, kind, [Problem(str(err))]) from None
+
+
+def _schema_for(path: Path, kind: str | LayerKind) -> LayerSchema:
+    try:
+        return get_schema(kind)
+    except ValueError:
+        known = ", ".join(k.value for k in LayerKind)
+        problem = Problem(
+            f"cannot tell the layer kind: {str(kind)!r} is not one of {known}; "
+            "name the file <kind>.<ext> or pass --kind KIND"
+        )
+        raise LayerValidationError(path, str(kind), [problem]) from None
+
+
+def _fail(path: Path, schema: LayerSchema, message: str) -> LayerValidationError:
+    return LayerValidationError(path, schema.kind.value, [Problem(message)])
+
+
+def _read_raw(path: Path, schema: LayerSchema, *, crs: str | None) -> gpd.GeoDataFrame:
+    if not path.exists():
+        raise _fail(path, schema, "file not found")
+    if path.is_dir():
+        raise _fail(path, schema, "is a folder, not a layer file")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _read_csv(path, schema, crs=crs)
+    try:
+        if suffix in (".parquet", ".geoparquet"):
+            gdf = gpd.read_parquet(path)
+        else:
+            layer = None
+            if suffix == ".gpkg":
+                names = [row[0] for row in pyogrio.list_layers(path)]
+                if schema.kind.value in names:
+                    layer = schema.kind.value
+                elif len(names) == 1:
+                    layer = names[0]
+                else:
+                    raise _fail(
+                        path,
+                        schema,
+                        f"GeoPackage has no table named "
+                        f"'{schema.kind.value}' (tables: {', '.join(names)})",
+                    )
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+    except LayerValidationError:
+        raise
+    except Exception as err:  # GDAL/pyarrow raise many types for unreadable files
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise _fail(
+            path,
+            schema,
+            f"not a readable geodata file ({reason}); expected GeoJSON, GeoPackage, "
+            "GeoParquet, Shapefile or CSV with lon/lat columns",
+        ) from None
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
+        raise _fail(path, schema, "has no geometry column")
+    if len(gdf) == 0:
+        raise _fail(path, schema, "layer is empty: it has no features")
+    return _to_project_crs(gdf, path, schema, crs=crs)
+
+
+def _read_csv(path: Path, schema: LayerSchema, *, crs: str | None) -> gpd.GeoDataFrame:
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise _fail(path, schema, f"not a readable CSV file ({err})") from None
+    cols = {c.lower(): c for c in df.columns}
+    for xname, yname in CSV_COORDINATES:
+        if xname in cols and yname in cols:
+            x = pd.to_numeric(df[cols[xname]], errors="coerce")
+            y = pd.to_numeric(df[cols[yname]], errors="coerce")
+            geom = gpd.points_from_xy(x, y)
+            geom = [
+                None if (math.isnan(a) or math.isnan(b)) else g
+                for g, a, b in zip(geom, x, y, strict=True)
+            ]
+            df = df.drop(columns=[cols[xname], cols[yname]])
+            gdf = gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geom), crs=crs or CRS)
+            return _to_project_crs(gdf, path, schema, crs=crs)
+    pairs = ", ".join(f"{a}/{b}" for a, b in CSV_COORDINATES)
+    raise _fail(path, schema, f"CSV file has no coordinate columns; expected one of {pairs}")
+
+
+def _to_project_crs(
+    gdf: gpd.GeoDataFrame, path: Path, schema: LayerSchema, *, crs: str | None
+) -> gpd.GeoDataFrame:
+    if gdf.crs is None:
+        if crs is None:
+            raise _fail(
+                path,
+                schema,
+                "declares no CRS; set one in the file or pass --crs (e.g. --crs EPSG:4326)",
+            )
+        gdf = gdf.set_crs(crs)
+    target = ProjCRS.from_user_input(CRS)
+    if gdf.crs.equals(target) or ProjCRS.from_user_input(gdf.crs).equals(target):
+        return gdf
+    source_crs = ProjCRS.from_user_input(gdf.crs)
+    if source_crs.is_projected and len(gdf) and not gdf.geometry.is_empty.all():
+        minx, miny, maxx, maxy = gdf.total_bounds
+        if minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90:
+            raise _fail(
+                path,
+                schema,
+                f"declares projected CRS {source_crs.to_string()!r} but its coordinates "
+                f"(bounds {minx:.3f}, {miny:.3f}, {maxx:.3f}, {maxy:.3f}) look like "
+                "longitude/latitude degrees; fix the CRS in the file (layers are "
+                f"{CRS}) or reproject it",
+            )
+    return gdf.to_crs(CRS)
+
+
+def validate_layer(
+    gdf: gpd.GeoDataFrame,
+    kind: str | LayerKind,
+    *,
+    source: str | Path,
+) -> gpd.GeoDataFrame:
+    """
+    Check `gdf` against the schema for `kind` and return it typed, in EPSG:4326.
+
+    Parameters
+    ----------
+    gdf
+        Raw layer as read from `source`.
+    kind
+        Layer kind.
+    source
+        File the layer came from, named in every message.
+
+    Returns
+    -------
+    GeoDataFrame
+        A new frame: schema columns coerced to their types, extra columns kept.
+
+    Raises
+    ------
+    LayerValidationError
+        With every problem found.
+    """
+    schema = get_schema(kind)
+    source = Path(source)
+    if gdf.crs is None or not ProjCRS.from_user_input(gdf.crs).equals(ProjCRS(CRS)):
+        gdf = _to_project_crs(gdf, source, schema, crs=None)
+    if len(gdf) == 0:
+        raise _fail(source, schema, "layer is empty: it has no features")
+    gdf = gdf.reset_index(drop=True)
+    problems: list[Problem] = []
+    missing = [c for c in schema.required_columns if c not in gdf.columns]
+    for col in missing:
+        spec = schema.columns[col]
+        problems.append(
+            Problem(
+                f"required column is missing ({spec.description} Allowed: {spec.allowed()})",
+                column=col,
+            )
+        )
+    ids = _feature_ids(gdf, schema)
+    out = gdf.copy()
+    for col, spec in schema.columns.items():
+        if col not in gdf.columns:
+            if not spec.required:
+                out[col] = _empty_column(spec, len(gdf))
+            continue
+        out[col] = _check_column(gdf[col], col, spec, ids, problems)
+    if schema.id_column in gdf.columns:
+        problems.extend(_duplicate_ids(gdf[schema.id_column], ids))
+    problems.extend(_check_geometry(gdf, schema, ids))
+    if problems:
+        raise LayerValidationError(source, schema.kind.value, problems)
+    front = [c for c in schema.columns if c in out.columns]
+    rest = [c for c in out.columns if c not in schema.columns and c != out.geometry.name]
+    return out[[*front, *rest, out.geometry.name]]
+
+
+def _feature_ids(gdf: gpd.GeoDataFrame, schema: LayerSchema) -> list[str | None]:
+    if schema.id_column not in gdf.columns:
+        return [None] * len(gdf)
+    return [None if _is_missing(v) else str(v) for v in gdf[schema.id_column]]
+
+
+def _is_missing(value: object) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip() == ""
+
+
+def _empty_column(spec: ColumnSpec, n: int) -> pd.Series:
+    if spec.dtype == "float":
+        return pd.Series(np.full(n, np.nan), dtype="float64")
+    if spec.dtype == "int":
+        return pd.Series([pd.NA] * n, dtype="Int64")
+    return pd.Series([None] * n, dtype="object")
+
+
+def _check_column(
+    values: pd.Series, col: str, spec: ColumnSpec, ids: list[str | None], problems: list[Problem]
+) -> pd.Series:
+    def report(i: int, message: str) -> None:
+        problems.append(Problem(message, feature_id=ids[i], row=i + 1, column=col))
+
+    raw = list(values)
+    if spec.dtype in ("float", "int"):
+        nums = np.full(len(raw), np.nan)
+        for i, v in enumerate(raw):
+            if _is_missing(v):
+                if spec.required:
+                    report(i, f"is empty but required; allowed: {spec.allowed()}")
+                continue
+            try:
+                x = float(v)
+            except (TypeError, ValueError):
+                report(i, f"must be {spec.allowed()}, got {v!r}")
+                continue
+            if math.isnan(x):
+                if spec.required:
+                    report(i, f"is NaN but required; allowed: {spec.allowed()}")
+                continue
+            if (
+                math.isinf(x)
+                or (spec.minimum is not None and x < spec.minimum)
+                or (spec.maximum is not None and x > spec.maximum)
+            ):
+                report(i, f"must be {spec.allowed()}, got {v!r}")
+                continue
+            if spec.dtype == "int" and not float(x).is_integer():
+                report(i, f"must be {spec.allowed()}, got {v!r}")
+                continue
+            nums[i] = x
+        if spec.dtype == "int":
+            series = pd.Series(nums).round()
+            return series.astype("Int64") if np.isnan(nums).any() else series.astype("int64")
+        return pd.Series(nums, dtype="float64")
+
+    texts: list[str | None] = []
+    for i, v in enumerate(raw):
+        if _is_missing(v):
+            if spec.required:
+                report(i, f"is empty but required; allowed: {spec.allowed()}")
+            texts.append(None)
+            continue
+        text = str(v).strip()
+        if spec.dtype == "enum" and text not in spec.choices:
+            report(i, f"must be {spec.allowed()}, got {v!r}")
+        elif spec.dtype == "slug" and not _SLUG.match(text):
+            report(i, f"must be {spec.allowed()}, got {v!r}")
+        elif spec.dtype == "iso3" and not is_iso3(text):
+            report(i, f"unknown ISO3 code {v!r}; allowed: {spec.allowed()}")
+        elif spec.dtype == "iso3_list":
+            codes = [c.strip() for c in text.split(";")]
+            bad = [c for c in codes if not is_iso3(c)]
+            if bad:
+                report(
+                    i,
+                    f"unknown ISO3 code(s) {', '.join(repr(b) for b in bad)} in {v!r}; "
+                    f"allowed: {spec.allowed()}",
+                )
+            text = ";".join(codes)
+        texts.append(text)
+    return pd.Series(texts, dtype="object")
+
+
+def _duplicate_ids(values: pd.Series, ids: list[str | None]) -> list[Problem]:
+    seen: dict[str, int] = {}
+    problems = []
+    for i, fid in enumerate(ids):
+        if fid is None:
+            continue
+        if fid in seen:
+            problems.append(
+                Problem(
+                    f"duplicate id {fid!r} (first used in row {seen[fid] + 1}); ids must be "
+                    "unique within a layer",
+                    feature_id=fid,
+                    row=i + 1,
+                    column="id",
+                )
+            )
+        else:
+            seen[fid] = i
+    return problems
+
+
+def _check_geometry(
+    gdf: gpd.GeoDataFrame, schema: LayerSchema, ids: list[str | None]
+) -> list[Problem]:
+    col = gdf.geometry.name
+    geoms = gdf.geometry.values
+    allowed = ", ".join(sorted(schema.geometry_types))
+    problems = []
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    types = np.asarray(shapely.get_type_id(geoms))
+    names = {
+        0: "Point",
+        1: "LineString",
+        2: "LinearRing",
+        3: "Polygon",
+        4: "MultiPoint",
+        5: "MultiLineString",
+        6: "MultiPolygon",
+        7: "GeometryCollection",
+    }
+    valid = shapely.is_valid(geoms)
+    for i in range(len(gdf)):
+        if missing[i]:
+            problems.append(
+                Problem(
+                    f"geometry is empty; allowed: {allowed}",
+                    feature_id=ids[i],
+                    row=i + 1,
+                    column=col,
+                )
+            )
+            continue
+        gtype = names.get(int(types[i]), "unknown")
+        if gtype not in schema.geometry_types:
+            problems.append(
+                Problem(
+                    f"geometry type must be {allowed}, got {gtype}",
+                    feature_id=ids[i],
+                    row=i + 1,
+                    column=col,
+                )
+            )
+            continue
+        if not valid[i]:
+            reason = shapely.is_valid_reason(geoms[i])
+            problems.append(
+                Problem(
+                    f"invalid geometry ({reason}); repair it, e.g. with shapely.make_valid "
+                    "or QGIS 'Fix geometries'",
+                    feature_id=ids[i],
+                    row=i + 1,
+                    column=col,
+                )
+            )
+            continue
+        minx, miny, maxx, maxy = shapely.bounds(geoms[i])
+        if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
+            problems.append(
+                Problem(
+                    f"coordinates out of range for {CRS} (bounds {minx:.4f}, {miny:.4f}, "
+                    f"{maxx:.4f}, {maxy:.4f}); longitude must be -180..180, latitude -90..90",
+                    feature_id=ids[i],
+                    row=i + 1,
+                    column=col,
+                )
+            )
+    return problems
+
+
+def sourced_share(gdf: gpd.GeoDataFrame) -> float:
+    """Return the share of features whose figures are sourced (confidence == 'sourced')."""
+    if len(gdf) == 0:
+        return 0.0
+    return float((gdf["confidence"] == "sourced").mean())

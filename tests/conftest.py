@@ -1,0 +1,51 @@
+"""Shared fixtures: paths to the tiny test layers and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+DATA = Path(__file__).resolve().parent / "data"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def require_tool(path_or_name: str) -> str:
+    """Return the tool's path; skip when it is absent, but fail under CI=true."""
+    found = shutil.which(path_or_name) or (path_or_name if Path(path_or_name).exists() else None)
+    if found:
+        return found
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{path_or_name} is required under CI=true but is not installed")
+    pytest.skip(f"{path_or_name} not installed")
+    raise AssertionError  # unreachable
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    return DATA
+
+
+@pytest.fixture(scope="session")
+def layers_dir() -> Path:
+    """Folder of the tiny, valid test layers (one file per kind)."""
+    return DATA / "layers"
+
+
+@pytest.fixture(scope="session")
+def broken_dir() -> Path:
+    """Folder of deliberately broken layer files, one per validation rule."""
+    return DATA / "broken"
+
+
+@pytest.fixture(scope="session")
+def shipped_dir() -> Path:
+    return ROOT / "geodata"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
