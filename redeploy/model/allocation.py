@@ -1,0 +1,696 @@
+"""Build the redeployment LP as sparse matrices, solve it with HiGHS, return AllocationResult.
+
+Variables: flows x_j >= 0 for the (front, zone, asset) triples of `AllocationInputs`, then
+segment fills y_pk >= 0 for each (zone, asset) pair p and concave segment k.
+
+    maximise   Σ_pk slope_k·v_p·y_pk − Σ_j (t_j + λ·ρ_fa(j))·x_j
+    subject to Σ_{j∈(f,a)} x_j ≤ F_fa                  (supply; dual = worth of freeing more)
+               Σ_{j∈p} x_j − Σ_k y_pk = 0              (balance)
+               Σ_{j∈p} x_j ≤ A_p                       (room; dual = worth of more room)
+               y_pk ≤ share_k·A_p   (k < K)            (segment lengths)
+               floor_R ≤ Σ_{p∈R, military} Σ_k y_pk ≤ cap_R, and per asset   (regions)
+
+The matrices are assembled from numpy index arrays (no Python loop per variable) and
+passed to `highspy` directly, so `AllocationModel.update` can change bounds and costs and
+re-solve warm from the last basis (for sweeps).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import highspy
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+
+from redeploy.errors import InfeasibleAllocationError
+from redeploy.model.inputs import AllocationInputs
+from redeploy.model.result import (
+    FLOW_COLUMNS,
+    FRONT_COLUMNS,
+    LEDGER_COLUMNS,
+    ZONE_COLUMNS,
+    AllocationResult,
+)
+from redeploy.model.routes import great_circle_path, sea_paths, split_antimeridian
+from redeploy.schemas import ASSET_UNITS, CRS
+
+#: Flows below this amount are reported as zero.
+ZERO_TOL = 1e-9
+
+
+@dataclass
+class _Rows:
+    """Row blocks of the LP: their offsets and what each region row bounds."""
+
+    n_supply: int
+    n_pairs: int
+    region_rows: list[tuple[str, str | None]] = field(default_factory=list)
+
+    @property
+    def balance(self) -> int:
+        return self.n_supply
+
+    @property
+    def room(self) -> int:
+        return self.n_supply + self.n_pairs
+
+    @property
+    def region(self) -> int:
+        return self.n_supply + 2 * self.n_pairs
+
+    @property
+    def total(self) -> int:
+        return self.region + len(self.region_rows)
+
+
+class AllocationModel:
+    """
+    The LP of one set of inputs, held in a `highspy.Highs` instance.
+
+    Build once with `build_model`, then `solve`; `update` changes freed capacity, value,
+    absorptive capacity or λ and the next `solve` starts from the previous basis.
+    """
+
+    def __init__(self, inputs: AllocationInputs) -> None:
+        t0 = time.perf_counter()
+        self.inputs = inputs
+        self._index(inputs)
+        self.highs = highspy.Highs()
+        self.highs.setOptionValue("output_flag", False)
+        self.highs.setOptionValue("random_seed", 0)
+        if self.n_cols:
+            self.highs.passModel(self._lp())
+        self.build_seconds = time.perf_counter() - t0
+        self.solve_seconds = 0.0
+
+    # ---------------------------------------------------------------- structure
+
+    def _index(self, inp: AllocationInputs) -> None:
+        n_a = len(inp.assets)
+        n = inp.n_flows
+        k = len(inp.segment_shares)
+        # supply rows: one per (front, asset) that has flows
+        fa = inp.flow_front * n_a + inp.flow_asset
+        self.supply_keys, self.flow_supply = np.unique(fa, return_inverse=True)
+        # (zone, asset) pairs that receive flows
+        za = inp.flow_zone * n_a + inp.flow_asset
+        self.pair_keys, self.flow_pair = np.unique(za, return_inverse=True)
+        self.pair_zone = self.pair_keys // n_a
+        self.pair_asset = self.pair_keys % n_a
+        n_p = len(self.pair_keys)
+        self.seg_pair = np.repeat(np.arange(n_p), k)
+        self.seg_k = np.tile(np.arange(k), n_p)
+        self.n_flow, self.n_seg = n, n_p * k
+        self.n_cols = self.n_flow + self.n_seg
+        military = inp.military
+        region_of_zone = np.array([inp.regions.index(r) for r in inp.zone_region], dtype=int)
+        self.pair_region = region_of_zone[self.pair_zone] if n_p else np.zeros(0, int)
+        rows = _Rows(len(self.supply_keys), n_p)
+        reg_r, reg_c = [], []
+        self.region_lower, self.region_upper = [], []
+        seg_cols = self.n_flow + np.arange(self.n_seg)
+        seg_region = self.pair_region[self.seg_pair] if self.n_seg else np.zeros(0, int)
+        seg_asset = self.pair_asset[self.seg_pair] if self.n_seg else np.zeros(0, int)
+        for r, name in enumerate(inp.regions):
+            lo, hi = inp.region_floor[r], inp.region_cap[r]
+            if not (np.isnan(lo) and np.isnan(hi)):
+                sel = (seg_region == r) & military[seg_asset]
+                reg_r.append(np.full(sel.sum(), len(rows.region_rows)))
+                reg_c.append(seg_cols[sel])
+                rows.region_rows.append((name, None))
+                self.region_lower.append(0.0 if np.isnan(lo) else lo)
+                self.region_upper.append(np.inf if np.isnan(hi) else hi)
+            for a, asset in enumerate(inp.assets):
+                lo, hi = inp.region_asset_floor[r, a], inp.region_asset_cap[r, a]
+                if np.isnan(lo) and np.isnan(hi):
+                    continue
+                sel = (seg_region == r) & (seg_asset == a)
+                reg_r.append(np.full(sel.sum(), len(rows.region_rows)))
+                reg_c.append(seg_cols[sel])
+                rows.region_rows.append((name, asset))
+                self.region_lower.append(0.0 if np.isnan(lo) else lo)
+                self.region_upper.append(np.inf if np.isnan(hi) else hi)
+        self.rows = rows
+        self._region_r = np.concatenate(reg_r) if reg_r else np.zeros(0, int)
+        self._region_c = np.concatenate(reg_c) if reg_c else np.zeros(0, int)
+
+    def _matrix(self) -> coo_matrix:
+        n, rows = self.n_flow, self.rows
+        flows = np.arange(n)
+        seg_cols = n + np.arange(self.n_seg)
+        r = np.concatenate(
+            [
+                self.flow_supply,
+                rows.balance + self.flow_pair,
+                rows.balance + self.seg_pair,
+                rows.room + self.flow_pair,
+                rows.region + self._region_r,
+            ]
+        )
+        c = np.concatenate([flows, flows, seg_cols, flows, self._region_c])
+        v = np.concatenate(
+            [
+                np.ones(n),
+                np.ones(n),
+                -np.ones(self.n_seg),
+                np.ones(n),
+                np.ones(self._region_r.size),
+            ]
+        )
+        return coo_matrix((v, (r, c)), shape=(rows.total, self.n_cols))
+
+    def _costs(self) -> np.ndarray:
+        inp = self.inputs
+        risk = inp.risk_lambda * inp.risk[inp.flow_front, inp.flow_asset]
+        pair_value = inp.value[self.pair_zone, self.pair_asset]
+        seg_value = inp.segment_slopes[self.seg_k] * pair_value[self.seg_pair]
+        return np.concatenate([-(inp.flow_transit_cost + risk), seg_value])
+
+    def _col_upper(self) -> np.ndarray:
+        inp = self.inputs
+        k = len(inp.segment_shares)
+        room = inp.absorb[self.pair_zone, self.pair_asset]
+        seg_upper = inp.segment_shares[self.seg_k] * room[self.seg_pair]
+        seg_upper[self.seg_k == k - 1] = np.inf  # the room row bounds the last segment
+        return np.concatenate([np.full(self.n_flow, np.inf), seg_upper])
+
+    def _row_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        inp, rows = self.inputs, self.rows
+        n_a = len(inp.assets)
+        supply_up = inp.freed.ravel()[self.supply_keys]
+        room_up = inp.absorb[self.pair_zone, self.pair_asset]
+        lower = np.concatenate(
+            [
+                np.full(rows.n_supply, -np.inf),
+                np.zeros(rows.n_pairs),
+                np.full(rows.n_pairs, -np.inf),
+                np.asarray(self.region_lower, dtype=float),
+            ]
+        )
+        upper = np.concatenate(
+            [
+                supply_up,
+                np.zeros(rows.n_pairs),
+                room_up,
+                np.asarray(self.region_upper, dtype=float),
+            ]
+        )
+        del n_a
+        return lower, upper
+
+    def _lp(self) -> highspy.HighsLp:
+        csc = self._matrix().tocsc()
+        csc.sum_duplicates()
+        lp = highspy.HighsLp()
+        lp.num_col_ = self.n_cols
+        lp.num_row_ = self.rows.total
+        lp.sense_ = highspy.ObjSense.kMaximize
+        lp.col_cost_ = self._costs()
+        lp.col_lower_ = np.zeros(self.n_cols)
+        lp.col_upper_ = self._col_upper()
+        lp.row_lower_, lp.row_upper_ = self._row_bounds()
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = csc.indices.astype(np.int32)
+        lp.a_matrix_.value_ = csc.data
+        lp.a_matrix_.num_col_ = self.n_cols
+        lp.a_matrix_.num_row_ = self.rows.total
+        return lp
+
+    # ---------------------------------------------------------------- updates
+
+    def update(
+        self,
+        *,
+        freed: np.ndarray | None = None,
+        value: np.ndarray | None = None,
+        absorb: np.ndarray | None = None,
+        risk_lambda: float | None = None,
+        risk: np.ndarray | None = None,
+        transit_cost: np.ndarray | None = None,
+    ) -> None:
+        """
+        Change parameters in place; the next `solve` starts from the previous basis.
+
+        The structure (which flows exist) stays fixed: pass arrays of the shapes of
+        `AllocationInputs` (freed and risk (F, A), value and absorb (Z, A),
+        transit_cost (n,)).
+        """
+        changes: dict[str, Any] = {}
+        if freed is not None:
+            changes["freed"] = np.asarray(freed, dtype=float)
+        if value is not None:
+            changes["value"] = np.asarray(value, dtype=float)
+        if absorb is not None:
+            changes["absorb"] = np.asarray(absorb, dtype=float)
+        if risk_lambda is not None:
+            changes["risk_lambda"] = float(risk_lambda)
+        if risk is not None:
+            changes["risk"] = np.asarray(risk, dtype=float)
+        if transit_cost is not None:
+            changes["flow_transit_cost"] = np.asarray(transit_cost, dtype=float)
+        if not changes:
+            return
+        self.inputs = dataclasses.replace(self.inputs, **changes)
+        if not self.n_cols:
+            return
+        cols = np.arange(self.n_cols, dtype=np.int32)
+        if {"value", "risk_lambda", "risk", "flow_transit_cost"} & changes.keys():
+            self.highs.changeColsCost(self.n_cols, cols, self._costs())
+        if "absorb" in changes:
+            self.highs.changeColsBounds(self.n_cols, cols, np.zeros(self.n_cols), self._col_upper())
+        if {"freed", "absorb"} & changes.keys():
+            lower, upper = self._row_bounds()
+            rows = np.arange(self.rows.total, dtype=np.int32)
+            self.highs.changeRowsBounds(self.rows.total, rows, lower, upper)
+
+    # ---------------------------------------------------------------- solve
+
+    def solve(self) -> AllocationResult:
+        """
+        Solve the LP and return the allocation.
+
+        Raises
+        ------
+        InfeasibleAllocationError
+            When floors and caps conflict; the message names them and what to change.
+        """
+        check_feasibility(self.inputs, self)
+        t0 = time.perf_counter()
+        if self.n_cols:
+            self.highs.run()
+            status = self.highs.getModelStatus()
+            if status != highspy.HighsModelStatus.kOptimal:
+                self.solve_seconds = time.perf_counter() - t0
+                if status in (
+                    highspy.HighsModelStatus.kInfeasible,
+                    highspy.HighsModelStatus.kUnboundedOrInfeasible,
+                ):
+                    raise InfeasibleAllocationError(_solver_infeasible_message(self.inputs))
+                msg = f"HiGHS stopped with status {self.highs.modelStatusToString(status)!r}"
+                raise InfeasibleAllocationError(msg)
+            sol = self.highs.getSolution()
+            x = np.asarray(sol.col_value, dtype=float)
+            duals = np.asarray(sol.row_dual, dtype=float)
+            iterations = int(self.highs.getInfo().simplex_iteration_count)
+        else:
+            x, duals, iterations = np.zeros(0), np.zeros(self.rows.total), 0
+        self.solve_seconds = time.perf_counter() - t0
+        return _assemble(self, x, duals, iterations)
+
+
+def build_model(inputs: AllocationInputs) -> AllocationModel:
+    """Build the LP of `inputs` (sparse matrices passed to HiGHS); see `AllocationModel`."""
+    return AllocationModel(inputs)
+
+
+def solve_allocation(inputs: AllocationInputs, *, solver: str = "highs") -> AllocationResult:
+    """
+    Solve the redeployment LP.
+
+    Parameters
+    ----------
+    inputs
+        Model inputs from `redeploy.model.inputs.build_inputs`.
+    solver
+        Only ``"highs"`` (through `highspy`).
+
+    Returns
+    -------
+    AllocationResult
+        Flows, per-front and per-zone tables with duals, the ledger, routes and totals.
+
+    Raises
+    ------
+    InfeasibleAllocationError
+        When the scenario's floors and caps cannot all hold.
+    """
+    if solver != "highs":
+        msg = f"unknown solver {solver!r}; redeploy solves with 'highs'"
+        raise ValueError(msg)
+    return build_model(inputs).solve()
+
+
+# ---------------------------------------------------------------- feasibility
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.3g}"
+
+
+def check_feasibility(inp: AllocationInputs, model: AllocationModel | None = None) -> None:
+    """
+    Find obvious conflicts before solving: floor above cap, floors above what is freed,
+    floors above what a region can absorb.
+
+    Raises
+    ------
+    InfeasibleAllocationError
+        Naming the scenario file, the keys in conflict and what to change.
+    """
+    src = inp.scenario_source or f"scenario {inp.scenario!r}"
+    military = inp.military
+    problems: list[str] = []
+    reach = np.zeros((len(inp.zone_ids), len(inp.assets)), dtype=bool)
+    reach[inp.flow_zone, inp.flow_asset] = True
+    room = np.where(reach, inp.absorb, 0.0)
+    reg_idx = np.array([inp.regions.index(r) for r in inp.zone_region], dtype=int)
+    region_room = np.zeros((len(inp.regions), len(inp.assets)))
+    np.add.at(region_room, reg_idx, room)
+    # freed capacity that has any flow into each region (per asset)
+    can_reach = np.zeros((len(inp.regions), len(inp.assets)))
+    if inp.n_flows:
+        pairs = np.unique(
+            np.column_stack([reg_idx[inp.flow_zone], inp.flow_front, inp.flow_asset]), axis=0
+        )
+        np.add.at(can_reach, (pairs[:, 0], pairs[:, 2]), inp.freed[pairs[:, 1], pairs[:, 2]])
+    freed_asset = inp.freed.sum(axis=0)
+    unit = {a: ASSET_UNITS[a] for a in inp.assets}
+
+    def key(region: str, name: str) -> str:
+        return f'regions."{region}".{name}' if " " in region else f"regions.{region}.{name}"
+
+    for r, region in enumerate(inp.regions):
+        lo, hi = inp.region_floor[r], inp.region_cap[r]
+        if not np.isnan(lo) and not np.isnan(hi) and lo > hi + 1e-9:
+            problems.append(
+                f"`{key(region, 'floor')}` = {_fmt(lo)} kpe is above "
+                f"`{key(region, 'cap')}` = {_fmt(hi)} kpe; lower the floor or "
+                "raise the cap."
+            )
+        if not np.isnan(lo) and lo > 1e-9:
+            mil_room = region_room[r, military].sum()
+            mil_reach = can_reach[r, military].sum()
+            if lo > mil_room + 1e-9:
+                problems.append(
+                    f"`{key(region, 'floor')}` = {_fmt(lo)} kpe but the zones of {region} "
+                    f"that military assets may enter can absorb only {_fmt(mil_room)} kpe; "
+                    f"lower `{key(region, 'floor')}` to at most {_fmt(mil_room)} or raise "
+                    "absorptive capacity (`zones.<id>.absorb`, "
+                    f"`{key(region, 'absorb_multiplier')}`)."
+                )
+            elif lo > mil_reach + 1e-9:
+                problems.append(
+                    f"`{key(region, 'floor')}` = {_fmt(lo)} kpe but only {_fmt(mil_reach)} "
+                    f"kpe is freed at fronts that can reach {region}; lower "
+                    f"`{key(region, 'floor')}` to at most {_fmt(mil_reach)} or free more "
+                    "capacity (`fronts.<id>`)."
+                )
+        for a, asset in enumerate(inp.assets):
+            lo, hi = inp.region_asset_floor[r, a], inp.region_asset_cap[r, a]
+            kf, kc = key(region, f"asset_floor.{asset}"), key(region, f"asset_cap.{asset}")
+            u = unit[asset]
+            if not np.isnan(lo) and not np.isnan(hi) and lo > hi + 1e-9:
+                problems.append(
+                    f"`{kf}` = {_fmt(lo)} {u} is above `{kc}` = {_fmt(hi)} {u}; "
+                    "lower the floor or raise the cap."
+                )
+            if not np.isnan(lo) and lo > region_room[r, a] + 1e-9:
+                problems.append(
+                    f"`{kf}` = {_fmt(lo)} {u} but {region} can absorb only "
+                    f"{_fmt(region_room[r, a])} {u} of {asset}; lower `{kf}`."
+                )
+            elif not np.isnan(lo) and lo > can_reach[r, a] + 1e-9:
+                problems.append(
+                    f"`{kf}` = {_fmt(lo)} {u} but only {_fmt(can_reach[r, a])} "
+                    f"{u} of {asset} is freed at fronts that can reach {region}; "
+                    f"lower `{kf}`."
+                )
+    # floors of all regions together against everything freed
+    total_floor = np.nansum(inp.region_floor)
+    total_freed = freed_asset[military].sum()
+    if total_floor > total_freed + 1e-9:
+        named = ", ".join(
+            f"`{key(r, 'floor')}` = {_fmt(v)}"
+            for r, v in zip(inp.regions, inp.region_floor, strict=True)
+            if not np.isnan(v)
+        )
+        problems.append(
+            f"region floors add up to {_fmt(total_floor)} kpe of military "
+            f"capacity but only {_fmt(total_freed)} kpe is freed at all fronts "
+            f"({named}); lower the floors or free more capacity."
+        )
+    for a, asset in enumerate(inp.assets):
+        col = inp.region_asset_floor[:, a]
+        tot = np.nansum(col)
+        if tot > freed_asset[a] + 1e-9:
+            named = ", ".join(
+                f"`{key(r, f'asset_floor.{asset}')}` = {_fmt(v)}"
+                for r, v in zip(inp.regions, col, strict=True)
+                if not np.isnan(v)
+            )
+            problems.append(
+                f"region floors add up to {_fmt(tot)} {unit[asset]} of {asset} "
+                f"but only {_fmt(freed_asset[a])} {unit[asset]} is freed at all "
+                f"fronts ({named}); lower them."
+            )
+    if problems:
+        raise InfeasibleAllocationError(f"{src}: " + "\n".join(problems))
+
+
+def _solver_infeasible_message(inp: AllocationInputs) -> str:
+    src = inp.scenario_source or f"scenario {inp.scenario!r}"
+    bounds = []
+    for r, region in enumerate(inp.regions):
+        base = f'regions."{region}"' if " " in region else f"regions.{region}"
+        if not np.isnan(inp.region_floor[r]):
+            bounds.append(f"`{base}.floor` = {_fmt(inp.region_floor[r])} kpe")
+        if not np.isnan(inp.region_cap[r]):
+            bounds.append(f"`{base}.cap` = {_fmt(inp.region_cap[r])} kpe")
+        for a, asset in enumerate(inp.assets):
+            for arr, name in (
+                (inp.region_asset_floor, "asset_floor"),
+                (inp.region_asset_cap, "asset_cap"),
+            ):
+                if not np.isnan(arr[r, a]):
+                    bounds.append(
+                        f"`{base}.{name}.{asset}` = {_fmt(arr[r, a])} {ASSET_UNITS[asset]}"
+                    )
+    listed = "; ".join(bounds) if bounds else "(no region floors or caps are set)"
+    return (
+        f"{src}: HiGHS finds no allocation that meets every region floor and cap at "
+        f"once. Floors and caps involved: {listed}. Freed capacity can serve several "
+        "floors only once: lower a floor or raise a cap."
+    )
+
+
+# ---------------------------------------------------------------- results
+
+
+def _assemble(
+    model: AllocationModel, x: np.ndarray, duals: np.ndarray, iterations: int
+) -> AllocationResult:
+    inp = model.inputs
+    n_f, n_z, n_a = len(inp.front_ids), len(inp.zone_ids), len(inp.assets)
+    flows_x = np.where(x[: model.n_flow] > ZERO_TOL, x[: model.n_flow], 0.0)
+    seg_y = np.clip(x[model.n_flow :], 0.0, None)
+    released = np.zeros((n_f, n_a))
+    np.add.at(released, (inp.flow_front, inp.flow_asset), flows_x)
+    allocated = np.zeros((n_z, n_a))
+    np.add.at(allocated, (inp.flow_zone, inp.flow_asset), flows_x)
+    zone_value = np.zeros((n_z, n_a))
+    if model.n_seg:
+        pv = inp.value[model.pair_zone, model.pair_asset]
+        seg_val = seg_y * inp.segment_slopes[model.seg_k] * pv[model.seg_pair]
+        np.add.at(
+            zone_value, (model.pair_zone[model.seg_pair], model.pair_asset[model.seg_pair]), seg_val
+        )
+    risk_unit = inp.risk_lambda * inp.risk
+    risk_fa = risk_unit * released
+    transit = flows_x * inp.flow_transit_cost
+    front_dual = np.zeros(n_f * n_a)
+    front_dual[model.supply_keys] = duals[: model.rows.n_supply]
+    zone_dual = np.zeros(n_z * n_a)
+    zone_dual[model.pair_keys] = duals[model.rows.room : model.rows.room + model.rows.n_pairs]
+
+    assets = np.array(inp.assets)
+    asset_rank = {a: i for i, a in enumerate(inp.assets)}
+    fronts = pd.DataFrame(
+        {
+            "front_id": np.repeat(inp.front_ids, n_a),
+            "asset": np.tile(assets, n_f),
+            "baseline": inp.baseline.ravel(),
+            "freed": inp.freed.ravel(),
+            "released": released.ravel(),
+            "risk": risk_fa.ravel(),
+            "marginal_value": np.maximum(front_dual, 0.0),
+        }
+    )
+    zones = pd.DataFrame(
+        {
+            "zone_id": np.repeat(inp.zone_ids, n_a),
+            "region": np.repeat(inp.zone_region, n_a),
+            "asset": np.tile(assets, n_z),
+            "allocated": allocated.ravel(),
+            "value": zone_value.ravel(),
+            "marginal_value": np.maximum(zone_dual, 0.0),
+        }
+    )
+    keep = flows_x > 0
+    flows = pd.DataFrame(
+        {
+            "front_id": np.asarray(inp.front_ids)[inp.flow_front[keep]],
+            "zone_id": np.asarray(inp.zone_ids)[inp.flow_zone[keep]],
+            "asset": assets[inp.flow_asset[keep]],
+            "amount": flows_x[keep],
+            "distance_km": inp.flow_distance_km[keep],
+            "cost": transit[keep],
+        }
+    )
+    order_cols = ["front_id", "zone_id", "_rank"]
+    flows["_rank"] = flows["asset"].map(asset_rank)
+    flows = flows.sort_values(order_cols, kind="mergesort").drop(columns="_rank")
+    flows = flows.reset_index(drop=True)
+    sea_keep = inp.flow_sea[keep]
+    ends = pd.DataFrame(
+        {
+            "f": inp.flow_front[keep],
+            "z": inp.flow_zone[keep],
+            "sea": sea_keep,
+            "front_id": np.asarray(inp.front_ids)[inp.flow_front[keep]],
+            "zone_id": np.asarray(inp.zone_ids)[inp.flow_zone[keep]],
+            "_rank": inp.flow_asset[keep],
+        }
+    )
+    ends = ends.sort_values(order_cols, kind="mergesort").reset_index(drop=True)
+    fronts["_rank"] = fronts["asset"].map(asset_rank)
+    fronts = (
+        fronts.sort_values(["front_id", "_rank"], kind="mergesort")
+        .drop(columns="_rank")
+        .reset_index(drop=True)
+    )
+    zones["_rank"] = zones["asset"].map(asset_rank)
+    zones = (
+        zones.sort_values(["zone_id", "_rank"], kind="mergesort")
+        .drop(columns="_rank")
+        .reset_index(drop=True)
+    )
+
+    ledger = _ledger(inp, released)
+    value_total = float(zone_value.sum())
+    transit_total = float(transit.sum())
+    risk_total = float(risk_fa.sum())
+    objective = {
+        "value": value_total,
+        "transit_cost": transit_total,
+        "risk": risk_total,
+        "total": value_total - transit_total - risk_total,
+    }
+    military = inp.military
+    reg_idx = np.array([inp.regions.index(r) for r in inp.zone_region], dtype=int)
+    by_region_asset = np.zeros((len(inp.regions), n_a))
+    np.add.at(by_region_asset, reg_idx, allocated)
+    totals = {
+        "by_region": {
+            r: float(by_region_asset[i, military].sum()) for i, r in enumerate(inp.regions)
+        },
+        "by_region_engagement": {
+            r: float(by_region_asset[i, ~military].sum()) for i, r in enumerate(inp.regions)
+        },
+        "by_asset": {a: float(allocated[:, j].sum()) for j, a in enumerate(inp.assets)},
+        "freed_by_asset": {a: float(inp.freed[:, j].sum()) for j, a in enumerate(inp.assets)},
+        "released_by_asset": {a: float(released[:, j].sum()) for j, a in enumerate(inp.assets)},
+    }
+    for i, r in enumerate(inp.regions):
+        totals[f"region:{r}"] = {a: float(by_region_asset[i, j]) for j, a in enumerate(inp.assets)}
+    meta = {
+        "risk_lambda": inp.risk_lambda,
+        "horizon_year": inp.meta.get("horizon_year"),
+        "reference_year": inp.meta.get("reference_year"),
+        "units": inp.meta.get("units", {}),
+        "n_variables": int(model.n_cols),
+        "n_flow_variables": int(model.n_flow),
+        "n_constraints": int(model.rows.total),
+        "simplex_iterations": iterations,
+        "build_seconds": model.build_seconds,
+        "solve_seconds": model.solve_seconds,
+        "solver": "HiGHS "
+        + ".".join(
+            str(v)
+            for v in (
+                highspy.HIGHS_VERSION_MAJOR,
+                highspy.HIGHS_VERSION_MINOR,
+                highspy.HIGHS_VERSION_PATCH,
+            )
+        ),
+    }
+    return AllocationResult(
+        scenario=inp.scenario,
+        description=inp.description,
+        run_id=inp.run_id,
+        status="optimal",
+        objective=objective,
+        flows=flows[list(FLOW_COLUMNS)],
+        fronts=fronts[list(FRONT_COLUMNS)],
+        zones=zones[list(ZONE_COLUMNS)],
+        ledger=ledger[list(LEDGER_COLUMNS)],
+        routes=_routes(inp, flows, ends),
+        totals=totals,
+        meta=meta,
+    )
+
+
+def _ledger(inp: AllocationInputs, released: np.ndarray) -> pd.DataFrame:
+    military = inp.military
+    cost = inp.us_unit_cost
+    extra = inp.extra_spending
+    freed_value = (inp.freed * cost).sum(axis=1)
+    redeployed_value = (released * cost).sum(axis=1)
+    retained = (inp.baseline[:, military] - released[:, military]).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        burden = np.where(extra > 0, redeployed_value / extra, 0.0)
+        price = np.where((retained > 0) & (extra > 0), extra / retained, 0.0)
+    eng = ~military
+    ledger = pd.DataFrame(
+        {
+            "front_id": inp.front_ids,
+            "ally_extra_spending_bn": extra,
+            "us_freed_kpe": inp.freed[:, military].sum(axis=1),
+            "us_freed_engagement_bn": inp.freed[:, eng].sum(axis=1),
+            "us_freed_value_bn": freed_value,
+            "us_redeployed_value_bn": redeployed_value,
+            "double_burden_share": burden,
+            "price_per_retained_kpe_bn": price,
+        }
+    )
+    return ledger.sort_values("front_id", kind="mergesort").reset_index(drop=True)
+
+
+def _routes(inp: AllocationInputs, flows: pd.DataFrame, ends: pd.DataFrame) -> gpd.GeoDataFrame:
+    """One route geometry per flow: sea lanes for naval, great circles otherwise."""
+    geoms: list[Any] = [None] * len(flows)
+    sea_rows = np.flatnonzero(ends["sea"].to_numpy()) if len(ends) else np.zeros(0, int)
+    pairs = [
+        (tuple(inp.front_lonlat[ends["f"].iat[i]]), tuple(inp.zone_lonlat[ends["z"].iat[i]]))
+        for i in sea_rows
+    ]
+    for i, path in zip(sea_rows, sea_paths(pairs), strict=True):
+        geoms[i] = split_antimeridian(path)
+    cache: dict[tuple[int, int], Any] = {}
+    for i in range(len(flows)):
+        if geoms[i] is not None:
+            continue
+        key = (int(ends["f"].iat[i]), int(ends["z"].iat[i]))
+        if key not in cache:
+            cache[key] = split_antimeridian(
+                great_circle_path(tuple(inp.front_lonlat[key[0]]), tuple(inp.zone_lonlat[key[1]]))
+            )
+        geoms[i] = cache[key]
+    return gpd.GeoDataFrame(
+        {
+            "front_id": flows["front_id"].to_numpy(),
+            "zone_id": flows["zone_id"].to_numpy(),
+            "asset": flows["asset"].to_numpy(),
+            "mode": np.where(ends["sea"].to_numpy(dtype=bool), "sea", "great_circle")
+            if len(ends)
+            else np.zeros(0, dtype=str),
+        },
+        geometry=gpd.GeoSeries(geoms, crs=CRS) if geoms else gpd.GeoSeries([], crs=CRS),
+        crs=CRS,
+    )

@@ -1,0 +1,250 @@
+"""Transit distances and route geometry: sea lanes on searoute's network, great circles.
+
+Naval flows follow sea lanes: the offline maritime network bundled with `searoute`
+(Eurostat MARNET, the Northwest Passage closed as in searoute's default), searched with
+one vectorised Dijkstra per origin (`scipy.sparse.csgraph`) instead of one query per
+pair, so the result never depends on a cache. Other flows follow the great circle
+(`pyproj.Geod`, WGS84). Route lines are split at the antimeridian into MultiLineStrings
+with longitudes in [-180, 180], so a flow from Japan to Panama crosses the Pacific.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from pyproj import Geod
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components, dijkstra
+from shapely.geometry import LineString, MultiLineString
+
+#: The ellipsoid every geodesic distance of the model uses.
+GEOD = Geod(ellps="WGS84")
+#: Passages of searoute's network closed to routes (searoute's own default).
+CLOSED_PASSAGES: frozenset[str] = frozenset({"northwest"})
+#: Spacing of the intermediate points drawn along great circles (km).
+GREAT_CIRCLE_STEP_KM = 250.0
+_EARTH_RADIUS_KM = 6371.0088
+
+
+@dataclass(frozen=True)
+class SeaNetwork:
+    """The maritime network as arrays: node coordinates and a symmetric CSR graph (km)."""
+
+    lon: np.ndarray
+    lat: np.ndarray
+    graph: csr_matrix
+    #: Indices of the nodes of the largest connected component (snapping targets).
+    snappable: np.ndarray
+
+
+def wrap_lon(lon: np.ndarray | float) -> np.ndarray:
+    """Return longitudes wrapped to [-180, 180)."""
+    return (np.asarray(lon, dtype=float) + 180.0) % 360.0 - 180.0
+
+
+@lru_cache(maxsize=1)
+def sea_network() -> SeaNetwork:
+    """
+    Return searoute's maritime network as a CSR graph (built once per process).
+
+    Returns
+    -------
+    SeaNetwork
+        Node coordinates (longitudes wrapped to [-180, 180)) and edge lengths in km.
+    """
+    import searoute
+
+    graph = searoute.setup_M()
+    # searoute fills networkx's private dicts directly; read them the same way (fast).
+    adjacency = getattr(graph, "_adj", None) or dict(graph.adj)
+    nodes = list(getattr(graph, "_node", None) or graph.nodes)
+    index = {node: i for i, node in enumerate(nodes)}
+    rows: list[int] = []
+    cols: list[int] = []
+    weights: list[float] = []
+    # One pass over searoute's adjacency dict; this runs once per process.
+    for u, nbrs in adjacency.items():
+        iu = index[u]
+        for v, data in nbrs.items():
+            if data.get("passage") in CLOSED_PASSAGES:
+                continue
+            rows.append(iu)
+            cols.append(index[v])
+            weights.append(float(data.get("weight", 0.0)))
+    n = len(nodes)
+    # csgraph drops explicit zeros; the 0-km links across the antimeridian must stay.
+    w = np.maximum(np.asarray(weights), 1e-6)
+    mat = csr_matrix((w, (np.asarray(rows), np.asarray(cols))), shape=(n, n))
+    mat = mat.maximum(mat.T).tocsr()
+    coords = np.asarray(nodes, dtype=float)
+    _, labels = connected_components(mat, directed=False)
+    main = np.bincount(labels).argmax()
+    return SeaNetwork(
+        lon=wrap_lon(coords[:, 0]),
+        lat=coords[:, 1],
+        graph=mat,
+        snappable=np.flatnonzero(labels == main),
+    )
+
+
+def haversine_km(
+    lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray
+) -> np.ndarray:
+    """Return spherical distances (km), broadcasting the inputs; used only for ranking."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp = p2 - p1
+    dl = np.radians(np.asarray(lon2) - np.asarray(lon1))
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def geodesic_km(
+    lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray
+) -> np.ndarray:
+    """Return WGS84 geodesic distances (km) between paired points (vectorised)."""
+    lon1, lat1, lon2, lat2 = np.broadcast_arrays(
+        np.asarray(lon1, float),
+        np.asarray(lat1, float),
+        np.asarray(lon2, float),
+        np.asarray(lat2, float),
+    )
+    if lon1.size == 0:
+        return np.zeros(lon1.shape)
+    _, _, dist = GEOD.inv(lon1.ravel(), lat1.ravel(), lon2.ravel(), lat2.ravel())
+    return np.asarray(dist).reshape(lon1.shape) / 1000.0
+
+
+def snap_to_sea(lon: np.ndarray, lat: np.ndarray, net: SeaNetwork | None = None) -> np.ndarray:
+    """Return, for each point, the index of the nearest node of the sea network."""
+    net = net or sea_network()
+    cand = net.snappable
+    d = haversine_km(
+        np.asarray(lon)[:, None],
+        np.asarray(lat)[:, None],
+        net.lon[cand][None, :],
+        net.lat[cand][None, :],
+    )
+    return cand[np.argmin(d, axis=1)]
+
+
+def sea_distance_matrix(origins: np.ndarray, destinations: np.ndarray) -> np.ndarray:
+    """
+    Return sea-lane distances (km) from every origin to every destination.
+
+    Each end is snapped to the nearest network node; the geodesic legs from the points to
+    their nodes are added.
+
+    Parameters
+    ----------
+    origins, destinations
+        Arrays of shape (n, 2) and (m, 2) of lon/lat degrees.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n, m), km; ``inf`` where the network has no path.
+    """
+    origins = np.asarray(origins, dtype=float).reshape(-1, 2)
+    destinations = np.asarray(destinations, dtype=float).reshape(-1, 2)
+    if len(origins) == 0 or len(destinations) == 0:
+        return np.zeros((len(origins), len(destinations)))
+    net = sea_network()
+    o_node = snap_to_sea(origins[:, 0], origins[:, 1], net)
+    d_node = snap_to_sea(destinations[:, 0], destinations[:, 1], net)
+    sources, inverse = np.unique(o_node, return_inverse=True)
+    dist = dijkstra(net.graph, directed=False, indices=sources)
+    core = dist[inverse][:, d_node]
+    o_leg = geodesic_km(origins[:, 0], origins[:, 1], net.lon[o_node], net.lat[o_node])
+    d_leg = geodesic_km(destinations[:, 0], destinations[:, 1], net.lon[d_node], net.lat[d_node])
+    return core + o_leg[:, None] + d_leg[None, :]
+
+
+def great_circle_matrix(origins: np.ndarray, destinations: np.ndarray) -> np.ndarray:
+    """Return geodesic distances (km) from every origin to every destination, shape (n, m)."""
+    origins = np.asarray(origins, dtype=float).reshape(-1, 2)
+    destinations = np.asarray(destinations, dtype=float).reshape(-1, 2)
+    return geodesic_km(
+        origins[:, None, 0], origins[:, None, 1], destinations[None, :, 0], destinations[None, :, 1]
+    )
+
+
+def sea_paths(pairs: list[tuple[tuple[float, float], tuple[float, float]]]) -> list[np.ndarray]:
+    """
+    Return the sea-lane polyline of each (origin, destination) pair, ends included.
+
+    One Dijkstra runs per distinct origin node; paths are read from its predecessors.
+    """
+    if not pairs:
+        return []
+    net = sea_network()
+    o = np.asarray([p[0] for p in pairs], dtype=float)
+    d = np.asarray([p[1] for p in pairs], dtype=float)
+    o_node = snap_to_sea(o[:, 0], o[:, 1], net)
+    d_node = snap_to_sea(d[:, 0], d[:, 1], net)
+    sources, inverse = np.unique(o_node, return_inverse=True)
+    _, pred = dijkstra(net.graph, directed=False, indices=sources, return_predecessors=True)
+    out = []
+    for k in range(len(pairs)):
+        row = pred[inverse[k]]
+        chain = [int(d_node[k])]
+        while chain[-1] != o_node[k] and row[chain[-1]] >= 0:
+            chain.append(int(row[chain[-1]]))
+        chain.reverse()
+        nodes = np.column_stack([net.lon[chain], net.lat[chain]])
+        out.append(np.vstack([o[k], nodes, d[k]]))
+    return out
+
+
+def great_circle_path(
+    origin: tuple[float, float],
+    destination: tuple[float, float],
+    *,
+    step_km: float = GREAT_CIRCLE_STEP_KM,
+) -> np.ndarray:
+    """Return points along the geodesic from `origin` to `destination`, ends included."""
+    (lon1, lat1), (lon2, lat2) = origin, destination
+    dist = float(geodesic_km(lon1, lat1, lon2, lat2))
+    n = int(min(256, max(0, np.ceil(dist / step_km) - 1)))
+    mid = GEOD.npts(lon1, lat1, lon2, lat2, n) if n > 0 else []
+    return np.asarray([(lon1, lat1), *mid, (lon2, lat2)], dtype=float)
+
+
+def split_antimeridian(coords: np.ndarray) -> LineString | MultiLineString:
+    """
+    Return a line with longitudes in [-180, 180], split where it crosses the antimeridian.
+
+    A step whose longitude jumps by more than 180 degrees is taken to cross the
+    antimeridian; the crossing latitude is interpolated on the unwrapped step.
+
+    Parameters
+    ----------
+    coords
+        Array (k, 2) of lon/lat points; longitudes may lie outside [-180, 180].
+    """
+    pts = np.asarray(coords, dtype=float).reshape(-1, 2).copy()
+    pts[:, 0] = wrap_lon(pts[:, 0])
+    parts: list[list[tuple[float, float]]] = [[tuple(pts[0])]]
+    jumps = np.abs(np.diff(pts[:, 0])) > 180.0
+    for i in range(1, len(pts)):
+        (x0, y0), (x1, y1) = pts[i - 1], pts[i]
+        if jumps[i - 1]:
+            edge = 180.0 if x0 > 0 else -180.0
+            x1u = x1 + 360.0 if x0 > 0 else x1 - 360.0
+            t = 0.0 if x1u == x0 else (edge - x0) / (x1u - x0)
+            yc = y0 + t * (y1 - y0)
+            parts[-1].append((edge, yc))
+            parts.append([(-edge, yc)])
+        parts[-1].append((x1, y1))
+    lines = []
+    for part in parts:
+        dedup = [part[0]] + [p for p, q in zip(part[1:], part[:-1], strict=True) if p != q]
+        if len(dedup) >= 2:
+            lines.append(LineString(dedup))
+    if not lines:
+        x, y = pts[0]
+        return LineString([(x, y), (x, y)])
+    if len(lines) == 1:
+        return lines[0]
+    return MultiLineString(lines)

@@ -1,0 +1,751 @@
+"""Scenarios: frozen typed models loaded from TOML, and the model's default coefficients.
+
+A scenario file states how allies reprice their fronts (defense spending at a horizon year,
+host-nation support) and may override any coefficient, weight or bound of the allocation
+model per front, zone, region or asset class. The defaults live in
+``redeploy/data/coefficients.toml``, each with its value, unit and source.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import json
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
+
+from redeploy.errors import ScenarioError
+from redeploy.schemas import ACCESS_LEVELS, ASSETS, REGIONS
+
+#: The kinds of value a zone can hold; the asset-fit matrix has one column per kind.
+VALUE_KINDS: tuple[str, ...] = ("chokepoints", "minerals", "nodes", "presence")
+#: The year whose figures the fronts layer holds; every scenario measures against it.
+REFERENCE_YEAR = 2024
+
+_DATA_DIR = Path(__file__).resolve().parent / "data"
+COEFFICIENTS_FILE = _DATA_DIR / "coefficients.toml"
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]*$")]
+ScenarioName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=80)]
+
+
+class _Strict(BaseModel):
+    """Base of every scenario table: frozen, and unknown keys are refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _optional_table(
+    name: str,
+    doc: str,
+    keys: tuple[str, ...],
+    *,
+    ge: float | None = None,
+    le: float | None = None,
+    gt: float | None = None,
+    unit: str = "",
+) -> type[_Strict]:
+    """Build a table model with one optional bounded number per key."""
+    fields: dict[str, Any] = {
+        key: (
+            float | None,
+            Field(None, ge=ge, le=le, gt=gt, description=f"{key}{f' ({unit})' if unit else ''}"),
+        )
+        for key in keys
+    }
+    model = create_model(name, __base__=_Strict, __doc__=doc, **fields)
+    return model
+
+
+PerAssetAmount = _optional_table(
+    "PerAssetAmount",
+    "One amount per asset class (kpe for military classes, $bn/yr for engagement).",
+    ASSETS,
+    ge=0,
+    unit="kpe or $bn/yr",
+)
+PerAssetShare = _optional_table(
+    "PerAssetShare", "One share from 0 to 1 per asset class.", ASSETS, ge=0, le=1
+)
+LayerWeights = _optional_table(
+    "LayerWeights", "Weight of each kind of value in a zone's value.", VALUE_KINDS, ge=0
+)
+FitRow = _optional_table(
+    "FitRow",
+    "How well the asset class serves each kind of value (0 = not at all).",
+    VALUE_KINDS,
+    ge=0,
+    le=1,
+)
+
+
+class ModelSection(_Strict):
+    """Model-wide coefficients (``[model]``); defaults in coefficients.toml."""
+
+    risk_lambda: float | None = Field(
+        None, ge=0, le=1000, description="Weight of release risk against value (1)."
+    )
+    decay_km: float | None = Field(
+        None, gt=0, le=20000, description="Distance-decay scale of zone value (km)."
+    )
+    contestability_base: float | None = Field(
+        None,
+        ge=0,
+        le=10,
+        description="Contestability = (1 - us_influence) * "
+        "(contestability_base + competitor_influence).",
+    )
+    cover_relief: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Share of release risk removed when the ally covers the whole U.S. baseline.",
+    )
+    engagement_conversion: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Share of freed military capacity converted into engagement $bn/yr.",
+    )
+    split_shared_hosts: bool | None = Field(
+        None, description="Split one host's extra effort among the fronts it hosts."
+    )
+    segment_shares: list[Annotated[float, Field(gt=0, le=1)]] | None = Field(
+        None,
+        min_length=1,
+        max_length=10,
+        description="Lengths of the concave value segments as shares of absorptive "
+        "capacity; add up to 1.",
+    )
+    segment_slopes: list[Annotated[float, Field(ge=0, le=1)]] | None = Field(
+        None,
+        min_length=1,
+        max_length=10,
+        description="Value per unit on each segment as a share of the first-unit value; "
+        "non-increasing.",
+    )
+    layer_weights: LayerWeights | None = None  # type: ignore[valid-type]
+
+    @field_validator("segment_shares")
+    @classmethod
+    def _shares_add_up(cls, v: list[float] | None) -> list[float] | None:
+        if v is not None and abs(sum(v) - 1.0) > 1e-6:
+            msg = f"segment shares must add up to 1, they add up to {sum(v):g}"
+            raise ValueError(msg)
+        return v
+
+    @field_validator("segment_slopes")
+    @classmethod
+    def _slopes_decrease(cls, v: list[float] | None) -> list[float] | None:
+        if v is not None and any(b > a for a, b in itertools.pairwise(v)):
+            msg = "segment slopes must not increase (value has diminishing returns)"
+            raise ValueError(msg)
+        return v
+
+
+class AssetSection(_Strict):
+    """Coefficients of one asset class (``[assets.naval]`` etc.)."""
+
+    us_unit_cost_bn: float | None = Field(
+        None, gt=0, le=100, description="Annual U.S. cost of one unit ($bn/yr per unit)."
+    )
+    ally_unit_cost_bn: float | None = Field(
+        None,
+        gt=0,
+        le=100,
+        description="Ally's annual cost to field capacity substituting "
+        "one U.S. unit ($bn/yr per unit).",
+    )
+    split: float | None = Field(
+        None, ge=0, le=1, description="Default share of an ally's extra effort spent on the class."
+    )
+    value_per_unit_bn: float | None = Field(
+        None,
+        ge=0,
+        le=1000,
+        description="Value of the first unit in a zone with index and "
+        "contestability 1 ($bn-eq/yr per unit).",
+    )
+    risk_per_unit_bn: float | None = Field(
+        None,
+        ge=0,
+        le=1000,
+        description="Risk of releasing one unit from a threat-5 front "
+        "with no ally coverage ($bn-eq/yr per unit).",
+    )
+    transit_cost_bn_per_1000km: float | None = Field(
+        None, ge=0, le=100, description="Transit cost ($bn-eq/yr per unit per 1000 km)."
+    )
+    access_penalty_bn: float | None = Field(
+        None, ge=0, le=100, description="Extra cost per unit in zones with limited access."
+    )
+    fit: FitRow | None = None  # type: ignore[valid-type]
+
+
+class AssetsSection(_Strict):
+    """Per asset-class coefficients (``[assets.<class>]``)."""
+
+    naval: AssetSection | None = None
+    air: AssetSection | None = None
+    ground: AssetSection | None = None
+    isr: AssetSection | None = None
+    engagement: AssetSection | None = None
+
+
+class FrontOverride(_Strict):
+    """How one front is repriced at the horizon, and overrides of its layer figures."""
+
+    defense_pct_gdp: float | None = Field(
+        None, ge=0, le=25, description="Hosts' defense spending at the horizon year (% GDP)."
+    )
+    target_pct_gdp: float | None = Field(
+        None,
+        ge=0,
+        le=25,
+        description="Announced target (% GDP), reached linearly from the "
+        "reference year to `target_year`; never below the reference level.",
+    )
+    target_year: int | None = Field(
+        None, ge=REFERENCE_YEAR + 1, le=2100, description="Year the target is reached."
+    )
+    gdp_usd_bn: float | None = Field(
+        None, ge=0, description="Hosts' GDP ($bn/yr); default the layer's reference figure."
+    )
+    hns_usd_bn: float | None = Field(
+        None, ge=0, description="Host-nation support at the horizon year ($bn/yr)."
+    )
+    hns_change_pct: float | None = Field(
+        None,
+        ge=-100,
+        le=1000,
+        description="Change of host-nation support from the reference year to the horizon (%).",
+    )
+    threat_level: int | None = Field(None, ge=1, le=5, description="Threat, 1 to 5.")
+    effort_share: float | None = Field(
+        None, ge=0, le=1, description="Share of the hosts' extra effort attributed to this front."
+    )
+    ally_cost_multiplier: float | None = Field(
+        None, gt=0, le=100, description="Multiplies the ally's unit costs on this front."
+    )
+    risk_multiplier: float | None = Field(
+        None, ge=0, le=100, description="Multiplies the release risk of this front."
+    )
+    us: PerAssetAmount | None = None  # type: ignore[valid-type]
+    floor: PerAssetAmount | None = None  # type: ignore[valid-type]
+    subst: PerAssetShare | None = None  # type: ignore[valid-type]
+    split: PerAssetShare | None = None  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _one_way_each(self) -> FrontOverride:
+        if self.defense_pct_gdp is not None and self.target_pct_gdp is not None:
+            msg = "give either defense_pct_gdp (level at the horizon) or target_pct_gdp, not both"
+            raise ValueError(msg)
+        if (self.target_pct_gdp is None) != (self.target_year is None):
+            msg = "target_pct_gdp and target_year go together"
+            raise ValueError(msg)
+        if self.hns_usd_bn is not None and self.hns_change_pct is not None:
+            msg = "give either hns_usd_bn or hns_change_pct, not both"
+            raise ValueError(msg)
+        return self
+
+
+class ZoneOverride(_Strict):
+    """Overrides of one peripheral zone's layer figures."""
+
+    us_influence: float | None = Field(None, ge=0, le=1, description="U.S. influence.")
+    competitor_influence: float | None = Field(
+        None, ge=0, le=1, description="China/Russia influence."
+    )
+    access: Literal["none", "limited", "full"] | None = Field(
+        None, description="U.S. basing access: " + ", ".join(ACCESS_LEVELS) + "."
+    )
+    absorb: PerAssetAmount | None = None  # type: ignore[valid-type]
+    value_multiplier: float | None = Field(
+        None, ge=0, le=100, description="Multiplies the zone's value."
+    )
+
+
+class RegionOverride(_Strict):
+    """Floors, caps and multipliers of one region."""
+
+    floor: float | None = Field(
+        None, ge=0, description="Least total military allocation to the region (kpe)."
+    )
+    cap: float | None = Field(
+        None, ge=0, description="Most total military allocation to the region (kpe)."
+    )
+    asset_floor: PerAssetAmount | None = None  # type: ignore[valid-type]
+    asset_cap: PerAssetAmount | None = None  # type: ignore[valid-type]
+    value_multiplier: float | None = Field(
+        None, ge=0, le=100, description="Multiplies the value of every zone of the region."
+    )
+    absorb_multiplier: float | None = Field(
+        None, ge=0, le=100, description="Multiplies the absorptive capacity of the region's zones."
+    )
+
+
+def _region_field(region: str) -> str:
+    return region.lower().replace(" ", "_")
+
+
+RegionsSection: type[_Strict] = create_model(  # type: ignore[call-overload]
+    "RegionsSection",
+    __base__=_Strict,
+    __doc__='Per-region settings, keyed by region name (``[regions."Southeast Asia"]``).',
+    **{_region_field(r): (RegionOverride | None, Field(None, alias=r)) for r in REGIONS},
+)
+
+
+class Scenario(_Strict):
+    """
+    A named set of assumptions: how allies reprice their fronts and model overrides.
+
+    Every scenario measures against the reference year 2024 figures of the fronts layer.
+    """
+
+    name: ScenarioName = Field(description="Scenario name; names the output files.")
+    description: str = Field(min_length=1, description="What the scenario represents.")
+    assumptions: list[str] = Field(
+        default_factory=list, description="The scenario's stated assumptions, one per item."
+    )
+    reference_year: Literal[2024] = Field(
+        REFERENCE_YEAR, description="Year of the layers' figures (2024)."
+    )
+    horizon_year: int = Field(
+        2030, ge=REFERENCE_YEAR + 1, le=2100, description="Year the repricing is evaluated."
+    )
+    model: ModelSection = Field(default_factory=ModelSection)
+    assets: AssetsSection = Field(default_factory=AssetsSection)
+    fronts: dict[Slug, FrontOverride] = Field(
+        default_factory=dict, description="Per-front repricing and overrides, by front id."
+    )
+    zones: dict[Slug, ZoneOverride] = Field(
+        default_factory=dict, description="Per-zone overrides, by zone id."
+    )
+    regions: RegionsSection = Field(default_factory=RegionsSection)  # type: ignore[valid-type]
+
+    _source: str | None = PrivateAttr(default=None)
+
+    @property
+    def source(self) -> str:
+        """The file the scenario was read from, or ``"<scenario NAME>"``."""
+        return self._source or f"<scenario {self.name}>"
+
+    def region(self, region: str) -> RegionOverride | None:
+        """Return the settings of `region` (a name of `redeploy.schemas.REGIONS`)."""
+        return getattr(self.regions, _region_field(region))
+
+    def summary_text(self) -> str:
+        """Return the description and the assumptions as plain text."""
+        lines = [self.description.strip()]
+        lines += [f"- {a}" for a in self.assumptions]
+        return "\n".join(lines)
+
+    def canonical_json(self) -> str:
+        """Return the scenario as canonical JSON (sorted keys), for run ids."""
+        return json.dumps(
+            self.model_dump(mode="json", exclude_none=True, by_alias=True),
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+
+
+# ------------------------------------------------------------------ shipped scenarios
+
+
+def shipped_scenarios_dir() -> Path:
+    """
+    Return the folder of the shipped scenarios.
+
+    The environment variable ``REDEPLOY_SCENARIOS`` overrides it; otherwise it is the
+    repository's ``scenarios/`` beside the package.
+    """
+    env = os.environ.get("REDEPLOY_SCENARIOS")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def list_scenarios() -> dict[str, Path]:
+    """Return ``{name: path}`` of the shipped scenarios, sorted by name."""
+    folder = shipped_scenarios_dir()
+    if not folder.is_dir():
+        return {}
+    return {p.stem: p for p in sorted(folder.glob("*.toml"))}
+
+
+def resolve_scenario_path(name_or_path: str | Path) -> Path:
+    """
+    Return the file of a shipped scenario name or a path.
+
+    Raises
+    ------
+    ScenarioError
+        When the name is not shipped and no such file exists; lists the shipped names.
+    """
+    text = str(name_or_path)
+    path = Path(text)
+    if path.suffix == ".toml" or os.sep in text or "/" in text:
+        if not path.is_file():
+            msg = f"{text}: scenario file not found"
+            raise ScenarioError(msg)
+        return path
+    shipped = list_scenarios()
+    if text in shipped:
+        return shipped[text]
+    if path.is_file():
+        return path
+    names = ", ".join(shipped) or "(none found in " + str(shipped_scenarios_dir()) + ")"
+    close = difflib.get_close_matches(text, list(shipped), n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    msg = (
+        f"unknown scenario {text!r}.{hint} Shipped scenarios: {names}. "
+        "Or pass the path of a .toml file."
+    )
+    raise ScenarioError(msg)
+
+
+def load_scenario(name_or_path: str | Path = "baseline") -> Scenario:
+    """
+    Load and validate a scenario by shipped name or file path.
+
+    Parameters
+    ----------
+    name_or_path
+        A shipped scenario name (``redeploy scenarios list``) or a TOML file.
+
+    Returns
+    -------
+    Scenario
+        The validated, frozen scenario; ``scenario.source`` names its file.
+
+    Raises
+    ------
+    ScenarioError
+        For an unknown name, unreadable TOML, an unknown key or an out-of-range value;
+        the message names the file, the dotted key, the value and what is allowed.
+    """
+    path = resolve_scenario_path(name_or_path)
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as err:
+        msg = f"{path}: not valid TOML: {err}"
+        raise ScenarioError(msg) from err
+    except OSError as err:
+        msg = f"{path}: cannot read scenario: {err}"
+        raise ScenarioError(msg) from err
+    return scenario_from_dict(data, source=str(path), default_name=path.stem)
+
+
+def scenario_from_dict(
+    data: Mapping[str, Any], *, source: str = "<scenario>", default_name: str | None = None
+) -> Scenario:
+    """
+    Validate a scenario given as a (TOML-like) mapping.
+
+    Parameters
+    ----------
+    data
+        The parsed scenario.
+    source
+        Name of the file or origin, used in error messages.
+    default_name
+        Name used when `data` has no ``name`` key.
+    """
+    payload = dict(data)
+    if "name" not in payload and default_name is not None:
+        payload["name"] = default_name
+    try:
+        scenario = Scenario.model_validate(payload)
+    except ValidationError as err:
+        raise ScenarioError(format_validation_error(err, source, Scenario)) from None
+    scenario._source = source
+    return scenario
+
+
+def scenario_json_schema() -> dict[str, Any]:
+    """Return the JSON Schema of scenario files (for editors)."""
+    schema = Scenario.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "redeploy scenario"
+    return schema
+
+
+# ------------------------------------------------------------------ error messages
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Return the model class inside Optional/Annotated, or the annotation itself."""
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return _unwrap(args[0])
+    return annotation
+
+
+def _container(model: type[BaseModel], loc: tuple[Any, ...]) -> Any:
+    """Follow `loc` through nested models and dicts; return the type reached, or None."""
+    current: Any = model
+    for part in loc:
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            info = _field_by_key(current, part)
+            if info is None:
+                return None
+            current = _unwrap(info.annotation)
+        elif typing.get_origin(current) is dict:  # a key of dict[str, Model]
+            current = _unwrap(typing.get_args(current)[1])
+        else:
+            return None
+    return current
+
+
+def _field_info(model: type[BaseModel], loc: tuple[Any, ...]) -> Any:
+    """Return the pydantic FieldInfo at `loc`, or None."""
+    if not loc:
+        return None
+    parent = _container(model, loc[:-1])
+    if isinstance(parent, type) and issubclass(parent, BaseModel):
+        return _field_by_key(parent, loc[-1])
+    return None
+
+
+def _field_by_key(model: type[BaseModel], key: Any) -> Any:
+    for name, info in model.model_fields.items():
+        if key in (name, info.alias):
+            return info
+    return None
+
+
+def _keys_of(model: Any) -> list[str]:
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return []
+    return [info.alias or name for name, info in model.model_fields.items()]
+
+
+def _allowed_text(info: Any) -> str:
+    if info is None:
+        return ""
+    bounds = []
+    for meta in info.metadata:
+        for attr, word in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+            value = getattr(meta, attr, None)
+            if value is not None:
+                bounds.append(f"{word} {value:g}")
+    annotation = _unwrap(info.annotation)
+    if typing.get_origin(annotation) is Literal:
+        return "one of " + ", ".join(repr(a) for a in typing.get_args(annotation))
+    if bounds:
+        kind = "an integer" if annotation is int else "a number"
+        return f"{kind} {' and '.join(bounds)}"
+    return ""
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            text = str(part)
+            if " " in text:
+                text = f'"{text}"'
+            out += ("." if out else "") + text
+    return out
+
+
+def format_validation_error(err: ValidationError, source: str, model: type[BaseModel]) -> str:
+    """Turn a pydantic error into lines that name the file, the key, the value and the fix."""
+    lines = []
+    for e in err.errors(include_url=False):
+        loc = tuple(e["loc"])
+        key = _dotted(loc)
+        if e["type"] == "extra_forbidden":
+            allowed = _keys_of(_container(model, loc[:-1]))
+            bad = str(loc[-1])
+            close = difflib.get_close_matches(bad, allowed, n=1, cutoff=0.5)
+            hint = f" Did you mean {_dotted((*loc[:-1], close[0]))!r}?" if close else ""
+            known = f" Allowed keys here: {', '.join(allowed)}." if allowed else ""
+            lines.append(f"{source}: unknown key {key!r}.{hint}{known}")
+            continue
+        if loc and loc[-1] == "[key]":
+            lines.append(
+                f"{source}: key {_dotted(loc[:-1])!r}: ids are lower-case slugs "
+                "(letters, digits and '_'), as in the layers."
+            )
+            continue
+        if e["type"] == "missing":
+            lines.append(f"{source}: key {key!r} is required but missing.")
+            continue
+        allowed = "" if e["type"] == "literal_error" else _allowed_text(_field_info(model, loc))
+        value = e.get("input")
+        got = f" = {value!r}" if not isinstance(value, dict) else ""
+        message = e["msg"].removeprefix("Value error, ")
+        tail = f" Allowed: {allowed}." if allowed else ""
+        where = f"key {key!r}" if key else "scenario"
+        lines.append(f"{source}: {where}{got}: {message}.{tail}")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ coefficients
+
+
+@dataclass(frozen=True)
+class Coefficient:
+    """One default coefficient: dotted key, value, unit, source and note."""
+
+    key: str
+    value: Any
+    unit: str
+    source: str
+    note: str
+
+
+class CoefficientSet(_Strict):
+    """The model's coefficients: the ``model`` and ``assets`` tables of a scenario."""
+
+    model: ModelSection = Field(default_factory=ModelSection)
+    assets: AssetsSection = Field(default_factory=AssetsSection)
+
+
+def _is_leaf(node: Any) -> bool:
+    return isinstance(node, dict) and "value" in node and "source" in node
+
+
+def _flatten_entries(
+    node: Mapping[str, Any], prefix: str, out: list[Coefficient], source: str
+) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, child in node.items():
+        dotted = f"{prefix}.{key}" if prefix else key
+        if _is_leaf(child):
+            for field in ("unit", "source"):
+                if not isinstance(child.get(field), str) or not child.get(field):
+                    msg = f"{source}: key {dotted!r}: needs a non-empty {field!r}"
+                    raise ScenarioError(msg)
+            out.append(
+                Coefficient(
+                    dotted, child["value"], child["unit"], child["source"], child.get("note", "")
+                )
+            )
+            values[key] = child["value"]
+        elif isinstance(child, dict):
+            values[key] = _flatten_entries(child, dotted, out, source)
+        else:
+            msg = (
+                f"{source}: key {dotted!r}: expected a table with value, unit and source, "
+                f"got {child!r}"
+            )
+            raise ScenarioError(msg)
+    return values
+
+
+@lru_cache(maxsize=4)
+def _load_coefficients_cached(path: str) -> tuple[CoefficientSet, tuple[Coefficient, ...]]:
+    file = Path(path)
+    try:
+        with file.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        msg = f"{file}: cannot read coefficients: {err}"
+        raise ScenarioError(msg) from err
+    entries: list[Coefficient] = []
+    values = _flatten_entries(raw, "", entries, str(file))
+    try:
+        coeffs = CoefficientSet.model_validate(values)
+    except ValidationError as err:
+        raise ScenarioError(format_validation_error(err, str(file), CoefficientSet)) from None
+    missing = _missing_keys(coeffs.model_dump(), "")
+    if missing:
+        msg = f"{file}: coefficients missing: {', '.join(missing)}"
+        raise ScenarioError(msg)
+    return coeffs, tuple(entries)
+
+
+def _missing_keys(node: Any, prefix: str) -> list[str]:
+    if node is None:
+        return [prefix]
+    if isinstance(node, dict):
+        out = []
+        for key, child in node.items():
+            out += _missing_keys(child, f"{prefix}.{key}" if prefix else key)
+        return out
+    return []
+
+
+def load_coefficients(path: str | Path | None = None) -> CoefficientSet:
+    """
+    Load the default coefficients (or those of `path`) and check that every one is set.
+
+    Raises
+    ------
+    ScenarioError
+        When the file breaks the schema or leaves a coefficient unset.
+    """
+    return _load_coefficients_cached(str(path or COEFFICIENTS_FILE))[0]
+
+
+def coefficient_entries(path: str | Path | None = None) -> tuple[Coefficient, ...]:
+    """Return every default coefficient with its unit and source (for docs and summaries)."""
+    return _load_coefficients_cached(str(path or COEFFICIENTS_FILE))[1]
+
+
+def _deep_merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in top.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def effective_coefficients(
+    scenario: Scenario, coefficients: CoefficientSet | None = None
+) -> CoefficientSet:
+    """Return the default coefficients with the scenario's ``model``/``assets`` on top."""
+    base = (coefficients or load_coefficients()).model_dump(exclude_none=True)
+    top = {
+        "model": scenario.model.model_dump(exclude_none=True),
+        "assets": scenario.assets.model_dump(exclude_none=True),
+    }
+    merged = _deep_merge(base, top)
+    try:
+        out = CoefficientSet.model_validate(merged)
+    except ValidationError as err:  # pragma: no cover - both halves were valid
+        raise ScenarioError(format_validation_error(err, scenario.source, CoefficientSet)) from None
+    shares, slopes = out.model.segment_shares or [], out.model.segment_slopes or []
+    if len(shares) != len(slopes):
+        msg = (
+            f"{scenario.source}: key 'model.segment_slopes': {len(slopes)} slopes for "
+            f"{len(shares)} segment shares; give as many slopes as shares."
+        )
+        raise ScenarioError(msg)
+    return out
+
+
+def coefficients_digest_payload(coeffs: CoefficientSet) -> str:
+    """Return canonical JSON of a coefficient set (for run ids)."""
+    return json.dumps(coeffs.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
