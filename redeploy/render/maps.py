@@ -1,0 +1,511 @@
+"""Build briefing maps (folium/Leaflet) from layers and an AllocationResult; save them offline.
+
+`build_map` returns a `folium.Map` whose page needs no network: Leaflet is inlined from the
+installed django-js-lib-leaflet package, folium's CDN links are removed, the basemap is the
+`basemap` layer drawn as vectors. `render_html` gives the page's text with stable element
+ids (same inputs, same bytes); `save_map` writes it atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+from branca.element import Element, Figure, MacroElement
+from jinja2 import Template
+
+from redeploy.model.result import AllocationResult
+from redeploy.render import assets, panels, style
+from redeploy.render.features import (
+    PANES,
+    POINT_KINDS,
+    LayerData,
+    basemap_layer,
+    flow_layer,
+    point_layer,
+    zone_layer,
+)
+from redeploy.render.geojson import script_json
+
+#: The fixed page size of slide images and the default PNG export.
+SLIDE_SIZE = (1600, 900)
+
+_DEFAULT_TITLE = "Where freed U.S. capacity could go"
+
+_ATTRIBUTION = (
+    "Countries: Natural Earth (public domain) · Figures: the source in each popup, "
+    "geodata/SOURCES.md · Allocation: redeploy"
+)
+
+_CSS = """
+html,body{margin:0;padding:0;width:100%;height:100%}
+.folium-map{position:absolute!important;inset:0}
+.leaflet-container{background:{sea};font:13px/1.35 system-ui,-apple-system,"Segoe UI",
+Roboto,"Helvetica Neue",Arial,sans-serif;color:#1d2733}
+.rd-box{background:rgba(255,255,255,.94);border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.3);
+padding:8px 11px;color:#1d2733;font:12.5px/1.35 system-ui,-apple-system,"Segoe UI",Roboto,
+"Helvetica Neue",Arial,sans-serif}
+.rd-title{max-width:620px}
+.rd-h1{font-size:21px;font-weight:650;letter-spacing:-.01em;line-height:1.2}
+.rd-h2{font-size:13.5px;color:#4a5563;margin-top:2px}
+.rd-h3{font-weight:650;font-size:12px;margin:8px 0 3px;color:#2b3642;text-transform:none}
+.rd-panel{width:310px;max-height:calc(100vh - 260px);overflow:auto}
+.rd-panel summary{cursor:pointer;font-size:14px}
+.rd-desc{white-space:pre-line;color:#39424d;margin:5px 0;max-height:110px;overflow:auto}
+.rd-tab{border-collapse:collapse;width:100%;font-size:11.5px}
+.rd-tab th,.rd-tab td{padding:1px 4px;text-align:right;border-bottom:1px solid #e3e6ea}
+.rd-tab th:first-child,.rd-tab td:first-child{text-align:left}
+.rd-tab thead th{color:#5b6673;font-weight:600}
+.rd-tab tbody tr:last-child td{font-weight:650;border-bottom:0}
+.rd-obj tbody tr:last-child td{border-top:1px solid #9aa3ad}
+.rd-run{margin-top:6px;color:#6b7480;font-size:11px;word-break:break-all}
+.rd-run code{font-size:10.5px}
+.rd-src{margin-top:6px;font-size:11px;color:#4a5563}
+.rd-src ul{margin:2px 0;padding-left:14px}
+.rd-legend{max-width:360px}
+.rd-legend .rd-h3:first-child{margin-top:0}
+.rd-scale{display:flex;flex-wrap:wrap;gap:2px 10px;align-items:center}
+.rd-scale span{display:inline-flex;align-items:center;gap:4px;white-space:nowrap}
+.rd-sw{display:inline-block;width:14px;height:11px;border:1px solid rgba(0,0,0,.25);
+border-radius:2px}
+.rd-mk,.rd-note{display:flex;align-items:center;gap:4px;margin:1px 0}
+.rd-note{color:#5b6673;font-size:11.5px}
+.leaflet-container .leaflet-control-attribution{font-size:10.5px;color:#4a5563}
+.leaflet-control-layers{font-size:12.5px;border-radius:6px!important}
+.leaflet-control-layers-expanded{padding:6px 10px 6px 6px}
+.rd-pop{font-size:12px;min-width:200px}
+.rd-pop-t{font-weight:650;font-size:14px;margin-bottom:1px}
+.rd-pop-k{color:#5b6673;font-size:11px;margin-bottom:4px}
+.rd-kv{border-collapse:collapse;margin:2px 0}
+.rd-kv th{text-align:left;font-weight:500;color:#5b6673;padding:0 8px 0 0;vertical-align:top}
+.rd-kv td{padding:0}
+.rd-pop .rd-tab{margin-top:4px}
+.rd-pop-n{color:#5b6673;font-style:italic;font-size:11px;margin-top:4px}
+.rd-pop-s{color:#5b6673;font-size:10.5px;margin-top:4px;border-top:1px solid #e3e6ea;
+padding-top:3px}
+"""
+
+# The page's own code: builds popups from plain properties with textContent (never
+# innerHTML), moves the escaped title/panel/legend blocks into Leaflet controls, and marks
+# the page ready for screenshots and tests.
+_RUNTIME_JS = r"""
+var RD = (function () {
+  function el(tag, text, cls) {
+    var e = document.createElement(tag);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (cls) e.className = cls;
+    return e;
+  }
+  function table(head, rows, cls) {
+    var t = el('table', null, cls), tr;
+    if (head) {
+      var th = el('thead'); tr = el('tr');
+      head.forEach(function (h) { tr.appendChild(el('th', h)); });
+      th.appendChild(tr); t.appendChild(th);
+    }
+    var tb = el('tbody');
+    rows.forEach(function (r) {
+      tr = el('tr');
+      r.forEach(function (c, i) { tr.appendChild(el(!head && i === 0 ? 'th' : 'td', c)); });
+      tb.appendChild(tr);
+    });
+    t.appendChild(tb);
+    return t;
+  }
+  function popup(p) {
+    var d = el('div', null, 'rd-pop');
+    d.appendChild(el('div', p.t, 'rd-pop-t'));
+    if (p.k) d.appendChild(el('div', p.k, 'rd-pop-k'));
+    if (p.rows && p.rows.length) d.appendChild(table(null, p.rows, 'rd-kv'));
+    if (p.tab) d.appendChild(table(p.tab.h, p.tab.r, 'rd-tab rd-ptab'));
+    if (p.n) d.appendChild(el('div', p.n, 'rd-pop-n'));
+    if (p.src) d.appendChild(el('div', 'Source: ' + p.src, 'rd-pop-s'));
+    return d;
+  }
+  function layer(data, o) {
+    return L.geoJSON(data, {
+      pane: o.pane,
+      interactive: o.interactive,
+      bubblingMouseEvents: false,
+      style: function (f) {
+        var p = f.properties || {}, s = L.extend({}, o.style);
+        if (p.fc) s.fillColor = p.fc;
+        if (p.c) s.color = p.c;
+        if (p.w) s.weight = p.w;
+        if (p.d) s.dashArray = p.d;
+        if (p.o) s.opacity = p.o;
+        return s;
+      },
+      pointToLayer: function (f, ll) {
+        return L.circleMarker(ll, L.extend({}, o.style, {
+          radius: (f.properties && f.properties.r) || 5, pane: 'rdMarkers',
+          interactive: o.interactive, bubblingMouseEvents: false }));
+      },
+      onEachFeature: function (f, l) {
+        var p = f.properties;
+        if (!o.interactive || !p || p.t === undefined) return;
+        l.bindPopup(function () { return popup(p); }, { maxWidth: 420, minWidth: 220 });
+        l.bindTooltip(function () { return el('span', p.tt || p.t); },
+                      { sticky: true, direction: 'top', opacity: 0.95 });
+      }
+    });
+  }
+  function control(id, position) {
+    var C = L.Control.extend({ onAdd: function () {
+      var e = document.getElementById(id);
+      e.style.display = '';
+      L.DomEvent.disableClickPropagation(e);
+      L.DomEvent.disableScrollPropagation(e);
+      return e;
+    } });
+    return new C({ position: position });
+  }
+  function panes(map, spec) {
+    Object.keys(spec).forEach(function (name) {
+      map.createPane(name).style.zIndex = spec[name];
+    });
+  }
+  function ready(map, flows) {
+    var root = document.documentElement;
+    root.setAttribute('data-rd-flows', String(flows));
+    map.whenReady(function () {
+      window.requestAnimationFrame(function () {
+        window.requestAnimationFrame(function () { root.setAttribute('data-rd-ready', '1'); });
+      });
+    });
+  }
+  return { el: el, popup: popup, layer: layer, control: control, panes: panes, ready: ready };
+})();
+"""
+
+
+class _Head(Element):
+    """Inline Leaflet, the page's CSS and its runtime into ``<head>``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "RedeployHead"
+
+    def render(self, **kwargs: Any) -> str:
+        css = _CSS.replace("{sea}", style.SEA_COLOR)
+        return (
+            f"<style>\n{assets.leaflet_css()}\n</style>\n"
+            f"<script>\n{assets.leaflet_js()}\n</script>\n"
+            f"<style>{css}</style>\n<script>{_RUNTIME_JS}</script>"
+        )
+
+
+class _Setup(MacroElement):
+    """Create the panes, set the attribution, and add the title/panel/legend controls."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+RD.panes({{ this._parent.get_name() }}, {{ this.panes }});
+{{ this._parent.get_name() }}.attributionControl.setPrefix(false);
+{{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.attribution }});
+{% endmacro %}"""
+    )
+
+    def __init__(self, attribution: str) -> None:
+        super().__init__()
+        self._name = "RedeploySetup"
+        self.panes = script_json(dict(PANES))
+        # Leaflet inserts attributions as HTML: escape, then embed as a JSON string.
+        self.attribution = script_json(panels.esc(attribution))
+
+
+class _Controls(MacroElement):
+    """Move the pre-rendered, escaped HTML blocks into Leaflet controls; mark the page ready."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+{%- for id, pos in this.blocks %}
+RD.control({{ id }}, {{ pos }}).addTo({{ this._parent.get_name() }});
+{%- endfor %}
+RD.ready({{ this._parent.get_name() }}, {{ this.flows }});
+{% endmacro %}"""
+    )
+
+    def __init__(self, blocks: Sequence[tuple[str, str]], flows: int) -> None:
+        super().__init__()
+        self._name = "RedeployControls"
+        self.blocks = [(script_json(i), script_json(p)) for i, p in blocks]
+        self.flows = int(flows)
+
+
+class GeoJsonLayer(MacroElement):
+    """One layer's features, drawn by the page's runtime (popups built with textContent)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = RD.layer({{ this.data }}, {{ this.options }});
+{{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+{% endmacro %}"""
+    )
+
+    def __init__(self, data: LayerData) -> None:
+        super().__init__()
+        self._name = "GeoJsonLayer"
+        self.kind = data.kind
+        self.count = data.count
+        self.data = script_json(data.collection)
+        self.options = script_json(
+            {"pane": data.pane, "interactive": data.interactive, "style": data.style}
+        )
+
+
+def _add_layer(m: folium.Map, data: LayerData) -> folium.FeatureGroup:
+    # Leaflet's layer control inserts names as HTML, so names are escaped here.
+    group = folium.FeatureGroup(name=panels.esc(data.title), overlay=True, control=True,
+                                show=data.show)
+    group.add_child(GeoJsonLayer(data))
+    m.add_child(group)
+    return group
+
+
+def _tile_layer(tiles: str) -> folium.TileLayer:
+    import xyzservices
+
+    try:
+        provider = xyzservices.providers.query_name(tiles)
+    except ValueError as err:
+        msg = (f"unknown tile provider {tiles!r}: give an xyzservices name such as "
+               "'OpenStreetMap.Mapnik' or 'CartoDB.Positron'")
+        raise ValueError(msg) from err
+    return folium.TileLayer(tiles=provider, name=panels.esc(provider.name), overlay=False,
+                            control=True)
+
+
+def _bounds(layers: Mapping[str, gpd.GeoDataFrame]) -> list[list[float]]:
+    boxes = []
+    for kind in ("fronts", "peripheral_zones", "chokepoints", "mineral_zones", "supply_nodes"):
+        gdf = layers.get(kind)
+        if gdf is not None and not gdf.empty:
+            boxes.append(gdf.total_bounds)
+    if not boxes:
+        return [[-55.0, -170.0], [72.0, 170.0]]
+    minx = min(b[0] for b in boxes)
+    miny = min(b[1] for b in boxes)
+    maxx = max(b[2] for b in boxes)
+    maxy = max(b[3] for b in boxes)
+    return [[round(max(miny, -75.0), 1), round(minx, 1)], [round(min(maxy, 80.0), 1),
+                                                          round(maxx, 1)]]
+
+
+def new_map(
+    layers: Mapping[str, gpd.GeoDataFrame], *, tiles: str | None = None, title: str = ""
+) -> folium.Map:
+    """
+    Return an empty offline map: inlined Leaflet, no CDN links, optional web tiles.
+
+    Parameters
+    ----------
+    layers
+        Input layers (their extent sets the initial view).
+    tiles
+        An xyzservices provider name (``"OpenStreetMap.Mapnik"``) to add web tiles, or
+        None for the offline vector basemap only.
+    title
+        Page title (``<title>``), escaped here.
+    """
+    m = folium.Map(location=[20.0, 20.0], zoom_start=2, tiles=None, zoom_control="bottomright",
+                   zoom_snap=0.25, zoom_delta=0.5, min_zoom=1, world_copy_jump=False)
+    # folium links jQuery, Bootstrap, awesome-markers and Leaflet from CDNs: none is used.
+    m.default_js = []
+    m.default_css = []
+    root = m.get_root()
+    assert isinstance(root, Figure)
+    root.title = panels.esc(title)
+    root.header.add_child(_Head(), name="redeploy_head")
+    if tiles:
+        m.add_child(_tile_layer(tiles))
+    m.add_child(_Setup(_ATTRIBUTION))
+    m.fit_bounds(_bounds(layers), padding_top_left=(10, 70), padding_bottom_right=(330, 10))
+    return m
+
+
+def add_layers(m: folium.Map, data: Sequence[LayerData]) -> None:
+    """Add each layer as a toggleable `folium.FeatureGroup` holding one `GeoJsonLayer`."""
+    for d in data:
+        _add_layer(m, d)
+
+
+def finish_map(
+    m: folium.Map,
+    *,
+    title: str,
+    subtitle: str,
+    panel: str,
+    legend: str,
+    flows: int,
+) -> folium.Map:
+    """Add the layer control, title, panel and legend; make every element id stable."""
+    folium.LayerControl(position="topright", collapsed=False).add_to(m)
+    root = m.get_root()
+    assert isinstance(root, Figure)
+    root.html.add_child(Element(panels.title_html(title, subtitle)), name="rd_title")
+    root.html.add_child(Element(panel), name="rd_panel")
+    root.html.add_child(Element(legend), name="rd_legend")
+    m.add_child(_Controls([("rd-title", "topleft"), ("rd-panel", "topright"),
+                           ("rd-legend", "bottomleft")], flows))
+    stabilise_ids(m)
+    return m
+
+
+def build_map(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    result: AllocationResult,
+    *,
+    tiles: str | None = None,
+    title: str | None = None,
+    zone_metric: str = "military",
+) -> folium.Map:
+    """
+    Build the briefing map of one allocation run.
+
+    Layers, bottom to top: the vector basemap, peripheral zones coloured by allocation,
+    mineral zones, flows (width by amount, colour by asset class, along `result.routes`),
+    supply nodes, chokepoints and fronts as markers sized by their key figure. Each is a
+    toggleable overlay; popups and tooltips show values with units and sources (fronts and
+    zones also their marginal values); a legend, a title and a scenario panel explain it.
+
+    Parameters
+    ----------
+    layers
+        Validated layers keyed by kind (``"fronts"``, ``"chokepoints"``, ...,
+        ``"basemap"``), as `redeploy.layers.read_layers` returns them. Missing kinds are
+        left out.
+    result
+        The solved allocation. Only its frames are read.
+    tiles
+        An xyzservices provider name (``"OpenStreetMap.Mapnik"``) to add web tiles; by
+        default the map needs no network at all.
+    title
+        Title shown on the map; defaults to a generic one.
+    zone_metric
+        What colours the zones: ``"military"`` (kpe summed over military assets) or an
+        asset class such as ``"engagement"``.
+
+    Returns
+    -------
+    folium.Map
+        The map; write it with `save_map`.
+    """
+    title = title or _DEFAULT_TITLE
+    m = new_map(layers, tiles=tiles, title=f"{title} · {result.scenario}")
+    data = list(iter_layer_data(layers, result, tiles=tiles, zone_metric=zone_metric))
+    add_layers(m, data)
+    flows = next((d for d in data if d.kind == "flows"), None)
+    subtitle = f"Scenario {result.scenario}: {panels.headline(result)}"
+    return finish_map(
+        m,
+        title=title,
+        subtitle=subtitle,
+        panel=panels.panel_html(result, layers),
+        legend=panels.legend_html(data),
+        flows=flows.count if flows else 0,
+    )
+
+
+def iter_layer_data(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    result: AllocationResult,
+    *,
+    tiles: str | None = None,
+    zone_metric: str = "military",
+) -> Iterator[LayerData]:
+    """Yield the drawable layers of a run, bottom to top."""
+    if layers.get("basemap") is not None:
+        yield basemap_layer(layers["basemap"], show=not tiles)
+    if layers.get("peripheral_zones") is not None:
+        yield zone_layer(layers["peripheral_zones"], result, metric=zone_metric)
+    if layers.get("mineral_zones") is not None:
+        yield point_layer("mineral_zones", layers["mineral_zones"], result)
+    if result.routes is not None and len(result.routes):
+        yield flow_layer(layers, result)
+    for kind in POINT_KINDS[1:]:
+        if layers.get(kind) is not None:
+            yield point_layer(kind, layers[kind], result)
+
+
+def _walk(element: Element) -> Iterator[Element]:
+    yield element
+    if isinstance(element, Figure):
+        for part in (element.header, element.html, element.script):
+            yield from _walk(part)
+    for child in list(element._children.values()):
+        yield from _walk(child)
+
+
+def stabilise_ids(m: folium.Map) -> None:
+    """Replace folium's random element ids by a counter in tree order (stable output)."""
+    for i, element in enumerate(_walk(m.get_root())):
+        element._id = f"{i:03d}"
+
+
+# folium and branca name elements "<kind>_<32 hex digits>"; any left after
+# `stabilise_ids` (elements created while rendering) get counters in order of appearance.
+_RANDOM_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-zA-Z])")
+
+
+def render_html(m: folium.Map) -> str:
+    """
+    Render the map's page as text, byte-stable for the same inputs.
+
+    Returns
+    -------
+    str
+        The complete HTML document.
+    """
+    stabilise_ids(m)
+    text = m.get_root().render()
+    seen: dict[str, str] = {}
+
+    def _stable(match: re.Match[str]) -> str:
+        return seen.setdefault(match[0], f"x{len(seen):03d}")
+
+    text = _RANDOM_ID.sub(_stable, text)
+    # Trailing spaces from folium's templates only cost bytes.
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text)
+
+
+def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
+    """
+    Write the map's page to `path` atomically (a temporary file, then `os.replace`).
+
+    Parameters
+    ----------
+    m
+        A map from `build_map` or `build_compare_map`.
+    path
+        Output ``.html`` file; its folder is created if needed.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    return write_text_atomic(Path(path), render_html(m))
+
+
+def write_text_atomic(path: Path, text: str) -> Path:
+    """Write `text` (UTF-8) to `path` through a temporary file in the same folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        # mkstemp makes owner-only files; a map is a document meant to be shared.
+        Path(tmp).chmod(0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

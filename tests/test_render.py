@@ -1,0 +1,254 @@
+"""Tests of redeploy.render: the HTML of maps (not pixels), palette rules, comparisons."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from redeploy.render import style
+from redeploy.render.geojson import compact_geometry, script_json
+from redeploy.render.maps import build_map, render_html, save_map
+
+_FIXTURE = Path(__file__).parent / "data" / "render" / "fixture.py"
+
+
+def _load_fixture():
+    spec = importlib.util.spec_from_file_location("render_fixture", _FIXTURE)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("render_fixture", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+fx = _load_fixture()
+
+
+@pytest.fixture(scope="module")
+def layers():
+    return fx.fixture_layers()
+
+
+@pytest.fixture(scope="module")
+def result():
+    return fx.fixture_result()
+
+
+@pytest.fixture(scope="module")
+def html(layers, result):
+    return render_html(build_map(layers, result))
+
+
+def _layer_data(html: str) -> list[dict]:
+    """The GeoJSON of every drawn layer, in order."""
+    out = []
+    for m in re.finditer(r"RD\.layer\((\{.*?\}), \{\"pane\"", html):
+        out.append(json.loads(m[1]))
+    return out
+
+
+# ---------------------------------------------------------------------------- offline, stable
+
+
+def test_no_network_tags(html):
+    assert not re.search(r"<script[^>]+src=", html)
+    assert not re.search(r"<link[^>]+href=", html)
+    assert "cdn." not in html
+    assert "jquery" not in html.lower()
+    assert "bootstrap" not in html.lower()
+    assert "awesome-markers" not in html.lower()
+    # Leaflet is inlined, and its CSS images are data URIs.
+    assert "Leaflet 1.9.4" in html
+    assert "url(images/" not in html
+    assert "sourceMappingURL" not in html
+
+
+def test_same_inputs_same_bytes(layers, result, tmp_path):
+    a = save_map(build_map(layers, result), tmp_path / "a.html").read_bytes()
+    b = save_map(build_map(fx.fixture_layers(), fx.fixture_result()), tmp_path / "b.html")
+    assert a == b.read_bytes()
+    assert not re.search(r"_[0-9a-f]{32}\b", a.decode())
+
+
+def test_save_map_is_atomic_and_readable(layers, result, tmp_path):
+    path = save_map(build_map(layers, result), tmp_path / "sub" / "m.html")
+    assert path.is_file()
+    assert [p.name for p in path.parent.iterdir()] == ["m.html"]
+    assert path.stat().st_mode & 0o044 == 0o044
+
+
+def test_size_is_compact(html):
+    # Leaflet alone is ~165 kB; the fixture's data adds little.
+    assert len(html.encode()) < 260_000
+
+
+# ---------------------------------------------------------------------------- content
+
+
+def test_every_layer_in_the_control(html):
+    for name in ("Countries (basemap)", "Peripheral zones by allocation", "Critical-mineral zones",
+                 "Flows of freed capacity", "Supply-chain nodes", "Maritime chokepoints",
+                 "Alliance fronts"):
+        assert f'"{name}" : feature_group_' in html
+
+
+def test_feature_ids_and_names_present(html, layers):
+    for kind in ("fronts", "chokepoints", "supply_nodes", "peripheral_zones"):
+        for i in layers[kind]["id"]:
+            assert i in html, (kind, i)
+
+
+def test_flows_one_path_each_multilines_kept(html, result):
+    data = _layer_data(html)
+    flows = next(d for d in data if any("→" in f["properties"].get("t", "") for f in d["features"]))
+    assert len(flows["features"]) == len(result.flows)
+    guam = [f for f in flows["features"] if f["properties"]["t"].startswith("Guam")]
+    assert guam and all(f["geometry"]["type"] == "MultiLineString" for f in guam)
+    for f in guam:
+        lons = [pt[0] for part in f["geometry"]["coordinates"] for pt in part]
+        # Crosses the Pacific: reaches the antimeridian, never Eurasia west of Guam.
+        assert max(lons) == 180.0
+        assert min(x for x in lons if x > 0) >= 144.8
+    assert 'data-rd-flows' in html and "RD.ready(map_" in html
+    widths = [f["properties"]["w"] for f in flows["features"]]
+    assert widths == sorted(widths, reverse=True)
+    assert max(widths) == style.FLOW_WEIGHTS[1]
+    colors = {f["properties"]["c"] for f in flows["features"]}
+    assert colors <= set(style.ASSET_COLORS.values())
+
+
+def test_markers_sized_by_key_figure(html):
+    data = _layer_data(html)
+    fronts = next(d for d in data if any(f["properties"].get("t") == "Korean peninsula"
+                                         for f in d["features"]))
+    radii = {f["properties"]["t"]: f["properties"]["r"] for f in fronts["features"]}
+    assert radii["Korean peninsula"] == style.MARKER_RADII["fronts"][1]
+    assert radii["Guam and Marianas"] < radii["NATO eastern flank"] < radii["Korean peninsula"]
+
+
+def test_popups_carry_units_sources_and_marginal_values(html):
+    data = _layer_data(html)
+    props = {f["properties"].get("t"): f["properties"] for d in data for f in d["features"]}
+    malacca = props["Strait of Malacca"]
+    assert ["Oil flow", "23.7 mb/d"] in malacca["rows"]
+    assert malacca["src"].startswith("Test source 2024")
+    korea = props["Korean peninsula"]
+    assert "Marginal value" in korea["tab"]["h"]
+    assert ["Ally extra spending", "$10.0bn/yr"] in korea["rows"]
+    assert "run 0123456789ab" in korea["src"]
+    vnm = props["Viet Nam"]
+    assert vnm["tab"]["h"][-1] == "Marginal value"
+    assert vnm["fc"] != style.ZONE_EMPTY_COLOR
+    assert props["Brazil"]["fc"] == style.ZONE_EMPTY_COLOR  # engagement only, no kpe
+
+
+def test_legend_panel_title(html, result):
+    assert 'id="rd-legend"' in html and 'id="rd-panel"' in html and 'id="rd-title"' in html
+    for asset in style.ASSET_COLORS:
+        assert f">{asset}</span>" in html
+    assert "Freed U.S. capacity by front" in html
+    assert "Allocated by region" in html
+    assert "Strategic value" in html
+    assert result.run_id in html
+    assert "Natural Earth" in html
+
+
+# ---------------------------------------------------------------------------- safety
+
+
+def test_hostile_text_is_escaped_everywhere(html):
+    # No raw payload anywhere in the page: names, sources and the description are escaped
+    # in HTML blocks, and written with \u003c escapes inside scripts.
+    assert fx.XSS_NAME not in html
+    assert fx.XSS_FLAG_NAME not in html
+    assert "<script>window.__xss" not in html
+    assert "</script><script>window" not in html
+    assert "&lt;script&gt;window.__xss=3&lt;/script&gt;" in html
+    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in html
+    # Every <script> element closes where it should: count opens and closes.
+    assert html.count("<script>") == html.count("</script>")
+
+
+def test_layer_names_are_escaped(layers, result):
+    m = build_map(layers, result, title="<b>Title</b>")
+    text = render_html(m)
+    assert "<b>Title</b>" not in text
+    assert "&lt;b&gt;Title&lt;/b&gt;" in text
+
+
+def test_script_json_escapes_closers():
+    text = script_json({"a": "</script><!--&\u2028"})
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text) == {"a": "</script><!--&\u2028"}
+
+
+# ---------------------------------------------------------------------------- options
+
+
+def test_tiles_option_adds_provider(layers, result):
+    text = render_html(build_map(layers, result, tiles="OpenStreetMap.Mapnik"))
+    assert "tile.openstreetmap.org" in text
+    assert not re.search(r"<script[^>]+src=", text)
+
+
+def test_unknown_tiles_rejected(layers, result):
+    with pytest.raises(ValueError, match=r"unknown tile provider 'Nope\.Nothing'"):
+        build_map(layers, result, tiles="Nope.Nothing")
+
+
+def test_missing_layers_are_left_out(result):
+    layers = {"peripheral_zones": fx.fixture_layers()["peripheral_zones"]}
+    text = render_html(build_map(layers, result))
+    assert '"Alliance fronts"' not in text
+    assert '"Flows of freed capacity"' in text
+
+
+def test_basemap_is_simplified_and_quantised():
+    from shapely.geometry import Point
+
+    geom = Point(0.123456789, 1.0).buffer(1.0, quad_segs=64)
+    out = compact_geometry(geom, precision=2, simplify=0.05)
+    ring = out["coordinates"][0]
+    assert len(ring) < 40
+    assert all(round(x, 2) == x and round(y, 2) == y for x, y in ring)
+
+
+# ---------------------------------------------------------------------------- style
+
+
+def test_allocation_bins_are_nice():
+    assert style.allocation_bins([0, 3.2, 12]) == [1.0, 2.0, 5.0, 10.0, 20.0]
+    assert style.allocation_bins([0, 0]) == []
+    assert style.allocation_bins([0.3]) == [0.02, 0.05, 0.1, 0.2, 0.5]
+
+
+def test_allocation_colors():
+    edges = [1.0, 2.0, 5.0, 10.0, 20.0]
+    assert style.allocation_color(0, edges) == style.ZONE_EMPTY_COLOR
+    assert style.allocation_color(0.5, edges) == style.ALLOCATION_RAMP[0]
+    assert style.allocation_color(20, edges) == style.ALLOCATION_RAMP[-1]
+    assert style.allocation_color(float("nan"), edges) == style.ZONE_EMPTY_COLOR
+
+
+def test_change_scale_is_symmetric():
+    edges = style.change_bins([-3.0, 1.0])
+    assert edges == [1.0, 2.0, 5.0]
+    mid = len(style.CHANGE_RAMP) // 2
+    assert style.change_color(0.0, edges) == style.CHANGE_RAMP[mid]
+    assert style.change_color(4.0, edges) == style.CHANGE_RAMP[-1]
+    assert style.change_color(-4.0, edges) == style.CHANGE_RAMP[0]
+
+
+def test_marker_radius_area_rule():
+    assert style.marker_radius(0, 10) == 4.0
+    assert style.marker_radius(10, 10) == 16.0
+    assert style.marker_radius(2.5, 10, r_min=0, r_max=10) == 5.0  # sqrt(1/4)
+    assert style.marker_radius(5, 0) == 4.0
+
+
+def test_palette_export_is_plain_data():
+    json.dumps(style.qgis_palette())
