@@ -34,7 +34,7 @@ from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from geojson_io import slugify, write_feature_collection  # noqa: E402
+from geojson_io import slugify, write_feature_collection
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -42,9 +42,11 @@ from redeploy.schemas import SCHEMAS, LayerKind  # noqa: E402
 
 NPM_PACKAGE = "world-atlas@2.0.2"
 TOPOJSON_NAME = "countries-50m.json"
-SOURCE = ("Natural Earth 1:50m admin-0 countries v4.1 via npm world-atlas@2 (public domain), "
-          "https://www.naturalearthdata.com/downloads/50m-cultural-vectors/ ; "
-          "https://www.npmjs.com/package/world-atlas")
+SOURCE = (
+    "Natural Earth 1:50m admin-0 countries v4.1 via npm world-atlas@2 (public domain), "
+    "https://www.naturalearthdata.com/downloads/50m-cultural-vectors/ ; "
+    "https://www.npmjs.com/package/world-atlas"
+)
 #: Natural Earth 4.1.0 was released in May 2018 (world-atlas 2.x redistributes 4.1.0).
 SOURCE_YEAR = 2018
 #: Grid the coordinates are snapped to, in degrees (4 decimals).
@@ -55,14 +57,13 @@ NAME_TO_ISO3 = {"Kosovo": "XKX"}  # user-assigned code used by the EU, IMF and W
 #: Why the Natural Earth features without an ISO code have none.
 NO_CODE_NOTES = {
     "Indian Ocean Ter.": "Australian external territories Christmas Island (CXR) and Cocos "
-                         "(Keeling) Islands (CCK), one feature in Natural Earth, so no single "
-                         "ISO code; id made from the name",
+    "(Keeling) Islands (CCK), one feature in Natural Earth, so no single "
+    "ISO code; id made from the name",
     "Somaliland": "self-declared state, internationally recognised as part of Somalia (SOM); "
-                  "no ISO code; id made from the name",
+    "no ISO code; id made from the name",
     "N. Cyprus": "Turkish Cypriot administered area, recognised only by Turkey; no ISO code; "
-                 "id made from the name",
-    "Siachen Glacier": "disputed between India and Pakistan; no ISO code; id made from the "
-                       "name",
+    "id made from the name",
+    "Siachen Glacier": "disputed between India and Pakistan; no ISO code; id made from the name",
 }
 
 
@@ -72,8 +73,19 @@ def fetch_world_atlas(workdir: Path) -> Path:
     if npm is None:
         msg = "npm not found; install Node.js or pass --world-atlas DIR"
         raise SystemExit(msg)
-    subprocess.run([npm, "install", "--no-audit", "--no-fund", "--silent", "--prefix",
-                    str(workdir), NPM_PACKAGE], check=True)
+    subprocess.run(
+        [
+            npm,
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--silent",
+            "--prefix",
+            str(workdir),
+            NPM_PACKAGE,
+        ],
+        check=True,
+    )
     return workdir / "node_modules" / "world-atlas"
 
 
@@ -120,10 +132,19 @@ def build(topojson: Path) -> list[tuple[dict, BaseGeometry]]:
         cleaned = clean_geometry(geom)
         notes = []
         if not geom.is_valid:
-            notes.append("stitched across 180 degrees in the source; split at the "
-                         "antimeridian with the antimeridian package")
-        rows.append({"numeric": numeric, "name": name, "geom": cleaned,
-                     "iso3": iso3_for(numeric, name), "notes": notes})
+            notes.append(
+                "stitched across 180 degrees in the source; split at the "
+                "antimeridian with the antimeridian package"
+            )
+        rows.append(
+            {
+                "numeric": numeric,
+                "name": name,
+                "geom": cleaned,
+                "iso3": iso3_for(numeric, name),
+                "notes": notes,
+            }
+        )
     # A numeric code shared by several features (Australia and Ashmore and Cartier Is.
     # are both 036) stays with the largest one; the others get a fallback id.
     by_code: dict[str, list[dict]] = {}
@@ -135,7 +156,8 @@ def build(topojson: Path) -> list[tuple[dict, BaseGeometry]]:
         for extra in group[1:]:
             extra["notes"].append(
                 f"shares ISO numeric code {extra['numeric']} with {group[0]['name']} "
-                f"({code}); kept as its own feature without iso3")
+                f"({code}); kept as its own feature without iso3"
+            )
             extra["iso3"] = ""
     features = []
     for row in rows:
@@ -144,11 +166,20 @@ def build(topojson: Path) -> list[tuple[dict, BaseGeometry]]:
         else:
             fid = "ne_" + slugify(row["name"])
             if not row["notes"]:
-                row["notes"].append(NO_CODE_NOTES.get(
-                    row["name"], "no ISO 3166-1 code in Natural Earth; id made from the name"))
-        props = {"id": fid, "name": row["name"], "iso3": row["iso3"] or None,
-                 "source": SOURCE, "source_year": SOURCE_YEAR, "confidence": "sourced",
-                 "notes": "; ".join(row["notes"]) or None}
+                row["notes"].append(
+                    NO_CODE_NOTES.get(
+                        row["name"], "no ISO 3166-1 code in Natural Earth; id made from the name"
+                    )
+                )
+        props = {
+            "id": fid,
+            "name": row["name"],
+            "iso3": row["iso3"] or None,
+            "source": SOURCE,
+            "source_year": SOURCE_YEAR,
+            "confidence": "sourced",
+            "notes": "; ".join(row["notes"]) or None,
+        }
         features.append((props, row["geom"]))
     features.sort(key=lambda f: f[0]["id"])
     ids = [p["id"] for p, _ in features]
@@ -161,11 +192,19 @@ def build(topojson: Path) -> list[tuple[dict, BaseGeometry]]:
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--world-atlas", type=Path, default=None,
-                        help="folder holding countries-50m.json (default: npm install "
-                             f"{NPM_PACKAGE} into a temporary folder)")
-    parser.add_argument("--out", type=Path, default=REPO / "geodata" / "basemap.geojson",
-                        help="output file (default: geodata/basemap.geojson)")
+    parser.add_argument(
+        "--world-atlas",
+        type=Path,
+        default=None,
+        help="folder holding countries-50m.json (default: npm install "
+        f"{NPM_PACKAGE} into a temporary folder)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=REPO / "geodata" / "basemap.geojson",
+        help="output file (default: geodata/basemap.geojson)",
+    )
     args = parser.parse_args(argv)
     schema = SCHEMAS[LayerKind.BASEMAP]
     with tempfile.TemporaryDirectory(prefix="redeploy-basemap-") as tmp:
@@ -175,8 +214,9 @@ def main(argv: list[str] | None = None) -> int:
             msg = f"{topojson}: not found; pass --world-atlas DIR holding {TOPOJSON_NAME}"
             raise SystemExit(msg)
         features = build(topojson)
-    n = write_feature_collection(args.out, features, name="basemap",
-                                 columns=list(schema.columns), coord_digits=DIGITS)
+    n = write_feature_collection(
+        args.out, features, name="basemap", columns=list(schema.columns), coord_digits=DIGITS
+    )
     size = args.out.stat().st_size
     print(f"wrote {args.out} ({n} features, {size / 1e6:.2f} MB)")
     return 0

@@ -40,7 +40,7 @@ from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from geojson_io import write_feature_collection  # noqa: E402
+from geojson_io import write_feature_collection
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -49,16 +49,21 @@ from redeploy.schemas import SCHEMAS, LayerKind  # noqa: E402
 DEFAULT_REFERENCE = REPO.parent / "shared" / "reference-data"
 #: The model's reference year (DESIGN.md section 5); used as source_year of assumptions.
 REFERENCE_YEAR = 2024
-NE_SOURCE = ("Natural Earth 1:50m admin-0 countries v4.1 via npm world-atlas@2 (public "
-             "domain), https://www.naturalearthdata.com/downloads/50m-cultural-vectors/")
+NE_SOURCE = (
+    "Natural Earth 1:50m admin-0 countries v4.1 via npm world-atlas@2 (public "
+    "domain), https://www.naturalearthdata.com/downloads/50m-cultural-vectors/"
+)
 SEE = "see geodata/SOURCES.md"
-ASSUMPTIONS_SOURCE = ("redeploy geodata/SOURCES.md (assumption tables and formulas of this "
-                      "layer, 2024 reference year)")
+ASSUMPTIONS_SOURCE = (
+    "redeploy geodata/SOURCES.md (assumption tables and formulas of this "
+    "layer, 2024 reference year)"
+)
 
 
 # --------------------------------------------------------------------------------------
 # Reading the reference data
 # --------------------------------------------------------------------------------------
+
 
 def read_csv(path: Path) -> list[dict[str, str]]:
     """Return the rows of a reference CSV as dicts of stripped strings."""
@@ -98,8 +103,10 @@ def join_sources(*parts: str) -> str:
 def describe_source(text: str, file: str) -> str:
     """Return a reference row's source, spelling out the bare 'own knowledge' label."""
     if text.strip().lower() == "own knowledge":
-        return ("own knowledge of the reference-data compiler (recalled, not checked), "
-                f"shared/reference-data/{file}")
+        return (
+            "own knowledge of the reference-data compiler (recalled, not checked), "
+            f"shared/reference-data/{file}"
+        )
     return text
 
 
@@ -189,107 +196,205 @@ class FrontSpec:
 #: U.S. personnel and model assumptions per front (see SOURCES.md, "fronts").
 FRONT_SPECS: dict[str, FrontSpec] = {
     "nato_east_poland": FrontSpec(
-        8000, "~8,000 U.S. troops, mostly rotational (Stars and Stripes, Oct 2025)", True, "",
-        "Europe", (0.03, 0.12, 0.80, 0.05),
+        8000,
+        "~8,000 U.S. troops, mostly rotational (Stars and Stripes, Oct 2025)",
+        True,
+        "",
+        "Europe",
+        (0.03, 0.12, 0.80, 0.05),
         "Army armored/division HQ rotations ~80%, Air Force (incl. MQ-9 at Miroslawiec) ~12%, "
         "Navy (Aegis Ashore Redzikowo) ~3%, ISR ~5%",
-        0.25, 4, 1.0, floor_naval=0.5,
-        floor_note="naval floor 50% (Aegis Ashore ballistic-missile-defence site)"),
+        0.25,
+        4,
+        1.0,
+        floor_naval=0.5,
+        floor_note="naval floor 50% (Aegis Ashore ballistic-missile-defence site)",
+    ),
     "nato_east_baltics": FrontSpec(
-        2000, "ESTIMATE: ~2,000 rotational U.S. troops across EST/LVA/LTU (battalion-size "
+        2000,
+        "ESTIMATE: ~2,000 rotational U.S. troops across EST/LVA/LTU (battalion-size "
         "rotation in Lithuania plus smaller Army/SOF/air detachments; no figure in reference "
-        "data, recalled order of magnitude)", False, "",
-        "Europe", (0.02, 0.18, 0.72, 0.08),
-        "Army rotations ~72%, air (Baltic Air Policing, Amari/Lielvarde) ~18%, ISR ~8%, "
-        "naval ~2%",
-        0.20, 5, 1.0),
+        "data, recalled order of magnitude)",
+        False,
+        "",
+        "Europe",
+        (0.02, 0.18, 0.72, 0.08),
+        "Army rotations ~72%, air (Baltic Air Policing, Amari/Lielvarde) ~18%, ISR ~8%, naval ~2%",
+        0.20,
+        5,
+        1.0,
+    ),
     "nato_east_romania": FrontSpec(
-        1000, "~1,000 remaining after the rotational brigade left (Romanian MoD, 2025)", True,
-        "", "Europe", (0.15, 0.35, 0.40, 0.10),
+        1000,
+        "~1,000 remaining after the rotational brigade left (Romanian MoD, 2025)",
+        True,
+        "",
+        "Europe",
+        (0.15, 0.35, 0.40, 0.10),
         "Army at Mihail Kogalniceanu ~40%, Air Force (MK, Campia Turzii) ~35%, Navy "
         "(Aegis Ashore Deveselu) ~15%, ISR ~10%",
-        0.05, 3, 1.0, floor_naval=0.5,
-        floor_note="naval floor 50% (Aegis Ashore ballistic-missile-defence site)"),
+        0.05,
+        3,
+        1.0,
+        floor_naval=0.5,
+        floor_note="naval floor 50% (Aegis Ashore ballistic-missile-defence site)",
+    ),
     "germany_rear_hub": FrontSpec(
-        37009, "37,009 permanently assigned active duty (DMDC, 31 Mar 2026; excludes "
-        "rotational forces)", True, "DEU:2026-03",
-        "Europe", (0.02, 0.33, 0.57, 0.08),
+        37009,
+        "37,009 permanently assigned active duty (DMDC, 31 Mar 2026; excludes rotational forces)",
+        True,
+        "DEU:2026-03",
+        "Europe",
+        (0.02, 0.33, 0.57, 0.08),
         "Army (USAREUR-AF HQ, 2nd Cavalry, Landstuhl) ~57%, Air Force (Ramstein, "
         "Spangdahlem) ~33%, ISR (DCGS, EUCOM/AFRICOM intelligence) ~8%, Navy ~2%",
-        0.02, 2, 1.0, floor_air=0.5, floor_ground=0.35,
+        0.02,
+        2,
+        1.0,
+        floor_air=0.5,
+        floor_ground=0.35,
         floor_note="air floor 50% (NATO nuclear-sharing support and theatre air C2 at "
-        "Ramstein); ground floor 35% (EUCOM/AFRICOM HQs, Landstuhl)"),
+        "Ramstein); ground floor 35% (EUCOM/AFRICOM HQs, Landstuhl)",
+    ),
     "korea": FrontSpec(
-        28500, "28,500 official USFK strength incl. rotational units (Korea Times, Oct 2024); "
-        "DMDC 31 Mar 2026 counts 23,372 permanently assigned", True, "KOR:2024-10",
-        "East Asia", (0.02, 0.28, 0.63, 0.07),
+        28500,
+        "28,500 official USFK strength incl. rotational units (Korea Times, Oct 2024); "
+        "DMDC 31 Mar 2026 counts 23,372 permanently assigned",
+        True,
+        "KOR:2024-10",
+        "East Asia",
+        (0.02, 0.28, 0.63, 0.07),
         "Eighth Army ~63%, Seventh Air Force (Osan, Kunsan) ~28%, ISR (U-2, RC-12, "
         "signals) ~7%, Navy/Marines ~2%",
-        0.01, 5, 1.0, floor_air=0.5, floor_ground=0.5,
+        0.01,
+        5,
+        1.0,
+        floor_air=0.5,
+        floor_ground=0.5,
         floor_note="air floor 50% (extended deterrence, Osan/Kunsan); ground floor 50% "
         "(Combined Forces Command, armistice role; NDAA has barred cuts below 28,500, "
-        "recalled)"),
+        "recalled)",
+    ),
     "japan_mainland": FrontSpec(
-        0, "ESTIMATE: 50% of 54,891 permanently assigned in Japan (DMDC, 31 Mar 2026); "
-        "the other 50% is on the Okinawa front", False, "JPN:2026-03",
-        "East Asia", (0.55, 0.25, 0.12, 0.08),
+        0,
+        "ESTIMATE: 50% of 54,891 permanently assigned in Japan (DMDC, 31 Mar 2026); "
+        "the other 50% is on the Okinawa front",
+        False,
+        "JPN:2026-03",
+        "East Asia",
+        (0.55, 0.25, 0.12, 0.08),
         "Navy/7th Fleet (Yokosuka carrier, Sasebo) ~55%, Air Force (Yokota, Misawa) and "
         "Marine air (Iwakuni) ~25%, Army (Zama) and Marines ~12%, ISR ~8%",
-        0.01, 3, 1.0, floor_naval=0.6, floor_air=0.5,
+        0.01,
+        3,
+        1.0,
+        floor_naval=0.6,
+        floor_air=0.5,
         floor_note="naval floor 60% (forward-deployed carrier USS George Washington at "
-        "Yokosuka, 7th Fleet HQ); air floor 50% (extended deterrence, Yokota/Misawa)"),
+        "Yokosuka, 7th Fleet HQ); air floor 50% (extended deterrence, Yokota/Misawa)",
+    ),
     "japan_okinawa_southwest": FrontSpec(
-        0, "ESTIMATE: 50% of 54,891 permanently assigned in Japan (DMDC, 31 Mar 2026); the "
-        "reference has no Okinawa-specific count", False, "JPN:2026-03",
-        "East Asia", (0.08, 0.27, 0.58, 0.07),
+        0,
+        "ESTIMATE: 50% of 54,891 permanently assigned in Japan (DMDC, 31 Mar 2026); the "
+        "reference has no Okinawa-specific count",
+        False,
+        "JPN:2026-03",
+        "East Asia",
+        (0.08, 0.27, 0.58, 0.07),
         "III MEF Marines and Army (Torii, Patriot) ~58%, Air Force (Kadena 18th Wing) ~27%, "
         "Navy ~8%, ISR (RC-135, E-3, drones at Kadena) ~7%",
-        0.005, 4, 1.0, floor_air=0.5,
-        floor_note="air floor 50% (Kadena: extended deterrence and regional air superiority)"),
+        0.005,
+        4,
+        1.0,
+        floor_air=0.5,
+        floor_note="air floor 50% (Kadena: extended deterrence and regional air superiority)",
+    ),
     "taiwan": FrontSpec(
-        500, "~500 U.S. defense trainers (congressional testimony, May 2025); DoD public "
-        "data listed 41 in 2023", True, "",
-        "East Asia", (0.10, 0.10, 0.75, 0.05),
+        500,
+        "~500 U.S. defense trainers (congressional testimony, May 2025); DoD public "
+        "data listed 41 in 2023",
+        True,
+        "",
+        "East Asia",
+        (0.10, 0.10, 0.75, 0.05),
         "trainers assumed mostly Army/SOF/Marine (75%); naval 10%, air 10%, ISR 5%",
-        0.30, 5, 0.8, floor_engagement=0.5,
-        floor_note="engagement floor 50% (Taiwan Relations Act commitments)"),
+        0.30,
+        5,
+        0.8,
+        floor_engagement=0.5,
+        floor_note="engagement floor 50% (Taiwan Relations Act commitments)",
+    ),
     "australia_north": FrontSpec(
-        2306, "2,306 = ~2,000 MRF-D Marines in the 2024 rotation (MRF-D release) + 306 "
-        "permanently assigned in Australia (DMDC, 31 Mar 2026)", True, "AUS:2026-03",
-        "Indo-Pacific", (0.03, 0.12, 0.70, 0.15),
+        2306,
+        "2,306 = ~2,000 MRF-D Marines in the 2024 rotation (MRF-D release) + 306 "
+        "permanently assigned in Australia (DMDC, 31 Mar 2026)",
+        True,
+        "AUS:2026-03",
+        "Indo-Pacific",
+        (0.03, 0.12, 0.70, 0.15),
         "MRF-D ground combat and logistics ~70%, its aviation element ~12%, ISR (Pine Gap "
         "and related) ~15%, naval ~3%",
-        0.01, 2, 1.0),
+        0.01,
+        2,
+        1.0,
+    ),
     "philippines_edca": FrontSpec(
-        1000, "ESTIMATE: ~1,000 persistent U.S. personnel (JUSMAG, rotational forces at EDCA "
+        1000,
+        "ESTIMATE: ~1,000 persistent U.S. personnel (JUSMAG, rotational forces at EDCA "
         "sites); no figure in reference data; exercise surges such as Balikatan not counted",
-        False, "",
-        "Indo-Pacific", (0.15, 0.15, 0.55, 0.15),
-        "Army/Marine rotations ~55%, naval ~15%, air ~15%, ISR (maritime domain awareness) "
-        "~15%",
-        0.15, 4, 0.8),
+        False,
+        "",
+        "Indo-Pacific",
+        (0.15, 0.15, 0.55, 0.15),
+        "Army/Marine rotations ~55%, naval ~15%, air ~15%, ISR (maritime domain awareness) ~15%",
+        0.15,
+        4,
+        0.8,
+    ),
     "me_qatar": FrontSpec(
-        10000, "~10,000 at Al Udeid incl. rotational (Al Jazeera, Jun 2025); DMDC 31 Mar "
-        "2026 counts 179 permanently assigned", True, "QAT:2025-06",
-        "Middle East", (0.0, 0.65, 0.20, 0.15),
+        10000,
+        "~10,000 at Al Udeid incl. rotational (Al Jazeera, Jun 2025); DMDC 31 Mar "
+        "2026 counts 179 permanently assigned",
+        True,
+        "QAT:2025-06",
+        "Middle East",
+        (0.0, 0.65, 0.20, 0.15),
         "Air Force (Al Udeid, CAOC) ~65%, Army (As Sayliyah) ~20%, ISR ~15%",
-        0.005, 4, 0.6, floor_air=0.5,
-        floor_note="air floor 50% (CENTCOM forward HQ and Combined Air Operations Center)"),
+        0.005,
+        4,
+        0.6,
+        floor_air=0.5,
+        floor_note="air floor 50% (CENTCOM forward HQ and Combined Air Operations Center)",
+    ),
     "me_bahrain": FrontSpec(
-        9000, "~9,000 operational (note in the DMDC transcription, 2026); DMDC 31 Mar 2026 "
-        "counts 3,151 permanently assigned", True, "BHR:2026-03",
-        "Middle East", (0.80, 0.05, 0.08, 0.07),
+        9000,
+        "~9,000 operational (note in the DMDC transcription, 2026); DMDC 31 Mar 2026 "
+        "counts 3,151 permanently assigned",
+        True,
+        "BHR:2026-03",
+        "Middle East",
+        (0.80, 0.05, 0.08, 0.07),
         "Navy (NSA Bahrain, 5th Fleet/NAVCENT) ~80%, Marines/security ~8%, ISR ~7%, air ~5%",
-        0.005, 4, 0.6, floor_naval=0.6,
-        floor_note="naval floor 60% (5th Fleet HQ)"),
+        0.005,
+        4,
+        0.6,
+        floor_naval=0.6,
+        floor_note="naval floor 60% (5th Fleet HQ)",
+    ),
     "me_kuwait": FrontSpec(
-        13500, "~13,500 operational incl. rotational (note in the DMDC transcription, 2026; "
+        13500,
+        "~13,500 operational incl. rotational (note in the DMDC transcription, 2026; "
         "AALEP c. 2020 says ~13,000); DMDC 31 Mar 2026 counts 540 permanently assigned",
-        True, "KWT:2026-03",
-        "Middle East", (0.02, 0.12, 0.80, 0.06),
+        True,
+        "KWT:2026-03",
+        "Middle East",
+        (0.02, 0.12, 0.80, 0.06),
         "Army (Camp Arifjan, Camp Buehring; Spartan Shield) ~80%, Air Force (Ali Al Salem) "
         "~12%, ISR ~6%, naval ~2%",
-        0.005, 3, 0.6),
+        0.005,
+        3,
+        0.6,
+    ),
 }
 
 #: Base substitutability per asset (ASSUMPTION): ground high, air medium, naval low, ISR
@@ -299,23 +404,41 @@ SUBST_BASE = {"naval": 0.3, "air": 0.5, "ground": 0.8, "isr": 0.1, "engagement":
 #: GDP, defense spending and HNS of hosts that the reference data lacks (ESTIMATES,
 #: recalled, not checked): World Bank 2023 GDP and SIPRI-like % of GDP.
 GULF_MACRO = {
-    "QAT": (213.0, 4.5, "GDP ~US$213bn (World Bank 2023, recalled); defence ~4.5% of GDP "
-                        "(assumption: SIPRI publishes no Qatar series)"),
-    "BHR": (45.0, 3.1, "GDP ~US$45bn (World Bank/IMF 2023, recalled); defence ~3.1% of GDP "
-                       "(SIPRI order of magnitude, recalled)"),
-    "KWT": (162.0, 4.8, "GDP ~US$162bn (World Bank 2023, recalled); defence ~4.8% of GDP "
-                        "(SIPRI order of magnitude, recalled)"),
+    "QAT": (
+        213.0,
+        4.5,
+        "GDP ~US$213bn (World Bank 2023, recalled); defence ~4.5% of GDP "
+        "(assumption: SIPRI publishes no Qatar series)",
+    ),
+    "BHR": (
+        45.0,
+        3.1,
+        "GDP ~US$45bn (World Bank/IMF 2023, recalled); defence ~3.1% of GDP "
+        "(SIPRI order of magnitude, recalled)",
+    ),
+    "KWT": (
+        162.0,
+        4.8,
+        "GDP ~US$162bn (World Bank 2023, recalled); defence ~4.8% of GDP "
+        "(SIPRI order of magnitude, recalled)",
+    ),
 }
 
 
 def _gdp(ref: Reference, iso3: str) -> tuple[float, str, int, bool]:
     """Return (GDP $bn, basis, year, sourced): IMF 2024 projection, else World Bank 2023."""
-    for indicator, label in (("gdp_nominal_projection", "IMF WEO Apr-2024 projection for "
-                              "2024"), ("gdp_nominal", "World Bank 2023")):
+    for indicator, label in (
+        ("gdp_nominal_projection", "IMF WEO Apr-2024 projection for 2024"),
+        ("gdp_nominal", "World Bank 2023"),
+    ):
         row = ref.macro_row(iso3, indicator)
         if row:
-            return float(row["value"]), f"{iso3} {row['value']} ({label})", int(row["year"]), \
-                is_verified(row["confidence"])
+            return (
+                float(row["value"]),
+                f"{iso3} {row['value']} ({label})",
+                int(row["year"]),
+                is_verified(row["confidence"]),
+            )
     if iso3 in GULF_MACRO:
         gdp, _, note = GULF_MACRO[iso3]
         return gdp, f"{iso3} ESTIMATE: {note}", 2023, False
@@ -325,12 +448,17 @@ def _gdp(ref: Reference, iso3: str) -> tuple[float, str, int, bool]:
 
 def _defense_pct(ref: Reference, iso3: str) -> tuple[float, str, bool]:
     """Return (% GDP, basis, sourced): NATO 2024 report figure, else SIPRI 2024."""
-    for indicator, label in (("defence_spending_pct_gdp_nato", "NATO 2024"),
-                             ("military_expenditure_pct_gdp_sipri", "SIPRI 2024")):
+    for indicator, label in (
+        ("defence_spending_pct_gdp_nato", "NATO 2024"),
+        ("military_expenditure_pct_gdp_sipri", "SIPRI 2024"),
+    ):
         row = ref.macro_row(iso3, indicator)
         if row and row["year"] == "2024":
-            return float(row["value"]), f"{iso3} {row['value']} ({label})", \
-                is_verified(row["confidence"])
+            return (
+                float(row["value"]),
+                f"{iso3} {row['value']} ({label})",
+                is_verified(row["confidence"]),
+            )
     if iso3 in GULF_MACRO:
         return GULF_MACRO[iso3][1], f"{iso3} {GULF_MACRO[iso3][1]} (ESTIMATE)", False
     msg = f"no defence % GDP for {iso3}"
@@ -340,8 +468,12 @@ def _defense_pct(ref: Reference, iso3: str) -> tuple[float, str, bool]:
 def _macro_sources(ref: Reference, iso3s: list[str]) -> list[str]:
     out = []
     for iso3 in iso3s:
-        for indicator in ("gdp_nominal_projection", "gdp_nominal",
-                          "defence_spending_pct_gdp_nato", "military_expenditure_pct_gdp_sipri"):
+        for indicator in (
+            "gdp_nominal_projection",
+            "gdp_nominal",
+            "defence_spending_pct_gdp_nato",
+            "military_expenditure_pct_gdp_sipri",
+        ):
             row = ref.macro_row(iso3, indicator)
             if row:
                 out.append(row["source"])
@@ -357,23 +489,43 @@ def _hns(ref: Reference, front_id: str) -> tuple[float, str, list[str], int | No
         yearly_jpy_bn = float(row["value"]) / 5
         share = OKINAWA_SHARE if front_id == "japan_okinawa_southwest" else 1 - OKINAWA_SHARE
         usd = yearly_jpy_bn / JPY_PER_USD * share
-        note = (f"HNS: SMA FY2022-26 JPY {row['value']}bn / 5 = JPY {yearly_jpy_bn:.1f}bn/yr "
-                f"at JPY {JPY_PER_USD}/US$ (2024 average, assumption) = US$"
-                f"{yearly_jpy_bn / JPY_PER_USD:.3f}bn, x {share:.0%} for this front")
+        note = (
+            f"HNS: SMA FY2022-26 JPY {row['value']}bn / 5 = JPY {yearly_jpy_bn:.1f}bn/yr "
+            f"at JPY {JPY_PER_USD}/US$ (2024 average, assumption) = US$"
+            f"{yearly_jpy_bn / JPY_PER_USD:.3f}bn, x {share:.0%} for this front"
+        )
         return usd, note, [row["source"]], 2026
     if front_id == "korea":
-        rows = [r for r in ref.macro if r["iso3"] == "KOR"
-                and r["indicator"] == "host_nation_support_sma" and r["year"] == "2025"]
+        rows = [
+            r
+            for r in ref.macro
+            if r["iso3"] == "KOR"
+            and r["indicator"] == "host_nation_support_sma"
+            and r["year"] == "2025"
+        ]
         row = rows[0]
         usd = float(row["value"]) * 1000 / KRW_PER_USD
-        note = (f"HNS: KRW {row['value']} trn (2025, last year of the 11th SMA) at KRW "
-                f"{KRW_PER_USD:.0f}/US$ (2024 average, assumption)")
+        note = (
+            f"HNS: KRW {row['value']} trn (2025, last year of the 11th SMA) at KRW "
+            f"{KRW_PER_USD:.0f}/US$ (2024 average, assumption)"
+        )
         return usd, note, [row["source"]], 2025
     if front_id == "me_qatar":
-        return 0.0, ("HNS 0: no cost-sharing agreement known; Qatar's >US$1bn for building "
-                     "Al Udeid was a one-off investment, not counted"), [], None
-    return 0.0, "HNS 0: no cost-sharing (SMA-type) agreement known; in-kind support not " \
-                "counted", [], None
+        return (
+            0.0,
+            (
+                "HNS 0: no cost-sharing agreement known; Qatar's >US$1bn for building "
+                "Al Udeid was a one-off investment, not counted"
+            ),
+            [],
+            None,
+        )
+    return (
+        0.0,
+        "HNS 0: no cost-sharing (SMA-type) agreement known; in-kind support not counted",
+        [],
+        None,
+    )
 
 
 def build_fronts(ref: Reference) -> list[tuple[dict[str, Any], BaseGeometry]]:
@@ -412,10 +564,12 @@ def build_fronts(ref: Reference) -> list[tuple[dict[str, Any], BaseGeometry]]:
         if fid.startswith("japan_"):
             share = OKINAWA_SHARE if fid == "japan_okinawa_southwest" else 1 - OKINAWA_SHARE
             gdp *= share
-            gdp_note += (f" x {share:.0%} (ESTIMATE: Japan's GDP split between the two Japan "
-                         "fronts in proportion to U.S. personnel, so it is counted once)")
+            gdp_note += (
+                f" x {share:.0%} (ESTIMATE: Japan's GDP split between the two Japan "
+                "fronts in proportion to U.S. personnel, so it is counted once)"
+            )
         sources += _macro_sources(ref, hosts)
-        years += [g[2] for g in gdp_parts]
+        years += [g[2] for g in gdp_parts] + [REFERENCE_YEAR]  # defence % is for 2024
         hns, hns_note, hns_sources, hns_year = _hns(ref, fid)
         sources += hns_sources
         if hns_year:
@@ -424,17 +578,24 @@ def build_fronts(ref: Reference) -> list[tuple[dict[str, Any], BaseGeometry]]:
         split_estimate = fid.startswith("japan_")
         sourced = spec.personnel_sourced and macro_sourced and not split_estimate
         props: dict[str, Any] = {
-            "id": fid, "name": row["name"], "host_iso3": ";".join(hosts),
-            "adversaries": row["main_adversary"], "theater": spec.theater,
+            "id": fid,
+            "name": row["name"],
+            "host_iso3": ";".join(hosts),
+            "adversaries": row["main_adversary"],
+            "theater": spec.theater,
             "us_personnel": int(personnel),
         }
         kpe = personnel / 1000
         for asset, share in zip(("naval", "air", "ground", "isr"), spec.mix, strict=True):
             props[f"us_{asset}"] = round(kpe * share, 3)
         props["us_engagement"] = spec.engagement
-        floors = {"naval": spec.floor_naval, "air": spec.floor_air,
-                  "ground": spec.floor_ground, "isr": spec.floor_isr,
-                  "engagement": spec.floor_engagement}
+        floors = {
+            "naval": spec.floor_naval,
+            "air": spec.floor_air,
+            "ground": spec.floor_ground,
+            "isr": spec.floor_isr,
+            "engagement": spec.floor_engagement,
+        }
         for asset, share in floors.items():
             props[f"floor_{asset}"] = round(props[f"us_{asset}"] * share, 4)
         for asset, base in SUBST_BASE.items():
@@ -443,37 +604,47 @@ def build_fronts(ref: Reference) -> list[tuple[dict[str, Any], BaseGeometry]]:
         props["defense_pct_gdp"] = round(pct, 3)
         props["hns_usd_bn"] = round(hns, 4)
         props["threat_level"] = spec.threat
-        estimates = []
+        estimates, register = [], []
         if not spec.personnel_sourced or split_estimate:
             estimates.append("us_personnel")
+            register.append(f"us_personnel: {spec.personnel_note}")
         if not macro_sourced:
             estimates += ["gdp_usd_bn", "defense_pct_gdp"]
+            register += [gdp_note, pct_note]
         elif split_estimate:
             estimates.append("gdp_usd_bn (split)")
+            register.append(gdp_note)
         if split_estimate:
             estimates.append("hns_usd_bn (split)")
+            register.append(hns_note)
         notes = [
             f"personnel: {spec.personnel_note}",
             f"service mix (ASSUMPTION): {spec.mix_note}; kpe = personnel/1000 x share",
             f"us_engagement US${spec.engagement}bn/yr: ASSUMPTION (order of magnitude of "
             "FMF/security-cooperation money for this front)",
-            "floors (ASSUMPTION): " + (spec.floor_note + "; " if spec.floor_note else "")
+            "floors (ASSUMPTION): "
+            + (spec.floor_note + "; " if spec.floor_note else "")
             + "default shares naval 25%, air 25%, ground 20%, ISR 85%, engagement 20%",
             f"subst (ASSUMPTION): base naval 0.3, air 0.5, ground 0.8, ISR 0.1, engagement "
             f"0.5 x ally capability factor {spec.capability}",
-            gdp_note, pct_note, hns_note,
+            gdp_note,
+            pct_note,
+            hns_note,
             f"threat_level {spec.threat}: ASSUMPTION",
         ]
         if estimates:
             notes.insert(0, "ESTIMATES: " + ", ".join(estimates))
         if row["notes"]:
             notes.append(row["notes"])
-        props.update({
-            "source": join_sources(*sources),
-            "source_year": max(years) if years else REFERENCE_YEAR,
-            "confidence": "sourced" if sourced else "estimate",
-            "notes": "; ".join(notes),
-        })
+        props.update(
+            {
+                "source": join_sources(*sources),
+                "source_year": max(years) if years else REFERENCE_YEAR,
+                "confidence": "sourced" if sourced else "estimate",
+                "notes": "; ".join(notes),
+                "_estimates": register,
+            }
+        )
         out.append((props, Point(float(row["lon"]), float(row["lat"]))))
     return sorted(out, key=lambda f: f[0]["id"])
 
@@ -488,8 +659,11 @@ MALACCA_TRADE_PCT = 27.9
 TRADE_SHARES = {
     "malacca": (27.9, "Pratson 2023, 2019 data"),
     "suez": (16.6, "Pratson 2023, 2019 data"),
-    "panama": (5.0, "MercoPress 2024: ~5% of world maritime commerce, used as a proxy for "
-                    "the share of world trade"),
+    "panama": (
+        5.0,
+        "MercoPress 2024: ~5% of world maritime commerce, used as a proxy for "
+        "the share of world trade",
+    ),
 }
 #: Importance where no oil-flow or trade-share figure is sourced (ESTIMATE), by tier:
 #: 0.6 Taiwan Strait (nearly half the world container fleet passed in 2022, Bloomberg);
@@ -497,13 +671,20 @@ TRADE_SHARES = {
 #: 0.3 principal bypasses of Malacca and Northeast Asian trunk straits;
 #: 0.15 secondary trade straits; 0.1 naval (ASW) chokepoint; 0.05 polar/remote routes.
 CHOKEPOINT_ESTIMATES = {
-    "taiwan_strait": (0.6, "tier 0.6: nearly half of the global container fleet transited "
-                           "in Jan-Jul 2022 (Bloomberg), no value share"),
-    "gibraltar": (0.5, "tier 0.5: carries all Suez-Europe Atlantic traffic plus "
-                       "Mediterranean-Atlantic trade"),
+    "taiwan_strait": (
+        0.6,
+        "tier 0.6: nearly half of the global container fleet transited "
+        "in Jan-Jul 2022 (Bloomberg), no value share",
+    ),
+    "gibraltar": (
+        0.5,
+        "tier 0.5: carries all Suez-Europe Atlantic traffic plus Mediterranean-Atlantic trade",
+    ),
     "dover": (0.5, "tier 0.5: highest daily cargo tonnage of the IMF PortWatch chokepoints"),
-    "luzon_strait": (0.3, "tier 0.3: Northeast Asia-Southeast Asia trunk route and "
-                          "Taiwan Strait bypass"),
+    "luzon_strait": (
+        0.3,
+        "tier 0.3: Northeast Asia-Southeast Asia trunk route and Taiwan Strait bypass",
+    ),
     "korea_strait": (0.3, "tier 0.3: Northeast Asian trunk strait (Busan, Japan Sea ports)"),
     "lombok": (0.3, "tier 0.3: deep-water Malacca bypass for VLCC/ULCC"),
     "makassar": (0.3, "tier 0.3: with Lombok the main Malacca bypass"),
@@ -524,11 +705,12 @@ def build_chokepoints(ref: Reference) -> list[tuple[dict[str, Any], BaseGeometry
     for row in ref.chokepoints:
         cid = row["id"]
         oil = float(row["oil_flow_mbd"]) if row["oil_flow_mbd"] else None
-        transits = float(row["vessel_transits_per_year"]) if row["vessel_transits_per_year"] \
-            else None
+        transits = (
+            float(row["vessel_transits_per_year"]) if row["vessel_transits_per_year"] else None
+        )
         trade, trade_note = TRADE_SHARES.get(cid, (None, ""))
         years = years_in(row["oil_flow_year"]) + years_in(row["vessel_transits_year"])
-        notes = []
+        notes, register = [], []
         if oil is not None or trade is not None:
             candidates = []
             if oil is not None:
@@ -538,16 +720,18 @@ def build_chokepoints(ref: Reference) -> list[tuple[dict[str, Any], BaseGeometry
                 years.append(2019 if "2019" in trade_note else 2024)
                 notes.append(f"trade share {trade}% ({trade_note})")
             importance = min(1.0, max(candidates))
-            notes.insert(0, "importance = max(oil mb/d / 23.7, trade share % / 27.9), "
-                            "clipped to 1")
+            notes.insert(0, "importance = max(oil mb/d / 23.7, trade share % / 27.9), clipped to 1")
             sourced = is_verified(row["confidence"])
             if cid in CHOKEPOINT_ESTIMATES:
                 msg = f"{cid}: both a sourced figure and an estimate"
                 raise ValueError(msg)
         else:
             importance, why = CHOKEPOINT_ESTIMATES[cid]
-            notes.insert(0, f"ESTIMATE: importance {importance} ({why}; no oil-flow or "
-                            f"trade-value figure in the reference data; {SEE})")
+            register.append(
+                f"importance {importance} ({why}; no oil-flow or trade-value "
+                f"figure in the reference data)"
+            )
+            notes.insert(0, f"ESTIMATE: {register[-1][:-1]}; {SEE})")
             sourced = False
             years += years_in(row["source"])
         if row["trade_share_note"] and cid not in TRADE_SHARES:
@@ -559,13 +743,19 @@ def build_chokepoints(ref: Reference) -> list[tuple[dict[str, Any], BaseGeometry
         source = row["source"]
         source = describe_source(source, "chokepoints.csv")
         props = {
-            "id": cid, "name": row["name"], "source": source,
+            "id": cid,
+            "name": row["name"],
+            "source": source,
             "source_year": max(years) if years else REFERENCE_YEAR,
             "confidence": "sourced" if sourced else "estimate",
             "notes": "; ".join(notes),
-            "littoral_iso3": row["adjacent_countries"], "region": row["region"],
-            "oil_flow_mbd": oil, "transits_per_year": transits, "trade_share_pct": trade,
+            "littoral_iso3": row["adjacent_countries"],
+            "region": row["region"],
+            "oil_flow_mbd": oil,
+            "transits_per_year": transits,
+            "trade_share_pct": trade,
             "importance": round(importance, 4),
+            "_estimates": register,
         }
         out.append((props, Point(float(row["lon"]), float(row["lat"]))))
     return sorted(out, key=lambda f: f[0]["id"])
@@ -580,8 +770,16 @@ def build_chokepoints(ref: Reference) -> list[tuple[dict[str, Any], BaseGeometry
 #: platinum-group metals, niobium, manganese and aluminum/bauxite are on it; copper is not
 #: on the 2022 list and was proposed for the 2025 update, recalled).
 CRITICALITY = {
-    "rare earths": 1.0, "cobalt": 0.9, "lithium": 0.9, "graphite": 0.85, "nickel": 0.8,
-    "platinum": 0.8, "niobium": 0.7, "manganese": 0.7, "copper": 0.6, "bauxite": 0.5,
+    "rare earths": 1.0,
+    "cobalt": 0.9,
+    "lithium": 0.9,
+    "graphite": 0.85,
+    "nickel": 0.8,
+    "platinum": 0.8,
+    "niobium": 0.7,
+    "manganese": 0.7,
+    "copper": 0.6,
+    "bauxite": 0.5,
 }
 
 
@@ -607,56 +805,104 @@ MINERAL_SHARES: dict[str, ShareSpec] = {
     "lithium_chile_atacama": ShareSpec("lithium", 24.4, 2023, True),
     "lithium_argentina_puna": ShareSpec("lithium", 5.3, 2023, True),
     "lithium_bolivia_uyuni": ShareSpec(
-        "lithium", 0.3, 2023, False,
+        "lithium",
+        0.3,
+        2023,
+        False,
         "ESTIMATE: share 0.3% = ~600 t (540-700 t in earlier years per the wikimili table) "
-        "/ 180,000 t world 2023; reference calls it negligible"),
+        "/ 180,000 t world 2023; reference calls it negligible",
+    ),
     "lithium_wa": ShareSpec("lithium", 36.7, 2024, True),
     "indonesia_nickel_sulawesi": ShareSpec(
-        "nickel", 50.0, 2023, True,
-        "Indonesia's country-level nickel share is attached to this zone only"),
+        "nickel",
+        50.0,
+        2023,
+        True,
+        "Indonesia's country-level nickel share is attached to this zone only",
+    ),
     "indonesia_nickel_halmahera": ShareSpec(
-        "cobalt", 9.7, 2024, True,
+        "cobalt",
+        9.7,
+        2024,
+        True,
         "primary mineral cobalt: Indonesia's country-level cobalt share (28,000 of 290,000 t, "
         "2024, USGS MCS 2025 via databoks) is attached here (HPAL cobalt-nickel plants at "
         "Obi and Weda Bay) so that the Indonesian nickel share (on the Sulawesi zone) is not "
-        "counted twice"),
+        "counted twice",
+    ),
     "philippines_nickel_caraga": ShareSpec("nickel", 11.1, 2023, True),
     "guinea_boke_bauxite": ShareSpec(
-        "bauxite", 29.0, 2024, False,
+        "bauxite",
+        29.0,
+        2024,
+        False,
         "ESTIMATE: share ~29% recalled in the reference (USGS MCS 2025: ~130 of ~450 Mt), "
-        "not verified"),
+        "not verified",
+    ),
     "zaf_bushveld_pgm": ShareSpec(
-        "platinum", 70.0, 2024, True,
+        "platinum",
+        70.0,
+        2024,
+        True,
         "share ~70% rests on a weak secondary source (blog citing Statista/USGS); USGS 2021 "
-        "data: Bushveld ~75% of world platinum"),
+        "data: Bushveld ~75% of world platinum",
+    ),
     "zaf_kalahari_manganese": ShareSpec(
-        "manganese", 37.0, 2024, False,
-        "ESTIMATE: share ~37% recalled in the reference (7.4 of ~20 Mt, 2024), not verified"),
+        "manganese",
+        37.0,
+        2024,
+        False,
+        "ESTIMATE: share ~37% recalled in the reference (7.4 of ~20 Mt, 2024), not verified",
+    ),
     "gabon_moanda_manganese": ShareSpec(
-        "manganese", 23.0, 2024, False,
-        "ESTIMATE: share ~23% recalled in the reference (4.6 of ~20 Mt, 2024), not verified"),
+        "manganese",
+        23.0,
+        2024,
+        False,
+        "ESTIMATE: share ~23% recalled in the reference (4.6 of ~20 Mt, 2024), not verified",
+    ),
     "myanmar_kachin_ree": ShareSpec("rare earths", 7.9, 2024, True),
     "brazil_araxa_niobium": ShareSpec(
-        "niobium", 90.0, 2024, False,
-        "ESTIMATE: share ~90% of world niobium recalled in the reference (USGS), not verified"),
+        "niobium",
+        90.0,
+        2024,
+        False,
+        "ESTIMATE: share ~90% of world niobium recalled in the reference (USGS), not verified",
+    ),
     "brazil_ree_goias": ShareSpec("rare earths", 0.005, 2024, True),
     "zimbabwe_lithium": ShareSpec("lithium", 1.9, 2023, True),
     "drc_manono_lithium": ShareSpec(
-        "lithium", 0.0, 2025, False,
+        "lithium",
+        0.0,
+        2025,
+        False,
         "ESTIMATE: share 0 because the deposit is pre-production (reference); the source "
-        "for the KoBold agreement is weak"),
+        "for the KoBold agreement is weak",
+    ),
     "madagascar_graphite": ShareSpec(
-        "graphite", 6.6, 2023, False,
+        "graphite",
+        6.6,
+        2023,
+        False,
         "ESTIMATE: share 6.6% = 105.64 kt (ReportLinker, 2023) / ~1.6 Mt world graphite mine "
-        "production 2023 (USGS MCS 2024, recalled)"),
+        "production 2023 (USGS MCS 2024, recalled)",
+    ),
     "mozambique_balama_graphite": ShareSpec(
-        "graphite", 8.0, 2023, False,
+        "graphite",
+        8.0,
+        2023,
+        False,
         "ESTIMATE: share 8.0% = 128.18 kt (ReportLinker, 2023) / ~1.6 Mt world graphite mine "
-        "production 2023 (USGS MCS 2024, recalled)"),
+        "production 2023 (USGS MCS 2024, recalled)",
+    ),
     "nigeria_jos_ree_tin": ShareSpec("rare earths", 3.3, 2024, True),
     "vietnam_ree_laichau": ShareSpec(
-        "rare earths", 0.08, 2024, False,
-        "ESTIMATE: share 0.08% = ~300 t (recalled in the reference) / 390,000 t world 2024"),
+        "rare earths",
+        0.08,
+        2024,
+        False,
+        "ESTIMATE: share 0.08% = ~300 t (recalled in the reference) / 390,000 t world 2024",
+    ),
 }
 
 
@@ -664,15 +910,17 @@ def build_mineral_zones(ref: Reference) -> list[tuple[dict[str, Any], BaseGeomet
     """Return the mineral_zones layer as ``(properties, geometry)`` pairs."""
     ids = {r["id"] for r in ref.minerals}
     if ids != set(MINERAL_SHARES):
-        msg = f"mineral_zones.csv ids differ from MINERAL_SHARES: {sorted(ids ^ set(MINERAL_SHARES))}"
+        diff = sorted(ids ^ set(MINERAL_SHARES))
+        msg = f"mineral_zones.csv ids differ from MINERAL_SHARES: {diff}"
         raise ValueError(msg)
     sulawesi = next(r for r in ref.minerals if r["id"] == "indonesia_nickel_sulawesi")
     out = []
     for row in ref.minerals:
         spec = MINERAL_SHARES[row["id"]]
         notes = [spec.note] if spec.note else []
-        notes.append(f"criticality {CRITICALITY[spec.mineral]} for {spec.mineral}: "
-                     f"ASSUMPTION ({SEE})")
+        notes.append(
+            f"criticality {CRITICALITY[spec.mineral]} for {spec.mineral}: ASSUMPTION ({SEE})"
+        )
         if row["share_basis"] and spec.sourced:
             notes.append(f"share basis: {row['share_basis']}")
         if row["other_notes"]:
@@ -683,13 +931,19 @@ def build_mineral_zones(ref: Reference) -> list[tuple[dict[str, Any], BaseGeomet
             source = join_sources(source, sulawesi["source"])
         source = describe_source(source, "mineral_zones.csv")
         props = {
-            "id": row["id"], "name": row["name"], "source": source,
+            "id": row["id"],
+            "name": row["name"],
+            "source": source,
             "source_year": spec.year,
             "confidence": "sourced" if spec.sourced else "estimate",
-            "notes": "; ".join(notes), "iso3": row["country_iso3"],
-            "minerals": row["minerals"], "primary_mineral": spec.mineral,
-            "world_share_pct": spec.share, "criticality": CRITICALITY[spec.mineral],
+            "notes": "; ".join(notes),
+            "iso3": row["country_iso3"],
+            "minerals": row["minerals"],
+            "primary_mineral": spec.mineral,
+            "world_share_pct": spec.share,
+            "criticality": CRITICALITY[spec.mineral],
             "competitor_stake": row["chinese_ownership_or_offtake"] or None,
+            "_estimates": [] if spec.sourced else [spec.note.removeprefix("ESTIMATE: ")],
         }
         out.append((props, Point(float(row["lon"]), float(row["lat"]))))
     return sorted(out, key=lambda f: f[0]["id"])
@@ -701,14 +955,22 @@ def build_mineral_zones(ref: Reference) -> list[tuple[dict[str, Any], BaseGeomet
 
 SINGAPORE_TEU = 41_120_000
 #: Reference kind -> schema kind. Ream is a naval base ("port (naval)") -> base.
-NODE_KIND = {"port": "port", "fab": "fab", "fab (OSAT)": "fab", "corridor": "corridor",
-             "cable": "cable", "port (naval)": "base"}
+NODE_KIND = {
+    "port": "port",
+    "fab": "fab",
+    "fab (OSAT)": "fab",
+    "corridor": "corridor",
+    "cable": "cable",
+    "port (naval)": "base",
+}
 #: Importance where no container throughput is sourced (ESTIMATE): default by kind ...
 NODE_KIND_IMPORTANCE = {"port": 0.2, "base": 0.3, "fab": 0.5, "corridor": 0.3, "cable": 0.3}
 #: ... with these per-node judgements (ESTIMATE).
 NODE_IMPORTANCE = {
-    "hsinchu": (1.0, "TSMC headquarters and leading-edge logic fabs: the most important fab "
-                     "cluster"),
+    "hsinchu": (
+        1.0,
+        "TSMC headquarters and leading-edge logic fabs: the most important fab cluster",
+    ),
     "pyeongtaek": (0.6, "Samsung's largest memory/foundry campus"),
     "kumamoto": (0.3, "mature and specialty nodes (12-28 nm), fab 2 planned"),
     "penang": (0.4, "Malaysia holds ~13% of global chip assembly, test and packaging"),
@@ -724,8 +986,7 @@ NODE_IMPORTANCE = {
 }
 #: Numeric throughput read from metric / metric_value where it is a single figure.
 NODE_THROUGHPUT = {
-    "chancay": (1_000_000, "TEU/yr design capacity, phase 1 (plus 6 Mt bulk, 160,000 "
-                           "vehicles)"),
+    "chancay": (1_000_000, "TEU/yr design capacity, phase 1 (plus 6 Mt bulk, 160,000 vehicles)"),
     "kyaukphyu": (4_900_000, "TEU/yr design capacity, planned (plus 7.8 Mt bulk)"),
     "lobito_port": (4.6, "Mt/yr rail corridor capacity target"),
     "penang": (13.0, "% of global chip assembly, test and packaging (Malaysia, 2024)"),
@@ -739,7 +1000,7 @@ def build_supply_nodes(ref: Reference) -> list[tuple[dict[str, Any], BaseGeometr
         nid = row["id"]
         kind = NODE_KIND[row["kind"]]
         iso3 = row["country_iso3"]
-        notes = []
+        notes, register = [], []
         if nid == "cable_guam":
             iso3 = "GUM"
             notes.append("iso3 GUM (Guam, U.S. territory; reference lists USA)")
@@ -764,8 +1025,8 @@ def build_supply_nodes(ref: Reference) -> list[tuple[dict[str, Any], BaseGeometr
             else:
                 importance = NODE_KIND_IMPORTANCE[kind]
                 why = f"default for kind {kind!r}"
-            notes.insert(0, f"ESTIMATE: importance {importance} ({why}; no sourced container "
-                            f"throughput; {SEE})")
+            register.append(f"importance {importance} ({why}; no sourced container throughput)")
+            notes.insert(0, f"ESTIMATE: {register[-1][:-1]}; {SEE})")
         if row["metric"] and row["metric"] != "container throughput (TEU)":
             notes.append(f"{row['metric']}: {row['metric_value']} ({row['metric_year']})")
         years = years_in(row["metric_year"])
@@ -776,13 +1037,19 @@ def build_supply_nodes(ref: Reference) -> list[tuple[dict[str, Any], BaseGeometr
         source = row["source"]
         source = describe_source(source, "supply_nodes.csv")
         props = {
-            "id": nid, "name": row["name"], "source": source,
+            "id": nid,
+            "name": row["name"],
+            "source": source,
             "source_year": max(years) if years else REFERENCE_YEAR,
             "confidence": "sourced" if sourced else "estimate",
-            "notes": "; ".join(notes), "kind": kind, "iso3": iso3,
-            "throughput": throughput, "throughput_unit": unit,
+            "notes": "; ".join(notes),
+            "kind": kind,
+            "iso3": iso3,
+            "throughput": throughput,
+            "throughput_unit": unit,
             "foreign_stakes": row["investment_notes"] or None,
             "importance": round(importance, 4),
+            "_estimates": register,
         }
         out.append((props, Point(float(row["lon"]), float(row["lat"]))))
     return sorted(out, key=lambda f: f[0]["id"])
@@ -793,32 +1060,137 @@ def build_supply_nodes(ref: Reference) -> list[tuple[dict[str, Any], BaseGeometr
 # --------------------------------------------------------------------------------------
 
 REGION_MEMBERS: dict[str, tuple[str, ...]] = {
-    "Southeast Asia": ("BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "TLS",
-                       "VNM"),
+    "Southeast Asia": ("BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "TLS", "VNM"),
     # the 54 sovereign African UN members (all AU members) + Western Sahara (SADR, AU member)
-    "Africa": ("DZA", "AGO", "BEN", "BWA", "BFA", "BDI", "CPV", "CMR", "CAF", "TCD", "COM",
-               "COG", "COD", "CIV", "DJI", "EGY", "GNQ", "ERI", "SWZ", "ETH", "GAB", "GMB",
-               "GHA", "GIN", "GNB", "KEN", "LSO", "LBR", "LBY", "MDG", "MWI", "MLI", "MRT",
-               "MUS", "MAR", "MOZ", "NAM", "NER", "NGA", "RWA", "STP", "SEN", "SYC", "SLE",
-               "SOM", "ZAF", "SSD", "SDN", "TZA", "TGO", "TUN", "UGA", "ZMB", "ZWE", "ESH"),
-    "South America": ("ARG", "BOL", "BRA", "CHL", "COL", "ECU", "GUY", "PRY", "PER", "SUR",
-                      "URY", "VEN"),
+    "Africa": (
+        "DZA",
+        "AGO",
+        "BEN",
+        "BWA",
+        "BFA",
+        "BDI",
+        "CPV",
+        "CMR",
+        "CAF",
+        "TCD",
+        "COM",
+        "COG",
+        "COD",
+        "CIV",
+        "DJI",
+        "EGY",
+        "GNQ",
+        "ERI",
+        "SWZ",
+        "ETH",
+        "GAB",
+        "GMB",
+        "GHA",
+        "GIN",
+        "GNB",
+        "KEN",
+        "LSO",
+        "LBR",
+        "LBY",
+        "MDG",
+        "MWI",
+        "MLI",
+        "MRT",
+        "MUS",
+        "MAR",
+        "MOZ",
+        "NAM",
+        "NER",
+        "NGA",
+        "RWA",
+        "STP",
+        "SEN",
+        "SYC",
+        "SLE",
+        "SOM",
+        "ZAF",
+        "SSD",
+        "SDN",
+        "TZA",
+        "TGO",
+        "TUN",
+        "UGA",
+        "ZMB",
+        "ZWE",
+        "ESH",
+    ),
+    "South America": (
+        "ARG",
+        "BOL",
+        "BRA",
+        "CHL",
+        "COL",
+        "ECU",
+        "GUY",
+        "PRY",
+        "PER",
+        "SUR",
+        "URY",
+        "VEN",
+    ),
     "Central America": ("BLZ", "CRI", "SLV", "GTM", "HND", "NIC", "PAN"),
-    "Caribbean": ("ATG", "BHS", "BRB", "CUB", "DMA", "DOM", "GRD", "HTI", "JAM", "KNA", "LCA",
-                  "VCT", "TTO"),
+    "Caribbean": (
+        "ATG",
+        "BHS",
+        "BRB",
+        "CUB",
+        "DMA",
+        "DOM",
+        "GRD",
+        "HTI",
+        "JAM",
+        "KNA",
+        "LCA",
+        "VCT",
+        "TTO",
+    ),
 }
 #: Basemap features merged into a zone: Somaliland is recognised as part of Somalia.
 ZONE_EXTRA_FEATURES = {"SOM": ("ne_somaliland",)}
 #: Landlocked zones (UN list of landlocked countries): naval absorptive capacity 0.
-LANDLOCKED = frozenset({"LAO", "BFA", "BDI", "CAF", "TCD", "ETH", "LSO", "MWI", "MLI", "NER",
-                        "RWA", "SSD", "SWZ", "UGA", "ZMB", "ZWE", "BWA", "BOL", "PRY"})
+LANDLOCKED = frozenset(
+    {
+        "LAO",
+        "BFA",
+        "BDI",
+        "CAF",
+        "TCD",
+        "ETH",
+        "LSO",
+        "MWI",
+        "MLI",
+        "NER",
+        "RWA",
+        "SSD",
+        "SWZ",
+        "UGA",
+        "ZMB",
+        "ZWE",
+        "BWA",
+        "BOL",
+        "PRY",
+    }
+)
 
 #: Security-tie scores (ASSUMPTION) by category.
-TIE_SCORE = {"treaty ally/MNNA": 1.0, "base": 0.9, "DCA": 0.7, "SOFA": 0.7, "access": 0.5,
-             "none": 0.2, "withdrawn": 0.0, "hostile": 0.0}
+TIE_SCORE = {
+    "treaty ally/MNNA": 1.0,
+    "base": 0.9,
+    "DCA": 0.7,
+    "SOFA": 0.7,
+    "access": 0.5,
+    "none": 0.2,
+    "withdrawn": 0.0,
+    "hostile": 0.0,
+}
 #: Treaty allies and Major Non-NATO Allies among the zones: iso3 -> (label, verified).
 TREATY_MNNA = {
-    "PHL": ("treaty ally (1951 MDT) and MNNA", True),   # MNNA verified in the reference
+    "PHL": ("treaty ally (1951 MDT) and MNNA", True),  # MNNA verified in the reference
     "THA": ("treaty ally and MNNA (recalled)", False),
     "KEN": ("MNNA since May 2024", True),
     "BRA": ("MNNA", True),
@@ -834,8 +1206,14 @@ TREATY_MNNA = {
 HOSTILE = frozenset({"MMR", "VEN", "NIC", "ERI", "MLI", "BFA", "CAF", "SDN", "LBY", "CUB"})
 #: Access level per access_agreements.csv kind: full = the U.S. may station and sustain
 #: forces at agreed locations; limited = exercises, transit, temporary or crisis access.
-ACCESS_BY_KIND = {"base": "full", "DCA": "limited", "SOFA": "limited", "access": "limited",
-                  "none": "none", "withdrawn": "none"}
+ACCESS_BY_KIND = {
+    "base": "full",
+    "DCA": "limited",
+    "SOFA": "limited",
+    "access": "limited",
+    "none": "none",
+    "withdrawn": "none",
+}
 #: Overrides of ACCESS_BY_KIND: the Philippines' EDCA has nine agreed sites for
 #: pre-positioning and rotational forces -> full.
 ACCESS_OVERRIDE = {"PHL": "full", "CUB": "limited"}
@@ -846,20 +1224,58 @@ ACCESS_OVERRIDE = {"PHL": "full", "CUB": "limited"}
 #: row gets 'yes'). States recognising Taiwan are not members.
 BRI_SCORE = {"yes": 1.0, "left": 0.3, "no": 0.0, "unknown": 0.5}
 BRI_RECALLED = {
-    "SWZ": "no", "MUS": "no", "ESH": "no",
-    "CRI": "yes", "NIC": "yes", "HND": "yes", "SLV": "unknown", "GTM": "no", "BLZ": "no",
-    "ATG": "yes", "BRB": "yes", "CUB": "yes", "DMA": "yes", "DOM": "yes", "GRD": "yes",
-    "JAM": "yes", "TTO": "yes", "BHS": "unknown", "HTI": "no", "KNA": "no", "LCA": "no",
+    "SWZ": "no",
+    "MUS": "no",
+    "ESH": "no",
+    "CRI": "yes",
+    "NIC": "yes",
+    "HND": "yes",
+    "SLV": "unknown",
+    "GTM": "no",
+    "BLZ": "no",
+    "ATG": "yes",
+    "BRB": "yes",
+    "CUB": "yes",
+    "DMA": "yes",
+    "DOM": "yes",
+    "GRD": "yes",
+    "JAM": "yes",
+    "TTO": "yes",
+    "BHS": "unknown",
+    "HTI": "no",
+    "KNA": "no",
+    "LCA": "no",
     "VCT": "no",
 }
 #: Zones whose BRI status is verified in the reference data.
-BRI_VERIFIED = frozenset({"IDN", "MMR", "ARG", "BOL", "BRA", "CHL", "COL", "ECU", "GUY",
-                          "PRY", "PER", "SUR", "URY", "VEN", "PAN", "COD", "BWA", "NER"})
+BRI_VERIFIED = frozenset(
+    {
+        "IDN",
+        "MMR",
+        "ARG",
+        "BOL",
+        "BRA",
+        "CHL",
+        "COL",
+        "ECU",
+        "GUY",
+        "PRY",
+        "PER",
+        "SUR",
+        "URY",
+        "VEN",
+        "PAN",
+        "COD",
+        "BWA",
+        "NER",
+    }
+)
 #: Competitor military presence (adds 0.2 to competitor influence): PLA base in Djibouti and
 #: China-funded Ream naval base (verified in the reference); Russian Wagner/Africa Corps
 #: deployments (recalled).
 COMPETITOR_PRESENCE = {
-    "DJI": ("PLA support base (2017)", True), "KHM": ("China-funded Ream naval base", True),
+    "DJI": ("PLA support base (2017)", True),
+    "KHM": ("China-funded Ream naval base", True),
     "CAF": ("Russian Wagner/Africa Corps (recalled)", False),
     "MLI": ("Russian Africa Corps (recalled)", False),
     "BFA": ("Russian Africa Corps (recalled)", False),
@@ -871,8 +1287,8 @@ COMPETITOR_PRESENCE = {
 #: proximity); Cuba is under U.S. embargo.
 TRADE_ASSUMED = {"default_americas": (35.0, 8.0), "CUB": (3.0, 12.0)}
 
-US_SHARE_SAT = 30.0     # U.S. trade share giving the full trade term
-CN_SHARE_SAT = 40.0     # Chinese trade share giving the full trade term
+US_SHARE_SAT = 30.0  # U.S. trade share giving the full trade term
+CN_SHARE_SAT = 40.0  # Chinese trade share giving the full trade term
 #: Military absorptive capacity (kpe) by access level before the size factor (ASSUMPTION).
 ABSORB_BY_ACCESS = {
     "full": {"naval": 3.0, "air": 4.0, "ground": 4.0, "isr": 1.0},
@@ -883,8 +1299,8 @@ SIZE_REF_KM2 = 100_000.0
 SIZE_MIN, SIZE_MAX = 0.3, 1.5
 ENGAGEMENT_SHARE_OF_TRADE = 0.01
 ENGAGEMENT_MIN, ENGAGEMENT_MAX = 0.05, 3.0
-ENGAGEMENT_NO_DATA = 0.2         # $bn/yr, Americas zones without DOTS row (ASSUMPTION)
-MICROSTATE_KM2 = 5_000.0         # below: engagement floor when trade is unknown
+ENGAGEMENT_NO_DATA = 0.2  # $bn/yr, Americas zones without DOTS row (ASSUMPTION)
+MICROSTATE_KM2 = 5_000.0  # below: engagement floor when trade is unknown
 
 _GEOD = Geod(ellps="WGS84")
 
@@ -909,7 +1325,8 @@ def _zone_name(iso3: str, ref: Reference) -> str:
 
 
 def build_peripheral_zones(
-    ref: Reference, basemap: gpd.GeoDataFrame,
+    ref: Reference,
+    basemap: gpd.GeoDataFrame,
 ) -> list[tuple[dict[str, Any], BaseGeometry]]:
     """Return the peripheral_zones layer as ``(properties, geometry)`` pairs."""
     region_of = {iso: region for region, isos in REGION_MEMBERS.items() for iso in isos}
@@ -931,9 +1348,10 @@ def build_peripheral_zones(
     for region, isos in REGION_MEMBERS.items():
         rows = [ref.trade[i] for i in isos if i in ref.trade]
         if len(rows) >= 3:
-            medians[region] = (statistics.median(float(r["us_trade_share_pct"]) for r in rows),
-                               statistics.median(float(r["china_trade_share_pct"])
-                                                 for r in rows))
+            medians[region] = (
+                statistics.median(float(r["us_trade_share_pct"]) for r in rows),
+                statistics.median(float(r["china_trade_share_pct"]) for r in rows),
+            )
             totals = [t for t in (_total_trade(r) for r in rows) if t is not None]
             trade_medians[region] = statistics.median(totals)
     out = []
@@ -955,39 +1373,50 @@ def build_peripheral_zones(
             sources.append(trow["source"])
             years.append(int(trow["year"]))
             if "missing" in trow["notes"]:
-                notes.append("DOTS: some partner flows unreported, share understated "
-                             "(see reference notes)")
+                notes.append(
+                    "DOTS: some partner flows unreported, share understated (see reference notes)"
+                )
         elif iso3 in TRADE_ASSUMED:
             us_use, cn_use = TRADE_ASSUMED[iso3]
-            estimates.append(f"trade shares assumed U.S. {us_use}%, China {cn_use}% "
-                             "(no DOTS row; U.S. embargo, recalled)")
+            estimates.append(
+                f"trade shares assumed U.S. {us_use}%, China {cn_use}% "
+                "(no DOTS row; U.S. embargo, recalled)"
+            )
         elif region in medians:
             us_use, cn_use = (round(v, 2) for v in medians[region])
-            estimates.append(f"trade shares = {region} median of DOTS rows (U.S. {us_use}%, "
-                             f"China {cn_use}%); no DOTS row")
+            estimates.append(
+                f"trade shares = {region} median of DOTS rows (U.S. {us_use}%, "
+                f"China {cn_use}%); no DOTS row"
+            )
         else:
             us_use, cn_use = TRADE_ASSUMED["default_americas"]
-            estimates.append(f"trade shares assumed U.S. {us_use}%, China {cn_use}% (no DOTS "
-                             "row; no regional median; CAFTA-DR/Caribbean trade is mostly "
-                             "with the U.S.)")
+            estimates.append(
+                f"trade shares assumed U.S. {us_use}%, China {cn_use}% (no DOTS "
+                "row; no regional median; CAFTA-DR/Caribbean trade is mostly "
+                "with the U.S.)"
+            )
         # --- security tie and access
         tie_cat, tie_label, tie_verified = "none", "no agreement known (default)", False
         if arow:
             tie_cat = arow["kind"]
-            tie_label = f"{arow['kind']}: {arow['place']}"
+            place = arow["notes"] if arow["place"] == "none" else arow["place"]
+            tie_label = f"{arow['kind']}: {place}"
             tie_verified = is_verified(arow["confidence"])
             sources.append(describe_source(arow["source"], "coefficients/access_agreements.csv"))
             years += years_in(arow["status_year"])
         elif irow and irow["us_security_status"].lower().startswith("none"):
-            tie_label = f"none: {irow['us_security_status']}"
+            tie_label = irow["us_security_status"]
         tie = TIE_SCORE[tie_cat]
         if iso3 in TREATY_MNNA:
             label, verified = TREATY_MNNA[iso3]
             if TIE_SCORE["treaty ally/MNNA"] > tie:
                 tie, tie_label, tie_verified = 1.0, label, verified
         if iso3 in HOSTILE:
-            tie, tie_label, tie_verified = 0.0, "hostile government / sanctions / Russian " \
-                "forces (recalled)", False
+            tie, tie_label, tie_verified = (
+                0.0,
+                "hostile government / sanctions / Russian forces (recalled)",
+                False,
+            )
         if not tie_verified:
             estimates.append(f"security tie {tie} ({tie_label}; not verified)")
         else:
@@ -996,8 +1425,7 @@ def build_peripheral_zones(
             access = ACCESS_OVERRIDE[iso3]
         elif arow:
             access = ACCESS_BY_KIND[arow["kind"]]
-        elif iso3 in HOSTILE or (irow and irow["us_security_status"].lower().startswith(
-                "none")):
+        elif iso3 in HOSTILE or (irow and irow["us_security_status"].lower().startswith("none")):
             access = "none"
         else:
             access = "limited"
@@ -1021,14 +1449,19 @@ def build_peripheral_zones(
             presence = 1.0
             presence_label, presence_verified = COMPETITOR_PRESENCE[iso3]
             (notes if presence_verified else estimates).append(
-                f"competitor presence: {presence_label}")
+                f"competitor presence: {presence_label}"
+            )
         # --- influence indices (one formula each)
         us_inf = 0.6 * min(1.0, us_use / US_SHARE_SAT) + 0.4 * tie
-        comp_inf = min(1.0, 0.6 * min(1.0, cn_use / CN_SHARE_SAT) + 0.4 * BRI_SCORE[bri]
-                       + 0.2 * presence)
-        notes.insert(0, f"us_influence = 0.6*min(1, {us_use}/30) + 0.4*{tie}; "
-                        f"competitor_influence = min(1, 0.6*min(1, {cn_use}/40) + "
-                        f"0.4*BRI[{bri}={BRI_SCORE[bri]}] + 0.2*presence[{presence:g}])")
+        comp_inf = min(
+            1.0, 0.6 * min(1.0, cn_use / CN_SHARE_SAT) + 0.4 * BRI_SCORE[bri] + 0.2 * presence
+        )
+        notes.insert(
+            0,
+            f"us_influence = 0.6*min(1, {us_use}/30) + 0.4*{tie}; "
+            f"competitor_influence = min(1, 0.6*min(1, {cn_use}/40) + "
+            f"0.4*BRI[{bri}={BRI_SCORE[bri]}] + 0.2*presence[{presence:g}])",
+        )
         # --- absorptive capacities (ASSUMPTIONS)
         area = _area_km2(geom)
         size = min(SIZE_MAX, max(SIZE_MIN, (area / SIZE_REF_KM2) ** (1 / 3)))
@@ -1045,38 +1478,51 @@ def build_peripheral_zones(
         elif region in trade_medians:
             t = trade_medians[region]
             eng = min(ENGAGEMENT_MAX, max(ENGAGEMENT_MIN, ENGAGEMENT_SHARE_OF_TRADE * t))
-            eng_note = (f"engagement = 1% x {region} median total trade US${t}bn (no DOTS row)")
+            eng_note = f"engagement = 1% x {region} median total trade US${t}bn (no DOTS row)"
         else:
             eng = ENGAGEMENT_NO_DATA
             eng_note = "engagement = 0.2 (no DOTS row, no regional data; assumption)"
         absorb["engagement"] = eng
         notes.append(
             f"absorptive capacity (ASSUMPTION): access '{access}' base "
-            + "/".join(f"{ABSORB_BY_ACCESS[access][a]:g}" for a in ("naval", "air", "ground",
-                                                                    "isr"))
+            + "/".join(
+                f"{ABSORB_BY_ACCESS[access][a]:g}" for a in ("naval", "air", "ground", "isr")
+            )
             + f" kpe (naval/air/ground/isr) x size factor {size:.3f} = clip((area "
-              f"{area:,.0f} km2 / 100,000)^(1/3), 0.3, 1.5)"
-            + ("; landlocked: naval 0" if iso3 in LANDLOCKED else "") + f"; {eng_note}")
+            f"{area:,.0f} km2 / 100,000)^(1/3), 0.3, 1.5)"
+            + ("; landlocked: naval 0" if iso3 in LANDLOCKED else "")
+            + f"; {eng_note}"
+        )
         if ZONE_EXTRA_FEATURES.get(iso3):
             notes.append("geometry includes Natural Earth's Somaliland feature")
         sourced = bool(trow) and not estimates
         if estimates:
             notes.insert(0, "ESTIMATES: " + "; ".join(estimates))
         props = {
-            "id": iso3.lower(), "name": _zone_name(iso3, ref),
+            "id": iso3.lower(),
+            "name": _zone_name(iso3, ref),
             "source": join_sources(*sources),
             "source_year": max(years) if years else REFERENCE_YEAR,
             "confidence": "sourced" if sourced else "estimate",
-            "notes": "; ".join(notes), "iso3": iso3, "region": region,
-            "us_influence": round(us_inf, 4), "competitor_influence": round(comp_inf, 4),
+            "notes": "; ".join(notes),
+            "iso3": iso3,
+            "region": region,
+            "us_influence": round(us_inf, 4),
+            "competitor_influence": round(comp_inf, 4),
             "access": access,
-            **{f"absorb_{a}": round(absorb[a], 3) for a in ("naval", "air", "ground", "isr",
-                                                             "engagement")},
-            "us_trade_share_pct": us_share, "china_trade_share_pct": cn_share,
+            **{
+                f"absorb_{a}": round(absorb[a], 3)
+                for a in ("naval", "air", "ground", "isr", "engagement")
+            },
+            "us_trade_share_pct": us_share,
+            "china_trade_share_pct": cn_share,
+            "_estimates": estimates,
         }
         if not years:
-            props["notes"] += (f"; source_year {REFERENCE_YEAR}: reference year of the "
-                               "assumptions (no dated figure)")
+            props["notes"] += (
+                f"; source_year {REFERENCE_YEAR}: reference year of the "
+                "assumptions (no dated figure)"
+            )
         out.append((props, geom))
     return sorted(out, key=lambda f: f[0]["id"])
 
@@ -1084,6 +1530,7 @@ def build_peripheral_zones(
 # --------------------------------------------------------------------------------------
 # Checks, estimate register, main
 # --------------------------------------------------------------------------------------
+
 
 def check_layer(kind: LayerKind, features: list[tuple[dict[str, Any], BaseGeometry]]) -> None:
     """Raise ValueError if any feature breaks the schema of `kind` (a build-time guard)."""
@@ -1098,16 +1545,21 @@ def check_layer(kind: LayerKind, features: list[tuple[dict[str, Any], BaseGeomet
             problems.append(f"{fid}: bad id")
         if geom.geom_type not in schema.geometry_types or not geom.is_valid:
             problems.append(f"{fid}: geometry {geom.geom_type} valid={geom.is_valid}")
+        if props["confidence"] == "estimate" and not props.get("_estimates"):
+            problems.append(f"{fid}: estimate without a register entry")
+        if props["confidence"] == "sourced" and props.get("_estimates"):
+            problems.append(f"{fid}: sourced but has estimates")
         for col, spec in schema.columns.items():
             v = props.get(col)
             if v is None or (isinstance(v, float) and math.isnan(v)) or v == "":
                 if spec.required:
                     problems.append(f"{fid}: {col} empty")
                 continue
-            if spec.dtype in ("float", "int"):
-                if (spec.minimum is not None and v < spec.minimum) or (
-                        spec.maximum is not None and v > spec.maximum):
-                    problems.append(f"{fid}: {col}={v} out of range")
+            if spec.dtype in ("float", "int") and (
+                (spec.minimum is not None and v < spec.minimum)
+                or (spec.maximum is not None and v > spec.maximum)
+            ):
+                problems.append(f"{fid}: {col}={v} out of range")
             if spec.dtype == "enum" and v not in spec.choices:
                 problems.append(f"{fid}: {col}={v!r} not in {spec.choices}")
     if kind is LayerKind.FRONTS:
@@ -1121,18 +1573,25 @@ def check_layer(kind: LayerKind, features: list[tuple[dict[str, Any], BaseGeomet
 
 def estimate_register(layers: Mapping[str, list[tuple[dict[str, Any], BaseGeometry]]]) -> str:
     """Return the Markdown register of every estimated feature and its notes."""
-    lines = ["# Estimate register", "",
-             "Generated by `python tools/build_geodata.py`; do not edit by hand.",
-             "Every feature whose `confidence` is `estimate`, with the part of its `notes` "
-             "that says which figures are estimates and how they were made. Modelling "
-             "assumptions shared by all features of a layer are in SOURCES.md.", ""]
+    lines = [
+        "# Estimate register",
+        "",
+        "Generated by `python tools/build_geodata.py`; do not edit by hand.",
+        "Every feature whose `confidence` is `estimate`, with the part of its `notes` "
+        "that says which figures are estimates and how they were made. Modelling "
+        "assumptions shared by all features of a layer are in SOURCES.md.",
+        "",
+    ]
     for kind, features in layers.items():
         est = [p for p, _ in features if p["confidence"] == "estimate"]
-        lines += [f"## {kind} ({len(est)} of {len(features)} features are estimates)", "",
-                  "| id | what is estimated |", "|---|---|"]
+        lines += [
+            f"## {kind} ({len(est)} of {len(features)} features are estimates)",
+            "",
+            "| id | what is estimated |",
+            "|---|---|",
+        ]
         for p in est:
-            parts = [s for s in p["notes"].split("; ") if "ESTIMATE" in s]
-            text = "; ".join(parts).replace("|", "/")
+            text = "; ".join(p["_estimates"]).replace("|", "/")
             lines.append(f"| `{p['id']}` | {text} |")
         lines.append("")
     return "\n".join(lines)
@@ -1141,10 +1600,18 @@ def estimate_register(layers: Mapping[str, list[tuple[dict[str, Any], BaseGeomet
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE,
-                        help=f"reference-data folder (default: {DEFAULT_REFERENCE})")
-    parser.add_argument("--out", type=Path, default=REPO / "geodata",
-                        help="output folder; must hold basemap.geojson (default: geodata/)")
+    parser.add_argument(
+        "--reference",
+        type=Path,
+        default=DEFAULT_REFERENCE,
+        help=f"reference-data folder (default: {DEFAULT_REFERENCE})",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=REPO / "geodata",
+        help="output folder; must hold basemap.geojson (default: geodata/)",
+    )
     args = parser.parse_args(argv)
     if not (args.reference / "fronts.csv").is_file():
         raise SystemExit(f"{args.reference}: no fronts.csv; pass --reference DIR")
@@ -1163,9 +1630,14 @@ def main(argv: list[str] | None = None) -> int:
     for kind, features in layers.items():
         check_layer(kind, features)
         digits = 4 if kind is LayerKind.PERIPHERAL_ZONES else 5
-        n = write_feature_collection(args.out / f"{kind.value}.geojson", features,
-                                     name=kind.value, columns=list(SCHEMAS[kind].columns),
-                                     coord_digits=digits)
+        public = [({k: v for k, v in p.items() if not k.startswith("_")}, g) for p, g in features]
+        n = write_feature_collection(
+            args.out / f"{kind.value}.geojson",
+            public,
+            name=kind.value,
+            columns=list(SCHEMAS[kind].columns),
+            coord_digits=digits,
+        )
         sourced = sum(p["confidence"] == "sourced" for p, _ in features)
         print(f"{kind.value}: {n} features, {sourced} sourced")
     register = estimate_register({k.value: v for k, v in layers.items()})

@@ -32,18 +32,26 @@ from redeploy.schemas import CRS, SCHEMAS, LayerKind  # noqa: E402
 
 ISO3 = frozenset(c.alpha_3 for c in pycountry.countries) | {"XKX"}
 SLUG = re.compile(r"^[a-z0-9_]+$")
-LAYERS = ("fronts", "chokepoints", "mineral_zones", "supply_nodes", "peripheral_zones",
-          "basemap")
+LAYERS = ("fronts", "chokepoints", "mineral_zones", "supply_nodes", "peripheral_zones", "basemap")
 #: Chokepoint points that the reference places inside canal lakes, which Natural Earth
 #: admin-0 polygons cover (Great Bitter Lake, Gatun Lake).
 IN_CANAL = frozenset({"suez", "panama"})
-EXPECTED_ZONES = {"Southeast Asia": 11, "Africa": 55, "South America": 12,
-                  "Central America": 7, "Caribbean": 13}
+EXPECTED_ZONES = {
+    "Southeast Asia": 11,
+    "Africa": 55,
+    "South America": 12,
+    "Central America": 7,
+    "Caribbean": 13,
+}
 
 
 def _missing(v: object) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) or (
-        isinstance(v, str) and not v.strip())
+    return (
+        v is None
+        or v is pd.NA
+        or (isinstance(v, float) and math.isnan(v))
+        or (isinstance(v, str) and not v.strip())
+    )
 
 
 def check_layer(path: Path, kind: LayerKind) -> list[str]:
@@ -84,7 +92,8 @@ def check_layer(path: Path, kind: LayerKind) -> list[str]:
                 if spec.dtype == "int" and not x.is_integer():
                     problems.append(f"{fid}: {col}={v!r} is not an integer")
                 if (spec.minimum is not None and x < spec.minimum) or (
-                        spec.maximum is not None and x > spec.maximum):
+                    spec.maximum is not None and x > spec.maximum
+                ):
                     problems.append(f"{fid}: {col}={v!r} out of {spec.allowed()}")
             elif spec.dtype == "enum" and v not in spec.choices:
                 problems.append(f"{fid}: {col}={v!r} not {spec.allowed()}")
@@ -151,20 +160,29 @@ def rebuild_and_compare(folder: Path, world_atlas: Path | None) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="redeploy-geodata-") as tmp:
         out = Path(tmp)
         if world_atlas is not None:
-            subprocess.run([sys.executable, str(REPO / "tools" / "build_basemap.py"),
-                            "--world-atlas", str(world_atlas), "--out",
-                            str(out / "basemap.geojson")], check=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    str(REPO / "tools" / "build_basemap.py"),
+                    "--world-atlas",
+                    str(world_atlas),
+                    "--out",
+                    str(out / "basemap.geojson"),
+                ],
+                check=True,
+            )
         else:
             shutil.copy(folder / "basemap.geojson", out / "basemap.geojson")
-        subprocess.run([sys.executable, str(REPO / "tools" / "build_geodata.py"), "--out",
-                        str(out)], check=True)
+        subprocess.run(
+            [sys.executable, str(REPO / "tools" / "build_geodata.py"), "--out", str(out)],
+            check=True,
+        )
         names = [*LAYERS[:-1], "ESTIMATES"] + (["basemap"] if world_atlas else [])
         for name in names:
             ext = ".md" if name == "ESTIMATES" else ".geojson"
             a, b = folder / f"{name}{ext}", out / f"{name}{ext}"
             same = sha256(a) == sha256(b)
-            print(f"  {name}{ext}: {sha256(a)[:16]} {'==' if same else '!='} "
-                  f"{sha256(b)[:16]}")
+            print(f"  {name}{ext}: {sha256(a)[:16]} {'==' if same else '!='} {sha256(b)[:16]}")
             if not same:
                 problems.append(f"{name}{ext}: rebuild differs")
     return problems
@@ -174,10 +192,15 @@ def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--geodata", type=Path, default=REPO / "geodata")
-    parser.add_argument("--rebuild", action="store_true",
-                        help="rebuild into a temporary folder and compare bytes")
-    parser.add_argument("--world-atlas", type=Path, default=None,
-                        help="with --rebuild: also rebuild the basemap from this folder")
+    parser.add_argument(
+        "--rebuild", action="store_true", help="rebuild into a temporary folder and compare bytes"
+    )
+    parser.add_argument(
+        "--world-atlas",
+        type=Path,
+        default=None,
+        help="with --rebuild: also rebuild the basemap from this folder",
+    )
     args = parser.parse_args(argv)
     problems: list[str] = []
     for name in LAYERS:
@@ -185,8 +208,10 @@ def main(argv: list[str] | None = None) -> int:
         layer = check_layer(path, LayerKind(name))
         gdf = gpd.read_file(path, engine="pyogrio")
         sourced = (gdf["confidence"] == "sourced").sum()
-        print(f"{name}: {len(gdf)} features, {sourced} sourced ({sourced / len(gdf):.0%}), "
-              f"{path.stat().st_size / 1e6:.2f} MB, {len(layer)} problems")
+        print(
+            f"{name}: {len(gdf)} features, {sourced} sourced ({sourced / len(gdf):.0%}), "
+            f"{path.stat().st_size / 1e6:.2f} MB, {len(layer)} problems"
+        )
         problems += [f"{name}/{p}" for p in layer]
     problems += check_relations(args.geodata)
     problems += [p for p in check_with_redeploy(args.geodata) if not p.startswith("(")]

@@ -45,16 +45,13 @@ def geometry_to_geojson(geom: BaseGeometry, *, digits: int) -> dict[str, Any]:
         return {"type": "Polygon", "coordinates": _polygon(geom, digits)}
     if geom.geom_type == "MultiPolygon":
         geom = shapely.orient_polygons(geom, exterior_cw=False)
-        return {"type": "MultiPolygon",
-                "coordinates": [_polygon(p, digits) for p in geom.geoms]}
+        return {"type": "MultiPolygon", "coordinates": [_polygon(p, digits) for p in geom.geoms]}
     msg = f"unsupported geometry type {geom.geom_type!r}"
     raise TypeError(msg)
 
 
 def _polygon(poly: shapely.Polygon, digits: int) -> list[list[list[float]]]:
-    return [_ring(poly.exterior.coords, digits)] + [
-        _ring(r.coords, digits) for r in poly.interiors
-    ]
+    return [_ring(poly.exterior.coords, digits)] + [_ring(r.coords, digits) for r in poly.interiors]
 
 
 def clean_value(value: Any, *, digits: int = 6) -> Any:
@@ -114,10 +111,14 @@ def write_feature_collection(
             msg = f"{name}: properties not in the column list: {sorted(unknown)}"
             raise KeyError(msg)
         clean = {c: clean_value(props.get(c), digits=value_digits) for c in columns}
-        feature = {"type": "Feature", "properties": clean,
-                   "geometry": geometry_to_geojson(geom, digits=coord_digits)}
-        lines.append(json.dumps(feature, ensure_ascii=False, separators=(",", ":"),
-                                allow_nan=False))
+        feature = {
+            "type": "Feature",
+            "properties": clean,
+            "geometry": geometry_to_geojson(geom, digits=coord_digits),
+        }
+        lines.append(
+            json.dumps(feature, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        )
     head = json.dumps({"type": "FeatureCollection", "name": name}, separators=(",", ":"))
     text = head[:-1] + ',"features":[\n' + ",\n".join(lines) + "\n]}\n"
     path.parent.mkdir(parents=True, exist_ok=True)
