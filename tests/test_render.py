@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from redeploy.render import style
-from redeploy.render.geojson import compact_geometry, script_json
+from redeploy.render.geojson import compact_geometry, decode_geometry, script_json
 from redeploy.render.maps import build_map, render_html, save_map
 
 _FIXTURE = Path(__file__).parent / "data" / "render" / "fixture.py"
@@ -47,7 +47,10 @@ def _layer_data(html: str) -> list[dict]:
     """The GeoJSON of every drawn layer, in order."""
     out = []
     for m in re.finditer(r"RD\.layer\((\{.*?\}), \{\"pane\"", html):
-        out.append(json.loads(m[1]))
+        data = json.loads(m[1])
+        for f in data["features"]:
+            f["geometry"] = decode_geometry(f["geometry"])
+        out.append(data)
     return out
 
 
@@ -137,11 +140,12 @@ def test_popups_carry_units_sources_and_marginal_values(html):
     assert ["Oil flow", "23.7 mb/d"] in malacca["rows"]
     assert malacca["src"].startswith("Test source 2024")
     korea = props["Korean peninsula"]
-    assert "Marginal value" in korea["tab"]["h"]
+    assert "Marg. value" in korea["tab"]["h"]
+    assert "one more unit" in korea["tab"]["f"]
     assert ["Ally extra spending", "$10.0bn/yr"] in korea["rows"]
     assert "run 0123456789ab" in korea["src"]
     vnm = props["Viet Nam"]
-    assert vnm["tab"]["h"][-1] == "Marginal value"
+    assert vnm["tab"]["h"][-1] == "Marg. value"
     assert vnm["fc"] != style.ZONE_EMPTY_COLOR
     assert props["Brazil"]["fc"] == style.ZONE_EMPTY_COLOR  # engagement only, no kpe
 
@@ -211,10 +215,15 @@ def test_basemap_is_simplified_and_quantised():
     from shapely.geometry import Point
 
     geom = Point(0.123456789, 1.0).buffer(1.0, quad_segs=64)
-    out = compact_geometry(geom, precision=2, simplify=0.05)
+    encoded = compact_geometry(geom, precision=2, simplify=0.05)
+    assert all(isinstance(v, int) for v in encoded["q"][0])
+    out = decode_geometry(encoded)
     ring = out["coordinates"][0]
     assert len(ring) < 40
     assert all(round(x, 2) == x and round(y, 2) == y for x, y in ring)
+    assert ring[0] == ring[-1]
+    plain = compact_geometry(geom, precision=2, simplify=0.05, encode=False)
+    assert plain["coordinates"][0] == ring
 
 
 # ---------------------------------------------------------------------------- style
@@ -252,3 +261,54 @@ def test_marker_radius_area_rule():
 
 def test_palette_export_is_plain_data():
     json.dumps(style.qgis_palette())
+
+
+# ---------------------------------------------------------------------------- compare
+
+
+@pytest.fixture(scope="module")
+def pair():
+    a = fx.fixture_result("base")
+    b = fx.fixture_result("more", scale=1.5, drop=1, add_extra=True)
+    return a, b
+
+
+def test_compare_table(pair):
+    from redeploy.render.compare import COMPARE_COLUMNS, compare_results
+
+    table = compare_results(*pair)
+    assert tuple(table.columns) == COMPARE_COLUMNS
+    flows = table[table["kind"] == "flow"].set_index(["front_id", "zone_id", "asset"])
+    assert flows.loc[("korea", "bra", "ground"), "status"] == "new"
+    assert flows.loc[("nato_east", "cod", "engagement"), "status"] == "gone"
+    assert flows.loc[("korea", "vnm", "air"), "status"] == "grow"
+    assert flows.loc[("korea", "vnm", "air"), "change"] == pytest.approx(1.0)
+    zones = table[table["kind"] == "zone"].set_index(["zone_id", "asset"])
+    assert zones.loc[("cod", "ground"), "b"] == pytest.approx(4.5)
+    assert zones.loc[("cod", "ground"), "unit"] == "kpe"
+    shrink = compare_results(pair[1], pair[0])
+    assert "shrink" in set(shrink["status"])
+
+
+def test_write_comparison(pair, layers, tmp_path):
+    from redeploy.render.compare import write_comparison
+
+    html_path, csv_path = write_comparison(layers, *pair, tmp_path)
+    assert html_path.name == "base-vs-more.html"
+    assert csv_path.name == "base-vs-more.csv"
+    text = html_path.read_text()
+    assert not re.search(r"<script[^>]+src=", text)
+    assert fx.XSS_NAME not in text
+    for label in ("appears in B", "grows", "disappears in B"):
+        assert label in text
+    assert csv_path.read_text().splitlines()[0] == (
+        "kind,front_id,zone_id,region,asset,unit,a,b,change,status")
+    again = write_comparison(layers, *pair, tmp_path / "again")
+    assert again[0].read_bytes() == html_path.read_bytes()
+    assert again[1].read_bytes() == csv_path.read_bytes()
+    flows = _layer_data(text)
+    flow_props = [f["properties"] for d in flows for f in d["features"]
+                  if "→" in f["properties"].get("t", "")]
+    assert len(flow_props) == 8  # 7 in A, one dropped, one added: union of 8
+    gone = [p for p in flow_props if p["c"] == style.FLOW_CHANGE_STYLES["gone"]["c"]]
+    assert len(gone) == 1 and gone[0]["d"] == style.FLOW_CHANGE_STYLES["gone"]["d"]

@@ -20,6 +20,7 @@ import pandas as pd
 from redeploy.model.result import AllocationResult
 from redeploy.render import style
 from redeploy.render.geojson import (
+    BASEMAP_MIN_AREA,
     BASEMAP_PRECISION,
     BASEMAP_SIMPLIFY,
     POINT_PRECISION,
@@ -193,6 +194,18 @@ def _source_line(row: Mapping[str, Any]) -> str:
     return f"{text} · {conf}" if conf else text
 
 
+def value_unit(result: AllocationResult) -> str:
+    """Return the unit of objective values and duals (``meta["units"]["value"]``)."""
+    units = result.meta.get("units") if isinstance(result.meta, dict) else None
+    unit = units.get("value") if isinstance(units, dict) else None
+    return str(unit) if unit else "objective units"
+
+
+def _dual_note(result: AllocationResult, what: str) -> str:
+    return (f"Value: {value_unit(result)}. Marginal value: {value_unit(result)} gained by "
+            f"one more unit (kpe or $bn/yr) {what}.")
+
+
 def model_source(result: AllocationResult) -> str:
     """Return the source line of model figures: scenario and run id."""
     return f"redeploy model, scenario {result.scenario}, run {result.run_id[:12]}"
@@ -304,7 +317,8 @@ def metric_label(metric: str) -> tuple[str, str]:
 def basemap_layer(gdf: gpd.GeoDataFrame, *, show: bool = True) -> LayerData:
     """Return the vector basemap: simplified countries, no popups."""
     feats = [
-        feature(compact_geometry(g, precision=BASEMAP_PRECISION, simplify=BASEMAP_SIMPLIFY), {})
+        feature(compact_geometry(g, precision=BASEMAP_PRECISION, simplify=BASEMAP_SIMPLIFY,
+                                 min_area=BASEMAP_MIN_AREA), {})
         for g in gdf.geometry
     ]
     return LayerData(
@@ -324,7 +338,7 @@ def _front_extras(
 ) -> tuple[list[list[str]], dict[str, Any] | None, str]:
     fid = str(row.get("id"))
     fronts = _asset_frame(result.fronts, "front_id").get(fid, {})
-    head = ["Asset", "Baseline", "Floor", "Subst.", "Freed", "Released", "Marginal value"]
+    head = ["Asset", "Baseline", "Floor", "Subst.", "Freed", "Released", "Marg. value"]
     body = []
     for asset in _assets_in(fronts):
         rec = fronts.get(asset, {})
@@ -352,7 +366,8 @@ def _front_extras(
                 if value is not None:
                     rows.append([label, value])
     freed_mil = sum(_finite(fronts.get(a, {}).get("freed")) or 0.0 for a in MILITARY_ASSETS)
-    tab = {"h": head, "r": body} if body else None
+    note = _dual_note(result, "freed at this front").replace("Value: ", "Risk and value: ", 1)
+    tab = {"h": head, "r": body, "f": note.split(". ", 1)[1]} if body else None
     return rows, tab, f"freed {fmt_value(freed_mil, 'kpe')}"
 
 
@@ -470,7 +485,7 @@ def zone_layer(
         zid = _text(rec.get("id"))
         name = _text(rec.get("name")) or zid
         per_asset = by_zone.get(zid, {})
-        head = ["Asset", "Room", "Allocated", "Value", "Marginal value"]
+        head = ["Asset", "Room", "Allocated", "Value", "Marg. value"]
         body = []
         for asset in _assets_in(per_asset):
             r = per_asset.get(asset, {})
@@ -505,7 +520,8 @@ def zone_layer(
             "fc": fill,
         }
         if body:
-            props["tab"] = {"h": head, "r": body}
+            props["tab"] = {"h": head, "r": body,
+                            "f": _dual_note(result, "of room in this zone")}
         notes = _text(rec.get("notes"))
         if notes:
             props["n"] = notes

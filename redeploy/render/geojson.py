@@ -1,4 +1,12 @@
-"""Compact GeoJSON for maps: simplified, quantised geometries and JSON safe inside ``<script>``."""
+"""Compact GeoJSON for maps: simplified, quantised geometries and JSON safe inside ``<script>``.
+
+Lines and polygons are written in a delta-encoded form that the page decodes before
+drawing (`RD.dq` in the page's script, `decode_geometry` here): ``{"type": "Polygon",
+"p": 2, "q": [[x0, y0, dx1, dy1, ...], ...]}`` where each ring or line is a flat list of
+integers in units of ``10**-p`` degrees, the first pair absolute and the others differences.
+Points stay plain GeoJSON. This keeps country outlines at about half the bytes of
+decimal coordinates.
+"""
 
 from __future__ import annotations
 
@@ -18,12 +26,19 @@ SHAPE_PRECISION = 3
 #: Decimal places and simplification tolerance (degrees) of the vector basemap.
 BASEMAP_PRECISION = 2
 BASEMAP_SIMPLIFY = 0.05
+#: Basemap islands smaller than this (square degrees, about 25 km2) are below a pixel.
+BASEMAP_MIN_AREA = 0.002
 #: Simplification tolerance (degrees) of data polygons (peripheral and mineral zones).
 POLYGON_SIMPLIFY = 0.02
 
 
 def compact_geometry(
-    geom: BaseGeometry | None, *, precision: int, simplify: float | None = None
+    geom: BaseGeometry | None,
+    *,
+    precision: int,
+    simplify: float | None = None,
+    encode: bool = True,
+    min_area: float = 0.0,
 ) -> dict[str, Any] | None:
     """
     Return `geom` as a GeoJSON geometry dict, simplified and rounded.
@@ -36,20 +51,80 @@ def compact_geometry(
         Decimal places kept in each coordinate.
     simplify
         Douglas-Peucker tolerance in degrees (topology preserved), or None.
+    encode
+        Delta-encode lines and polygons (see the module docstring); points stay plain.
+    min_area
+        Drop polygon parts smaller than this (square degrees), keeping at least the largest.
 
     Returns
     -------
     dict or None
-        A GeoJSON geometry, or None when there is nothing to draw.
+        A GeoJSON geometry (possibly delta-encoded), or None when there is nothing to draw.
     """
     if geom is None or geom.is_empty:
         return None
+    if min_area > 0 and geom.geom_type == "MultiPolygon":
+        parts = list(geom.geoms)
+        kept = [g for g in parts if g.area >= min_area] or [max(parts, key=lambda g: g.area)]
+        geom = shapely.MultiPolygon(kept) if len(kept) > 1 else kept[0]
     if simplify:
         geom = geom.simplify(simplify, preserve_topology=True)
+    if encode and geom.geom_type in _DEPTH:
+        return _encode(geom, precision)
     geom = shapely.transform(geom, lambda c: np.round(c, precision))
     if geom.is_empty:
         return None
     return _clean(mapping(geom))
+
+
+#: Nesting depth of coordinate sequences per geometry type (0: one sequence).
+_DEPTH = {"LineString": 0, "MultiLineString": 1, "Polygon": 1, "MultiPolygon": 2}
+
+
+def _delta(coords: Any, precision: int) -> list[int]:
+    q = np.round(np.asarray(coords, dtype=float)[:, :2] * 10.0**precision).astype(np.int64)
+    q[1:] -= q[:-1].copy()
+    return q.ravel().tolist()
+
+
+def _encode(geom: BaseGeometry, precision: int) -> dict[str, Any]:
+    kind = geom.geom_type
+    if kind == "LineString":
+        q: Any = _delta(geom.coords, precision)
+    elif kind == "MultiLineString":
+        q = [_delta(g.coords, precision) for g in geom.geoms]
+    elif kind == "Polygon":
+        q = _rings(geom, precision)
+    else:
+        q = [_rings(g, precision) for g in geom.geoms]
+    return {"type": kind, "p": precision, "q": q}
+
+
+def _rings(poly: BaseGeometry, precision: int) -> list[list[int]]:
+    return [_delta(poly.exterior.coords, precision)] + [
+        _delta(r.coords, precision) for r in poly.interiors
+    ]
+
+
+def decode_geometry(geom: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Return plain GeoJSON for a geometry written by `compact_geometry` (tests, tools)."""
+    if geom is None or "q" not in geom:
+        return geom
+    scale = 10.0 ** geom["p"]
+
+    def line(flat: list[int]) -> list[list[float]]:
+        arr = np.cumsum(np.asarray(flat, dtype=np.int64).reshape(-1, 2), axis=0) / scale
+        return arr.tolist()
+
+    depth = _DEPTH[geom["type"]]
+    q = geom["q"]
+    if depth == 0:
+        coords: Any = line(q)
+    elif depth == 1:
+        coords = [line(x) for x in q]
+    else:
+        coords = [[line(x) for x in part] for part in q]
+    return {"type": geom["type"], "coordinates": coords}
 
 
 def _clean(obj: Any) -> Any:

@@ -57,13 +57,15 @@ padding:8px 11px;color:#1d2733;font:12.5px/1.35 system-ui,-apple-system,"Segoe U
 .rd-h3{font-weight:650;font-size:12px;margin:8px 0 3px;color:#2b3642;text-transform:none}
 .rd-panel{width:310px;max-height:calc(100vh - 260px);overflow:auto}
 .rd-panel summary{cursor:pointer;font-size:14px}
-.rd-desc{white-space:pre-line;color:#39424d;margin:5px 0;max-height:110px;overflow:auto}
+.rd-desc{white-space:pre-line;color:#39424d;margin:5px 0;max-height:92px;overflow:auto}
 .rd-tab{border-collapse:collapse;width:100%;font-size:11.5px}
 .rd-tab th,.rd-tab td{padding:1px 4px;text-align:right;border-bottom:1px solid #e3e6ea}
 .rd-tab th:first-child,.rd-tab td:first-child{text-align:left}
+.rd-panel .rd-tab td:first-child{max-width:170px;white-space:nowrap;overflow:hidden;
+text-overflow:ellipsis}
 .rd-tab thead th{color:#5b6673;font-weight:600}
-.rd-tab tbody tr:last-child td{font-weight:650;border-bottom:0}
-.rd-obj tbody tr:last-child td{border-top:1px solid #9aa3ad}
+.rd-tab tr.rd-tot td{font-weight:650;border-bottom:0}
+.rd-obj tr.rd-tot td{border-top:1px solid #9aa3ad}
 .rd-run{margin-top:6px;color:#6b7480;font-size:11px;word-break:break-all}
 .rd-run code{font-size:10.5px}
 .rd-src{margin-top:6px;font-size:11px;color:#4a5563}
@@ -124,11 +126,27 @@ var RD = (function () {
     if (p.k) d.appendChild(el('div', p.k, 'rd-pop-k'));
     if (p.rows && p.rows.length) d.appendChild(table(null, p.rows, 'rd-kv'));
     if (p.tab) d.appendChild(table(p.tab.h, p.tab.r, 'rd-tab rd-ptab'));
+    if (p.tab && p.tab.f) d.appendChild(el('div', p.tab.f, 'rd-pop-n'));
     if (p.n) d.appendChild(el('div', p.n, 'rd-pop-n'));
     if (p.src) d.appendChild(el('div', 'Source: ' + p.src, 'rd-pop-s'));
     return d;
   }
+  function line(a, s) {
+    var out = new Array(a.length / 2), x = 0, y = 0;
+    for (var i = 0; i < a.length; i += 2) { x += a[i]; y += a[i + 1]; out[i / 2] = [x / s, y / s]; }
+    return out;
+  }
+  function dq(g) {
+    if (!g || !g.q) return g;
+    var s = Math.pow(10, g.p), c;
+    if (g.type === 'LineString') c = line(g.q, s);
+    else if (g.type === 'MultiPolygon') {
+      c = g.q.map(function (p) { return p.map(function (r) { return line(r, s); }); });
+    } else c = g.q.map(function (r) { return line(r, s); });
+    return { type: g.type, coordinates: c };
+  }
   function layer(data, o) {
+    data.features.forEach(function (f) { f.geometry = dq(f.geometry); });
     return L.geoJSON(data, {
       pane: o.pane,
       interactive: o.interactive,
@@ -180,7 +198,8 @@ var RD = (function () {
       });
     });
   }
-  return { el: el, popup: popup, layer: layer, control: control, panes: panes, ready: ready };
+  return { el: el, dq: dq, popup: popup, layer: layer, control: control, panes: panes,
+           ready: ready };
 })();
 """
 

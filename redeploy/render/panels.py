@@ -16,7 +16,7 @@ import pandas as pd
 
 from redeploy.model.result import AllocationResult
 from redeploy.render import style
-from redeploy.render.features import LayerData, _names, fmt_number, fmt_value
+from redeploy.render.features import LayerData, _names, fmt_number, fmt_value, value_unit
 from redeploy.schemas import MILITARY_ASSETS, SCHEMAS, LayerKind
 
 _MAX_SOURCES = 40
@@ -27,12 +27,18 @@ def esc(text: Any) -> str:
     return html.escape("" if text is None else str(text), quote=True)
 
 
-def _table(head: Sequence[str], rows: Iterable[Sequence[str]], *, cls: str = "rd-tab") -> str:
+def _table(
+    head: Sequence[str], rows: Iterable[Sequence[str]], *, cls: str = "rd-tab", total: bool = False
+) -> str:
     out = [f'<table class="{cls}"><thead><tr>']
     out += [f"<th>{esc(h)}</th>" for h in head]
     out.append("</tr></thead><tbody>")
-    for row in rows:
-        out.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>")
+    rows = list(rows)
+    for i, row in enumerate(rows):
+        # The first cell may be cut short on screen: its title shows it whole.
+        first = f'<td title="{esc(row[0])}">{esc(row[0])}</td>'
+        tr = '<tr class="rd-tot">' if total and i == len(rows) - 1 else "<tr>"
+        out.append(tr + first + "".join(f"<td>{esc(c)}</td>" for c in row[1:]) + "</tr>")
     out.append("</tbody></table>")
     return "".join(out)
 
@@ -116,30 +122,48 @@ def panel_html(
     ]
     if fronts:
         out.append('<div class="rd-h3">Freed U.S. capacity by front</div>')
-        rows = [[n, fmt_number(m), fmt_number(e)] for n, m, e in fronts if m or e]
-        rows.append(["Total", fmt_number(sum(f[1] for f in fronts)),
-                     fmt_number(sum(f[2] for f in fronts))])
-        out.append(_table(["Front", "Military kpe", "Engagement $bn/yr"], rows))
+        out.append(_split_table("Front", [f for f in fronts if f[1] or f[2]], fronts))
     regions = _split_totals(result.zones, "region", "allocated")
     if regions:
         out.append('<div class="rd-h3">Allocated by region</div>')
-        rows = [[r, fmt_number(m), fmt_number(e)] for r, m, e in regions]
-        rows.append(["Total", fmt_number(sum(r[1] for r in regions)),
-                     fmt_number(sum(r[2] for r in regions))])
-        out.append(_table(["Region", "Military kpe", "Engagement $bn/yr"], rows))
+        out.append(_split_table("Region", regions, regions))
     if result.objective:
-        out.append('<div class="rd-h3">Objective</div>')
+        out.append(f'<div class="rd-h3">Objective ({esc(value_unit(result))})</div>')
         labels = {"value": "Strategic value", "transit_cost": "− Transit cost",
                   "risk": "− Risk", "total": "= Total"}
         keys = [k for k in labels if k in result.objective]
         keys += sorted(k for k in result.objective if k not in labels)
         rows = [[labels.get(k, k), fmt_number(_num(result.objective[k]))] for k in keys]
-        out.append(_table(["Part", "Points"], rows, cls="rd-tab rd-obj"))
+        out.append(_table(["Part", ""], rows, cls="rd-tab rd-obj", total=True))
     out.append(extra)
     out.append(sources_html(layers))
-    out.append(f'<div class="rd-run">run <code>{esc(result.run_id)}</code>'
-               f" · {esc(result.status)}</div></details></div>")
+    out.append(run_line(result))
+    out.append("</details></div>")
     return "".join(out)
+
+
+_Split = Sequence[tuple[str, float, float]]
+
+
+def _split_table(label: str, rows: _Split, all_rows: _Split) -> str:
+    """Return a table of (name, military kpe, engagement $bn/yr) rows and their total.
+
+    An engagement column that is zero throughout is left out.
+    """
+    with_eng = any(r[2] for r in all_rows)
+    head = [label, "Military kpe"] + (["Engagement $bn/yr"] if with_eng else [])
+    body = [[n, fmt_number(m)] + ([fmt_number(e)] if with_eng else []) for n, m, e in rows]
+    total = ["Total", fmt_number(sum(r[1] for r in all_rows))]
+    if with_eng:
+        total.append(fmt_number(sum(r[2] for r in all_rows)))
+    return _table(head, [*body, total], total=True)
+
+
+def run_line(result: AllocationResult, label: str = "run") -> str:
+    """Return the run line: short run id (whole id in its tooltip) and solver status."""
+    rid = esc(result.run_id)
+    return (f'<div class="rd-run">{esc(label)} <code title="{rid}">{esc(result.run_id[:16])}'
+            f"</code> · {esc(result.status)}</div>")
 
 
 def sources_html(layers: Mapping[str, gpd.GeoDataFrame]) -> str:

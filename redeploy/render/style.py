@@ -31,9 +31,9 @@ OTHER_ASSET_COLOR = "#555555"
 #: Fill colour of each layer kind's symbols.
 LAYER_COLORS: Mapping[str, str] = {
     "fronts": "#9b1c31",
-    "chokepoints": "#0b3d5c",
-    "mineral_zones": "#8e5a2b",
-    "supply_nodes": "#4d5d6e",
+    "chokepoints": "#16324f",
+    "mineral_zones": "#a0662f",
+    "supply_nodes": "#6b7785",
     "peripheral_zones": "#2a9d8f",
     "basemap": "#e4e2dd",
 }
@@ -53,12 +53,22 @@ CHANGE_RAMP: tuple[str, ...] = (
     "#8c510a", "#d8b365", "#f6e8c3", "#f5f5f5", "#c7eae5", "#5ab4ac", "#01665e",
 )
 
+#: Style of a flow in a comparison map, by how it changes from A to B: colour ``c``,
+#: dash pattern ``d`` (SVG stroke-dasharray) and opacity ``o``; ``label`` for the legend.
+FLOW_CHANGE_STYLES: Mapping[str, Mapping[str, str | float]] = {
+    "new": {"c": "#2166ac", "d": "", "o": 0.9, "label": "appears in B"},
+    "grow": {"c": "#01665e", "d": "", "o": 0.9, "label": "grows"},
+    "shrink": {"c": "#8c510a", "d": "", "o": 0.9, "label": "shrinks"},
+    "gone": {"c": "#6f6f6f", "d": "3 7", "o": 0.9, "label": "disappears in B"},
+    "same": {"c": "#9aa3ad", "d": "", "o": 0.55, "label": "unchanged"},
+}
+
 #: Marker radius range in pixels for each point layer (smallest and largest feature).
 MARKER_RADII: Mapping[str, tuple[float, float]] = {
     "fronts": (5.0, 20.0),
-    "chokepoints": (4.0, 14.0),
-    "mineral_zones": (4.0, 13.0),
-    "supply_nodes": (3.0, 10.0),
+    "chokepoints": (3.5, 11.0),
+    "mineral_zones": (3.0, 10.0),
+    "supply_nodes": (3.0, 8.0),
 }
 #: Flow line width range in pixels (smallest and largest flow of the map).
 FLOW_WEIGHTS: tuple[float, float] = (1.5, 9.0)
@@ -252,6 +262,7 @@ def qgis_palette() -> dict[str, object]:
         "layer_colors": dict(LAYER_COLORS),
         "allocation_ramp": list(ALLOCATION_RAMP),
         "change_ramp": list(CHANGE_RAMP),
+        "flow_change_styles": {k: dict(v) for k, v in FLOW_CHANGE_STYLES.items()},
         "zone_empty_color": ZONE_EMPTY_COLOR,
         "marker_radii": {k: list(v) for k, v in MARKER_RADII.items()},
         "flow_weights": list(FLOW_WEIGHTS),
