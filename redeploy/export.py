@@ -680,7 +680,10 @@ def _write_gpkg(tables: Sequence[_Table], path: Path, *, styled: bool = True) ->
             geometry_columns = _geometry_columns(tmp)
             styles = []
             for table in tables:
-                style = style_for_layer(table.name, table.frame, aliases=_aliases(table))
+                geometry_type, _ = _geometry_type(
+                    table.frame, _DEFAULT_GEOMETRY.get(table.name, "Unknown"))
+                style = style_for_layer(table.name, table.frame, aliases=_aliases(table),
+                                        geometry_type=geometry_type)
                 if style is not None and table.name in geometry_columns:
                     styles.append((style, geometry_columns[table.name]))
             if styles:

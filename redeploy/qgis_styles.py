@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+import geopandas as gpd
 import pandas as pd
 
 from redeploy.render import style as map_style
@@ -504,8 +505,15 @@ def _markers(layer: str, frame: pd.DataFrame, expr: str | None, vmax: float,
     return _single(layer, "marker", color, look, description, aliases)
 
 
+def symbol_kind_of_type(geometry_type: str | None) -> SymbolKind | None:
+    """Return the symbol kind of an OGR geometry type name (``"MultiLineString"`` -> line)."""
+    family = (geometry_type or "").removeprefix("Multi")
+    return {"Point": "marker", "LineString": "line", "Polygon": "fill"}.get(family)
+
+
 def style_for_layer(layer: str, frame: pd.DataFrame, *,
-                    aliases: Mapping[str, str] | None = None) -> LayerStyle | None:
+                    aliases: Mapping[str, str] | None = None,
+                    geometry_type: str | None = None) -> LayerStyle | None:
     """
     Return the default style of an exported layer, or None when it has none.
 
@@ -521,6 +529,9 @@ def style_for_layer(layer: str, frame: pd.DataFrame, *,
         The layer as written; class edges and marker scales use its maxima.
     aliases
         Field aliases for QGIS (``{column: label}``).
+    geometry_type
+        OGR geometry type the layer is written with; it decides the symbol kind of a layer
+        without features (an empty ``flows`` layer still gets its style).
 
     Returns
     -------
@@ -528,6 +539,8 @@ def style_for_layer(layer: str, frame: pd.DataFrame, *,
         None for attribute tables (no geometry) and layers mixing geometry families.
     """
     kind = symbol_kind(frame)
+    if kind is None and isinstance(frame, gpd.GeoDataFrame) and frame.geometry.notna().sum() == 0:
+        kind = symbol_kind_of_type(geometry_type)
     if kind is None:
         return None
     if layer == "flows" and kind == "line":
