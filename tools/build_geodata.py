@@ -401,6 +401,11 @@ FRONT_SPECS: dict[str, FrontSpec] = {
 #: very low, engagement moderate. Multiplied by the front's ally capability factor.
 SUBST_BASE = {"naval": 0.3, "air": 0.5, "ground": 0.8, "isr": 0.1, "engagement": 0.5}
 
+GULF_SOURCE = (
+    "Gulf GDP and defence % of GDP: recalled orders of magnitude of World Bank 2023 GDP and "
+    "SIPRI military expenditure (not in the reference data; estimates), "
+    "https://data.worldbank.org/indicator/NY.GDP.MKTP.CD ; https://www.sipri.org/databases/milex"
+)
 #: GDP, defense spending and HNS of hosts that the reference data lacks (ESTIMATES,
 #: recalled, not checked): World Bank 2023 GDP and SIPRI-like % of GDP.
 GULF_MACRO = {
@@ -466,19 +471,19 @@ def _defense_pct(ref: Reference, iso3: str) -> tuple[float, str, bool]:
 
 
 def _macro_sources(ref: Reference, iso3s: list[str]) -> list[str]:
+    """Return the sources of the GDP and defence-% rows that `_gdp`/`_defense_pct` use."""
     out = []
     for iso3 in iso3s:
-        for indicator in (
-            "gdp_nominal_projection",
-            "gdp_nominal",
-            "defence_spending_pct_gdp_nato",
-            "military_expenditure_pct_gdp_sipri",
+        for indicators in (
+            ("gdp_nominal_projection", "gdp_nominal"),
+            ("defence_spending_pct_gdp_nato", "military_expenditure_pct_gdp_sipri"),
         ):
-            row = ref.macro_row(iso3, indicator)
-            if row:
-                out.append(row["source"])
-                if indicator == "gdp_nominal_projection":
-                    break
+            rows = [ref.macro_row(iso3, i) for i in indicators]
+            used = next((r for r in rows if r and r["year"] in ("2023", "2024")), None)
+            if used:
+                out.append(used["source"])
+        if iso3 in GULF_MACRO:
+            out.append(GULF_SOURCE)
     return out
 
 
