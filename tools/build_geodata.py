@@ -1423,7 +1423,8 @@ def build_peripheral_zones(
                 False,
             )
         if not tie_verified:
-            estimates.append(f"security tie {tie} ({tie_label}; not verified)")
+            what = "security tie and access" if arow and iso3 not in HOSTILE else "security tie"
+            estimates.append(f"{what} {tie} ({tie_label}; not verified)")
         else:
             notes.append(f"security tie {tie} ({tie_label})")
         if iso3 in ACCESS_OVERRIDE:
