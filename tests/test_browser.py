@@ -1,0 +1,169 @@
+"""Open saved maps in headless Chromium with no network: layers, flows, popups, safety, pixels.
+
+Skipped when Chromium or chromedriver is missing, except on CI (``CI=true``), where a
+missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from redeploy.render.maps import build_map, save_map
+from redeploy.render.png import chromium_driver, find_chromium, open_map, save_png
+
+pytestmark = pytest.mark.browser
+
+_FIXTURE = Path(__file__).parent / "data" / "render" / "fixture.py"
+
+
+def _load_fixture():
+    spec = importlib.util.spec_from_file_location("render_fixture", _FIXTURE)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("render_fixture", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+fx = _load_fixture()
+
+
+def _require_chromium() -> None:
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        found = None
+    else:
+        found = find_chromium()
+    if found is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("headless Chromium/chromedriver/selenium missing on CI")
+        pytest.skip("headless Chromium, chromedriver or selenium not installed")
+
+
+@pytest.fixture(scope="module")
+def map_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("browser") / "fixture.html"
+    return save_map(build_map(fx.fixture_layers(), fx.fixture_result()), path)
+
+
+@pytest.fixture(scope="module")
+def driver():
+    _require_chromium()
+    with chromium_driver(width=1600, height=900, logging=True) as d:
+        yield d
+
+
+@pytest.fixture(scope="module")
+def page(driver, map_path):
+    open_map(driver, map_path)
+    return driver
+
+
+def test_no_console_errors(page):
+    logs = page.get_log("browser")
+    bad = [entry for entry in logs if entry["level"] in ("SEVERE", "WARNING")]
+    assert not bad, bad
+
+
+def test_nothing_requested_from_the_network(page):
+    urls = page.execute_script(
+        "return [location.href].concat("
+        "performance.getEntriesByType('resource').map(function (e) { return e.name; }));"
+    )
+    assert urls[0].startswith("file://")
+    assert all(u.startswith(("file:", "data:")) for u in urls), urls
+
+
+def test_every_layer_in_the_control(page):
+    labels = page.execute_script(
+        "return Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
+        ".map(function (l) { return l.textContent.trim(); });"
+    )
+    assert labels == [
+        "Countries (basemap)", "Peripheral zones by allocation", "Critical-mineral zones",
+        "Flows of freed capacity", "Supply-chain nodes", "Maritime chokepoints",
+        "Alliance fronts",
+    ]
+
+
+def test_flow_paths_drawn(page):
+    n_paths = page.execute_script(
+        "return document.querySelectorAll('.leaflet-rdFlows-pane path').length;"
+    )
+    declared = page.execute_script(
+        "return document.documentElement.getAttribute('data-rd-flows');"
+    )
+    assert n_paths == len(fx.fixture_result().flows) == int(declared)
+    # The Guam -> Panama flow crosses the antimeridian as two parts of one path ("M" twice).
+    moves = page.execute_script(
+        "return Array.from(document.querySelectorAll('.leaflet-rdFlows-pane path'))"
+        ".map(function (p) { return (p.getAttribute('d').match(/M/g) || []).length; });"
+    )
+    assert sorted(moves)[-1] >= 2
+
+
+def test_panel_legend_title_shown(page):
+    for element_id in ("rd-title", "rd-panel", "rd-legend"):
+        shown = page.execute_script(
+            "var e = document.getElementById(arguments[0]);"
+            "return !!e && e.offsetWidth > 0 && !!e.closest('.leaflet-control-container');",
+            element_id,
+        )
+        assert shown, element_id
+    desc = page.execute_script("return document.querySelector('.rd-desc').textContent;")
+    assert "<script>window.__xss=3</script>" in desc
+
+
+def _open_popup(page, name: str) -> str:
+    return page.execute_script(
+        """
+        var name = arguments[0], found = null;
+        Object.keys(window).forEach(function (k) {
+          var v = window[k];
+          if (!found && v && v instanceof L.GeoJSON) {
+            v.eachLayer(function (l) {
+              if (!found && l.feature && l.feature.properties.t === name) found = l;
+            });
+          }
+        });
+        if (!found) return null;
+        found.openPopup();
+        var p = found.getPopup().getElement().querySelector('.leaflet-popup-content');
+        window.__rdPopup = p;
+        return p ? p.textContent : null;
+        """,
+        name,
+    )
+
+
+def test_hostile_popup_shows_text_and_runs_nothing(page):
+    for name in (fx.XSS_FLAG_NAME, fx.XSS_NAME):
+        text = _open_popup(page, name)
+        assert text is not None and name in text
+        assert page.execute_script("return window.__rdPopup.querySelectorAll('img').length;") == 0
+    # The payload's source line is shown as text too.
+    assert "</script><script>window.__xss=2</script>" in _open_popup(page, fx.XSS_NAME)
+    assert page.execute_script("return typeof window.__xss;") == "undefined"
+    assert "<img" in page.execute_script("return window.__rdPopup.textContent;")
+
+
+def test_front_popup_has_marginal_values(page):
+    text = _open_popup(page, "Korean peninsula")
+    assert "Marg. value" in text and "$10.0bn/yr" in text and "Source: Test source" in text
+
+
+def test_screenshot_is_not_blank(map_path, tmp_path):
+    _require_chromium()
+    from PIL import Image
+
+    png = save_png(map_path, tmp_path / "shot.png", width=800, height=450)
+    image = Image.open(io.BytesIO(png.read_bytes())).convert("RGB")
+    assert image.size == (800, 450)
+    colours = image.getcolors(maxcolors=1 << 20)
+    assert colours is not None and len(colours) > 50
