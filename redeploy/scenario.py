@@ -45,7 +45,7 @@ _DATA_DIR = Path(__file__).resolve().parent / "data"
 COEFFICIENTS_FILE = _DATA_DIR / "coefficients.toml"
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]*$")]
-ScenarioName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=80)]
+ScenarioName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=80)]
 
 
 class _Strict(BaseModel):
@@ -323,6 +323,11 @@ class Scenario(_Strict):
     """
 
     name: ScenarioName = Field(description="Scenario name; names the output files.")
+    extends: str | list[str] | None = Field(
+        None,
+        description="Shipped scenario name(s) or .toml path(s) this one builds on; "
+        "their settings apply first and their assumptions come first.",
+    )
     description: str = Field(min_length=1, description="What the scenario represents.")
     assumptions: list[str] = Field(
         default_factory=list, description="The scenario's stated assumptions, one per item."
@@ -445,16 +450,103 @@ def load_scenario(name_or_path: str | Path = "baseline") -> Scenario:
         the message names the file, the dotted key, the value and what is allowed.
     """
     path = resolve_scenario_path(name_or_path)
+    data = _with_bases(_read_toml(path), path, frozenset({path.resolve()}))
+    return scenario_from_dict(data, source=str(path), default_name=path.stem)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
-            data = tomllib.load(fh)
+            return tomllib.load(fh)
     except tomllib.TOMLDecodeError as err:
         msg = f"{path}: not valid TOML: {err}"
         raise ScenarioError(msg) from err
     except OSError as err:
         msg = f"{path}: cannot read scenario: {err}"
         raise ScenarioError(msg) from err
-    return scenario_from_dict(data, source=str(path), default_name=path.stem)
+
+
+def _with_bases(data: dict[str, Any], path: Path, seen: frozenset[Path]) -> dict[str, Any]:
+    """
+    Merge the scenarios named by ``extends`` under `data`.
+
+    The ancestors are applied once each, bases before the scenarios built on them, in
+    the order listed (depth first): ``extends = ["a", "b"]`` with both built on
+    ``baseline`` applies baseline, a, b, then `data`.
+    """
+    order: list[tuple[Path, dict[str, Any]]] = []
+    for base_path, base in _ancestors(data, path, seen):
+        if all(base_path != p for p, _ in order):
+            order.append((base_path, base))
+    merged: dict[str, Any] = {}
+    for _, base in order:
+        own = {k: v for k, v in base.items() if k not in ("name", "extends")}
+        merged = merge_scenario_data(merged, own)
+    return merge_scenario_data(merged, data)
+
+
+def _ancestors(
+    data: Mapping[str, Any], path: Path, seen: frozenset[Path]
+) -> list[tuple[Path, dict[str, Any]]]:
+    ext = data.get("extends")
+    if ext is None:
+        return []
+    names = [ext] if isinstance(ext, str) else ext
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        msg = f"{path}: key 'extends' = {ext!r}: give a scenario name or a list of names."
+        raise ScenarioError(msg)
+    out: list[tuple[Path, dict[str, Any]]] = []
+    for name in names:
+        candidate = path.parent / name
+        try:
+            if candidate.suffix == ".toml" and candidate.is_file():
+                base_path = candidate
+            else:
+                base_path = resolve_scenario_path(name)
+        except ScenarioError as err:
+            msg = f"{path}: key 'extends': {err}"
+            raise ScenarioError(msg) from None
+        key = base_path.resolve()
+        if key in seen:
+            msg = f"{path}: key 'extends': {name!r} leads back to this file (a cycle)."
+            raise ScenarioError(msg)
+        base = _read_toml(base_path)
+        out += _ancestors(base, base_path, seen | {key})
+        out.append((key, base))
+    return out
+
+
+_SPENDING_KEYS = ("defense_pct_gdp", "target_pct_gdp", "target_year")
+_HNS_KEYS = ("hns_usd_bn", "hns_change_pct")
+
+
+def merge_scenario_data(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    """
+    Merge scenario `top` over `base` (as parsed from TOML).
+
+    Tables merge key by key; ``assumptions`` are concatenated (base first); a front of
+    `top` that states its spending or host-nation support replaces the way `base` stated it.
+    """
+    out = _deep_merge(
+        dict(base), {k: v for k, v in top.items() if k not in ("assumptions", "fronts")}
+    )
+    out["assumptions"] = list(
+        dict.fromkeys([*base.get("assumptions", []), *top.get("assumptions", [])])
+    )
+    fronts = {k: dict(v) for k, v in base.get("fronts", {}).items()}
+    for fid, over in top.get("fronts", {}).items():
+        current = fronts.get(fid, {})
+        if isinstance(over, Mapping):
+            if any(k in over for k in _SPENDING_KEYS):
+                current = {k: v for k, v in current.items() if k not in _SPENDING_KEYS}
+            if any(k in over for k in _HNS_KEYS):
+                current = {k: v for k, v in current.items() if k not in _HNS_KEYS}
+            fronts[fid] = _deep_merge(current, over)
+        else:
+            fronts[fid] = over
+    if fronts or "fronts" in top or "fronts" in base:
+        out["fronts"] = fronts
+    return out
 
 
 def scenario_from_dict(

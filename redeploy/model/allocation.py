@@ -599,7 +599,25 @@ def _assemble(
     }
     for i, r in enumerate(inp.regions):
         totals[f"region:{r}"] = {a: float(by_region_asset[i, j]) for j, a in enumerate(inp.assets)}
+    region_duals = duals[model.rows.region : model.rows.total]
+    bounds = [
+        {
+            "region": name,
+            "asset": asset or "military",
+            "floor": _finite_or_none(lo),
+            "cap": _finite_or_none(hi),
+            "marginal_value": float(d),
+        }
+        for (name, asset), lo, hi, d in zip(
+            model.rows.region_rows,
+            model.region_lower,
+            model.region_upper,
+            region_duals,
+            strict=True,
+        )
+    ]
     meta = {
+        "region_bounds": bounds,
         "risk_lambda": inp.risk_lambda,
         "horizon_year": inp.meta.get("horizon_year"),
         "reference_year": inp.meta.get("reference_year"),
@@ -634,6 +652,10 @@ def _assemble(
         totals=totals,
         meta=meta,
     )
+
+
+def _finite_or_none(x: float) -> float | None:
+    return float(x) if np.isfinite(x) and x != 0.0 else (0.0 if x == 0.0 else None)
 
 
 def _ledger(inp: AllocationInputs, released: np.ndarray) -> pd.DataFrame:

@@ -337,18 +337,24 @@ def _item_points(gdf: gpd.GeoDataFrame) -> np.ndarray:
     return shapely.get_coordinates(pts)
 
 
-def zone_item_distances(zone_geoms: np.ndarray, items: np.ndarray) -> np.ndarray:
-    """
-    Return geodesic distances (km) from each zone polygon to each item point, (Z, n).
+@dataclass(frozen=True)
+class ZoneVertices:
+    """Boundary vertices of zone polygons, grouped by zone: ``coords[bounds[z]:bounds[z+1]]``."""
 
-    The distance is 0 for an item inside the polygon, otherwise the WGS84 geodesic to the
-    boundary vertex nearest on the sphere (the polygons are simplified by
-    `SIMPLIFY_DEG` and subsampled to at most `MAX_ZONE_VERTICES` vertices per zone).
+    geoms: np.ndarray
+    coords: np.ndarray
+    bounds: np.ndarray
+
+
+def zone_vertices(zone_geoms: np.ndarray) -> ZoneVertices:
+    """
+    Return the boundary vertices used for zone-to-item distances.
+
+    Polygons are simplified by `SIMPLIFY_DEG` degrees and subsampled evenly to at most
+    `MAX_ZONE_VERTICES` vertices per zone.
     """
     zone_geoms = np.asarray(zone_geoms)
-    nz, ni = len(zone_geoms), len(items)
-    if nz == 0 or ni == 0:
-        return np.zeros((nz, ni))
+    nz = len(zone_geoms)
     simple = shapely.simplify(zone_geoms, SIMPLIFY_DEG)
     simple = np.where(shapely.is_empty(simple), zone_geoms, simple)
     coords, owner = shapely.get_coordinates(shapely.boundary(simple), return_index=True)
@@ -358,10 +364,32 @@ def zone_item_distances(zone_geoms: np.ndarray, items: np.ndarray) -> np.ndarray
     step = np.maximum(1, np.ceil(counts / MAX_ZONE_VERTICES)).astype(int)
     keep = rank % step[owner] == 0
     coords, owner = coords[keep], owner[keep]
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=nz))])
+    return ZoneVertices(geoms=zone_geoms, coords=coords, bounds=bounds)
+
+
+def zone_item_distances(zones: np.ndarray | ZoneVertices, items: np.ndarray) -> np.ndarray:
+    """
+    Return geodesic distances (km) from each zone polygon to each item point, (Z, n).
+
+    The distance is 0 for an item inside the polygon, otherwise the WGS84 geodesic to the
+    boundary vertex nearest on the sphere (see `zone_vertices`).
+
+    Parameters
+    ----------
+    zones
+        Zone polygons, or their `zone_vertices` (computed once for several item layers).
+    items
+        Array (n, 2) of item lon/lat.
+    """
+    zv = zones if isinstance(zones, ZoneVertices) else zone_vertices(zones)
+    nz, ni = len(zv.geoms), len(items)
+    if nz == 0 or ni == 0:
+        return np.zeros((nz, ni))
+    coords, bounds = zv.coords, zv.bounds
     near = haversine_km(
         items[:, 0][:, None], items[:, 1][:, None], coords[None, :, 0], coords[None, :, 1]
     )
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=nz))])
     nearest = np.empty((nz, ni), dtype=int)
     for z in range(nz):  # one pass per zone (not per variable); argmin within its vertices
         s, e = bounds[z], bounds[z + 1]
@@ -370,7 +398,7 @@ def zone_item_distances(zone_geoms: np.ndarray, items: np.ndarray) -> np.ndarray
     dist = geodesic_km(
         vlon, vlat, np.broadcast_to(items[:, 0], (nz, ni)), np.broadcast_to(items[:, 1], (nz, ni))
     )
-    inside = np.vstack([shapely.contains_xy(g, items[:, 0], items[:, 1]) for g in zone_geoms])
+    inside = np.vstack([shapely.contains_xy(g, items[:, 0], items[:, 1]) for g in zv.geoms])
     return np.where(inside, 0.0, dist)
 
 
@@ -385,7 +413,7 @@ def zone_value_index(
     or world_share_pct/100 × criticality for minerals (divided by its maximum);
     presence is 1 everywhere.
     """
-    geoms = zones.geometry.to_numpy()
+    vertices = zone_vertices(zones.geometry.to_numpy())
     out = np.zeros((len(zones), len(VALUE_KINDS)))
     figures = {
         "chokepoints": lambda g: g["importance"].to_numpy(dtype=float),
@@ -407,7 +435,7 @@ def zone_value_index(
         s = np.nan_to_num(figures[kind](gdf))
         if s.max() > 0:
             s = s / s.max()
-        dist = zone_item_distances(geoms, _item_points(gdf))
+        dist = zone_item_distances(vertices, _item_points(gdf))
         out[:, k] = (s[None, :] * np.exp(-dist / decay_km)).sum(axis=1)
     top = out.max(axis=0)
     return np.divide(out, top, out=np.zeros_like(out), where=top > 0)

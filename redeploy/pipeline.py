@@ -1,0 +1,157 @@
+"""The `redeploy run` pipeline: layers + scenario -> inputs -> LP -> result -> tables.
+
+`run_scenario` is what the CLI calls; maps and GIS outputs hook in here after the tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from redeploy.model.allocation import solve_allocation
+from redeploy.model.inputs import AllocationInputs, build_inputs
+from redeploy.model.result import AllocationResult
+from redeploy.scenario import (
+    COEFFICIENTS_FILE,
+    CoefficientSet,
+    Scenario,
+    coefficients_digest_payload,
+    effective_coefficients,
+    load_coefficients,
+    load_scenario,
+)
+from redeploy.tables import write_tables
+
+#: The layer kinds the model reads.
+MODEL_LAYERS: tuple[str, ...] = (
+    "fronts",
+    "peripheral_zones",
+    "chokepoints",
+    "mineral_zones",
+    "supply_nodes",
+)
+#: Default output folder of `redeploy run`.
+DEFAULT_OUT_DIR = Path("maps")
+
+
+@dataclass(frozen=True)
+class RunOutput:
+    """What one `run_scenario` call produced."""
+
+    result: AllocationResult
+    inputs: AllocationInputs
+    scenario: Scenario
+    files: dict[str, Path] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def package_version() -> str:
+    """Return the installed version of redeploy, or ``"0+unknown"``."""
+    try:
+        return metadata.version("redeploy")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def compute_run_id(
+    layer_files: Mapping[str, Path], scenario: Scenario, coefficients: CoefficientSet
+) -> str:
+    """
+    Return the sha256 of every input: layer file bytes, scenario, coefficients, version.
+
+    Parameters
+    ----------
+    layer_files
+        ``{kind: path}`` of the layer files read.
+    scenario
+        The scenario (its canonical JSON is hashed, not its file, so comments don't count).
+    coefficients
+        The effective coefficients.
+    """
+    h = hashlib.sha256()
+    for kind in sorted(layer_files):
+        h.update(f"layer:{kind}\n".encode())
+        h.update(Path(layer_files[kind]).read_bytes())
+    h.update(b"scenario\n" + scenario.canonical_json().encode())
+    h.update(b"coefficients\n" + coefficients_digest_payload(coefficients).encode())
+    h.update(b"version\n" + package_version().encode())
+    return h.hexdigest()
+
+
+def run_scenario(
+    scenario: str | Path | Scenario = "baseline",
+    *,
+    layers_dir: str | Path | None = None,
+    layer_overrides: Mapping[str, str | Path] | None = None,
+    out_dir: str | Path | None = DEFAULT_OUT_DIR,
+    coefficients: CoefficientSet | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> RunOutput:
+    """
+    Load layers and a scenario, solve the allocation and write the tables.
+
+    Parameters
+    ----------
+    scenario
+        Shipped scenario name, a TOML path, or a loaded `Scenario`.
+    layers_dir
+        Folder (or GeoPackage) of layers replacing the shipped ones.
+    layer_overrides
+        ``{kind: path}`` replacing single layers.
+    out_dir
+        Output folder; ``None`` writes nothing.
+    coefficients
+        Default coefficients (``redeploy/data/coefficients.toml`` when omitted).
+    progress
+        Called with a short message before each stage.
+
+    Returns
+    -------
+    RunOutput
+        The result, the inputs, the scenario, the files written and stage timings.
+
+    Raises
+    ------
+    RedeployError
+        `ScenarioError`, `LayerValidationError`, `InfeasibleAllocationError` or
+        `OutputError`; nothing is written unless the solve succeeded.
+    """
+    from redeploy.layers import read_layers, resolve_layer_paths
+
+    say = progress or (lambda _msg: None)
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    say("loading scenario")
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    coeffs = coefficients or load_coefficients(COEFFICIENTS_FILE)
+    effective = effective_coefficients(sc, coeffs)
+    timings["scenario"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    say("reading layers")
+    paths = resolve_layer_paths(layers_dir, overrides=layer_overrides, kinds=MODEL_LAYERS)
+    layers = read_layers(layers_dir, overrides=layer_overrides, kinds=MODEL_LAYERS)
+    timings["layers"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    say("building model inputs")
+    run_id = compute_run_id(paths, sc, effective)
+    inputs = build_inputs(layers, sc, coefficients=coeffs, run_id=run_id)
+    timings["inputs"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    say(f"solving the LP ({inputs.n_flows} flow variables)")
+    result = solve_allocation(inputs)
+    timings["solve"] = time.perf_counter() - t
+
+    files: dict[str, Path] = {}
+    if out_dir is not None:
+        t = time.perf_counter()
+        say("writing tables")
+        files = write_tables(result, out_dir)
+        timings["write"] = time.perf_counter() - t
+    return RunOutput(result=result, inputs=inputs, scenario=sc, files=files, timings=timings)

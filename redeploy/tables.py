@@ -1,0 +1,197 @@
+"""Write a run's tables: NAME-flows/fronts/zones/ledger.csv and NAME-summary.json.
+
+Same result -> same bytes: fixed float formatting (6 decimals), sorted rows, sorted JSON
+keys, no timings. Files are written to temporary files in the output folder and moved
+into place with `os.replace` only once all of them are written, so a failed run leaves
+earlier outputs intact.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from redeploy.errors import OutputError
+from redeploy.model.result import (
+    FLOW_COLUMNS,
+    FRONT_COLUMNS,
+    LEDGER_COLUMNS,
+    ZONE_COLUMNS,
+    AllocationResult,
+)
+from redeploy.schemas import ASSET_UNITS
+
+#: Decimals written for every float.
+DECIMALS = 6
+#: The table files of a run, by key: (suffix, columns).
+TABLES: Mapping[str, tuple[str, tuple[str, ...]]] = {
+    "flows": ("flows.csv", FLOW_COLUMNS),
+    "fronts": ("fronts.csv", FRONT_COLUMNS),
+    "zones": ("zones.csv", ZONE_COLUMNS),
+    "ledger": ("ledger.csv", LEDGER_COLUMNS),
+}
+#: Units of the table columns (docs/model.md lists them too).
+COLUMN_UNITS: Mapping[str, str] = {
+    "amount": "kpe (military classes) or $bn/yr (engagement)",
+    "distance_km": "km",
+    "cost": "$bn-eq/yr",
+    "baseline": "kpe or $bn/yr",
+    "freed": "kpe or $bn/yr",
+    "released": "kpe or $bn/yr",
+    "risk": "$bn-eq/yr",
+    "marginal_value": "$bn-eq/yr per unit",
+    "allocated": "kpe or $bn/yr",
+    "value": "$bn-eq/yr",
+    "ally_extra_spending_bn": "$bn/yr",
+    "us_freed_kpe": "kpe",
+    "us_freed_engagement_bn": "$bn/yr",
+    "us_freed_value_bn": "$bn/yr",
+    "us_redeployed_value_bn": "$bn/yr",
+    "double_burden_share": "share",
+    "price_per_retained_kpe_bn": "$bn/yr per kpe",
+}
+
+
+def _clean_float(x: float) -> float | None:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return None
+    return round(float(x), DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, Mapping):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, bool) or obj is None or isinstance(obj, str):
+        return obj
+    if isinstance(obj, int):
+        return obj
+    try:
+        return _clean_float(float(obj))
+    except (TypeError, ValueError):
+        return str(obj)
+
+
+def table_csv(frame: pd.DataFrame, columns: tuple[str, ...]) -> str:
+    """Return `frame` as deterministic CSV text (6-decimal floats, '\\n' line ends)."""
+    out = frame[list(columns)].copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            out[col] = out[col].round(DECIMALS) + 0.0
+    return out.to_csv(index=False, float_format=f"%.{DECIMALS}f", lineterminator="\n", na_rep="")
+
+
+def summary_dict(result: AllocationResult) -> dict[str, Any]:
+    """Return the run summary (scenario, run id, status, objective, totals, units)."""
+    regions = {
+        k.removeprefix("region:"): v for k, v in result.totals.items() if k.startswith("region:")
+    }
+    meta_keys = (
+        "horizon_year",
+        "reference_year",
+        "risk_lambda",
+        "n_variables",
+        "n_flow_variables",
+        "n_constraints",
+        "solver",
+    )
+    summary = {
+        "scenario": result.scenario,
+        "description": result.description,
+        "run_id": result.run_id,
+        "status": result.status,
+        "objective": dict(result.objective),
+        "totals": {
+            "military_kpe_by_region": result.totals.get("by_region", {}),
+            "engagement_bn_by_region": result.totals.get("by_region_engagement", {}),
+            "by_region_and_asset": regions,
+            "allocated_by_asset": result.totals.get("by_asset", {}),
+            "freed_by_asset": result.totals.get("freed_by_asset", {}),
+            "released_by_asset": result.totals.get("released_by_asset", {}),
+            "flows": len(result.flows),
+            "regions_served": sorted(
+                r for r, v in regions.items() if sum(v.values()) > 10**-DECIMALS
+            ),
+        },
+        "units": {
+            "assets": dict(ASSET_UNITS),
+            "objective": "$bn-eq/yr (value, transit cost and risk in $bn-equivalent a year)",
+            "columns": dict(COLUMN_UNITS),
+        },
+        "region_bounds": result.meta.get("region_bounds", []),
+        "model": {k: result.meta.get(k) for k in meta_keys if k in result.meta},
+    }
+    return _jsonable(summary)
+
+
+def output_paths(name: str, out_dir: str | Path) -> dict[str, Path]:
+    """Return ``{key: path}`` of the files `write_tables` writes for scenario `name`."""
+    out = Path(out_dir)
+    paths = {key: out / f"{name}-{suffix}" for key, (suffix, _) in TABLES.items()}
+    paths["summary"] = out / f"{name}-summary.json"
+    return paths
+
+
+def write_tables(result: AllocationResult, out_dir: str | Path) -> dict[str, Path]:
+    """
+    Write the run's four CSV tables and its JSON summary, atomically.
+
+    Parameters
+    ----------
+    result
+        The solved allocation.
+    out_dir
+        Output folder (created if missing).
+
+    Returns
+    -------
+    dict
+        ``{"flows" | "fronts" | "zones" | "ledger" | "summary": path}``.
+
+    Raises
+    ------
+    OutputError
+        When the folder cannot be created or a file cannot be written; earlier outputs
+        are left as they were.
+    """
+    paths = output_paths(result.scenario, out_dir)
+    texts = {key: table_csv(getattr(result, key), cols) for key, (_, cols) in TABLES.items()}
+    texts["summary"] = (
+        json.dumps(summary_dict(result), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    )
+    write_atomically({paths[k]: texts[k] for k in paths})
+    return paths
+
+
+def write_atomically(files: Mapping[Path, str]) -> None:
+    """
+    Write several text files so that either all are replaced or none is.
+
+    Each text goes to a temporary file in its target's folder; once all are written they
+    are moved into place with `os.replace`.
+    """
+    temps: list[tuple[str, Path]] = []
+    try:
+        for path, text in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            temps.append((tmp, path))
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+        for tmp, path in temps:
+            os.replace(tmp, path)
+        temps = []
+    except OSError as err:
+        msg = f"cannot write outputs in {next(iter(files)).parent}: {err}"
+        raise OutputError(msg) from err
+    finally:
+        for tmp, _ in temps:
+            Path(tmp).unlink(missing_ok=True)
