@@ -229,7 +229,6 @@ def layers_export(
 ) -> None:
     """Export every validated layer as one GeoPackage, or GeoJSON / GeoParquet files."""
     from redeploy.export import write_layers
-
     from redeploy.layers import read_layers
 
     if fmt not in ("gpkg", "geojson", "parquet"):
