@@ -30,6 +30,16 @@ class RedeployExit(click.ClickException):
         click.echo(self.format_message(), err=True)
 
 
+def _exit_with(message: str, code: int) -> None:
+    """Print `message` on stderr and exit with `code` (no traceback).
+
+    Typer vendors its own click, so a `click.ClickException` raised here would not be
+    caught by typer's main loop; `typer.Exit` is.
+    """
+    click.echo(message, err=True)
+    raise typer.Exit(code)
+
+
 class _Group(TyperGroup):
     """Top-level group that turns redeploy's errors into exit codes 2 and 3."""
 
@@ -37,9 +47,9 @@ class _Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except InfeasibleAllocationError as err:
-            raise RedeployExit(f"infeasible scenario: {err}", 3) from None
+            _exit_with(f"infeasible scenario: {err}", 3)
         except RedeployError as err:
-            raise RedeployExit(f"error: {err}", 2) from None
+            _exit_with(f"error: {err}", 2)
 
 
 app = typer.Typer(
@@ -107,9 +117,13 @@ def layers_list(layers: LayersOpt = None, layer: LayerOpt = None, crs: CrsOpt = 
     frames = read_layers(layers, overrides=overrides, crs=crs)
     table = Table(title="redeploy layers")
     for col in ("layer", "geometry", "features", "sourced", "file"):
-        table.add_column(col, justify="right" if col in ("features", "sourced") else "left")
+        table.add_column(
+            col, justify="right" if col in ("features", "sourced") else "left", overflow="fold"
+        )
     for kind, gdf in frames.items():
-        geoms = ", ".join(sorted(set(gdf.geom_type)))
+        types = sorted(set(gdf.geom_type))
+        geoms = ", ".join(t for t in types if f"Multi{t}" not in types)
+        geoms = geoms.replace("MultiPolygon", "(Multi)Polygon") if "Polygon" in types else geoms
         table.add_row(
             kind, geoms, str(len(gdf)), f"{sourced_share(gdf):.0%}", _display_path(paths[kind])
         )
@@ -239,6 +253,121 @@ def layers_export(
     written = write_layers(frames, out, fmt=fmt)
     for path in written:
         stdout.print(f"wrote {_display_path(path)}")
+
+
+# ---------------------------------------------------------------- run and scenarios
+# (added by the allocation model: `redeploy run`, `redeploy scenarios list|show|schema`)
+
+scenarios_app = typer.Typer(help="List, show and describe scenario files.", no_args_is_help=True)
+app.add_typer(scenarios_app, name="scenarios")
+
+ScenarioOpt = Annotated[
+    str,
+    typer.Option(
+        "--scenario",
+        "-s",
+        help="Shipped scenario name (see `redeploy scenarios list`) or path of a .toml file.",
+    ),
+]
+
+
+@app.command("run")
+def run(
+    scenario: ScenarioOpt = "baseline",
+    layers: LayersOpt = None,
+    layer: LayerOpt = None,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Output folder for tables and maps.")
+    ] = Path("maps"),
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
+) -> None:
+    """Solve the allocation for a scenario and write NAME-flows/fronts/zones/ledger.csv
+    and NAME-summary.json (exit 2 on bad input, 3 if the scenario is infeasible)."""
+    from redeploy.pipeline import run_scenario
+
+    overrides = parse_layer_overrides(layer)
+    if quiet:
+        output = run_scenario(scenario, layers_dir=layers, layer_overrides=overrides, out_dir=out)
+    else:
+        with stderr.status("redeploy run") as status:
+            output = run_scenario(
+                scenario,
+                layers_dir=layers,
+                layer_overrides=overrides,
+                out_dir=out,
+                progress=lambda msg: status.update(f"redeploy run: {msg}"),
+            )
+    if quiet:
+        return
+    result = output.result
+    obj = result.objective
+    stdout.print(
+        f"[bold]{result.scenario}[/bold]: value {obj['value']:.3f}, transit "
+        f"{obj['transit_cost']:.3f}, risk {obj['risk']:.3f}, total {obj['total']:.3f} "
+        "($bn-eq/yr)"
+    )
+    table = Table(title="allocated by region")
+    table.add_column("region")
+    table.add_column("military (kpe)", justify="right")
+    table.add_column("engagement ($bn/yr)", justify="right")
+    for region, kpe in result.totals["by_region"].items():
+        eng = result.totals["by_region_engagement"][region]
+        table.add_row(region, f"{kpe:.2f}", f"{eng:.3f}")
+    stdout.print(table)
+    for path in output.files.values():
+        stdout.print(f"wrote {_display_path(path)}")
+
+
+@scenarios_app.command("list")
+def scenarios_list() -> None:
+    """List the shipped scenarios with their descriptions."""
+    from redeploy.scenario import list_scenarios, load_scenario
+
+    table = Table(title="redeploy scenarios")
+    table.add_column("name")
+    table.add_column("description", overflow="fold")
+    table.add_column("file")
+    for name, path in list_scenarios().items():
+        sc = load_scenario(path)
+        table.add_row(name, sc.description, _display_path(path))
+    stdout.print(table)
+
+
+@scenarios_app.command("show")
+def scenarios_show(
+    name: Annotated[str, typer.Argument(help="Shipped scenario name or .toml path.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the validated scenario as JSON.")
+    ] = False,
+) -> None:
+    """Show a scenario: description, assumptions and every setting it overrides."""
+    import json
+
+    from redeploy.scenario import load_scenario
+
+    sc = load_scenario(name)
+    data = sc.model_dump(mode="json", exclude_none=True, by_alias=True)
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        return
+    stdout.print(f"[bold]{sc.name}[/bold] ({_display_path(Path(sc.source))})")
+    stdout.print(sc.description, markup=False)
+    stdout.print("\n[bold]Assumptions[/bold]")
+    for item in sc.assumptions:
+        stdout.print(f"- {item}", markup=False)
+    settings = {k: v for k, v in data.items() if k not in ("name", "description", "assumptions")}
+    stdout.print("\n[bold]Settings[/bold] (defaults: redeploy/data/coefficients.toml)")
+    stdout.print(json.dumps(settings, indent=2, sort_keys=True), markup=False)
+
+
+@scenarios_app.command("schema")
+def scenarios_schema() -> None:
+    """Print the JSON Schema of scenario files (for editors)."""
+    import json
+
+    from redeploy.scenario import scenario_json_schema
+
+    sys.stdout.write(json.dumps(scenario_json_schema(), indent=2) + "\n")
 
 
 def _display_path(path: Path) -> str:

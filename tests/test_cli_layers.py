@@ -75,3 +75,44 @@ def test_describe(runner):
     assert "importance" in result.output
     result = runner.invoke(app, ["layers", "describe", "nonsense"])
     assert result.exit_code == 2
+
+
+VALIDATE_GPKG = "/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py"
+
+
+def test_export_gpkg_passes_gdal_validation(runner, layers_dir, tmp_path):
+    from tests.conftest import require_tool
+
+    require_tool(VALIDATE_GPKG)
+    out = tmp_path / "x.gpkg"
+    result = runner.invoke(app, ["layers", "export", "--layers", str(layers_dir), "--format",
+                                 "gpkg", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    proc = subprocess.run(["/usr/bin/python3", VALIDATE_GPKG, str(out)], capture_output=True,
+                          text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "parquet"])
+def test_export_folder_round_trips(runner, layers_dir, tmp_path, fmt):
+    from redeploy.layers import read_layers
+
+    out = tmp_path / fmt
+    result = runner.invoke(app, ["layers", "export", "--layers", str(layers_dir), "--format",
+                                 fmt, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    back = read_layers(out)
+    orig = read_layers(layers_dir)
+    for kind, gdf in orig.items():
+        b = back[kind].sort_values("id").reset_index(drop=True)
+        g = gdf.sort_values("id").reset_index(drop=True)
+        assert b["id"].tolist() == g["id"].tolist(), kind
+        assert set(g.columns) <= set(b.columns), kind
+        assert b["source_year"].tolist() == g["source_year"].tolist(), kind
+
+
+def test_export_unknown_format_exits_2(runner, tmp_path):
+    result = runner.invoke(app, ["layers", "export", "--format", "shp", "--out",
+                                 str(tmp_path / "x")])
+    assert result.exit_code == 2
+    assert "gpkg, geojson or parquet" in result.output + result.stderr
