@@ -55,6 +55,8 @@ __all__ = [
     "RESULT_LAYERS",
     "ExportFormatError",
     "build_result_layers",
+    "parse_formats",
+    "result_columns_markdown",
     "write_layers",
     "write_results",
 ]
@@ -82,8 +84,9 @@ GPKG_VERSION = "1.3"
 #: Decimal places of GeoJSON coordinates (about 0.1 m).
 GEOJSON_PRECISION = 6
 
-#: Unit of the objective's terms (value, transit cost, risk) and of dual values.
-OBJECTIVE_UNIT = "objective units"
+#: Unit of the objective's terms (value, transit cost, risk), as `redeploy.tables` states it:
+#: billions of dollar-equivalents per year.
+OBJECTIVE_UNIT = "$bn-eq/yr"
 
 
 class ExportFormatError(RedeployError, ValueError):
@@ -99,6 +102,14 @@ def _per_asset(prefix: str, what: str, unit: str | None = None) -> dict[str, Col
             "float", f"{what} ({a}).",
             unit if unit is not None else ASSET_UNITS[a], False,
         )
+        for a in ASSETS
+    }
+
+
+def _marginal(what: str) -> dict[str, ColumnSpec]:
+    return {
+        f"mv_{a}": ColumnSpec("float", f"{what} ({a}).",
+                              f"{OBJECTIVE_UNIT} per {ASSET_UNITS[a]}", False)
         for a in ASSETS
     }
 
@@ -121,8 +132,9 @@ def _result_columns() -> dict[str, dict[str, ColumnSpec]]:
                 True, 0,
             ),
             "cost": ColumnSpec(
-                "float", "Transit cost of the flow: amount x distance x per-distance cost of "
-                "the asset, plus any access penalty.", OBJECTIVE_UNIT, True,
+                "float", "Transit cost of the flow: amount x (distance x per-distance cost of "
+                "the asset + the access penalty where basing access is limited).",
+                OBJECTIVE_UNIT, True,
             ),
             "mode": ColumnSpec("str", "Route kind: `sea` (sea lanes) or `great_circle`."),
         },
@@ -147,8 +159,8 @@ def _result_columns() -> dict[str, dict[str, ColumnSpec]]:
                 "float", "Strategic value gained in the zone, summed over asset classes.",
                 OBJECTIVE_UNIT,
             ),
-            **_per_asset("mv", "Marginal value of one more unit of room in the zone (dual "
-                         "of its absorptive capacity)", f"{OBJECTIVE_UNIT} per asset unit"),
+            **_marginal("Marginal value of one more unit of room in the zone, the dual of "
+                        "its absorptive capacity"),
         },
         "front_release": {
             "id": ColumnSpec("str", "Front identifier (`id` in layer fronts)."),
@@ -160,8 +172,8 @@ def _result_columns() -> dict[str, dict[str, ColumnSpec]]:
                 "float", "Risk incurred by releasing capacity from the front (lambda x rho x "
                 "released), summed over asset classes.", OBJECTIVE_UNIT,
             ),
-            **_per_asset("mv", "Marginal worth of one more unit freed at the front (dual of "
-                         "its freed-capacity limit)", f"{OBJECTIVE_UNIT} per asset unit"),
+            **_marginal("Marginal worth of one more unit freed at the front, the dual of "
+                        "its freed-capacity limit"),
         },
         "ledger": {
             "front_id": ColumnSpec("str", "Front (ally) the ledger row is for."),
@@ -178,7 +190,7 @@ def _result_columns() -> dict[str, dict[str, ColumnSpec]]:
                 "$bn/yr"),
             "double_burden_share": ColumnSpec(
                 "float", "Share of the ally's extra spending that funds U.S. redeployment "
-                "elsewhere (the double burden).", "index"),
+                "elsewhere (the double burden), from 0 to 1.", "share"),
             "price_per_retained_kpe_bn": ColumnSpec(
                 "float", "Ally's extra spending per unit of U.S. capacity that stays on the "
                 "front (price of the retained guarantee).", "$bn/yr per kpe"),
@@ -514,7 +526,9 @@ def _geometry_type(frame: pd.DataFrame, default: str) -> tuple[str | None, bool]
     if len(families) > 1:
         return "Unknown", False
     family = families.pop()
-    if any(t.startswith("Multi") for t in types):
+    if family in ("LineString", "Polygon") or any(t.startswith("Multi") for t in types):
+        # Always multi for lines and polygons: the layer keeps one type from run to run
+        # (a flow that crosses the antimeridian is a MultiLineString).
         return f"Multi{family}", True
     return family, False
 
@@ -797,7 +811,9 @@ def write_layers(frames: Mapping[str, pd.DataFrame], path: str | Path, *,
     """
     path = Path(path)
     key = _format_from_path(path) if fmt is None else _check_format(fmt, LAYER_FORMATS)
-    prepared = {name: _prepare_layer(name, frame) for name, frame in frames.items()}
+    prepared = {str(getattr(name, "value", name)): _prepare_layer(str(getattr(name, "value", name)),
+                                                                  frame)
+                for name, frame in frames.items()}
     return _write(_tables(prepared), path, key)
 
 
@@ -821,8 +837,9 @@ def write_results(layers: Mapping[str, gpd.GeoDataFrame], result: AllocationResu
         Any of ``gpkg`` (``OUT/NAME.gpkg``: every input layer plus ``flows``,
         ``zone_allocations``, ``front_release`` and ``ledger``, styled for QGIS),
         ``geojson`` (``OUT/NAME-geojson/<layer>.geojson``), ``parquet``
-        (``OUT/NAME-parquet/<layer>.parquet``) and ``csv`` (the model's tables,
-        `redeploy.tables.write_tables`); a list or a comma-separated string.
+        (``OUT/NAME-parquet/<layer>.parquet``) and ``csv`` (the model's tables and JSON
+        summary, `redeploy.tables.write_tables`: ``OUT/<scenario>-flows.csv`` ...); a list
+        or a comma-separated string.
 
     Returns
     -------
@@ -839,7 +856,8 @@ def write_results(layers: Mapping[str, gpd.GeoDataFrame], result: AllocationResu
     keys = parse_formats(formats)
     out_dir = Path(out_dir)
     base = name or result.scenario
-    inputs = {k: _prepare_layer(k, frame) for k, frame in layers.items()}
+    inputs = {str(getattr(k, "value", k)): _prepare_layer(str(getattr(k, "value", k)), frame)
+              for k, frame in layers.items()}
     results = build_result_layers(inputs, result)
     caption = f"Scenario {result.scenario!r}, run {result.run_id}."
     tables = _tables(inputs) + _tables(results, caption=caption)
@@ -850,15 +868,32 @@ def write_results(layers: Mapping[str, gpd.GeoDataFrame], result: AllocationResu
         elif key in ("geojson", "parquet"):
             written += _write(tables, out_dir / f"{base}-{key}", key)
         else:
-            written += _write_csv(result, out_dir, base)
+            written += _write_csv(result, out_dir)
     return written
 
 
-def _write_csv(result: AllocationResult, out_dir: Path, base: str) -> list[Path]:
+def _write_csv(result: AllocationResult, out_dir: Path) -> list[Path]:
+    # The model stage owns the tables (NAME-flows.csv ... NAME-summary.json, named by the
+    # scenario); imported here so export works without it for the GIS formats.
     try:
         from redeploy.tables import write_tables
     except ImportError as err:
         msg = "csv export needs redeploy.tables.write_tables, which is not available"
         raise ExportFormatError(msg) from err
-    written = write_tables(result, out_dir, name=base)
-    return [Path(p) for p in written] if written else []
+    return [Path(p) for p in write_tables(result, out_dir).values()]
+
+
+def result_columns_markdown() -> str:
+    """Return the Markdown tables of the result layers' columns (embedded in docs/gis.md)."""
+    out: list[str] = []
+    for layer, columns in RESULT_COLUMNS.items():
+        title, description = _RESULT_TITLES[layer]
+        geometry = {"flows": "MultiLineString", "zone_allocations": "MultiPolygon",
+                    "front_release": "Point"}.get(layer, "none (attributes table)")
+        out += [f"### `{layer}`: {title}", "", description, "", f"Geometry: {geometry}.", "",
+                "| column | type | unit | description |", "|---|---|---|---|"]
+        for col, spec in columns.items():
+            sql = {"int": "INTEGER", "float": "REAL"}.get(spec.dtype, "TEXT")
+            out.append(f"| `{col}` | {sql} | {spec.unit} | {spec.description} |")
+        out.append("")
+    return "\n".join(out)

@@ -494,3 +494,21 @@ def test_styles_are_deterministic(layers):
     a = style_for_layer("fronts", layers["fronts"])
     b = style_for_layer("fronts", layers["fronts"].copy())
     assert a == b
+
+
+def test_docs_list_every_result_column():
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "gis.md").read_text()
+    begin = docs.index("\n", docs.index("<!-- BEGIN result columns")) + 1
+    end = docs.index("<!-- END result columns -->")
+    assert docs[begin:end] == export.result_columns_markdown(), (
+        "docs/gis.md is out of date: paste redeploy.export.result_columns_markdown() "
+        "between its BEGIN/END result columns markers")
+
+
+def test_csv_format_writes_the_model_tables(layers, result, tmp_path):
+    pytest.importorskip("redeploy.tables")
+    written = write_results(layers, result, tmp_path, formats="csv")
+    names = {p.name for p in written}
+    assert "test_scenario-flows.csv" in names
+    assert all(p.exists() for p in written)
+    assert not (tmp_path / "test_scenario.gpkg").exists()
