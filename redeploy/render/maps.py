@@ -61,7 +61,7 @@ padding:8px 11px;color:#1d2733;font:12.5px/1.35 system-ui,-apple-system,"Segoe U
 .rd-tab{border-collapse:collapse;width:100%;font-size:11.5px}
 .rd-tab th,.rd-tab td{padding:1px 4px;text-align:right;border-bottom:1px solid #e3e6ea}
 .rd-tab th:first-child,.rd-tab td:first-child{text-align:left}
-.rd-panel .rd-tab td:first-child{max-width:170px;white-space:nowrap;overflow:hidden;
+.rd-panel .rd-tab td:first-child{max-width:150px;white-space:nowrap;overflow:hidden;
 text-overflow:ellipsis}
 .rd-tab thead th{color:#5b6673;font-weight:600}
 .rd-tab tr.rd-tot td{font-weight:650;border-bottom:0}
@@ -194,7 +194,10 @@ var RD = (function () {
     root.setAttribute('data-rd-flows', String(flows));
     map.whenReady(function () {
       window.requestAnimationFrame(function () {
-        window.requestAnimationFrame(function () { root.setAttribute('data-rd-ready', '1'); });
+        window.requestAnimationFrame(function () {
+          root.setAttribute('data-rd-ready-ms', String(Math.round(performance.now())));
+          root.setAttribute('data-rd-ready', '1');
+        });
       });
     });
   }

@@ -151,7 +151,7 @@ def _split_table(label: str, rows: _Split, all_rows: _Split) -> str:
     An engagement column that is zero throughout is left out.
     """
     with_eng = any(r[2] for r in all_rows)
-    head = [label, "Military kpe"] + (["Engagement $bn/yr"] if with_eng else [])
+    head = [label, "Military kpe"] + (["Engagem. $bn/yr"] if with_eng else [])
     body = [[n, fmt_number(m)] + ([fmt_number(e)] if with_eng else []) for n, m, e in rows]
     total = ["Total", fmt_number(sum(r[1] for r in all_rows))]
     if with_eng:

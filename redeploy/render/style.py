@@ -60,7 +60,7 @@ FLOW_CHANGE_STYLES: Mapping[str, Mapping[str, str | float]] = {
     "grow": {"c": "#01665e", "d": "", "o": 0.9, "label": "grows"},
     "shrink": {"c": "#8c510a", "d": "", "o": 0.9, "label": "shrinks"},
     "gone": {"c": "#6f6f6f", "d": "3 7", "o": 0.9, "label": "disappears in B"},
-    "same": {"c": "#9aa3ad", "d": "", "o": 0.55, "label": "unchanged"},
+    "same": {"c": "#9aa3ad", "d": "", "o": 0.4, "label": "unchanged"},
 }
 
 #: Marker radius range in pixels for each point layer (smallest and largest feature).
