@@ -17,6 +17,7 @@ import json
 import os
 import sqlite3
 import sys
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -97,6 +98,22 @@ def _feature_report(layer: QgsVectorLayer, dd: dict) -> dict:
     return out
 
 
+def _sld_report(path: str, name: str, sld: str | None) -> dict:
+    """Load the stored SLD into a fresh layer: does QGIS accept it, and as which renderer?"""
+    if not sld:
+        return {}
+    layer = QgsVectorLayer(f"{path}|layername={name}", name, "ogr")
+    with tempfile.NamedTemporaryFile("w", suffix=".sld", delete=False, encoding="utf-8") as f:
+        f.write(sld)
+    try:
+        message, ok = layer.loadSldStyle(f.name)
+    finally:
+        os.unlink(f.name)
+    renderer = layer.renderer()
+    return {"sld_loaded": bool(ok), "sld_message": message,
+            "sld_renderer": renderer.type() if renderer else None}
+
+
 def check(paths: list[str]) -> dict:
     """Load every layer of every GeoPackage in `paths`; return the report."""
     report: dict = {"qgis_version": Qgis.QGIS_VERSION, "files": {}}
@@ -106,6 +123,10 @@ def check(paths: list[str]) -> dict:
             tables = [row[0] for row in con.execute(
                 "SELECT table_name FROM gpkg_contents WHERE table_name != 'layer_styles' "
                 "ORDER BY rowid")]
+            has_styles = con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                                     "AND name = 'layer_styles'").fetchone()
+            slds = dict(con.execute("SELECT f_table_name, styleSLD FROM layer_styles "
+                                    "WHERE useAsDefault")) if has_styles else {}
         finally:
             con.close()
         layers = {}
@@ -125,6 +146,7 @@ def check(paths: list[str]) -> dict:
                 info.update(_renderer_report(layer))
                 count, _ids, names, _descriptions, _err = layer.listStylesInDatabase()
                 info["db_styles"] = list(names)[: max(count, 0)]
+                info.update(_sld_report(path, name, slds.get(name)))
             layers[name] = info
         report["files"][path] = layers
     return report

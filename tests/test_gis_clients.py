@@ -190,6 +190,11 @@ def test_qgis_applies_the_default_styles_from_the_package(qgis_report):
     assert results["fronts"]["aliases"]["us_naval"] == "us_naval [kpe]"
     for name in ("flows", "zone_allocations", "front_release"):
         assert qgis_report["no_flows"][name]["db_styles"] == [name]
+    # the SLD twin of each style loads too (classes become rules)
+    for name in expected:
+        assert results[name]["sld_loaded"], (name, results[name].get("sld_message"))
+    assert results["flows"]["sld_renderer"] == "RuleRenderer"
+    assert results["zone_allocations"]["sld_renderer"] == "RuleRenderer"
 
 
 @pytest.mark.qgis
