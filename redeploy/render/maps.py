@@ -190,8 +190,17 @@ var RD = (function () {
     });
   }
   function ready(map, flows) {
-    var root = document.documentElement;
+    var root = document.documentElement, tiles = [];
     root.setAttribute('data-rd-flows', String(flows));
+    map.eachLayer(function (l) { if (l instanceof L.TileLayer) tiles.push(l); });
+    // Web tiles (only with --tiles) load late: wait for them, at most 10 s.
+    var pending = tiles.length, waited = false;
+    function tileDone() { pending -= 1; if (pending <= 0 && !waited) { waited = true; mark(); } }
+    tiles.forEach(function (t) { if (t.isLoading()) t.once('load', tileDone); else tileDone(); });
+    if (tiles.length) { window.setTimeout(function () { if (!waited) { waited = true; mark(); } },
+                                          10000); return; }
+    mark();
+    function mark() {
     map.whenReady(function () {
       window.requestAnimationFrame(function () {
         window.requestAnimationFrame(function () {
@@ -200,6 +209,7 @@ var RD = (function () {
         });
       });
     });
+    }
   }
   return { el: el, dq: dq, popup: popup, layer: layer, control: control, panes: panes,
            ready: ready };
