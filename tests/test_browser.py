@@ -167,3 +167,12 @@ def test_screenshot_is_not_blank(map_path, tmp_path):
     assert image.size == (800, 450)
     colours = image.getcolors(maxcolors=1 << 20)
     assert colours is not None and len(colours) > 50
+
+
+def test_write_map_with_png(tmp_path):
+    _require_chromium()
+    from redeploy.render import write_map
+
+    files = write_map(fx.fixture_layers(), fx.fixture_result(), tmp_path, png=True)
+    assert [p.name for p in files] == ["fixture.html", "fixture.png"]
+    assert files[1].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -312,3 +312,16 @@ def test_write_comparison(pair, layers, tmp_path):
     assert len(flow_props) == 8  # 7 in A, one dropped, one added: union of 8
     gone = [p for p in flow_props if p["c"] == style.FLOW_CHANGE_STYLES["gone"]["c"]]
     assert len(gone) == 1 and gone[0]["d"] == style.FLOW_CHANGE_STYLES["gone"]["d"]
+
+
+def test_write_map_names_file_by_scenario(layers, result, tmp_path):
+    from redeploy.render import write_map
+
+    files = write_map(layers, result, tmp_path / "maps")
+    assert [p.name for p in files] == ["fixture.html"]
+    assert files[0].read_text().startswith("<!DOCTYPE html>")
+
+
+def test_zone_metric_engagement(layers, result):
+    text = render_html(build_map(layers, result, zone_metric="engagement"))
+    assert "Zones: Engagement allocated ($bn/yr)" in text

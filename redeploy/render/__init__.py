@@ -13,7 +13,7 @@ from redeploy.render.compare import (
     comparison_name,
     write_comparison,
 )
-from redeploy.render.maps import build_map, render_html, save_map
+from redeploy.render.maps import build_map, render_html, save_map, write_map
 from redeploy.render.png import save_png
 from redeploy.render.style import ASSET_COLORS, allocation_bins, marker_radius
 
@@ -29,4 +29,5 @@ __all__ = [
     "save_map",
     "save_png",
     "write_comparison",
+    "write_map",
 ]

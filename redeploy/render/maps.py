@@ -541,3 +541,51 @@ def write_text_atomic(path: Path, text: str) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def write_map(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    result: AllocationResult,
+    out_dir: str | os.PathLike[str],
+    *,
+    name: str | None = None,
+    tiles: str | None = None,
+    png: bool = False,
+    title: str | None = None,
+) -> list[Path]:
+    """
+    Write the map of a run as ``OUT/NAME.html`` (and ``OUT/NAME.png`` with `png`).
+
+    This is what ``redeploy run`` calls after solving.
+
+    Parameters
+    ----------
+    layers
+        The layers the run used, keyed by kind (the basemap included).
+    result
+        The solved allocation.
+    out_dir
+        Output folder (created if needed).
+    name
+        File stem; defaults to the scenario name.
+    tiles
+        Optional xyzservices provider name for web tiles (``--tiles``).
+    png
+        Also render a 1600x900 PNG with headless Chromium (``--png``).
+    title
+        Map title.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", name or result.scenario).strip("._") or "map"
+    html_path = save_map(build_map(layers, result, tiles=tiles, title=title),
+                         Path(out_dir) / f"{stem}.html")
+    files = [html_path]
+    if png:
+        from redeploy.render.png import save_png
+
+        files.append(save_png(html_path, width=SLIDE_SIZE[0], height=SLIDE_SIZE[1]))
+    return files
