@@ -280,23 +280,47 @@ def run(
         Path, typer.Option("--out", "-o", help="Output folder for tables and maps.")
     ] = Path("maps"),
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="Comma-separated outputs: gpkg (NAME.gpkg: layers, results, QGIS styles), "
+            "geojson (NAME-geojson/), parquet (NAME-parquet/), csv (tables and summary).",
+        ),
+    ] = "gpkg,csv",
 ) -> None:
-    """Solve the allocation for a scenario and write NAME-flows/fronts/zones/ledger.csv
-    and NAME-summary.json (exit 2 on bad input, 3 if the scenario is infeasible)."""
+    """Solve the allocation for a scenario and write NAME-flows/fronts/zones/ledger.csv,
+    NAME-summary.json and NAME.gpkg (exit 2 on bad input, 3 if the scenario is infeasible)."""
+    from redeploy.export import ExportFormatError, parse_formats
     from redeploy.pipeline import run_scenario
 
+    try:
+        formats = parse_formats(fmt)
+    except ExportFormatError as err:
+        raise typer.BadParameter(str(err), param_hint="--format") from None
     overrides = parse_layer_overrides(layer)
+    tables_dir = out if "csv" in formats else None
     if quiet:
-        output = run_scenario(scenario, layers_dir=layers, layer_overrides=overrides, out_dir=out)
+        output = run_scenario(
+            scenario, layers_dir=layers, layer_overrides=overrides, out_dir=tables_dir
+        )
     else:
         with stderr.status("redeploy run") as status:
             output = run_scenario(
                 scenario,
                 layers_dir=layers,
                 layer_overrides=overrides,
-                out_dir=out,
+                out_dir=tables_dir,
                 progress=lambda msg: status.update(f"redeploy run: {msg}"),
             )
+    gis = [f for f in formats if f != "csv"]
+    gis_files = []
+    if gis:
+        from redeploy.export import write_results
+        from redeploy.layers import read_layers
+
+        every_layer = read_layers(layers, overrides=overrides)
+        gis_files = write_results(every_layer, output.result, out, formats=gis)
     if quiet:
         return
     result = output.result
@@ -314,7 +338,7 @@ def run(
         eng = result.totals["by_region_engagement"][region]
         table.add_row(region, f"{kpe:.2f}", f"{eng:.3f}")
     stdout.print(table)
-    for path in output.files.values():
+    for path in [*output.files.values(), *gis_files]:
         stdout.print(f"wrote {_display_path(path)}")
 
 

@@ -512,3 +512,31 @@ def test_csv_format_writes_the_model_tables(layers, result, tmp_path):
     assert "test_scenario-flows.csv" in names
     assert all(p.exists() for p in written)
     assert not (tmp_path / "test_scenario.gpkg").exists()
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_cli_run_format_writes_gis_files(runner, tmp_path):
+    from redeploy.cli import app
+
+    out = tmp_path / "maps"
+    done = runner.invoke(app, ["run", "--out", str(out), "--quiet", "--format",
+                               "gpkg,geojson,parquet"])
+    assert done.exit_code == 0, done.output
+    assert (out / "baseline.gpkg").is_file()
+    assert (out / "baseline-geojson" / "flows.geojson").is_file()
+    assert (out / "baseline-parquet" / "zone_allocations.parquet").is_file()
+    assert not list(out.glob("*.csv"))  # csv not asked for
+    tables = dict(_sql(out / "baseline.gpkg", "SELECT table_name, data_type FROM gpkg_contents"))
+    assert tables["ledger"] == "attributes"
+    assert {"flows", "zone_allocations", "front_release", "basemap"} <= set(tables)
+
+
+def test_cli_run_refuses_unknown_format(runner, tmp_path):
+    from redeploy.cli import app
+
+    done = runner.invoke(app, ["run", "--out", str(tmp_path), "--format", "gpkg,kml"])
+    assert done.exit_code == 2
+    assert "kml" in done.output and "gpkg, geojson, parquet, csv" in done.output
+    assert not list(tmp_path.iterdir())
