@@ -90,7 +90,8 @@ border-radius:2px}
 .rd-pop .rd-tab{margin-top:4px}
 .rd-pop-n{color:#5b6673;font-style:italic;font-size:11px;margin-top:4px}
 .rd-pop-s{color:#5b6673;font-size:10.5px;margin-top:4px;border-top:1px solid #e3e6ea;
-padding-top:3px}
+padding-top:3px;overflow-wrap:anywhere}
+.rd-pop summary{cursor:pointer}
 """
 
 # The page's own code: builds popups from plain properties with textContent (never
@@ -120,6 +121,15 @@ var RD = (function () {
     t.appendChild(tb);
     return t;
   }
+  // Long texts (sources, estimate notes) fold away behind their first words.
+  function fold(label, text, cls, keep) {
+    text = String(text);
+    if (keep && text.length <= keep + 20) return el('div', label + text, cls);
+    var det = el('details', null, cls);
+    det.appendChild(el('summary', label + (keep ? text.slice(0, keep) + '…' : '')));
+    det.appendChild(el('div', text));
+    return det;
+  }
   function popup(p) {
     var d = el('div', null, 'rd-pop');
     d.appendChild(el('div', p.t, 'rd-pop-t'));
@@ -127,8 +137,8 @@ var RD = (function () {
     if (p.rows && p.rows.length) d.appendChild(table(null, p.rows, 'rd-kv'));
     if (p.tab) d.appendChild(table(p.tab.h, p.tab.r, 'rd-tab rd-ptab'));
     if (p.tab && p.tab.f) d.appendChild(el('div', p.tab.f, 'rd-pop-n'));
-    if (p.n) d.appendChild(el('div', p.n, 'rd-pop-n'));
-    if (p.src) d.appendChild(el('div', 'Source: ' + p.src, 'rd-pop-s'));
+    if (p.n) d.appendChild(fold('Notes', p.n, 'rd-pop-n', 0));
+    if (p.src) d.appendChild(fold('Source: ', p.src, 'rd-pop-s', 110));
     return d;
   }
   function line(a, s) {
@@ -168,7 +178,9 @@ var RD = (function () {
       onEachFeature: function (f, l) {
         var p = f.properties;
         if (!o.interactive || !p || p.t === undefined) return;
-        l.bindPopup(function () { return popup(p); }, { maxWidth: 420, minWidth: 220 });
+        l.bindPopup(function () { return popup(p); },
+                    { maxWidth: 420, minWidth: 220, maxHeight: 440,
+                      autoPanPaddingTopLeft: [20, 90], autoPanPaddingBottomRight: [340, 20] });
         l.bindTooltip(function () { return el('span', p.tt || p.t); },
                       { sticky: true, direction: 'top', opacity: 0.95 });
       }
