@@ -46,6 +46,8 @@ from redeploy.schemas import (
     ColumnSpec,
     LayerKind,
 )
+from redeploy.tables import COLUMN_UNITS as TABLE_UNITS
+from redeploy.tables import write_tables
 
 __all__ = [
     "FIXED_TIMESTAMP",
@@ -84,9 +86,9 @@ GPKG_VERSION = "1.3"
 #: Decimal places of GeoJSON coordinates (about 0.1 m).
 GEOJSON_PRECISION = 6
 
-#: Unit of the objective's terms (value, transit cost, risk), as `redeploy.tables` states it:
-#: billions of dollar-equivalents per year.
-OBJECTIVE_UNIT = "$bn-eq/yr"
+#: Unit of the objective's terms (value, transit cost, risk): billions of dollar-equivalents
+#: per year, as the model's tables state it.
+OBJECTIVE_UNIT = TABLE_UNITS["value"]
 
 
 class ExportFormatError(RedeployError, ValueError):
@@ -873,13 +875,8 @@ def write_results(layers: Mapping[str, gpd.GeoDataFrame], result: AllocationResu
 
 
 def _write_csv(result: AllocationResult, out_dir: Path) -> list[Path]:
-    # The model stage owns the tables (NAME-flows.csv ... NAME-summary.json, named by the
-    # scenario); imported here so export works without it for the GIS formats.
-    try:
-        from redeploy.tables import write_tables
-    except ImportError as err:
-        msg = "csv export needs redeploy.tables.write_tables, which is not available"
-        raise ExportFormatError(msg) from err
+    # The model stage owns the tables: NAME-flows.csv ... NAME-summary.json, named by the
+    # scenario.
     return [Path(p) for p in write_tables(result, out_dir).values()]
 
 

@@ -506,7 +506,6 @@ def test_docs_list_every_result_column():
 
 
 def test_csv_format_writes_the_model_tables(layers, result, tmp_path):
-    pytest.importorskip("redeploy.tables")
     written = write_results(layers, result, tmp_path, formats="csv")
     names = {p.name for p in written}
     assert "test_scenario-flows.csv" in names
