@@ -271,6 +271,26 @@ ScenarioOpt = Annotated[
 ]
 
 
+TilesOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--tiles",
+        help="Add web tiles under the map from an xyzservices provider, e.g. "
+        "OpenStreetMap.Mapnik (needs network to view); by default the map is offline.",
+        show_default=False,
+    ),
+]
+
+
+def _check_tiles(tiles: str | None) -> None:
+    from redeploy.render.maps import check_tiles
+
+    try:
+        check_tiles(tiles)
+    except ValueError as err:
+        raise typer.BadParameter(str(err), param_hint="--tiles") from None
+
+
 @app.command("run")
 def run(
     scenario: ScenarioOpt = "baseline",
@@ -288,9 +308,14 @@ def run(
             "geojson (NAME-geojson/), parquet (NAME-parquet/), csv (tables and summary).",
         ),
     ] = "gpkg,csv",
+    tiles: TilesOpt = None,
+    png: Annotated[
+        bool, typer.Option("--png", help="Also write NAME.png (1600x900, headless Chromium).")
+    ] = False,
 ) -> None:
-    """Solve the allocation for a scenario and write NAME-flows/fronts/zones/ledger.csv,
-    NAME-summary.json and NAME.gpkg (exit 2 on bad input, 3 if the scenario is infeasible)."""
+    """Solve the allocation for a scenario and write NAME.html (the map), NAME-flows/fronts/
+    zones/ledger.csv, NAME-summary.json and NAME.gpkg (exit 2 on bad input, 3 if the
+    scenario is infeasible)."""
     from redeploy.export import ExportFormatError, parse_formats
     from redeploy.pipeline import run_scenario
 
@@ -298,6 +323,7 @@ def run(
         formats = parse_formats(fmt)
     except ExportFormatError as err:
         raise typer.BadParameter(str(err), param_hint="--format") from None
+    _check_tiles(tiles)
     overrides = parse_layer_overrides(layer)
     tables_dir = out if "csv" in formats else None
     if quiet:
@@ -313,14 +339,17 @@ def run(
                 out_dir=tables_dir,
                 progress=lambda msg: status.update(f"redeploy run: {msg}"),
             )
+    from redeploy.layers import read_layers
+    from redeploy.render import write_map
+
+    every_layer = read_layers(layers, overrides=overrides)
     gis = [f for f in formats if f != "csv"]
     gis_files = []
     if gis:
         from redeploy.export import write_results
-        from redeploy.layers import read_layers
 
-        every_layer = read_layers(layers, overrides=overrides)
         gis_files = write_results(every_layer, output.result, out, formats=gis)
+    gis_files += write_map(every_layer, output.result, out, tiles=tiles, png=png)
     if quiet:
         return
     result = output.result
@@ -340,6 +369,43 @@ def run(
     stdout.print(table)
     for path in [*output.files.values(), *gis_files]:
         stdout.print(f"wrote {_display_path(path)}")
+
+
+@app.command("compare")
+def compare(
+    a: Annotated[str, typer.Argument(help="Scenario A: shipped name or .toml path.")],
+    b: Annotated[str, typer.Argument(help="Scenario B: shipped name or .toml path.")],
+    layers: LayersOpt = None,
+    layer: LayerOpt = None,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Output folder for the map and table.")
+    ] = Path("maps"),
+    tiles: TilesOpt = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
+) -> None:
+    """Solve scenarios A and B and write A-vs-B.html (zones by change, flows that grow,
+    shrink, appear or disappear) and A-vs-B.csv (per zone and asset, and per flow)."""
+    from redeploy.layers import read_layers
+    from redeploy.pipeline import run_scenario
+    from redeploy.render import write_comparison
+
+    _check_tiles(tiles)
+    overrides = parse_layer_overrides(layer)
+    results = []
+    for name in (a, b):
+        if quiet:
+            output = run_scenario(name, layers_dir=layers, layer_overrides=overrides,
+                                  out_dir=None)
+        else:
+            with stderr.status(f"redeploy compare: {name}"):
+                output = run_scenario(name, layers_dir=layers, layer_overrides=overrides,
+                                      out_dir=None)
+        results.append(output.result)
+    every_layer = read_layers(layers, overrides=overrides)
+    files = write_comparison(every_layer, results[0], results[1], out, tiles=tiles)
+    if not quiet:
+        for path in files:
+            stdout.print(f"wrote {_display_path(path)}")
 
 
 @scenarios_app.command("list")

@@ -325,3 +325,33 @@ def test_write_map_names_file_by_scenario(layers, result, tmp_path):
 def test_zone_metric_engagement(layers, result):
     text = render_html(build_map(layers, result, zone_metric="engagement"))
     assert "Zones: Engagement allocated ($bn/yr)" in text
+
+
+# ---------------------------------------------------------------------------- CLI
+
+
+def test_cli_run_writes_map_and_compare(tmp_path):
+    from typer.testing import CliRunner
+
+    from redeploy.cli import app
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["run", "--format", "csv", "--out", str(tmp_path), "--quiet"])
+    assert res.exit_code == 0, res.output
+    html = (tmp_path / "baseline.html").read_text()
+    assert not re.search(r"<script[^>]+src=", html)
+    res = runner.invoke(app, ["compare", "baseline", "no-repricing", "--out", str(tmp_path),
+                              "--quiet"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "baseline-vs-no-repricing.html").is_file()
+    assert (tmp_path / "baseline-vs-no-repricing.csv").is_file()
+
+
+def test_cli_rejects_unknown_tiles(tmp_path):
+    from typer.testing import CliRunner
+
+    from redeploy.cli import app
+
+    res = CliRunner().invoke(app, ["run", "--tiles", "Nope.X", "--out", str(tmp_path)])
+    assert res.exit_code == 2
+    assert not list(tmp_path.iterdir())

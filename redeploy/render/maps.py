@@ -601,3 +601,9 @@ def write_map(
 
         files.append(save_png(html_path, width=SLIDE_SIZE[0], height=SLIDE_SIZE[1]))
     return files
+
+
+def check_tiles(tiles: str | None) -> None:
+    """Raise ValueError unless `tiles` is None or a known xyzservices provider name."""
+    if tiles:
+        _tile_layer(tiles)
