@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from redeploy.model.allocation import solve_allocation
 from redeploy.model.inputs import AllocationInputs, build_inputs
@@ -47,6 +48,8 @@ class RunOutput:
     scenario: Scenario
     files: dict[str, Path] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    #: The validated layers the model read (``MODEL_LAYERS``), for maps and GIS exports.
+    layers: dict[str, Any] = field(default_factory=dict)
 
 
 def package_version() -> str:
@@ -154,4 +157,6 @@ def run_scenario(
         say("writing tables")
         files = write_tables(result, out_dir)
         timings["write"] = time.perf_counter() - t
-    return RunOutput(result=result, inputs=inputs, scenario=sc, files=files, timings=timings)
+    return RunOutput(
+        result=result, inputs=inputs, scenario=sc, files=files, timings=timings, layers=layers
+    )

@@ -450,8 +450,12 @@ def check_feasibility(inp: AllocationInputs, model: AllocationModel | None = Non
                 f"but only {_fmt(freed_asset[a])} {unit[asset]} is freed at all "
                 f"fronts ({named}); lower them."
             )
+    if len(problems) == 1:
+        raise InfeasibleAllocationError(f"{src}: {problems[0]}")
     if problems:
-        raise InfeasibleAllocationError(f"{src}: " + "\n".join(problems))
+        lines = "\n".join(f"  - {p}" for p in problems)
+        msg = f"{src}: {len(problems)} conflicts between floors, caps and freed capacity:\n{lines}"
+        raise InfeasibleAllocationError(msg)
 
 
 def _solver_infeasible_message(inp: AllocationInputs) -> str:

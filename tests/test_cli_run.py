@@ -1,0 +1,136 @@
+"""`redeploy run` and `redeploy scenarios`: outputs, exit codes 0/2/3, messages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from redeploy.cli import app
+from redeploy.scenario import list_scenarios
+
+MODEL_DATA = Path(__file__).resolve().parent / "data" / "model"
+SCENARIOS = MODEL_DATA / "scenarios"
+SHIPPED_LAYERS = Path(__file__).resolve().parent.parent / "geodata"
+
+
+def run(runner, *args):
+    return runner.invoke(app, ["run", "--layers", str(MODEL_DATA), *args])
+
+
+def test_run_writes_the_five_files(runner, tmp_path):
+    result = run(runner, "--scenario", str(SCENARIOS / "small.toml"), "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    names = {p.name for p in tmp_path.iterdir()}
+    assert {
+        "small-flows.csv",
+        "small-fronts.csv",
+        "small-ledger.csv",
+        "small-summary.json",
+        "small-zones.csv",
+    } <= names
+    assert "allocated by region" in result.stdout
+
+
+def test_run_quiet_prints_nothing(runner, tmp_path):
+    result = run(runner, "-s", str(SCENARIOS / "small.toml"), "--out", str(tmp_path), "--quiet")
+    assert result.exit_code == 0
+    assert result.stdout == ""
+
+
+def test_typo_in_key_exits_2_naming_file_and_key(runner, tmp_path):
+    result = run(runner, "-s", str(SCENARIOS / "typo_key.toml"), "--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert "typo_key.toml" in result.stderr
+    assert "'fronts.alpha.defence_pct_gdp'" in result.stderr
+    assert "Did you mean 'fronts.alpha.defense_pct_gdp'?" in result.stderr
+    assert "Traceback" not in result.output
+    assert not any(tmp_path.iterdir())
+
+
+def test_out_of_range_exits_2(runner, tmp_path):
+    result = run(runner, "-s", str(SCENARIOS / "bad_value.toml"), "--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert "bad_value.toml" in result.stderr
+    assert "fronts.alpha.defense_pct_gdp' = 40.0" in result.stderr
+    assert "<= 25" in result.stderr
+
+
+def test_unknown_front_exits_2(runner, tmp_path):
+    result = run(runner, "-s", str(SCENARIOS / "unknown_front.toml"), "--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert "unknown_front.toml" in result.stderr
+    assert "unknown front id 'alpah'" in result.stderr
+    assert "'fronts.alpha'" in result.stderr
+
+
+def test_unknown_scenario_name_exits_2_listing_shipped(runner, tmp_path):
+    result = run(runner, "-s", "baselin", "--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert "Did you mean 'baseline'?" in result.stderr
+    assert "no-repricing" in result.stderr
+
+
+def test_impossible_floor_exits_3_saying_what_to_change(runner, tmp_path):
+    result = run(runner, "-s", str(SCENARIOS / "impossible_floor.toml"), "--out", str(tmp_path))
+    assert result.exit_code == 3
+    assert "impossible_floor.toml" in result.stderr
+    assert "regions.Africa.floor" in result.stderr
+    assert "lower" in result.stderr
+    assert not any(tmp_path.iterdir())
+
+
+def test_failed_run_keeps_earlier_outputs(runner, tmp_path):
+    ok = run(runner, "-s", str(SCENARIOS / "small.toml"), "--out", str(tmp_path), "-q")
+    assert ok.exit_code == 0
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    bad = tmp_path / "small_bad.toml"
+    bad.write_text(
+        (SCENARIOS / "impossible_floor.toml")
+        .read_text()
+        .replace("description", 'name = "small"\ndescription')
+    )
+    result = run(runner, "-s", str(bad), "--out", str(tmp_path), "-q")
+    assert result.exit_code == 3
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.suffix != ".toml"} == before
+
+
+def test_scenarios_list_show_schema(runner):
+    listed = runner.invoke(app, ["scenarios", "list"])
+    assert listed.exit_code == 0
+    assert "baseline" in listed.stdout and "no-repricing" in listed.stdout
+    shown = runner.invoke(app, ["scenarios", "show", "baseline"])
+    assert shown.exit_code == 0
+    assert "Assumptions" in shown.stdout and "Hague" in shown.stdout
+    as_json = runner.invoke(app, ["scenarios", "show", "taiwan-5", "--json"])
+    assert json.loads(as_json.stdout)["fronts"]["taiwan"]["defense_pct_gdp"] == 5.0
+    schema = runner.invoke(app, ["scenarios", "schema"])
+    assert json.loads(schema.stdout)["title"] == "redeploy scenario"
+    missing = runner.invoke(app, ["scenarios", "show", "nope"])
+    assert missing.exit_code == 2
+
+
+@pytest.mark.skipif(
+    not (SHIPPED_LAYERS / "fronts.geojson").exists(), reason="shipped layers not built"
+)
+@pytest.mark.parametrize("name", sorted(list_scenarios()))
+def test_every_shipped_scenario_runs_on_the_shipped_layers(runner, tmp_path, name):
+    result = runner.invoke(app, ["run", "-s", name, "--out", str(tmp_path), "-q"])
+    assert result.exit_code == 0, result.output
+    fronts = pd.read_csv(tmp_path / f"{name}-fronts.csv")
+    flows = pd.read_csv(tmp_path / f"{name}-flows.csv")
+    zones = pd.read_csv(tmp_path / f"{name}-zones.csv")
+    sent = flows.groupby(["front_id", "asset"])["amount"].sum()
+    for row in fronts.itertuples():
+        assert sent.get((row.front_id, row.asset), 0.0) <= row.released + 1e-5
+        assert row.released <= row.freed + 1e-5
+    into = flows.groupby(["zone_id", "asset"])["amount"].sum()
+    for row in zones.itertuples():
+        assert into.get((row.zone_id, row.asset), 0.0) == pytest.approx(row.allocated, abs=1e-5)
+    summary = json.loads((tmp_path / f"{name}-summary.json").read_text())
+    if name == "baseline":
+        assert len(summary["totals"]["regions_served"]) >= 3
+    if name == "no-repricing":
+        assert flows.empty and fronts["freed"].sum() == 0

@@ -1,0 +1,225 @@
+"""Model inputs: repricing, zone value, distances, access/fit rules, routes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from shapely.geometry import MultiLineString, box
+
+from redeploy.errors import ScenarioError
+from redeploy.layers import read_layers
+from redeploy.model.inputs import build_inputs, reprice_fronts, zone_item_distances
+from redeploy.model.routes import (
+    geodesic_km,
+    great_circle_path,
+    sea_distance_matrix,
+    sea_paths,
+    split_antimeridian,
+)
+from redeploy.pipeline import MODEL_LAYERS
+from redeploy.scenario import effective_coefficients, load_coefficients, scenario_from_dict
+from redeploy.schemas import ASSETS
+
+MODEL_DATA = Path(__file__).resolve().parent / "data" / "model"
+
+
+@pytest.fixture(scope="module")
+def layers():
+    return read_layers(MODEL_DATA, kinds=MODEL_LAYERS)
+
+
+def _scenario(**data):
+    data.setdefault("description", "test")
+    return scenario_from_dict(data, source="test.toml", default_name="test")
+
+
+def _reprice(layers, **data):
+    sc = _scenario(**data)
+    return reprice_fronts(layers["fronts"], sc, effective_coefficients(sc))
+
+
+def test_repricing_by_hand(layers):
+    """
+    alpha: 1000 $bn GDP from 2.0 to 3.0 % -> 10 $bn/yr extra. Ground gets the default
+    split 0.2 -> 2 $bn / 0.2 $bn per kpe = 10 kpe of ally ground capacity; subst 0.8 ->
+    8 kpe substitute, capped by U - floor = 10 - 2 = 8 -> freed 8 kpe (before the 20 %
+    engagement conversion: 6.4 kpe stay ground). Air: 10 * 0.15 / 0.45 = 3.33 kpe;
+    * 0.5 = 1.67 kpe < 4 - 1 = 3 -> 1.67 kpe.
+    """
+    rep = _reprice(
+        layers, fronts={"alpha": {"defense_pct_gdp": 3.0}}, model={"engagement_conversion": 0.0}
+    )
+    a = 0  # alpha
+    g, air = ASSETS.index("ground"), ASSETS.index("air")
+    assert rep["extra_spending"][a] == pytest.approx(10.0)
+    assert rep["ally_capacity"][a, g] == pytest.approx(10.0)
+    assert rep["substitute"][a, g] == pytest.approx(8.0)
+    assert rep["freed"][a, g] == pytest.approx(8.0)
+    assert rep["freed"][a, air] == pytest.approx(10 * 0.15 / 0.45 * 0.5)
+    assert rep["extra_spending"][1] == 0.0  # bravo unchanged
+    assert rep["freed"][1].sum() == 0.0
+
+
+def test_room_caps_freed_capacity(layers):
+    rep = _reprice(
+        layers, fronts={"alpha": {"defense_pct_gdp": 10.0}}, model={"engagement_conversion": 0.0}
+    )
+    room = rep["baseline"] - rep["floor"]
+    np.testing.assert_allclose(rep["freed"][0], np.minimum(rep["substitute"][0], room[0]))
+    assert rep["freed"][0, ASSETS.index("ground")] == pytest.approx(8.0)
+
+
+def test_engagement_conversion(layers):
+    rep0 = _reprice(
+        layers, fronts={"alpha": {"defense_pct_gdp": 3.0}}, model={"engagement_conversion": 0.0}
+    )
+    rep = _reprice(
+        layers, fronts={"alpha": {"defense_pct_gdp": 3.0}}, model={"engagement_conversion": 0.25}
+    )
+    mil = [ASSETS.index(a) for a in ("naval", "air", "ground", "isr")]
+    eng = ASSETS.index("engagement")
+    cost = rep0["us_unit_cost"][mil]
+    converted = 0.25 * (rep0["freed"][0, mil] * cost).sum()
+    np.testing.assert_allclose(rep["freed"][0, mil], 0.75 * rep0["freed"][0, mil])
+    assert rep["freed"][0, eng] == pytest.approx(rep0["freed"][0, eng] + converted)
+
+
+def test_target_path_is_linear_to_the_target_year(layers):
+    """2.0 % in 2024 -> 3.5 % in 2035; at 2030 the path has gone 6/11 of the way."""
+    rep = _reprice(
+        layers, horizon_year=2030, fronts={"alpha": {"target_pct_gdp": 3.5, "target_year": 2035}}
+    )
+    assert rep["new_pct"][0] == pytest.approx(2.0 + 1.5 * 6 / 11)
+    late = _reprice(
+        layers, horizon_year=2040, fronts={"alpha": {"target_pct_gdp": 3.5, "target_year": 2035}}
+    )
+    assert late["new_pct"][0] == pytest.approx(3.5)
+    below = _reprice(layers, fronts={"alpha": {"target_pct_gdp": 1.0, "target_year": 2030}})
+    assert below["new_pct"][0] == pytest.approx(2.0)  # never below the reference
+
+
+def test_host_nation_support(layers):
+    rep = _reprice(layers, fronts={"bravo": {"hns_change_pct": 50}})
+    assert rep["hns_new"][1] == pytest.approx(1.5)
+    assert rep["extra_spending"][1] == pytest.approx(0.5)
+    rep = _reprice(layers, fronts={"bravo": {"hns_usd_bn": 3.0}})
+    assert rep["extra_spending"][1] == pytest.approx(2.0)
+
+
+def test_shared_hosts_split_when_asked(layers):
+    fronts = layers["fronts"].copy()
+    # bravo repeats alpha's economy: same hosts, GDP and spending
+    fronts.loc[1, ["host_iso3", "gdp_usd_bn", "defense_pct_gdp"]] = ["DEU", 1000.0, 2.0]
+    sc = _scenario(
+        fronts={"alpha": {"defense_pct_gdp": 3.0}, "bravo": {"defense_pct_gdp": 3.0}},
+        model={"split_shared_hosts": True},
+    )
+    rep = reprice_fronts(fronts, sc, effective_coefficients(sc))
+    assert rep["extra_spending"].sum() == pytest.approx(10.0)  # counted once, not twice
+    assert rep["effort_share"] == pytest.approx([16 / 38, 22 / 38])  # military baselines
+
+
+def test_split_above_one_is_refused(layers):
+    with pytest.raises(ScenarioError, match=r"fronts\.alpha\.split.*add up to 1\.75"):
+        _reprice(layers, fronts={"alpha": {"split": {"naval": 0.9, "air": 0.6}}})
+
+
+def test_unknown_front_and_zone_ids(layers):
+    sc = _scenario(fronts={"alpah": {"defense_pct_gdp": 3.0}}, zones={"sea_zon": {}})
+    with pytest.raises(ScenarioError) as err:
+        build_inputs(layers, sc)
+    msg = str(err.value)
+    assert "test.toml: key 'fronts.alpah': unknown front id 'alpah'" in msg
+    assert "Did you mean 'fronts.alpha'?" in msg
+    assert "key 'zones.sea_zon'" in msg and "'zones.sea_zone'" in msg
+
+
+def test_access_none_bars_military_but_not_engagement(layers):
+    sc = _scenario(fronts={"alpha": {"defense_pct_gdp": 4.0}, "bravo": {"defense_pct_gdp": 4.0}})
+    inp = build_inputs(layers, sc)
+    sam = inp.zone_ids.index("sam_zone")  # access "none"
+    assets_into_sam = {inp.assets[a] for a in inp.flow_asset[inp.flow_zone == sam]}
+    assert assets_into_sam == {"engagement"}
+    afr = inp.zone_ids.index("afr_zone")  # absorb_naval 0
+    assert "naval" not in {inp.assets[a] for a in inp.flow_asset[inp.flow_zone == afr]}
+
+
+def test_access_override_and_penalty(layers):
+    sc = _scenario(
+        fronts={"alpha": {"defense_pct_gdp": 4.0}}, zones={"sam_zone": {"access": "limited"}}
+    )
+    inp = build_inputs(layers, sc)
+    sam = inp.zone_ids.index("sam_zone")
+    sel = (inp.flow_zone == sam) & (inp.flow_asset == ASSETS.index("ground"))
+    assert sel.any()
+    coeffs = load_coefficients()
+    per_km = coeffs.assets.ground.transit_cost_bn_per_1000km
+    penalty = coeffs.assets.ground.access_penalty_bn
+    np.testing.assert_allclose(
+        inp.flow_transit_cost[sel], inp.flow_distance_km[sel] / 1000 * per_km + penalty
+    )
+
+
+def test_zero_fit_removes_flows(layers):
+    zero = dict.fromkeys(("chokepoints", "minerals", "nodes", "presence"), 0.0)
+    sc = _scenario(fronts={"alpha": {"defense_pct_gdp": 4.0}}, assets={"naval": {"fit": zero}})
+    inp = build_inputs(layers, sc)
+    assert ASSETS.index("naval") not in set(inp.flow_asset.tolist())
+    assert np.all(inp.value[:, ASSETS.index("naval")] == 0)
+
+
+def test_zone_value_is_contested_and_normalised(layers):
+    inp = build_inputs(layers, _scenario())
+    index = inp.meta["zone_index"]
+    assert index.max(axis=0) == pytest.approx(np.ones(4))
+    sea = inp.zone_ids.index("sea_zone")
+    assert index[sea, 0] == pytest.approx(1.0)  # Malacca and Singapore lie inside
+    zl = layers["peripheral_zones"].set_index("id")
+    contest = (1 - zl["us_influence"]) * (0.5 + zl["competitor_influence"])
+    np.testing.assert_allclose(inp.meta["contestability"], contest.to_numpy())
+
+
+def test_zone_item_distances():
+    zones = np.array([box(0, 0, 10, 10), box(20, 0, 30, 10)])
+    items = np.array([[5.0, 5.0], [15.0, 5.0]])
+    d = zone_item_distances(zones, items)
+    assert d[0, 0] == 0.0  # inside
+    # (15, 5) to the nearest boundary vertex of either box: a corner, (10, 0) or (10, 10)
+    expected = float(geodesic_km(15.0, 5.0, 10.0, 10.0))
+    assert d[0, 1] == pytest.approx(expected, rel=1e-6)
+    assert d[1, 1] == pytest.approx(float(geodesic_km(15.0, 5.0, 20.0, 10.0)), rel=1e-6)
+
+
+def test_sea_distance_close_to_searoute():
+    import searoute
+
+    japan, panama = (139.35, 35.75), (-79.5, 9.0)
+    ours = sea_distance_matrix(np.array([japan]), np.array([panama]))[0, 0]
+    theirs = searoute.searoute(list(japan), list(panama)).properties["length"]
+    assert ours == pytest.approx(theirs, rel=0.03)
+
+
+def test_japan_to_panama_crosses_the_pacific():
+    (path,) = sea_paths([((139.35, 35.75), (-79.5, 9.0))])
+    line = split_antimeridian(path)
+    assert isinstance(line, MultiLineString)
+    lons = np.concatenate([np.asarray(g.coords)[:, 0] for g in line.geoms])
+    assert lons.min() >= -180 and lons.max() <= 180
+    assert not ((lons > -30) & (lons < 100)).any()  # never through Eurasia or the Atlantic
+    gc = split_antimeridian(great_circle_path((139.35, 35.75), (-79.5, 9.0)))
+    assert isinstance(gc, MultiLineString)
+    ends = [tuple(np.round(g.coords[-1], 6)) for g in gc.geoms]
+    assert ends[0][0] == 180.0 and ends[-1] == (-79.5, 9.0)
+
+
+def test_split_antimeridian_edge_cases():
+    line = split_antimeridian(np.array([[170.0, 0.0], [190.0, 10.0]]))
+    assert isinstance(line, MultiLineString)
+    first, second = line.geoms
+    assert first.coords[-1] == pytest.approx((180.0, 5.0))
+    assert second.coords[0] == pytest.approx((-180.0, 5.0))
+    assert second.coords[-1] == pytest.approx((-170.0, 10.0))
+    simple = split_antimeridian(np.array([[0.0, 0.0], [10.0, 0.0]]))
+    assert simple.geom_type == "LineString"

@@ -1,0 +1,210 @@
+"""Scenario files: shipped scenarios, validation messages, extends, coefficients, schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from redeploy.errors import ScenarioError
+from redeploy.scenario import (
+    Scenario,
+    coefficient_entries,
+    effective_coefficients,
+    list_scenarios,
+    load_coefficients,
+    load_scenario,
+    scenario_json_schema,
+)
+
+SHIPPED = ("baseline", "nato-3.5-now", "hns-rise", "taiwan-5", "all-together", "no-repricing")
+
+
+def write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_scenarios_load_and_state_assumptions(name):
+    sc = load_scenario(name)
+    assert sc.name == name
+    assert sc.description.strip()
+    assert sc.assumptions
+    assert sc.reference_year == 2024
+    assert set(SHIPPED) <= set(list_scenarios())
+
+
+def test_baseline_states_the_announced_commitments():
+    sc = load_scenario("baseline")
+    text = " ".join(sc.assumptions)
+    for needle in ("Hague", "Japan", "12th", "Taiwan"):
+        assert needle in text
+    assert sc.fronts["germany_rear_hub"].target_pct_gdp == 3.5
+    assert sc.fronts["germany_rear_hub"].target_year == 2035
+    assert load_scenario("no-repricing").fronts == {}
+
+
+def test_extends_applies_bases_in_order():
+    sc = load_scenario("all-together")
+    assert sc.fronts["germany_rear_hub"].defense_pct_gdp == 3.5  # from nato-3.5-now
+    assert sc.fronts["germany_rear_hub"].target_pct_gdp is None
+    assert sc.fronts["korea"].hns_usd_bn == 5.0  # hns-rise replaces baseline's change
+    assert sc.fronts["korea"].hns_change_pct is None
+    assert sc.fronts["taiwan"].defense_pct_gdp == 5.0
+    base = load_scenario("baseline")
+    assert sc.assumptions[: len(base.assumptions)] == base.assumptions
+
+
+def test_extends_relative_path_and_cycle(tmp_path):
+    write(
+        tmp_path,
+        'description = "a"\nassumptions = ["A"]\n[fronts.x]\ndefense_pct_gdp = 2\n',
+        "a.toml",
+    )
+    b = write(
+        tmp_path,
+        'extends = "a.toml"\ndescription = "b"\n[fronts.x]\n'
+        "target_pct_gdp = 3\ntarget_year = 2030\n",
+        "b.toml",
+    )
+    sc = load_scenario(b)
+    assert sc.fronts["x"].target_pct_gdp == 3 and sc.fronts["x"].defense_pct_gdp is None
+    assert sc.assumptions == ["A"]
+    write(tmp_path, 'extends = "d.toml"\ndescription = "c"\n', "c.toml")
+    d = write(tmp_path, 'extends = "c.toml"\ndescription = "d"\n', "d.toml")
+    with pytest.raises(ScenarioError, match="cycle"):
+        load_scenario(d)
+
+
+def test_unknown_key_names_file_key_and_suggestion(tmp_path):
+    path = write(tmp_path, 'description = "x"\n[fronts.korea]\ndefence_pct_gdp = 3.0\n')
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    msg = str(err.value)
+    assert str(path) in msg
+    assert "unknown key 'fronts.korea.defence_pct_gdp'" in msg
+    assert "Did you mean 'fronts.korea.defense_pct_gdp'?" in msg
+
+
+def test_unknown_region_is_refused_with_the_region_names(tmp_path):
+    path = write(tmp_path, 'description = "x"\n[regions.Afrika]\nfloor = 1\n')
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    msg = str(err.value)
+    assert "unknown key 'regions.Afrika'" in msg and "'regions.Africa'" in msg
+    assert "Southeast Asia" in msg
+
+
+def test_unknown_asset_is_refused(tmp_path):
+    path = write(tmp_path, 'description = "x"\n[assets.navy]\nsplit = 0.1\n')
+    with pytest.raises(ScenarioError, match=r"unknown key 'assets\.navy'.*'assets\.naval'"):
+        load_scenario(path)
+
+
+def test_out_of_range_value_names_key_value_and_allowed(tmp_path):
+    path = write(tmp_path, 'description = "x"\n[fronts.korea]\ndefense_pct_gdp = 40\n')
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    msg = str(err.value)
+    assert "key 'fronts.korea.defense_pct_gdp' = 40" in msg
+    assert "Allowed: a number >= 0 and <= 25" in msg
+
+
+def test_several_problems_are_reported_together(tmp_path):
+    path = write(
+        tmp_path,
+        'description = "x"\nhorizon_year = 1999\n[zones.idn]\n'
+        'access = "partial"\n[model]\nsegment_shares = [0.5, 0.6]\n',
+    )
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    msg = str(err.value)
+    assert "horizon_year" in msg
+    assert "zones.idn.access" in msg and "'none', 'limited' or 'full'" in msg
+    assert "segment shares must add up to 1" in msg
+
+
+def test_conflicting_front_settings(tmp_path):
+    path = write(
+        tmp_path,
+        'description = "x"\n[fronts.korea]\ndefense_pct_gdp = 3\n'
+        "target_pct_gdp = 3\ntarget_year = 2030\n",
+    )
+    with pytest.raises(ScenarioError, match="either defense_pct_gdp"):
+        load_scenario(path)
+
+
+def test_unknown_scenario_name_lists_shipped():
+    with pytest.raises(ScenarioError) as err:
+        load_scenario("baselin")
+    msg = str(err.value)
+    assert "unknown scenario 'baselin'" in msg
+    assert "Did you mean 'baseline'?" in msg
+    for name in SHIPPED:
+        assert name in msg
+
+
+def test_bad_toml(tmp_path):
+    path = write(tmp_path, 'description = "x\n')
+    with pytest.raises(ScenarioError, match="not valid TOML"):
+        load_scenario(path)
+
+
+def test_missing_file():
+    with pytest.raises(ScenarioError, match="not found"):
+        load_scenario("nowhere/missing.toml")
+
+
+def test_scenario_is_frozen():
+    sc = load_scenario("baseline")
+    with pytest.raises(ValueError, match="frozen"):
+        sc.horizon_year = 2040
+
+
+def test_json_schema_describes_the_tables():
+    schema = scenario_json_schema()
+    json.dumps(schema)
+    assert schema["additionalProperties"] is False
+    for key in ("fronts", "zones", "regions", "model", "assets", "horizon_year"):
+        assert key in schema["properties"]
+    regions = schema["$defs"]["RegionsSection"]["properties"]
+    assert "Southeast Asia" in regions
+
+
+def test_coefficients_are_complete_and_sourced():
+    coeffs = load_coefficients()
+    assert coeffs.model.risk_lambda is not None
+    for asset in ("naval", "air", "ground", "isr", "engagement"):
+        section = getattr(coeffs.assets, asset)
+        assert section.us_unit_cost_bn and section.ally_unit_cost_bn
+    entries = coefficient_entries()
+    assert entries
+    for entry in entries:
+        assert entry.unit and entry.source
+    ground = {e.key: e for e in entries}["assets.ground.us_unit_cost_bn"]
+    assert ground.value == pytest.approx(0.103)
+    assert "GAO-21-270" in ground.source
+
+
+def test_scenario_overrides_coefficients():
+    sc = Scenario.model_validate(
+        {
+            "name": "x",
+            "description": "x",
+            "model": {"risk_lambda": 2.5},
+            "assets": {"naval": {"fit": {"minerals": 0.5}}},
+        }
+    )
+    eff = effective_coefficients(sc)
+    assert eff.model.risk_lambda == 2.5
+    assert eff.assets.naval.fit.minerals == 0.5
+    assert eff.assets.naval.fit.chokepoints == load_coefficients().assets.naval.fit.chokepoints
+
+
+def test_segment_lengths_must_match(tmp_path):
+    path = write(tmp_path, 'description = "x"\n[model]\nsegment_shares = [0.5, 0.5]\n')
+    with pytest.raises(ScenarioError, match="segment_slopes"):
+        effective_coefficients(load_scenario(path))

@@ -1,0 +1,106 @@
+"""Run tables: columns, deterministic bytes, atomic writes, the summary."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from redeploy.errors import OutputError
+from redeploy.layers import read_layers
+from redeploy.model.allocation import solve_allocation
+from redeploy.model.inputs import build_inputs
+from redeploy.model.result import FLOW_COLUMNS, FRONT_COLUMNS, LEDGER_COLUMNS, ZONE_COLUMNS
+from redeploy.pipeline import MODEL_LAYERS
+from redeploy.scenario import load_scenario
+from redeploy.tables import table_csv, write_tables
+
+MODEL_DATA = Path(__file__).resolve().parent / "data" / "model"
+
+
+@pytest.fixture(scope="module")
+def result():
+    layers = read_layers(MODEL_DATA, kinds=MODEL_LAYERS)
+    scenario = load_scenario(MODEL_DATA / "scenarios" / "small.toml")
+    return solve_allocation(build_inputs(layers, scenario))
+
+
+def test_writes_five_files_with_the_contract_columns(result, tmp_path):
+    paths = write_tables(result, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "small-flows.csv",
+        "small-fronts.csv",
+        "small-ledger.csv",
+        "small-summary.json",
+        "small-zones.csv",
+    ]
+    for key, cols in (
+        ("flows", FLOW_COLUMNS),
+        ("fronts", FRONT_COLUMNS),
+        ("zones", ZONE_COLUMNS),
+        ("ledger", LEDGER_COLUMNS),
+    ):
+        frame = pd.read_csv(paths[key])
+        assert tuple(frame.columns) == cols
+    flows = pd.read_csv(paths["flows"])
+    assert not flows.empty
+    ledger = pd.read_csv(paths["ledger"])
+    assert list(ledger["front_id"]) == ["alpha", "bravo"]
+
+
+def test_bytes_are_deterministic(result, tmp_path):
+    a = write_tables(result, tmp_path / "a")
+    b = write_tables(result, tmp_path / "b")
+    for key in a:
+        assert a[key].read_bytes() == b[key].read_bytes()
+    text = a["flows"].read_text()
+    assert "\r" not in text
+    assert all(len(v.split(".")[1]) == 6 for v in text.splitlines()[1].split(",")[3:])
+
+
+def test_negative_zero_and_nan_formatting():
+    frame = pd.DataFrame({"a": ["x", "y"], "b": [-0.0, float("nan")], "c": [1e-12, 2.5]})
+    assert table_csv(frame, ("a", "b", "c")) == "a,b,c\nx,0.000000,0.000000\ny,,2.500000\n"
+
+
+def test_summary(result, tmp_path):
+    paths = write_tables(result, tmp_path)
+    summary = json.loads(paths["summary"].read_text())
+    for key in ("scenario", "run_id", "status", "objective", "totals", "units"):
+        assert key in summary
+    assert summary["scenario"] == "small"
+    assert summary["status"] == "optimal"
+    assert set(summary["objective"]) == {"value", "transit_cost", "risk", "total"}
+    obj = summary["objective"]
+    assert obj["total"] == pytest.approx(obj["value"] - obj["transit_cost"] - obj["risk"], abs=1e-5)
+    assert summary["units"]["assets"]["engagement"] == "$bn/yr"
+    assert "Southeast Asia" in summary["totals"]["by_region_and_asset"]
+    assert "build_seconds" not in json.dumps(summary)  # no timings: same inputs, same bytes
+
+
+def test_failed_write_leaves_earlier_outputs(result, tmp_path, monkeypatch):
+    paths = write_tables(result, tmp_path)
+    before = {k: p.read_bytes() for k, p in paths.items()}
+    calls = {"n": 0}
+    real_replace = os.replace
+
+    def flaky_replace(src, dst):
+        calls["n"] += 1
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", flaky_replace)
+    with pytest.raises(OutputError, match="disk full"):
+        write_tables(result, tmp_path)
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert {k: p.read_bytes() for k, p in paths.items()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths.values())
+
+
+def test_out_dir_that_is_a_file(result, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(OutputError):
+        write_tables(result, blocker / "sub")
