@@ -355,3 +355,14 @@ def test_cli_rejects_unknown_tiles(tmp_path):
     res = CliRunner().invoke(app, ["run", "--tiles", "Nope.X", "--out", str(tmp_path)])
     assert res.exit_code == 2
     assert not list(tmp_path.iterdir())
+
+
+def test_run_without_flows_still_lists_flows(layers, result):
+    import dataclasses
+
+    empty = dataclasses.replace(result, flows=result.flows.iloc[0:0],
+                                routes=result.routes.iloc[0:0])
+    text = render_html(build_map(layers, empty))
+    assert '"Flows of freed capacity" : feature_group_' in text
+    assert "No capacity moves in this scenario." in text
+    assert re.search(r"RD\.ready\(map_\w+, 0\)", text)

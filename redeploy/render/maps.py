@@ -471,7 +471,8 @@ def iter_layer_data(
         yield zone_layer(layers["peripheral_zones"], result, metric=zone_metric)
     if layers.get("mineral_zones") is not None:
         yield point_layer("mineral_zones", layers["mineral_zones"], result)
-    if result.routes is not None and len(result.routes):
+    if result.routes is not None:
+        # Listed even when empty, so every run's map has the same layers.
         yield flow_layer(layers, result)
     for kind in POINT_KINDS[1:]:
         if layers.get(kind) is not None:
