@@ -176,3 +176,22 @@ def test_write_map_with_png(tmp_path):
     files = write_map(fx.fixture_layers(), fx.fixture_result(), tmp_path, png=True)
     assert [p.name for p in files] == ["fixture.html", "fixture.png"]
     assert files[1].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_comparison_map_in_browser(driver, tmp_path):
+    from redeploy.render.compare import write_comparison
+
+    a = fx.fixture_result("base")
+    b = fx.fixture_result("more", scale=1.5, drop=1, add_extra=True)
+    html_path, _ = write_comparison(fx.fixture_layers(), a, b, tmp_path)
+    driver.get_log("browser")  # drop earlier entries
+    open_map(driver, html_path)
+    assert not [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
+    n = driver.execute_script(
+        "return document.querySelectorAll('.leaflet-rdFlows-pane path').length;")
+    assert n == 8
+    dashed = driver.execute_script(
+        "return Array.from(document.querySelectorAll('.leaflet-rdFlows-pane path'))"
+        ".filter(function (p) { return p.getAttribute('stroke-dasharray'); }).length;")
+    assert dashed == 1
+    assert driver.execute_script("return typeof window.__xss;") == "undefined"

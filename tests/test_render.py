@@ -340,6 +340,7 @@ def test_cli_run_writes_map_and_compare(tmp_path):
     assert res.exit_code == 0, res.output
     html = (tmp_path / "baseline.html").read_text()
     assert not re.search(r"<script[^>]+src=", html)
+    assert len(html.encode()) < 1_500_000  # the shipped baseline map's budget
     res = runner.invoke(app, ["compare", "baseline", "no-repricing", "--out", str(tmp_path),
                               "--quiet"])
     assert res.exit_code == 0, res.output
