@@ -127,15 +127,16 @@ def test_hand_solved_optimum():
 
 def test_region_floor_forces_flow_and_prices_it():
     """
-    A floor of 1 kpe in South America (z3) moves one of f2's kpe from z2 (net 5) to z3
-    (net 1.5) and f1's last kpe up to z2's first segment (0.5 -> 3.5): the objective
-    drops by 0.5 to 22.0 and the floor's dual is -0.5 per kpe.
+    A floor of 0.5 kpe in South America (z3) moves half a kpe of f2 from z2 (net 5) to z3
+    (net 1.5); f1 moves half a kpe from z2's second segment (0.5) to its first (3.5). Each
+    kpe of floor costs 3.5 - 3 = 0.5: objective 22.25, floor dual -0.5. (At a floor of
+    exactly 1 kpe the LP is degenerate: any dual in [-3.5, -0.5] is right.)
     """
     floor = np.full(len(REGIONS), np.nan)
-    floor[REGIONS.index("South America")] = 1.0
+    floor[REGIONS.index("South America")] = 0.5
     res = solve_allocation(hand_inputs(region_floor=floor))
-    assert res.objective["total"] == pytest.approx(22.0)
-    assert _flow(res, "f2", "z3") == pytest.approx(1.0)
+    assert res.objective["total"] == pytest.approx(22.25)
+    assert _flow(res, "f2", "z3") == pytest.approx(0.5)
     (bound,) = res.meta["region_bounds"]
     assert bound["region"] == "South America"
     assert bound["marginal_value"] == pytest.approx(-0.5)
