@@ -33,6 +33,7 @@ from pydantic import (
     model_validator,
 )
 
+from redeploy.distributions import UncertainTable, apply_central
 from redeploy.errors import ScenarioError
 from redeploy.schemas import ACCESS_LEVELS, ASSETS, REGIONS
 
@@ -347,8 +348,20 @@ class Scenario(_Strict):
         default_factory=dict, description="Per-zone overrides, by zone id."
     )
     regions: RegionsSection = Field(default_factory=RegionsSection)  # type: ignore[valid-type]
+    uncertain: UncertainTable | None = Field(
+        None,
+        description='Distributions of parameters for `redeploy sweep`, by dotted key (e.g. '
+        '"fronts.korea.defense_pct_gdp" = {dist = "uniform", low = 2.6, high = 3.5}); '
+        "other commands use each one's central value (docs/sweeps.md).",
+    )
 
     _source: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _central_values(cls, data: Any) -> Any:
+        # Central values of [uncertain] replace the fixed ones, so every command sees them.
+        return apply_central(data)
 
     @property
     def source(self) -> str:

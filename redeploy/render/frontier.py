@@ -1,0 +1,546 @@
+"""The frontier page: the value-risk chart (inline SVG) beside the map of the chosen point.
+
+Each point of the chart is one λ of `redeploy.frontier.trace_frontier`; clicking it recolours
+the zones and shows that point's flows (one flow layer holds every route used at any λ;
+the page shows, hides and re-widths them). Zone colours and flow widths use one scale for
+all points, so points compare at a glance. Nothing is recomputed here: the page reads the
+results' frames. Text from data is escaped in the panel and set with ``textContent`` by the
+page's script; the data travel as `script_json`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import folium
+import geopandas as gpd
+import pandas as pd
+from branca.element import Element, Figure, MacroElement
+from jinja2 import Template
+
+from redeploy.model.result import AllocationResult
+from redeploy.render import panels, style
+from redeploy.render.features import (
+    POINT_KINDS,
+    LayerData,
+    _names,
+    allocation_by_zone,
+    basemap_layer,
+    flow_layer,
+    fmt_number,
+    fmt_value,
+    point_layer,
+    zone_layer,
+)
+from redeploy.render.geojson import script_json
+from redeploy.render.maps import _bounds, add_layers, finish_map, new_map, save_map
+from redeploy.schemas import ASSET_UNITS, MILITARY_ASSETS
+
+if TYPE_CHECKING:
+    from redeploy.frontier import Frontier
+
+#: Size of the chart in CSS pixels.
+CHART_SIZE = (372, 250)
+#: Key of the scenario's own λ among the points.
+SCENARIO_KEY = "s"
+
+_CSS = """
+.rdf-panel{width:400px}
+.rdf-help{color:#4a5563;font-size:11.5px;margin:4px 0}
+.rdf-chart{display:block;margin:2px 0 4px;font:10px system-ui,sans-serif}
+.rdf-chart .rdf-pt{cursor:pointer}
+.rdf-chart .rdf-pt:hover{stroke:#1d2733;stroke-width:2}
+.rdf-chart .rdf-sel{stroke:#d4a017!important;stroke-width:3.5!important}
+.rdf-detail .rd-tab{margin-bottom:4px}
+.rdf-key{display:flex;gap:10px;flex-wrap:wrap;color:#4a5563;font-size:11px;margin-bottom:3px}
+.rdf-key svg{vertical-align:middle}
+"""
+
+_SCRIPT = """{% macro script(this, kwargs) %}
+(function () {
+  var D = {{ this.data }};
+  var zl = {{ this.zones.get_name() }}, fl = {{ this.flows.get_name() if this.flows else 'null' }};
+  var zones = {}, flows = {};
+  zl.eachLayer(function (l) {
+    var p = l.feature.properties; p.base = p.rows || []; zones[p.zid] = l;
+  });
+  if (fl) fl.eachLayer(function (l) { flows[l.feature.properties.fid] = l; });
+  function show(k) {
+    var P = D.points[k];
+    if (!P) return;
+    Object.keys(zones).forEach(function (z) {
+      var l = zones[z], p = l.feature.properties, v = P.z[z];
+      p.fc = v ? v[0] : D.empty;
+      p.tt = v ? v[1] : p.t + ' · ' + D.none;
+      p.rows = (v ? v[2] : [[D.alloc, D.none]]).concat(p.base);
+      l.setStyle({ fillColor: p.fc });
+    });
+    Object.keys(flows).forEach(function (f) {
+      var l = flows[f], p = l.feature.properties, v = P.f[f];
+      if (v) {
+        p.w = v[0]; p.tt = v[1]; p.rows = v[2];
+        l.setStyle({ weight: v[0] });
+        if (!fl.hasLayer(l)) fl.addLayer(l);
+      } else if (fl.hasLayer(l)) { l.closePopup(); fl.removeLayer(l); }
+    });
+    document.querySelectorAll('.rdf-pt').forEach(function (e) {
+      e.classList.toggle('rdf-sel', e.getAttribute('data-k') === String(k));
+    });
+    document.querySelectorAll('.rdf-detail').forEach(function (e) {
+      e.hidden = e.getAttribute('data-k') !== String(k);
+    });
+    document.documentElement.setAttribute('data-rdf-point', String(k));
+  }
+  document.querySelectorAll('.rdf-pt').forEach(function (e) {
+    e.addEventListener('click', function () { show(e.getAttribute('data-k')); });
+    e.addEventListener('keydown', function (ev) {
+      if (ev.key !== 'Enter' && ev.key !== ' ') return;
+      ev.preventDefault(); show(e.getAttribute('data-k'));
+    });
+  });
+  window.RDF = { show: show };
+  show(D.initial);
+})();
+{% endmacro %}"""
+
+
+class _FrontierScript(MacroElement):
+    """The page's point switcher: per-point zone colours, flow widths and popup rows."""
+
+    _template = Template(_SCRIPT)
+
+    def __init__(self, data: dict[str, Any], zones: Element, flows: Element | None) -> None:
+        super().__init__()
+        self._name = "RedeployFrontier"
+        self.data = script_json(data)
+        self.zones = zones
+        self.flows = flows
+
+
+# ---------------------------------------------------------------- data per point
+
+
+def _points(frontier: Frontier) -> list[tuple[str, float, AllocationResult, Mapping[str, Any]]]:
+    """(key, λ, result, table row) of every grid point, then the scenario's own λ."""
+    out = []
+    for row, result in zip(frontier.table.to_dict("records"), frontier.results, strict=True):
+        out.append((str(int(row["point"])), float(row["lambda"]), result, row))
+    own = {**frontier.scenario_row, "dominated": False, "point": SCENARIO_KEY}
+    out.append((SCENARIO_KEY, frontier.scenario_lambda, frontier.scenario_result, own))
+    return out
+
+
+def _lam(lam: float) -> str:
+    from redeploy.frontier import lambda_label
+
+    return lambda_label(lam)
+
+
+def _flow_key(rec: Mapping[str, Any]) -> tuple[str, str, str]:
+    return (str(rec["front_id"]), str(rec["zone_id"]), str(rec["asset"]))
+
+
+def _union_flows(
+    points: Sequence[tuple[str, float, AllocationResult, Any]], base: AllocationResult
+) -> tuple[AllocationResult, list[tuple[str, str, str]], dict[tuple[str, str, str], float]]:
+    """A result whose flows/routes are every route used at any point (largest amount)."""
+    geoms: dict[tuple[str, str, str], tuple[Any, str, float]] = {}
+    amount: dict[tuple[str, str, str], float] = {}
+    for _, _, res, _ in points:
+        if res.flows is None or res.flows.empty:
+            continue
+        for i, rec in enumerate(res.flows.to_dict("records")):
+            key = _flow_key(rec)
+            amount[key] = max(amount.get(key, 0.0), float(rec["amount"]))
+            if key not in geoms and i < len(res.routes):
+                mode = str(res.routes["mode"].iloc[i]) if "mode" in res.routes else ""
+                geoms[key] = (res.routes.geometry.iloc[i], mode, float(rec["distance_km"]))
+    keys = sorted(geoms)
+    flows = pd.DataFrame(
+        [
+            {"front_id": k[0], "zone_id": k[1], "asset": k[2], "amount": amount[k],
+             "distance_km": geoms[k][2], "cost": math.nan}
+            for k in keys
+        ],
+        columns=["front_id", "zone_id", "asset", "amount", "distance_km", "cost"],
+    )
+    routes = gpd.GeoDataFrame(
+        [
+            {"front_id": k[0], "zone_id": k[1], "asset": k[2], "mode": geoms[k][1],
+             "geometry": geoms[k][0]}
+            for k in keys
+        ],
+        geometry="geometry",
+        crs="EPSG:4326",
+    ) if keys else gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
+    return dataclasses.replace(base, flows=flows, routes=routes), keys, amount
+
+
+def _zone_data(
+    result: AllocationResult, names: Mapping[str, str], edges: Sequence[float], lam: str
+) -> dict[str, list[Any]]:
+    mil = allocation_by_zone(result, "military")
+    zones = result.zones
+    out: dict[str, list[Any]] = {}
+    if zones is None or zones.empty:
+        return out
+    per = zones.pivot_table(index="zone_id", columns="asset", values="allocated", aggfunc="sum")
+    for zid in sorted(per.index.astype(str)):
+        row = per.loc[zid]
+        kpe = float(mil.get(zid, 0.0))
+        eng = float(row.get("engagement", 0.0)) if "engagement" in row else 0.0
+        if kpe <= 0 and eng <= 0:
+            continue
+        name = names.get(zid, zid)
+        tip = f"{name} · {fmt_value(kpe, 'kpe')}"
+        if eng > 0:
+            tip += f", {fmt_value(eng, '$bn/yr')}"
+        rows = [[f"Allocated at λ = {lam}", fmt_value(kpe, "kpe") or "0"]]
+        if eng > 0:
+            rows.append(["Engagement", fmt_value(eng, "$bn/yr") or "0"])
+        for asset, amount in row.items():
+            if asset in MILITARY_ASSETS and amount > 0:
+                rows.append([f"· {asset}", fmt_value(amount, ASSET_UNITS[asset]) or "0"])
+        out[zid] = [style.allocation_color(kpe, edges), f"{tip} at λ = {lam}", rows]
+    return out
+
+
+def _flow_data(
+    result: AllocationResult,
+    index: Mapping[tuple[str, str, str], int],
+    amax: Mapping[str, float],
+    fronts: Mapping[str, str],
+    zones: Mapping[str, str],
+) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {}
+    if result.flows is None or result.flows.empty:
+        return out
+    for rec in result.flows.to_dict("records"):
+        key = _flow_key(rec)
+        unit = ASSET_UNITS.get(key[2], "")
+        amount = float(rec["amount"])
+        text = fmt_value(amount, unit) or "0"
+        rows = [["Amount", text]]
+        for label, col, u in (("Distance", "distance_km", "km"), ("Transit cost", "cost", "")):
+            value = fmt_value(rec.get(col), u)
+            if value is not None:
+                rows.append([label, value])
+        tip = f"{key[2]} {text}: {fronts.get(key[0], key[0])} → {zones.get(key[1], key[1])}"
+        out[str(index[key])] = [style.flow_weight(amount, amax.get(unit, 0.0)), tip, rows]
+    return out
+
+
+# ---------------------------------------------------------------- chart
+
+
+def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        return [lo]
+    raw = (hi - lo) / n
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
+    first = math.ceil(lo / step - 1e-9) * step
+    out = []
+    t = first
+    while t <= hi + step * 1e-9:
+        out.append(round(t, 12) + 0.0)
+        t += step
+    return out
+
+
+def _star(x: float, y: float, r: float) -> str:
+    pts = []
+    for i in range(10):
+        ang = math.pi / 2 + i * math.pi / 5
+        rad = r if i % 2 == 0 else r * 0.45
+        pts.append(f"{x + rad * math.cos(ang):.1f},{y - rad * math.sin(ang):.1f}")
+    return " ".join(pts)
+
+
+def chart_svg(frontier: Frontier) -> str:
+    """
+    Return the frontier chart as inline SVG: net value against risk, one circle per λ.
+
+    Circles carry ``class="rdf-pt"`` and ``data-k`` (the point's key); dominated points
+    are hollow grey; the scenario's own λ is a star. Every text is escaped.
+    """
+    esc = panels.esc
+    w, h = CHART_SIZE
+    left, right, top, bottom = 46, 10, 8, 34
+    pts = _points(frontier)
+    risks = [float(p[3]["risk"]) for p in pts]
+    values = [float(p[3]["net_value"]) for p in pts]
+    r_hi = max(risks) or 1.0
+    v_lo, v_hi = min([*values, 0.0]), max(values) or 1.0
+    pad = (v_hi - v_lo) * 0.06 or 0.1
+    v_lo, v_hi = v_lo - (pad if v_lo < 0 else 0.0), v_hi + pad
+    r_hi *= 1.06
+
+    def sx(r: float) -> float:
+        return left + (w - left - right) * r / r_hi
+
+    def sy(v: float) -> float:
+        return h - bottom - (h - top - bottom) * (v - v_lo) / (v_hi - v_lo)
+
+    out = [
+        f'<svg class="rdf-chart" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" '
+        f'aria-label="{esc("Net value against risk, one point per λ")}">',
+        f'<rect x="{left}" y="{top}" width="{w - left - right}" height="{h - top - bottom}" '
+        'fill="#fbfbfa" stroke="#c9ced4"/>',
+    ]
+    for t in _ticks(0.0, r_hi):
+        x = sx(t)
+        out.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{h - bottom}" '
+                   'stroke="#eceef1"/>')
+        out.append(f'<text x="{x:.1f}" y="{h - bottom + 12}" text-anchor="middle" '
+                   f'fill="#5b6673">{esc(fmt_number(t))}</text>')
+    for t in _ticks(v_lo, v_hi):
+        y = sy(t)
+        out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{w - right}" y2="{y:.1f}" '
+                   'stroke="#eceef1"/>')
+        out.append(f'<text x="{left - 4}" y="{y + 3:.1f}" text-anchor="end" '
+                   f'fill="#5b6673">{esc(fmt_number(t))}</text>')
+    out.append(f'<text x="{(left + w - right) / 2:.1f}" y="{h - 4}" text-anchor="middle" '
+               f'fill="#2b3642">{esc("Risk accepted, Σ ρ·released ($bn-eq/yr)")}</text>')
+    out.append(f'<text transform="translate(11 {(top + h - bottom) / 2:.1f}) rotate(-90)" '
+               f'text-anchor="middle" fill="#2b3642">'
+               f'{esc("Net value, value − transit ($bn-eq/yr)")}</text>')
+    grid = [p for p in pts if p[0] != SCENARIO_KEY]
+    front = sorted((p for p in grid if not p[3]["dominated"]),
+                   key=lambda p: (float(p[3]["risk"]), float(p[3]["net_value"])))
+    if len(front) > 1:
+        line = " ".join(f"{sx(float(p[3]['risk'])):.1f},{sy(float(p[3]['net_value'])):.1f}"
+                        for p in front)
+        out.append(f'<polyline points="{line}" fill="none" stroke="#2a9d8f" '
+                   'stroke-width="1.6"/>')
+    last = (-1e9, -1e9)
+    for _, lam, _, row in grid:
+        x, y = sx(float(row["risk"])), sy(float(row["net_value"]))
+        if abs(x - last[0]) > 26 or abs(y - last[1]) > 12:
+            out.append(f'<text x="{x + 6:.1f}" y="{y + 12:.1f}" fill="#33404d" '
+                       f'font-size="9">{esc("λ=" + _lam(lam))}</text>')
+            last = (x, y)
+    for key, lam, _, row in grid:
+        x, y = sx(float(row["risk"])), sy(float(row["net_value"]))
+        dom = bool(row["dominated"])
+        fill = "#ffffff" if dom else "#17655c"
+        stroke = "#8a8f96" if dom else "#ffffff"
+        tip = (f"λ = {_lam(lam)}: net value {fmt_number(float(row['net_value']))}, risk "
+               f"{fmt_number(float(row['risk']))}{' (dominated)' if dom else ''}")
+        out.append(f'<circle class="rdf-pt" data-k="{esc(key)}" cx="{x:.1f}" cy="{y:.1f}" '
+                   f'r="5" fill="{fill}" stroke="{stroke}" stroke-width="1.5" tabindex="0">'
+                   f"<title>{esc(tip)}</title></circle>")
+    key, lam, _, row = next(p for p in pts if p[0] == SCENARIO_KEY)
+    x, y = sx(float(row["risk"])), sy(float(row["net_value"]))
+    tip = (f"The scenario's own λ = {_lam(lam)}: net value "
+           f"{fmt_number(float(row['net_value']))}, risk {fmt_number(float(row['risk']))}")
+    out.append(f'<polygon class="rdf-pt" data-k="{SCENARIO_KEY}" points="{_star(x, y, 9)}" '
+               f'fill="#d4a017" stroke="#5b4300" stroke-width="1" tabindex="0">'
+               f"<title>{esc(tip)}</title></polygon>")
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _key_html() -> str:
+    dot = ('<svg width="12" height="12"><circle cx="6" cy="6" r="4.5" fill="#17655c"/></svg>')
+    hollow = ('<svg width="12" height="12"><circle cx="6" cy="6" r="4.5" fill="#fff" '
+              'stroke="#8a8f96" stroke-width="1.5"/></svg>')
+    star = (f'<svg width="14" height="14"><polygon points="{_star(7, 7, 6.5)}" '
+            'fill="#d4a017"/></svg>')
+    return (f'<div class="rdf-key"><span>{dot} frontier point</span><span>{hollow} dominated'
+            f"</span><span>{star} scenario&#x27;s own λ</span></div>")
+
+
+def _detail_html(key: str, lam: float, row: Mapping[str, Any], regions: Sequence[str]) -> str:
+    from redeploy.frontier import region_slug
+
+    esc = panels.esc
+    head = ("The scenario's own λ = " if key == SCENARIO_KEY else "λ = ") + _lam(lam)
+    if bool(row.get("dominated")):
+        head += " (dominated)"
+    obj = [
+        ["Net value (value − transit)", fmt_number(float(row["net_value"]))],
+        ["Value", fmt_number(float(row["value"]))],
+        ["Transit cost", fmt_number(float(row["transit_cost"]))],
+        ["Risk accepted (at λ = 1)", fmt_number(float(row["risk"]))],
+        ["Released", f"{fmt_value(float(row['released_kpe']), 'kpe')}, "
+                     f"{fmt_value(float(row['released_engagement_bn']), '$bn/yr')}"],
+    ]
+    reg = []
+    for r in regions:
+        slug = region_slug(r)
+        kpe, eng = float(row.get(f"{slug}_kpe", 0.0)), float(row.get(f"{slug}_engagement_bn", 0.0))
+        if kpe > 0 or eng > 0:
+            reg.append([r, fmt_number(kpe), fmt_number(eng)])
+    out = [f'<div class="rdf-detail" data-k="{esc(key)}" hidden>',
+           f'<div class="rd-h3">{esc(head)}</div>',
+           panels._table(["$bn-eq/yr", ""], obj, cls="rd-tab rd-obj")]
+    if reg:
+        out.append('<div class="rd-h3">Allocated by region</div>')
+        out.append(panels._table(["Region", "Military kpe", "Engagem. $bn/yr"], reg))
+    else:
+        out.append(f"<div>{esc('Nothing is allocated at this point.')}</div>")
+    out.append("</div>")
+    return "".join(out)
+
+
+def _panel(frontier: Frontier, layers: Mapping[str, gpd.GeoDataFrame]) -> str:
+    esc = panels.esc
+    res = frontier.scenario_result
+    regions = sorted({str(r) for r in res.zones["region"]}) if not res.zones.empty else []
+    out = ['<div id="rd-panel" class="rd-box rd-panel rdf-panel" style="display:none">',
+           f"<details open><summary>Value–risk frontier · <b>{esc(frontier.scenario)}</b>"
+           "</summary>"]
+    out.append(
+        '<div class="rdf-help">'
+        + esc("Each point solves the allocation with a different risk weight λ: the LP "
+              "maximises value − transit cost − λ·risk. Click a point to see where "
+              "freed capacity goes there.")
+        + "</div>"
+    )
+    out.append(_key_html())
+    out.append(chart_svg(frontier))
+    for key, lam, _, row in _points(frontier):
+        out.append(_detail_html(key, lam, row, regions))
+    out.append(panels.sources_html(layers))
+    out.append(panels.run_line(res))
+    out.append("</details></div>")
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- the page
+
+
+def _with_zone_ids(data: LayerData, gdf: gpd.GeoDataFrame) -> LayerData:
+    feats = data.collection["features"]
+    ids = [str(i) for i, g in zip(gdf["id"], gdf.geometry, strict=True)
+           if g is not None and not g.is_empty]
+    if len(ids) != len(feats):  # pragma: no cover - zones always have a geometry
+        msg = "zone features and zone ids do not line up"
+        raise ValueError(msg)
+    out = []
+    for zid, f in zip(ids, feats, strict=True):
+        props = {k: v for k, v in f["properties"].items() if k != "tab"}
+        props["zid"] = zid
+        out.append({**f, "properties": props})
+    return dataclasses.replace(data, collection={**data.collection, "features": out})
+
+
+def _find_layer(m: folium.Map, kind: str) -> Element | None:
+    for group in m._children.values():
+        for child in group._children.values():
+            if getattr(child, "kind", None) == kind:
+                return child
+    return None
+
+
+def build_frontier_map(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    frontier: Frontier,
+    *,
+    tiles: str | None = None,
+    title: str | None = None,
+) -> folium.Map:
+    """
+    Build the frontier page: the chart in the side panel, the chosen point on the map.
+
+    Parameters
+    ----------
+    layers
+        Every layer, keyed by kind (the basemap included).
+    frontier
+        From `redeploy.frontier.trace_frontier`.
+    tiles
+        Optional xyzservices provider name for web tiles.
+    title
+        Page title.
+
+    Returns
+    -------
+    folium.Map
+        The map; write it with `redeploy.render.maps.save_map`.
+    """
+    title = title or "The tightrope: value against risk"
+    points = _points(frontier)
+    base = frontier.scenario_result
+    m = new_map(layers, tiles=tiles, title=f"{title} · {frontier.scenario}")
+    root = m.get_root()
+    assert isinstance(root, Figure)
+    root.header.add_child(Element(f"<style>{_CSS}</style>"), name="rdf_css")
+    # The frontier panel is wider than the usual one: keep the data clear of it.
+    m.fit_bounds(_bounds(layers), padding_top_left=(10, 70), padding_bottom_right=(420, 10))
+
+    amounts = [v for _, _, r, _ in points for v in allocation_by_zone(r, "military").values()]
+    edges = style.allocation_bins(amounts)
+    fronts, zone_names = _names(layers, "fronts"), _names(layers, "peripheral_zones")
+    merged, keys, biggest = _union_flows(points, base)
+    index = {k: i for i, k in enumerate(keys)}
+    amax: dict[str, float] = {}
+    for k, a in biggest.items():
+        unit = ASSET_UNITS.get(k[2], "")
+        amax[unit] = max(amax.get(unit, 0.0), a)
+
+    data: list[LayerData] = []
+    if layers.get("basemap") is not None:
+        data.append(basemap_layer(layers["basemap"], show=not tiles))
+    zones_gdf = layers.get("peripheral_zones")
+    if zones_gdf is not None:
+        initial = allocation_by_zone(base, "military")
+        colors = {z: style.allocation_color(v, edges) for z, v in initial.items()}
+        zl = zone_layer(zones_gdf, base, values=initial, colors=colors,
+                        title="Peripheral zones at the chosen λ")
+        data.append(_with_zone_ids(zl, zones_gdf))
+    if layers.get("mineral_zones") is not None:
+        data.append(point_layer("mineral_zones", layers["mineral_zones"], base))
+    flows = None
+    if keys:
+        flows = flow_layer(layers, merged, styles=[{"fid": i} for i in range(len(keys))],
+                           amounts=[biggest[k] for k in keys],
+                           title="Flows at the chosen λ")
+        data.append(flows)
+    for kind in POINT_KINDS[1:]:
+        if layers.get(kind) is not None:
+            data.append(point_layer(kind, layers[kind], base))
+    add_layers(m, data)
+    n = len(frontier.table)
+    top = float(frontier.table["lambda"].max()) if n else 0.0
+    subtitle = (f"Scenario {frontier.scenario}: {n} values of the risk weight λ from 0 to "
+                f"{_lam(top)} · click a point of the chart")
+    legend = panels.legend_html(
+        data,
+        zone_block=panels.zone_scale_html("military capacity allocated (one scale for "
+                                          "every λ)", "kpe", edges),
+    )
+    finish_map(m, title=title, subtitle=subtitle, panel=_panel(frontier, layers),
+               legend=legend, flows=flows.count if flows else 0)
+    payload = {
+        "initial": SCENARIO_KEY,
+        "empty": style.ZONE_EMPTY_COLOR,
+        "none": "nothing allocated",
+        "alloc": "Allocated",
+        "points": {
+            key: {"z": _zone_data(res, zone_names, edges, _lam(lam)),
+                  "f": _flow_data(res, index, amax, fronts, zone_names)}
+            for key, lam, res, _ in points
+        },
+    }
+    zones_el = _find_layer(m, "peripheral_zones")
+    if zones_el is not None:
+        m.add_child(_FrontierScript(payload, zones_el, _find_layer(m, "flows")))
+    return m
+
+
+def write_frontier_map(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    frontier: Frontier,
+    path: str | os.PathLike[str],
+    *,
+    tiles: str | None = None,
+) -> Path:
+    """Write the frontier page to `path` (atomically; same inputs, same bytes)."""
+    return save_map(build_frontier_map(layers, frontier, tiles=tiles), path)
