@@ -104,25 +104,38 @@ def bench_ours(inp: AllocationInputs) -> dict[str, float]:
     }
 
 
-def bench_run(repeat: int) -> dict[str, float]:
-    """Time `run_scenario('baseline')` on the shipped layers after imports (tables only)."""
-    import tempfile
+_RUN_CODE = """
+import json, sys, tempfile, time
+t0 = time.perf_counter()
+import searoute, redeploy.layers, redeploy.model, redeploy.pipeline, redeploy.tables
+t1 = time.perf_counter()
+from redeploy.pipeline import run_scenario
+with tempfile.TemporaryDirectory() as tmp:
+    t = time.perf_counter()
+    out = run_scenario("baseline", out_dir=tmp)
+    took = time.perf_counter() - t
+print(json.dumps({"imports": t1 - t0, "run": took, "timings": out.timings,
+                  "flows": out.inputs.n_flows}))
+"""
 
-    t0 = time.perf_counter()
-    from redeploy.pipeline import run_scenario
 
-    import_s = time.perf_counter() - t0
-    best = None
-    with tempfile.TemporaryDirectory() as tmp:
-        for i in range(repeat):
-            t = time.perf_counter()
-            out = run_scenario("baseline", out_dir=tmp)
-            took = time.perf_counter() - t
-            if i == 0:
-                first = (took, dict(out.timings))
-            if best is None or took < best[0]:
-                best = (took, dict(out.timings))
-    return {"imports": import_s, "first": first, "best": best, "flows": out.inputs.n_flows}
+def bench_run(repeat: int) -> list[dict]:
+    """Time `run_scenario('baseline')` on the shipped layers in fresh processes, after imports."""
+    import json
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    runs = []
+    for _ in range(repeat):
+        done = subprocess.run(
+            [sys.executable, "-c", _RUN_CODE],
+            capture_output=True,
+            text=True,
+            cwd=root,
+            check=True,
+        )
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return runs
 
 
 def _fmt_n(n: float) -> str:
@@ -202,15 +215,15 @@ def main(argv: list[str] | None = None) -> None:
                 row += ["–"] * 5
             print("| " + " | ".join(row) + " |", flush=True)
 
-    run = bench_run(args.run_repeat)
-    first, best = run["first"], run["best"]
+    runs = bench_run(args.run_repeat)
     print()
     print(
-        f"redeploy run (run_scenario 'baseline', shipped layers, {run['flows']} flow "
-        f"variables): imports {run['imports']:.2f} s; first run {first[0]:.3f} s "
-        f"{ {k: round(v, 3) for k, v in first[1].items()} }; best of {args.run_repeat} "
-        f"{best[0]:.3f} s { {k: round(v, 3) for k, v in best[1].items()} }"
+        f"redeploy run (run_scenario 'baseline', shipped layers, {runs[0]['flows']} flow "
+        f"variables), {len(runs)} fresh processes:"
     )
+    for r in runs:
+        parts = {k: round(v, 3) for k, v in r["timings"].items()}
+        print(f"  imports {r['imports']:.3f} s; run {r['run']:.3f} s {parts}")
 
 
 if __name__ == "__main__":

@@ -365,3 +365,13 @@ def test_flow_properties(data):
     factor = data.draw(st.floats(1.0, 3.0), label="factor")
     model.update(freed=inp.freed * factor)
     assert model.solve().objective["total"] >= base - 1e-7
+
+
+def test_solve_raw_matches_the_tables():
+    model = build_model(hand_inputs())
+    raw = model.solve_raw()
+    res = model.solve()
+    assert raw.objective == pytest.approx(res.objective["total"])
+    np.testing.assert_allclose(raw.released.ravel(), res.fronts["released"], atol=1e-9)
+    np.testing.assert_allclose(raw.front_marginal_value.ravel(), [0.5, 2.0])
+    np.testing.assert_allclose(raw.zone_marginal_value.ravel(), [3.0, 0.0, 0.0], atol=1e-9)
