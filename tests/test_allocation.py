@@ -359,6 +359,14 @@ def test_flow_properties(data):
         z = inp.zone_ids.index(row.zone_id)
         assert inp.value[z, inp.assets.index(row.asset)] > 0
 
+    # one route per flow, in the same order, in [-180, 180]
+    assert list(res.routes["front_id"]) == list(flows["front_id"])
+    assert list(res.routes["zone_id"]) == list(flows["zone_id"])
+    assert list(res.routes["asset"]) == list(flows["asset"])
+    if len(res.routes):
+        bounds = res.routes.total_bounds
+        assert bounds[0] >= -180 and bounds[2] <= 180
+
     # more freed capacity never lowers the objective (warm re-solve of the same model)
     model = build_model(inp)
     base = model.solve().objective["total"]

@@ -223,3 +223,23 @@ def test_split_antimeridian_edge_cases():
     assert second.coords[-1] == pytest.approx((-170.0, 10.0))
     simple = split_antimeridian(np.array([[0.0, 0.0], [10.0, 0.0]]))
     assert simple.geom_type == "LineString"
+
+
+def test_sea_network_cache_holds_the_same_numbers(tmp_path, monkeypatch):
+    from redeploy.model import routes
+
+    monkeypatch.setenv("REDEPLOY_CACHE_DIR", "off")
+    routes.sea_network.cache_clear()
+    fresh = routes.sea_network()
+    monkeypatch.setenv("REDEPLOY_CACHE_DIR", str(tmp_path))
+    routes.sea_network.cache_clear()
+    routes.sea_network()  # builds and writes the cache file
+    assert list(tmp_path.glob("sea-network-*.npz"))
+    routes.sea_network.cache_clear()
+    cached = routes.sea_network()  # reads it back
+    routes.sea_network.cache_clear()
+    np.testing.assert_array_equal(fresh.lon, cached.lon)
+    np.testing.assert_array_equal(fresh.graph.indptr, cached.graph.indptr)
+    np.testing.assert_array_equal(fresh.graph.indices, cached.graph.indices)
+    np.testing.assert_array_equal(fresh.graph.data, cached.graph.data)
+    np.testing.assert_array_equal(fresh.snappable, cached.snappable)
