@@ -350,7 +350,7 @@ class Scenario(_Strict):
     regions: RegionsSection = Field(default_factory=RegionsSection)  # type: ignore[valid-type]
     uncertain: UncertainTable | None = Field(
         None,
-        description='Distributions of parameters for `redeploy sweep`, by dotted key (e.g. '
+        description="Distributions of parameters for `redeploy sweep`, by dotted key (e.g. "
         '"fronts.korea.defense_pct_gdp" = {dist = "uniform", low = 2.6, high = 3.5}); '
         "other commands use each one's central value (docs/sweeps.md).",
     )
