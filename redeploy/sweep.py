@@ -885,7 +885,7 @@ def sweep_client(
         n_workers=n,
         threads_per_worker=1,
         processes=processes,
-        dashboard_address=None,
+        dashboard_address=":0",  # a free port: never clash with a running cluster
         silence_logs=logging.ERROR,
     )
     client = Client(cluster)

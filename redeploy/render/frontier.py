@@ -396,6 +396,8 @@ def _panel(frontier: Frontier, layers: Mapping[str, gpd.GeoDataFrame]) -> str:
     out = ['<div id="rd-panel" class="rd-box rd-panel rdf-panel" style="display:none">',
            f"<details open><summary>Value–risk frontier · <b>{esc(frontier.scenario)}</b>"
            "</summary>"]
+    if res.description:
+        out.append(f'<div class="rd-desc">{esc(res.description.strip())}</div>')
     out.append(
         '<div class="rdf-help">'
         + esc("Each point solves the allocation with a different risk weight λ: the LP "

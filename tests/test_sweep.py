@@ -1,0 +1,272 @@
+"""Monte Carlo sweeps: sample inputs equal build_inputs, warm re-solves equal cold solves,
+results independent of workers and batches, retries, dead workers, interrupts, outputs."""
+
+from __future__ import annotations
+
+import sys
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from redeploy.cli import app
+from redeploy.distributions import sample_parameters
+from redeploy.errors import InfeasibleAllocationError
+from redeploy.layers import read_layers
+from redeploy.model.allocation import solve_allocation
+from redeploy.model.inputs import build_inputs, zone_value_index
+from redeploy.pipeline import MODEL_LAYERS
+from redeploy.scenario import load_scenario
+from redeploy.sweep import (
+    Fault,
+    SampleSolver,
+    SweepInterrupted,
+    default_batch_size,
+    prepare_sweep,
+    read_sweep,
+    run_batch,
+    run_sweep,
+    sample_arrays,
+    sample_columns,
+    sample_scenario,
+    summarize,
+    summary_csv,
+    sweep_client,
+    zone_index,
+)
+
+# Every kind of parameter the model reads: spending, support, threat, coefficients, zone
+# overrides (absorb down to 0 closes flows), region floors and multipliers, conversion.
+TINY = """\
+name = "tiny-uncertain"
+description = "Tiny <b>test</b> scenario & its uncertainty"
+[fronts.korea]
+defense_pct_gdp = 3.0
+[fronts.poland]
+defense_pct_gdp = 4.5
+[regions.Africa]
+floor = 0.1
+[uncertain]
+"fronts.korea.defense_pct_gdp" = {dist = "uniform", low = 2.6, high = 3.6}
+"fronts.poland.hns_change_pct" = {dist = "triangular", low = 0, mode = 10, high = 50}
+"fronts.korea.threat_level" = {dist = "choice", values = [3, 4, 5]}
+"model.decay_km" = {dist = "triangular", low = 200, mode = 500, high = 1500}
+"model.risk_lambda" = {dist = "truncnormal", mean = 1, sd = 1, low = 0, high = 4}
+"model.engagement_conversion" = {dist = "uniform", low = 0, high = 0.4}
+"zones.ago.absorb.naval" = {dist = "uniform", low = 0, high = 2}
+"zones.bra.us_influence" = {dist = "uniform", low = 0.3, high = 1}
+"regions.Africa.floor" = {dist = "uniform", low = 0, high = 0.5}
+"regions.Africa.absorb_multiplier" = {dist = "uniform", low = 0.5, high = 1.5}
+"assets.air.transit_cost_bn_per_1000km" = {dist = "uniform", low = 0.001, high = 0.01}
+"""
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory, layers_dir):
+    path = tmp_path_factory.mktemp("tiny") / "tiny-uncertain.toml"
+    path.write_text(TINY, encoding="utf-8")
+    layers = read_layers(layers_dir, kinds=MODEL_LAYERS)
+    scenario = load_scenario(path)
+    plan = prepare_sweep(layers, scenario)
+    return SimpleNamespace(path=path, layers=layers, layers_dir=layers_dir, plan=plan,
+                           scenario=scenario)
+
+
+def _draws(plan, seed, indices):
+    drawn = sample_parameters({p: (a, d) for p, a, d in plan.params}, seed, list(indices))
+    return [{p: v[k] for p, v in drawn.items()} for k in range(len(indices))]
+
+
+def test_sample_inputs_equal_build_inputs(tiny):
+    plan = tiny.plan
+    for values in _draws(plan, 11, range(30)):
+        sc = sample_scenario(plan, values)
+        arrays = sample_arrays(plan, sc)
+        ref = build_inputs(tiny.layers, sc)
+        for name in ("freed", "risk", "value", "absorb"):
+            np.testing.assert_allclose(getattr(arrays, name), getattr(ref, name), rtol=1e-12)
+        assert arrays.risk_lambda == ref.risk_lambda
+        # the sweep's flows are a superset; those build_inputs creates are exactly the open ones
+        inp = plan.inputs
+        key = lambda f, z, a: (f * 1000 + z) * 10 + a  # noqa: E731
+        mine = key(inp.flow_front, inp.flow_zone, inp.flow_asset)
+        theirs = key(ref.flow_front, ref.flow_zone, ref.flow_asset)
+        assert set(mine[arrays.flow_open].tolist()) == set(theirs.tolist())
+        pos = {k: i for i, k in enumerate(mine.tolist())}
+        idx = [pos[k] for k in theirs.tolist()]
+        np.testing.assert_allclose(arrays.transit_cost[idx], ref.flow_transit_cost, rtol=1e-12)
+
+
+def test_zone_index_equals_zone_value_index(tiny):
+    zones = tiny.layers["peripheral_zones"]
+    for decay in (200.0, 500.0, 1500.0):
+        np.testing.assert_allclose(
+            zone_index(tiny.plan, decay), zone_value_index(zones, tiny.layers, decay), rtol=1e-12
+        )
+
+
+def test_warm_resolves_equal_cold_solves(tiny):
+    plan = tiny.plan
+    warm, cold = SampleSolver(plan), SampleSolver(plan, warm=False)
+    statuses = set()
+    for values in _draws(plan, 3, range(40)):
+        row = warm.solve(values)
+        assert cold.solve(values)["status"] == row["status"]
+        statuses.add(row["status"])
+        sc = sample_scenario(plan, values)
+        try:
+            ref = solve_allocation(build_inputs(tiny.layers, sc))
+        except InfeasibleAllocationError:
+            assert row["status"] == "infeasible"
+            continue
+        assert row["status"] == "optimal"
+        assert row["objective:total"] == pytest.approx(ref.objective["total"], abs=1e-9)
+        assert row["objective:value"] - row["objective:transit_cost"] == pytest.approx(
+            ref.objective["value"] - ref.objective["transit_cost"], abs=1e-7
+        )
+        by_region = sum(row[f"region:{r}:military_kpe"] for r in plan.inputs.regions)
+        assert by_region == pytest.approx(sum(ref.totals["by_region"].values()), abs=1e-7)
+    assert "optimal" in statuses
+
+
+def test_shipped_baseline_uncertain_matches_cold_solves():
+    layers = read_layers(None, kinds=MODEL_LAYERS)
+    plan = prepare_sweep(layers, load_scenario("baseline-uncertain"))
+    solver = SampleSolver(plan)
+    for values in _draws(plan, 0, range(4)):
+        row = solver.solve(values)
+        ref = solve_allocation(build_inputs(layers, sample_scenario(plan, values)))
+        assert row["objective:total"] == pytest.approx(ref.objective["total"], abs=1e-9)
+
+
+def test_a_sample_does_not_depend_on_its_batch(tiny):
+    a = run_batch(tiny.plan, 0, 30, 9)
+    b = run_batch(tiny.plan, 17, 30, 9)
+    c = run_batch(tiny.plan, 29, 30, 9)
+    pd.testing.assert_frame_equal(a.iloc[17:].reset_index(drop=True), b)
+    pd.testing.assert_frame_equal(a.iloc[29:].reset_index(drop=True), c)
+    assert list(a.columns) == sample_columns(tiny.plan)
+    assert a["sample"].tolist() == list(range(30))
+
+
+def test_summary_table_and_csv():
+    table = pd.DataFrame(
+        {
+            "sample": [0, 1, 2, 3],
+            "status": ["optimal", "optimal", "optimal", "infeasible"],
+            "param:model.decay_km": [400.0, 500.0, 600.0, 700.0],
+            "objective:total": [1.0, 2.0, 3.0, np.nan],
+            "zone:b:military_kpe": [0.0, 0.5, 1.0, np.nan],
+            "zone:a:military_kpe": [0.0, 0.0, 1e-9, np.nan],
+        }
+    )
+    summary = summarize(table)
+    assert list(summary["kind"]) == ["objective", "zone", "zone", "param"]
+    assert list(summary["id"]) == ["", "a", "b", "model.decay_km"]
+    assert summary["samples"].tolist() == [3, 3, 3, 3]
+    text = summary_csv(summary)
+    lines = text.splitlines()
+    assert lines[0] == "kind,id,metric,unit,samples,mean,sd,p5,p50,p95,p_positive"
+    assert lines[1] == "objective,,total,$bn-eq/yr,3,2.000000,1.000000,1.100000,2.000000,2.900000,"
+    assert lines[2].endswith(",0.000000")  # 1e-9 is below EPSILON
+    assert lines[3].endswith(",0.666667")
+    assert text.endswith("\n") and "\r" not in text
+
+
+def test_default_batch_size():
+    assert default_batch_size(10_000, 2) == 512
+    assert default_batch_size(1000, 2) == 125
+    assert default_batch_size(100, 8) == 16
+
+
+# ---------------------------------------------------------------- on Dask
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with sweep_client(2, processes=True) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def two_workers(tiny, cluster, tmp_path_factory):
+    out = tmp_path_factory.mktemp("two")
+    return run_sweep(tiny.path, samples=150, seed=5, client=cluster, batch_size=23,
+                     layers_dir=tiny.layers_dir, out_dir=out, progress=False)
+
+
+def test_one_and_two_workers_give_identical_outputs(tiny, two_workers, layers_dir, tmp_path,
+                                                     runner):
+    result = runner.invoke(app, ["sweep", "--scenario", str(tiny.path), "--samples", "150",
+                                 "--seed", "5", "--workers", "1", "--layers", str(layers_dir),
+                                 "--out", str(tmp_path), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert two_workers.workers == 2 and two_workers.batch_size == 23
+    for key in ("summary", "map"):
+        one = (tmp_path / two_workers.files[key].name).read_bytes()
+        assert one == two_workers.files[key].read_bytes(), key
+    a, meta = read_sweep(tmp_path / "tiny-uncertain-sweep.parquet")
+    b, _ = read_sweep(two_workers.files["parquet"])
+    pd.testing.assert_frame_equal(a, b)
+    assert meta["seed"] == 5 and meta["samples"] == 150 and meta["completed"] == 150
+    assert a["sample"].tolist() == list(range(150))
+    assert not (tmp_path / "tiny-uncertain-sweep.parts").exists()
+
+
+def test_outputs(two_workers):
+    table, _ = read_sweep(two_workers.files["parquet"])
+    assert {"optimal"} <= set(table["status"])
+    assert "param:model.decay_km" in table and "zone:ago:military_kpe" in table
+    assert "front:korea:engagement_bn" in table and "objective:risk" in table
+    summary = pd.read_csv(two_workers.files["summary"], keep_default_na=False)
+    zones = summary[(summary["kind"] == "zone") & (summary["metric"] == "military_kpe")]
+    assert set(zones["id"]) == {"idn", "ago", "bra"}
+    p = pd.to_numeric(zones["p_positive"])
+    assert ((p >= 0) & (p <= 1)).all()
+    html = two_workers.files["map"].read_text(encoding="utf-8")
+    assert "Peripheral zones: how often they receive" in html
+    assert "of samples" in html and "Spread p5–p95" in html
+    assert "<b>test</b>" not in html and "Tiny &lt;b&gt;test&lt;/b&gt;" in html
+    assert 'src="http' not in html and "<link" not in html  # offline: nothing fetched
+
+
+def test_workers_do_not_import_folium(cluster, two_workers):
+    loaded = cluster.run(lambda: "folium" in sys.modules or "redeploy.render" in sys.modules)
+    assert loaded and not any(loaded.values())
+    assert all(cluster.run(lambda: "redeploy.sweep" in sys.modules).values())
+
+
+def test_a_failing_batch_is_retried(tiny, cluster, two_workers, tmp_path, layers_dir):
+    marker = tmp_path / "failed-once"
+    output = run_sweep(tiny.path, samples=150, seed=5, client=cluster, batch_size=23,
+                       layers_dir=layers_dir, out_dir=tmp_path, progress=False,
+                       _fault=Fault(sample=60, marker=str(marker)))
+    assert marker.exists()
+    assert output.files["summary"].read_bytes() == two_workers.files["summary"].read_bytes()
+
+
+def test_a_dead_worker_costs_a_retry_not_the_sweep(tiny, two_workers, tmp_path, layers_dir):
+    marker = tmp_path / "died-once"
+    with sweep_client(2, processes=True) as client:
+        output = run_sweep(tiny.path, samples=150, seed=5, client=client, batch_size=23,
+                           layers_dir=layers_dir, out_dir=tmp_path, progress=False,
+                           _fault=Fault(sample=100, marker=str(marker), exit_process=True))
+    assert marker.exists()
+    assert output.files["summary"].read_bytes() == two_workers.files["summary"].read_bytes()
+
+
+def test_interrupt_keeps_completed_batches(tiny, cluster, tmp_path, layers_dir):
+    def stop(done, total):
+        raise KeyboardInterrupt
+
+    with pytest.raises(SweepInterrupted) as info:
+        run_sweep(tiny.path, samples=200, seed=2, client=cluster, batch_size=16,
+                  layers_dir=layers_dir, out_dir=tmp_path, progress=False, on_batch=stop)
+    out = info.value.output
+    assert out.interrupted and 0 < out.completed < 200
+    table, meta = read_sweep(out.files["parquet"])
+    assert len(table) == out.completed == meta["completed"]
+    assert table["sample"].is_monotonic_increasing
+    assert (tmp_path / "tiny-uncertain-sweep.parts").is_dir()
+    assert not (tmp_path / "tiny-uncertain-sweep-summary.csv").exists()
