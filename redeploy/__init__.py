@@ -1,26 +1,72 @@
-"""redeploy: map where U.S. strategic capacity freed by allied burden-sharing could go."""
+"""redeploy: map where U.S. strategic capacity freed by allied burden-sharing could go.
 
-from redeploy.errors import (
-    InfeasibleAllocationError,
-    LayerValidationError,
-    RedeployError,
-    ScenarioError,
-)
-from redeploy.layers import read_layer, read_layers, validate_layer
-from redeploy.schemas import ASSETS, SCHEMAS, LayerKind
+The public API mirrors the CLI::
+
+    import redeploy
+
+    layers = redeploy.read_layers()                       # files -> validated layers
+    scenario = redeploy.load_scenario("baseline")         # TOML -> typed scenario
+    inputs = redeploy.build_inputs(layers, scenario)      # -> model inputs
+    result = redeploy.solve_allocation(inputs)            # -> HiGHS solution
+    redeploy.write_tables(result, "maps")                 # CSV tables + summary JSON
+    redeploy.write_map(layers, result, "maps")            # offline HTML map
+    redeploy.write_results(layers, result, "maps")        # GeoPackage with QGIS styles
+
+Names are imported lazily, so ``import redeploy.model`` never pulls in folium.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "ASSETS",
-    "SCHEMAS",
-    "InfeasibleAllocationError",
-    "LayerKind",
-    "LayerValidationError",
-    "RedeployError",
-    "ScenarioError",
-    "__version__",
-    "read_layer",
-    "read_layers",
-    "validate_layer",
-]
+_EXPORTS: dict[str, str] = {
+    "ASSETS": "redeploy.schemas",
+    "SCHEMAS": "redeploy.schemas",
+    "LayerKind": "redeploy.schemas",
+    "RedeployError": "redeploy.errors",
+    "LayerValidationError": "redeploy.errors",
+    "ScenarioError": "redeploy.errors",
+    "InfeasibleAllocationError": "redeploy.errors",
+    "read_layer": "redeploy.layers",
+    "read_layers": "redeploy.layers",
+    "validate_layer": "redeploy.layers",
+    "Scenario": "redeploy.scenario",
+    "load_scenario": "redeploy.scenario",
+    "list_scenarios": "redeploy.scenario",
+    "AllocationInputs": "redeploy.model",
+    "AllocationResult": "redeploy.model",
+    "build_inputs": "redeploy.model",
+    "build_model": "redeploy.model",
+    "solve_allocation": "redeploy.model",
+    "write_tables": "redeploy.tables",
+    "run_scenario": "redeploy.pipeline",
+    "build_map": "redeploy.render",
+    "save_map": "redeploy.render",
+    "write_map": "redeploy.render",
+    "write_comparison": "redeploy.render",
+    "save_png": "redeploy.render",
+    "write_layers": "redeploy.export",
+    "write_results": "redeploy.export",
+    "run_frontier": "redeploy.frontier",
+    "run_sweep": "redeploy.sweep",
+}
+
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str) -> Any:
+    """Import public names on first use (PEP 562)."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        msg = f"module 'redeploy' has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

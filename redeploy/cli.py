@@ -59,6 +59,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode="markdown",
 )
 layers_app = typer.Typer(
     help="List, validate, describe and export data layers.", no_args_is_help=True
@@ -72,7 +73,7 @@ LayersOpt = Annotated[
     Path | None,
     typer.Option(
         "--layers",
-        help="Folder of layer files <kind>.<ext> (or one GeoPackage) "
+        help="Folder of layer files named KIND.EXT (or one GeoPackage) "
         "replacing the shipped layers; kinds missing there come from the shipped "
         "ones.",
         show_default=False,
@@ -80,7 +81,12 @@ LayersOpt = Annotated[
 ]
 LayerOpt = Annotated[
     list[str] | None,
-    typer.Option("--layer", help="Replace one layer: KIND=PATH (repeatable).", show_default=False),
+    typer.Option(
+        "--layer",
+        help="Replace one layer: KIND=PATH (repeatable).",
+        show_default=False,
+        metavar="KIND=PATH",
+    ),
 ]
 CrsOpt = Annotated[
     str | None,
@@ -572,9 +578,11 @@ def sweep(
     if quiet:
         return
     ok = output.completed - output.failed
+    rate = output.completed / max(output.solve_seconds, 1e-9)
     stdout.print(f"[bold]{output.plan.name}[/bold]: {ok:,} of {output.samples:,} samples "
-                 f"solved in {output.seconds:.1f} s on {output.workers} worker(s), batches "
-                 f"of {output.batch_size} ({output.samples / output.seconds:,.0f} samples/s)")
+                 f"solved on {output.workers} worker(s) in batches of {output.batch_size}: "
+                 f"{output.solve_seconds:.1f} s solving ({rate:,.0f} samples/s), "
+                 f"{output.seconds:.1f} s in all")
     summary = output.summary
     if summary is not None:
         table = Table(title="objective ($bn-eq/yr)")
