@@ -14,7 +14,6 @@ import contextlib
 import io
 import os
 import re
-import secrets
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pyogrio
 
+from redeploy._atomic import atomic_path
 from redeploy.errors import OutputError, RedeployError
 from redeploy.model.result import (
     FLOW_COLUMNS,
@@ -472,31 +472,19 @@ def build_result_layers(layers: Mapping[str, gpd.GeoDataFrame],
 # --------------------------------------------------------------------------- atomic files
 
 
-def _temp_sibling(path: Path) -> Path:
-    # Same folder (os.replace must not cross file systems), same suffix (drivers check it).
-    return path.with_name(f".{path.stem}.{os.getpid()}-{secrets.token_hex(4)}.tmp{path.suffix}")
-
-
 @contextlib.contextmanager
 def _atomic(path: Path) -> Iterator[Path]:
     """Yield a temporary path beside `path`; move it onto `path` only if the block succeeds."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temp_sibling(path)
     try:
-        yield tmp
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            yield tmp
     except RedeployError:
         raise
-    except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
             pyogrio.errors.FieldError, pyogrio.errors.GeometryError, sqlite3.Error,
             pa.ArrowException) as err:
         msg = f"{path}: could not write the file: {err}"
         raise OutputError(msg) from err
-    finally:
-        for leftover in (tmp, tmp.with_name(tmp.name + "-journal"),
-                         tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
-            with contextlib.suppress(FileNotFoundError):
-                leftover.unlink()
 
 
 def _timestamp() -> str:

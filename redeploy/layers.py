@@ -406,7 +406,7 @@ def _check_column(
         for i, v in enumerate(raw):
             if _is_missing(v):
                 if spec.required:
-                    report(i, f"is empty but required; allowed: {spec.allowed()}")
+                    report(i, f"is empty (null or NaN) but required; allowed: {spec.allowed()}")
                 continue
             try:
                 x = float(v)
@@ -437,7 +437,7 @@ def _check_column(
     for i, v in enumerate(raw):
         if _is_missing(v):
             if spec.required:
-                report(i, f"is empty but required; allowed: {spec.allowed()}")
+                report(i, f"is empty (null or NaN) but required; allowed: {spec.allowed()}")
             texts.append(None)
             continue
         text = str(v).strip()

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from redeploy.errors import OutputError
+from redeploy._atomic import write_all_atomic
 from redeploy.model.result import (
     FLOW_COLUMNS,
     FRONT_COLUMNS,
@@ -167,31 +165,5 @@ def write_tables(result: AllocationResult, out_dir: str | Path) -> dict[str, Pat
     texts["summary"] = (
         json.dumps(summary_dict(result), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     )
-    write_atomically({paths[k]: texts[k] for k in paths})
+    write_all_atomic({paths[k]: texts[k] for k in paths})
     return paths
-
-
-def write_atomically(files: Mapping[Path, str]) -> None:
-    """
-    Write several text files so that either all are replaced or none is.
-
-    Each text goes to a temporary file in its target's folder; once all are written they
-    are moved into place with `os.replace`.
-    """
-    temps: list[tuple[str, Path]] = []
-    try:
-        for path, text in files.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            temps.append((tmp, path))
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
-        for tmp, path in temps:
-            os.replace(tmp, path)
-        temps = []
-    except OSError as err:
-        msg = f"cannot write outputs in {next(iter(files)).parent}: {err}"
-        raise OutputError(msg) from err
-    finally:
-        for tmp, _ in temps:
-            Path(tmp).unlink(missing_ok=True)

@@ -18,6 +18,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
+from redeploy._atomic import write_atomic
 from redeploy.model.result import AllocationResult
 from redeploy.render import panels, style
 from redeploy.render.features import (
@@ -32,7 +33,7 @@ from redeploy.render.features import (
     value_unit,
     zone_layer,
 )
-from redeploy.render.maps import add_layers, finish_map, new_map, write_text_atomic
+from redeploy.render.maps import add_layers, finish_map, new_map
 from redeploy.schemas import ASSET_UNITS, MILITARY_ASSETS
 
 #: Columns of the comparison table (`compare_results`, the ``A-vs-B.csv`` file).
@@ -330,5 +331,5 @@ def write_comparison(
     table = compare_results(a, b)
     html_path = save_map(build_compare_map(layers, a, b, tiles=tiles, table=table),
                          out / f"{stem}.html")
-    csv_path = write_text_atomic(out / f"{stem}.csv", table_csv(table))
+    csv_path = write_atomic(out / f"{stem}.csv", table_csv(table))
     return html_path, csv_path

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import geopandas as gpd
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
+from redeploy._atomic import write_atomic
 from redeploy.model.result import AllocationResult
 from redeploy.render import assets, panels, style
 from redeploy.render.features import (
@@ -537,23 +537,7 @@ def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
     pathlib.Path
         The path written.
     """
-    return write_text_atomic(Path(path), render_html(m))
-
-
-def write_text_atomic(path: Path, text: str) -> Path:
-    """Write `text` (UTF-8) to `path` through a temporary file in the same folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        # mkstemp makes owner-only files; a map is a document meant to be shared.
-        Path(tmp).chmod(0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(Path(path), render_html(m))
 
 
 def write_map(

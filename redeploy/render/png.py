@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from redeploy._atomic import write_atomic
 from redeploy.errors import RedeployError
 
 if TYPE_CHECKING:
@@ -161,14 +162,5 @@ def save_png(
     with chromium_driver(width=width, height=height) as driver:
         open_map(driver, html_path)
         data = driver.get_screenshot_as_png()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        Path(tmp).chmod(0o644)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(out, data)
     return out

@@ -1,0 +1,89 @@
+"""Atomic file writes: a temporary file beside the target, moved into place only on success.
+
+A failed or interrupted run therefore leaves earlier outputs intact. Files get the usual
+permissions (0666 less the umask), not the owner-only mode of `tempfile.mkstemp`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from redeploy.errors import OutputError
+
+
+def _read_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_MODE = 0o666 & ~_read_umask()
+
+
+def temp_sibling(path: Path) -> Path:
+    """Return a unique temporary path in `path`'s folder with the same suffix."""
+    # Same folder (os.replace must not cross file systems), same suffix (GDAL drivers check it).
+    token = f"{os.getpid()}-{secrets.token_hex(4)}"
+    return path.with_name(f".{path.stem}.{token}.tmp{path.suffix}")
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """
+    Yield a temporary path beside `path`; move it onto `path` only if the block succeeds.
+
+    Raises
+    ------
+    OutputError
+        When the file cannot be written or moved (the message names the file).
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        msg = f"{path.parent}: cannot create the output folder: {err}"
+        raise OutputError(msg) from err
+    tmp = temp_sibling(path)
+    try:
+        yield tmp
+        if tmp.exists():
+            tmp.chmod(_MODE)
+        os.replace(tmp, path)
+    except OSError as err:
+        msg = f"{path}: could not write the file: {err}"
+        raise OutputError(msg) from err
+    finally:
+        for leftover in (tmp, *(tmp.with_name(tmp.name + s) for s in ("-journal", "-wal",
+                                                                      "-shm"))):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+
+
+def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> Path:
+    """Write text (UTF-8, ``\\n`` line ends) or bytes to `path` atomically; return the path."""
+    with atomic_path(path) as tmp:
+        if isinstance(data, bytes):
+            tmp.write_bytes(data)
+        else:
+            tmp.write_text(data, encoding="utf-8", newline="\n")
+    return Path(path)
+
+
+def write_all_atomic(files: Mapping[Path, str | bytes]) -> None:
+    """
+    Write several files so that either all are replaced or none is.
+
+    Every file is first written to a temporary sibling; only when all are written are they
+    moved into place.
+    """
+    with contextlib.ExitStack() as stack:
+        temps = [(stack.enter_context(atomic_path(p)), data) for p, data in files.items()]
+        for tmp, data in temps:
+            if isinstance(data, bytes):
+                tmp.write_bytes(data)
+            else:
+                tmp.write_text(data, encoding="utf-8", newline="\n")
