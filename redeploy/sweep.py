@@ -135,8 +135,11 @@ class SweepPlan:
         The fronts layer without geometry (what `reprice_fronts` reads).
     inputs
         The LP inputs at the central values with one flow per access-allowed triple.
+    keep
+        The flows of the warm model.
     basis
-        Column and row basis status of the central solution (warm start of every sample).
+        Column and row basis status of the warm model's central solution (the start of
+        every sample).
     """
 
     name: str
@@ -154,6 +157,8 @@ class SweepPlan:
     #: Per value kind (chokepoints, minerals, nodes): item weights (n,) and distances (Z, n).
     value_items: tuple[tuple[np.ndarray, np.ndarray] | None, ...]
     inputs: AllocationInputs
+    #: (n,) the flows of the warm model: those some probe sample can use (`prepare_sweep`).
+    keep: np.ndarray
     basis: tuple[np.ndarray, np.ndarray]
     region_rows: tuple[tuple[str, str | None], ...]
     token: str
@@ -305,22 +310,15 @@ def prepare_sweep(
         zone_access=np.asarray(inputs.access),
         value_items=_value_items(layers, zones),
         inputs=full,
+        keep=np.ones(full.n_flows, dtype=bool),
         basis=(np.zeros(0, np.int8), np.zeros(0, np.int8)),
         region_rows=(),
         token="",
     )
     arrays = sample_arrays(draft, scenario)
-    full = dataclasses.replace(
-        full,
-        freed=arrays.freed,
-        risk=arrays.risk,
-        value=arrays.value,
-        absorb=arrays.absorb,
-        risk_lambda=arrays.risk_lambda,
-        flow_transit_cost=arrays.transit_cost,
-    )
-    model = AllocationModel(full)
-    _apply_flow_mask(model, arrays.flow_open)
+    full = _with_arrays(full, arrays)
+    keep = _probe_structure(draft, arrays)
+    model, _ = _cold_model(full, arrays, keep, presolve=True)
     model.solve_raw(check=True)
     basis = model.highs.getBasis()
     col = np.array([int(s) for s in basis.col_status], dtype=np.int8)
@@ -332,10 +330,97 @@ def prepare_sweep(
     return dataclasses.replace(
         draft,
         inputs=full,
+        keep=keep,
         basis=(col, row),
         region_rows=tuple(model.rows.region_rows),
         token=digest.hexdigest(),
     )
+
+
+#: Seed of the probe samples that find the warm model's flows (fixed: the plan depends on
+#: the scenario only, never on the sweep's seed).
+_PROBE_SEED = 0x5EED
+#: Number of joint probe samples (besides the central values and each parameter's extremes).
+_PROBES = 64
+
+
+def _probe_values(plan: SweepPlan) -> list[dict[str, Any]]:
+    """Each parameter at the ends of its range (others central), then joint draws."""
+    out: list[dict[str, Any]] = []
+    for path, _, dist in plan.params:
+        ends = dist.params["values"] if dist.kind == "choice" else list(dist.support)
+        out += [{path: v} for v in ends]
+    if plan.params:
+        drawn = sample_parameters(
+            {p: (a, d) for p, a, d in plan.params}, _PROBE_SEED, list(range(_PROBES))
+        )
+        out += [{p: v[k] for p, v in drawn.items()} for k in range(_PROBES)]
+    return out
+
+
+def _used(inputs: AllocationInputs, arrays: SampleArrays) -> np.ndarray:
+    """Flows a sample's LP has that can carry anything: open, from a front that frees."""
+    return arrays.flow_open & (arrays.freed[inputs.flow_front, inputs.flow_asset] > 0)
+
+
+def _probe_structure(plan: SweepPlan, central: SampleArrays) -> np.ndarray:
+    """
+    Return the flows of the warm model: those the central values or a probe sample use.
+
+    Fronts that free nothing in any probe, and flows no probe opens, stay out of the warm
+    model, which makes each re-solve about twice as fast. A sample that needs a flow
+    outside it is solved cold on the full structure instead (`SampleSolver.solve`), so
+    results never depend on the probes.
+    """
+    keep = _used(plan.inputs, central)
+    for values in _probe_values(plan):
+        try:
+            arrays = sample_arrays(plan, sample_scenario(plan, values))
+        except RedeployError:
+            continue
+        keep |= _used(plan.inputs, arrays)
+    return keep
+
+
+def _restrict(inputs: AllocationInputs, keep: np.ndarray) -> AllocationInputs:
+    """Return `inputs` with only the flows `keep` marks."""
+    return dataclasses.replace(
+        inputs,
+        flow_front=inputs.flow_front[keep],
+        flow_zone=inputs.flow_zone[keep],
+        flow_asset=inputs.flow_asset[keep],
+        flow_distance_km=inputs.flow_distance_km[keep],
+        flow_sea=inputs.flow_sea[keep],
+        flow_transit_cost=inputs.flow_transit_cost[keep],
+    )
+
+
+def _with_arrays(inputs: AllocationInputs, arrays: SampleArrays) -> AllocationInputs:
+    return dataclasses.replace(
+        inputs,
+        freed=arrays.freed,
+        risk=arrays.risk,
+        value=arrays.value,
+        absorb=arrays.absorb,
+        risk_lambda=arrays.risk_lambda,
+        flow_transit_cost=arrays.transit_cost,
+    )
+
+
+def _cold_model(
+    inputs: AllocationInputs, arrays: SampleArrays, keep: np.ndarray | None, *, presolve: bool
+) -> tuple[AllocationModel, np.ndarray]:
+    """Build a new model of one sample on the flows `keep` (all when None)."""
+    full = _with_arrays(inputs, arrays)
+    sub = full if keep is None else _restrict(full, keep)
+    model = AllocationModel(sub)
+    if not presolve:
+        model.highs.setOptionValue("presolve", "off")
+    _set_region_bounds(model, arrays)
+    model.update(freed=arrays.freed)
+    opened = arrays.flow_open if keep is None else arrays.flow_open[keep]
+    _apply_flow_mask(model, opened)
+    return model, sub.flow_transit_cost
 
 
 # ---------------------------------------------------------------- one sample's inputs
@@ -508,55 +593,52 @@ class SampleSolver:
         The sweep plan.
     warm
         True: update the model and re-solve from the central basis (the sweep's way).
-        False: build a new model and solve it cold for each sample (benchmarks).
+        False: build a new model and solve it from scratch for each sample (benchmarks).
     """
 
     def __init__(self, plan: SweepPlan, *, warm: bool = True) -> None:
         self.plan = plan
         self.warm = warm
-        self.model = AllocationModel(plan.inputs) if warm else None
+        self.model = AllocationModel(_restrict(plan.inputs, plan.keep)) if warm else None
         self.start = _basis(plan) if warm else None
-        #: Which flow columns are open in the model now.
-        self.open = np.ones(plan.inputs.n_flows, dtype=bool)
+        #: Which flow columns of the warm model are open now.
+        self.open = np.ones(int(plan.keep.sum()), dtype=bool)
 
-    def _model_for(self, arrays: SampleArrays) -> AllocationModel:
+    def _model_for(self, arrays: SampleArrays) -> tuple[AllocationModel, np.ndarray, str]:
+        """Return the model loaded with one sample, its flows' transit costs, and how."""
+        plan = self.plan
+        if _used(plan.inputs, arrays)[~plan.keep].any():
+            # The sample needs a flow outside the warm model: solve it on every flow.
+            model, cost = _cold_model(plan.inputs, arrays, None, presolve=True)
+            return model, cost, "cold"
         if not self.warm:
-            inputs = dataclasses.replace(
-                self.plan.inputs,
-                freed=arrays.freed,
-                risk=arrays.risk,
-                value=arrays.value,
-                absorb=arrays.absorb,
-                risk_lambda=arrays.risk_lambda,
-                flow_transit_cost=arrays.transit_cost,
-            )
-            model = AllocationModel(inputs)
-            _set_region_bounds(model, arrays)
-            model.update(freed=arrays.freed)
-            _apply_flow_mask(model, arrays.flow_open)
-            return model
+            model, cost = _cold_model(plan.inputs, arrays, plan.keep, presolve=True)
+            return model, cost, "cold"
         model = self.model
         assert model is not None
+        keep = plan.keep
         _set_region_bounds(model, arrays)
         # Column bounds are costly to reset: pass absorb only when it changed (update then
         # frees every flow column), and re-fix only the flows whose mask changed.
         new_absorb = not np.array_equal(arrays.absorb, model.inputs.absorb)
+        cost = arrays.transit_cost[keep]
         model.update(
             freed=arrays.freed,
             risk=arrays.risk,
             value=arrays.value,
             absorb=arrays.absorb if new_absorb else None,
             risk_lambda=arrays.risk_lambda,
-            transit_cost=arrays.transit_cost,
+            transit_cost=cost,
         )
         if new_absorb:
             self.open = np.ones(model.n_flow, dtype=bool)
-        _apply_flow_mask(model, arrays.flow_open, self.open)
-        self.open = arrays.flow_open
+        opened = arrays.flow_open[keep]
+        _apply_flow_mask(model, opened, self.open)
+        self.open = opened
         # Forget the previous sample: same start, same path, same answer on any worker.
         model.highs.clearSolver()
         model.highs.setBasis(self.start)
-        return model
+        return model, cost, "warm"
 
     def solve(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """
@@ -572,12 +654,13 @@ class SampleSolver:
             arrays = sample_arrays(plan, scenario)
         except RedeployError:
             return {**row, "status": "invalid"}
-        model = self._model_for(arrays)
+        model, cost, how = self._model_for(arrays)
+        row["solve"] = how
         try:
             raw = model.solve_raw(check=False)
         except InfeasibleAllocationError:
             return {**row, "status": "infeasible"}
-        return {**row, "status": _STATUS_OK, **_outcome(plan, raw, arrays)}
+        return {**row, "status": _STATUS_OK, **_outcome(plan, raw, arrays, cost)}
 
 
 def _set_region_bounds(model: AllocationModel, arrays: SampleArrays) -> None:
@@ -611,13 +694,13 @@ def concave_value(
     return float((fill * slopes[None, None, :] * value[:, :, None]).sum())
 
 
-def _outcome(plan: SweepPlan, raw: Any, arrays: SampleArrays) -> dict:
+def _outcome(plan: SweepPlan, raw: Any, arrays: SampleArrays, cost: np.ndarray) -> dict:
     inp = plan.inputs
     military = inp.military
     value = concave_value(
         raw.allocated, arrays.value, arrays.absorb, inp.segment_shares, inp.segment_slopes
     )
-    transit = float((raw.flows * arrays.transit_cost).sum())
+    transit = float((raw.flows * cost).sum())
     risk = float((arrays.risk_lambda * arrays.risk * raw.released).sum())
     out: dict[str, Any] = {
         "objective:value": value,
@@ -647,13 +730,15 @@ def sample_columns(plan: SweepPlan) -> list[str]:
     """
     Return the columns of the sample table, in order.
 
-    ``sample`` (index), ``status``, ``param:PATH`` (sampled values),
+    ``sample`` (index), ``status`` (``optimal``, ``infeasible`` or ``invalid``),
+    ``solve`` (``warm``, or ``cold`` for a sample that needed a flow outside the warm
+    model), ``param:PATH`` (sampled values),
     ``objective:value|transit_cost|risk|total`` ($bn-eq/yr),
     ``zone:ID:military_kpe|engagement_bn`` (allocated), ``front:ID:military_kpe|
     engagement_bn`` (released), ``region:NAME:military_kpe|engagement_bn`` (allocated).
     """
     inp = plan.inputs
-    cols = ["sample", "status", *(f"param:{p}" for p in plan.paths)]
+    cols = ["sample", "status", "solve", *(f"param:{p}" for p in plan.paths)]
     cols += [f"objective:{k}" for k in ("value", "transit_cost", "risk", "total")]
     for kind, ids in (("zone", inp.zone_ids), ("front", inp.front_ids), ("region", inp.regions)):
         for i in ids:
@@ -841,6 +926,8 @@ class SweepOutput:
     workers: int
     batch_size: int
     seconds: float
+    #: Wall time from submitting the first batch to receiving the last one.
+    solve_seconds: float = 0.0
     files: dict[str, Path] = field(default_factory=dict)
     summary: pd.DataFrame | None = None
     interrupted: bool = False
@@ -990,9 +1077,11 @@ def run_sweep(
             client = stack.enter_context(sweep_client(workers, scheduler, processes=processes))
         n_workers = _worker_threads(client)
         size = batch_size or default_batch_size(samples, n_workers)
+        t_solve = time.perf_counter()
         interrupted = _run_batches(
             client, plan, samples, seed, size, parts_dir, progress, on_batch, _fault
         )
+        t_solve = time.perf_counter() - t_solve
     table = combine_parts(parts_dir, sample_columns(plan))
     meta = {
         **manifest,
@@ -1012,6 +1101,7 @@ def run_sweep(
         workers=n_workers,
         batch_size=size,
         seconds=time.perf_counter() - t0,
+        solve_seconds=t_solve,
         files=written,
         interrupted=interrupted,
     )

@@ -1,0 +1,196 @@
+"""Benchmark Monte Carlo sweeps: warm re-solve against cold solve, and Dask throughput.
+
+Usage (from the repository root)::
+
+    python benchmarks/bench_sweep.py                          # 10,000 samples, 1 and 2 workers
+    python benchmarks/bench_sweep.py --samples 2000 --workers 1,2,4 --cold-samples 200
+    python benchmarks/bench_sweep.py --scheduler tcp://host:8786 --workers 0
+
+Three measurements, all on the shipped layers and ``--scenario`` (default
+``baseline-uncertain``, 12 uncertain parameters):
+
+1. Re-solve against cold solve, in one process, on the same ``--cold-samples`` samples:
+   *cold* builds a new `AllocationModel` for every sample and solves it from scratch
+   (HiGHS with presolve); *warm* updates one model's bounds and costs and re-solves from
+   the central solution's basis (what the sweep does). Both include computing the
+   sample's LP data (repricing, zone values, transit costs), reported apart as "inputs".
+2. Throughput with 1, 2, ... local worker processes (one thread each): the same sweep
+   (``--samples``, ``--seed``, ``--batch-size``) on an already started `LocalCluster`;
+   samples per second over the solving phase (first batch submitted to last received),
+   parallel efficiency = rate(n) / (n × rate(1)). The summaries must be identical.
+3. End to end, as ``redeploy sweep --samples N`` runs it: cluster start-up, plan,
+   sweep, parquet, summary and map (``--workers`` the largest of the list).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from redeploy.distributions import sample_parameters
+from redeploy.layers import read_layers
+from redeploy.pipeline import MODEL_LAYERS
+from redeploy.scenario import load_scenario
+from redeploy.sweep import (
+    SampleSolver,
+    prepare_sweep,
+    run_sweep,
+    sample_arrays,
+    sample_scenario,
+    sweep_client,
+)
+
+
+def _time_lp(arrays: list, load) -> tuple[float, float]:
+    """Mean ms and simplex iterations of loading and solving each sample's LP."""
+    load(arrays[0])[0].solve_raw(check=False)  # warm-up
+    iters = []
+    t = time.perf_counter()
+    for a in arrays:
+        model = load(a)[0]
+        iters.append(model.solve_raw(check=False).iterations)
+    return (time.perf_counter() - t) / len(arrays) * 1e3, statistics.mean(iters)
+
+
+def bench_resolve(scenario: str, n: int, seed: int) -> dict[str, float]:
+    """Time the LP of `n` samples cold and warm (ms per sample), and whole samples."""
+    from redeploy.model.allocation import solve_allocation
+    from redeploy.model.inputs import build_inputs
+    from redeploy.sweep import _cold_model
+
+    layers = read_layers(None, kinds=MODEL_LAYERS)
+    plan = prepare_sweep(layers, load_scenario(scenario))
+    drawn = sample_parameters({p: (a, d) for p, a, d in plan.params}, seed, list(range(n)))
+    values = [{p: v[k] for p, v in drawn.items()} for k in range(n)]
+    t = time.perf_counter()
+    arrays = [sample_arrays(plan, sample_scenario(plan, v)) for v in values]
+    out: dict[str, float] = {
+        "inputs_ms": (time.perf_counter() - t) / n * 1e3,
+        "flows": plan.inputs.n_flows,
+        "warm_flows": int(plan.keep.sum()),
+    }
+    warm = SampleSolver(plan)
+    lp = {
+        # the sample's own LP, the flows `redeploy run` would create, built from scratch
+        "cold_own": lambda a: _cold_model(plan.inputs, a, a.flow_open, presolve=True),
+        # the warm model's flows, built from scratch
+        "cold_same": lambda a: _cold_model(plan.inputs, a, plan.keep, presolve=True),
+        "warm": warm._model_for,
+    }
+    for key, load in lp.items():
+        out[f"{key}_ms"], out[f"{key}_iterations"] = _time_lp(arrays, load)
+    cold = SampleSolver(plan, warm=False)
+    for key, solver in (("warm", warm), ("cold_same", cold)):
+        t = time.perf_counter()
+        for v in values:
+            solver.solve(v)
+        out[f"{key}_sample_ms"] = (time.perf_counter() - t) / n * 1e3
+    # A loop over `redeploy run`: scenario -> inputs (geometry, sea routes) -> model ->
+    # solve -> result tables and routes, per sample.
+    k = min(n, 30)
+    t = time.perf_counter()
+    for v in values[:k]:
+        solve_allocation(build_inputs(layers, sample_scenario(plan, v)))
+    out["naive_sample_ms"] = (time.perf_counter() - t) / k * 1e3
+    return out
+
+
+def bench_workers(
+    scenario: str, samples: int, seed: int, workers: list[int], batch: int | None,
+    scheduler: str | None,
+) -> list[dict[str, float]]:
+    """Run the same sweep on clusters of each size; return rate and summary per size."""
+    rows = []
+    for n in workers:
+        with tempfile.TemporaryDirectory() as tmp, sweep_client(
+            n or None, scheduler if not n else None
+        ) as client:
+            # Warm the workers (imports, the sea network) so start-up is not timed.
+            run_sweep(scenario, samples=64, seed=seed, client=client, batch_size=32,
+                      out_dir=tmp, progress=False, write_map=False)
+            out = run_sweep(scenario, samples=samples, seed=seed, client=client,
+                            batch_size=batch, out_dir=tmp, progress=False, write_map=False)
+            summary = out.files["summary"].read_bytes()
+        rows.append({"workers": out.workers, "batch": out.batch_size,
+                     "seconds": out.solve_seconds, "rate": samples / out.solve_seconds,
+                     "summary": summary})
+    return rows
+
+
+def bench_end_to_end(scenario: str, samples: int, seed: int, workers: int) -> dict[str, float]:
+    """Time one `redeploy sweep` run as the CLI does it (own cluster, every output)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        out = run_sweep(scenario, samples=samples, seed=seed, workers=workers, out_dir=tmp,
+                        progress=False)
+        total = time.perf_counter() - t
+    return {"total": total, "solve": out.solve_seconds, "workers": out.workers,
+            "batch": out.batch_size}
+
+
+def main() -> None:
+    """Run the benchmarks and print Markdown tables."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--scenario", default="baseline-uncertain")
+    ap.add_argument("--samples", type=int, default=10_000)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--workers", default="1,2",
+                    help="comma-separated local cluster sizes (0: --scheduler)")
+    ap.add_argument("--batch-size", type=int, default=None,
+                    help="samples per task for every size (default: the CLI's rule for the "
+                         "largest size, so every size runs the same batches)")
+    ap.add_argument("--scheduler", default=None)
+    ap.add_argument("--cold-samples", type=int, default=300)
+    ap.add_argument("--skip-end-to-end", action="store_true")
+    args = ap.parse_args()
+    workers = [int(w) for w in args.workers.split(",")]
+
+    r = bench_resolve(args.scenario, args.cold_samples, args.seed)
+    print(f"## Re-solve against cold solve ({args.cold_samples} samples; the sweep's structure "
+          f"has {r['flows']:,} flows, its warm model {r['warm_flows']:,})\n")
+    print("| LP of one sample | ms | simplex iterations |")
+    print("|---|---:|---:|")
+    rows = (
+        ("cold_own", "cold: the sample's own LP (the flows `redeploy run` creates), "
+                     "built + solved from scratch"),
+        ("cold_same", "cold: the warm model's flows, built + solved from scratch"),
+        ("warm", "warm: `update` + re-solve from the central basis"),
+    )
+    for key, label in rows:
+        print(f"| {label} | {r[key + '_ms']:.2f} | {r[key + '_iterations']:.0f} |")
+    print(f"\nLP speed-up: {r['cold_own_ms'] / r['warm_ms']:.1f}x against the sample's own LP, "
+          f"{r['cold_same_ms'] / r['warm_ms']:.1f}x against the same flows built cold.")
+    print(f"Whole sample (draw, scenario, inputs {r['inputs_ms']:.2f} ms, LP, results): warm "
+          f"{r['warm_sample_ms']:.2f} ms, cold {r['cold_same_sample_ms']:.2f} ms; a loop "
+          f"over `redeploy run` (build_inputs + solve_allocation) {r['naive_sample_ms']:.0f} ms "
+          f"({r['naive_sample_ms'] / r['warm_sample_ms']:.0f}x the warm sample).\n")
+
+    from redeploy.sweep import default_batch_size
+
+    batch = args.batch_size or default_batch_size(args.samples, max(workers))
+    rows = bench_workers(args.scenario, args.samples, args.seed, workers, batch,
+                         args.scheduler)
+    base = rows[0]["rate"] / rows[0]["workers"]
+    print(f"## Throughput ({args.samples:,} samples, batches of {batch})\n")
+    print("| workers | solving (s) | samples/s | efficiency | summary identical |")
+    print("|---:|---:|---:|---:|---|")
+    for row in rows:
+        eff = row["rate"] / (row["workers"] * base)
+        same = "yes" if row["summary"] == rows[0]["summary"] else "NO"
+        print(f"| {row['workers']} | {row['seconds']:.2f} | {row['rate']:,.0f} | "
+              f"{eff:.0%} | {same} |")
+    if not args.skip_end_to_end:
+        e = bench_end_to_end(args.scenario, args.samples, args.seed, max(workers) or 2)
+        print(f"\nend to end (`redeploy sweep --samples {args.samples}`, {e['workers']} "
+              f"workers, batches of {e['batch']}): {e['total']:.1f} s, of which "
+              f"{e['solve']:.1f} s solving")
+
+
+if __name__ == "__main__":
+    main()
