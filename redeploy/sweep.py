@@ -29,7 +29,6 @@ import json
 import math
 import os
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -45,6 +44,7 @@ import pyarrow.parquet as pq
 import shapely
 from pydantic import ValidationError
 
+from redeploy._atomic import atomic_path, write_atomic
 from redeploy.distributions import (
     Distribution,
     Parameter,
@@ -318,7 +318,8 @@ def prepare_sweep(
     arrays = sample_arrays(draft, scenario)
     full = _with_arrays(full, arrays)
     keep = _probe_structure(draft, arrays)
-    model, _ = _cold_model(full, arrays, keep, presolve=True)
+    # The draft has no region rows yet: the model keeps the bounds it was built with.
+    model, _ = _cold_model(full, arrays, keep, presolve=True, regions=False)
     model.solve_raw(check=True)
     basis = model.highs.getBasis()
     col = np.array([int(s) for s in basis.col_status], dtype=np.int8)
@@ -408,7 +409,12 @@ def _with_arrays(inputs: AllocationInputs, arrays: SampleArrays) -> AllocationIn
 
 
 def _cold_model(
-    inputs: AllocationInputs, arrays: SampleArrays, keep: np.ndarray | None, *, presolve: bool
+    inputs: AllocationInputs,
+    arrays: SampleArrays,
+    keep: np.ndarray | None,
+    *,
+    presolve: bool,
+    regions: bool = True,
 ) -> tuple[AllocationModel, np.ndarray]:
     """Build a new model of one sample on the flows `keep` (all when None)."""
     full = _with_arrays(inputs, arrays)
@@ -416,7 +422,8 @@ def _cold_model(
     model = AllocationModel(sub)
     if not presolve:
         model.highs.setOptionValue("presolve", "off")
-    _set_region_bounds(model, arrays)
+    if regions:
+        _set_region_bounds(model, arrays)
     model.update(freed=arrays.freed)
     opened = arrays.flow_open if keep is None else arrays.flow_open[keep]
     _apply_flow_mask(model, opened)
@@ -666,6 +673,9 @@ class SampleSolver:
 def _set_region_bounds(model: AllocationModel, arrays: SampleArrays) -> None:
     # `AllocationModel.update` takes region rows' bounds from these lists when it
     # resets the row bounds (it does whenever `freed` is passed).
+    if len(arrays.region_lower) != len(model.rows.region_rows):
+        msg = "region bounds do not match the model's region rows"
+        raise AssertionError(msg)
     model.region_lower = list(arrays.region_lower)
     model.region_upper = list(arrays.region_upper)
 
@@ -873,17 +883,10 @@ def sweep_paths(name: str, out_dir: str | Path) -> dict[str, Path]:
 
 
 def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        Path(tmp).chmod(0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Call ``write(tmp)`` on a temporary sibling of `path`, then move it into place."""
+    with atomic_path(path) as tmp:
+        write(tmp)
+    return Path(path)
 
 
 def write_parquet(table: pd.DataFrame, path: Path, meta: Mapping[str, Any]) -> Path:
@@ -898,7 +901,7 @@ def write_parquet(table: pd.DataFrame, path: Path, meta: Mapping[str, Any]) -> P
 
 def write_text(path: Path, text: str) -> Path:
     """Write `text` (UTF-8, ``\\n``) to `path` atomically."""
-    return _atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8", newline="\n"))
+    return write_atomic(path, text)
 
 
 def combine_parts(parts_dir: Path, columns: Sequence[str]) -> pd.DataFrame:
