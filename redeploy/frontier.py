@@ -287,7 +287,7 @@ def plot_frontier(frontier: Frontier, path: str | Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from redeploy.sweep import _atomic
+    from redeploy._atomic import atomic_path
 
     t = frontier.table
     dom = t["dominated"].to_numpy(dtype=bool)
@@ -321,13 +321,12 @@ def plot_frontier(frontier: Frontier, path: str | Path) -> Path:
     ax.margins(x=0.06, y=0.08)
     fig.tight_layout()
 
-    def save(tmp: Path) -> None:
-        fig.savefig(tmp, format="png", metadata={"Software": None})
-
     try:
-        return _atomic(Path(path), save)
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png", metadata={"Software": None})
     finally:
         plt.close(fig)
+    return Path(path)
 
 
 @dataclass(frozen=True)
@@ -366,12 +365,12 @@ def write_frontier(
     tiles
         Optional xyzservices provider for web tiles.
     """
+    from redeploy._atomic import write_atomic
     from redeploy.render.frontier import write_frontier_map
-    from redeploy.sweep import write_text
 
     paths = frontier_paths(frontier.scenario, out_dir)
     return {
-        "csv": write_text(paths["csv"], frontier_csv(frontier.table)),
+        "csv": write_atomic(paths["csv"], frontier_csv(frontier.table)),
         "png": plot_frontier(frontier, paths["png"]),
         "html": write_frontier_map(layers, frontier, paths["html"], tiles=tiles),
     }

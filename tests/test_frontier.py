@@ -147,3 +147,47 @@ def test_cli_frontier(runner, tmp_path):
     assert len(text.splitlines()) == 6
     bad = runner.invoke(app, ["frontier", "--points", "1", "--out", str(tmp_path)])
     assert bad.exit_code == 2
+
+
+@pytest.mark.browser
+def test_clicking_a_point_switches_the_map(frontier, tmp_path):
+    """In headless Chromium: no console errors, a click shows that point's flows and table."""
+    from redeploy.render.frontier import write_frontier_map
+    from redeploy.render.png import chromium_driver, find_chromium, open_map
+
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        pytest.skip("selenium not installed")
+    if find_chromium() is None:
+        pytest.skip("headless Chromium or chromedriver not installed")
+    path = write_frontier_map(read_layers(None), frontier, tmp_path / "f.html")
+    with chromium_driver(width=1600, height=900, logging=True) as page:
+        open_map(page, path)
+        bad = [e for e in page.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
+        assert not bad, bad
+
+        def state():
+            return page.execute_script(
+                "var fl = Object.values(document.querySelectorAll('path.leaflet-interactive'));"
+                "return [document.documentElement.getAttribute('data-rdf-point'),"
+                " document.querySelectorAll('.rdf-detail:not([hidden])').length,"
+                " document.querySelector('.rdf-detail:not([hidden]) .rd-h3').textContent,"
+                " fl.length];"
+            )
+
+        first = state()
+        assert first[0] == "s" and first[1] == 1 and "own λ = 1" in first[2]
+        for key in ("0", "8"):
+            page.execute_script(
+                f"document.querySelector('.rdf-pt[data-k=\"{key}\"]')"
+                ".dispatchEvent(new MouseEvent('click', {bubbles: true}));"
+            )
+            now = state()
+            assert now[0] == key and now[1] == 1
+            assert now[2].startswith("λ = ")
+        # λ = 0 draws more flows than the top λ; the page drew fewer paths after the last click
+        page.execute_script("RDF.show('0');")
+        zero_paths = state()[3]
+        page.execute_script("RDF.show('8');")
+        assert state()[3] < zero_paths

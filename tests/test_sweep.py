@@ -270,3 +270,25 @@ def test_interrupt_keeps_completed_batches(tiny, cluster, tmp_path, layers_dir):
     assert table["sample"].is_monotonic_increasing
     assert (tmp_path / "tiny-uncertain-sweep.parts").is_dir()
     assert not (tmp_path / "tiny-uncertain-sweep-summary.csv").exists()
+
+
+@pytest.mark.browser
+def test_robustness_map_opens_offline(two_workers):
+    from redeploy.render.png import chromium_driver, find_chromium, open_map
+
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        pytest.skip("selenium not installed")
+    if find_chromium() is None:
+        pytest.skip("headless Chromium or chromedriver not installed")
+    with chromium_driver(width=1600, height=900, logging=True) as page:
+        open_map(page, two_workers.files["map"])
+        bad = [e for e in page.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
+        assert not bad, bad
+        labels = page.execute_script(
+            "return Array.from(document.querySelectorAll('.leaflet-control-layers label'))"
+            ".map(function (l) { return l.textContent.trim(); });"
+        )
+        assert "Peripheral zones: how often they receive" in labels
+        assert "Peripheral zones: spread p5–p95" in labels
