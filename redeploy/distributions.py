@@ -605,6 +605,54 @@ def apply_central(data: Any) -> Any:
     return apply_values(data, {p.keys: d.central() for p, d in good.values()})
 
 
+def _lookup(data: Any, keys: Sequence[str]) -> Any:
+    for key in keys:
+        if not isinstance(data, Mapping) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
+_GROUPS = (("defense_pct_gdp", "target_pct_gdp", "target_year"), ("hns_usd_bn", "hns_change_pct"))
+
+
+def _fixed_in(top: Mapping[str, Any], keys: Sequence[str]) -> bool:
+    """True when scenario data `top` states the key (or another way of stating it)."""
+    if _lookup(top, keys) is not None:
+        return True
+    if len(keys) == 3 and keys[0] == "fronts":
+        group = next((g for g in _GROUPS if keys[2] in g), ())
+        front = _lookup(top, keys[:2])
+        return isinstance(front, Mapping) and any(k in front for k in group)
+    return False
+
+
+def merge_uncertain(
+    base: Mapping[str, Any], top: Mapping[str, Any], merged: dict[str, Any]
+) -> dict[str, Any]:
+    """
+    Set the ``uncertain`` table of scenario data `top` merged over `base`.
+
+    Entries replace inherited entries whole (a new ``dist`` brings only its own keys), and
+    an inherited entry is dropped when `top` states the key as a number (or states a
+    front's spending or host-nation support another way): the file read last wins.
+    """
+    base_unc, top_unc = base.get("uncertain"), top.get("uncertain")
+    if not isinstance(base_unc, Mapping):
+        return merged
+    table = {}
+    for path, entry in base_unc.items():
+        try:
+            keys = resolve_parameter(path).keys
+        except ValueError:
+            keys = ()
+        if not (keys and _fixed_in(top, keys)):
+            table[path] = entry
+    if isinstance(top_unc, Mapping):
+        table.update(top_unc)
+    return {**merged, "uncertain": table}
+
+
 # ---------------------------------------------------------------- sampling
 
 

@@ -33,7 +33,7 @@ from pydantic import (
     model_validator,
 )
 
-from redeploy.distributions import UncertainTable, apply_central
+from redeploy.distributions import UncertainTable, apply_central, merge_uncertain
 from redeploy.errors import ScenarioError
 from redeploy.schemas import ACCESS_LEVELS, ASSETS, REGIONS
 
@@ -538,7 +538,9 @@ def merge_scenario_data(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict
     Merge scenario `top` over `base` (as parsed from TOML).
 
     Tables merge key by key; ``assumptions`` are concatenated (base first); a front of
-    `top` that states its spending or host-nation support replaces the way `base` stated it.
+    `top` that states its spending or host-nation support replaces the way `base` stated it;
+    ``uncertain`` entries replace whole entries, and a key `top` fixes drops the inherited
+    distribution (`redeploy.distributions.merge_uncertain`).
     """
     out = _deep_merge(
         dict(base), {k: v for k, v in top.items() if k not in ("assumptions", "fronts")}
@@ -559,7 +561,7 @@ def merge_scenario_data(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict
             fronts[fid] = over
     if fronts or "fronts" in top or "fronts" in base:
         out["fronts"] = fronts
-    return out
+    return merge_uncertain(base, top, out)
 
 
 def scenario_from_dict(

@@ -291,3 +291,25 @@ def test_adding_a_parameter_leaves_the_others_unchanged():
     assert np.array_equal(one["model.decay_km"], two["model.decay_km"])
     assert two["fronts.korea.threat_level"].dtype.kind == "i"
     assert set(two["fronts.korea.threat_level"]) <= {4, 5}
+
+
+def test_extending_an_uncertain_scenario(tmp_path):
+    path = tmp_path / "child.toml"
+    path.write_text(
+        'extends = "baseline-uncertain"\ndescription = "child"\n'
+        "[fronts.korea]\nhns_usd_bn = 2.0\n"  # fixes Korea's support another way
+        "[model]\nrisk_lambda = 1.5\n"  # fixes an uncertain coefficient
+        "[uncertain]\n"
+        '"model.decay_km" = {dist = "choice", values = [400, 600]}\n',  # a new kind
+        encoding="utf-8",
+    )
+    sc = load_scenario(path)
+    assert sc.fronts["korea"].hns_usd_bn == 2.0 and sc.fronts["korea"].hns_change_pct is None
+    assert sc.model.risk_lambda == 1.5
+    assert "fronts.korea.hns_change_pct" not in sc.uncertain
+    assert "model.risk_lambda" not in sc.uncertain
+    assert sc.uncertain["model.decay_km"] == {
+        "dist": "choice", "values": [400.0, 600.0], "weights": [0.5, 0.5]
+    }
+    assert sc.model.decay_km == 400.0  # the first of two equally likely values
+    assert "fronts.taiwan.defense_pct_gdp" in sc.uncertain  # the rest is inherited
