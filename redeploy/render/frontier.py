@@ -321,7 +321,7 @@ def chart_svg(frontier: Frontier) -> str:
     last = (-1e9, -1e9)
     for _, lam, _, row in grid:
         x, y = sx(float(row["risk"])), sy(float(row["net_value"]))
-        if abs(x - last[0]) > 26 or abs(y - last[1]) > 12:
+        if abs(x - last[0]) > 34 or abs(y - last[1]) > 12:
             out.append(f'<text x="{x + 6:.1f}" y="{y + 12:.1f}" fill="#33404d" '
                        f'font-size="9">{esc("λ=" + _lam(lam))}</text>')
             last = (x, y)
