@@ -383,3 +383,10 @@ def test_solve_raw_matches_the_tables():
     np.testing.assert_allclose(raw.released.ravel(), res.fronts["released"], atol=1e-9)
     np.testing.assert_allclose(raw.front_marginal_value.ravel(), [0.5, 2.0])
     np.testing.assert_allclose(raw.zone_marginal_value.ravel(), [3.0, 0.0, 0.0], atol=1e-9)
+
+
+def test_update_refuses_arrays_of_the_wrong_shape():
+    inputs = hand_inputs()
+    model = build_model(inputs)
+    with pytest.raises(ValueError, match="freed must have shape"):
+        model.update(freed=np.zeros((inputs.freed.shape[0] + 1, inputs.freed.shape[1])))

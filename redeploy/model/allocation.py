@@ -288,6 +288,11 @@ class AllocationModel:
             changes["flow_transit_cost"] = np.asarray(transit_cost, dtype=float)
         if not changes:
             return
+        for key, new in changes.items():
+            if key != "risk_lambda" and new.shape != np.shape(getattr(self.inputs, key)):
+                msg = (f"update: {key} must have shape {np.shape(getattr(self.inputs, key))} "
+                       f"(the model's structure), got {new.shape}")
+                raise ValueError(msg)
         self.inputs = dataclasses.replace(self.inputs, **changes)
         if not self.n_cols:
             return
