@@ -13,7 +13,6 @@ import itertools
 import json
 import os
 import tomllib
-import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,7 +32,7 @@ from pydantic import (
     model_validator,
 )
 
-from redeploy.distributions import UncertainTable, apply_central, merge_uncertain
+from redeploy.distributions import UncertainTable, _unwrap, apply_central, merge_uncertain
 from redeploy.errors import ScenarioError
 from redeploy.schemas import ACCESS_LEVELS, ASSETS, REGIONS
 
@@ -599,18 +598,6 @@ def scenario_json_schema() -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ error messages
-
-
-def _unwrap(annotation: Any) -> Any:
-    """Return the model class inside Optional/Annotated, or the annotation itself."""
-    origin = typing.get_origin(annotation)
-    if origin is Annotated:
-        return _unwrap(typing.get_args(annotation)[0])
-    if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        if len(args) == 1:
-            return _unwrap(args[0])
-    return annotation
 
 
 def _container(model: type[BaseModel], loc: tuple[Any, ...]) -> Any:

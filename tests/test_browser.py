@@ -6,31 +6,18 @@ missing browser is a failure.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import os
-import sys
-from pathlib import Path
 
 import pytest
 
 from redeploy.render.maps import build_map, save_map
 from redeploy.render.png import chromium_driver, find_chromium, open_map, save_png
+from tests.conftest import load_data_module
 
 pytestmark = pytest.mark.browser
 
-_FIXTURE = Path(__file__).parent / "data" / "render" / "fixture.py"
-
-
-def _load_fixture():
-    spec = importlib.util.spec_from_file_location("render_fixture", _FIXTURE)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("render_fixture", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-fx = _load_fixture()
+fx = load_data_module("render/fixture.py", "render_fixture")
 
 
 def _require_chromium() -> None:

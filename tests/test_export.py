@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import sqlite3
 import xml.etree.ElementTree as ET
@@ -36,11 +35,9 @@ from redeploy.qgis_styles import (
 )
 from redeploy.render import style as map_style
 from redeploy.schemas import ASSETS, SCHEMAS, LayerKind
+from tests.conftest import load_data_module
 
-_spec = importlib.util.spec_from_file_location(
-    "export_fixtures", Path(__file__).parent / "data" / "export" / "fixtures.py")
-fixtures = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(fixtures)
+fixtures = load_data_module("export/fixtures.py", "export_fixtures")
 
 INPUT_KINDS = [k.value for k in LayerKind]
 

@@ -7,7 +7,6 @@ missing tool is a failure. One QGIS process checks every GeoPackage.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import os
@@ -20,11 +19,9 @@ import pytest
 from redeploy.export import build_result_layers, write_layers, write_results
 from redeploy.render import style as map_style
 from redeploy.schemas import MILITARY_ASSETS, SCHEMAS, LayerKind
+from tests.conftest import load_data_module
 
-_spec = importlib.util.spec_from_file_location(
-    "export_fixtures", Path(__file__).parent / "data" / "export" / "fixtures.py")
-fixtures = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(fixtures)
+fixtures = load_data_module("export/fixtures.py", "export_fixtures")
 
 DEBIAN_PYTHON = "/usr/bin/python3"
 VALIDATE_GPKG = "/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py"

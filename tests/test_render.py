@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
-from pathlib import Path
 
 import pytest
 
 from redeploy.render import style
 from redeploy.render.geojson import compact_geometry, decode_geometry, script_json
 from redeploy.render.maps import build_map, render_html, save_map
+from tests.conftest import load_data_module
 
-_FIXTURE = Path(__file__).parent / "data" / "render" / "fixture.py"
-
-
-def _load_fixture():
-    spec = importlib.util.spec_from_file_location("render_fixture", _FIXTURE)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("render_fixture", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-fx = _load_fixture()
+fx = load_data_module("render/fixture.py", "render_fixture")
 
 
 @pytest.fixture(scope="module")
