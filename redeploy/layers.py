@@ -168,8 +168,15 @@ def resolve_layer_paths(
     overrides = {LayerKind(_kind_or_error(k)).value: Path(p) for k, p in (overrides or {}).items()}
     base = Path(layers_dir) if layers_dir is not None else shipped
     if not base.exists():
-        msg = f"{base}: layer folder or file not found"
-        raise LayerValidationError(base, "all", [Problem(msg.split(": ", 1)[1])])
+        hint = (
+            "pass --layers DIR, or set REDEPLOY_GEODATA to the repository's geodata/ "
+            "folder (the shipped layers come with a source checkout: pip install -e .)"
+            if layers_dir is None
+            else "check the path given to --layers"
+        )
+        raise LayerValidationError(
+            base, "all", [Problem(f"layer folder or file not found; {hint}")]
+        )
     out: dict[str, Path] = {}
     for kind in wanted:
         if kind in overrides:
