@@ -38,6 +38,22 @@ def require_tool(path_or_name: str) -> str:
     raise AssertionError  # unreachable
 
 
+def require_browser() -> None:
+    """Skip when selenium, headless Chromium or chromedriver is missing; fail under CI=true."""
+    try:
+        import selenium  # noqa: F401
+
+        from redeploy.render.png import find_chromium
+    except ImportError:
+        found = None
+    else:
+        found = find_chromium()
+    if found is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("headless Chromium, chromedriver or selenium missing under CI=true")
+        pytest.skip("headless Chromium, chromedriver or selenium not installed")
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     return DATA

@@ -7,30 +7,16 @@ missing browser is a failure.
 from __future__ import annotations
 
 import io
-import os
 
 import pytest
 
 from redeploy.render.maps import build_map, save_map
-from redeploy.render.png import chromium_driver, find_chromium, open_map, save_png
-from tests.conftest import load_data_module
+from redeploy.render.png import chromium_driver, open_map, save_png
+from tests.conftest import load_data_module, require_browser
 
 pytestmark = pytest.mark.browser
 
 fx = load_data_module("render/fixture.py", "render_fixture")
-
-
-def _require_chromium() -> None:
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        found = None
-    else:
-        found = find_chromium()
-    if found is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("headless Chromium/chromedriver/selenium missing on CI")
-        pytest.skip("headless Chromium, chromedriver or selenium not installed")
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +27,7 @@ def map_path(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def driver():
-    _require_chromium()
+    require_browser()
     with chromium_driver(width=1600, height=900, logging=True) as d:
         yield d
 
@@ -146,7 +132,7 @@ def test_front_popup_has_marginal_values(page):
 
 
 def test_screenshot_is_not_blank(map_path, tmp_path):
-    _require_chromium()
+    require_browser()
     from PIL import Image
 
     png = save_png(map_path, tmp_path / "shot.png", width=800, height=450)
@@ -157,7 +143,7 @@ def test_screenshot_is_not_blank(map_path, tmp_path):
 
 
 def test_write_map_with_png(tmp_path):
-    _require_chromium()
+    require_browser()
     from redeploy.render import write_map
 
     files = write_map(fx.fixture_layers(), fx.fixture_result(), tmp_path, png=True)

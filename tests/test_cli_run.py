@@ -112,9 +112,6 @@ def test_scenarios_list_show_schema(runner):
     assert missing.exit_code == 2
 
 
-@pytest.mark.skipif(
-    not (SHIPPED_LAYERS / "fronts.geojson").exists(), reason="shipped layers not built"
-)
 @pytest.mark.parametrize("name", sorted(list_scenarios()))
 def test_every_shipped_scenario_runs_on_the_shipped_layers(runner, tmp_path, name):
     result = runner.invoke(app, ["run", "-s", name, "--out", str(tmp_path), "-q"])

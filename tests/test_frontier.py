@@ -25,6 +25,7 @@ from redeploy.model.allocation import solve_allocation
 from redeploy.pipeline import run_scenario
 from redeploy.render.frontier import build_frontier_map
 from redeploy.render.maps import render_html
+from tests.conftest import require_browser
 
 
 @pytest.fixture(scope="module")
@@ -153,14 +154,9 @@ def test_cli_frontier(runner, tmp_path):
 def test_clicking_a_point_switches_the_map(frontier, tmp_path):
     """In headless Chromium: no console errors, a click shows that point's flows and table."""
     from redeploy.render.frontier import write_frontier_map
-    from redeploy.render.png import chromium_driver, find_chromium, open_map
+    from redeploy.render.png import chromium_driver, open_map
 
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        pytest.skip("selenium not installed")
-    if find_chromium() is None:
-        pytest.skip("headless Chromium or chromedriver not installed")
+    require_browser()
     path = write_frontier_map(read_layers(None), frontier, tmp_path / "f.html")
     with chromium_driver(width=1600, height=900, logging=True) as page:
         open_map(page, path)

@@ -35,6 +35,7 @@ from redeploy.sweep import (
     sweep_client,
     zone_index,
 )
+from tests.conftest import require_browser
 
 # Every kind of parameter the model reads: spending, support, threat, coefficients, zone
 # overrides (absorb down to 0 closes flows), region floors and multipliers, conversion.
@@ -274,14 +275,9 @@ def test_interrupt_keeps_completed_batches(tiny, cluster, tmp_path, layers_dir):
 
 @pytest.mark.browser
 def test_robustness_map_opens_offline(two_workers):
-    from redeploy.render.png import chromium_driver, find_chromium, open_map
+    from redeploy.render.png import chromium_driver, open_map
 
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        pytest.skip("selenium not installed")
-    if find_chromium() is None:
-        pytest.skip("headless Chromium or chromedriver not installed")
+    require_browser()
     with chromium_driver(width=1600, height=900, logging=True) as page:
         open_map(page, two_workers.files["map"])
         bad = [e for e in page.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
