@@ -13,7 +13,6 @@ from redeploy.scenario import list_scenarios
 
 MODEL_DATA = Path(__file__).resolve().parent / "data" / "model"
 SCENARIOS = MODEL_DATA / "scenarios"
-SHIPPED_LAYERS = Path(__file__).resolve().parent.parent / "geodata"
 
 
 def run(runner, *args):
