@@ -168,3 +168,65 @@ def test_comparison_map_in_browser(driver, tmp_path):
         ".filter(function (p) { return p.getAttribute('stroke-dasharray'); }).length;")
     assert dashed == 1
     assert driver.execute_script("return typeof window.__xss;") == "undefined"
+
+
+hostile_inputs = load_data_module("render/hostile.py", "render_hostile")
+
+# Show every layer, open every popup and tooltip (their <details> too), switch every layer
+# off and on again, and click every point of a frontier chart; give what the popups showed.
+_EXERCISE = r"""
+var texts = [], n = 0;
+document.querySelectorAll('.leaflet-control-layers-selector').forEach(function (c) {
+  if (!c.checked) c.click();
+});
+Object.keys(window).forEach(function (k) {
+  var v = window[k];
+  if (!(v && v instanceof L.GeoJSON)) return;
+  v.eachLayer(function (l) {
+    if (!l._map) return;  // a frontier flow unused at the chosen point
+    // Only features that carry a payload (every third one of each layer).
+    if (!/__xss|\{\{|\u2028|file_0/.test(JSON.stringify(l.feature.properties))) return;
+    if (l.getPopup && l.getPopup()) {
+      l.openPopup(); n++;
+      var e = l.getPopup().getElement();
+      e.querySelectorAll('details').forEach(function (d) { d.open = true; });
+      texts.push(e.textContent);
+      l.closePopup();
+    }
+    if (l.getTooltip && l.getTooltip()) { l.openTooltip(); l.closeTooltip(); }
+  });
+});
+document.querySelectorAll('details').forEach(function (d) { d.open = true; });
+document.querySelectorAll('.leaflet-control-layers-selector').forEach(function (c) {
+  c.click(); c.click();
+});
+document.querySelectorAll('.rdf-pt').forEach(function (e) {
+  e.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+});
+return { n: n, texts: texts };
+"""
+
+
+@pytest.mark.parametrize("kind", ["run", "compare", "frontier", "sweep"])
+def test_hostile_pages_run_nothing_offline(driver, tmp_path_factory, kind):
+    pages = hostile_inputs.hostile_pages(tmp_path_factory.mktemp("hostile"))
+    driver.get_log("browser")  # drop earlier entries
+    open_map(driver, pages[kind])
+    seen = driver.execute_script(_EXERCISE)
+    assert seen["n"] > 50
+    shown = "\n".join(seen["texts"])
+    for payload in hostile_inputs.PAYLOADS:
+        assert payload in shown, payload
+    assert hostile_inputs.HASH_SOURCE in shown
+    if kind == "frontier":
+        assert driver.execute_script(
+            "return document.documentElement.getAttribute('data-rdf-point');") == "s"
+    assert driver.execute_script("return typeof window.__xss;") == "undefined"
+    assert not [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
+    urls = driver.execute_script(
+        "return performance.getEntriesByType('resource').map(function (e) { return e.name; });")
+    assert all(u.startswith(("file:", "data:")) for u in urls), urls
+    desc = driver.execute_script("return document.querySelector('.rd-desc').textContent;")
+    # The description, blank lines kept, then the assumptions, one a line.
+    assert " ".join(hostile_inputs.PAYLOADS) + "\n\n\nend\n" in desc
+    assert all(f"\n- {p}" in desc for p in hostile_inputs.PAYLOADS)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import re
+from html.parser import HTMLParser
 
 import pytest
 
-from redeploy.render import style
+from redeploy.render import panels, style
 from redeploy.render.geojson import compact_geometry, decode_geometry, script_json
 from redeploy.render.maps import build_map, render_html, save_map
 from tests.conftest import load_data_module
@@ -175,6 +178,42 @@ def test_script_json_escapes_closers():
     text = script_json({"a": "</script><!--&\u2028"})
     assert "<" not in text and ">" not in text and "&" not in text
     assert json.loads(text) == {"a": "</script><!--&\u2028"}
+
+
+def test_script_json_never_opens_a_jinja_tag():
+    value = {"a": "{{ x }} {% y %} {# z #} {{{ \\{{", "b": [{"c": {"d": 1}}]}
+    text = script_json(value)
+    assert not re.search(r"\{[{%#]", text)
+    assert json.loads(text) == value
+
+
+def test_jinja_text_in_data_is_shown_not_run(layers, result, monkeypatch):
+    # branca compiles Element(text) as a Jinja template: data must never reach one, or
+    # "{{ ... }}" in a layer would run Python while the page renders.
+    monkeypatch.delenv("RD_JINJA_RAN", raising=False)
+    run = "{{ lipsum.__globals__['os'].environ.__setitem__('RD_JINJA_RAN', '1') }}"
+    hostile = {k: v.copy() for k, v in layers.items()}
+    fronts = hostile["fronts"]
+    fronts.loc[fronts.index[0], "name"] = "{{ 7*7 }} {% if true %}J{% endif %}"
+    fronts.loc[fronts.index[1], "source"] = run
+    fronts.loc[fronts.index[2], "notes"] = "unbalanced {{ and {# and {% endif"
+    desc = "{{ 7*7 }}\n\n\n{# open comment"
+    text = render_html(build_map(hostile, dataclasses.replace(result, description=desc)))
+    assert "RD_JINJA_RAN" not in os.environ
+    assert not re.search(r"\{[{%#]", text)
+    # Shown as text: escaped in the panel (blank lines kept), \u007b-escaped in the data.
+    assert "&#123;&#123; 7*7 &#125;&#125;&#10;&#10;&#10;&#123;# open comment" in text
+    assert "\\u007b{ 7*7 }} \\u007b% if true %}J\\u007b% endif %}" in text
+    assert "\\u007b{ lipsum" in text
+
+
+def test_data_that_looks_like_an_element_id_is_kept(layers, result):
+    source = "https://example.org/file_0123456789abcdef0123456789abcdef.pdf"
+    hostile = {k: v.copy() for k, v in layers.items()}
+    hostile["chokepoints"]["source"] = source
+    text = render_html(build_map(hostile, result))
+    assert text.count(source) >= 2  # the popups' data and the panel's sources list
+    assert not re.search(r"_[0-9a-f]{32}(?![0-9a-z])", text.replace(source, ""))
 
 
 # ---------------------------------------------------------------------------- options
@@ -354,3 +393,68 @@ def test_run_without_flows_still_lists_flows(layers, result):
     assert '"Flows of freed capacity" : feature_group_' in text
     assert "No capacity moves in this scenario." in text
     assert re.search(r"RD\.ready\(map_\w+, 0\)", text)
+
+
+# ---------------------------------------------------------------------------- the four pages
+
+hostile_inputs = load_data_module("render/hostile.py", "render_hostile")
+
+_ALLOWED_TAGS = {
+    "html", "head", "title", "meta", "style", "script", "body", "div", "details", "summary",
+    "b", "span", "svg", "circle", "polygon", "polyline", "rect", "line", "text", "table",
+    "thead", "tbody", "tr", "th", "td", "ul", "li", "code",
+}
+
+
+class _Tags(HTMLParser):
+    """Every tag and attribute a browser would see, and the text of <style> elements."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.bad: list[tuple] = []
+        self.styles: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in _ALLOWED_TAGS:
+            self.bad.append((tag, attrs))
+        for name, value in attrs:
+            if name.startswith("on") or name in ("src", "href", "xlink:href", "action"):
+                self.bad.append((tag, name, value))
+            if name == "style" and "url(" in (value or ""):
+                self.bad.append((tag, name, value))
+
+    def handle_data(self, data):
+        if self.lasttag == "style":
+            self.styles.append(data)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    os.environ.pop("RD_JINJA_RAN", None)
+    return hostile_inputs.hostile_pages(tmp_path_factory.mktemp("hostile"))
+
+
+@pytest.mark.parametrize("kind", ["run", "compare", "frontier", "sweep"])
+def test_hostile_page_shows_payloads_as_text(hostile, kind):
+    text = hostile[kind].read_text(encoding="utf-8")
+    assert "RD_JINJA_RAN" not in os.environ
+    # No Jinja tag left anywhere: none was run, none could be.
+    assert not re.search(r"\{[{%#]", text)
+    # Only the page's own elements and attributes: no payload became markup.
+    parser = _Tags()
+    parser.feed(text)
+    assert not parser.bad, parser.bad[:5]
+    for css in parser.styles:
+        assert all(u.startswith(("data:", "#default#VML")) for u in
+                   re.findall(r"url\(\s*['\"]?([^)'\"]*)", css))
+        assert "@import" not in css
+    # The description is in the panel as text, blank lines kept; an id-like source too.
+    assert panels.esc(" ".join(hostile_inputs.PAYLOADS) + "\n\n\nend") in text
+    assert hostile_inputs.HASH_SOURCE in text
+    assert text.count("<script>") == text.count("</script>") == 4
+
+
+def test_hostile_pages_same_inputs_same_bytes(hostile, tmp_path):
+    again = hostile_inputs.run_all(hostile["run"].parent.parent, tmp_path, sweep=False)
+    for kind, path in again.items():
+        assert path.read_bytes() == hostile[kind].read_bytes(), kind

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import folium
 import geopandas as gpd
 import pandas as pd
-from branca.element import Element, Figure, MacroElement
+from branca.element import Element, Figure
 from jinja2 import Template
 
 from redeploy.model.result import AllocationResult
@@ -38,7 +38,15 @@ from redeploy.render.features import (
     zone_layer,
 )
 from redeploy.render.geojson import script_json
-from redeploy.render.maps import _bounds, add_layers, finish_map, new_map, save_map
+from redeploy.render.maps import (
+    RawHTML,
+    SafeMacro,
+    _bounds,
+    add_layers,
+    finish_map,
+    new_map,
+    save_map,
+)
 from redeploy.schemas import ASSET_UNITS, MILITARY_ASSETS
 
 if TYPE_CHECKING:
@@ -109,7 +117,7 @@ _SCRIPT = """{% macro script(this, kwargs) %}
 {% endmacro %}"""
 
 
-class _FrontierScript(MacroElement):
+class _FrontierScript(SafeMacro):
     """The page's point switcher: per-point zone colours, flow widths and popup rows."""
 
     _template = Template(_SCRIPT)
@@ -473,7 +481,7 @@ def build_frontier_map(
     m = new_map(layers, tiles=tiles, title=f"{title} · {frontier.scenario}")
     root = m.get_root()
     assert isinstance(root, Figure)
-    root.header.add_child(Element(f"<style>{_CSS}</style>"), name="rdf_css")
+    root.header.add_child(RawHTML(f"<style>{_CSS}</style>"), name="rdf_css")
     # The frontier panel is wider than the usual one: keep the data clear of it.
     m.fit_bounds(_bounds(layers), padding_top_left=(10, 70), padding_bottom_right=(420, 10))
 

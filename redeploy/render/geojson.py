@@ -11,6 +11,7 @@ decimal coordinates.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -161,14 +162,20 @@ _SCRIPT_ESCAPES = {
 }
 
 
+# A brace that opens a Jinja tag ("{{", "{%", "{#"). In compact JSON such a pair only
+# occurs inside strings (an object starts with '"' or '}'), where "\\u007b" is the same "{".
+_JINJA_OPEN = re.compile(r"\{(?=[{%#])")
+
+
 def script_json(obj: Any) -> str:
     """
     Serialise `obj` as compact JSON that is safe to place inside a ``<script>`` element.
 
     ``<``, ``>`` and ``&`` are written as ``\\u`` escapes, so no text from the data can close
-    the script element or open a comment, whatever it contains.
+    the script element or open a comment, whatever it contains; so are U+2028 and U+2029,
+    and a ``{`` that would open a Jinja tag (the page is built from Jinja templates).
     """
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     for char, esc in _SCRIPT_ESCAPES.items():
         text = text.replace(char, esc)
-    return text
+    return _JINJA_OPEN.sub(r"\\u007b", text)

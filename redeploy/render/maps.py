@@ -229,6 +229,43 @@ var RD = (function () {
 """
 
 
+class RawHTML(Element):
+    """Text placed into the page exactly as given, never read as a Jinja template.
+
+    branca's `Element(text)` compiles `text` as a template, so ``{{ ... }}`` or ``{% ... %}``
+    in data (a layer's name, a scenario's description) would run while the page renders:
+    every block built from data goes into the page through this class instead.
+    """
+
+    def __init__(self, text: str, name: str = "RawHTML") -> None:
+        super().__init__()
+        self._name = name
+        self._text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self._text
+
+
+class SafeMacro(MacroElement):
+    """A `MacroElement` whose rendered macros are placed as text, not compiled again.
+
+    branca wraps the output of a macro in `Element(...)`, which compiles it as a second
+    template: the data embedded in it (as `script_json`) must not be read as Jinja.
+    """
+
+    def render(self, **kwargs: Any) -> None:
+        figure = self.get_root()
+        assert isinstance(figure, Figure)
+        macros = self._template.module.__dict__
+        for part in ("header", "html", "script"):
+            macro = macros.get(part)
+            if macro is not None:
+                getattr(figure, part).add_child(RawHTML(str(macro(self, kwargs))),
+                                                name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
+
+
 class _Head(Element):
     """Inline Leaflet, the page's CSS and its runtime into ``<head>``."""
 
@@ -245,7 +282,7 @@ class _Head(Element):
         )
 
 
-class _Setup(MacroElement):
+class _Setup(SafeMacro):
     """Create the panes, set the attribution, and add the title/panel/legend controls."""
 
     _template = Template(
@@ -264,7 +301,7 @@ RD.panes({{ this._parent.get_name() }}, {{ this.panes }});
         self.attribution = script_json(panels.esc(attribution))
 
 
-class _Controls(MacroElement):
+class _Controls(SafeMacro):
     """Move the pre-rendered, escaped HTML blocks into Leaflet controls; mark the page ready."""
 
     _template = Template(
@@ -283,7 +320,7 @@ RD.ready({{ this._parent.get_name() }}, {{ this.flows }});
         self.flows = int(flows)
 
 
-class GeoJsonLayer(MacroElement):
+class GeoJsonLayer(SafeMacro):
     """One layer's features, drawn by the page's runtime (popups built with textContent)."""
 
     _template = Template(
@@ -393,9 +430,10 @@ def finish_map(
     folium.LayerControl(position="topright", collapsed=False).add_to(m)
     root = m.get_root()
     assert isinstance(root, Figure)
-    root.html.add_child(Element(panels.title_html(title, subtitle)), name="rd_title")
-    root.html.add_child(Element(panel), name="rd_panel")
-    root.html.add_child(Element(legend), name="rd_legend")
+    # Raw text, not branca's Element: that would compile the data in them as Jinja.
+    root.html.add_child(RawHTML(panels.title_html(title, subtitle)), name="rd_title")
+    root.html.add_child(RawHTML(panel), name="rd_panel")
+    root.html.add_child(RawHTML(legend), name="rd_legend")
     m.add_child(_Controls([("rd-title", "topleft"), ("rd-panel", "topright"),
                            ("rd-legend", "bottomleft")], flows))
     stabilise_ids(m)
@@ -494,9 +532,9 @@ def stabilise_ids(m: folium.Map) -> None:
         element._id = f"{i:03d}"
 
 
-# folium and branca name elements "<kind>_<32 hex digits>"; any left after
-# `stabilise_ids` (elements created while rendering) get counters in order of appearance.
-_RANDOM_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-zA-Z])")
+# folium and branca name elements "<kind>_<32 hex digits>"; `stabilise_ids` numbers the
+# tree, and any element created while rendering gets a counter in order of appearance.
+_RANDOM_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def render_html(m: folium.Map) -> str:
@@ -509,13 +547,14 @@ def render_html(m: folium.Map) -> str:
         The complete HTML document.
     """
     stabilise_ids(m)
-    text = m.get_root().render()
-    seen: dict[str, str] = {}
-
-    def _stable(match: re.Match[str]) -> str:
-        return seen.setdefault(match[0], f"x{len(seen):03d}")
-
-    text = _RANDOM_ID.sub(_stable, text)
+    root = m.get_root()
+    text = root.render()
+    # Only the names of elements still carrying a random id are replaced, never text from
+    # the data that merely looks like one (a source address with a 32-digit hash).
+    names = {e.get_name() for e in _walk(root) if _RANDOM_ID.fullmatch(e._id)}
+    found = sorted((text.find(n), n) for n in names if n in text)
+    for i, (_, name) in enumerate(found):
+        text = text.replace(name, name[:-32] + f"x{i:03d}")
     # Trailing spaces from folium's templates only cost bytes.
     text = re.sub(r"[ \t]+\n", "\n", text)
     return re.sub(r"\n{3,}", "\n\n", text)

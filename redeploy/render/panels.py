@@ -22,9 +22,18 @@ from redeploy.schemas import MILITARY_ASSETS, SCHEMAS, LayerKind
 _MAX_SOURCES = 40
 
 
+_MORE_ESCAPES = str.maketrans({"{": "&#123;", "}": "&#125;", "\n": "&#10;"})
+
+
 def esc(text: Any) -> str:
-    """HTML-escape any value (quotes included)."""
-    return html.escape("" if text is None else str(text), quote=True)
+    """
+    HTML-escape any value (quotes included).
+
+    Braces become character references too, so no text from data can ever read as a Jinja
+    tag if it reaches a template, and line breaks do, so the page's whitespace clean-up
+    (`redeploy.render.maps.render_html`) leaves a description's blank lines alone.
+    """
+    return html.escape("" if text is None else str(text), quote=True).translate(_MORE_ESCAPES)
 
 
 def _table(
