@@ -5,7 +5,12 @@ Exit codes: 0 success, 2 bad input (message on stderr), 3 infeasible scenario.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -50,6 +55,9 @@ class _Group(TyperGroup):
             _exit_with(f"infeasible scenario: {err}", 3)
         except RedeployError as err:
             _exit_with(f"error: {err}", 2)
+        except OSError as err:  # a file or network error no layer below turned into a message
+            where = f"{err.filename}: " if getattr(err, "filename", None) else ""
+            _exit_with(f"error: {where}{err.strerror or err}", 2)
 
 
 app = typer.Typer(
@@ -88,12 +96,29 @@ LayerOpt = Annotated[
         metavar="KIND=PATH",
     ),
 ]
+def _crs_option(value: str | None) -> str | None:
+    """Refuse a --crs that pyproj cannot read, before any layer is opened."""
+    if value is None:
+        return None
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        CRS.from_user_input(value)
+    except CRSError as err:
+        reason = str(err).strip().splitlines()[0]
+        msg = f"{value!r} is not a CRS pyproj knows ({reason}); give e.g. EPSG:4326"
+        raise typer.BadParameter(msg, param_hint="--crs") from None
+    return value
+
+
 CrsOpt = Annotated[
     str | None,
     typer.Option(
         "--crs",
         help="CRS to assume for files that declare none (e.g. EPSG:4326).",
         show_default=False,
+        callback=_crs_option,
     ),
 ]
 
@@ -331,31 +356,35 @@ def run(
         raise typer.BadParameter(str(err), param_hint="--format") from None
     _check_tiles(tiles)
     overrides = parse_layer_overrides(layer)
-    tables_dir = out if "csv" in formats else None
-    if quiet:
-        output = run_scenario(
-            scenario, layers_dir=layers, layer_overrides=overrides, out_dir=tables_dir
-        )
-    else:
-        with stderr.status("redeploy run") as status:
-            output = run_scenario(
-                scenario,
-                layers_dir=layers,
-                layer_overrides=overrides,
-                out_dir=tables_dir,
-                progress=lambda msg: status.update(f"redeploy run: {msg}"),
-            )
+    check_out_dir(out)
     from redeploy.layers import read_layers
     from redeploy.render import write_map
 
-    every_layer = read_layers(layers, overrides=overrides)
-    gis = [f for f in formats if f != "csv"]
-    gis_files = []
-    if gis:
-        from redeploy.export import write_results
+    with contextlib.ExitStack() as stack:
+        status = None if quiet else stack.enter_context(stderr.status("redeploy run"))
 
-        gis_files = write_results(every_layer, output.result, out, formats=gis)
-    gis_files += write_map(every_layer, output.result, out, tiles=tiles, png=png)
+        def say(msg: str) -> None:
+            if status is not None:
+                status.update(f"redeploy run: {msg}")
+
+        output = run_scenario(
+            scenario, layers_dir=layers, layer_overrides=overrides, out_dir=None, progress=say
+        )
+        every_layer = read_layers(layers, overrides=overrides)
+        say("writing outputs")
+        with staged_output(out) as stage:
+            written: list[Path] = []
+            if "csv" in formats:
+                from redeploy.tables import write_tables
+
+                written += write_tables(output.result, stage).values()
+            gis = [f for f in formats if f != "csv"]
+            if gis:
+                from redeploy.export import write_results
+
+                written += write_results(every_layer, output.result, stage, formats=gis)
+            written += write_map(every_layer, output.result, stage, tiles=tiles, png=png)
+            written = _final(written, stage, out)
     if quiet:
         return
     result = output.result
@@ -373,7 +402,7 @@ def run(
         eng = result.totals["by_region_engagement"][region]
         table.add_row(region, f"{kpe:.2f}", f"{eng:.3f}")
     stdout.print(table)
-    for path in [*output.files.values(), *gis_files]:
+    for path in dict.fromkeys(written):
         stdout.print(f"wrote {_display_path(path)}")
 
 
@@ -391,24 +420,39 @@ def compare(
 ) -> None:
     """Solve scenarios A and B and write A-vs-B.html (zones by change, flows that grow,
     shrink, appear or disappear) and A-vs-B.csv (per zone and asset, and per flow)."""
+    from redeploy.errors import ScenarioError
     from redeploy.layers import read_layers
     from redeploy.pipeline import run_scenario
     from redeploy.render import write_comparison
+    from redeploy.scenario import load_scenario
 
     _check_tiles(tiles)
     overrides = parse_layer_overrides(layer)
+    check_out_dir(out)
+    scenarios = [load_scenario(a), load_scenario(b)]  # both checked before either is solved
+    if scenarios[0].name == scenarios[1].name:
+        same = scenarios[0].canonical_json() == scenarios[1].canonical_json()
+        msg = (
+            f"A ({a}) and B ({b}) are the same scenario {scenarios[0].name!r}; "
+            "there is nothing to compare: give two different scenarios"
+            if same
+            else f"A ({a}) and B ({b}) are both named {scenarios[0].name!r}, so their "
+            "changes could not be told apart in the output; give one of them another "
+            "`name = ...` in its file"
+        )
+        raise ScenarioError(msg)
     results = []
-    for name in (a, b):
-        if quiet:
-            output = run_scenario(name, layers_dir=layers, layer_overrides=overrides,
+    for sc in scenarios:
+        with contextlib.ExitStack() as stack:
+            if not quiet:
+                stack.enter_context(stderr.status(f"redeploy compare: {sc.name}"))
+            output = run_scenario(sc, layers_dir=layers, layer_overrides=overrides,
                                   out_dir=None)
-        else:
-            with stderr.status(f"redeploy compare: {name}"):
-                output = run_scenario(name, layers_dir=layers, layer_overrides=overrides,
-                                      out_dir=None)
         results.append(output.result)
     every_layer = read_layers(layers, overrides=overrides)
-    files = write_comparison(every_layer, results[0], results[1], out, tiles=tiles)
+    with staged_output(out) as stage:
+        files = _final(list(write_comparison(every_layer, results[0], results[1], stage,
+                                             tiles=tiles)), stage, out)
     if not quiet:
         for path in files:
             stdout.print(f"wrote {_display_path(path)}")
@@ -493,6 +537,7 @@ def frontier(
     from redeploy.frontier import lambda_label, run_frontier
 
     overrides = parse_layer_overrides(layer)
+    check_out_dir(out)
     bar = Progress(TextColumn("redeploy frontier: {task.description}"), BarColumn(),
                    MofNCompleteColumn(), console=stderr, disable=quiet)
     with bar:
@@ -501,8 +546,10 @@ def frontier(
         def step(stage: str, done: int, total: int) -> None:
             bar.update(task, description=stage, completed=done, total=total)
 
-        output = run_frontier(scenario, points=points, layers_dir=layers,
-                              layer_overrides=overrides, out_dir=out, progress=step)
+        with staged_output(out) as stage:
+            output = run_frontier(scenario, points=points, layers_dir=layers,
+                                  layer_overrides=overrides, out_dir=stage, progress=step)
+            files = _final(list(output.files.values()), stage, out)
     if quiet:
         return
     fr = output.frontier
@@ -517,7 +564,7 @@ def frontier(
     own = fr.scenario_row
     stdout.print(f"scenario's own λ = {lambda_label(fr.scenario_lambda)}: net value "
                  f"{own['net_value']:.3f}, risk {own['risk']:.3f}")
-    for path in output.files.values():
+    for path in files:
         stdout.print(f"wrote {_display_path(path)}")
 
 
@@ -559,6 +606,9 @@ def sweep(
         raise typer.BadParameter("give --workers or --scheduler, not both",
                                  param_hint="--workers")
     overrides = parse_layer_overrides(layer)
+    check_out_dir(out)
+    if scheduler is not None:
+        check_scheduler(scheduler)
     sc = load_scenario(scenario)
     if not sc.uncertain and not quiet:
         stderr.print(f"note: scenario {sc.name!r} has no [uncertain] table, so every sample "
@@ -568,6 +618,12 @@ def sweep(
         output = run_sweep(sc, samples=samples, seed=seed, workers=workers,
                            scheduler=scheduler, batch_size=batch_size, layers_dir=layers,
                            layer_overrides=overrides, out_dir=out, progress=not quiet)
+    except OSError as err:
+        if scheduler is None:
+            raise
+        _exit_with(f"error: --scheduler {scheduler}: cannot use the Dask scheduler there: "
+                   f"{err}", 2)
+        return
     except SweepInterrupted as stop:
         part = stop.output
         path = part.files.get("parquet")
@@ -594,6 +650,147 @@ def sweep(
         stdout.print(table)
     for path in output.files.values():
         stdout.print(f"wrote {_display_path(path)}")
+
+
+#: Seconds `check_scheduler` waits for a TCP connection to a Dask scheduler.
+SCHEDULER_CONNECT_TIMEOUT = 5.0
+
+
+def check_scheduler(address: str, timeout: float = SCHEDULER_CONNECT_TIMEOUT) -> None:
+    """
+    Refuse a ``--scheduler`` address nothing listens on, within `timeout` seconds.
+
+    Only ``tcp://`` and ``tls://`` addresses (or a bare ``host:port``) are probed; Dask
+    reports on other transports itself.
+
+    Raises
+    ------
+    RedeployError
+        Naming the address, why it failed and what to do.
+    """
+    import socket
+    from urllib.parse import urlsplit
+
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        scheme, rest = "tcp", address
+    if scheme not in ("tcp", "tls"):
+        return
+    example = "e.g. tcp://127.0.0.1:8786"
+    try:
+        parts = urlsplit(f"{scheme}://{rest}")
+        host, port = parts.hostname, parts.port
+    except ValueError as err:
+        msg = f"--scheduler {address!r}: not a scheduler address ({err}); {example}"
+        raise RedeployError(msg) from None
+    if not host or port is None:
+        msg = f"--scheduler {address!r}: give the scheduler's host and port, {example}"
+        raise RedeployError(msg)
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except OSError as err:
+        reason = "timed out" if isinstance(err, TimeoutError) else (err.strerror or str(err))
+        msg = (
+            f"--scheduler {address}: cannot reach a Dask scheduler there ({reason}, waited "
+            f"up to {timeout:g} s); start one (`dask scheduler`) or leave out --scheduler "
+            "to use a local cluster (--workers N)"
+        )
+        raise RedeployError(msg) from None
+
+
+def check_out_dir(out: Path) -> None:
+    """
+    Refuse an ``--out`` folder that cannot be created or written, before any work is done.
+
+    Raises
+    ------
+    OutputError
+        Naming the path and why: it is a file, a parent is a file, or it is not writable.
+    """
+    from redeploy.errors import OutputError
+
+    out = Path(out)
+    if out.exists():
+        if not out.is_dir():
+            msg = f"--out {out}: is a file, not a folder; give a folder for the outputs"
+            raise OutputError(msg)
+        if not os.access(out, os.W_OK | os.X_OK):
+            msg = f"--out {out}: the folder is not writable"
+            raise OutputError(msg)
+        return
+    parent = out.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        msg = (f"--out {out}: cannot create the folder because {parent} is a file, "
+               "not a folder")
+        raise OutputError(msg)
+    if not os.access(parent, os.W_OK | os.X_OK):
+        msg = f"--out {out}: cannot create the folder: {parent} is not writable"
+        raise OutputError(msg)
+
+
+@contextlib.contextmanager
+def staged_output(out: Path) -> Iterator[Path]:
+    """
+    Yield a hidden staging folder inside `out`; move what was written there into `out`
+    only when the block succeeds, so a failed run leaves every earlier output intact.
+
+    Each file is moved with `os.replace`; a folder output (``NAME-geojson/``) replaces the
+    earlier folder of that name whole.
+    """
+    from redeploy.errors import OutputError
+
+    out = Path(out)
+    check_out_dir(out)
+    created = [p for p in (out, *out.parents) if not p.exists()]
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=".redeploy-stage-", dir=out))
+    except OSError as err:
+        raise OutputError(f"--out {out}: cannot create the output folder: {err}") from err
+    ok = False
+    try:
+        yield stage
+        _publish(stage, out)
+        ok = True
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+        if not ok:
+            for folder in created:  # innermost first; only the empty ones this run made
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+
+
+def _publish(stage: Path, out: Path) -> None:
+    from redeploy.errors import OutputError
+
+    entries = sorted(stage.iterdir())
+    for entry in entries:  # check every target first, so a refusal changes nothing
+        target = out / entry.name
+        if target.exists() and target.is_dir() != entry.is_dir():
+            kind = "folder" if target.is_dir() else "file"
+            msg = (f"{target}: is a {kind} in the way of this run's output; move it "
+                   "away and run again (earlier outputs are unchanged)")
+            raise OutputError(msg)
+    for entry in entries:
+        target = out / entry.name
+        try:
+            if entry.is_dir() and target.exists():
+                old = Path(tempfile.mkdtemp(prefix=".redeploy-old-", dir=out))
+                os.replace(target, old / entry.name)
+                os.replace(entry, target)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(entry, target)
+        except OSError as err:
+            raise OutputError(f"{target}: could not move the output into place: {err}") from err
+
+
+def _final(paths: list[Path], stage: Path, out: Path) -> list[Path]:
+    """Return where the files written under `stage` are once published into `out`."""
+    return [out / Path(p).relative_to(stage) for p in paths]
 
 
 def _display_path(path: Path) -> str:

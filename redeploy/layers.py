@@ -45,6 +45,11 @@ CSV_COORDINATES: tuple[tuple[str, str], ...] = (
 EXTRA_ISO3: frozenset[str] = frozenset({"XKX"})
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+#: Key of ``GeoDataFrame.attrs`` where `_read_csv` leaves {row: (column, value)} of rows
+#: whose coordinates are empty or not numbers, so the message names that column.
+_COORDINATE_PROBLEMS = "redeploy_coordinate_problems"
+#: Longest field name a Shapefile (dBase) can hold; longer names are cut.
+_DBF_NAME_LENGTH = 10
 
 
 def default_layers_dir() -> Path:
@@ -112,9 +117,27 @@ def read_layer(
     path = Path(path)
     if kind is None:
         kind = path.stem
+    if not path.exists():
+        raise LayerValidationError(path, str(kind), [Problem("file not found")])
     schema = _schema_for(path, kind)
+    if crs is not None:
+        _check_crs(crs, path, schema)
     gdf = _read_raw(path, schema, crs=crs)
-    return validate_layer(gdf, schema.kind, source=path)
+    coordinates = gdf.attrs.pop(_COORDINATE_PROBLEMS, {})
+    return _validate(gdf, schema, source=path, coordinate_problems=coordinates)
+
+
+def _check_crs(crs: str, path: Path, schema: LayerSchema) -> None:
+    try:
+        ProjCRS.from_user_input(crs)
+    except Exception as err:  # pyproj.exceptions.CRSError, TypeError
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise _fail(
+            path,
+            schema,
+            f"--crs {crs!r} is not a CRS pyproj knows ({reason}); give an authority code "
+            "such as EPSG:4326 or EPSG:3857",
+        ) from None
 
 
 def read_layers(
@@ -177,6 +200,8 @@ def resolve_layer_paths(
         raise LayerValidationError(
             base, "all", [Problem(f"layer folder or file not found; {hint}")]
         )
+    if layers_dir is not None and base.is_dir() and base.resolve() != shipped.resolve():
+        _check_folder_has_layers(base)
     out: dict[str, Path] = {}
     for kind in wanted:
         if kind in overrides:
@@ -194,6 +219,28 @@ def resolve_layer_paths(
             raise LayerValidationError(base, kind, [problem])
         out[kind] = found
     return out
+
+
+def _check_folder_has_layers(folder: Path) -> None:
+    """Refuse a --layers folder holding no layer file at all (it would silently mean the
+    shipped layers)."""
+    if any(find_layer_file(folder, k) for k in SCHEMAS):
+        return
+    names = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+    shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "") if names else "nothing"
+    gpkg = [n for n in names if n.lower().endswith(".gpkg")]
+    hint = (
+        f"; a GeoPackage with a table per kind is passed as the file itself (--layers "
+        f"{folder / gpkg[0]})"
+        if gpkg
+        else ""
+    )
+    kinds = ", ".join(k.value for k in LayerKind)
+    problem = Problem(
+        f"no layer file here (found {shown}); name files <kind>.<ext> with kind one of "
+        f"{kinds} and ext one of {', '.join(LAYER_EXTENSIONS)}{hint}"
+    )
+    raise LayerValidationError(folder, "all", [problem])
 
 
 def _kind_or_error(kind: str) -> str:
@@ -280,9 +327,15 @@ def _read_csv(path: Path, schema: LayerSchema, *, crs: str | None) -> gpd.GeoDat
                 None if (math.isnan(a) or math.isnan(b)) else g
                 for g, a, b in zip(geom, x, y, strict=True)
             ]
+            bad: dict[int, tuple[str, object]] = {}
+            for name, nums in ((cols[yname], y), (cols[xname], x)):
+                for i in np.flatnonzero(np.isnan(nums.to_numpy(dtype=float))):
+                    bad[int(i)] = (name, df[name].iloc[i])
             df = df.drop(columns=[cols[xname], cols[yname]])
             gdf = gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geom), crs=crs or CRS)
-            return _to_project_crs(gdf, path, schema, crs=crs)
+            gdf = _to_project_crs(gdf, path, schema, crs=crs)
+            gdf.attrs[_COORDINATE_PROBLEMS] = bad
+            return gdf
     pairs = ", ".join(f"{a}/{b}" for a, b in CSV_COORDINATES)
     raise _fail(path, schema, f"CSV file has no coordinate columns; expected one of {pairs}")
 
@@ -344,8 +397,16 @@ def validate_layer(
     LayerValidationError
         With every problem found.
     """
-    schema = get_schema(kind)
-    source = Path(source)
+    return _validate(gdf, get_schema(kind), source=Path(source))
+
+
+def _validate(
+    gdf: gpd.GeoDataFrame,
+    schema: LayerSchema,
+    *,
+    source: Path,
+    coordinate_problems: Mapping[int, tuple[str, object]] | None = None,
+) -> gpd.GeoDataFrame:
     if gdf.crs is None or not ProjCRS.from_user_input(gdf.crs).equals(ProjCRS(CRS)):
         gdf = _to_project_crs(gdf, source, schema, crs=None)
     if len(gdf) == 0:
@@ -355,9 +416,17 @@ def validate_layer(
     missing = [c for c in schema.required_columns if c not in gdf.columns]
     for col in missing:
         spec = schema.columns[col]
+        cut = col[:_DBF_NAME_LENGTH]
+        hint = (
+            f"; the file has {cut!r}: Shapefiles cut field names to {_DBF_NAME_LENGTH} "
+            "characters, so rename it or use GeoPackage or GeoJSON"
+            if len(col) > _DBF_NAME_LENGTH and cut in gdf.columns
+            else ""
+        )
         problems.append(
             Problem(
-                f"required column is missing ({spec.description} Allowed: {spec.allowed()})",
+                f"required column is missing ({spec.description} Allowed: {spec.allowed()})"
+                f"{hint}",
                 column=col,
             )
         )
@@ -371,7 +440,7 @@ def validate_layer(
         out[col] = _check_column(gdf[col], col, spec, ids, problems)
     if schema.id_column in gdf.columns:
         problems.extend(_duplicate_ids(gdf[schema.id_column], ids))
-    problems.extend(_check_geometry(gdf, schema, ids))
+    problems.extend(_check_geometry(gdf, schema, ids, coordinate_problems or {}))
     if problems:
         raise LayerValidationError(source, schema.kind.value, problems)
     front = [c for c in schema.columns if c in out.columns]
@@ -490,7 +559,10 @@ def _duplicate_ids(values: pd.Series, ids: list[str | None]) -> list[Problem]:
 
 
 def _check_geometry(
-    gdf: gpd.GeoDataFrame, schema: LayerSchema, ids: list[str | None]
+    gdf: gpd.GeoDataFrame,
+    schema: LayerSchema,
+    ids: list[str | None],
+    coordinate_problems: Mapping[int, tuple[str, object]],
 ) -> list[Problem]:
     col = gdf.geometry.name
     geoms = gdf.geometry.values
@@ -510,6 +582,19 @@ def _check_geometry(
     }
     valid = shapely.is_valid(geoms)
     for i in range(len(gdf)):
+        if missing[i] and i in coordinate_problems:
+            name, value = coordinate_problems[i]
+            what = "longitude" if name.lower() in ("lon", "longitude", "x") else "latitude"
+            got = "is empty" if _is_missing(value) else f"got {value!r}"
+            problems.append(
+                Problem(
+                    f"the point's {what} must be a number ({CRS} degrees), {got}",
+                    feature_id=ids[i],
+                    row=i + 1,
+                    column=name,
+                )
+            )
+            continue
         if missing[i]:
             problems.append(
                 Problem(

@@ -27,6 +27,7 @@ from pydantic import (
     PrivateAttr,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     create_model,
     field_validator,
     model_validator,
@@ -49,9 +50,51 @@ ScenarioName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$
 
 
 class _Strict(BaseModel):
-    """Base of every scenario table: frozen, and unknown keys are refused."""
+    """Base of every scenario table: frozen, unknown keys and quoted numbers are refused."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _typed_scalars(cls, value: Any, info: ValidationInfo) -> Any:
+        # TOML types its values: "3.0" or true where a number is expected (or 1 where
+        # true/false is) is a mistake in the file, not something to coerce silently.
+        field = cls.model_fields.get(info.field_name or "")
+        kind = _unwrap(field.annotation) if field is not None else None
+        if kind in (int, float) and isinstance(value, str | bool):
+            what = "an integer" if kind is int else "a number"
+            msg = f"give {what} (unquoted in TOML), not {_type_name(value)}"
+            raise ValueError(msg)
+        if kind is bool and not isinstance(value, bool):
+            msg = f"give true or false (unquoted in TOML), not {_type_name(value)}"
+            raise ValueError(msg)
+        if typing.get_origin(kind) is list and isinstance(value, list):
+            item = _unwrap(typing.get_args(kind)[0])
+            bad = [i for i, v in enumerate(value) if isinstance(v, str | bool)]
+            if item in (int, float) and bad:
+                msg = (
+                    f"give a list of numbers (unquoted in TOML); item {bad[0]} is "
+                    f"{_type_name(value[bad[0]])}"
+                )
+                raise ValueError(msg)
+        return value
+
+
+def _type_name(value: Any) -> str:
+    """Return how a TOML value of this type reads in a message ("a string", "a table")."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, Mapping):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    return type(value).__name__
 
 
 def _optional_table(
@@ -469,13 +512,59 @@ def load_scenario(name_or_path: str | Path = "baseline") -> Scenario:
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as err:
         msg = f"{path}: not valid TOML: {err}"
+        raise ScenarioError(msg) from err
+    except UnicodeDecodeError as err:
+        msg = f"{path}: not a TOML text file (TOML files are UTF-8 text): {err}"
         raise ScenarioError(msg) from err
     except OSError as err:
         msg = f"{path}: cannot read scenario: {err}"
         raise ScenarioError(msg) from err
+    _check_shape(data, path)
+    return data
+
+
+#: Top-level keys of a scenario file that hold tables.
+_TABLE_KEYS = ("model", "assets", "fronts", "zones", "regions", "uncertain")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _check_shape(data: Mapping[str, Any], path: Path) -> None:
+    """Refuse a file whose tables or assumptions have the wrong TOML type, before merging.
+
+    The merge with ``extends`` bases walks these keys, so a list where a table belongs
+    must be reported here (naming the file's own key) rather than crash or vanish there.
+    """
+    for key in _TABLE_KEYS:
+        value = data.get(key)
+        if value is not None and not isinstance(value, Mapping):
+            msg = (
+                f"{path}: key {key!r} = {_short(value)}: must be a table "
+                f"([{key}] or {key} = {{ ... }}), not {_type_name(value)}."
+            )
+            raise ScenarioError(msg)
+    assumptions = data.get("assumptions")
+    if assumptions is None:
+        return
+    if not isinstance(assumptions, list):
+        msg = (
+            f"{path}: key 'assumptions' = {_short(assumptions)}: must be a list of strings "
+            f'(assumptions = ["...", "..."]), not {_type_name(assumptions)}.'
+        )
+        raise ScenarioError(msg)
+    for i, item in enumerate(assumptions):
+        if not isinstance(item, str):
+            msg = (
+                f"{path}: key 'assumptions[{i}]' = {_short(item)}: must be a string, "
+                f"not {_type_name(item)}."
+            )
+            raise ScenarioError(msg)
 
 
 def _with_bases(data: dict[str, Any], path: Path, seen: frozenset[Path]) -> dict[str, Any]:

@@ -124,3 +124,78 @@ def test_docs_are_generated_from_the_schema():
         for column in schema.columns:
             assert f"| `{column}` |" in text
     assert (Path(__file__).resolve().parent.parent / "docs" / "layers.md").read_text() == text
+
+
+def _chokepoints_csv(layers_dir: Path, path: Path, edit=None) -> Path:
+    gdf = gpd.read_file(layers_dir / "chokepoints.geojson")
+    table = gdf.drop(columns="geometry").astype(object)
+    table["lon"], table["lat"] = gdf.geometry.x.astype(object), gdf.geometry.y.astype(object)
+    if edit is not None:
+        edit(table)
+    table.to_csv(path, index=False)
+    return path
+
+
+def test_csv_with_lon_lat_is_read(layers_dir, tmp_path):
+    path = _chokepoints_csv(layers_dir, tmp_path / "chokepoints.csv")
+    out = read_layer(path)
+    expected = gpd.read_file(layers_dir / "chokepoints.geojson")
+    assert list(out["id"]) == list(expected["id"])
+    assert out.geometry.x.round(6).tolist() == expected.geometry.x.round(6).tolist()
+
+
+def test_csv_bad_coordinate_names_its_column_row_and_value(layers_dir, tmp_path):
+    def edit(table):
+        table.loc[1, "lat"] = "north"
+        table.loc[2, "lon"] = None
+
+    path = _chokepoints_csv(layers_dir, tmp_path / "points.csv", edit)
+    with pytest.raises(LayerValidationError) as info:
+        read_layer(path, kind="chokepoints")
+    rendered = [p.render(str(path)) for p in info.value.problems]
+    ids = gpd.read_file(layers_dir / "chokepoints.geojson")["id"]
+    assert any(f"feature id={ids[1]!r} (row 2): column 'lat'" in r and "'north'" in r
+               for r in rendered), rendered
+    assert any(f"feature id={ids[2]!r} (row 3): column 'lon'" in r and "is empty" in r
+               for r in rendered), rendered
+
+
+def test_shapefile_without_prj_needs_crs_and_truncated_names_are_explained(
+    layers_dir, tmp_path
+):
+    gdf = gpd.read_file(layers_dir / "chokepoints.geojson")
+    path = tmp_path / "chokepoints.shp"
+    with pytest.warns(Warning):
+        gdf.to_file(path)
+    path.with_suffix(".prj").unlink()
+    with pytest.raises(LayerValidationError, match=r"declares no CRS; .*--crs"):
+        read_layer(path)
+    with pytest.raises(LayerValidationError) as info:
+        read_layer(path, crs="EPSG:4326")
+    msg = str(info.value)
+    assert "column 'source_year': required column is missing" in msg
+    assert "the file has 'source_yea': Shapefiles cut field names to 10" in msg
+
+
+def test_unknown_crs_is_a_validation_error(layers_dir):
+    with pytest.raises(LayerValidationError, match="--crs 'banana' is not a CRS"):
+        read_layer(layers_dir / "chokepoints.geojson", crs="banana")
+
+
+def test_mixed_geometry_types_name_each_feature(layers_dir, tmp_path):
+    import json
+
+    data = json.loads((layers_dir / "chokepoints.geojson").read_text())
+    data["features"][1]["geometry"] = {"type": "LineString", "coordinates": [[0, 0], [1, 1]]}
+    path = tmp_path / "mixed.geojson"
+    path.write_text(json.dumps(data))
+    with pytest.raises(LayerValidationError) as info:
+        read_layer(path, kind="chokepoints")
+    fid = data["features"][1]["properties"]["id"]
+    assert f"feature id={fid!r} (row 2): column 'geometry': geometry type must be Point, " \
+        "got LineString" in str(info.value)
+
+
+def test_missing_file_says_so_before_guessing_its_kind(tmp_path):
+    with pytest.raises(LayerValidationError, match=r"nofile\.geojson: file not found"):
+        read_layer(tmp_path / "nofile.geojson")

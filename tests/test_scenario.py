@@ -208,3 +208,48 @@ def test_segment_lengths_must_match(tmp_path):
     path = write(tmp_path, 'description = "x"\n[model]\nsegment_shares = [0.5, 0.5]\n')
     with pytest.raises(ScenarioError, match="segment_slopes"):
         effective_coefficients(load_scenario(path))
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ('description = "x"\nfronts = [1, 2]\n', "key 'fronts' = [1, 2]: must be a table"),
+        ('description = "x"\nzones = "idn"\n', "key 'zones' = 'idn': must be a table"),
+        ('extends = "baseline"\nregions = [1]\n', "key 'regions' = [1]: must be a table"),
+        ('extends = "baseline-uncertain"\nuncertain = [1]\n', "key 'uncertain' = [1]"),
+        ('description = "x"\nassumptions = "one"\n', "must be a list of strings"),
+        ('extends = "baseline"\nassumptions = [1]\n', "key 'assumptions[0]' = 1"),
+        (
+            'extends = "baseline"\n[fronts.korea]\ndefense_pct_gdp = "3.0"\n',
+            "key 'fronts.korea.defense_pct_gdp' = '3.0': give a number (unquoted in TOML), "
+            "not a string. Allowed: a number >= 0 and <= 25.",
+        ),
+        ('extends = "baseline"\nhorizon_year = "2030"\n', "give an integer"),
+        ('extends = "baseline"\n[model]\nrisk_lambda = true\n', "not true/false"),
+        ('extends = "baseline"\n[model]\nsplit_shared_hosts = 1\n', "give true or false"),
+        (
+            'extends = "baseline"\n[model]\nsegment_shares = ["0.5", 0.5]\n',
+            "give a list of numbers (unquoted in TOML); item 0 is a string",
+        ),
+    ],
+)
+def test_wrong_toml_types_are_refused_naming_file_and_key(tmp_path, text, needle):
+    path = write(tmp_path, text)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert str(path) in str(info.value)
+    assert needle in str(info.value)
+
+
+def test_wrong_type_in_a_base_names_the_base(tmp_path):
+    write(tmp_path, 'description = "b"\nfronts = 3\n', "base.toml")
+    top = write(tmp_path, 'extends = "base.toml"\n', "top.toml")
+    with pytest.raises(ScenarioError, match=r"base\.toml: key 'fronts' = 3"):
+        load_scenario(top)
+
+
+def test_a_file_that_is_not_utf8_text_is_refused(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_bytes(b"\xff\xfe\x00 not text")
+    with pytest.raises(ScenarioError, match="not a TOML text file"):
+        load_scenario(path)
