@@ -344,9 +344,9 @@ def run(
         bool, typer.Option("--png", help="Also write NAME.png (1600x900, headless Chromium).")
     ] = False,
 ) -> None:
-    """Solve the allocation for a scenario and write NAME.html (the map), NAME-flows/fronts/
-    zones/ledger.csv, NAME-summary.json and NAME.gpkg (exit 2 on bad input, 3 if the
-    scenario is infeasible)."""
+    """Solve the allocation for a scenario and write NAME.html (the map),
+    NAME-flows/fronts/zones/ledger.csv, NAME-summary.json and NAME.gpkg (exit 2 on bad
+    input, 3 if the scenario is infeasible; a failed run leaves earlier outputs intact)."""
     from redeploy.export import ExportFormatError, parse_formats
     from redeploy.pipeline import run_scenario
 
