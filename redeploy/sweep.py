@@ -3,10 +3,11 @@
 The client prepares a `SweepPlan` once (layers read, distances and zone-value ingredients
 computed, the LP structure built and solved at the central values) and scatters it to every
 worker. Samples travel in batches: `run_batch` builds the `AllocationModel` once per
-worker, and for each sample changes bounds and costs with `AllocationModel.update` and
-re-solves from the central solution's basis. Every sample starts from that same basis, so
-its result depends only on (seed, sample index): not on the number of workers, the batch
-size or which samples a worker solved before.
+worker, and for each sample passes the sample's costs and bounds with
+`AllocationModel.reload` (which discards all solver state) and re-solves from the central
+solution's basis. Every sample starts from that same state, so its result depends only on
+(seed, sample index): not on the number of workers, the batch size or which samples a
+worker solved before.
 
 The LP of a sweep has one flow variable for every (front, zone, asset) that basing access
 allows; flows that a sample's own inputs would not create (nothing to release, no room or
@@ -564,22 +565,12 @@ def _region_bounds(plan: SweepPlan, scenario: Scenario) -> tuple[np.ndarray, np.
 # ---------------------------------------------------------------- solving samples
 
 
-def _apply_flow_mask(
-    model: AllocationModel, flow_open: np.ndarray, current: np.ndarray | None = None
-) -> None:
-    """
-    Fix at zero the flows the sample's own inputs would not create.
-
-    Flow columns come first in the model. With `current` (the mask now in the model), only
-    the columns that change are touched.
-    """
-    cols = np.arange(model.n_flow, dtype=np.int32)
-    if current is not None:
-        cols = cols[flow_open != current]
+def _apply_flow_mask(model: AllocationModel, flow_open: np.ndarray) -> None:
+    """Fix at zero the flows the sample's own inputs would not create (flow columns first)."""
+    cols = np.flatnonzero(~flow_open).astype(np.int32)
     if not cols.size:
         return
-    upper = np.where(flow_open[cols], np.inf, 0.0)
-    model.highs.changeColsBounds(cols.size, cols, np.zeros(cols.size), upper)
+    model.highs.changeColsBounds(cols.size, cols, np.zeros(cols.size), np.zeros(cols.size))
 
 
 def _basis(plan: SweepPlan) -> highspy.HighsBasis:
@@ -608,13 +599,21 @@ class SampleSolver:
         self.warm = warm
         self.model = AllocationModel(_restrict(plan.inputs, plan.keep)) if warm else None
         self.start = _basis(plan) if warm else None
-        #: Which flow columns of the warm model are open now.
-        self.open = np.ones(int(plan.keep.sum()), dtype=bool)
+        inp = plan.inputs
+        #: The flows outside the warm model, their (front, asset) and their index in it.
+        self._outside = np.flatnonzero(~plan.keep)
+        self._outside_fa = (inp.flow_front[self._outside], inp.flow_asset[self._outside])
+        self._kept = np.flatnonzero(plan.keep)
+
+    def _needs_cold(self, arrays: SampleArrays) -> bool:
+        """True when the sample can use a flow outside the warm model (`_used` there)."""
+        out = self._outside
+        return bool((arrays.flow_open[out] & (arrays.freed[self._outside_fa] > 0)).any())
 
     def _model_for(self, arrays: SampleArrays) -> tuple[AllocationModel, np.ndarray, str]:
         """Return the model loaded with one sample, its flows' transit costs, and how."""
         plan = self.plan
-        if _used(plan.inputs, arrays)[~plan.keep].any():
+        if self._needs_cold(arrays):
             # The sample needs a flow outside the warm model: solve it on every flow.
             model, cost = _cold_model(plan.inputs, arrays, None, presolve=True)
             return model, cost, "cold"
@@ -623,27 +622,22 @@ class SampleSolver:
             return model, cost, "cold"
         model = self.model
         assert model is not None
-        keep = plan.keep
         _set_region_bounds(model, arrays)
-        # Column bounds are costly to reset: pass absorb only when it changed (update then
-        # frees every flow column), and re-fix only the flows whose mask changed.
-        new_absorb = not np.array_equal(arrays.absorb, model.inputs.absorb)
-        cost = arrays.transit_cost[keep]
-        model.update(
+        cost = arrays.transit_cost[self._kept]
+        # Pass the whole sample's LP again (every cost changes from one sample to the next,
+        # and one pass is cheaper than HiGHS's change calls) with the flows the sample's
+        # own inputs would not create fixed at zero. Loading a model drops every piece of
+        # solver state, so with the central basis set on top each sample starts from the
+        # same place and follows the same path on any worker, after any other sample.
+        model.reload(
+            flow_upper=np.where(arrays.flow_open[self._kept], np.inf, 0.0),
             freed=arrays.freed,
             risk=arrays.risk,
             value=arrays.value,
-            absorb=arrays.absorb if new_absorb else None,
+            absorb=arrays.absorb,
             risk_lambda=arrays.risk_lambda,
             transit_cost=cost,
         )
-        if new_absorb:
-            self.open = np.ones(model.n_flow, dtype=bool)
-        opened = arrays.flow_open[keep]
-        _apply_flow_mask(model, opened, self.open)
-        self.open = opened
-        # Forget the previous sample: same start, same path, same answer on any worker.
-        model.highs.clearSolver()
         model.highs.setBasis(self.start)
         return model, cost, "warm"
 
