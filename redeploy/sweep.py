@@ -936,6 +936,37 @@ def default_batch_size(samples: int, workers: int) -> int:
     return max(lo, min(hi, math.ceil(samples / (4 * max(workers, 1)))))
 
 
+#: Seconds to wait for a connection to an existing Dask scheduler before giving up.
+SCHEDULER_TIMEOUT = 20.0
+
+
+def _connect(client_class: Any, address: str, timeout: float = SCHEDULER_TIMEOUT) -> Any:
+    """
+    Connect to the scheduler at `address` within `timeout` seconds, or raise RedeployError.
+
+    `distributed.Client` can wait without limit when something other than a Dask scheduler
+    answers on the port, so the connection is made in a daemon thread with a deadline.
+    """
+    box: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            box["client"] = client_class(address, timeout=timeout)
+        except Exception as err:  # reported to the caller below
+            box["error"] = err
+
+    thread = threading.Thread(target=connect, name="redeploy-connect", daemon=True)
+    thread.start()
+    thread.join(timeout * 1.5 + 1)
+    if "client" in box:
+        return box["client"]
+    reason = (f"{type(box['error']).__name__}: {box['error']}" if "error" in box
+              else f"no answer within {timeout * 1.5 + 1:g} s")
+    msg = (f"--scheduler {address}: cannot connect to a Dask scheduler there ({reason}); "
+           "check the address (tcp://host:8786) or leave out --scheduler to use a local cluster")
+    raise RedeployError(msg)
+
+
 @contextlib.contextmanager
 def sweep_client(
     workers: int | None = None, scheduler: str | None = None, *, processes: bool = True
@@ -958,7 +989,7 @@ def sweep_client(
     from distributed import Client, LocalCluster
 
     if scheduler:
-        client = Client(scheduler)
+        client = _connect(Client, scheduler)
         try:
             yield client
         finally:

@@ -316,3 +316,39 @@ def test_robustness_map_opens_offline(two_workers):
         )
         assert "Peripheral zones: how often they receive" in labels
         assert "Peripheral zones: spread p5–p95" in labels
+
+
+def test_a_listener_that_is_not_dask_fails_within_the_deadline():
+    """Something answers on the port but never speaks Dask: a clear error, not a hang."""
+    import socket
+    import threading
+    import time
+
+    from distributed import Client
+
+    from redeploy.errors import RedeployError
+    from redeploy.sweep import _connect
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    held = []
+
+    def accept() -> None:
+        while True:
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    port = server.getsockname()[1]
+    start = time.monotonic()
+    try:
+        with pytest.raises(RedeployError, match="cannot connect to a Dask scheduler"):
+            _connect(Client, f"tcp://127.0.0.1:{port}", timeout=1.0)
+    finally:
+        server.close()
+        for conn in held:
+            conn.close()
+    assert time.monotonic() - start < 10
