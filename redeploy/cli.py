@@ -327,6 +327,7 @@ def run(
     scenario: ScenarioOpt = "baseline",
     layers: LayersOpt = None,
     layer: LayerOpt = None,
+    crs: CrsOpt = None,
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Output folder for tables and maps.")
     ] = Path("maps"),
@@ -368,9 +369,10 @@ def run(
                 status.update(f"redeploy run: {msg}")
 
         output = run_scenario(
-            scenario, layers_dir=layers, layer_overrides=overrides, out_dir=None, progress=say
+            scenario, layers_dir=layers, layer_overrides=overrides, crs=crs, out_dir=None,
+            progress=say,
         )
-        every_layer = read_layers(layers, overrides=overrides)
+        every_layer = read_layers(layers, overrides=overrides, crs=crs)
         say("writing outputs")
         with staged_output(out) as stage:
             written: list[Path] = []
@@ -412,6 +414,7 @@ def compare(
     b: Annotated[str, typer.Argument(help="Scenario B: shipped name or .toml path.")],
     layers: LayersOpt = None,
     layer: LayerOpt = None,
+    crs: CrsOpt = None,
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Output folder for the map and table.")
     ] = Path("maps"),
@@ -447,9 +450,9 @@ def compare(
             if not quiet:
                 stack.enter_context(stderr.status(f"redeploy compare: {sc.name}"))
             output = run_scenario(sc, layers_dir=layers, layer_overrides=overrides,
-                                  out_dir=None)
+                                  crs=crs, out_dir=None)
         results.append(output.result)
-    every_layer = read_layers(layers, overrides=overrides)
+    every_layer = read_layers(layers, overrides=overrides, crs=crs)
     with staged_output(out) as stage:
         files = _final(list(write_comparison(every_layer, results[0], results[1], stage,
                                              tiles=tiles)), stage, out)
@@ -527,6 +530,7 @@ def frontier(
     ] = 15,
     layers: LayersOpt = None,
     layer: LayerOpt = None,
+    crs: CrsOpt = None,
     out: OutOpt = Path("maps"),
     quiet: QuietOpt = False,
 ) -> None:
@@ -548,7 +552,8 @@ def frontier(
 
         with staged_output(out) as stage:
             output = run_frontier(scenario, points=points, layers_dir=layers,
-                                  layer_overrides=overrides, out_dir=stage, progress=step)
+                                  layer_overrides=overrides, crs=crs, out_dir=stage,
+                                  progress=step)
             files = _final(list(output.files.values()), stage, out)
     if quiet:
         return
@@ -593,6 +598,7 @@ def sweep(
     ] = None,
     layers: LayersOpt = None,
     layer: LayerOpt = None,
+    crs: CrsOpt = None,
     out: OutOpt = Path("maps"),
     quiet: QuietOpt = False,
 ) -> None:
@@ -617,7 +623,8 @@ def sweep(
     try:
         output = run_sweep(sc, samples=samples, seed=seed, workers=workers,
                            scheduler=scheduler, batch_size=batch_size, layers_dir=layers,
-                           layer_overrides=overrides, out_dir=out, progress=not quiet)
+                           layer_overrides=overrides, crs=crs, out_dir=out,
+                           progress=not quiet)
     except OSError as err:
         if scheduler is None:
             raise

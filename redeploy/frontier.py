@@ -382,6 +382,7 @@ def run_frontier(
     points: int = DEFAULT_POINTS,
     layers_dir: str | Path | None = None,
     layer_overrides: Mapping[str, str | Path] | None = None,
+    crs: str | None = None,
     out_dir: str | Path = "maps",
     progress: Callable[[str, int, int], None] | None = None,
 ) -> FrontierOutput:
@@ -407,12 +408,12 @@ def run_frontier(
     say = progress or (lambda _s, _d, _t: None)
     say("building the model", 0, points + 1)
     base = run_scenario(
-        scenario, layers_dir=layers_dir, layer_overrides=layer_overrides, out_dir=None
+        scenario, layers_dir=layers_dir, layer_overrides=layer_overrides, crs=crs, out_dir=None
     )
     frontier = trace_frontier(
         base.inputs, points=points, progress=lambda d, t: say("solving λ", d, t)
     )
     say("writing", points + 1, points + 1)
-    every_layer = read_layers(layers_dir, overrides=layer_overrides)
+    every_layer = read_layers(layers_dir, overrides=layer_overrides, crs=crs)
     files = write_frontier(frontier, every_layer, out_dir)
     return FrontierOutput(frontier=frontier, inputs=base.inputs, files=files)

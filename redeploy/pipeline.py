@@ -90,6 +90,7 @@ def run_scenario(
     *,
     layers_dir: str | Path | None = None,
     layer_overrides: Mapping[str, str | Path] | None = None,
+    crs: str | None = None,
     out_dir: str | Path | None = DEFAULT_OUT_DIR,
     coefficients: CoefficientSet | None = None,
     progress: Callable[[str], None] | None = None,
@@ -103,6 +104,8 @@ def run_scenario(
         Shipped scenario name, a TOML path, or a loaded `Scenario`.
     layers_dir
         Folder (or GeoPackage) of layers replacing the shipped ones.
+    crs
+        CRS to assume for layer files that declare none.
     layer_overrides
         ``{kind: path}`` replacing single layers.
     out_dir
@@ -137,7 +140,7 @@ def run_scenario(
     t = time.perf_counter()
     say("reading layers")
     paths = resolve_layer_paths(layers_dir, overrides=layer_overrides, kinds=MODEL_LAYERS)
-    layers = read_layers(layers_dir, overrides=layer_overrides, kinds=MODEL_LAYERS)
+    layers = read_layers(layers_dir, overrides=layer_overrides, kinds=MODEL_LAYERS, crs=crs)
     timings["layers"] = time.perf_counter() - t
 
     t = time.perf_counter()

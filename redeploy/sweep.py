@@ -1026,6 +1026,7 @@ def run_sweep(
     batch_size: int | None = None,
     layers_dir: str | Path | None = None,
     layer_overrides: Mapping[str, str | Path] | None = None,
+    crs: str | None = None,
     out_dir: str | Path = "maps",
     client: Client | None = None,
     progress: bool = True,
@@ -1089,7 +1090,7 @@ def run_sweep(
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     coeffs = load_coefficients()
     paths = resolve_layer_paths(layers_dir, overrides=layer_overrides, kinds=MODEL_LAYERS)
-    layers = read_layers(layers_dir, overrides=layer_overrides, kinds=MODEL_LAYERS)
+    layers = read_layers(layers_dir, overrides=layer_overrides, kinds=MODEL_LAYERS, crs=crs)
     run_id = compute_run_id(paths, sc, effective_coefficients(sc, coeffs))
     plan = prepare_sweep(layers, sc, coefficients=coeffs, run_id=run_id)
     files = sweep_paths(plan.name, out_dir)
@@ -1141,7 +1142,7 @@ def run_sweep(
         from redeploy.model.allocation import solve_allocation
         from redeploy.render.robustness import write_robustness_map
 
-        every_layer = read_layers(layers_dir, overrides=layer_overrides)
+        every_layer = read_layers(layers_dir, overrides=layer_overrides, crs=crs)
         central = solve_allocation(build_inputs(layers, sc, coefficients=coeffs, run_id=run_id))
         written["map"] = write_robustness_map(
             every_layer, summary, central, files["map"], output=output

@@ -140,3 +140,14 @@ def test_committed_example_map_is_what_redeploy_run_writes(runner, tmp_path):
     assert (tmp_path / "baseline.html").read_bytes() == committed.read_bytes(), (
         "maps/baseline.html is stale: regenerate it with `redeploy run --png`"
     )
+
+
+def test_run_reads_a_layer_without_crs_when_crs_is_given(runner, tmp_path, broken_dir):
+    layer = f"chokepoints={broken_dir / 'no_crs.gpkg'}"
+    refused = runner.invoke(app, ["run", "-q", "--layer", layer, "--out", str(tmp_path)])
+    assert refused.exit_code == 2
+    assert "declares no CRS" in refused.stderr
+    result = runner.invoke(app, ["run", "-q", "--layer", layer, "--crs", "EPSG:4326",
+                                 "--format", "csv", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "baseline-flows.csv").exists()
