@@ -358,7 +358,7 @@ def run(
     _check_tiles(tiles)
     overrides = parse_layer_overrides(layer)
     check_out_dir(out)
-    from redeploy.layers import read_layers
+    from redeploy.pipeline import with_basemap
     from redeploy.render import write_map
 
     with contextlib.ExitStack() as stack:
@@ -372,7 +372,7 @@ def run(
             scenario, layers_dir=layers, layer_overrides=overrides, crs=crs, out_dir=None,
             progress=say,
         )
-        every_layer = read_layers(layers, overrides=overrides, crs=crs)
+        every_layer = with_basemap(output.layers, layers, layer_overrides=overrides, crs=crs)
         say("writing outputs")
         with staged_output(out) as stage:
             written: list[Path] = []
@@ -424,8 +424,7 @@ def compare(
     """Solve scenarios A and B and write A-vs-B.html (zones by change, flows that grow,
     shrink, appear or disappear) and A-vs-B.csv (per zone and asset, and per flow)."""
     from redeploy.errors import ScenarioError
-    from redeploy.layers import read_layers
-    from redeploy.pipeline import run_scenario
+    from redeploy.pipeline import run_scenario, with_basemap
     from redeploy.render import write_comparison
     from redeploy.scenario import load_scenario
 
@@ -452,7 +451,7 @@ def compare(
             output = run_scenario(sc, layers_dir=layers, layer_overrides=overrides,
                                   crs=crs, out_dir=None)
         results.append(output.result)
-    every_layer = read_layers(layers, overrides=overrides, crs=crs)
+    every_layer = with_basemap(output.layers, layers, layer_overrides=overrides, crs=crs)
     with staged_output(out) as stage:
         files = _final(list(write_comparison(every_layer, results[0], results[1], stage,
                                              tiles=tiles)), stage, out)

@@ -402,8 +402,7 @@ def run_frontier(
     progress
         Called with (stage, done, total).
     """
-    from redeploy.layers import read_layers
-    from redeploy.pipeline import run_scenario
+    from redeploy.pipeline import run_scenario, with_basemap
 
     say = progress or (lambda _s, _d, _t: None)
     say("building the model", 0, points + 1)
@@ -414,6 +413,6 @@ def run_frontier(
         base.inputs, points=points, progress=lambda d, t: say("solving λ", d, t)
     )
     say("writing", points + 1, points + 1)
-    every_layer = read_layers(layers_dir, overrides=layer_overrides, crs=crs)
+    every_layer = with_basemap(base.layers, layers_dir, layer_overrides=layer_overrides, crs=crs)
     files = write_frontier(frontier, every_layer, out_dir)
     return FrontierOutput(frontier=frontier, inputs=base.inputs, files=files)

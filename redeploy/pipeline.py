@@ -52,6 +52,25 @@ class RunOutput:
     layers: dict[str, Any] = field(default_factory=dict)
 
 
+def with_basemap(
+    layers: Mapping[str, Any],
+    layers_dir: str | Path | None = None,
+    *,
+    layer_overrides: Mapping[str, str | Path] | None = None,
+    crs: str | None = None,
+) -> dict[str, Any]:
+    """Return the model's validated `layers` plus the basemap, for maps and GIS exports."""
+    from redeploy.layers import read_layers
+    from redeploy.schemas import SCHEMAS
+
+    merged = {
+        **layers,
+        **read_layers(layers_dir, overrides=layer_overrides, kinds=["basemap"], crs=crs),
+    }
+    # The schema's order of kinds, as `read_layers` gives it: outputs list layers in it.
+    return {k.value: merged[k.value] for k in SCHEMAS if k.value in merged}
+
+
 def package_version() -> str:
     """Return the installed version of redeploy, or ``"0+unknown"``."""
     try:

@@ -1080,7 +1080,7 @@ def run_sweep(
         On Ctrl-C: completed batches are combined into ``NAME-sweep.parquet`` first.
     """
     from redeploy.layers import read_layers, resolve_layer_paths
-    from redeploy.pipeline import MODEL_LAYERS, compute_run_id
+    from redeploy.pipeline import MODEL_LAYERS, compute_run_id, with_basemap
     from redeploy.scenario import load_scenario
 
     if samples < 1:
@@ -1142,7 +1142,7 @@ def run_sweep(
         from redeploy.model.allocation import solve_allocation
         from redeploy.render.robustness import write_robustness_map
 
-        every_layer = read_layers(layers_dir, overrides=layer_overrides, crs=crs)
+        every_layer = with_basemap(layers, layers_dir, layer_overrides=layer_overrides, crs=crs)
         central = solve_allocation(build_inputs(layers, sc, coefficients=coeffs, run_id=run_id))
         written["map"] = write_robustness_map(
             every_layer, summary, central, files["map"], output=output
