@@ -44,6 +44,7 @@ from redeploy.render.maps import (
     _bounds,
     add_layers,
     finish_map,
+    fit_view,
     new_map,
     save_map,
 )
@@ -483,7 +484,7 @@ def build_frontier_map(
     assert isinstance(root, Figure)
     root.header.add_child(RawHTML(f"<style>{_CSS}</style>"), name="rdf_css")
     # The frontier panel is wider than the usual one: keep the data clear of it.
-    m.fit_bounds(_bounds(layers), padding_top_left=(10, 70), padding_bottom_right=(420, 10))
+    fit_view(m, _bounds(layers), right=420)
 
     amounts = [v for _, _, r, _ in points for v in allocation_by_zone(r, "military").values()]
     edges = style.allocation_bins(amounts)

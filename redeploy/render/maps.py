@@ -407,8 +407,21 @@ def new_map(
     if tiles:
         m.add_child(_tile_layer(tiles))
     m.add_child(_Setup(_ATTRIBUTION))
-    m.fit_bounds(_bounds(layers), padding_top_left=(10, 70), padding_bottom_right=(330, 10))
+    fit_view(m, _bounds(layers), right=330)
     return m
+
+
+def fit_view(m: folium.Map, bounds: list[list[float]], *, right: int) -> None:
+    """
+    Fit the first view to `bounds`, clear of the title (top) and the panel (`right` px).
+
+    Without animation: a zoom animation would still run when the page marks itself ready,
+    and a screenshot taken then would catch an in-between frame (PNGs would differ).
+    """
+    fit = folium.map.FitBounds(bounds, padding_top_left=(10, 70),
+                               padding_bottom_right=(right, 10))
+    fit.options["animate"] = False
+    m.add_child(fit, name="fit_bounds")
 
 
 def add_layers(m: folium.Map, data: Sequence[LayerData]) -> None:
