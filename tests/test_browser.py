@@ -149,6 +149,9 @@ def test_write_map_with_png(tmp_path):
     files = write_map(fx.fixture_layers(), fx.fixture_result(), tmp_path, png=True)
     assert [p.name for p in files] == ["fixture.html", "fixture.png"]
     assert files[1].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # Same page, same pixels: the screenshot waits for a still view.
+    again = write_map(fx.fixture_layers(), fx.fixture_result(), tmp_path / "again", png=True)
+    assert again[1].read_bytes() == files[1].read_bytes()
 
 
 def test_comparison_map_in_browser(driver, tmp_path):
