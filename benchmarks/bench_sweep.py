@@ -51,14 +51,13 @@ from redeploy.sweep import (
 )
 
 
-def _time_lp(arrays: list, load) -> tuple[float, float]:
+def _time_lp(arrays: list, solve) -> tuple[float, float]:
     """Mean ms and simplex iterations of loading and solving each sample's LP."""
-    load(arrays[0])[0].solve_raw(check=False)  # warm-up
+    solve(arrays[0])  # warm-up
     iters = []
     t = time.perf_counter()
     for a in arrays:
-        model = load(a)[0]
-        iters.append(model.solve_raw(check=False).iterations)
+        iters.append(solve(a).iterations)
     return (time.perf_counter() - t) / len(arrays) * 1e3, statistics.mean(iters)
 
 
@@ -69,34 +68,50 @@ def bench_resolve(scenario: str, n: int, seed: int, rounds: int = 3) -> dict[str
     from redeploy.sweep import _cold_model
 
     layers = read_layers(None, kinds=MODEL_LAYERS)
+    t = time.perf_counter()
     plan = prepare_sweep(layers, load_scenario(scenario))
+    out: dict[str, float] = {"plan_s": time.perf_counter() - t}
     drawn = sample_parameters({p: (a, d) for p, a, d in plan.params}, seed, list(range(n)))
     values = [{p: v[k] for p, v in drawn.items()} for k in range(n)]
     t = time.perf_counter()
     arrays = [sample_arrays(plan, sample_scenario(plan, v)) for v in values]
-    out: dict[str, float] = {
+    out |= {
         "inputs_ms": (time.perf_counter() - t) / n * 1e3,
         "flows": plan.inputs.n_flows,
         "warm_flows": int(plan.keep.sum()),
+        "core_flows": int(plan.core.sum()),
     }
-    warm = SampleSolver(plan)
+    solver = SampleSolver(plan)
+
+    def warm_model(a):
+        solver._load(solver.model, solver._kept, solver.start, a)
+        return solver.model.solve_raw(check=False)
+
     lp = {
         # the sample's own LP, the flows `redeploy run` would create, built from scratch
-        "cold_own": lambda a: _cold_model(plan.inputs, a, a.flow_open, presolve=True),
+        "cold_own": lambda a: _cold_model(plan.inputs, a, a.flow_open, presolve=True)[0]
+        .solve_raw(check=False),
         # the warm model's flows, built from scratch
-        "cold_same": lambda a: _cold_model(plan.inputs, a, plan.keep, presolve=True),
-        "warm": warm._model_for,
+        "cold_same": lambda a: _cold_model(plan.inputs, a, plan.keep, presolve=True)[0]
+        .solve_raw(check=False),
+        "warm": warm_model,
+        # what the sweep does: the core model, priced, then the warm model if needed
+        "sweep": lambda a: solver.solve_arrays(a)[0],
     }
+    hows = [solver.solve_arrays(a)[2] for a in arrays]
+    out["core_share"] = hows.count("core") / n
+    out["warm_share"] = hows.count("warm") / n
+    out["cold_share"] = hows.count("cold") / n
     # Interleaved rounds, the fastest round of each kind: a busy machine slows all alike.
     for _ in range(rounds):
-        for key, load in lp.items():
-            ms, out[f"{key}_iterations"] = _time_lp(arrays, load)
+        for key, solve in lp.items():
+            ms, out[f"{key}_iterations"] = _time_lp(arrays, solve)
             out[f"{key}_ms"] = min(ms, out.get(f"{key}_ms", math.inf))
     cold = SampleSolver(plan, warm=False)
-    for key, solver in (("warm", warm), ("cold_same", cold)):
+    for key, whole in (("sweep", solver), ("cold_same", cold)):
         t = time.perf_counter()
         for v in values:
-            solver.solve(v)
+            whole.solve(v)
         out[f"{key}_sample_ms"] = (time.perf_counter() - t) / n * 1e3
     # A loop over `redeploy run`: scenario -> inputs (geometry, sea routes) -> model ->
     # solve -> result tables and routes, per sample.
@@ -163,23 +178,31 @@ def main() -> None:
     r = bench_resolve(args.scenario, args.cold_samples, args.seed, args.rounds)
     print(f"## Re-solve against cold solve ({args.cold_samples} samples, fastest of "
           f"{args.rounds} interleaved rounds; the sweep's structure has {r['flows']:,} flows, "
-          f"its warm model {r['warm_flows']:,})\n")
+          f"its warm model {r['warm_flows']:,}, its core model {r['core_flows']:,}; plan "
+          f"{r['plan_s']:.2f} s)\n")
     print("| LP of one sample | ms | simplex iterations |")
     print("|---|---:|---:|")
     rows = (
         ("cold_own", "cold: the sample's own LP (the flows `redeploy run` creates), "
                      "built + solved from scratch"),
         ("cold_same", "cold: the warm model's flows, built + solved from scratch"),
-        ("warm", "warm: `reload` + re-solve from the central basis"),
+        ("warm", "warm model alone: `reload` + re-solve from its central basis"),
+        ("sweep", "re-solve as the sweep does: core model from its central basis, priced; "
+                  "warm model when a left-out flow would improve it"),
     )
     for key, label in rows:
         print(f"| {label} | {r[key + '_ms']:.2f} | {r[key + '_iterations']:.0f} |")
-    print(f"\nLP speed-up: {r['cold_own_ms'] / r['warm_ms']:.1f}x against the sample's own LP, "
-          f"{r['cold_same_ms'] / r['warm_ms']:.1f}x against the same flows built cold.")
-    print(f"Whole sample (draw, scenario, inputs {r['inputs_ms']:.2f} ms, LP, results): warm "
-          f"{r['warm_sample_ms']:.2f} ms, cold {r['cold_same_sample_ms']:.2f} ms; a loop "
+    print(f"\nSamples solved on the core model {r['core_share']:.1%}, on the warm model "
+          f"{r['warm_share']:.1%}, cold {r['cold_share']:.1%} (the iterations above count the "
+          "last model solved).")
+    print(f"LP speed-up of the sweep's re-solve: {r['cold_own_ms'] / r['sweep_ms']:.1f}x "
+          f"against the sample's own LP, {r['cold_same_ms'] / r['sweep_ms']:.1f}x against "
+          f"the warm model's flows built cold; the warm model alone "
+          f"{r['cold_own_ms'] / r['warm_ms']:.1f}x and {r['cold_same_ms'] / r['warm_ms']:.1f}x.")
+    print(f"Whole sample (draw, scenario, inputs {r['inputs_ms']:.2f} ms, LP, results): sweep "
+          f"{r['sweep_sample_ms']:.2f} ms, cold {r['cold_same_sample_ms']:.2f} ms; a loop "
           f"over `redeploy run` (build_inputs + solve_allocation) {r['naive_sample_ms']:.0f} ms "
-          f"({r['naive_sample_ms'] / r['warm_sample_ms']:.0f}x the warm sample).\n")
+          f"({r['naive_sample_ms'] / r['sweep_sample_ms']:.0f}x the sweep's sample).\n")
 
     from redeploy.sweep import default_batch_size
 

@@ -54,7 +54,7 @@ from redeploy.distributions import (
     sample_parameters,
 )
 from redeploy.errors import InfeasibleAllocationError, OutputError, RedeployError, ScenarioError
-from redeploy.model.allocation import AllocationModel
+from redeploy.model.allocation import AllocationModel, RawSolution
 from redeploy.model.inputs import (
     AllocationInputs,
     _override_matrix,
@@ -140,7 +140,12 @@ class SweepPlan:
         The flows of the warm model.
     basis
         Column and row basis status of the warm model's central solution (the start of
-        every sample).
+        every sample solved on it).
+    core
+        The flows of the core model (a subset of `keep`): those some probe solution uses
+        or nearly uses. Each sample is solved on it first (`SampleSolver.solve`).
+    core_basis
+        Column and row basis status of the core model's central solution.
     """
 
     name: str
@@ -161,6 +166,9 @@ class SweepPlan:
     #: (n,) the flows of the warm model: those some probe sample can use (`prepare_sweep`).
     keep: np.ndarray
     basis: tuple[np.ndarray, np.ndarray]
+    #: (n,) the flows of the core model (`_probe_core`); equal to `keep`: no core model.
+    core: np.ndarray
+    core_basis: tuple[np.ndarray, np.ndarray]
     region_rows: tuple[tuple[str, str | None], ...]
     token: str
 
@@ -258,6 +266,7 @@ def prepare_sweep(
     *,
     coefficients: CoefficientSet | None = None,
     run_id: str | None = None,
+    core_margin: float | None = None,
 ) -> SweepPlan:
     """
     Prepare a sweep of `scenario`: the plan every worker receives.
@@ -274,6 +283,10 @@ def prepare_sweep(
         Default coefficients; ``redeploy/data/coefficients.toml`` when omitted.
     run_id
         Digest of the inputs (`redeploy.pipeline.compute_run_id`).
+    core_margin
+        How near to entering a flow must come in a probe solution to join the core model,
+        as a share of the largest first-unit value (default `CORE_MARGIN`). It changes
+        how fast samples solve, never their optimum.
 
     Raises
     ------
@@ -313,6 +326,8 @@ def prepare_sweep(
         inputs=full,
         keep=np.ones(full.n_flows, dtype=bool),
         basis=(np.zeros(0, np.int8), np.zeros(0, np.int8)),
+        core=np.ones(full.n_flows, dtype=bool),
+        core_basis=(np.zeros(0, np.int8), np.zeros(0, np.int8)),
         region_rows=(),
         token="",
     )
@@ -322,21 +337,34 @@ def prepare_sweep(
     # The draft has no region rows yet: the model keeps the bounds it was built with.
     model, _ = _cold_model(full, arrays, keep, presolve=True, regions=False)
     model.solve_raw(check=True)
-    basis = model.highs.getBasis()
-    col = np.array([int(s) for s in basis.col_status], dtype=np.int8)
-    row = np.array([int(s) for s in basis.row_status], dtype=np.int8)
     digest = hashlib.sha256()
     digest.update(inputs.run_id.encode())
     digest.update(json.dumps(base_data, sort_keys=True).encode())
     digest.update(json.dumps([(p, d.to_table()) for p, _, d in params], sort_keys=True).encode())
-    return dataclasses.replace(
+    plan = dataclasses.replace(
         draft,
         inputs=full,
         keep=keep,
-        basis=(col, row),
+        basis=_basis_arrays(model),
+        core=keep,
         region_rows=tuple(model.rows.region_rows),
         token=digest.hexdigest(),
     )
+    core = _probe_core(plan, arrays, CORE_MARGIN if core_margin is None else core_margin)
+    if not core.any():  # nothing moves at the centre or in any probe: no core model
+        return plan
+    # The central solution's flows are in the core: its LP is feasible at the centre.
+    model, _ = _cold_model(full, arrays, core, presolve=True, regions=False)
+    model.solve_raw(check=False)
+    return dataclasses.replace(plan, core=core, core_basis=_basis_arrays(model))
+
+
+def _basis_arrays(model: AllocationModel) -> tuple[np.ndarray, np.ndarray]:
+    """Column and row basis status of the model's last solve, as int8 arrays."""
+    basis = model.highs.getBasis()
+    col = np.array([int(s) for s in basis.col_status], dtype=np.int8)
+    row = np.array([int(s) for s in basis.row_status], dtype=np.int8)
+    return col, row
 
 
 #: Seed of the probe samples that find the warm model's flows (fixed: the plan depends on
@@ -372,7 +400,7 @@ def _probe_structure(plan: SweepPlan, central: SampleArrays) -> np.ndarray:
     Fronts that free nothing in any probe, and flows no probe opens, stay out of the warm
     model, which makes each re-solve about twice as fast. A sample that needs a flow
     outside it is solved cold on the full structure instead (`SampleSolver.solve`), so
-    results never depend on the probes.
+    the probes decide speed, never the optimum.
     """
     keep = _used(plan.inputs, central)
     for values in _probe_values(plan):
@@ -382,6 +410,53 @@ def _probe_structure(plan: SweepPlan, central: SampleArrays) -> np.ndarray:
             continue
         keep |= _used(plan.inputs, arrays)
     return keep
+
+
+#: A flow joins the core model when, in some probe solution, its reduced cost is within this
+#: share of the largest first-unit value (at the central values) of entering the basis.
+#: On `baseline-uncertain` (benchmarks/README.md) 0.25 % keeps 237 of the warm model's 3,320
+#: flows and sends 4 % of samples on to the warm model; 0.1 % keeps 198 and sends 9 %;
+#: 0.4 % keeps 282 and sends 4 %: the re-solve is fastest from about 0.25 %.
+CORE_MARGIN = 2.5e-3
+#: A flow outside the core model with a reduced cost above this would improve the core's
+#: optimum (HiGHS's own dual feasibility tolerance, the test it applies to its columns).
+_PRICE_TOL = 1e-7
+
+
+def _probe_core(plan: SweepPlan, central: SampleArrays, margin_share: float) -> np.ndarray:
+    """
+    Return the flows of the core model: those the central values or a probe sample use,
+    or nearly use, when solved on the warm model.
+
+    A flow is in when it carries something, or when it could enter the basis with a
+    reduced cost within `margin_share` of the largest first-unit value. A sample is solved
+    on the core first and the flows left out are priced at its duals; if one would
+    improve the optimum, the sample is solved again on the warm model, so the probes
+    decide speed, never the optimum.
+    """
+    solver = SampleSolver(plan)
+    model = solver.model
+    kept = solver._kept
+    core = np.zeros(kept.size, dtype=bool)
+    margin = margin_share * float(central.value.max(initial=0.0))
+    for values in [{}, *_probe_values(plan)]:
+        try:
+            arrays = sample_arrays(plan, sample_scenario(plan, values))
+        except RedeployError:
+            continue
+        if model is None or solver._needs_cold(arrays):
+            continue
+        solver._load(model, kept, solver.start, arrays)
+        try:
+            raw = model.solve_raw(check=False)
+        except InfeasibleAllocationError:
+            continue
+        reduced = np.asarray(model.highs.getSolution().col_dual)[: model.n_flow]
+        used = _used(plan.inputs, arrays)[kept]
+        core |= (raw.flows > 0) | (used & (reduced > -margin))
+    out = np.zeros(plan.inputs.n_flows, dtype=bool)
+    out[kept[core]] = True
+    return out
 
 
 def _restrict(inputs: AllocationInputs, keep: np.ndarray) -> AllocationInputs:
@@ -573,73 +648,120 @@ def _apply_flow_mask(model: AllocationModel, flow_open: np.ndarray) -> None:
     model.highs.changeColsBounds(cols.size, cols, np.zeros(cols.size), np.zeros(cols.size))
 
 
-def _basis(plan: SweepPlan) -> highspy.HighsBasis:
+def _basis(status: tuple[np.ndarray, np.ndarray]) -> highspy.HighsBasis:
     basis = highspy.HighsBasis()
-    basis.col_status = [highspy.HighsBasisStatus(int(v)) for v in plan.basis[0]]
-    basis.row_status = [highspy.HighsBasisStatus(int(v)) for v in plan.basis[1]]
+    basis.col_status = [highspy.HighsBasisStatus(int(v)) for v in status[0]]
+    basis.row_status = [highspy.HighsBasisStatus(int(v)) for v in status[1]]
     basis.valid = True
     return basis
 
 
 class SampleSolver:
     """
-    Solve samples of one plan on one `AllocationModel`, each warm from the central basis.
+    Solve samples of one plan, each on the core model first, then the warm model.
+
+    Every sample is loaded whole into a model built once (`AllocationModel.reload`) and
+    re-solved from that model's central basis: first the core model, whose optimum is
+    kept when no flow left out of it has a positive reduced cost at its duals (then it
+    is optimal on every flow); otherwise the warm model; a sample that needs a flow
+    outside the warm model is solved cold on every flow.
 
     Parameters
     ----------
     plan
         The sweep plan.
     warm
-        True: update the model and re-solve from the central basis (the sweep's way).
-        False: build a new model and solve it from scratch for each sample (benchmarks).
+        True: re-solve as above (the sweep's way). False: build a new model and solve it
+        from scratch for each sample (benchmarks).
     """
 
     def __init__(self, plan: SweepPlan, *, warm: bool = True) -> None:
         self.plan = plan
         self.warm = warm
-        self.model = AllocationModel(_restrict(plan.inputs, plan.keep)) if warm else None
-        self.start = _basis(plan) if warm else None
         inp = plan.inputs
+        self.model = AllocationModel(_restrict(inp, plan.keep)) if warm else None
+        self.start = _basis(plan.basis) if warm else None
         #: The flows outside the warm model, their (front, asset) and their index in it.
         self._outside = np.flatnonzero(~plan.keep)
         self._outside_fa = (inp.flow_front[self._outside], inp.flow_asset[self._outside])
         self._kept = np.flatnonzero(plan.keep)
+        #: The core model, its flows, and the warm model's flows it leaves out (priced).
+        self.core: AllocationModel | None = None
+        if warm and not np.array_equal(plan.core, plan.keep):
+            self.core = AllocationModel(_restrict(inp, plan.core))
+            self.core_start = _basis(plan.core_basis)
+            self._core = np.flatnonzero(plan.core)
+            self._priced = np.flatnonzero(plan.keep & ~plan.core)
 
     def _needs_cold(self, arrays: SampleArrays) -> bool:
         """True when the sample can use a flow outside the warm model (`_used` there)."""
         out = self._outside
         return bool((arrays.flow_open[out] & (arrays.freed[self._outside_fa] > 0)).any())
 
-    def _model_for(self, arrays: SampleArrays) -> tuple[AllocationModel, np.ndarray, str]:
-        """Return the model loaded with one sample, its flows' transit costs, and how."""
-        plan = self.plan
-        if self._needs_cold(arrays):
-            # The sample needs a flow outside the warm model: solve it on every flow.
-            model, cost = _cold_model(plan.inputs, arrays, None, presolve=True)
-            return model, cost, "cold"
-        if not self.warm:
-            model, cost = _cold_model(plan.inputs, arrays, plan.keep, presolve=True)
-            return model, cost, "cold"
-        model = self.model
-        assert model is not None
+    @staticmethod
+    def _load(
+        model: AllocationModel, flows: np.ndarray, start: highspy.HighsBasis, arrays: SampleArrays
+    ) -> None:
+        """Pass one sample's LP, on the structure's `flows`, to `model`; start from `start`."""
         _set_region_bounds(model, arrays)
-        cost = arrays.transit_cost[self._kept]
         # Pass the whole sample's LP again (every cost changes from one sample to the next,
         # and one pass is cheaper than HiGHS's change calls) with the flows the sample's
         # own inputs would not create fixed at zero. Loading a model drops every piece of
         # solver state, so with the central basis set on top each sample starts from the
         # same place and follows the same path on any worker, after any other sample.
         model.reload(
-            flow_upper=np.where(arrays.flow_open[self._kept], np.inf, 0.0),
+            flow_upper=np.where(arrays.flow_open[flows], np.inf, 0.0),
             freed=arrays.freed,
             risk=arrays.risk,
             value=arrays.value,
             absorb=arrays.absorb,
             risk_lambda=arrays.risk_lambda,
-            transit_cost=cost,
+            transit_cost=arrays.transit_cost[flows],
         )
-        model.highs.setBasis(self.start)
-        return model, cost, "warm"
+        model.highs.setBasis(start)
+
+    def _solve_core(self, arrays: SampleArrays) -> RawSolution | None:
+        """The core model's optimum if it is optimal on every flow, else None."""
+        core = self.core
+        assert core is not None
+        self._load(core, self._core, self.core_start, arrays)
+        try:
+            raw = core.solve_raw(check=False)
+        except InfeasibleAllocationError:  # the warm model may still meet the floors
+            return None
+        inp, out = self.plan.inputs, self._priced
+        f, a = inp.flow_front[out], inp.flow_asset[out]
+        reduced = core.reduced_costs(
+            raw.duals, f, inp.flow_zone[out], a, arrays.transit_cost[out]
+        )
+        used = arrays.flow_open[out] & (arrays.freed[f, a] > 0)
+        return None if (reduced[used] > _PRICE_TOL).any() else raw
+
+    def solve_arrays(self, arrays: SampleArrays) -> tuple[RawSolution, np.ndarray, str]:
+        """
+        Solve one sample's LP; return the solution, its flows' transit costs, and how
+        (``core``, ``warm`` or ``cold``).
+
+        Raises
+        ------
+        InfeasibleAllocationError
+            When the sample's floors and caps cannot hold together.
+        """
+        plan = self.plan
+        outside = self._needs_cold(arrays)
+        if outside or not self.warm:
+            # A sample that needs a flow outside the warm model is solved on every flow.
+            model, cost = _cold_model(plan.inputs, arrays, None if outside else plan.keep,
+                                      presolve=True)
+            return model.solve_raw(check=False), cost, "cold"
+        if self.core is not None:
+            raw = self._solve_core(arrays)
+            if raw is not None:
+                return raw, arrays.transit_cost[self._core], "core"
+        model = self.model
+        assert model is not None and self.start is not None
+        self._load(model, self._kept, self.start, arrays)
+        return model.solve_raw(check=False), arrays.transit_cost[self._kept], "warm"
 
     def solve(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """
@@ -655,13 +777,11 @@ class SampleSolver:
             arrays = sample_arrays(plan, scenario)
         except RedeployError:
             return {**row, "status": "invalid"}
-        model, cost, how = self._model_for(arrays)
-        row["solve"] = how
         try:
-            raw = model.solve_raw(check=False)
+            raw, cost, how = self.solve_arrays(arrays)
         except InfeasibleAllocationError:
             return {**row, "status": "infeasible"}
-        return {**row, "status": _STATUS_OK, **_outcome(plan, raw, arrays, cost)}
+        return {**row, "status": _STATUS_OK, "solve": how, **_outcome(plan, raw, arrays, cost)}
 
 
 def _set_region_bounds(model: AllocationModel, arrays: SampleArrays) -> None:
@@ -735,8 +855,10 @@ def sample_columns(plan: SweepPlan) -> list[str]:
     Return the columns of the sample table, in order.
 
     ``sample`` (index), ``status`` (``optimal``, ``infeasible`` or ``invalid``),
-    ``solve`` (``warm``, or ``cold`` for a sample that needed a flow outside the warm
-    model), ``param:PATH`` (sampled values),
+    ``solve`` (``core``: solved on the core model, optimal on every flow; ``warm``: on
+    the warm model, when a flow outside the core would have improved the core's optimum;
+    ``cold``: a sample that needed a flow outside the warm model), ``param:PATH``
+    (sampled values),
     ``objective:value|transit_cost|risk|total`` ($bn-eq/yr),
     ``zone:ID:military_kpe|engagement_bn`` (allocated), ``front:ID:military_kpe|
     engagement_bn`` (released), ``region:NAME:military_kpe|engagement_bn`` (allocated).

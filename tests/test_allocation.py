@@ -374,6 +374,66 @@ def test_flow_properties(data):
     model.update(freed=inp.freed * factor)
     assert model.solve().objective["total"] >= base - 1e-7
 
+    # Pricing: own flows' reduced costs are HiGHS's column duals; a model on some of the
+    # flows whose left-out flows all price at <= 0 has the optimum of the model on all
+    model = build_model(inp)
+    full = model.solve_raw()
+    own = model.reduced_costs(
+        full.duals, inp.flow_front, inp.flow_zone, inp.flow_asset, inp.flow_transit_cost
+    )
+    col_dual = np.asarray(model.highs.getSolution().col_dual)[: model.n_flow]
+    np.testing.assert_allclose(own, col_dual, atol=1e-9)
+    keep = np.array(data.draw(st.lists(st.booleans(), min_size=inp.n_flows,
+                                       max_size=inp.n_flows), label="keep"), dtype=bool)
+    if keep.any():
+        part = build_model(_some_flows(inp, keep))
+        raw = part.solve_raw()
+        out = ~keep
+        d = part.reduced_costs(raw.duals, inp.flow_front[out], inp.flow_zone[out],
+                               inp.flow_asset[out], inp.flow_transit_cost[out])
+        can_carry = inp.freed[inp.flow_front[out], inp.flow_asset[out]] > 0
+        assert raw.objective <= full.objective + 1e-7
+        if not (d[can_carry] > 1e-7).any():
+            assert raw.objective == pytest.approx(full.objective, abs=1e-7)
+
+
+def _some_flows(inputs: AllocationInputs, keep: np.ndarray) -> AllocationInputs:
+    """`inputs` with only the flows `keep` marks."""
+    import dataclasses
+
+    names = ("flow_front", "flow_zone", "flow_asset", "flow_distance_km", "flow_transit_cost",
+             "flow_sea")
+    return dataclasses.replace(inputs, **{n: getattr(inputs, n)[keep] for n in names})
+
+
+def test_reduced_costs_price_left_out_flows_by_hand():
+    """
+    The hand instance without any flow into z2: f1 fills z1 (2 kpe) and has 1 kpe left
+    that nothing pays for (z3 nets -2), so its supply dual is 0; f2 sends its 2 kpe to the
+    first segment of z3 (2.5 - 1 = 1.5 each), its supply dual 1.5: objective 12 + 3 = 15.
+    z2's room row is not in the model: its flows are priced at the first slope, value 6
+    less transit, risk and supply dual: f1 -> z2 6 - 2 - 0.5 - 0 = 3.5, f2 -> z2
+    6 - 1 - 0 - 1.5 = 3.5 (both would improve the optimum). Without only f1 -> z3 (unused
+    in the optimum), the left-out flow prices at 2.5 - 4 - 0.5 - 0.5 = -2.5 and the
+    optimum is the full one, 22.5.
+    """
+    inp = hand_inputs()
+    no_z2 = inp.flow_zone != 1
+    part = build_model(_some_flows(inp, no_z2))
+    raw = part.solve_raw()
+    assert raw.objective == pytest.approx(12.0 + 2 * 1.5)
+    d = part.reduced_costs(raw.duals, inp.flow_front[~no_z2], inp.flow_zone[~no_z2],
+                           inp.flow_asset[~no_z2], inp.flow_transit_cost[~no_z2])
+    np.testing.assert_allclose(d, [3.5, 3.5])
+    no_f1_z3 = np.ones(inp.n_flows, dtype=bool)
+    no_f1_z3[2] = False
+    part = build_model(_some_flows(inp, no_f1_z3))
+    raw = part.solve_raw()
+    assert raw.objective == pytest.approx(22.5)
+    d = part.reduced_costs(raw.duals, inp.flow_front[[2]], inp.flow_zone[[2]],
+                           inp.flow_asset[[2]], inp.flow_transit_cost[[2]])
+    np.testing.assert_allclose(d, [-2.5])
+
 
 def test_solve_raw_matches_the_tables():
     model = build_model(hand_inputs())

@@ -70,8 +70,10 @@ def tiny(tmp_path_factory, layers_dir):
     layers = read_layers(layers_dir, kinds=MODEL_LAYERS)
     scenario = load_scenario(path)
     plan = prepare_sweep(layers, scenario)
+    # a core model of only the flows probe solutions use (no margin)
+    small_core = prepare_sweep(layers, scenario, core_margin=-1.0)
     return SimpleNamespace(path=path, layers=layers, layers_dir=layers_dir, plan=plan,
-                           scenario=scenario)
+                           small_core=small_core, scenario=scenario)
 
 
 def _draws(plan, seed, indices):
@@ -134,11 +136,15 @@ def test_warm_resolves_equal_cold_solves(tiny):
 def test_shipped_baseline_uncertain_matches_cold_solves():
     layers = read_layers(None, kinds=MODEL_LAYERS)
     plan = prepare_sweep(layers, load_scenario("baseline-uncertain"))
+    assert plan.core.sum() < plan.keep.sum()
     solver = SampleSolver(plan)
+    hows = set()
     for values in _draws(plan, 0, range(4)):
         row = solver.solve(values)
+        hows.add(row["solve"])
         ref = solve_allocation(build_inputs(layers, sample_scenario(plan, values)))
         assert row["objective:total"] == pytest.approx(ref.objective["total"], abs=1e-9)
+    assert "core" in hows
 
 
 def test_a_sample_does_not_depend_on_its_batch(tiny):
@@ -152,18 +158,19 @@ def test_a_sample_does_not_depend_on_its_batch(tiny):
 
 
 def _raw_bits(solver, arrays):
-    model = solver._model_for(arrays)[0]
     try:
-        raw = model.solve_raw(check=False)
+        raw, _, how = solver.solve_arrays(arrays)
     except InfeasibleAllocationError:
         return b"infeasible"
-    return raw.x.tobytes() + raw.duals.tobytes() + np.int64(raw.iterations).tobytes()
+    return (how.encode() + raw.x.tobytes() + raw.duals.tobytes()
+            + np.int64(raw.iterations).tobytes())
 
 
-def test_a_sample_does_not_depend_on_the_samples_solved_before(tiny):
+@pytest.mark.parametrize("core", ["probed", "small"])
+def test_a_sample_does_not_depend_on_the_samples_solved_before(tiny, core):
     # Each sample reloads the LP and starts from the central basis: its columns, duals and
     # iteration count are the same bits whichever samples the solver saw before.
-    plan = tiny.plan
+    plan = tiny.plan if core == "probed" else tiny.small_core
     arrays = []
     for values in _draws(plan, 11, range(24)):
         try:
@@ -177,6 +184,26 @@ def test_a_sample_does_not_depend_on_the_samples_solved_before(tiny):
         solver = SampleSolver(plan)
         for k in sequence:
             assert _raw_bits(solver, arrays[k]) == alone[k], k
+
+
+def test_core_model_optimum_is_the_optimum_on_every_flow(tiny):
+    # A core of only the flows the probes use: left-out flows price in for some samples,
+    # which then go on to the warm model; either way the optimum is the cold solve's.
+    plan = tiny.small_core
+    assert plan.core.sum() < tiny.plan.core.sum() <= plan.keep.sum()
+    solver, cold = SampleSolver(plan), SampleSolver(plan, warm=False)
+    hows = []
+    for values in _draws(plan, 1, range(100)):
+        row, ref = solver.solve(values), cold.solve(values)
+        assert row["status"] == ref["status"]
+        if row["status"] != "optimal":
+            continue
+        hows.append(row["solve"])
+        assert row["objective:total"] == pytest.approx(ref["objective:total"], abs=1e-9)
+        for r in plan.inputs.regions:
+            key = f"region:{r}:military_kpe"
+            assert row[key] == pytest.approx(ref[key], abs=1e-7)
+    assert {"core", "warm"} <= set(hows)
 
 
 def test_summary_table_and_csv():

@@ -374,6 +374,60 @@ class AllocationModel:
         self.inputs = dataclasses.replace(self.inputs, **changes)
         return changes
 
+    # ---------------------------------------------------------------- pricing
+
+    def reduced_costs(
+        self,
+        duals: np.ndarray,
+        flow_front: np.ndarray,
+        flow_zone: np.ndarray,
+        flow_asset: np.ndarray,
+        transit_cost: np.ndarray,
+    ) -> np.ndarray:
+        """
+        Return the reduced costs of flows at a dual solution of this model, held or not.
+
+        The objective can only improve by adding a flow the model lacks if the flow's
+        reduced cost is positive (column generation): if none is, this model's optimum is
+        optimal for the model with every flow, and `duals` extend to that model's duals.
+
+            d_j = s_K·v_p − t_j − λ·ρ_fa − π_supply(f,a) − π_room(p) − Σ π_region
+
+        A (front, asset) without a supply row here has π_supply = 0 (it releases nothing
+        here, so its row would be slack); a (zone, asset) pair without a room row receives
+        nothing, and its room dual is −(max_k s_k − s_K)·v_p, the largest that keeps every
+        segment fill at zero dual feasible, so a flow into it is priced at the first,
+        steepest slope. For the model's own flows the result equals HiGHS's column duals.
+
+        Parameters
+        ----------
+        duals
+            Row duals of this model's last solve (`RawSolution.duals`).
+        flow_front, flow_zone, flow_asset, transit_cost
+            (m,) the flows to price, as in `AllocationInputs` (same fronts, zones, assets).
+        """
+        inp, rows = self.inputs, self.rows
+        n_a = len(inp.assets)
+        slopes = inp.segment_slopes
+        value = inp.value.ravel()
+        fa = flow_front * n_a + flow_asset
+        za = flow_zone * n_a + flow_asset
+        pi_supply = np.zeros(len(inp.front_ids) * n_a)
+        pi_supply[self.supply_keys] = duals[: rows.n_supply]
+        pi_room = -(slopes.max() - slopes[-1]) * value
+        pi_room[self.pair_keys] = duals[rows.room : rows.region]
+        d = slopes[-1] * value[za] - transit_cost - inp.risk_lambda * inp.risk.ravel()[fa]
+        d -= pi_supply[fa] + pi_room[za]
+        if rows.region_rows:
+            region_of_zone = np.array([inp.regions.index(r) for r in inp.zone_region])
+            flow_region = region_of_zone[flow_zone]
+            military = inp.military[flow_asset]
+            for k, (name, asset) in enumerate(rows.region_rows):
+                member = flow_region == inp.regions.index(name)
+                member &= military if asset is None else flow_asset == inp.assets.index(asset)
+                d[member] -= duals[rows.region + k]
+        return d
+
     # ---------------------------------------------------------------- solve
 
     def solve_raw(self, *, check: bool = True) -> RawSolution:
