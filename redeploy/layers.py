@@ -56,13 +56,16 @@ def default_layers_dir() -> Path:
     """
     Return the folder of the shipped layers.
 
-    The environment variable ``REDEPLOY_GEODATA`` overrides it; otherwise it is the
-    repository's ``geodata/`` beside the package.
+    The environment variable ``REDEPLOY_GEODATA`` overrides it; otherwise it is the copy
+    inside an installed wheel (``redeploy/geodata/``, see ``setup.py``) or, in a checkout,
+    the repository's ``geodata/`` beside the package.
     """
     env = os.environ.get("REDEPLOY_GEODATA")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "geodata"
+    package = Path(__file__).resolve().parent
+    installed = package / "geodata"
+    return installed if installed.is_dir() else package.parent / "geodata"
 
 
 @lru_cache(maxsize=1)
@@ -192,8 +195,8 @@ def resolve_layer_paths(
     base = Path(layers_dir) if layers_dir is not None else shipped
     if not base.exists():
         hint = (
-            "pass --layers DIR, or set REDEPLOY_GEODATA to the repository's geodata/ "
-            "folder (the shipped layers come with a source checkout: pip install -e .)"
+            "pass --layers DIR, or set REDEPLOY_GEODATA to a folder of layers (the shipped "
+            "layers come with the wheel and with a source checkout; reinstall redeploy)"
             if layers_dir is None
             else "check the path given to --layers"
         )

@@ -436,13 +436,16 @@ def shipped_scenarios_dir() -> Path:
     """
     Return the folder of the shipped scenarios.
 
-    The environment variable ``REDEPLOY_SCENARIOS`` overrides it; otherwise it is the
-    repository's ``scenarios/`` beside the package.
+    The environment variable ``REDEPLOY_SCENARIOS`` overrides it; otherwise it is the copy
+    inside an installed wheel (``redeploy/scenarios/``, see ``setup.py``) or, in a checkout,
+    the repository's ``scenarios/`` beside the package.
     """
     env = os.environ.get("REDEPLOY_SCENARIOS")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "scenarios"
+    package = Path(__file__).resolve().parent
+    installed = package / "scenarios"
+    return installed if installed.is_dir() else package.parent / "scenarios"
 
 
 def list_scenarios() -> dict[str, Path]:
