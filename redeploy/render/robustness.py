@@ -212,7 +212,7 @@ def build_robustness_map(
     served = sum(1 for s in stats.values()
                  if s.get("military_kpe", {}).get("p_positive", 0.0) > 0)
     subtitle = (f"Scenario {central.scenario}: {n:,} samples; {served} zones receive "
-                "military capacity in at least one")
+                "military capacity in at least one of them")
     zone_block = _probability_block() + panels.zone_scale_html(
         "spread p95 − p5 (hidden layer)", "kpe", spread_edges
     )
