@@ -138,6 +138,18 @@ def parse_layer_overrides(values: list[str] | None) -> dict[str, Path]:
     return out
 
 
+def _note_shipped_layers(layers: Path | None, overrides: dict[str, Path], quiet: bool) -> None:
+    """Say on stderr which kinds come from the shipped set because --layers DIR lacks them."""
+    if layers is None or quiet:
+        return
+    from redeploy.layers import shipped_fallbacks
+
+    kinds = shipped_fallbacks(layers, overrides=overrides)
+    if kinds:
+        stderr.print(f"note: layers not in {_display_path(layers)}, read from the shipped set: "
+                     f"{', '.join(kinds)}", markup=False, soft_wrap=True)
+
+
 @layers_app.command("list")
 def layers_list(layers: LayersOpt = None, layer: LayerOpt = None, crs: CrsOpt = None) -> None:
     """Show each layer: file, geometry type, feature count and share of sourced features."""
@@ -280,7 +292,9 @@ def layers_export(
         raise typer.BadParameter(
             f"must be gpkg, geojson or parquet, got {fmt!r}", param_hint="--format"
         )
-    frames = read_layers(layers, overrides=parse_layer_overrides(layer), crs=crs)
+    overrides = parse_layer_overrides(layer)
+    _note_shipped_layers(layers, overrides, quiet=False)
+    frames = read_layers(layers, overrides=overrides, crs=crs)
     written = write_layers(frames, out, fmt=fmt)
     for path in written:
         stdout.print(f"wrote {_display_path(path)}")
@@ -357,6 +371,7 @@ def run(
         raise typer.BadParameter(str(err), param_hint="--format") from None
     _check_tiles(tiles)
     overrides = parse_layer_overrides(layer)
+    _note_shipped_layers(layers, overrides, quiet)
     check_out_dir(out)
     from redeploy.pipeline import with_basemap
     from redeploy.render import write_map
@@ -430,6 +445,7 @@ def compare(
 
     _check_tiles(tiles)
     overrides = parse_layer_overrides(layer)
+    _note_shipped_layers(layers, overrides, quiet)
     check_out_dir(out)
     scenarios = [load_scenario(a), load_scenario(b)]  # both checked before either is solved
     if scenarios[0].name == scenarios[1].name:
@@ -540,6 +556,7 @@ def frontier(
     from redeploy.frontier import lambda_label, run_frontier
 
     overrides = parse_layer_overrides(layer)
+    _note_shipped_layers(layers, overrides, quiet)
     check_out_dir(out)
     bar = Progress(TextColumn("redeploy frontier: {task.description}"), BarColumn(),
                    MofNCompleteColumn(), console=stderr, disable=quiet)
@@ -611,6 +628,7 @@ def sweep(
         raise typer.BadParameter("give --workers or --scheduler, not both",
                                  param_hint="--workers")
     overrides = parse_layer_overrides(layer)
+    _note_shipped_layers(layers, overrides, quiet)
     check_out_dir(out)
     if scheduler is not None:
         check_scheduler(scheduler)

@@ -6,10 +6,12 @@ feature id (and row), the column, the value and what is allowed.
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 import re
 import warnings
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -189,6 +191,44 @@ def resolve_layer_paths(
     kinds: Iterable[str | LayerKind] | None = None,
 ) -> dict[str, Path]:
     """Return ``{kind: file}`` for the layers `read_layers` would read."""
+    return _resolve(layers_dir, overrides=overrides, kinds=kinds)[0]
+
+
+def shipped_fallbacks(
+    layers_dir: str | Path | None,
+    *,
+    overrides: Mapping[str, str | Path] | None = None,
+    kinds: Iterable[str | LayerKind] | None = None,
+) -> list[str]:
+    """
+    Return the kinds that `read_layers` would take from the shipped layers for want of a file.
+
+    Parameters
+    ----------
+    layers_dir, overrides, kinds
+        As for `read_layers`.
+
+    Returns
+    -------
+    list of str
+        Kinds missing from the folder `layers_dir` (and not replaced by `overrides`), read
+        from the shipped folder instead, in schema order; empty when `layers_dir` is None,
+        a GeoPackage file or the shipped folder itself.
+
+    Raises
+    ------
+    LayerValidationError
+        As `resolve_layer_paths` does.
+    """
+    return _resolve(layers_dir, overrides=overrides, kinds=kinds)[1]
+
+
+def _resolve(
+    layers_dir: str | Path | None,
+    *,
+    overrides: Mapping[str, str | Path] | None,
+    kinds: Iterable[str | LayerKind] | None,
+) -> tuple[dict[str, Path], list[str]]:
     shipped = default_layers_dir()
     wanted = [LayerKind(k).value for k in (kinds if kinds is not None else SCHEMAS)]
     overrides = {LayerKind(_kind_or_error(k)).value: Path(p) for k, p in (overrides or {}).items()}
@@ -203,9 +243,12 @@ def resolve_layer_paths(
         raise LayerValidationError(
             base, "all", [Problem(f"layer folder or file not found; {hint}")]
         )
-    if layers_dir is not None and base.is_dir() and base.resolve() != shipped.resolve():
+    own_folder = base.is_dir() and base.resolve() != shipped.resolve()
+    if layers_dir is not None and own_folder:
+        _check_folder_names(base)
         _check_folder_has_layers(base)
     out: dict[str, Path] = {}
+    fallbacks: list[str] = []
     for kind in wanted:
         if kind in overrides:
             out[kind] = overrides[kind]
@@ -213,7 +256,11 @@ def resolve_layer_paths(
         if base.is_file():
             out[kind] = base
             continue
-        found = find_layer_file(base, kind) or find_layer_file(shipped, kind)
+        found = find_layer_file(base, kind)
+        if found is None:
+            found = find_layer_file(shipped, kind)
+            if found is not None and own_folder:
+                fallbacks.append(kind)
         if found is None:
             problem = Problem(
                 f"no file for layer '{kind}' (looked for {kind}"
@@ -221,7 +268,60 @@ def resolve_layer_paths(
             )
             raise LayerValidationError(base, kind, [problem])
         out[kind] = found
-    return out
+    return out, fallbacks
+
+
+def _check_folder_names(folder: Path) -> None:
+    """
+    Refuse a --layers folder whose file names are ambiguous or look like a mistyped kind.
+
+    Two files for one kind (``fronts.geojson`` and ``fronts.gpkg``) would have one of them
+    silently ignored; a geodata file named like a kind (``chokepoint.geojson``) would be
+    ignored and the shipped layer read instead. Files with unrelated names are left alone.
+    """
+    kinds = [k.value for k in LayerKind]
+    problems: list[Problem] = []
+    for kind in kinds:
+        files = [folder / f"{kind}{ext}" for ext in LAYER_EXTENSIONS]
+        files = [f for f in files if f.is_file()]
+        if len(files) > 1:
+            names = " and ".join(f.name for f in files)
+            problems.append(
+                Problem(
+                    f"{names} are both layer '{kind}'; keep one of them in the folder, or "
+                    f"pass the one you mean with --layer {kind}=PATH"
+                )
+            )
+    expected = {f"{kind}{ext}" for kind in kinds for ext in LAYER_EXTENSIONS}
+    for path in sorted(folder.iterdir()):
+        name = path.name
+        suffix = path.suffix.lower()
+        if name.startswith(".") or name in expected or suffix not in LAYER_EXTENSIONS:
+            continue
+        if not path.is_file():
+            continue
+        match = difflib.get_close_matches(path.stem.lower(), kinds, n=1)
+        if not match:
+            continue
+        kind = match[0]
+        present = find_layer_file(folder, kind)
+        if present is not None and present.samefile(path):  # case-insensitive file system
+            continue
+        fix = (
+            f"the folder already has {present.name}: move {name} out of it, or pass it with "
+            f"--layer {kind}=PATH"
+            if present is not None
+            else f"rename it {kind}{suffix}, or pass it with --layer {kind}=PATH; as it is, "
+            f"layer '{kind}' would be read from the shipped set"
+        )
+        problems.append(
+            Problem(
+                f"{name} is not named after a layer kind (files must be <kind>.<ext>, "
+                f"ext one of {', '.join(LAYER_EXTENSIONS)}); did you mean '{kind}'? {fix}"
+            )
+        )
+    if problems:
+        raise LayerValidationError(folder, "all", problems)
 
 
 def _check_folder_has_layers(folder: Path) -> None:
@@ -297,6 +397,11 @@ def _read_raw(path: Path, schema: LayerSchema, *, crs: str | None) -> gpd.GeoDat
                     )
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
+                # A GeoJSON column of mixed types ("high" among integers) reaches
+                # geopandas as JSON it cannot parse; validation names the bad value.
+                warnings.filterwarnings(
+                    "ignore", message=r"Could not parse column .* as JSON", category=UserWarning
+                )
                 gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
     except LayerValidationError:
         raise
@@ -310,9 +415,34 @@ def _read_raw(path: Path, schema: LayerSchema, *, crs: str | None) -> gpd.GeoDat
         ) from None
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
         raise _fail(path, schema, "has no geometry column")
+    if suffix in (".shp", ".dbf"):
+        gdf = _restore_dbf_names(gdf, schema)
     if len(gdf) == 0:
         raise _fail(path, schema, "layer is empty: it has no features")
     return _to_project_crs(gdf, path, schema, crs=crs)
+
+
+def _restore_dbf_names(gdf: gpd.GeoDataFrame, schema: LayerSchema) -> gpd.GeoDataFrame:
+    """
+    Give back the schema names that a Shapefile (dBase) cut to 10 characters.
+
+    A missing schema column longer than 10 characters is taken from the column holding its
+    first 10 characters (``source_yea`` -> ``source_year``), unless another schema column of
+    the layer starts with the same 10 characters: then the cut name is ambiguous, is left
+    as it is, and validation explains the truncation.
+    """
+    prefixes = Counter(name[:_DBF_NAME_LENGTH] for name in schema.columns)
+    renames = {}
+    for name in schema.columns:
+        cut = name[:_DBF_NAME_LENGTH]
+        if (
+            len(name) > _DBF_NAME_LENGTH
+            and name not in gdf.columns
+            and cut in gdf.columns
+            and prefixes[cut] == 1
+        ):
+            renames[cut] = name
+    return gdf.rename(columns=renames) if renames else gdf
 
 
 def _read_csv(path: Path, schema: LayerSchema, *, crs: str | None) -> gpd.GeoDataFrame:

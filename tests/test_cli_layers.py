@@ -116,3 +116,34 @@ def test_export_unknown_format_exits_2(runner, tmp_path):
                                  str(tmp_path / "x")])
     assert result.exit_code == 2
     assert "gpkg, geojson or parquet" in result.output + result.stderr
+
+
+def test_kinds_from_the_shipped_set_are_noted_on_stderr(runner, layers_dir, tmp_path):
+    import shutil
+
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    for kind in ("fronts", "peripheral_zones", "supply_nodes", "basemap"):
+        shutil.copy(layers_dir / f"{kind}.geojson", folder)
+    args = ["layers", "export", "--layers", str(folder), "--format", "geojson"]
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "read from the shipped set: chokepoints, mineral_zones" in result.stderr
+    assert str(folder) in result.stderr
+    result = runner.invoke(app, ["layers", "export", "--layers", str(layers_dir), "--format",
+                                 "geojson", "--out", str(tmp_path / "out2")])
+    assert result.exit_code == 0, result.output
+    assert "shipped set" not in result.stderr
+
+
+def test_duplicate_layer_files_exit_2(runner, layers_dir, tmp_path):
+    import shutil
+
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    shutil.copy(layers_dir / "fronts.geojson", folder / "fronts.geojson")
+    shutil.copy(layers_dir / "fronts.geojson", folder / "fronts.json")
+    result = runner.invoke(app, ["layers", "validate", "--layers", str(folder)])
+    assert result.exit_code == 2
+    assert "fronts.geojson and fronts.json are both layer 'fronts'" in result.stderr
+    assert "Traceback" not in result.output

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
+import pyogrio
 import pytest
 
 from redeploy.errors import LayerValidationError
@@ -170,11 +172,49 @@ def test_shapefile_without_prj_needs_crs_and_truncated_names_are_explained(
     path.with_suffix(".prj").unlink()
     with pytest.raises(LayerValidationError, match=r"declares no CRS; .*--crs"):
         read_layer(path)
+    assert read_layer(path, crs="EPSG:4326")["source_year"].tolist() == gdf[
+        "source_year"
+    ].tolist()
+    # Converted on from the Shapefile, the cut names are no longer restored: explain them.
+    cut = gpd.read_file(path).set_crs("EPSG:4326")
+    assert "source_yea" in cut.columns
+    converted = tmp_path / "converted.geojson"
+    cut.to_file(converted)
     with pytest.raises(LayerValidationError) as info:
-        read_layer(path, crs="EPSG:4326")
+        read_layer(converted, kind="chokepoints")
     msg = str(info.value)
     assert "column 'source_year': required column is missing" in msg
     assert "the file has 'source_yea': Shapefiles cut field names to 10" in msg
+
+
+@pytest.mark.parametrize("kind", ["fronts", "chokepoints", "mineral_zones", "peripheral_zones"])
+def test_shapefile_names_cut_to_10_characters_are_restored(layers_dir, tmp_path, kind):
+    source = read_layer(layers_dir / f"{kind}.geojson")
+    path = tmp_path / f"{kind}.shp"
+    with pytest.warns(Warning):  # geopandas and GDAL both say names get cut
+        source.to_file(path, engine="pyogrio")
+    assert "source_yea" in pyogrio.read_info(path)["fields"]
+    back = read_layer(path)
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(back.drop(columns="geometry")),
+        pd.DataFrame(source.drop(columns="geometry")),
+        check_dtype=False,
+    )
+    assert back.geometry.geom_equals(source.geometry).all()  # Shapefile rings run clockwise
+
+
+def test_shapefile_cut_name_shared_by_two_schema_columns_is_not_guessed(tmp_path):
+    from redeploy.layers import _restore_dbf_names
+
+    schema = SCHEMAS[LayerKind.SUPPLY_NODES]  # throughput and throughput_unit: 'throughput'
+    gdf = gpd.GeoDataFrame(
+        {"source_yea": [2024], "throughput": [1.0], "throughp_1": ["TEU"]},
+        geometry=gpd.points_from_xy([0], [0]),
+        crs="EPSG:4326",
+    )
+    out = _restore_dbf_names(gdf, schema)
+    assert {"source_year", "throughput", "throughp_1"} <= set(out.columns)
+    assert "throughput_unit" not in out.columns
 
 
 def test_unknown_crs_is_a_validation_error(layers_dir):
@@ -199,3 +239,81 @@ def test_mixed_geometry_types_name_each_feature(layers_dir, tmp_path):
 def test_missing_file_says_so_before_guessing_its_kind(tmp_path):
     with pytest.raises(LayerValidationError, match=r"nofile\.geojson: file not found"):
         read_layer(tmp_path / "nofile.geojson")
+
+
+def _folder_with(tmp_path: Path, layers_dir: Path, names: dict[str, str]) -> Path:
+    """Make a --layers folder: {file name in it: fixture kind copied there}."""
+    import shutil
+
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    for name, kind in names.items():
+        shutil.copy(layers_dir / f"{kind}.geojson", folder / name)
+    return folder
+
+
+def test_two_files_for_one_kind_are_refused_naming_both(layers_dir, tmp_path):
+    folder = _folder_with(tmp_path, layers_dir, {"fronts.geojson": "fronts"})
+    gpd.read_file(folder / "fronts.geojson").to_file(folder / "fronts.gpkg", driver="GPKG")
+    with pytest.raises(LayerValidationError) as info:
+        read_layers(folder)
+    msg = str(info.value)
+    assert str(folder) in msg
+    assert "fronts.geojson and fronts.gpkg are both layer 'fronts'" in msg
+    assert "keep one of them" in msg and "--layer fronts=PATH" in msg
+
+
+def test_misnamed_layer_file_is_refused_with_the_right_name(layers_dir, tmp_path):
+    folder = _folder_with(
+        tmp_path, layers_dir, {"fronts.geojson": "fronts", "chokepoint.geojson": "chokepoints"}
+    )
+    with pytest.raises(LayerValidationError) as info:
+        read_layers(folder)
+    msg = str(info.value)
+    assert "chokepoint.geojson is not named after a layer kind" in msg
+    assert "did you mean 'chokepoints'? rename it chokepoints.geojson" in msg
+    assert "would be read from the shipped set" in msg
+
+
+def test_near_name_beside_the_real_file_is_refused_too(layers_dir, tmp_path):
+    folder = _folder_with(
+        tmp_path, layers_dir, {"fronts.geojson": "fronts", "fronts_old.geojson": "fronts"}
+    )
+    with pytest.raises(LayerValidationError, match=r"already has fronts\.geojson: move "
+                       r"fronts_old\.geojson out of it"):
+        read_layers(folder)
+
+
+def test_unrelated_files_are_ignored_and_fallbacks_are_listed(layers_dir, tmp_path):
+    from redeploy.layers import resolve_layer_paths, shipped_fallbacks
+
+    folder = _folder_with(tmp_path, layers_dir, {"fronts.geojson": "fronts"})
+    (folder / "README.md").write_text("my layers\n")
+    (folder / "notes.csv").write_text("a,b\n1,2\n")
+    paths = resolve_layer_paths(folder)
+    assert paths["fronts"] == folder / "fronts.geojson"
+    kinds = [k.value for k in LayerKind if k.value != "fronts"]
+    assert shipped_fallbacks(folder) == kinds
+    assert shipped_fallbacks(folder, overrides={"basemap": layers_dir / "basemap.geojson"}) == [
+        k for k in kinds if k != "basemap"
+    ]
+    assert shipped_fallbacks(folder, kinds=["fronts"]) == []
+    assert shipped_fallbacks(None) == []
+    assert shipped_fallbacks(layers_dir) == []
+
+
+def test_unparsable_value_gives_the_validation_error_and_no_library_warning(
+    layers_dir, tmp_path, recwarn
+):
+    import json
+
+    data = json.loads((layers_dir / "fronts.geojson").read_text())
+    data["features"][0]["properties"]["threat_level"] = "high"
+    fid = data["features"][0]["properties"]["id"]
+    path = tmp_path / "fronts.geojson"
+    path.write_text(json.dumps(data))
+    with pytest.raises(LayerValidationError) as info:
+        read_layer(path)
+    assert f"feature id={fid!r} (row 1): column 'threat_level': must be an integer from 1 " \
+        "to 5, got 'high'" in str(info.value)
+    assert [str(w.message) for w in recwarn] == []
