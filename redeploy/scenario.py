@@ -11,7 +11,9 @@ from __future__ import annotations
 import difflib
 import itertools
 import json
+import math
 import os
+import re
 import tomllib
 import typing
 from collections.abc import Mapping
@@ -45,8 +47,16 @@ REFERENCE_YEAR = 2024
 _DATA_DIR = Path(__file__).resolve().parent / "data"
 COEFFICIENTS_FILE = _DATA_DIR / "coefficients.toml"
 
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]*$")]
-ScenarioName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=80)]
+_SLUG_PATTERN = r"^[a-z0-9][a-z0-9_]*$"
+_NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
+_NAME_MAX = 80
+Slug = Annotated[str, StringConstraints(pattern=_SLUG_PATTERN)]
+ScenarioName = Annotated[str, StringConstraints(pattern=_NAME_PATTERN, max_length=_NAME_MAX)]
+#: What each pattern of the scenario schema allows, in plain words (for error messages).
+_PATTERN_WORDS = {
+    _NAME_PATTERN: "lower-case letters, digits and . _ -, starting with a letter or digit",
+    _SLUG_PATTERN: "lower-case letters, digits and _, starting with a letter or digit",
+}
 
 
 class _Strict(BaseModel):
@@ -61,6 +71,8 @@ class _Strict(BaseModel):
         # true/false is) is a mistake in the file, not something to coerce silently.
         field = cls.model_fields.get(info.field_name or "")
         kind = _unwrap(field.annotation) if field is not None else None
+        if kind in (int, float) and isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(_not_finite(value))
         if kind in (int, float) and isinstance(value, str | bool):
             what = "an integer" if kind is int else "a number"
             msg = f"give {what} (unquoted in TOML), not {_type_name(value)}"
@@ -77,7 +89,17 @@ class _Strict(BaseModel):
                     f"{_type_name(value[bad[0]])}"
                 )
                 raise ValueError(msg)
+            odd = [i for i, v in enumerate(value) if isinstance(v, float) and not math.isfinite(v)]
+            if item in (int, float) and odd:
+                raise ValueError(f"{_not_finite(value[odd[0]])} (item {odd[0]})")
         return value
+
+
+def _not_finite(value: float) -> str:
+    """Say why a TOML ``nan`` or ``inf`` is refused where a number is expected."""
+    if math.isnan(value):
+        return "NaN is not allowed: a number is required"
+    return f"{value} is not allowed: a finite number is required"
 
 
 def _type_name(value: Any) -> str:
@@ -453,7 +475,7 @@ def list_scenarios() -> dict[str, Path]:
     folder = shipped_scenarios_dir()
     if not folder.is_dir():
         return {}
-    return {p.stem: p for p in sorted(folder.glob("*.toml"))}
+    return {p.stem: p for p in sorted(folder.glob("*.toml"), key=lambda p: (p.stem, p.name))}
 
 
 def resolve_scenario_path(name_or_path: str | Path) -> Path:
@@ -467,7 +489,14 @@ def resolve_scenario_path(name_or_path: str | Path) -> Path:
     """
     text = str(name_or_path)
     path = Path(text)
-    if path.suffix == ".toml" or os.sep in text or "/" in text:
+    looks_like_path = path.suffix == ".toml" or os.sep in text or "/" in text
+    if path.is_dir() and (looks_like_path or text not in list_scenarios()):
+        msg = (
+            f"{text}: is a directory, not a scenario file; give the path of a .toml file "
+            "(or a shipped scenario name)."
+        )
+        raise ScenarioError(msg)
+    if looks_like_path:
         if not path.is_file():
             msg = f"{text}: scenario file not found"
             raise ScenarioError(msg)
@@ -512,10 +541,14 @@ def load_scenario(name_or_path: str | Path = "baseline") -> Scenario:
     return scenario_from_dict(data, source=str(path), default_name=path.stem)
 
 
+#: The UTF-8 byte order mark some editors write at the start of a text file.
+_BOM = "\ufeff"
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
+        text = path.read_bytes().decode("utf-8")
+        data = tomllib.loads(text.removeprefix(_BOM))
     except tomllib.TOMLDecodeError as err:
         msg = f"{path}: not valid TOML: {err}"
         raise ScenarioError(msg) from err
@@ -671,19 +704,38 @@ def scenario_from_dict(
         Name used when `data` has no ``name`` key.
     """
     payload = dict(data)
-    if "name" not in payload and default_name is not None:
+    named_after_file = "name" not in payload and default_name is not None
+    if named_after_file:
         payload["name"] = default_name
     try:
         scenario = Scenario.model_validate(payload)
     except ValidationError as err:
-        raise ScenarioError(format_validation_error(err, source, Scenario)) from None
+        text = format_validation_error(err, source, Scenario, name_from_file=named_after_file)
+        raise ScenarioError(text) from None
     scenario._source = source
     return scenario
 
 
+#: Keys a scenario file may leave out although the model needs them: the loader takes
+#: ``name`` from the file name and ``description`` from the scenarios it ``extends``.
+_FILE_DEFAULTED_KEYS = ("name", "description")
+
+
 def scenario_json_schema() -> dict[str, Any]:
-    """Return the JSON Schema of scenario files (for editors)."""
+    """
+    Return the JSON Schema of scenario files (for editors).
+
+    It describes files as `load_scenario` accepts them: ``name`` is optional (the file name
+    is the default) and ``description`` may come from a base named by ``extends``, so a
+    file needs one of ``description`` and ``extends``.
+    """
     schema = Scenario.model_json_schema(by_alias=True)
+    required = [k for k in schema.get("required", []) if k not in _FILE_DEFAULTED_KEYS]
+    if required:
+        schema["required"] = required
+    else:
+        schema.pop("required", None)
+    schema["anyOf"] = [{"required": ["description"]}, {"required": ["extends"]}]
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "redeploy scenario"
     return schema
@@ -762,12 +814,54 @@ def _dotted(loc: tuple[Any, ...]) -> str:
     return out
 
 
-def format_validation_error(err: ValidationError, source: str, model: type[BaseModel]) -> str:
-    """Turn a pydantic error into lines that name the file, the key, the value and the fix."""
+def _name_suggestion(text: str) -> str:
+    """Return `text` turned into a valid scenario name ("My Scenario!" -> "my-scenario")."""
+    slug = re.sub(r"[^a-z0-9_.-]+", "-", text.lower()).strip("-_.")[:_NAME_MAX].strip("-_.")
+    return slug or "my-scenario"
+
+
+def _file_name_message(source: str, value: Any) -> str:
+    """Explain that a scenario without ``name`` is named after its file, and the fix."""
+    good = _name_suggestion(str(value))
+    return (
+        f"{source}: the file has no 'name' key, so the scenario is named after the file: "
+        f"{value!r} is not a valid scenario name. A name uses "
+        f"{_PATTERN_WORDS[_NAME_PATTERN]} (at most {_NAME_MAX} characters). Add "
+        f'name = "{good}" to the file, or rename the file (e.g. {good}.toml).'
+    )
+
+
+def format_validation_error(
+    err: ValidationError,
+    source: str,
+    model: type[BaseModel],
+    *,
+    name_from_file: bool = False,
+) -> str:
+    """
+    Turn a pydantic error into lines that name the file, the key, the value and the fix.
+
+    Parameters
+    ----------
+    err
+        The validation error.
+    source
+        The file (or origin) named at the start of each line.
+    model
+        The model that was validated (to find allowed keys and bounds).
+    name_from_file
+        True when the scenario's ``name`` was not in the file but taken from the file
+        name, so a bad name is explained as such.
+    """
     lines = []
     for e in err.errors(include_url=False):
         loc = tuple(e["loc"])
         key = _dotted(loc)
+        pattern = (e.get("ctx") or {}).get("pattern")
+        plain = _PATTERN_WORDS.get(str(pattern)) if pattern is not None else None
+        if name_from_file and loc == ("name",) and e["type"] != "missing":
+            lines.append(_file_name_message(source, e.get("input")))
+            continue
         if e["type"] == "extra_forbidden":
             allowed = _keys_of(_container(model, loc[:-1]))
             bad = str(loc[-1])
@@ -789,6 +883,12 @@ def format_validation_error(err: ValidationError, source: str, model: type[BaseM
         value = e.get("input")
         got = f" = {value!r}" if not isinstance(value, dict) else ""
         message = e["msg"].removeprefix("Value error, ")
+        if plain:
+            message = "not allowed here"
+            allowed = plain
+            if loc == ("name",):
+                message = "not a valid scenario name"
+                allowed = f"{plain}; at most {_NAME_MAX} characters"
         tail = f" Allowed: {allowed}." if allowed else ""
         where = f"key {key!r}" if key else "scenario"
         lines.append(f"{source}: {where}{got}: {message}.{tail}")

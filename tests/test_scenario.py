@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -253,3 +255,148 @@ def test_a_file_that_is_not_utf8_text_is_refused(tmp_path):
     path.write_bytes(b"\xff\xfe\x00 not text")
     with pytest.raises(ScenarioError, match="not a TOML text file"):
         load_scenario(path)
+
+
+# ------------------------------------------------------------------ schema against files
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCUMENTED = ("README.md", "docs/model.md", "docs/sweeps.md")
+
+
+def documented_scenarios() -> list[tuple[str, str]]:
+    """Return ``(where, text)`` of every ```toml block of the README and the docs."""
+    found = []
+    for doc in DOCUMENTED:
+        text = (ROOT / doc).read_text(encoding="utf-8")
+        for k, match in enumerate(re.finditer(r"```toml\n(.*?)```", text, re.S)):
+            found.append((f"{doc}#{k}", match.group(1)))
+    return found
+
+
+def scenario_files() -> list[tuple[str, dict]]:
+    files = [(p.name, tomllib.loads(p.read_text(encoding="utf-8")))
+             for p in sorted((ROOT / "scenarios").glob("*.toml"))]
+    docs = [(where, tomllib.loads(text)) for where, text in documented_scenarios()]
+    return files + docs
+
+
+def test_the_readme_has_an_example_scenario_and_it_loads(tmp_path):
+    examples = documented_scenarios()
+    assert any(where.startswith("README.md") for where, _ in examples)
+    for k, (where, text) in enumerate(examples):
+        if where.startswith("docs/sweeps.md"):
+            continue  # the shipped baseline-uncertain.toml, shown in part
+        path = write(tmp_path, text, f"example-{k}.toml")
+        assert load_scenario(path).description, where
+
+
+def test_schema_requires_only_what_a_file_must_state():
+    schema = scenario_json_schema()
+    # name defaults to the file name, description comes with `extends`
+    assert "name" not in schema.get("required", [])
+    assert "description" not in schema.get("required", [])
+    assert {"required": ["description"]} in schema["anyOf"]
+    assert {"required": ["extends"]} in schema["anyOf"]
+    for where, data in scenario_files():
+        assert set(schema.get("required", [])) <= set(data), where
+        assert "description" in data or "extends" in data, where
+
+
+def test_every_shipped_and_documented_scenario_passes_the_schema():
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = scenario_json_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    files = scenario_files()
+    assert len(files) >= 8
+    for where, data in files:
+        problems = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(data)]
+        assert not problems, (where, problems)
+    assert not validator.is_valid({"assumptions": ["neither description nor extends"]})
+    assert not validator.is_valid({"description": "x", "horizon_year": 1999})
+
+
+def test_shipped_scenarios_are_listed_by_name():
+    names = list(list_scenarios())
+    assert names == sorted(names)
+    assert names.index("baseline") < names.index("baseline-uncertain")
+
+
+# ------------------------------------------------------------------ message wording
+
+
+def test_a_file_name_that_is_not_a_name_is_explained(tmp_path):
+    path = write(tmp_path, 'description = "x"\n', "My Scenario!.toml")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    msg = str(err.value)
+    assert msg.startswith(f"{path}: the file has no 'name' key")
+    assert "named after the file: 'My Scenario!' is not a valid scenario name" in msg
+    assert "lower-case letters, digits and . _ -, starting with a letter or digit" in msg
+    assert 'Add name = "my-scenario" to the file, or rename the file' in msg
+    assert "String should match pattern" not in msg
+    path.write_text('name = "mine"\ndescription = "x"\n', encoding="utf-8")
+    assert load_scenario(path).name == "mine"
+
+
+def test_an_explicit_bad_name_is_explained_in_plain_words(tmp_path):
+    path = write(tmp_path, 'name = "My Case"\ndescription = "x"\n')
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    msg = str(err.value)
+    assert f"{path}: key 'name' = 'My Case': not a valid scenario name." in msg
+    assert "Allowed: lower-case letters, digits and . _ -, starting with a letter or digit" in msg
+    assert "pattern" not in msg
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b'\xef\xbb\xbfextends = "baseline"\nhorizon_year = 2031\n')
+    sc = load_scenario(path)
+    assert sc.name == "bom" and sc.horizon_year == 2031
+
+
+@pytest.mark.parametrize("name", ["folder.toml", "folder"])
+def test_a_directory_is_not_a_scenario_file(tmp_path, name):
+    folder = tmp_path / name
+    folder.mkdir()
+    for arg in (folder, str(folder) + "/"):
+        with pytest.raises(ScenarioError) as err:
+            load_scenario(arg)
+        msg = str(err.value)
+        assert "is a directory" in msg and ".toml file" in msg
+        assert "not found" not in msg
+
+
+def test_a_directory_named_like_a_scenario_is_refused_as_such(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mycase").mkdir()
+    with pytest.raises(ScenarioError, match="mycase: is a directory"):
+        load_scenario("mycase")
+    (tmp_path / "baseline").mkdir()
+    assert load_scenario("baseline").name == "baseline"  # shipped names come first
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        (
+            "[fronts.korea]\ndefense_pct_gdp = nan\n",
+            "key 'fronts.korea.defense_pct_gdp' = nan: NaN is not allowed: a number is required",
+        ),
+        ("[fronts.korea]\nthreat_level = nan\n", "NaN is not allowed"),
+        ('[regions.Africa]\nfloor = nan\n', "key 'regions.Africa.floor' = nan: NaN is not"),
+        ("[model]\nsegment_shares = [nan, 1.0]\n", "NaN is not allowed: a number is required"),
+        (
+            "[fronts.korea]\ngdp_usd_bn = inf\n",
+            "key 'fronts.korea.gdp_usd_bn' = inf: inf is not allowed: a finite number",
+        ),
+    ],
+)
+def test_nan_and_inf_are_refused(tmp_path, text, needle):
+    path = write(tmp_path, 'extends = "baseline"\n' + text)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    msg = str(err.value)
+    assert str(path) in msg and needle in msg
+    assert "less than or equal" not in msg and "greater than or equal" not in msg
