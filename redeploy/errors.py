@@ -2,9 +2,31 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+
+def format_number(x: float) -> str:
+    """
+    Return `x` as a plain decimal for messages, without an exponent.
+
+    Up to 3 decimals, more for small numbers so that 3 significant digits show; trailing
+    zeros dropped: 1000 -> ``1000``, 1234.5 -> ``1234.5``, 2/3 -> ``0.667``,
+    0.0004 -> ``0.0004``. Magnitudes below 1e-9 or from 1e15 keep the exponent form.
+    """
+    x = float(x)
+    if not math.isfinite(x):
+        return str(x)
+    magnitude = abs(x)
+    if magnitude == 0:
+        return "0"
+    if magnitude < 1e-9 or magnitude >= 1e15:
+        return f"{x:.3g}"
+    decimals = max(3, 2 - math.floor(math.log10(magnitude)))
+    text = f"{x:.{decimals}f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
 class RedeployError(Exception):

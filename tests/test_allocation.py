@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from redeploy.errors import InfeasibleAllocationError
+from redeploy.errors import InfeasibleAllocationError, format_number
 from redeploy.model.allocation import build_model, check_feasibility, solve_allocation
 from redeploy.model.inputs import AllocationInputs, build_inputs
 from redeploy.scenario import scenario_from_dict
@@ -158,6 +158,28 @@ def test_floors_above_freed_are_refused_before_solving():
     assert "hand.toml" in msg
     assert 'regions."South America".floor' in msg
     assert "only 5 kpe is freed" in msg
+
+
+def test_numbers_in_messages_are_plain_decimals():
+    floor = np.full(len(REGIONS), np.nan)
+    floor[REGIONS.index("South America")] = 1000.0
+    with pytest.raises(InfeasibleAllocationError) as err:
+        check_feasibility(hand_inputs(region_floor=floor))
+    msg = str(err.value)
+    assert 'regions."South America".floor` = 1000 kpe' in msg
+    assert "e+" not in msg
+    for value, text in [
+        (1000, "1000"),
+        (1234.5, "1234.5"),
+        (0.0004, "0.0004"),
+        (0, "0"),
+        (2 / 3, "0.667"),
+        (0.012345, "0.0123"),
+        (-1234.5678, "-1234.568"),
+        (5.0, "5"),
+        (123456789.0, "123456789"),
+    ]:
+        assert format_number(value) == text, value
 
 
 def test_floor_above_region_absorb_is_refused():

@@ -218,3 +218,30 @@ def test_sweep_out_is_a_file_exits_2(runner, tmp_path):
                                  "--out", str(target / "x"), "-q"])
     assert_clean_failure(result)
     assert "is a file" in result.stderr
+
+
+def test_scenario_floor_above_the_baseline_exits_2(runner, tmp_path):
+    path = tmp_path / "floor.toml"
+    path.write_text('description = "x"\n[fronts.alpha.floor]\nground = 1000\n')
+    result = run(runner, "-s", str(path), "--out", str(tmp_path / "out"))
+    assert_clean_failure(result)
+    assert f"{path}: key 'fronts.alpha.floor.ground' = 1000" in result.stderr
+    assert "<= 10 (kpe)" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_scenario_path_that_is_a_directory_exits_2(runner, tmp_path):
+    folder = tmp_path / "mine.toml"
+    folder.mkdir()
+    result = run(runner, "-s", str(folder), "--out", str(tmp_path / "out"))
+    assert_clean_failure(result)
+    assert "is a directory" in result.stderr and ".toml file" in result.stderr
+
+
+def test_infeasible_message_prints_plain_numbers(runner, tmp_path):
+    path = tmp_path / "big-floor.toml"
+    path.write_text('description = "x"\n[regions.Africa]\nfloor = 1000\n')
+    result = run(runner, "-s", str(path), "--out", str(tmp_path / "out"))
+    assert_clean_failure(result, 3)
+    assert "regions.Africa.floor` = 1000 kpe" in result.stderr
+    assert "e+" not in result.stderr

@@ -19,8 +19,14 @@ from redeploy.model.routes import (
     split_antimeridian,
 )
 from redeploy.pipeline import MODEL_LAYERS
-from redeploy.scenario import effective_coefficients, load_coefficients, scenario_from_dict
+from redeploy.scenario import (
+    effective_coefficients,
+    load_coefficients,
+    load_scenario,
+    scenario_from_dict,
+)
 from redeploy.schemas import ASSETS
+from redeploy.sweep import SampleSolver, prepare_sweep
 
 MODEL_DATA = Path(__file__).resolve().parent / "data" / "model"
 
@@ -124,6 +130,45 @@ def test_shared_hosts_split_when_asked(layers):
 def test_split_above_one_is_refused(layers):
     with pytest.raises(ScenarioError, match=r"fronts\.alpha\.split.*add up to 1\.75"):
         _reprice(layers, fronts={"alpha": {"split": {"naval": 0.9, "air": 0.6}}})
+
+
+def test_floor_above_the_baseline_is_refused(layers):
+    # alpha: us_ground 10 kpe, us_engagement 0.2 $bn/yr in the fixture layer
+    with pytest.raises(ScenarioError) as err:
+        _reprice(layers, fronts={"alpha": {"floor": {"ground": 1000, "engagement": 0.5}}})
+    msg = str(err.value)
+    assert (
+        "test.toml: key 'fronts.alpha.floor.ground' = 1000: a floor cannot exceed the "
+        "front's U.S. baseline (the fronts layer's us_ground for alpha = 10 kpe)"
+    ) in msg
+    assert "Allowed: a number >= 0 and <= 10 (kpe)." in msg
+    assert "key 'fronts.alpha.floor.engagement' = 0.5" in msg
+    assert "Allowed: a number >= 0 and <= 0.2 ($bn/yr)." in msg
+    # against the scenario's own baseline when it states one
+    with pytest.raises(ScenarioError, match=r"fronts\.alpha\.us\.ground = 3 kpe.*<= 3 \(kpe\)"):
+        _reprice(layers, fronts={"alpha": {"us": {"ground": 3}, "floor": {"ground": 4}}})
+    # a floor up to the baseline is fine: nothing of that asset leaves the front
+    rep = _reprice(layers, fronts={"alpha": {"defense_pct_gdp": 10.0, "floor": {"ground": 10}}})
+    assert rep["freed"][0, ASSETS.index("ground")] == 0.0
+    with pytest.raises(ScenarioError, match=r"fronts\.bravo\.floor\.ground"):
+        build_inputs(layers, _scenario(fronts={"bravo": {"floor": {"ground": 12.5}}}))
+
+
+def test_a_sampled_floor_above_the_baseline_is_an_invalid_sample(tmp_path, layers_dir):
+    # korea's U.S. ground baseline is 10 kpe in the test layers
+    path = tmp_path / "floors.toml"
+    path.write_text(
+        'description = "x"\n[fronts.korea]\ndefense_pct_gdp = 3.0\n[uncertain]\n'
+        '"fronts.korea.floor.ground" = {dist = "uniform", low = 2, high = 14}\n',
+        encoding="utf-8",
+    )
+    # redeploy.sweep calls reprice_fronts per sample: a broken rule is an invalid sample
+    plan = prepare_sweep(read_layers(layers_dir, kinds=MODEL_LAYERS), load_scenario(path))
+    solver = SampleSolver(plan)
+    assert solver.solve({"fronts.korea.floor.ground": 9.0})["status"] == "optimal"
+    row = solver.solve({"fronts.korea.floor.ground": 12.0})
+    assert row["status"] == "invalid"
+    assert row["param:fronts.korea.floor.ground"] == 12.0
 
 
 def test_unknown_front_and_zone_ids(layers):

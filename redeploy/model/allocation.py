@@ -35,7 +35,7 @@ import highspy
 import numpy as np
 import pandas as pd
 
-from redeploy.errors import InfeasibleAllocationError
+from redeploy.errors import InfeasibleAllocationError, format_number
 from redeploy.model.inputs import AllocationInputs
 from redeploy.model.result import (
     FLOW_COLUMNS,
@@ -576,7 +576,8 @@ def solve_allocation(inputs: AllocationInputs, *, solver: str = "highs") -> Allo
 
 
 def _fmt(x: float) -> str:
-    return f"{x:.3g}"
+    """Format a number for an infeasibility message (`redeploy.errors.format_number`)."""
+    return format_number(x)
 
 
 def check_feasibility(inp: AllocationInputs, model: AllocationModel | None = None) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from redeploy.errors import ScenarioError
+from redeploy.errors import ScenarioError, format_number
 from redeploy.model.routes import (
     geodesic_km,
     great_circle_matrix,
@@ -211,6 +211,7 @@ def reprice_fronts(
 
     baseline = _override_matrix(_per_asset(fronts, "us"), ids, ov, "us")
     floor = _override_matrix(_per_asset(fronts, "floor"), ids, ov, "floor")
+    _check_floor_overrides(baseline, ids, scenario)
     subst = _override_matrix(_per_asset(fronts, "subst"), ids, ov, "subst")
     split = _override_matrix(np.tile(default_split, (n, 1)), ids, ov, "split")
     bad = np.flatnonzero(split.sum(axis=1) > 1 + 1e-9)
@@ -296,6 +297,45 @@ def reprice_fronts(
         "threat": threat,
         "us_unit_cost": us_cost,
     }
+
+
+def _check_floor_overrides(baseline: np.ndarray, ids: list[str], scenario: Scenario) -> None:
+    """
+    Refuse a scenario floor (``fronts.<id>.floor.<asset>``) above the front's U.S. baseline.
+
+    A floor is the part of the baseline that cannot leave, so it can be at most the
+    baseline: the fronts layer's ``us_<asset>``, or the scenario's ``fronts.<id>.us.<asset>``.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the scenario file, each key, its value and the largest allowed value.
+    """
+    pos = {fid: k for k, fid in enumerate(ids)}
+    lines = []
+    for fid, over in scenario.fronts.items():
+        if over.floor is None or fid not in pos:
+            continue
+        for j, asset in enumerate(ASSETS):
+            value = getattr(over.floor, asset)
+            top = float(baseline[pos[fid], j])
+            if value is None or value <= top + 1e-9:
+                continue
+            unit = ASSET_UNITS[asset]
+            stated = over.us is not None and getattr(over.us, asset) is not None
+            origin = (
+                f"the scenario's fronts.{fid}.us.{asset}"
+                if stated
+                else f"the fronts layer's us_{asset} for {fid}"
+            )
+            lines.append(
+                f"{scenario.source}: key 'fronts.{fid}.floor.{asset}' = {format_number(value)}: "
+                f"a floor cannot exceed the front's U.S. baseline ({origin} = "
+                f"{format_number(top)} {unit}); a floor is the part of the baseline that "
+                f"cannot leave. Allowed: a number >= 0 and <= {format_number(top)} ({unit})."
+            )
+    if lines:
+        raise ScenarioError("\n".join(lines))
 
 
 def _effort_shares(
