@@ -52,6 +52,8 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 _COORDINATE_PROBLEMS = "redeploy_coordinate_problems"
 #: Longest field name a Shapefile (dBase) can hold; longer names are cut.
 _DBF_NAME_LENGTH = 10
+#: Slack allowed when one column must be at most another (``floor_*`` <= ``us_*``).
+_AT_MOST_TOLERANCE = 1e-9
 
 
 def default_layers_dir() -> Path:
@@ -571,6 +573,7 @@ def _validate(
                 out[col] = _empty_column(spec, len(gdf))
             continue
         out[col] = _check_column(gdf[col], col, spec, ids, problems)
+    problems.extend(_check_at_most(out, schema, ids))
     if schema.id_column in gdf.columns:
         problems.extend(_duplicate_ids(gdf[schema.id_column], ids))
     problems.extend(_check_geometry(gdf, schema, ids, coordinate_problems or {}))
@@ -668,6 +671,33 @@ def _check_column(
             text = ";".join(codes)
         texts.append(text)
     return pd.Series(texts, dtype="object")
+
+
+def _check_at_most(
+    out: pd.DataFrame, schema: LayerSchema, ids: list[str | None]
+) -> list[Problem]:
+    """Check cross-column bounds (``floor_ground`` at most ``us_ground``), feature by feature.
+
+    `out` holds the typed columns, NaN where a value is missing or already reported.
+    """
+    problems = []
+    for col, spec in schema.columns.items():
+        other = spec.at_most
+        if other is None or col not in out.columns or other not in out.columns:
+            continue
+        values = out[col].to_numpy(dtype=float)
+        bounds = out[other].to_numpy(dtype=float)
+        for i in np.flatnonzero(values > bounds + _AT_MOST_TOLERANCE):
+            problems.append(
+                Problem(
+                    f"must be at most {other} = {float(bounds[i])!r} (the feature's own "
+                    f"{other}, which it is part of), got {float(values[i])!r}",
+                    feature_id=ids[i],
+                    row=int(i) + 1,
+                    column=col,
+                )
+            )
+    return problems
 
 
 def _duplicate_ids(values: pd.Series, ids: list[str | None]) -> list[Problem]:

@@ -73,6 +73,8 @@ class ColumnSpec:
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple[str, ...] = ()
+    #: Another column of the layer that this one may not exceed, feature by feature.
+    at_most: str | None = None
 
     def allowed(self) -> str:
         """Describe the allowed values in words, for error messages and docs."""
@@ -89,12 +91,14 @@ class ColumnSpec:
         if self.dtype in ("float", "int"):
             kind = "an integer" if self.dtype == "int" else "a number"
             if self.minimum is not None and self.maximum is not None:
-                return f"{kind} from {self.minimum:g} to {self.maximum:g}"
-            if self.minimum is not None:
-                return f"{kind} >= {self.minimum:g}"
-            if self.maximum is not None:
-                return f"{kind} <= {self.maximum:g}"
-            return kind
+                text = f"{kind} from {self.minimum:g} to {self.maximum:g}"
+            elif self.minimum is not None:
+                text = f"{kind} >= {self.minimum:g}"
+            elif self.maximum is not None:
+                text = f"{kind} <= {self.maximum:g}"
+            else:
+                text = kind
+            return f"{text}, at most {self.at_most}" if self.at_most else text
         return "non-empty text"
 
 
@@ -144,12 +148,20 @@ def _common() -> dict[str, ColumnSpec]:
     }
 
 
-def _per_asset(prefix: str, what: str, *, maximum: float | None = None) -> dict[str, ColumnSpec]:
+def _per_asset(
+    prefix: str, what: str, *, maximum: float | None = None, at_most: str | None = None
+) -> dict[str, ColumnSpec]:
     cols: dict[str, ColumnSpec] = {}
     for asset in ASSETS:
         unit = "index" if maximum == 1 else ASSET_UNITS[asset]
         cols[f"{prefix}_{asset}"] = ColumnSpec(
-            "float", f"{what} ({asset}).", unit, True, 0, maximum
+            "float",
+            f"{what} ({asset}).",
+            unit,
+            True,
+            0,
+            maximum,
+            at_most=f"{at_most}_{asset}" if at_most else None,
         )
     return cols
 
@@ -173,7 +185,9 @@ FRONTS = LayerSchema(
             "int", "U.S. military personnel on the front.", "persons", True, 0
         ),
         **_per_asset("us", "Baseline U.S. capacity on the front"),
-        **_per_asset("floor", "U.S. capacity that cannot leave (nuclear, ISR, high-end)"),
+        **_per_asset(
+            "floor", "U.S. capacity that cannot leave (nuclear, ISR, high-end)", at_most="us"
+        ),
         **_per_asset(
             "subst", "Share of ally-bought capacity that substitutes U.S. capacity", maximum=1
         ),

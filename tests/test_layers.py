@@ -20,6 +20,7 @@ BROKEN = [
     ("duplicate_id.geojson", "chokepoints", "malacca", "id", "duplicate id"),
     ("unknown_iso3.geojson", "chokepoints", "bab_el_mandeb", "littoral_iso3", "'XYZ'"),
     ("out_of_range.geojson", "chokepoints", "malacca", "importance", "from 0 to 1, got 1.5"),
+    ("floor_above_us.geojson", "fronts", "poland", "floor_ground", "at most us_ground = 6.0"),
     ("bad_enum.geojson", "peripheral_zones", "idn", "access", "'partial'"),
     ("self_intersecting.geojson", "peripheral_zones", "ago", "geometry", "Self-intersection"),
     ("wrong_geometry_type.geojson", "peripheral_zones", "bra", "geometry", "got Point"),
@@ -317,3 +318,24 @@ def test_unparsable_value_gives_the_validation_error_and_no_library_warning(
     assert f"feature id={fid!r} (row 1): column 'threat_level': must be an integer from 1 " \
         "to 5, got 'high'" in str(info.value)
     assert [str(w.message) for w in recwarn] == []
+
+
+def test_floor_above_the_baseline_is_refused_for_every_asset(layers_dir, tmp_path):
+    gdf = gpd.read_file(layers_dir / "fronts.geojson")
+    gdf.loc[0, "us_ground"] = 0.72
+    gdf.loc[0, "floor_ground"] = 7.2
+    gdf.loc[1, "floor_naval"] = gdf.loc[1, "us_naval"] + 0.5
+    gdf.loc[1, "floor_air"] = gdf.loc[1, "us_air"] + 1e-12  # within rounding: accepted
+    gdf.loc[1, "floor_isr"] = gdf.loc[1, "us_isr"]  # equal: accepted
+    source = tmp_path / "fronts.geojson"
+    with pytest.raises(LayerValidationError) as info:
+        validate_layer(gdf, "fronts", source=source)
+    problems = info.value.problems
+    assert [(p.feature_id, p.row, p.column) for p in problems] == [
+        (gdf.loc[1, "id"], 2, "floor_naval"),
+        (gdf.loc[0, "id"], 1, "floor_ground"),
+    ]
+    text = problems[1].render(str(source))
+    assert text.startswith(f"{source}: feature id={gdf.loc[0, 'id']!r} (row 1): column "
+                           "'floor_ground': must be at most us_ground = 0.72")
+    assert text.endswith("got 7.2")

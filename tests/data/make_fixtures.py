@@ -298,6 +298,9 @@ def main() -> None:
     rng = cp.copy()
     rng.loc[0, "importance"] = 1.5
     _write_geojson(rng, BROKEN / "out_of_range.geojson")
+    floor = data["fronts"].copy()
+    floor.loc[1, "floor_ground"] = floor.loc[1, "us_ground"] * 10  # a misplaced decimal point
+    _write_geojson(floor, BROKEN / "floor_above_us.geojson")
     enum = zones.copy()
     enum.loc[0, "access"] = "partial"
     _write_geojson(enum, BROKEN / "bad_enum.geojson")
