@@ -58,6 +58,9 @@ class _Group(TyperGroup):
         except OSError as err:  # a file or network error no layer below turned into a message
             where = f"{err.filename}: " if getattr(err, "filename", None) else ""
             _exit_with(f"error: {where}{err.strerror or err}", 2)
+        except KeyboardInterrupt:
+            _exit_with("interrupted: every file is replaced only once complete, so no output "
+                       "is half-written.", 130)
 
 
 app = typer.Typer(
@@ -76,6 +79,25 @@ app.add_typer(layers_app, name="layers")
 
 stdout = Console(highlight=False)
 stderr = Console(stderr=True, highlight=False)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from redeploy import __version__
+
+        stdout.print(f"redeploy {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True,
+                     help="Print redeploy's version and exit."),
+    ] = False,
+) -> None:
+    """Map where U.S. strategic capacity freed by allied burden-sharing could go."""
 
 LayersOpt = Annotated[
     Path | None,
@@ -575,12 +597,12 @@ def frontier(
         return
     fr = output.frontier
     table = Table(title=f"value-risk frontier · {fr.scenario} ($bn-eq/yr)")
-    for col in ("λ", "net value", "risk", "released kpe", ""):
+    for col in ("λ", "net value", "risk", "released kpe", "dominated"):
         table.add_column(col, justify="right")
     for row in fr.table.to_dict("records"):
         table.add_row(lambda_label(row["lambda"]), f"{row['net_value']:.3f}",
                       f"{row['risk']:.3f}", f"{row['released_kpe']:.2f}",
-                      "dominated" if row["dominated"] else "")
+                      "yes" if row["dominated"] else "")
     stdout.print(table)
     own = fr.scenario_row
     stdout.print(f"scenario's own λ = {lambda_label(fr.scenario_lambda)}: net value "
@@ -659,10 +681,13 @@ def sweep(
         return
     ok = output.completed - output.failed
     rate = output.completed / max(output.solve_seconds, 1e-9)
+    not_solved = "".join(f", {n:,} {status}" for status, n in output.not_solved.items())
+    if not_solved:
+        not_solved += " (see the parquet's status column)"
     stdout.print(f"[bold]{output.plan.name}[/bold]: {ok:,} of {output.samples:,} samples "
-                 f"solved on {output.workers} worker(s) in batches of {output.batch_size}: "
-                 f"{output.solve_seconds:.1f} s solving ({rate:,.0f} samples/s), "
-                 f"{output.seconds:.1f} s in all")
+                 f"solved{not_solved} on {output.workers} worker(s) in batches of "
+                 f"{output.batch_size}; {output.solve_seconds:.1f} s solving "
+                 f"({rate:,.0f} samples/s), {output.seconds:.1f} s in all")
     summary = output.summary
     if summary is not None:
         table = Table(title="objective ($bn-eq/yr)")

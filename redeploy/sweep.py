@@ -1050,6 +1050,8 @@ class SweepOutput:
     files: dict[str, Path] = field(default_factory=dict)
     summary: pd.DataFrame | None = None
     interrupted: bool = False
+    #: Completed samples per status other than optimal (``infeasible``, ``invalid``).
+    not_solved: dict[str, int] = field(default_factory=dict)
 
 
 def default_batch_size(samples: int, workers: int) -> int:
@@ -1082,8 +1084,14 @@ def _connect(client_class: Any, address: str, timeout: float = SCHEDULER_TIMEOUT
     thread.join(timeout * 1.5 + 1)
     if "client" in box:
         return box["client"]
-    reason = (f"{type(box['error']).__name__}: {box['error']}" if "error" in box
-              else f"no answer within {timeout * 1.5 + 1:g} s")
+    error = box.get("error")
+    if error is None:
+        reason = f"no answer within {timeout * 1.5 + 1:g} s"
+    elif isinstance(error, MemoryError | UnicodeDecodeError | ValueError):
+        # Dask read a frame length or header from a service that speaks something else.
+        reason = "the service listening there does not speak Dask's protocol"
+    else:
+        reason = f"{type(error).__name__}: {error}"
     msg = (f"--scheduler {address}: cannot connect to a Dask scheduler there ({reason}); "
            "check the address (tcp://host:8786) or leave out --scheduler to use a local cluster")
     raise RedeployError(msg)
@@ -1123,14 +1131,26 @@ def sweep_client(
         threads_per_worker=1,
         processes=processes,
         dashboard_address=":0",  # a free port: never clash with a running cluster
-        silence_logs=logging.ERROR,
+        # Failures reach the user through the sweep (retries, a clear message); workers'
+        # own log lines (a heartbeat racing the shutdown) would only add tracebacks.
+        silence_logs=logging.CRITICAL,
+        # worker processes leave Ctrl-C to the client (redeploy/_worker.py)
+        **({"preload": ["redeploy._worker"]} if processes else {}),
     )
     client = Client(cluster)
     try:
         yield client
     finally:
-        client.close()
-        cluster.close()
+        # Closing while tasks are still queued (Ctrl-C) makes the scheduler log, at
+        # CRITICAL, every message it can no longer send to the closed client: noise.
+        quiet = logging.getLogger("distributed")
+        level = quiet.level
+        quiet.setLevel(logging.CRITICAL + 1)
+        try:
+            client.close()
+            cluster.close()
+        finally:
+            quiet.setLevel(level)
 
 
 def _worker_threads(client: Client) -> int:
@@ -1227,7 +1247,7 @@ def run_sweep(
         if client is None:
             client = stack.enter_context(sweep_client(workers, scheduler, processes=processes))
         n_workers = _worker_threads(client)
-        size = batch_size or default_batch_size(samples, n_workers)
+        size = min(samples, batch_size or default_batch_size(samples, n_workers))
         t_solve = time.perf_counter()
         interrupted = _run_batches(
             client, plan, samples, seed, size, parts_dir, progress, on_batch, _fault
@@ -1249,6 +1269,9 @@ def run_sweep(
         completed=len(table),
         failed=int((table["status"] != _STATUS_OK).sum()) if len(table) else 0,
         seed=seed,
+        not_solved={str(k): int(v) for k, v in sorted(
+            table.loc[table["status"] != _STATUS_OK, "status"].value_counts().items()
+        )} if len(table) else {},
         workers=n_workers,
         batch_size=size,
         seconds=time.perf_counter() - t0,
@@ -1305,7 +1328,7 @@ def _run_batches(
     bar = _progress_bar(progress, samples)
     try:
         with bar:
-            task = bar.add_task(f"redeploy sweep {plan.name}", total=samples)
+            task = bar.add_task(f"sweep {plan.name}", total=samples)
             for fut in as_completed(futures):
                 part = fut.result()
                 write_parquet(
@@ -1339,7 +1362,7 @@ def _progress_bar(enabled: bool, total: int) -> Any:
 
     return Progress(
         TextColumn("{task.description}"),
-        BarColumn(),
+        BarColumn(bar_width=16),  # the whole line fits 80 columns with a long name
         MofNCompleteColumn(),
         TextColumn("samples"),
         TimeElapsedColumn(),

@@ -245,3 +245,11 @@ def test_infeasible_message_prints_plain_numbers(runner, tmp_path):
     assert_clean_failure(result, 3)
     assert "regions.Africa.floor` = 1000 kpe" in result.stderr
     assert "e+" not in result.stderr
+
+
+def test_version(runner):
+    from redeploy import __version__
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"redeploy {__version__}"

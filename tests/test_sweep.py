@@ -230,6 +230,12 @@ def test_summary_table_and_csv():
     assert text.endswith("\n") and "\r" not in text
 
 
+def test_batches_are_never_larger_than_the_sweep(tiny, cluster, tmp_path, layers_dir):
+    out = run_sweep(tiny.path, samples=3, seed=1, client=cluster, layers_dir=layers_dir,
+                    out_dir=tmp_path, progress=False, write_map=False)
+    assert out.batch_size == 3 and out.completed == 3
+
+
 def test_default_batch_size():
     assert default_batch_size(10_000, 2) == 512
     assert default_batch_size(1000, 2) == 125
@@ -328,6 +334,57 @@ def test_interrupt_keeps_completed_batches(tiny, cluster, tmp_path, layers_dir):
     assert not (tmp_path / "tiny-uncertain-sweep-summary.csv").exists()
 
 
+def test_ctrl_c_in_a_terminal_stops_workers_quietly(tiny, tmp_path, layers_dir):
+    # A terminal's Ctrl-C reaches the whole process group: client and worker processes.
+    # The client keeps the completed batches; the workers must not print tracebacks.
+    import os
+    import signal
+    import subprocess
+    import time
+
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from redeploy.cli import main; main()", "sweep",
+         "--scenario", str(tiny.path), "--layers", str(layers_dir), "--samples", "200000",
+         "--batch-size", "64", "--workers", "2", "--out", str(out), "--quiet"],
+        start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    parts = out / "tiny-uncertain-sweep.parts"
+    deadline = time.monotonic() + 90
+    while not list(parts.glob("batch-*.parquet")) and time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=90)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert "interrupted:" in err and "samples kept" in err
+    table, meta = read_sweep(out / "tiny-uncertain-sweep.parquet")
+    assert 0 < len(table) == meta["completed"] < 200000
+
+
+def test_the_summary_line_counts_samples_not_solved(tiny, tmp_path, layers_dir, runner):
+    # A floor that is usually met and sometimes far above what Africa can absorb.
+    text = tiny.path.read_text(encoding="utf-8").replace(
+        '"regions.Africa.floor" = {dist = "uniform", low = 0, high = 0.5}',
+        '"regions.Africa.floor" = {dist = "choice", values = [0.1, 1000], '
+        'weights = [0.7, 0.3]}',
+    )
+    path = tmp_path / "tiny-uncertain.toml"
+    path.write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["sweep", "--scenario", str(path), "--samples", "40",
+                                 "--workers", "1", "--layers", str(layers_dir),
+                                 "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    table, _ = read_sweep(tmp_path / "tiny-uncertain-sweep.parquet")
+    counts = table["status"].value_counts()
+    assert counts["infeasible"] > 0
+    line = " ".join(result.output.split())
+    assert (f"{counts['optimal']} of 40 samples solved, {counts['infeasible']} infeasible "
+            "(see the parquet's status column)") in line
+    assert "in batches of 16" in line
+
+
 @pytest.mark.browser
 def test_robustness_map_opens_offline(two_workers):
     from redeploy.render.png import chromium_driver, open_map
@@ -379,3 +436,37 @@ def test_a_listener_that_is_not_dask_fails_within_the_deadline():
         for conn in held:
             conn.close()
     assert time.monotonic() - start < 10
+
+
+def test_a_listener_that_answers_garbage_is_named_as_not_dask():
+    """A service that sends bytes Dask cannot frame (it read '3 EiB' once): a clear error."""
+    import socket
+    import threading
+
+    from distributed import Client
+
+    from redeploy.errors import RedeployError
+    from redeploy.sweep import _connect
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    held = []
+
+    def answer() -> None:
+        while True:
+            try:
+                conn = server.accept()[0]
+            except OSError:
+                return
+            held.append(conn)
+            conn.sendall(b"\xff" * 64)
+
+    threading.Thread(target=answer, daemon=True).start()
+    try:
+        with pytest.raises(RedeployError, match="does not speak Dask's protocol"):
+            _connect(Client, f"tcp://127.0.0.1:{server.getsockname()[1]}", timeout=2.0)
+    finally:
+        server.close()
+        for conn in held:
+            conn.close()
