@@ -24,6 +24,25 @@ def _read_umask() -> int:
 _MODE = 0o666 & ~_read_umask()
 
 
+def make_folder(folder: Path) -> None:
+    """
+    Create `folder` and its parents, or raise OutputError saying why not.
+
+    Raises
+    ------
+    OutputError
+        Naming the folder, or the file that stands where a folder of its path should be.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        blocker = next((p for p in (folder, *folder.parents) if p.is_file()), None)
+        why = (f"{blocker} is a file, not a folder" if blocker is not None
+               else err.strerror or str(err))
+        msg = f"{folder}: cannot create the output folder: {why}"
+        raise OutputError(msg) from err
+
+
 def temp_sibling(path: Path) -> Path:
     """Return a unique temporary path in `path`'s folder with the same suffix."""
     # Same folder (os.replace must not cross file systems), same suffix (GDAL drivers check it).
@@ -42,11 +61,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         When the file cannot be written or moved (the message names the file).
     """
     path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        msg = f"{path.parent}: cannot create the output folder: {err}"
-        raise OutputError(msg) from err
+    make_folder(path.parent)
     tmp = temp_sibling(path)
     try:
         yield tmp
@@ -54,7 +69,8 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
             tmp.chmod(_MODE)
         os.replace(tmp, path)
     except OSError as err:
-        msg = f"{path}: could not write the file: {err}"
+        # the reason only: the temporary file's name would mislead
+        msg = f"{path}: could not write the file: {err.strerror or err}"
         raise OutputError(msg) from err
     finally:
         for leftover in (tmp, *(tmp.with_name(tmp.name + s) for s in ("-journal", "-wal",

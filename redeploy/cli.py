@@ -798,7 +798,8 @@ def staged_output(out: Path) -> Iterator[Path]:
         out.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(prefix=".redeploy-stage-", dir=out))
     except OSError as err:
-        raise OutputError(f"--out {out}: cannot create the output folder: {err}") from err
+        raise OutputError(f"--out {out}: cannot create the output folder: "
+                          f"{err.strerror or err}") from err
     ok = False
     try:
         yield stage

@@ -253,3 +253,19 @@ def test_version(runner):
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0
     assert result.output.strip() == f"redeploy {__version__}"
+
+
+def test_output_errors_name_the_target_not_a_temporary_file(tmp_path):
+    from redeploy._atomic import write_atomic
+
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(OutputError) as info:
+        write_atomic(tmp_path / "afile" / "sub" / "x.csv", "a,b\n")
+    assert str(info.value) == (f"{tmp_path / 'afile' / 'sub'}: cannot create the output "
+                               f"folder: {tmp_path / 'afile'} is a file, not a folder")
+    (tmp_path / "taken.csv").mkdir()  # a folder where the file should go: the move fails
+    with pytest.raises(OutputError) as info:
+        write_atomic(tmp_path / "taken.csv", "a,b\n")
+    assert str(info.value).startswith(f"{tmp_path / 'taken.csv'}: could not write the file: ")
+    assert ".tmp" not in str(info.value)
+    assert not list(tmp_path.glob(".*tmp*"))
