@@ -53,7 +53,13 @@ from redeploy.distributions import (
     distributions,
     sample_parameters,
 )
-from redeploy.errors import InfeasibleAllocationError, OutputError, RedeployError, ScenarioError
+from redeploy.errors import (
+    InfeasibleAllocationError,
+    OutputError,
+    RedeployError,
+    ScenarioError,
+    format_number,
+)
 from redeploy.model.allocation import AllocationModel, RawSolution
 from redeploy.model.inputs import (
     AllocationInputs,
@@ -336,7 +342,10 @@ def prepare_sweep(
     keep = _probe_structure(draft, arrays)
     # The draft has no region rows yet: the model keeps the bounds it was built with.
     model, _ = _cold_model(full, arrays, keep, presolve=True, regions=False)
-    model.solve_raw(check=True)
+    try:
+        model.solve_raw(check=True)
+    except InfeasibleAllocationError as err:
+        raise InfeasibleAllocationError(_central_note(str(err), params)) from None
     digest = hashlib.sha256()
     digest.update(inputs.run_id.encode())
     digest.update(json.dumps(base_data, sort_keys=True).encode())
@@ -357,6 +366,23 @@ def prepare_sweep(
     model, _ = _cold_model(full, arrays, core, presolve=True, regions=False)
     model.solve_raw(check=False)
     return dataclasses.replace(plan, core=core, core_basis=_basis_arrays(model))
+
+
+def _central_note(message: str, params: Sequence[tuple[str, Parameter, Distribution]]) -> str:
+    """Add to an infeasibility message that a sweep starts from its central values."""
+    if not params:
+        return message
+    named = [
+        f"`{path}` = {format_number(float(dist.central()))} is the central value of "
+        f"{dist.kind}({', '.join(f'{k} = {v}' for k, v in dist.params.items())})"
+        for path, _, dist in params
+        if path in message
+    ]
+    central = "; ".join(named) if named else (
+        "each [uncertain] parameter at its central value: the midpoint of a uniform, the "
+        "mode of a triangular, the mean of a truncated normal, the most likely choice"
+    )
+    return f"{message}\n(the sweep starts from its central run: {central})"
 
 
 def _basis_arrays(model: AllocationModel) -> tuple[np.ndarray, np.ndarray]:

@@ -470,3 +470,19 @@ def test_a_listener_that_answers_garbage_is_named_as_not_dask():
         server.close()
         for conn in held:
             conn.close()
+
+
+def test_an_infeasible_central_run_names_the_central_value(tiny, tmp_path, layers_dir, runner):
+    text = tiny.path.read_text(encoding="utf-8").replace(
+        '"regions.Africa.floor" = {dist = "uniform", low = 0, high = 0.5}',
+        '"regions.Africa.floor" = {dist = "uniform", low = 0, high = 1000}',
+    )
+    path = tmp_path / "tiny-uncertain.toml"
+    path.write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["sweep", "--scenario", str(path), "--samples", "10",
+                                 "--layers", str(layers_dir), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 3, result.output
+    assert "Traceback" not in result.output
+    assert "(the sweep starts from its central run: " in result.stderr
+    assert ("`regions.Africa.floor` = 500 is the central value of uniform(low = 0.0, "
+            "high = 1000.0)") in result.stderr
