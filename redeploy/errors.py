@@ -63,7 +63,9 @@ class LayerValidationError(RedeployError, ValueError):
     def __init__(self, source: str | Path, kind: str, problems: Sequence[Problem]):
         self.source = str(source)
         self.kind = kind
-        self.problems = list(problems)
+        # whole-file problems first, then feature by feature in file order (stable: the
+        # rules' order within a feature)
+        self.problems = sorted(problems, key=lambda p: -1 if p.row is None else p.row)
         n = len(self.problems)
         head = f"{self.source}: {n} problem{'s' if n != 1 else ''} in layer '{kind}':"
         lines = [head] + ["  " + p.render(self.source) for p in self.problems]

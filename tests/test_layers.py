@@ -331,11 +331,11 @@ def test_floor_above_the_baseline_is_refused_for_every_asset(layers_dir, tmp_pat
     with pytest.raises(LayerValidationError) as info:
         validate_layer(gdf, "fronts", source=source)
     problems = info.value.problems
-    assert [(p.feature_id, p.row, p.column) for p in problems] == [
-        (gdf.loc[1, "id"], 2, "floor_naval"),
+    assert [(p.feature_id, p.row, p.column) for p in problems] == [  # in file order
         (gdf.loc[0, "id"], 1, "floor_ground"),
+        (gdf.loc[1, "id"], 2, "floor_naval"),
     ]
-    text = problems[1].render(str(source))
+    text = problems[0].render(str(source))
     assert text.startswith(f"{source}: feature id={gdf.loc[0, 'id']!r} (row 1): column "
                            "'floor_ground': must be at most us_ground = 0.72")
     assert text.endswith("got 7.2")
