@@ -23,6 +23,31 @@ from typer.core import TyperGroup
 from redeploy.errors import InfeasibleAllocationError, RedeployError
 
 
+def _hide_flag_types() -> None:
+    """
+    Show on/off flags in --help without a value type.
+
+    Typer 0.29 prints ``--quiet <bool>`` and ``--help <bool>``, as if the flags took a
+    value (``--quiet true`` is refused). Only the help text changes; with a Typer that
+    lacks the method nothing is patched.
+    """
+    option = getattr(typer.core, "TyperOption", None)
+    show = getattr(option, "display_type_rich", None)
+    if show is None or getattr(show, "_redeploy", False):
+        return
+
+    def display_type_rich(self: typer.core.TyperOption, ctx: click.Context) -> str | None:
+        if getattr(self, "is_flag", False) and not getattr(self, "secondary_opts", None):
+            return None
+        return show(self, ctx)
+
+    display_type_rich._redeploy = True  # type: ignore[attr-defined]
+    option.display_type_rich = display_type_rich
+
+
+_hide_flag_types()
+
+
 class RedeployExit(click.ClickException):
     """A redeploy error shown as one message on stderr with its exit code, no traceback."""
 

@@ -269,3 +269,11 @@ def test_output_errors_name_the_target_not_a_temporary_file(tmp_path):
     assert str(info.value).startswith(f"{tmp_path / 'taken.csv'}: could not write the file: ")
     assert ".tmp" not in str(info.value)
     assert not list(tmp_path.glob(".*tmp*"))
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["sweep"], ["layers", "describe"],
+                                     ["scenarios", "show"]])
+def test_help_shows_flags_without_a_value_type(runner, command):
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "--help" in result.output and "<bool>" not in result.output
