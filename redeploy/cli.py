@@ -228,6 +228,7 @@ def layers_validate(
             help="Layer files to check; the kind is the file's stem unless --kind says "
             "otherwise. Without files, checks every layer.",
             show_default=False,
+            metavar="FILE",
         ),
     ] = None,
     layers: LayersOpt = None,
@@ -276,7 +277,8 @@ def layers_validate(
 @layers_app.command("describe")
 def layers_describe(
     kind: Annotated[
-        str | None, typer.Argument(help="Only this layer kind.", show_default=False)
+        str | None,
+        typer.Argument(help="Only this layer kind.", show_default=False, metavar="KIND"),
     ] = None,
     markdown: Annotated[
         bool, typer.Option("--markdown", help="Print the Markdown reference (docs/layers.md).")
@@ -472,8 +474,10 @@ def run(
 
 @app.command("compare")
 def compare(
-    a: Annotated[str, typer.Argument(help="Scenario A: shipped name or .toml path.")],
-    b: Annotated[str, typer.Argument(help="Scenario B: shipped name or .toml path.")],
+    a: Annotated[str, typer.Argument(help="Scenario A: shipped name or .toml path.",
+                                     metavar="A")],
+    b: Annotated[str, typer.Argument(help="Scenario B: shipped name or .toml path.",
+                                     metavar="B")],
     layers: LayersOpt = None,
     layer: LayerOpt = None,
     crs: CrsOpt = None,
@@ -540,7 +544,8 @@ def scenarios_list() -> None:
 
 @scenarios_app.command("show")
 def scenarios_show(
-    name: Annotated[str, typer.Argument(help="Shipped scenario name or .toml path.")],
+    name: Annotated[str, typer.Argument(help="Shipped scenario name or .toml path.",
+                                        metavar="NAME")],
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the validated scenario as JSON.")
     ] = False,
