@@ -230,6 +230,20 @@ def test_scenario_floor_above_the_baseline_exits_2(runner, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_scenario_baseline_below_the_layer_floor_exits_2(runner, tmp_path):
+    path = tmp_path / "cut.toml"
+    path.write_text('description = "x"\n[fronts.alpha.us]\nground = 0.5\n')
+    result = run(runner, "-s", str(path), "--out", str(tmp_path / "out"))
+    assert_clean_failure(result)
+    assert (f"{path}: key 'fronts.alpha.us.ground' = 0.5: below the front's floor (the "
+            "fronts layer's floor_ground for alpha = ") in result.stderr
+    assert "set `fronts.alpha.floor.ground` too (at most 0.5)" in result.stderr
+    # with its own floor the cut is accepted
+    path.write_text('description = "x"\n[fronts.alpha.us]\nground = 0.5\n'
+                    '[fronts.alpha.floor]\nground = 0.2\n')
+    assert run(runner, "-s", str(path), "--out", str(tmp_path / "out")).exit_code == 0
+
+
 def test_scenario_path_that_is_a_directory_exits_2(runner, tmp_path):
     folder = tmp_path / "mine.toml"
     folder.mkdir()

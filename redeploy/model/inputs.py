@@ -211,7 +211,7 @@ def reprice_fronts(
 
     baseline = _override_matrix(_per_asset(fronts, "us"), ids, ov, "us")
     floor = _override_matrix(_per_asset(fronts, "floor"), ids, ov, "floor")
-    _check_floor_overrides(baseline, ids, scenario)
+    _check_floor_overrides(baseline, floor, ids, scenario)
     subst = _override_matrix(_per_asset(fronts, "subst"), ids, ov, "subst")
     split = _override_matrix(np.tile(default_split, (n, 1)), ids, ov, "split")
     bad = np.flatnonzero(split.sum(axis=1) > 1 + 1e-9)
@@ -299,9 +299,12 @@ def reprice_fronts(
     }
 
 
-def _check_floor_overrides(baseline: np.ndarray, ids: list[str], scenario: Scenario) -> None:
+def _check_floor_overrides(
+    baseline: np.ndarray, floor: np.ndarray, ids: list[str], scenario: Scenario
+) -> None:
     """
-    Refuse a scenario floor (``fronts.<id>.floor.<asset>``) above the front's U.S. baseline.
+    Refuse a scenario floor (``fronts.<id>.floor.<asset>``) above the front's U.S. baseline,
+    and a scenario baseline (``fronts.<id>.us.<asset>``) below the layer's floor.
 
     A floor is the part of the baseline that cannot leave, so it can be at most the
     baseline: the fronts layer's ``us_<asset>``, or the scenario's ``fronts.<id>.us.<asset>``.
@@ -333,6 +336,23 @@ def _check_floor_overrides(baseline: np.ndarray, ids: list[str], scenario: Scena
                 f"a floor cannot exceed the front's U.S. baseline ({origin} = "
                 f"{format_number(top)} {unit}); a floor is the part of the baseline that "
                 f"cannot leave. Allowed: a number >= 0 and <= {format_number(top)} ({unit})."
+            )
+    for fid, over in scenario.fronts.items():
+        if over.us is None or fid not in pos:
+            continue
+        for j, asset in enumerate(ASSETS):
+            value = getattr(over.us, asset)
+            own_floor = over.floor is not None and getattr(over.floor, asset) is not None
+            low = float(floor[pos[fid], j])
+            if value is None or own_floor or value >= low - 1e-9:
+                continue
+            unit = ASSET_UNITS[asset]
+            lines.append(
+                f"{scenario.source}: key 'fronts.{fid}.us.{asset}' = {format_number(value)}: "
+                f"below the front's floor (the fronts layer's floor_{asset} for {fid} = "
+                f"{format_number(low)} {unit}), the part of the baseline that cannot leave; "
+                f"set `fronts.{fid}.floor.{asset}` too (at most {format_number(value)}), or "
+                f"keep the baseline at least {format_number(low)} {unit}."
             )
     if lines:
         raise ScenarioError("\n".join(lines))
