@@ -218,9 +218,9 @@ _RESULT_TITLES: Mapping[str, tuple[str, str]] = {
 def column_title(name: str, spec: ColumnSpec) -> str:
     """Return a short human label for a column: its description's first clause and unit."""
     text = spec.description.rstrip(".")
-    for stop in (". ", ": ", "; "):
-        text = text.split(stop, 1)[0]
-    if len(text) > 60 or "`" in text:
+    # a sentence ends at ". ", but not inside an abbreviation such as "U.S. baseline"
+    text = re.split(r"(?<!\bU\.S)\. |: |; ", text, maxsplit=1)[0]
+    if len(text) > 80 or "`" in text:
         text = name.replace("_", " ")
     return f"{text} [{spec.unit}]" if spec.unit else text
 

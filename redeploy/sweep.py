@@ -1263,15 +1263,15 @@ def run_sweep(
     plan = prepare_sweep(layers, sc, coefficients=coeffs, run_id=run_id)
     files = sweep_paths(plan.name, out_dir)
     parts_dir = files["parts"]
-    if parts_dir.exists():
-        shutil.rmtree(parts_dir)
-    parts_dir.mkdir(parents=True)
     manifest = {"scenario": plan.name, "run_id": plan.run_id, "seed": seed, "samples": samples}
-    write_text(parts_dir / "manifest.json", json.dumps(manifest, sort_keys=True) + "\n")
-
     with contextlib.ExitStack() as stack:
         if client is None:
             client = stack.enter_context(sweep_client(workers, scheduler, processes=processes))
+        # only once the cluster runs: a sweep that cannot start leaves the folder as it was
+        if parts_dir.exists():
+            shutil.rmtree(parts_dir)
+        parts_dir.mkdir(parents=True)
+        write_text(parts_dir / "manifest.json", json.dumps(manifest, sort_keys=True) + "\n")
         n_workers = _worker_threads(client)
         size = min(samples, batch_size or default_batch_size(samples, n_workers))
         t_solve = time.perf_counter()

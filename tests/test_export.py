@@ -536,3 +536,17 @@ def test_cli_run_refuses_unknown_format(runner, tmp_path):
     assert done.exit_code == 2
     assert "kml" in done.output and "gpkg, geojson, parquet, csv" in done.output
     assert not list(tmp_path.iterdir())
+
+
+def test_column_titles_do_not_stop_inside_abbreviations():
+    from redeploy.export import RESULT_COLUMNS, column_title
+    from redeploy.schemas import SCHEMAS, LayerKind
+
+    fronts = SCHEMAS[LayerKind("fronts")].columns
+    assert column_title("floor_naval", fronts["floor_naval"]) == (
+        "U.S. capacity that cannot leave (nuclear, ISR, high-end) (naval) [kpe]"
+    )
+    titles = [column_title(n, spec) for sch in SCHEMAS.values() for n, spec in sch.columns.items()]
+    titles += [column_title(n, spec) for cols in RESULT_COLUMNS.values()
+               for n, spec in cols.items()]
+    assert not [t for t in titles if "U.S [" in t or t.endswith("U.S")]

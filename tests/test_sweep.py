@@ -486,3 +486,22 @@ def test_an_infeasible_central_run_names_the_central_value(tiny, tmp_path, layer
     assert "(the sweep starts from its central run: " in result.stderr
     assert ("`regions.Africa.floor` = 500 is the central value of uniform(low = 0.0, "
             "high = 1000.0)") in result.stderr
+
+
+def test_a_sweep_that_cannot_reach_its_cluster_writes_nothing(tiny, tmp_path, layers_dir,
+                                                              monkeypatch):
+    import socket
+
+    import redeploy.sweep
+    from redeploy.errors import RedeployError
+
+    connect = redeploy.sweep._connect
+    monkeypatch.setattr(redeploy.sweep, "_connect",
+                        lambda cls, address: connect(cls, address, timeout=1.0))
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(RedeployError):
+        run_sweep(tiny.path, samples=10, scheduler=f"tcp://127.0.0.1:{port}",
+                  layers_dir=layers_dir, out_dir=tmp_path, progress=False)
+    assert list(tmp_path.iterdir()) == []
