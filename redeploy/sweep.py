@@ -60,7 +60,7 @@ from redeploy.errors import (
     ScenarioError,
     format_number,
 )
-from redeploy.model.allocation import AllocationModel, RawSolution
+from redeploy.model.allocation import PRICE_TOL, AllocationModel, RawSolution
 from redeploy.model.inputs import (
     AllocationInputs,
     _override_matrix,
@@ -444,9 +444,6 @@ def _probe_structure(plan: SweepPlan, central: SampleArrays) -> np.ndarray:
 #: flows and sends 4 % of samples on to the warm model; 0.1 % keeps 198 and sends 9 %;
 #: 0.4 % keeps 282 and sends 4 %: the re-solve is fastest from about 0.25 %.
 CORE_MARGIN = 2.5e-3
-#: A flow outside the core model with a reduced cost above this would improve the core's
-#: optimum (HiGHS's own dual feasibility tolerance, the test it applies to its columns).
-_PRICE_TOL = 1e-7
 
 
 def _probe_core(plan: SweepPlan, central: SampleArrays, margin_share: float) -> np.ndarray:
@@ -521,14 +518,14 @@ def _cold_model(
     """Build a new model of one sample on the flows `keep` (all when None)."""
     full = _with_arrays(inputs, arrays)
     sub = full if keep is None else _restrict(full, keep)
-    model = AllocationModel(sub)
+    model = AllocationModel(sub, sift=False)
     if not presolve:
         model.highs.setOptionValue("presolve", "off")
     if regions:
         _set_region_bounds(model, arrays)
     model.update(freed=arrays.freed)
     opened = arrays.flow_open if keep is None else arrays.flow_open[keep]
-    _apply_flow_mask(model, opened)
+    model.close_flows(~opened)  # the flows the sample's own inputs would not create
     return model, sub.flow_transit_cost
 
 
@@ -666,14 +663,6 @@ def _region_bounds(plan: SweepPlan, scenario: Scenario) -> tuple[np.ndarray, np.
 # ---------------------------------------------------------------- solving samples
 
 
-def _apply_flow_mask(model: AllocationModel, flow_open: np.ndarray) -> None:
-    """Fix at zero the flows the sample's own inputs would not create (flow columns first)."""
-    cols = np.flatnonzero(~flow_open).astype(np.int32)
-    if not cols.size:
-        return
-    model.highs.changeColsBounds(cols.size, cols, np.zeros(cols.size), np.zeros(cols.size))
-
-
 def _basis(status: tuple[np.ndarray, np.ndarray]) -> highspy.HighsBasis:
     basis = highspy.HighsBasis()
     basis.col_status = [highspy.HighsBasisStatus(int(v)) for v in status[0]]
@@ -705,7 +694,8 @@ class SampleSolver:
         self.plan = plan
         self.warm = warm
         inp = plan.inputs
-        self.model = AllocationModel(_restrict(inp, plan.keep)) if warm else None
+        # sift=False: samples start from a basis set in `highs` and read its column duals
+        self.model = AllocationModel(_restrict(inp, plan.keep), sift=False) if warm else None
         self.start = _basis(plan.basis) if warm else None
         #: The flows outside the warm model, their (front, asset) and their index in it.
         self._outside = np.flatnonzero(~plan.keep)
@@ -714,7 +704,7 @@ class SampleSolver:
         #: The core model, its flows, and the warm model's flows it leaves out (priced).
         self.core: AllocationModel | None = None
         if warm and not np.array_equal(plan.core, plan.keep):
-            self.core = AllocationModel(_restrict(inp, plan.core))
+            self.core = AllocationModel(_restrict(inp, plan.core), sift=False)
             self.core_start = _basis(plan.core_basis)
             self._core = np.flatnonzero(plan.core)
             self._priced = np.flatnonzero(plan.keep & ~plan.core)
@@ -761,7 +751,7 @@ class SampleSolver:
             raw.duals, f, inp.flow_zone[out], a, arrays.transit_cost[out]
         )
         used = arrays.flow_open[out] & (arrays.freed[f, a] > 0)
-        return None if (reduced[used] > _PRICE_TOL).any() else raw
+        return None if (reduced[used] > PRICE_TOL).any() else raw
 
     def solve_arrays(self, arrays: SampleArrays) -> tuple[RawSolution, np.ndarray, str]:
         """

@@ -142,6 +142,36 @@ def test_region_floor_forces_flow_and_prices_it():
     assert bound["marginal_value"] == pytest.approx(-0.5)
 
 
+@pytest.mark.parametrize("start", [0, 1, 2])
+def test_sifting_reaches_the_hand_solved_optima(monkeypatch, start):
+    # Sifting from no flow at all (start 0) adds every flow the optimum needs by pricing;
+    # with a region floor the small LP is infeasible and the whole LP is solved instead.
+    import redeploy.model.allocation as allocation
+
+    monkeypatch.setattr(allocation, "SIFT_START", start)
+    monkeypatch.setattr(allocation, "SIFT_MIN_ADD", 1)
+    model = build_model(hand_inputs(), sift=True)
+    res = model.solve()
+    assert res.objective["total"] == pytest.approx(22.5)
+    assert _flow(res, "f1", "z1") == pytest.approx(2.0)
+    assert _flow(res, "f2", "z2") == pytest.approx(2.0)
+    assert _front_dual(res, "f1") == pytest.approx(0.5)
+    assert _zone_dual(res, "z1") == pytest.approx(3.0)
+    floor = np.full(len(REGIONS), np.nan)
+    floor[REGIONS.index("South America")] = 0.5
+    res = build_model(hand_inputs(region_floor=floor), sift=True).solve()
+    assert res.objective["total"] == pytest.approx(22.25)
+    assert _flow(res, "f2", "z3") == pytest.approx(0.5)
+
+
+def test_large_models_sift_by_default():
+    from redeploy.model.allocation import SIFT_MIN_FLOWS
+
+    assert not build_model(hand_inputs()).sift
+    assert build_model(hand_inputs(), sift=True).sift
+    assert SIFT_MIN_FLOWS > 5_590  # the shipped layers' LPs are solved whole
+
+
 def test_region_cap_limits_allocation():
     cap = np.full(len(REGIONS), np.nan)
     cap[REGIONS.index("Africa")] = 1.0
@@ -395,6 +425,11 @@ def test_flow_properties(data):
     factor = data.draw(st.floats(1.0, 3.0), label="factor")
     model.update(freed=inp.freed * factor)
     assert model.solve().objective["total"] >= base - 1e-7
+
+    # Sifting reaches the same optimum as one solve of the whole LP
+    sifted = build_model(inp, sift=True).solve_raw()
+    whole = build_model(inp, sift=False).solve_raw()
+    assert sifted.objective == pytest.approx(whole.objective, abs=1e-7)
 
     # Pricing: own flows' reduced costs are HiGHS's column duals; a model on some of the
     # flows whose left-out flows all price at <= 0 has the optimum of the model on all

@@ -59,6 +59,31 @@ HIGHS_OPTIONS: Mapping[str, Any] = {
     "simplex_dual_edge_weight_strategy": 1,
     "presolve": "off",
 }
+#: A flow left out of a model would improve its optimum if its reduced cost at the model's
+#: duals is above this: HiGHS's own dual feasibility tolerance, the test it applies to the
+#: columns it holds.
+PRICE_TOL = 1e-7
+#: LPs with at least this many flows are solved by sifting (`AllocationModel.solve_raw`):
+#: below it (the shipped layers have about 5,000) one solve of the whole LP is as fast.
+SIFT_MIN_FLOWS = 30_000
+#: Sifting starts from the this many best flows (first-unit worth) into each (zone, asset)
+#: and out of each (front, asset); each round then adds the left-out flows with the largest
+#: positive reduced costs: this share of them, and at least `SIFT_MIN_ADD`
+#: (benchmarks/README.md: fastest among 1-5 flows and shares of 0.1-1 at 10^5 flows).
+SIFT_START = 2
+SIFT_ADD_SHARE = 0.25
+SIFT_MIN_ADD = 1_000
+
+
+def _columns_of(
+    start: np.ndarray, index: np.ndarray, value: np.ndarray, columns: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the CSC arrays (start, index, value) of `columns` of a CSC matrix."""
+    lengths = start[columns + 1] - start[columns]
+    sub_start = np.zeros(columns.size + 1, dtype=np.int32)
+    np.cumsum(lengths, out=sub_start[1:])
+    entries = np.repeat(start[columns] - sub_start[:-1], lengths) + np.arange(sub_start[-1])
+    return sub_start, index[entries], value[entries]
 
 
 def _compact(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -98,18 +123,37 @@ class AllocationModel:
 
     Build once with `build_model`, then `solve`; `update` changes freed capacity, value,
     absorptive capacity or λ and the next `solve` starts from the previous basis.
+
+    Parameters
+    ----------
+    inputs
+        Model inputs (`redeploy.model.inputs.build_inputs`).
+    highs_options
+        HiGHS options on top of `HIGHS_OPTIONS`.
+    sift
+        Solve by sifting (`solve_raw`); by default when the LP has at least
+        `SIFT_MIN_FLOWS` flows. False keeps every solve in `highs` (its basis and column
+        duals then describe the last solve, which sweeps rely on).
     """
 
     def __init__(
-        self, inputs: AllocationInputs, *, highs_options: Mapping[str, Any] | None = None
+        self,
+        inputs: AllocationInputs,
+        *,
+        highs_options: Mapping[str, Any] | None = None,
+        sift: bool | None = None,
     ) -> None:
         t0 = time.perf_counter()
         self.inputs = inputs
         self._index(inputs)
         self.highs = highspy.Highs()
+        self._options = {**HIGHS_OPTIONS, **(highs_options or {})}
+        self.sift = self.n_flow >= SIFT_MIN_FLOWS if sift is None else sift
         #: The constraint matrix in CSC form, built once (`reload` passes it again).
         self._csc: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        for key, value in {**HIGHS_OPTIONS, **(highs_options or {})}.items():
+        #: Upper bounds of the flow columns when some differ from +inf (`reload`, `close_flows`).
+        self._flow_upper: np.ndarray | None = None
+        for key, value in self._options.items():
             self.highs.setOptionValue(key, value)
         if self.n_cols:
             self._pass_model()
@@ -242,6 +286,7 @@ class AllocationModel:
         start, index, value = self._csc
         lower, upper = self._row_bounds()
         col_upper = self._col_upper()
+        self._flow_upper = None if flow_upper is None else np.array(flow_upper, dtype=float)
         if flow_upper is not None:
             col_upper[: self.n_flow] = flow_upper
         self.highs.passModel(
@@ -295,11 +340,22 @@ class AllocationModel:
         if {"value", "risk_lambda", "risk", "flow_transit_cost"} & changes.keys():
             self.highs.changeColsCost(self.n_cols, cols, self._costs())
         if "absorb" in changes:
+            self._flow_upper = None  # every flow column gets its default bound again
             self.highs.changeColsBounds(self.n_cols, cols, np.zeros(self.n_cols), self._col_upper())
         if {"freed", "absorb"} & changes.keys():
             lower, upper = self._row_bounds()
             rows = np.arange(self.rows.total, dtype=np.int32)
             self.highs.changeRowsBounds(self.rows.total, rows, lower, upper)
+
+    def close_flows(self, closed: np.ndarray) -> None:
+        """Fix at zero the flows `closed` (an (n,) mask) marks, until the next `reload`."""
+        cols = np.flatnonzero(closed).astype(np.int32)
+        if not cols.size:
+            return
+        upper = np.full(self.n_flow, np.inf) if self._flow_upper is None else self._flow_upper
+        upper[cols] = 0.0
+        self._flow_upper = upper
+        self.highs.changeColsBounds(cols.size, cols, np.zeros(cols.size), np.zeros(cols.size))
 
     def reload(
         self,
@@ -447,7 +503,10 @@ class AllocationModel:
         if check:
             check_feasibility(self.inputs, self)
         t0 = time.perf_counter()
-        if self.n_cols:
+        sifted = self._solve_sifted() if self.n_cols and self.sift else None
+        if sifted is not None:
+            x, duals, iterations, objective = sifted
+        elif self.n_cols:
             self.highs.run()
             status = self.highs.getModelStatus()
             if status != highspy.HighsModelStatus.kOptimal:
@@ -498,6 +557,94 @@ class AllocationModel:
             iterations=iterations,
         )
 
+    def _solve_sifted(self) -> tuple[np.ndarray, np.ndarray, int, float] | None:
+        """
+        Solve the LP by sifting: on a few flows first, adding left-out ones that price in.
+
+        The LP has far more flow columns than rows and an optimum uses at most one flow
+        per row, so a small LP with every row, every segment column and the most promising
+        flows is solved first; every left-out flow is then priced at its duals
+        (c_j − A_jᵀπ) and those that would improve it are added (`SIFT_ADD_SHARE`), and
+        HiGHS goes on from its basis. When none prices in, the small LP's optimum is
+        optimal for the whole LP (its duals are those of the whole LP).
+
+        Returns
+        -------
+        tuple or None
+            Columns and row duals in the whole LP's layout, simplex iterations and the
+            objective; None when the small LP is not optimal (a region floor may need
+            flows left out): `solve_raw` then solves the whole LP.
+        """
+        inp, n = self.inputs, self.n_flow
+        start, index, value = self._csc if self._csc is not None else self._matrix()
+        cost = self._costs()
+        col_upper = self._col_upper()
+        if self._flow_upper is not None:
+            col_upper[:n] = self._flow_upper
+        lower, upper = self._row_bounds()
+        is_open = col_upper[:n] > 0
+        slopes = inp.segment_slopes
+        first_unit = cost[:n] + (slopes.max() - slopes[-1]) * (
+            inp.value[self.pair_zone, self.pair_asset][self.flow_pair]
+        )
+        chosen = np.zeros(n, dtype=bool)
+        order_by_worth = np.lexsort((np.arange(n), -first_unit, ~is_open))
+        for group in (self.flow_pair, self.flow_supply):
+            order = order_by_worth[np.argsort(group[order_by_worth], kind="stable")]
+            keys = group[order]
+            first = np.r_[0, np.flatnonzero(keys[1:] != keys[:-1]) + 1]
+            rank = np.arange(n) - np.repeat(first, np.diff(np.r_[first, n]))
+            chosen[order[rank < SIFT_START]] = True
+        columns = np.r_[np.flatnonzero(chosen), np.arange(n, self.n_cols)]
+        sub = highspy.Highs()
+        for key, val in self._options.items():
+            sub.setOptionValue(key, val)
+        sub_start, sub_index, sub_value = _columns_of(start, index, value, columns)
+        sub.passModel(
+            columns.size,
+            self.rows.total,
+            int(sub_index.size),
+            int(highspy.MatrixFormat.kColwise.value),
+            int(highspy.ObjSense.kMaximize.value),
+            0.0,
+            np.ascontiguousarray(cost[columns]),
+            np.zeros(columns.size),
+            np.ascontiguousarray(col_upper[columns]),
+            np.ascontiguousarray(lower, dtype=np.float64),
+            np.ascontiguousarray(upper, dtype=np.float64),
+            sub_start,
+            sub_index,
+            sub_value,
+            np.zeros(columns.size, dtype=np.int32),
+        )
+        iterations = 0
+        flow_entries = int(start[n])
+        while True:
+            sub.run()
+            iterations += int(sub.getInfoValue("simplex_iteration_count")[1])
+            if sub.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                return None
+            sol = sub.getSolution()
+            duals = np.asarray(sol.row_dual, dtype=float)
+            priced = np.add.reduceat(value[:flow_entries] * duals[index[:flow_entries]],
+                                     start[:n])
+            reduced = cost[:n] - priced
+            enter = np.flatnonzero(~chosen & is_open & (reduced > PRICE_TOL))
+            if not enter.size:
+                break
+            take = max(SIFT_MIN_ADD, int(SIFT_ADD_SHARE * enter.size))
+            add = enter[np.argsort(-reduced[enter], kind="stable")[:take]]
+            chosen[add] = True
+            columns = np.r_[columns, add]
+            add_start, add_index, add_value = _columns_of(start, index, value, add)
+            sub.addCols(add.size, np.ascontiguousarray(cost[add]), np.zeros(add.size),
+                        np.ascontiguousarray(col_upper[add]), int(add_index.size),
+                        add_start[:-1], add_index, add_value)
+        x = np.zeros(self.n_cols)
+        x[columns] = np.asarray(sol.col_value, dtype=float)
+        objective = float(sub.getInfoValue("objective_function_value")[1])
+        return x, duals, iterations, objective
+
     def solve(self) -> AllocationResult:
         """
         Solve the LP and return the allocation.
@@ -530,7 +677,10 @@ class RawSolution:
 
 
 def build_model(
-    inputs: AllocationInputs, *, highs_options: Mapping[str, Any] | None = None
+    inputs: AllocationInputs,
+    *,
+    highs_options: Mapping[str, Any] | None = None,
+    sift: bool | None = None,
 ) -> AllocationModel:
     """
     Build the LP of `inputs` (sparse matrices passed to HiGHS); see `AllocationModel`.
@@ -541,8 +691,10 @@ def build_model(
         Model inputs from `redeploy.model.inputs.build_inputs`.
     highs_options
         HiGHS options on top of `HIGHS_OPTIONS` (e.g. ``{"threads": 1}``).
+    sift
+        Solve by sifting; by default from `SIFT_MIN_FLOWS` flows (see `AllocationModel`).
     """
-    return AllocationModel(inputs, highs_options=highs_options)
+    return AllocationModel(inputs, highs_options=highs_options, sift=sift)
 
 
 def solve_allocation(inputs: AllocationInputs, *, solver: str = "highs") -> AllocationResult:
