@@ -157,6 +157,12 @@ def test_sifting_reaches_the_hand_solved_optima(monkeypatch, start):
     assert _flow(res, "f2", "z2") == pytest.approx(2.0)
     assert _front_dual(res, "f1") == pytest.approx(0.5)
     assert _zone_dual(res, "z1") == pytest.approx(3.0)
+    # the sifted optimum's basis is the whole model's: a re-solve after `update` starts there
+    model.update(risk_lambda=0.0)
+    again = model.solve_raw()
+    assert again.objective == pytest.approx(build_model(hand_inputs(risk_lambda=0.0)).solve_raw()
+                                             .objective)
+    assert again.iterations == 0  # still optimal: a cold solve of this LP takes 5
     floor = np.full(len(REGIONS), np.nan)
     floor[REGIONS.index("South America")] = 0.5
     res = build_model(hand_inputs(region_floor=floor), sift=True).solve()
