@@ -359,13 +359,19 @@ def prepare_sweep(
         region_rows=tuple(model.rows.region_rows),
         token=digest.hexdigest(),
     )
-    core = _probe_core(plan, arrays, CORE_MARGIN if core_margin is None else core_margin)
-    if not core.any():  # nothing moves at the centre or in any probe: no core model
+    margin = CORE_MARGIN if core_margin is None else core_margin
+    core = _probe_core(plan, arrays, margin)
+    if not core.any() or np.array_equal(core, keep):  # no smaller model to solve first
         return plan
-    # The central solution's flows are in the core: its LP is feasible at the centre.
+    # The central solution's flows are in the core, so its LP is feasible at the centre.
     model, _ = _cold_model(full, arrays, core, presolve=True, regions=False)
-    model.solve_raw(check=False)
-    return dataclasses.replace(plan, core=core, core_basis=_basis_arrays(model))
+    try:
+        model.solve_raw(check=False)
+    except InfeasibleAllocationError:  # within tolerances it may not be: no core model
+        return plan
+    digest.update(np.packbits(core).tobytes())  # the core decides which optimum is reported
+    return dataclasses.replace(plan, core=core, core_basis=_basis_arrays(model),
+                               token=digest.hexdigest())
 
 
 def _central_note(message: str, params: Sequence[tuple[str, Parameter, Distribution]]) -> str:
@@ -466,8 +472,6 @@ def _probe_core(plan: SweepPlan, central: SampleArrays, margin_share: float) -> 
         try:
             arrays = sample_arrays(plan, sample_scenario(plan, values))
         except RedeployError:
-            continue
-        if model is None or solver._needs_cold(arrays):
             continue
         solver._load(model, kept, solver.start, arrays)
         try:
@@ -701,6 +705,8 @@ class SampleSolver:
         self._outside = np.flatnonzero(~plan.keep)
         self._outside_fa = (inp.flow_front[self._outside], inp.flow_asset[self._outside])
         self._kept = np.flatnonzero(plan.keep)
+        #: The model the last sample was solved on, or found infeasible on.
+        self.last_solve = ""
         #: The core model, its flows, and the warm model's flows it leaves out (priced).
         self.core: AllocationModel | None = None
         if warm and not np.array_equal(plan.core, plan.keep):
@@ -734,7 +740,7 @@ class SampleSolver:
             risk_lambda=arrays.risk_lambda,
             transit_cost=arrays.transit_cost[flows],
         )
-        model.highs.setBasis(start)
+        model.set_basis(start)
 
     def _solve_core(self, arrays: SampleArrays) -> RawSolution | None:
         """The core model's optimum if it is optimal on every flow, else None."""
@@ -767,15 +773,18 @@ class SampleSolver:
         outside = self._needs_cold(arrays)
         if outside or not self.warm:
             # A sample that needs a flow outside the warm model is solved on every flow.
+            self.last_solve = "cold"
             model, cost = _cold_model(plan.inputs, arrays, None if outside else plan.keep,
                                       presolve=True)
             return model.solve_raw(check=False), cost, "cold"
         if self.core is not None:
+            self.last_solve = "core"
             raw = self._solve_core(arrays)
             if raw is not None:
                 return raw, arrays.transit_cost[self._core], "core"
         model = self.model
         assert model is not None and self.start is not None
+        self.last_solve = "warm"
         self._load(model, self._kept, self.start, arrays)
         return model.solve_raw(check=False), arrays.transit_cost[self._kept], "warm"
 
@@ -795,8 +804,8 @@ class SampleSolver:
             return {**row, "status": "invalid"}
         try:
             raw, cost, how = self.solve_arrays(arrays)
-        except InfeasibleAllocationError:
-            return {**row, "status": "infeasible"}
+        except InfeasibleAllocationError:  # on the last model tried
+            return {**row, "status": "infeasible", "solve": self.last_solve}
         return {**row, "status": _STATUS_OK, "solve": how, **_outcome(plan, raw, arrays, cost)}
 
 
@@ -872,9 +881,10 @@ def sample_columns(plan: SweepPlan) -> list[str]:
 
     ``sample`` (index), ``status`` (``optimal``, ``infeasible`` or ``invalid``),
     ``solve`` (``core``: solved on the core model, optimal on every flow; ``warm``: on
-    the warm model, when a flow outside the core would have improved the core's optimum;
-    ``cold``: a sample that needed a flow outside the warm model), ``param:PATH``
-    (sampled values),
+    the warm model, when a flow outside the core would have improved the core's optimum
+    or the core's LP was infeasible; ``cold``: a sample that needed a flow outside the
+    warm model; for an infeasible sample, the model found infeasible; empty for an
+    invalid one), ``param:PATH`` (sampled values),
     ``objective:value|transit_cost|risk|total`` ($bn-eq/yr),
     ``zone:ID:military_kpe|engagement_bn`` (allocated), ``front:ID:military_kpe|
     engagement_bn`` (released), ``region:NAME:military_kpe|engagement_bn`` (allocated).
@@ -1328,21 +1338,21 @@ def _run_batches(
     """Submit the batches and write each part file as it completes; True if interrupted."""
     from distributed import as_completed
 
-    remote = client.scatter(plan, broadcast=True, hash=False)
-    starts = list(range(0, samples, size))
-    futures = []
-    for start in starts:
-        stop = min(samples, start + size)
-        key = f"redeploy-sweep-{plan.token[:16]}-{seed}-{start}-{stop}"
-        futures.append(
-            client.submit(
-                run_batch, remote, start, stop, seed, fault, key=key, retries=2, pure=True
-            )
-        )
-    index = {f.key: b for b, f in enumerate(futures)}
+    remote = None
+    futures: list[Any] = []
     done = 0
     bar = _progress_bar(progress, samples)
     try:
+        remote = client.scatter(plan, broadcast=True, hash=False)
+        for start in range(0, samples, size):
+            stop = min(samples, start + size)
+            key = f"redeploy-sweep-{plan.token[:16]}-{seed}-{start}-{stop}"
+            futures.append(
+                client.submit(
+                    run_batch, remote, start, stop, seed, fault, key=key, retries=2, pure=True
+                )
+            )
+        index = {f.key: b for b, f in enumerate(futures)}
         with bar:
             task = bar.add_task(f"sweep {plan.name}", total=samples)
             for fut in as_completed(futures):
@@ -1356,12 +1366,13 @@ def _run_batches(
                 bar.update(task, advance=len(part))
                 if on_batch is not None:
                     on_batch(done, samples)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # also while the plan is being sent: nothing solved yet
         client.cancel(futures)
         return True
     finally:
-        with contextlib.suppress(Exception):
-            client.cancel(remote)
+        if remote is not None:
+            with contextlib.suppress(Exception):
+                client.cancel(remote)
     return False
 
 

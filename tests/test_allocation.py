@@ -170,6 +170,31 @@ def test_sifting_reaches_the_hand_solved_optima(monkeypatch, start):
     assert _flow(res, "f2", "z3") == pytest.approx(0.5)
 
 
+@pytest.mark.parametrize("sift", [False, True])
+def test_closed_flows_stay_closed_after_update(sift):
+    inputs = hand_inputs()
+    model = build_model(inputs, sift=sift)
+    closed = np.zeros(inputs.n_flows, dtype=bool)
+    closed[[0, 4]] = True  # f1 -> z1 and f2 -> z2, both used in the optimum
+    model.close_flows(closed)
+    shut = model.solve_raw().objective
+    assert shut < 22.5 - 1
+    model.update(absorb=inputs.absorb, freed=inputs.freed)
+    again = model.solve_raw()
+    assert again.objective == pytest.approx(shut)
+    assert again.flows[[0, 4]].max() == 0.0
+
+
+def test_a_basis_set_after_reload_is_used_when_sifting():
+    inputs = hand_inputs()
+    model = build_model(inputs, sift=True)
+    model.solve_raw()
+    optimal = model.highs.getBasis()
+    model.reload(risk_lambda=inputs.risk_lambda)  # the same LP, solver state dropped
+    model.set_basis(optimal)
+    assert model.solve_raw().iterations == 0
+
+
 def test_large_models_sift_by_default():
     from redeploy.model.allocation import SIFT_MIN_FLOWS
 

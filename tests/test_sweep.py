@@ -191,6 +191,7 @@ def test_core_model_optimum_is_the_optimum_on_every_flow(tiny):
     # which then go on to the warm model; either way the optimum is the cold solve's.
     plan = tiny.small_core
     assert plan.core.sum() < tiny.plan.core.sum() <= plan.keep.sum()
+    assert plan.token != tiny.plan.token  # workers cache solvers by token
     solver, cold = SampleSolver(plan), SampleSolver(plan, warm=False)
     hows = []
     for values in _draws(plan, 1, range(100)):
@@ -383,6 +384,8 @@ def test_the_summary_line_counts_samples_not_solved(tiny, tmp_path, layers_dir, 
     assert (f"{counts['optimal']} of 40 samples solved, {counts['infeasible']} infeasible "
             "(see the parquet's status column)") in line
     assert "in batches of 16" in line
+    infeasible = table[table["status"] == "infeasible"]
+    assert set(infeasible["solve"]) <= {"core", "warm", "cold"}  # the model that said so
 
 
 @pytest.mark.browser

@@ -66,7 +66,7 @@ PRICE_TOL = 1e-7
 #: LPs with at least this many flows are solved by sifting (`AllocationModel.solve_raw`):
 #: below it (the shipped layers have about 5,000) one solve of the whole LP is as fast.
 SIFT_MIN_FLOWS = 30_000
-#: Sifting starts from the this many best flows (first-unit worth) into each (zone, asset)
+#: Sifting starts from this many best flows (first-unit worth) into each (zone, asset)
 #: and out of each (front, asset); each round then adds the left-out flows with the largest
 #: positive reduced costs: this share of them, and at least `SIFT_MIN_ADD`
 #: (benchmarks/README.md: fastest among 1-5 flows and shares of 0.1-1 at 10^5 flows).
@@ -132,8 +132,10 @@ class AllocationModel:
         HiGHS options on top of `HIGHS_OPTIONS`.
     sift
         Solve by sifting (`solve_raw`); by default when the LP has at least
-        `SIFT_MIN_FLOWS` flows. False keeps every solve in `highs` (its basis and column
-        duals then describe the last solve, which sweeps rely on).
+        `SIFT_MIN_FLOWS` flows. A sifted solve leaves its optimal basis in `highs` but not
+        its solution (read it from `solve_raw`'s result). False keeps every solve in
+        `highs`, whose solution and column duals then describe the last solve (sweeps
+        rely on that). A basis given with `set_basis` is always used: no sifting then.
     """
 
     def __init__(
@@ -343,8 +345,10 @@ class AllocationModel:
         if {"value", "risk_lambda", "risk", "flow_transit_cost"} & changes.keys():
             self.highs.changeColsCost(self.n_cols, cols, self._costs())
         if "absorb" in changes:
-            self._flow_upper = None  # every flow column gets its default bound again
-            self.highs.changeColsBounds(self.n_cols, cols, np.zeros(self.n_cols), self._col_upper())
+            col_upper = self._col_upper()
+            if self._flow_upper is not None:  # closed flows stay closed
+                col_upper[: self.n_flow] = self._flow_upper
+            self.highs.changeColsBounds(self.n_cols, cols, np.zeros(self.n_cols), col_upper)
         if {"freed", "absorb"} & changes.keys():
             lower, upper = self._row_bounds()
             rows = np.arange(self.rows.total, dtype=np.int32)
@@ -359,6 +363,10 @@ class AllocationModel:
         upper[cols] = 0.0
         self._flow_upper = upper
         self.highs.changeColsBounds(cols.size, cols, np.zeros(cols.size), np.zeros(cols.size))
+
+    def set_basis(self, basis: highspy.HighsBasis) -> None:
+        """Start the next solve from `basis` (whole LP; no sifting then)."""
+        self._has_basis = self.highs.setBasis(basis) == highspy.HighsStatus.kOk
 
     def reload(
         self,
@@ -568,9 +576,9 @@ class AllocationModel:
         """
         Solve the LP by sifting: on a few flows first, adding left-out ones that price in.
 
-        The LP has far more flow columns than rows and an optimum uses at most one flow
-        per row, so a small LP with every row, every segment column and the most promising
-        flows is solved first; every left-out flow is then priced at its duals
+        The LP has far more flow columns than rows and a basic optimum has at most as many
+        positive columns as rows, so a small LP with every row, every segment column and
+        the most promising flows is solved first; every left-out flow is then priced at its duals
         (c_j − A_jᵀπ) and those that would improve it are added (`SIFT_ADD_SHARE`), and
         HiGHS goes on from its basis. When none prices in, the small LP's optimum is
         optimal for the whole LP (its duals are those of the whole LP).
@@ -583,7 +591,8 @@ class AllocationModel:
             flows left out): `solve_raw` then solves the whole LP.
         """
         inp, n = self.inputs, self.n_flow
-        start, index, value = self._csc if self._csc is not None else self._matrix()
+        assert self._csc is not None  # passed with the model
+        start, index, value = self._csc
         cost = self._costs()
         col_upper = self._col_upper()
         if self._flow_upper is not None:
