@@ -486,19 +486,6 @@ def _probe_core(plan: SweepPlan, central: SampleArrays, margin_share: float) -> 
     return out
 
 
-def _restrict(inputs: AllocationInputs, keep: np.ndarray) -> AllocationInputs:
-    """Return `inputs` with only the flows `keep` marks."""
-    return dataclasses.replace(
-        inputs,
-        flow_front=inputs.flow_front[keep],
-        flow_zone=inputs.flow_zone[keep],
-        flow_asset=inputs.flow_asset[keep],
-        flow_distance_km=inputs.flow_distance_km[keep],
-        flow_sea=inputs.flow_sea[keep],
-        flow_transit_cost=inputs.flow_transit_cost[keep],
-    )
-
-
 def _with_arrays(inputs: AllocationInputs, arrays: SampleArrays) -> AllocationInputs:
     return dataclasses.replace(
         inputs,
@@ -521,7 +508,7 @@ def _cold_model(
 ) -> tuple[AllocationModel, np.ndarray]:
     """Build a new model of one sample on the flows `keep` (all when None)."""
     full = _with_arrays(inputs, arrays)
-    sub = full if keep is None else _restrict(full, keep)
+    sub = full if keep is None else full.with_flows(keep)
     model = AllocationModel(sub, sift=False)
     if not presolve:
         model.highs.setOptionValue("presolve", "off")
@@ -699,7 +686,7 @@ class SampleSolver:
         self.warm = warm
         inp = plan.inputs
         # sift=False: samples start from a basis set in `highs` and read its column duals
-        self.model = AllocationModel(_restrict(inp, plan.keep), sift=False) if warm else None
+        self.model = AllocationModel(inp.with_flows(plan.keep), sift=False) if warm else None
         self.start = _basis(plan.basis) if warm else None
         #: The flows outside the warm model, their (front, asset) and their index in it.
         self._outside = np.flatnonzero(~plan.keep)
@@ -710,7 +697,7 @@ class SampleSolver:
         #: The core model, its flows, and the warm model's flows it leaves out (priced).
         self.core: AllocationModel | None = None
         if warm and not np.array_equal(plan.core, plan.keep):
-            self.core = AllocationModel(_restrict(inp, plan.core), sift=False)
+            self.core = AllocationModel(inp.with_flows(plan.core), sift=False)
             self.core_start = _basis(plan.core_basis)
             self._core = np.flatnonzero(plan.core)
             self._priced = np.flatnonzero(plan.keep & ~plan.core)

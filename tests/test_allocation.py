@@ -474,7 +474,7 @@ def test_flow_properties(data):
     keep = np.array(data.draw(st.lists(st.booleans(), min_size=inp.n_flows,
                                        max_size=inp.n_flows), label="keep"), dtype=bool)
     if keep.any():
-        part = build_model(_some_flows(inp, keep))
+        part = build_model(inp.with_flows(keep))
         raw = part.solve_raw()
         out = ~keep
         d = part.reduced_costs(raw.duals, inp.flow_front[out], inp.flow_zone[out],
@@ -483,15 +483,6 @@ def test_flow_properties(data):
         assert raw.objective <= full.objective + 1e-7
         if not (d[can_carry] > 1e-7).any():
             assert raw.objective == pytest.approx(full.objective, abs=1e-7)
-
-
-def _some_flows(inputs: AllocationInputs, keep: np.ndarray) -> AllocationInputs:
-    """`inputs` with only the flows `keep` marks."""
-    import dataclasses
-
-    names = ("flow_front", "flow_zone", "flow_asset", "flow_distance_km", "flow_transit_cost",
-             "flow_sea")
-    return dataclasses.replace(inputs, **{n: getattr(inputs, n)[keep] for n in names})
 
 
 def test_reduced_costs_price_left_out_flows_by_hand():
@@ -507,7 +498,7 @@ def test_reduced_costs_price_left_out_flows_by_hand():
     """
     inp = hand_inputs()
     no_z2 = inp.flow_zone != 1
-    part = build_model(_some_flows(inp, no_z2))
+    part = build_model(inp.with_flows(no_z2))
     raw = part.solve_raw()
     assert raw.objective == pytest.approx(12.0 + 2 * 1.5)
     d = part.reduced_costs(raw.duals, inp.flow_front[~no_z2], inp.flow_zone[~no_z2],
@@ -515,7 +506,7 @@ def test_reduced_costs_price_left_out_flows_by_hand():
     np.testing.assert_allclose(d, [3.5, 3.5])
     no_f1_z3 = np.ones(inp.n_flows, dtype=bool)
     no_f1_z3[2] = False
-    part = build_model(_some_flows(inp, no_f1_z3))
+    part = build_model(inp.with_flows(no_f1_z3))
     raw = part.solve_raw()
     assert raw.objective == pytest.approx(22.5)
     d = part.reduced_costs(raw.duals, inp.flow_front[[2]], inp.flow_zone[[2]],

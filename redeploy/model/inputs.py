@@ -6,6 +6,7 @@ Every quantity the LP needs is computed here with vectorised numpy and kept in
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import hashlib
 from collections.abc import Mapping
@@ -105,6 +106,18 @@ class AllocationInputs:
     def military(self) -> np.ndarray:
         """(A,) True for classes counted in kpe."""
         return np.array([a in MILITARY_ASSETS for a in self.assets])
+
+    def with_flows(self, keep: np.ndarray) -> AllocationInputs:
+        """Return these inputs with only the flows `keep` (an (n,) mask) marks."""
+        return dataclasses.replace(
+            self,
+            flow_front=self.flow_front[keep],
+            flow_zone=self.flow_zone[keep],
+            flow_asset=self.flow_asset[keep],
+            flow_distance_km=self.flow_distance_km[keep],
+            flow_sea=self.flow_sea[keep],
+            flow_transit_cost=self.flow_transit_cost[keep],
+        )
 
 
 # ------------------------------------------------------------------ helpers
