@@ -75,6 +75,36 @@ SIFT_ADD_SHARE = 0.25
 SIFT_MIN_ADD = 1_000
 
 
+def _pass_lp(
+    highs: highspy.Highs,
+    cost: np.ndarray,
+    col_upper: np.ndarray,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    csc: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    """Hand a maximisation LP (columns >= 0, CSC matrix) to HiGHS as numpy arrays."""
+    start, index, value = csc
+    n_cols = int(cost.size)
+    highs.passModel(
+        n_cols,
+        int(row_lower.size),
+        int(index.size),
+        int(highspy.MatrixFormat.kColwise.value),
+        int(highspy.ObjSense.kMaximize.value),
+        0.0,
+        np.ascontiguousarray(cost, dtype=np.float64),
+        np.zeros(n_cols),
+        np.ascontiguousarray(col_upper, dtype=np.float64),
+        np.ascontiguousarray(row_lower, dtype=np.float64),
+        np.ascontiguousarray(row_upper, dtype=np.float64),
+        start,
+        index,
+        value,
+        np.zeros(n_cols, dtype=np.int32),  # all continuous (an empty array is misread)
+    )
+
+
 def _columns_of(
     start: np.ndarray, index: np.ndarray, value: np.ndarray, columns: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -294,23 +324,7 @@ class AllocationModel:
         self._flow_upper = None if flow_upper is None else np.array(flow_upper, dtype=float)
         if flow_upper is not None:
             col_upper[: self.n_flow] = flow_upper
-        self.highs.passModel(
-            self.n_cols,
-            self.rows.total,
-            int(index.size),
-            int(highspy.MatrixFormat.kColwise.value),
-            int(highspy.ObjSense.kMaximize.value),
-            0.0,
-            np.ascontiguousarray(self._costs(), dtype=np.float64),
-            np.zeros(self.n_cols),
-            np.ascontiguousarray(col_upper, dtype=np.float64),
-            np.ascontiguousarray(lower, dtype=np.float64),
-            np.ascontiguousarray(upper, dtype=np.float64),
-            start,
-            index,
-            value,
-            np.zeros(self.n_cols, dtype=np.int32),  # all continuous (an empty array is misread)
-        )
+        _pass_lp(self.highs, self._costs(), col_upper, lower, upper, (start, index, value))
 
     # ---------------------------------------------------------------- updates
 
@@ -615,24 +629,8 @@ class AllocationModel:
         sub = highspy.Highs()
         for key, val in self._options.items():
             sub.setOptionValue(key, val)
-        sub_start, sub_index, sub_value = _columns_of(start, index, value, columns)
-        sub.passModel(
-            columns.size,
-            self.rows.total,
-            int(sub_index.size),
-            int(highspy.MatrixFormat.kColwise.value),
-            int(highspy.ObjSense.kMaximize.value),
-            0.0,
-            np.ascontiguousarray(cost[columns]),
-            np.zeros(columns.size),
-            np.ascontiguousarray(col_upper[columns]),
-            np.ascontiguousarray(lower, dtype=np.float64),
-            np.ascontiguousarray(upper, dtype=np.float64),
-            sub_start,
-            sub_index,
-            sub_value,
-            np.zeros(columns.size, dtype=np.int32),
-        )
+        _pass_lp(sub, cost[columns], col_upper[columns], lower, upper,
+                 _columns_of(start, index, value, columns))
         iterations = 0
         flow_entries = int(start[n])
         while True:
