@@ -124,6 +124,7 @@ def _root(
 ) -> None:
     """Map where U.S. strategic capacity freed by allied burden-sharing could go."""
 
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")]
 LayersOpt = Annotated[
     Path | None,
     typer.Option(
@@ -394,7 +395,7 @@ def run(
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Output folder for tables and maps.")
     ] = Path("maps"),
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
+    quiet: QuietOpt = False,
     fmt: Annotated[
         str,
         typer.Option(
@@ -485,7 +486,7 @@ def compare(
         Path, typer.Option("--out", "-o", help="Output folder for the map and table.")
     ] = Path("maps"),
     tiles: TilesOpt = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Solve scenarios A and B and write A-vs-B.html (zones by change, flows that grow,
     shrink, appear or disappear) and A-vs-B.csv (per zone and asset, and per flow)."""
@@ -586,9 +587,6 @@ def scenarios_schema() -> None:
 OutOpt = Annotated[
     Path, typer.Option("--out", "-o", help="Output folder (created if needed).")
 ]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")]
-
-
 @app.command("frontier")
 def frontier(
     scenario: ScenarioOpt = "baseline",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import os
 import re
 import warnings
 from collections import Counter
@@ -24,6 +23,7 @@ import pyogrio
 import shapely
 from pyproj import CRS as ProjCRS
 
+from redeploy._shipped import shipped_folder
 from redeploy.errors import LayerValidationError, Problem
 from redeploy.schemas import CRS, SCHEMAS, ColumnSpec, LayerKind, LayerSchema, get_schema
 
@@ -64,12 +64,7 @@ def default_layers_dir() -> Path:
     inside an installed wheel (``redeploy/geodata/``, see ``setup.py``) or, in a checkout,
     the repository's ``geodata/`` beside the package.
     """
-    env = os.environ.get("REDEPLOY_GEODATA")
-    if env:
-        return Path(env)
-    package = Path(__file__).resolve().parent
-    installed = package / "geodata"
-    return installed if installed.is_dir() else package.parent / "geodata"
+    return shipped_folder("geodata", "REDEPLOY_GEODATA")
 
 
 @lru_cache(maxsize=1)

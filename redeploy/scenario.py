@@ -35,6 +35,7 @@ from pydantic import (
     model_validator,
 )
 
+from redeploy._shipped import shipped_folder
 from redeploy.distributions import UncertainTable, _unwrap, apply_central, merge_uncertain
 from redeploy.errors import ScenarioError
 from redeploy.schemas import ACCESS_LEVELS, ASSETS, REGIONS
@@ -462,12 +463,7 @@ def shipped_scenarios_dir() -> Path:
     inside an installed wheel (``redeploy/scenarios/``, see ``setup.py``) or, in a checkout,
     the repository's ``scenarios/`` beside the package.
     """
-    env = os.environ.get("REDEPLOY_SCENARIOS")
-    if env:
-        return Path(env)
-    package = Path(__file__).resolve().parent
-    installed = package / "scenarios"
-    return installed if installed.is_dir() else package.parent / "scenarios"
+    return shipped_folder("scenarios", "REDEPLOY_SCENARIOS")
 
 
 def list_scenarios() -> dict[str, Path]:

@@ -3,6 +3,7 @@ results independent of workers and batches, retries, dead workers, interrupts, o
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from types import SimpleNamespace
 
@@ -405,16 +406,12 @@ def test_robustness_map_opens_offline(two_workers):
         assert "Peripheral zones: spread p5–p95" in labels
 
 
-def test_a_listener_that_is_not_dask_fails_within_the_deadline():
-    """Something answers on the port but never speaks Dask: a clear error, not a hang."""
+@contextlib.contextmanager
+def _listener(greeting: bytes | None):
+    """Yield the address of a TCP service on localhost that is not Dask: it accepts and,
+    with a `greeting`, sends it to each connection."""
     import socket
     import threading
-    import time
-
-    from distributed import Client
-
-    from redeploy.errors import RedeployError
-    from redeploy.sweep import _connect
 
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
@@ -424,55 +421,50 @@ def test_a_listener_that_is_not_dask_fails_within_the_deadline():
     def accept() -> None:
         while True:
             try:
-                held.append(server.accept()[0])
+                conn = server.accept()[0]
             except OSError:
                 return
+            held.append(conn)
+            if greeting is not None:
+                conn.sendall(greeting)
 
     threading.Thread(target=accept, daemon=True).start()
-    port = server.getsockname()[1]
-    start = time.monotonic()
     try:
-        with pytest.raises(RedeployError, match="cannot connect to a Dask scheduler"):
-            _connect(Client, f"tcp://127.0.0.1:{port}", timeout=1.0)
+        yield f"tcp://127.0.0.1:{server.getsockname()[1]}"
     finally:
         server.close()
         for conn in held:
             conn.close()
-    assert time.monotonic() - start < 10
 
 
-def test_a_listener_that_answers_garbage_is_named_as_not_dask():
-    """A service that sends bytes Dask cannot frame (it read '3 EiB' once): a clear error."""
-    import socket
-    import threading
+def test_a_listener_that_is_not_dask_fails_within_the_deadline():
+    """Something answers on the port but never speaks Dask: a clear error, not a hang."""
+    import time
 
     from distributed import Client
 
     from redeploy.errors import RedeployError
     from redeploy.sweep import _connect
 
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(4)
-    held = []
+    start = time.monotonic()
+    with _listener(None) as address, pytest.raises(
+        RedeployError, match="cannot connect to a Dask scheduler"
+    ):
+        _connect(Client, address, timeout=1.0)
+    assert time.monotonic() - start < 10
 
-    def answer() -> None:
-        while True:
-            try:
-                conn = server.accept()[0]
-            except OSError:
-                return
-            held.append(conn)
-            conn.sendall(b"\xff" * 64)
 
-    threading.Thread(target=answer, daemon=True).start()
-    try:
-        with pytest.raises(RedeployError, match="does not speak Dask's protocol"):
-            _connect(Client, f"tcp://127.0.0.1:{server.getsockname()[1]}", timeout=2.0)
-    finally:
-        server.close()
-        for conn in held:
-            conn.close()
+def test_a_listener_that_answers_garbage_is_named_as_not_dask():
+    """A service that sends bytes Dask cannot frame (it read '3 EiB' once): a clear error."""
+    from distributed import Client
+
+    from redeploy.errors import RedeployError
+    from redeploy.sweep import _connect
+
+    with _listener(b"\xff" * 64) as address, pytest.raises(
+        RedeployError, match="does not speak Dask's protocol"
+    ):
+        _connect(Client, address, timeout=2.0)
 
 
 def test_an_infeasible_central_run_names_the_central_value(tiny, tmp_path, layers_dir, runner):
