@@ -265,16 +265,7 @@ def test_solver_infeasibility_names_the_floors():
     floor[REGIONS.index("Africa")] = 2.0
     # only f1 (3 kpe) reaches z1 and z2; f2 reaches z3 only
     keep = np.array([True, True, False, False, False, True])
-    inp = hand_inputs(region_floor=floor)
-    inp = hand_inputs(
-        region_floor=floor,
-        flow_front=inp.flow_front[keep],
-        flow_zone=inp.flow_zone[keep],
-        flow_asset=inp.flow_asset[keep],
-        flow_distance_km=inp.flow_distance_km[keep],
-        flow_transit_cost=inp.flow_transit_cost[keep],
-        flow_sea=inp.flow_sea[keep],
-    )
+    inp = hand_inputs(region_floor=floor).with_flows(keep)
     with pytest.raises(InfeasibleAllocationError) as err:
         solve_allocation(inp)
     msg = str(err.value)
