@@ -6,11 +6,7 @@ Exit codes: 0 success, 2 bad input (message on stderr), 3 infeasible scenario.
 from __future__ import annotations
 
 import contextlib
-import os
-import shutil
 import sys
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -21,6 +17,8 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from redeploy.errors import InfeasibleAllocationError, RedeployError
+from redeploy.io.atomic import check_out_dir, staged_output
+from redeploy.io.atomic import published as _final
 
 
 def _hide_flag_types() -> None:
@@ -774,101 +772,6 @@ def check_scheduler(address: str, timeout: float = SCHEDULER_CONNECT_TIMEOUT) ->
             "to use a local cluster (--workers N)"
         )
         raise RedeployError(msg) from None
-
-
-def check_out_dir(out: Path) -> None:
-    """
-    Refuse an ``--out`` folder that cannot be created or written, before any work is done.
-
-    Raises
-    ------
-    OutputError
-        Naming the path and why: it is a file, a parent is a file, or it is not writable.
-    """
-    from redeploy.errors import OutputError
-
-    out = Path(out)
-    if out.exists():
-        if not out.is_dir():
-            msg = f"--out {out}: is a file, not a folder; give a folder for the outputs"
-            raise OutputError(msg)
-        if not os.access(out, os.W_OK | os.X_OK):
-            msg = f"--out {out}: the folder is not writable"
-            raise OutputError(msg)
-        return
-    parent = out.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    if not parent.is_dir():
-        msg = (f"--out {out}: cannot create the folder because {parent} is a file, "
-               "not a folder")
-        raise OutputError(msg)
-    if not os.access(parent, os.W_OK | os.X_OK):
-        msg = f"--out {out}: cannot create the folder: {parent} is not writable"
-        raise OutputError(msg)
-
-
-@contextlib.contextmanager
-def staged_output(out: Path) -> Iterator[Path]:
-    """
-    Yield a hidden staging folder inside `out`; move what was written there into `out`
-    only when the block succeeds, so a failed run leaves every earlier output intact.
-
-    Each file is moved with `os.replace`; a folder output (``NAME-geojson/``) replaces the
-    earlier folder of that name whole.
-    """
-    from redeploy.errors import OutputError
-
-    out = Path(out)
-    check_out_dir(out)
-    created = [p for p in (out, *out.parents) if not p.exists()]
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=".redeploy-stage-", dir=out))
-    except OSError as err:
-        raise OutputError(f"--out {out}: cannot create the output folder: "
-                          f"{err.strerror or err}") from err
-    ok = False
-    try:
-        yield stage
-        _publish(stage, out)
-        ok = True
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-        if not ok:
-            for folder in created:  # innermost first; only the empty ones this run made
-                with contextlib.suppress(OSError):
-                    folder.rmdir()
-
-
-def _publish(stage: Path, out: Path) -> None:
-    from redeploy.errors import OutputError
-
-    entries = sorted(stage.iterdir())
-    for entry in entries:  # check every target first, so a refusal changes nothing
-        target = out / entry.name
-        if target.exists() and target.is_dir() != entry.is_dir():
-            kind = "folder" if target.is_dir() else "file"
-            msg = (f"{target}: is a {kind} in the way of this run's output; move it "
-                   "away and run again (earlier outputs are unchanged)")
-            raise OutputError(msg)
-    for entry in entries:
-        target = out / entry.name
-        try:
-            if entry.is_dir() and target.exists():
-                old = Path(tempfile.mkdtemp(prefix=".redeploy-old-", dir=out))
-                os.replace(target, old / entry.name)
-                os.replace(entry, target)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.replace(entry, target)
-        except OSError as err:
-            raise OutputError(f"{target}: could not move the output into place: {err}") from err
-
-
-def _final(paths: list[Path], stage: Path, out: Path) -> list[Path]:
-    """Return where the files written under `stage` are once published into `out`."""
-    return [out / Path(p).relative_to(stage) for p in paths]
 
 
 def _display_path(path: Path) -> str:

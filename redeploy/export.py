@@ -26,8 +26,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pyogrio
 
-from redeploy._atomic import atomic_path
 from redeploy.errors import OutputError, RedeployError
+from redeploy.io.atomic import atomic_path
 from redeploy.model.result import (
     FLOW_COLUMNS,
     FRONT_COLUMNS,
@@ -472,19 +472,16 @@ def build_result_layers(layers: Mapping[str, gpd.GeoDataFrame],
 # --------------------------------------------------------------------------- atomic files
 
 
-@contextlib.contextmanager
-def _atomic(path: Path) -> Iterator[Path]:
+#: Errors of the writing libraries, reported as `OutputError` naming the target file.
+_WRITER_ERRORS: tuple[type[Exception], ...] = (
+    pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
+    pyogrio.errors.GeometryError, sqlite3.Error, pa.ArrowException,
+)
+
+
+def _atomic(path: Path) -> contextlib.AbstractContextManager[Path]:
     """Yield a temporary path beside `path`; move it onto `path` only if the block succeeds."""
-    try:
-        with atomic_path(path) as tmp:
-            yield tmp
-    except RedeployError:
-        raise
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
-            pyogrio.errors.FieldError, pyogrio.errors.GeometryError, sqlite3.Error,
-            pa.ArrowException) as err:
-        msg = f"{path}: could not write the file: {err}"
-        raise OutputError(msg) from err
+    return atomic_path(path, catch=_WRITER_ERRORS)
 
 
 def _timestamp() -> str:

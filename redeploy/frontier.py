@@ -18,7 +18,6 @@ Outputs (`write_frontier`): ``NAME-frontier.csv`` (one row per λ), ``NAME-front
 
 from __future__ import annotations
 
-import io
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -255,14 +254,10 @@ def frontier_table(
 
 
 def frontier_csv(table: pd.DataFrame) -> str:
-    """Return the frontier table as CSV text (6-decimal floats, ``\\n`` line ends)."""
-    out = table.copy()
-    for col in out.columns:
-        if pd.api.types.is_float_dtype(out[col]):
-            out[col] = out[col].round(DECIMALS) + 0.0
-    buf = io.StringIO()
-    out.to_csv(buf, index=False, float_format=f"%.{DECIMALS}f", lineterminator="\n")
-    return buf.getvalue()
+    """Return the frontier table as CSV text (`redeploy.io.text.csv_text`)."""
+    from redeploy.io.text import csv_text
+
+    return csv_text(table)
 
 
 def lambda_label(lam: float) -> str:
@@ -287,7 +282,7 @@ def plot_frontier(frontier: Frontier, path: str | Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from redeploy._atomic import atomic_path
+    from redeploy.io.atomic import atomic_path
 
     t = frontier.table
     dom = t["dominated"].to_numpy(dtype=bool)
@@ -365,7 +360,7 @@ def write_frontier(
     tiles
         Optional xyzservices provider for web tiles.
     """
-    from redeploy._atomic import write_atomic
+    from redeploy.io.atomic import write_atomic
     from redeploy.render.frontier import write_frontier_map
 
     paths = frontier_paths(frontier.scenario, out_dir)

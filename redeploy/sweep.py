@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
-import io
 import json
 import math
 import os
@@ -45,7 +44,6 @@ import pyarrow.parquet as pq
 import shapely
 from pydantic import ValidationError
 
-from redeploy._atomic import atomic_path, write_atomic
 from redeploy.distributions import (
     Distribution,
     Parameter,
@@ -60,6 +58,8 @@ from redeploy.errors import (
     ScenarioError,
     format_number,
 )
+from redeploy.io.atomic import write_atomic, write_with
+from redeploy.io.text import csv_text
 from redeploy.model.allocation import PRICE_TOL, AllocationModel, RawSolution
 from redeploy.model.inputs import (
     AllocationInputs,
@@ -985,16 +985,8 @@ def summarize(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def summary_csv(summary: pd.DataFrame) -> str:
-    """Return the summary as CSV text: fixed 6-decimal floats, ``\\n`` line ends."""
-    out = summary.copy()
-    for col in ("mean", "sd", "p5", "p50", "p95", "p_positive"):
-        out[col] = [
-            "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{DECIMALS}f}"
-            for v in (round(float(x), DECIMALS) + 0.0 if pd.notna(x) else None for x in out[col])
-        ]
-    buf = io.StringIO()
-    out.to_csv(buf, index=False, lineterminator="\n")
-    return buf.getvalue()
+    """Return the summary as CSV text (`redeploy.io.text.csv_text`)."""
+    return csv_text(summary)
 
 
 # ---------------------------------------------------------------- files
@@ -1011,13 +1003,6 @@ def sweep_paths(name: str, out_dir: str | Path) -> dict[str, Path]:
     }
 
 
-def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp)`` on a temporary sibling of `path`, then move it into place."""
-    with atomic_path(path) as tmp:
-        write(tmp)
-    return Path(path)
-
-
 def write_parquet(table: pd.DataFrame, path: Path, meta: Mapping[str, Any]) -> Path:
     """Write a sample table to parquet atomically, with `meta` as JSON schema metadata."""
     arrow = pa.Table.from_pandas(table, preserve_index=False)
@@ -1025,7 +1010,7 @@ def write_parquet(table: pd.DataFrame, path: Path, meta: Mapping[str, Any]) -> P
     arrow = arrow.replace_schema_metadata(
         {**old, b"redeploy": json.dumps(meta, sort_keys=True).encode()}
     )
-    return _atomic(path, lambda tmp: pq.write_table(arrow, tmp))
+    return write_with(path, lambda tmp: pq.write_table(arrow, tmp))
 
 
 def write_text(path: Path, text: str) -> Path:

@@ -8,15 +8,14 @@ earlier outputs intact.
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from redeploy._atomic import write_all_atomic
+from redeploy.io.atomic import write_all_atomic
+from redeploy.io.text import DECIMALS, csv_text, json_text, jsonable
 from redeploy.model.result import (
     FLOW_COLUMNS,
     FRONT_COLUMNS,
@@ -26,8 +25,6 @@ from redeploy.model.result import (
 )
 from redeploy.schemas import ASSET_UNITS
 
-#: Decimals written for every float.
-DECIMALS = 6
 #: The table files of a run, by key: (suffix, columns).
 TABLES: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "flows": ("flows.csv", FLOW_COLUMNS),
@@ -57,34 +54,9 @@ COLUMN_UNITS: Mapping[str, str] = {
 }
 
 
-def _clean_float(x: float) -> float | None:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return None
-    return round(float(x), DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0
-
-
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, Mapping):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, bool) or obj is None or isinstance(obj, str):
-        return obj
-    if isinstance(obj, int):
-        return obj
-    try:
-        return _clean_float(float(obj))
-    except (TypeError, ValueError):
-        return str(obj)
-
-
 def table_csv(frame: pd.DataFrame, columns: tuple[str, ...]) -> str:
-    """Return `frame` as deterministic CSV text (6-decimal floats, '\\n' line ends)."""
-    out = frame[list(columns)].copy()
-    for col in out.columns:
-        if pd.api.types.is_float_dtype(out[col]):
-            out[col] = out[col].round(DECIMALS) + 0.0
-    return out.to_csv(index=False, float_format=f"%.{DECIMALS}f", lineterminator="\n", na_rep="")
+    """Return `frame` as deterministic CSV text (`redeploy.io.text.csv_text`)."""
+    return csv_text(frame, columns)
 
 
 def summary_dict(result: AllocationResult) -> dict[str, Any]:
@@ -127,7 +99,7 @@ def summary_dict(result: AllocationResult) -> dict[str, Any]:
         "region_bounds": result.meta.get("region_bounds", []),
         "model": {k: result.meta.get(k) for k in meta_keys if k in result.meta},
     }
-    return _jsonable(summary)
+    return jsonable(summary)
 
 
 def output_paths(name: str, out_dir: str | Path) -> dict[str, Path]:
@@ -162,8 +134,6 @@ def write_tables(result: AllocationResult, out_dir: str | Path) -> dict[str, Pat
     """
     paths = output_paths(result.scenario, out_dir)
     texts = {key: table_csv(getattr(result, key), cols) for key, (_, cols) in TABLES.items()}
-    texts["summary"] = (
-        json.dumps(summary_dict(result), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    )
+    texts["summary"] = json_text(summary_dict(result))
     write_all_atomic({paths[k]: texts[k] for k in paths})
     return paths

@@ -77,7 +77,7 @@ def test_out_not_writable_exits_2(runner, tmp_path, monkeypatch):
     # Root ignores chmod 555, so the permission check itself is faked.
     real_access = os.access
     monkeypatch.setattr(
-        "redeploy.cli.os.access",
+        "redeploy.io.atomic.os.access",
         lambda path, mode, **kw: not (Path(path) == tmp_path and mode & os.W_OK)
         and real_access(path, mode, **kw),
     )
@@ -270,7 +270,7 @@ def test_version(runner):
 
 
 def test_output_errors_name_the_target_not_a_temporary_file(tmp_path):
-    from redeploy._atomic import write_atomic
+    from redeploy.io.atomic import write_atomic
 
     (tmp_path / "afile").write_text("x")
     with pytest.raises(OutputError) as info:

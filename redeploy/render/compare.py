@@ -18,7 +18,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from redeploy._atomic import write_atomic
+from redeploy.io.atomic import write_atomic
 from redeploy.model.result import AllocationResult
 from redeploy.render import panels, style
 from redeploy.render.features import (

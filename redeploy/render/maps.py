@@ -19,7 +19,7 @@ import geopandas as gpd
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
-from redeploy._atomic import write_atomic
+from redeploy.io.atomic import write_atomic
 from redeploy.model.result import AllocationResult
 from redeploy.render import assets, panels, style
 from redeploy.render.features import (

@@ -15,8 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from redeploy._atomic import write_atomic
 from redeploy.errors import RedeployError
+from redeploy.io.atomic import write_atomic
 
 if TYPE_CHECKING:
     from selenium.webdriver.remote.webdriver import WebDriver

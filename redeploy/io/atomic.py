@@ -1,0 +1,235 @@
+"""Safe writes: a temporary file beside the target moved into place only on success, and
+staging folders whose files are published together when a command succeeds.
+
+A failed or interrupted run therefore leaves earlier outputs intact. Files get the usual
+permissions (0666 less the umask), not the owner-only mode of `tempfile.mkstemp`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+from redeploy.errors import OutputError
+
+
+def _read_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_MODE = 0o666 & ~_read_umask()
+
+
+def make_folder(folder: Path) -> None:
+    """
+    Create `folder` and its parents, or raise OutputError saying why not.
+
+    Raises
+    ------
+    OutputError
+        Naming the folder, or the file that stands where a folder of its path should be.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        blocker = next((p for p in (folder, *folder.parents) if p.is_file()), None)
+        why = (f"{blocker} is a file, not a folder" if blocker is not None
+               else err.strerror or str(err))
+        msg = f"{folder}: cannot create the output folder: {why}"
+        raise OutputError(msg) from err
+
+
+def temp_sibling(path: Path) -> Path:
+    """Return a unique temporary path in `path`'s folder with the same suffix."""
+    # Same folder (os.replace must not cross file systems), same suffix (GDAL drivers check it).
+    token = f"{os.getpid()}-{secrets.token_hex(4)}"
+    return path.with_name(f".{path.stem}.{token}.tmp{path.suffix}")
+
+
+@contextlib.contextmanager
+def atomic_path(
+    path: str | os.PathLike[str], *, catch: tuple[type[Exception], ...] = ()
+) -> Iterator[Path]:
+    """
+    Yield a temporary path beside `path`; move it onto `path` only if the block succeeds.
+
+    Parameters
+    ----------
+    path
+        The target file.
+    catch
+        Exception types of the writing library (GDAL, Arrow, SQLite, ...) to report as
+        `OutputError` naming `path`, like an `OSError`.
+
+    Raises
+    ------
+    OutputError
+        When the file cannot be written or moved (the message names the file).
+    """
+    path = Path(path)
+    make_folder(path.parent)
+    tmp = temp_sibling(path)
+    try:
+        yield tmp
+        if tmp.exists():
+            tmp.chmod(_MODE)
+        os.replace(tmp, path)
+    except OutputError:
+        raise
+    except OSError as err:
+        # the reason only: the temporary file's name would mislead
+        msg = f"{path}: could not write the file: {err.strerror or err}"
+        raise OutputError(msg) from err
+    except catch as err:
+        msg = f"{path}: could not write the file: {err}"
+        raise OutputError(msg) from err
+    finally:
+        for leftover in (tmp, *(tmp.with_name(tmp.name + s) for s in ("-journal", "-wal",
+                                                                      "-shm"))):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+
+
+def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> Path:
+    """Write text (UTF-8, ``\\n`` line ends) or bytes to `path` atomically; return the path."""
+    with atomic_path(path) as tmp:
+        if isinstance(data, bytes):
+            tmp.write_bytes(data)
+        else:
+            tmp.write_text(data, encoding="utf-8", newline="\n")
+    return Path(path)
+
+
+def write_all_atomic(files: Mapping[Path, str | bytes]) -> None:
+    """
+    Write several files so that either all are replaced or none is.
+
+    Every file is first written to a temporary sibling; only when all are written are they
+    moved into place.
+    """
+    with contextlib.ExitStack() as stack:
+        temps = [(stack.enter_context(atomic_path(p)), data) for p, data in files.items()]
+        for tmp, data in temps:
+            if isinstance(data, bytes):
+                tmp.write_bytes(data)
+            else:
+                tmp.write_text(data, encoding="utf-8", newline="\n")
+
+
+def write_with(
+    path: str | os.PathLike[str],
+    write: Callable[[Path], object],
+    *,
+    catch: tuple[type[Exception], ...] = (),
+) -> Path:
+    """Call ``write(tmp)`` on a temporary sibling of `path`, then move it into place."""
+    with atomic_path(path, catch=catch) as tmp:
+        write(tmp)
+    return Path(path)
+
+
+# ---------------------------------------------------------------- staged output folders
+
+
+def check_out_dir(out: Path) -> None:
+    """
+    Refuse an output folder that cannot be created or written, before any work is done.
+
+    Raises
+    ------
+    OutputError
+        Naming the path and why: it is a file, a parent is a file, or it is not writable.
+    """
+    out = Path(out)
+    if out.exists():
+        if not out.is_dir():
+            msg = f"--out {out}: is a file, not a folder; give a folder for the outputs"
+            raise OutputError(msg)
+        if not os.access(out, os.W_OK | os.X_OK):
+            msg = f"--out {out}: the folder is not writable"
+            raise OutputError(msg)
+        return
+    parent = out.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        msg = f"--out {out}: cannot create the folder because {parent} is a file, not a folder"
+        raise OutputError(msg)
+    if not os.access(parent, os.W_OK | os.X_OK):
+        msg = f"--out {out}: cannot create the folder: {parent} is not writable"
+        raise OutputError(msg)
+
+
+@contextlib.contextmanager
+def staged_output(out: str | os.PathLike[str]) -> Iterator[Path]:
+    """
+    Yield a hidden staging folder inside `out`; move what was written there into `out`
+    only when the block succeeds, so a failed run leaves every earlier output intact.
+
+    Each file is moved with `os.replace`; a folder output (``NAME-geojson/``) replaces the
+    earlier folder of that name whole.
+
+    Raises
+    ------
+    OutputError
+        When `out` cannot be created or written, or an output cannot be moved into place.
+    """
+    out = Path(out)
+    check_out_dir(out)
+    created = [p for p in (out, *out.parents) if not p.exists()]
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=".redeploy-stage-", dir=out))
+    except OSError as err:
+        msg = f"--out {out}: cannot create the output folder: {err.strerror or err}"
+        raise OutputError(msg) from err
+    ok = False
+    try:
+        yield stage
+        publish(stage, out)
+        ok = True
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+        if not ok:
+            for folder in created:  # innermost first; only the empty ones this run made
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+
+
+def publish(stage: Path, out: Path) -> None:
+    """Move every entry of `stage` into `out` (checking every target first)."""
+    entries = sorted(stage.iterdir())
+    for entry in entries:  # check every target first, so a refusal changes nothing
+        target = out / entry.name
+        if target.exists() and target.is_dir() != entry.is_dir():
+            kind = "folder" if target.is_dir() else "file"
+            msg = (
+                f"{target}: is a {kind} in the way of this run's output; move it "
+                "away and run again (earlier outputs are unchanged)"
+            )
+            raise OutputError(msg)
+    for entry in entries:
+        target = out / entry.name
+        try:
+            if entry.is_dir() and target.exists():
+                old = Path(tempfile.mkdtemp(prefix=".redeploy-old-", dir=out))
+                os.replace(target, old / entry.name)
+                os.replace(entry, target)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(entry, target)
+        except OSError as err:
+            msg = f"{target}: could not move the output into place: {err}"
+            raise OutputError(msg) from err
+
+
+def published(paths: list[Path], stage: Path, out: Path) -> list[Path]:
+    """Return where the files written under `stage` are once published into `out`."""
+    return [Path(out) / Path(p).relative_to(stage) for p in paths]
