@@ -7,7 +7,6 @@ takes differences (B - A) for display.
 from __future__ import annotations
 
 import dataclasses
-import io
 import math
 import os
 import re
@@ -19,6 +18,7 @@ import geopandas as gpd
 import pandas as pd
 
 from redeploy.io.atomic import write_atomic
+from redeploy.io.text import csv_text
 from redeploy.model.result import AllocationResult
 from redeploy.render import panels, style
 from redeploy.render.features import (
@@ -302,10 +302,8 @@ def build_compare_map(
 
 
 def table_csv(table: pd.DataFrame) -> str:
-    """Return the comparison table as CSV text (``\\n`` line ends, stable float format)."""
-    buf = io.StringIO()
-    table.to_csv(buf, index=False, lineterminator="\n", float_format="%.10g")
-    return buf.getvalue()
+    """Return the comparison table as CSV text (`redeploy.io.text.csv_text`)."""
+    return csv_text(table)
 
 
 def write_comparison(
