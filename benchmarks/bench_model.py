@@ -107,7 +107,7 @@ def bench_ours(inp: AllocationInputs) -> dict[str, float]:
 _RUN_CODE = """
 import json, sys, tempfile, time
 t0 = time.perf_counter()
-import searoute, redeploy.layers, redeploy.model, redeploy.pipeline, redeploy.tables
+import searoute, redeploy.layers, redeploy.model, redeploy.pipeline, redeploy.export.tables
 t1 = time.perf_counter()
 from redeploy.pipeline import run_scenario
 with tempfile.TemporaryDirectory() as tmp:

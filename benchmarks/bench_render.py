@@ -33,10 +33,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from redeploy.model.result import AllocationResult  # noqa: E402
+from redeploy.palette import ASSET_COLORS  # noqa: E402
 from redeploy.render import assets  # noqa: E402
 from redeploy.render.maps import build_map, render_html  # noqa: E402
 from redeploy.render.png import chromium_driver, find_chromium  # noqa: E402
-from redeploy.render.style import ASSET_COLORS  # noqa: E402
 
 
 def _fixture():

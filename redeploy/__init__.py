@@ -41,7 +41,7 @@ _EXPORTS: dict[str, str] = {
     "build_inputs": "redeploy.model",
     "build_model": "redeploy.model",
     "solve_allocation": "redeploy.model",
-    "write_tables": "redeploy.tables",
+    "write_tables": "redeploy.export",
     "run_scenario": "redeploy.pipeline",
     "build_map": "redeploy.render",
     "save_map": "redeploy.render",

@@ -440,7 +440,7 @@ def run(
         with staged_output(out) as stage:
             written: list[Path] = []
             if "csv" in formats:
-                from redeploy.tables import write_tables
+                from redeploy.export.tables import write_tables
 
                 written += write_tables(output.result, stage).values()
             gis = [f for f in formats if f != "csv"]

@@ -13,6 +13,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from redeploy.export.tables import write_tables
 from redeploy.model.allocation import solve_allocation
 from redeploy.model.inputs import AllocationInputs, build_inputs
 from redeploy.model.result import AllocationResult
@@ -25,7 +26,6 @@ from redeploy.scenario import (
     load_coefficients,
     load_scenario,
 )
-from redeploy.tables import write_tables
 
 #: The layer kinds the model reads.
 MODEL_LAYERS: tuple[str, ...] = (

@@ -1,4 +1,4 @@
-"""Tests of redeploy.export and redeploy.qgis_styles: GeoPackage, GeoJSON, GeoParquet writers."""
+"""Tests of redeploy.export: GeoPackage, GeoJSON and GeoParquet writers and QGIS styles."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from geopandas.testing import assert_geodataframe_equal
 from shapely.geometry import MultiLineString
 
 from redeploy import export
+from redeploy import palette as map_style
 from redeploy.errors import OutputError, RedeployError
 from redeploy.export import (
     FIXED_TIMESTAMP,
@@ -26,14 +27,13 @@ from redeploy.export import (
     write_layers,
     write_results,
 )
-from redeploy.qgis_styles import (
+from redeploy.export.qgis_styles import (
     allocation_ranges,
     flow_width_expression,
     marker_size_expression,
     qgis_color,
     style_for_layer,
 )
-from redeploy.render import style as map_style
 from redeploy.schemas import ASSETS, SCHEMAS, LayerKind
 from tests.conftest import load_data_module
 
@@ -539,7 +539,7 @@ def test_cli_run_refuses_unknown_format(runner, tmp_path):
 
 
 def test_column_titles_do_not_stop_inside_abbreviations():
-    from redeploy.export import RESULT_COLUMNS, column_title
+    from redeploy.export.columns import RESULT_COLUMNS, column_title
     from redeploy.schemas import SCHEMAS, LayerKind
 
     fronts = SCHEMAS[LayerKind("fronts")].columns

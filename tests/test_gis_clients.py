@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from redeploy import palette as map_style
 from redeploy.export import build_result_layers, write_layers, write_results
-from redeploy.render import style as map_style
 from redeploy.schemas import MILITARY_ASSETS, SCHEMAS, LayerKind
 from tests.conftest import load_data_module
 

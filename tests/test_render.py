@@ -10,7 +10,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from redeploy.render import panels, style
+from redeploy import palette
+from redeploy.render import panels
 from redeploy.render.geojson import compact_geometry, decode_geometry, script_json
 from redeploy.render.maps import build_map, render_html, save_map
 from tests.conftest import load_data_module
@@ -109,9 +110,9 @@ def test_flows_one_path_each_multilines_kept(html, result):
     assert 'data-rd-flows' in html and "RD.ready(map_" in html
     widths = [f["properties"]["w"] for f in flows["features"]]
     assert widths == sorted(widths, reverse=True)
-    assert max(widths) == style.FLOW_WEIGHTS[1]
+    assert max(widths) == palette.FLOW_WEIGHTS[1]
     colors = {f["properties"]["c"] for f in flows["features"]}
-    assert colors <= set(style.ASSET_COLORS.values())
+    assert colors <= set(palette.ASSET_COLORS.values())
 
 
 def test_markers_sized_by_key_figure(html):
@@ -119,7 +120,7 @@ def test_markers_sized_by_key_figure(html):
     fronts = next(d for d in data if any(f["properties"].get("t") == "Korean peninsula"
                                          for f in d["features"]))
     radii = {f["properties"]["t"]: f["properties"]["r"] for f in fronts["features"]}
-    assert radii["Korean peninsula"] == style.MARKER_RADII["fronts"][1]
+    assert radii["Korean peninsula"] == palette.MARKER_RADII["fronts"][1]
     assert radii["Guam and Marianas"] < radii["NATO eastern flank"] < radii["Korean peninsula"]
 
 
@@ -136,13 +137,13 @@ def test_popups_carry_units_sources_and_marginal_values(html):
     assert "run 0123456789ab" in korea["src"]
     vnm = props["Viet Nam"]
     assert vnm["tab"]["h"][-1] == "Marg. value"
-    assert vnm["fc"] != style.ZONE_EMPTY_COLOR
-    assert props["Brazil"]["fc"] == style.ZONE_EMPTY_COLOR  # engagement only, no kpe
+    assert vnm["fc"] != palette.ZONE_EMPTY_COLOR
+    assert props["Brazil"]["fc"] == palette.ZONE_EMPTY_COLOR  # engagement only, no kpe
 
 
 def test_legend_panel_title(html, result):
     assert 'id="rd-legend"' in html and 'id="rd-panel"' in html and 'id="rd-title"' in html
-    for asset in style.ASSET_COLORS:
+    for asset in palette.ASSET_COLORS:
         assert f">{asset}</span>" in html
     assert "Freed U.S. capacity by front" in html
     assert "Allocated by region" in html
@@ -256,37 +257,37 @@ def test_basemap_is_simplified_and_quantised():
 
 
 def test_allocation_bins_are_nice():
-    assert style.allocation_bins([0, 3.2, 12]) == [1.0, 2.0, 5.0, 10.0, 20.0]
-    assert style.allocation_bins([0, 0]) == []
-    assert style.allocation_bins([0.3]) == [0.02, 0.05, 0.1, 0.2, 0.5]
+    assert palette.allocation_bins([0, 3.2, 12]) == [1.0, 2.0, 5.0, 10.0, 20.0]
+    assert palette.allocation_bins([0, 0]) == []
+    assert palette.allocation_bins([0.3]) == [0.02, 0.05, 0.1, 0.2, 0.5]
 
 
 def test_allocation_colors():
     edges = [1.0, 2.0, 5.0, 10.0, 20.0]
-    assert style.allocation_color(0, edges) == style.ZONE_EMPTY_COLOR
-    assert style.allocation_color(0.5, edges) == style.ALLOCATION_RAMP[0]
-    assert style.allocation_color(20, edges) == style.ALLOCATION_RAMP[-1]
-    assert style.allocation_color(float("nan"), edges) == style.ZONE_EMPTY_COLOR
+    assert palette.allocation_color(0, edges) == palette.ZONE_EMPTY_COLOR
+    assert palette.allocation_color(0.5, edges) == palette.ALLOCATION_RAMP[0]
+    assert palette.allocation_color(20, edges) == palette.ALLOCATION_RAMP[-1]
+    assert palette.allocation_color(float("nan"), edges) == palette.ZONE_EMPTY_COLOR
 
 
 def test_change_scale_is_symmetric():
-    edges = style.change_bins([-3.0, 1.0])
+    edges = palette.change_bins([-3.0, 1.0])
     assert edges == [1.0, 2.0, 5.0]
-    mid = len(style.CHANGE_RAMP) // 2
-    assert style.change_color(0.0, edges) == style.CHANGE_RAMP[mid]
-    assert style.change_color(4.0, edges) == style.CHANGE_RAMP[-1]
-    assert style.change_color(-4.0, edges) == style.CHANGE_RAMP[0]
+    mid = len(palette.CHANGE_RAMP) // 2
+    assert palette.change_color(0.0, edges) == palette.CHANGE_RAMP[mid]
+    assert palette.change_color(4.0, edges) == palette.CHANGE_RAMP[-1]
+    assert palette.change_color(-4.0, edges) == palette.CHANGE_RAMP[0]
 
 
 def test_marker_radius_area_rule():
-    assert style.marker_radius(0, 10) == 4.0
-    assert style.marker_radius(10, 10) == 16.0
-    assert style.marker_radius(2.5, 10, r_min=0, r_max=10) == 5.0  # sqrt(1/4)
-    assert style.marker_radius(5, 0) == 4.0
+    assert palette.marker_radius(0, 10) == 4.0
+    assert palette.marker_radius(10, 10) == 16.0
+    assert palette.marker_radius(2.5, 10, r_min=0, r_max=10) == 5.0  # sqrt(1/4)
+    assert palette.marker_radius(5, 0) == 4.0
 
 
 def test_palette_export_is_plain_data():
-    json.dumps(style.qgis_palette())
+    json.dumps(palette.qgis_palette())
 
 
 # ---------------------------------------------------------------------------- compare
@@ -336,8 +337,8 @@ def test_write_comparison(pair, layers, tmp_path):
     flow_props = [f["properties"] for d in flows for f in d["features"]
                   if "→" in f["properties"].get("t", "")]
     assert len(flow_props) == 8  # 7 in A, one dropped, one added: union of 8
-    gone = [p for p in flow_props if p["c"] == style.FLOW_CHANGE_STYLES["gone"]["c"]]
-    assert len(gone) == 1 and gone[0]["d"] == style.FLOW_CHANGE_STYLES["gone"]["d"]
+    gone = [p for p in flow_props if p["c"] == palette.FLOW_CHANGE_STYLES["gone"]["c"]]
+    assert len(gone) == 1 and gone[0]["d"] == palette.FLOW_CHANGE_STYLES["gone"]["d"]
 
 
 def test_write_map_names_file_by_scenario(layers, result, tmp_path):

@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 
 from redeploy.errors import OutputError
+from redeploy.export.tables import table_csv, write_tables
 from redeploy.layers import read_layers
 from redeploy.model.allocation import solve_allocation
 from redeploy.model.inputs import build_inputs
 from redeploy.model.result import FLOW_COLUMNS, FRONT_COLUMNS, LEDGER_COLUMNS, ZONE_COLUMNS
 from redeploy.pipeline import MODEL_LAYERS
 from redeploy.scenario import load_scenario
-from redeploy.tables import table_csv, write_tables
 
 MODEL_DATA = Path(__file__).resolve().parent / "data" / "model"
 

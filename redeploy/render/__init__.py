@@ -4,9 +4,10 @@
 - `build_compare_map(layers, a, b)`, `compare_results(a, b)`, `write_comparison(...)`
   write ``A-vs-B.html`` and ``A-vs-B.csv``.
 - `save_png(html_path)` renders a saved map to a slide image with headless Chromium.
-- `redeploy.render.style` holds the palette and size rules the QGIS styles mirror.
+- `redeploy.palette` holds the palette and size rules the QGIS styles mirror.
 """
 
+from redeploy.palette import ASSET_COLORS, allocation_bins, marker_radius
 from redeploy.render.compare import (
     build_compare_map,
     compare_results,
@@ -15,7 +16,6 @@ from redeploy.render.compare import (
 )
 from redeploy.render.maps import build_map, render_html, save_map, write_map
 from redeploy.render.png import save_png
-from redeploy.render.style import ASSET_COLORS, allocation_bins, marker_radius
 
 __all__ = [
     "ASSET_COLORS",

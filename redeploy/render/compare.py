@@ -17,10 +17,11 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
+from redeploy import palette
 from redeploy.io.atomic import write_atomic
 from redeploy.io.text import csv_text
 from redeploy.model.result import AllocationResult
-from redeploy.render import panels, style
+from redeploy.render import panels
 from redeploy.render.features import (
     POINT_KINDS,
     LayerData,
@@ -132,7 +133,7 @@ def _merged_flows(a: AllocationResult, b: AllocationResult, table: pd.DataFrame)
                      "cost": math.nan})
         routes.append({"front_id": key[0], "zone_id": key[1], "asset": key[2], "mode": mode,
                        "geometry": geom})
-        st = style.FLOW_CHANGE_STYLES[rec["status"]]
+        st = palette.FLOW_CHANGE_STYLES[rec["status"]]
         styles.append({"c": st["c"], "d": st["d"] or None, "o": st["o"]})
         amounts.append(max(rec["a"], rec["b"]))
         sign = "+" if rec["change"] > 0 else ""
@@ -158,8 +159,8 @@ def _zone_changes(table: pd.DataFrame, a: AllocationResult, b: AllocationResult)
     zones = table[table["kind"] == "zone"]
     mil = zones[zones["asset"].isin(MILITARY_ASSETS)]
     change = mil.groupby("zone_id")["change"].sum()
-    edges = style.change_bins(change.to_numpy())
-    colors = {z: style.change_color(float(v), edges, tolerance=TOLERANCE)
+    edges = palette.change_bins(change.to_numpy())
+    colors = {z: palette.change_color(float(v), edges, tolerance=TOLERANCE)
               for z, v in change.items()}
     rows: dict[str, list[list[str]]] = {}
     va = mil.groupby("zone_id")["a"].sum()
@@ -213,7 +214,7 @@ def _panel(a: AllocationResult, b: AllocationResult, table: pd.DataFrame,
         out.append(panels._table(["Part", "A", "B", "Change"], obj_rows, cls="rd-tab rd-cmp"))
     flows = table[table["kind"] == "flow"]
     counts = flows["status"].value_counts()
-    text = ", ".join(f"{int(counts.get(k, 0))} {style.FLOW_CHANGE_STYLES[k]['label']}"
+    text = ", ".join(f"{int(counts.get(k, 0))} {palette.FLOW_CHANGE_STYLES[k]['label']}"
                      for k in ("new", "grow", "shrink", "gone", "same") if counts.get(k, 0))
     out.append(f'<div class="rd-h3">Flows</div><div>{esc(text or "none")}</div>')
     out.append(panels.sources_html(layers))
@@ -225,7 +226,7 @@ def _panel(a: AllocationResult, b: AllocationResult, table: pd.DataFrame,
 
 def _flow_legend() -> str:
     out = ['<div class="rd-h3">Flows, A → B · width ∝ larger amount</div><div class="rd-scale">']
-    for st in style.FLOW_CHANGE_STYLES.values():
+    for st in palette.FLOW_CHANGE_STYLES.values():
         out.append(f"<span>{panels._line(str(st['c']), 4, str(st['d']) or None)}"
                    f"{panels.esc(st['label'])}</span>")
     out.append("</div>")

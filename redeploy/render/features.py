@@ -17,8 +17,8 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from redeploy import palette
 from redeploy.model.result import AllocationResult
-from redeploy.render import style
 from redeploy.render.geojson import (
     BASEMAP_MIN_AREA,
     BASEMAP_PRECISION,
@@ -326,7 +326,7 @@ def basemap_layer(gdf: gpd.GeoDataFrame, *, show: bool = True) -> LayerData:
         title="Countries (basemap)",
         collection=feature_collection(feats),
         pane="rdBasemap",
-        style={"color": style.LAND_OUTLINE, "weight": 0.6, "fillColor": style.LAND_COLOR,
+        style={"color": palette.LAND_OUTLINE, "weight": 0.6, "fillColor": palette.LAND_COLOR,
                "fillOpacity": 1, "opacity": 1},
         interactive=False,
         show=show,
@@ -376,15 +376,15 @@ def point_layer(kind: str, gdf: gpd.GeoDataFrame, result: AllocationResult) -> L
     Return a point layer (fronts, chokepoints, mineral zones, supply nodes) as sized markers.
 
     Markers are sized by the layer's key figure (`LayerSchema.key_figure`) with
-    `style.marker_radius`; polygon features (mineral zones may be polygons) are drawn
+    `palette.marker_radius`; polygon features (mineral zones may be polygons) are drawn
     lightly with their sized marker at a point inside them.
     """
     schema = SCHEMAS[LayerKind(kind)]
     key = schema.key_figure
     key_spec = schema.columns.get(key) if key else None
     vmax = _key_max(gdf, key)
-    r_min, r_max = style.MARKER_RADII.get(kind, (4.0, 12.0))
-    color = style.LAYER_COLORS.get(kind, "#333333")
+    r_min, r_max = palette.MARKER_RADII.get(kind, (4.0, 12.0))
+    color = palette.LAYER_COLORS.get(kind, "#333333")
     feats_poly, feats_pt = [], []
     records = _records(gdf)
     for rec, geom in zip(records, gdf.geometry, strict=True):
@@ -411,7 +411,7 @@ def point_layer(kind: str, gdf: gpd.GeoDataFrame, result: AllocationResult) -> L
             "rows": rows,
             "src": src if kind != "fronts" else f"{src}; model figures: {model_source(result)}",
             "tt": tip,
-            "r": style.marker_radius(_finite(key_value) or 0.0, vmax, r_min=r_min, r_max=r_max),
+            "r": palette.marker_radius(_finite(key_value) or 0.0, vmax, r_min=r_min, r_max=r_max),
         }
         if tab:
             props["tab"] = tab
@@ -478,7 +478,7 @@ def zone_layer(
     schema = SCHEMAS[LayerKind.PERIPHERAL_ZONES]
     by_zone = _asset_frame(result.zones, "zone_id")
     amounts = dict(values) if values is not None else allocation_by_zone(result, metric)
-    edges = style.allocation_bins(amounts.values())
+    edges = palette.allocation_bins(amounts.values())
     label, unit = metric_label(metric)
     feats = []
     for rec, geom in zip(_records(gdf), gdf.geometry, strict=True):
@@ -503,10 +503,10 @@ def zone_layer(
         eng = _finite(per_asset.get("engagement", {}).get("allocated")) or 0.0
         rows = [*(extra_rows or {}).get(zid, []), *_scalar_rows("peripheral_zones", rec)]
         if colors is not None:
-            fill = colors.get(zid, style.ZONE_EMPTY_COLOR)
+            fill = colors.get(zid, palette.ZONE_EMPTY_COLOR)
             tip = f"{name} · " + (rows[0][1] if rows else "")
         else:
-            fill = style.allocation_color(amount, edges)
+            fill = palette.allocation_color(amount, edges)
             tip = f"{name} · {fmt_value(amount, unit)}"
             if metric == "military" and eng > 0:
                 tip += f", {fmt_value(eng, '$bn/yr')}"
@@ -533,7 +533,7 @@ def zone_layer(
         title=title or f"{schema.title} by allocation",
         collection=feature_collection(feats),
         pane="rdZones",
-        style={"color": style.ZONE_OUTLINE, "weight": 0.8, "fillOpacity": 0.9, "opacity": 0.9},
+        style={"color": palette.ZONE_OUTLINE, "weight": 0.8, "fillOpacity": 0.9, "opacity": 0.9},
         legend={"label": label, "unit": unit, "edges": edges},
     )
 
@@ -610,8 +610,8 @@ def flow_layer(
             "rows": rows,
             "src": model_source(result),
             "tt": f"{asset} {rows[0][1]}: {fname} → {zname}",
-            "c": style.asset_color(asset),
-            "w": style.flow_weight(amt[i], amax.get(unit, 0.0)),
+            "c": palette.asset_color(asset),
+            "w": palette.flow_weight(amt[i], amax.get(unit, 0.0)),
         }
         if styles is not None:
             props.update(styles[i])

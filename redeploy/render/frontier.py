@@ -23,8 +23,9 @@ import pandas as pd
 from branca.element import Element, Figure
 from jinja2 import Template
 
+from redeploy import palette
 from redeploy.model.result import AllocationResult
-from redeploy.render import panels, style
+from redeploy.render import panels
 from redeploy.render.features import (
     POINT_KINDS,
     LayerData,
@@ -215,7 +216,7 @@ def _zone_data(
         for asset, amount in row.items():
             if asset in MILITARY_ASSETS and amount > 0:
                 rows.append([f"· {asset}", fmt_value(amount, ASSET_UNITS[asset]) or "0"])
-        out[zid] = [style.allocation_color(kpe, edges), f"{tip} at λ = {lam}", rows]
+        out[zid] = [palette.allocation_color(kpe, edges), f"{tip} at λ = {lam}", rows]
     return out
 
 
@@ -240,7 +241,7 @@ def _flow_data(
             if value is not None:
                 rows.append([label, value])
         tip = f"{key[2]} {text}: {fronts.get(key[0], key[0])} → {zones.get(key[1], key[1])}"
-        out[str(index[key])] = [style.flow_weight(amount, amax.get(unit, 0.0)), tip, rows]
+        out[str(index[key])] = [palette.flow_weight(amount, amax.get(unit, 0.0)), tip, rows]
     return out
 
 
@@ -487,7 +488,7 @@ def build_frontier_map(
     fit_view(m, _bounds(layers), right=420)
 
     amounts = [v for _, _, r, _ in points for v in allocation_by_zone(r, "military").values()]
-    edges = style.allocation_bins(amounts)
+    edges = palette.allocation_bins(amounts)
     fronts, zone_names = _names(layers, "fronts"), _names(layers, "peripheral_zones")
     merged, keys, biggest = _union_flows(points, base)
     index = {k: i for i, k in enumerate(keys)}
@@ -502,7 +503,7 @@ def build_frontier_map(
     zones_gdf = layers.get("peripheral_zones")
     if zones_gdf is not None:
         initial = allocation_by_zone(base, "military")
-        colors = {z: style.allocation_color(v, edges) for z, v in initial.items()}
+        colors = {z: palette.allocation_color(v, edges) for z, v in initial.items()}
         zl = zone_layer(zones_gdf, base, values=initial, colors=colors,
                         title="Peripheral zones at the chosen λ")
         data.append(_with_zone_ids(zl, zones_gdf))
@@ -531,7 +532,7 @@ def build_frontier_map(
                legend=legend, flows=flows.count if flows else 0)
     payload = {
         "initial": SCENARIO_KEY,
-        "empty": style.ZONE_EMPTY_COLOR,
+        "empty": palette.ZONE_EMPTY_COLOR,
         "none": "nothing allocated",
         "alloc": "Allocated",
         "points": {

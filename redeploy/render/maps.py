@@ -19,9 +19,10 @@ import geopandas as gpd
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
+from redeploy import palette
 from redeploy.io.atomic import write_atomic
 from redeploy.model.result import AllocationResult
-from redeploy.render import assets, panels, style
+from redeploy.render import assets, panels
 from redeploy.render.features import (
     PANES,
     POINT_KINDS,
@@ -274,7 +275,7 @@ class _Head(Element):
         self._name = "RedeployHead"
 
     def render(self, **kwargs: Any) -> str:
-        css = _CSS.replace("{sea}", style.SEA_COLOR)
+        css = _CSS.replace("{sea}", palette.SEA_COLOR)
         return (
             f"<style>\n{assets.leaflet_css()}\n</style>\n"
             f"<script>\n{assets.leaflet_js()}\n</script>\n"

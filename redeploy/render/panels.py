@@ -14,8 +14,8 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from redeploy import palette
 from redeploy.model.result import AllocationResult
-from redeploy.render import style
 from redeploy.render.features import LayerData, _names, fmt_number, fmt_value, value_unit
 from redeploy.schemas import MILITARY_ASSETS, SCHEMAS, LayerKind
 
@@ -219,10 +219,10 @@ def _swatch(color: str) -> str:
 def zone_scale_html(label: str, unit: str, edges: Sequence[float]) -> str:
     """Return the legend block of the allocation colour classes."""
     out = [f'<div class="rd-h3">Zones: {esc(label)} ({esc(unit)})</div><div class="rd-scale">']
-    out.append(f'<span>{_swatch(style.ZONE_EMPTY_COLOR)}none</span>')
+    out.append(f'<span>{_swatch(palette.ZONE_EMPTY_COLOR)}none</span>')
     lower = 0.0
     for edge in edges:
-        color = style.allocation_color(edge, edges)
+        color = palette.allocation_color(edge, edges)
         text = f"≤ {fmt_number(edge)}" if lower == 0 else f"{fmt_number(lower)}–{fmt_number(edge)}"
         out.append(f"<span>{_swatch(color)}{esc(text)}</span>")
         lower = edge
@@ -234,11 +234,11 @@ def change_scale_html(label: str, unit: str, edges: Sequence[float]) -> str:
     """Return the legend block of a diverging change scale."""
     out = [f'<div class="rd-h3">Zones: {esc(label)} ({esc(unit)})</div><div class="rd-scale">']
     for e in reversed(edges):
-        out.append(f"<span>{_swatch(style.change_color(-e, edges))}{esc('−' + fmt_number(e))}"
+        out.append(f"<span>{_swatch(palette.change_color(-e, edges))}{esc('−' + fmt_number(e))}"
                    "</span>")
-    out.append(f"<span>{_swatch(style.change_color(0.0, edges))}no change</span>")
+    out.append(f"<span>{_swatch(palette.change_color(0.0, edges))}no change</span>")
     for e in edges:
-        out.append(f"<span>{_swatch(style.change_color(e, edges))}{esc('+' + fmt_number(e))}"
+        out.append(f"<span>{_swatch(palette.change_color(e, edges))}{esc('+' + fmt_number(e))}"
                    "</span>")
     out.append("</div>")
     return "".join(out)
@@ -269,7 +269,7 @@ def legend_html(
         out.append('<div class="rd-h3">Flows by asset class · width ∝ amount</div>'
                    '<div class="rd-scale">')
         for asset in flows.legend["assets"]:
-            out.append(f"<span>{_line(style.asset_color(asset))}{esc(asset)}</span>")
+            out.append(f"<span>{_line(palette.asset_color(asset))}{esc(asset)}</span>")
         out.append("</div>")
         maxes = flows.legend.get("max", {})
         if maxes:

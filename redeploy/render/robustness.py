@@ -19,8 +19,9 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
+from redeploy import palette
 from redeploy.model.result import AllocationResult
-from redeploy.render import panels, style
+from redeploy.render import panels
 from redeploy.render.features import (
     POINT_KINDS,
     LayerData,
@@ -81,11 +82,11 @@ def _probability_block() -> str:
     esc = panels.esc
     out = ['<div class="rd-h3">Zones: share of samples that send military capacity</div>'
            '<div class="rd-scale">']
-    out.append(f'<span><span class="rd-sw" style="background:{style.ZONE_EMPTY_COLOR}"></span>'
+    out.append(f'<span><span class="rd-sw" style="background:{palette.ZONE_EMPTY_COLOR}"></span>'
                "never</span>")
     lower = 0.0
     for edge in PROBABILITY_EDGES:
-        color = style.allocation_color(edge, PROBABILITY_EDGES)
+        color = palette.allocation_color(edge, PROBABILITY_EDGES)
         text = f"≤ {_pct(edge)}" if lower == 0 else f"{_pct(lower)}–{_pct(edge)}"
         out.append(f'<span><span class="rd-sw" style="background:{color}"></span>'
                    f"{esc(text)}</span>")
@@ -184,14 +185,14 @@ def build_robustness_map(
     spread_edges: list[float] = []
     if zones_gdf is not None:
         prob = {z: s.get("military_kpe", {}).get("p_positive", 0.0) for z, s in stats.items()}
-        colors = {z: style.allocation_color(p, PROBABILITY_EDGES) for z, p in prob.items()}
+        colors = {z: palette.allocation_color(p, PROBABILITY_EDGES) for z, p in prob.items()}
         rows = {z: _rows(s, "probability") for z, s in stats.items()}
         data.append(zone_layer(zones_gdf, central, values=prob, colors=colors, extra_rows=rows,
                                title="Peripheral zones: how often they receive"))
         spread = {z: s.get("military_kpe", {}).get("p95", 0.0)
                   - s.get("military_kpe", {}).get("p5", 0.0) for z, s in stats.items()}
-        spread_edges = style.allocation_bins(spread.values())
-        colors = {z: style.allocation_color(v, spread_edges) for z, v in spread.items()}
+        spread_edges = palette.allocation_bins(spread.values())
+        colors = {z: palette.allocation_color(v, spread_edges) for z, v in spread.items()}
         rows = {z: _rows(s, "spread") for z, s in stats.items()}
         spread_layer = zone_layer(zones_gdf, central, values=spread, colors=colors,
                                   extra_rows=rows, title="Peripheral zones: spread p5–p95")

@@ -21,7 +21,7 @@ from typing import Literal
 import geopandas as gpd
 import pandas as pd
 
-from redeploy.render import style as map_style
+from redeploy import palette as map_style
 from redeploy.schemas import ASSETS, MILITARY_ASSETS, SCHEMAS, LayerKind
 
 SymbolKind = Literal["marker", "line", "fill"]
@@ -30,7 +30,7 @@ RendererType = Literal["singleSymbol", "categorizedSymbol", "graduatedSymbol"]
 #: QGIS version the QML declares; 3.22 (Debian 12) is the oldest QGIS the tests load it in.
 QGIS_VERSION = "3.22.16-Białowieża"
 
-#: Marker radius range (pixels) of layers `redeploy.render.style.MARKER_RADII` does not list.
+#: Marker radius range (pixels) of layers `redeploy.palette.MARKER_RADII` does not list.
 DEFAULT_RADII = (4.0, 12.0)
 #: Opacity (0-255) of polygon fills drawn over the basemap.
 ZONE_ALPHA = round(0.9 * 255)
@@ -517,7 +517,7 @@ def style_for_layer(layer: str, frame: pd.DataFrame, *,
     """
     Return the default style of an exported layer, or None when it has none.
 
-    The symbology mirrors the HTML map (`redeploy.render.style`): same colours, class edges,
+    The symbology mirrors the HTML map (`redeploy.palette`): same colours, class edges,
     marker radii and flow widths, in pixels.
 
     Parameters
