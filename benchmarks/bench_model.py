@@ -107,9 +107,9 @@ def bench_ours(inp: AllocationInputs) -> dict[str, float]:
 _RUN_CODE = """
 import json, sys, tempfile, time
 t0 = time.perf_counter()
-import searoute, redeploy.layers, redeploy.model, redeploy.pipeline, redeploy.export.tables
+import searoute, redeploy.layers, redeploy.model, redeploy.workflows.run, redeploy.export.tables
 t1 = time.perf_counter()
-from redeploy.pipeline import run_scenario
+from redeploy.workflows.run import run_scenario
 with tempfile.TemporaryDirectory() as tmp:
     t = time.perf_counter()
     out = run_scenario("baseline", out_dir=tmp)

@@ -39,16 +39,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from redeploy.distributions import sample_parameters
 from redeploy.layers import read_layers
-from redeploy.pipeline import MODEL_LAYERS
+from redeploy.model.sweep import SampleSolver, prepare_sweep, sample_arrays, sample_scenario
 from redeploy.scenario import load_scenario
-from redeploy.sweep import (
-    SampleSolver,
-    prepare_sweep,
-    run_sweep,
-    sample_arrays,
-    sample_scenario,
-    sweep_client,
-)
+from redeploy.workflows.cluster import sweep_client
+from redeploy.workflows.run import MODEL_LAYERS
+from redeploy.workflows.sweep import run_sweep
 
 
 def _time_lp(arrays: list, solve) -> tuple[float, float]:
@@ -65,7 +60,7 @@ def bench_resolve(scenario: str, n: int, seed: int, rounds: int = 3) -> dict[str
     """Time the LP of `n` samples cold and warm (ms per sample), and whole samples."""
     from redeploy.model.allocation import solve_allocation
     from redeploy.model.inputs import build_inputs
-    from redeploy.sweep import _cold_model
+    from redeploy.model.sweep.samples import cold_model as _cold_model
 
     layers = read_layers(None, kinds=MODEL_LAYERS)
     t = time.perf_counter()
@@ -211,7 +206,7 @@ def main() -> None:
           f"over `redeploy run` (build_inputs + solve_allocation) {r['naive_sample_ms']:.0f} ms "
           f"({r['naive_sample_ms'] / r['sweep_sample_ms']:.0f}x the sweep's sample).\n")
 
-    from redeploy.sweep import default_batch_size
+    from redeploy.workflows.sweep import default_batch_size
 
     batch = args.batch_size or default_batch_size(args.samples, max(workers))
     rows = bench_workers(args.scenario, args.samples, args.seed, workers, batch,

@@ -42,7 +42,7 @@ _EXPORTS: dict[str, str] = {
     "build_model": "redeploy.model",
     "solve_allocation": "redeploy.model",
     "write_tables": "redeploy.export",
-    "run_scenario": "redeploy.pipeline",
+    "run_scenario": "redeploy.workflows.run",
     "build_map": "redeploy.render",
     "save_map": "redeploy.render",
     "write_map": "redeploy.render",
@@ -50,8 +50,8 @@ _EXPORTS: dict[str, str] = {
     "save_png": "redeploy.render",
     "write_layers": "redeploy.export",
     "write_results": "redeploy.export",
-    "run_frontier": "redeploy.frontier",
-    "run_sweep": "redeploy.sweep",
+    "run_frontier": "redeploy.workflows.frontier",
+    "run_sweep": "redeploy.workflows.sweep",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from redeploy.errors import InfeasibleAllocationError, format_number
-from redeploy.model.allocation import build_model, check_feasibility, solve_allocation
+from redeploy.model.allocation import build_model, solve_allocation
+from redeploy.model.feasibility import check_feasibility
 from redeploy.model.inputs import AllocationInputs, build_inputs
 from redeploy.scenario import scenario_from_dict
 from redeploy.schemas import ASSETS, MILITARY_ASSETS, REGIONS
@@ -146,10 +147,10 @@ def test_region_floor_forces_flow_and_prices_it():
 def test_sifting_reaches_the_hand_solved_optima(monkeypatch, start):
     # Sifting from no flow at all (start 0) adds every flow the optimum needs by pricing;
     # with a region floor the small LP is infeasible and the whole LP is solved instead.
-    import redeploy.model.allocation as allocation
+    import redeploy.model.sifting as sifting
 
-    monkeypatch.setattr(allocation, "SIFT_START", start)
-    monkeypatch.setattr(allocation, "SIFT_MIN_ADD", 1)
+    monkeypatch.setattr(sifting, "SIFT_START", start)
+    monkeypatch.setattr(sifting, "SIFT_MIN_ADD", 1)
     model = build_model(hand_inputs(), sift=True)
     res = model.solve()
     assert res.objective["total"] == pytest.approx(22.5)
@@ -300,11 +301,6 @@ def test_empty_model_solves_to_zero():
     assert res.objective["total"] == 0.0
     assert res.flows.empty
     assert len(res.routes) == 0
-
-
-def test_unknown_solver():
-    with pytest.raises(ValueError, match="highs"):
-        solve_allocation(hand_inputs(), solver="cbc")
 
 
 # ---------------------------------------------------------------- properties

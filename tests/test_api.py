@@ -16,7 +16,7 @@ def test_public_names_resolve():
 def test_model_never_imports_folium():
     code = (
         "import sys\n"
-        "import redeploy.model, redeploy.scenario, redeploy.export.tables, redeploy.sweep\n"
+        "import redeploy.model, redeploy.scenario, redeploy.export.tables, redeploy.model.sweep\n"
         "assert 'folium' not in sys.modules, 'model stages imported folium'\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

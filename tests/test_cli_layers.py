@@ -52,7 +52,7 @@ def test_console_script_exit_code_and_no_traceback(broken_dir):
         [
             sys.executable,
             "-m",
-            "redeploy.cli",
+            "redeploy",
             "layers",
             "validate",
             "--kind",

@@ -10,21 +10,21 @@ import pandas as pd
 import pytest
 
 from redeploy.cli import app
-from redeploy.frontier import (
+from redeploy.io.text import csv_text
+from redeploy.layers import read_layers
+from redeploy.model.allocation import solve_allocation
+from redeploy.model.frontier import (
     DEFAULT_POINTS,
     dominated,
-    frontier_csv,
     lambda_grid,
     lambda_top,
-    plot_frontier,
     trace_frontier,
     unweighted_risk,
 )
-from redeploy.layers import read_layers
-from redeploy.model.allocation import solve_allocation
-from redeploy.pipeline import run_scenario
+from redeploy.render.chart import plot_frontier
 from redeploy.render.frontier import build_frontier_map
 from redeploy.render.maps import render_html
+from redeploy.workflows.run import run_scenario
 from tests.conftest import require_browser
 
 
@@ -95,8 +95,8 @@ def test_dominated():
 
 
 def test_csv_columns_and_determinism(frontier):
-    text = frontier_csv(frontier.table)
-    assert text == frontier_csv(frontier.table)
+    text = csv_text(frontier.table)
+    assert text == csv_text(frontier.table)
     head = text.splitlines()[0].split(",")
     assert head[:10] == ["point", "lambda", "value", "transit_cost", "net_value", "risk",
                          "total", "released_kpe", "released_engagement_bn", "dominated"]

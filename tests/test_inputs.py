@@ -10,7 +10,8 @@ from shapely.geometry import MultiLineString, box
 
 from redeploy.errors import ScenarioError
 from redeploy.layers import read_layers
-from redeploy.model.inputs import build_inputs, reprice_fronts, zone_item_distances
+from redeploy.model.inputs import build_inputs
+from redeploy.model.repricing import reprice_fronts
 from redeploy.model.routes import (
     geodesic_km,
     great_circle_path,
@@ -18,7 +19,8 @@ from redeploy.model.routes import (
     sea_paths,
     split_antimeridian,
 )
-from redeploy.pipeline import MODEL_LAYERS
+from redeploy.model.sweep import SampleSolver, prepare_sweep
+from redeploy.model.value import zone_item_distances
 from redeploy.scenario import (
     effective_coefficients,
     load_coefficients,
@@ -26,7 +28,7 @@ from redeploy.scenario import (
     scenario_from_dict,
 )
 from redeploy.schemas import ASSETS
-from redeploy.sweep import SampleSolver, prepare_sweep
+from redeploy.workflows.run import MODEL_LAYERS
 
 MODEL_DATA = Path(__file__).resolve().parent / "data" / "model"
 

@@ -16,25 +16,28 @@ from redeploy.distributions import sample_parameters
 from redeploy.errors import InfeasibleAllocationError, RedeployError
 from redeploy.layers import read_layers
 from redeploy.model.allocation import solve_allocation
-from redeploy.model.inputs import build_inputs, zone_value_index
-from redeploy.pipeline import MODEL_LAYERS
-from redeploy.scenario import load_scenario
-from redeploy.sweep import (
+from redeploy.model.inputs import build_inputs
+from redeploy.model.sweep import (
     Fault,
     SampleSolver,
-    SweepInterrupted,
-    default_batch_size,
     prepare_sweep,
-    read_sweep,
     run_batch,
-    run_sweep,
     sample_arrays,
     sample_columns,
     sample_scenario,
     summarize,
-    summary_csv,
-    sweep_client,
     zone_index,
+)
+from redeploy.model.value import zone_value_index
+from redeploy.scenario import load_scenario
+from redeploy.workflows.cluster import sweep_client
+from redeploy.workflows.run import MODEL_LAYERS
+from redeploy.workflows.sweep import (
+    SweepInterrupted,
+    default_batch_size,
+    read_sweep,
+    run_sweep,
+    summary_csv,
 )
 from tests.conftest import require_browser
 
@@ -298,7 +301,7 @@ def test_outputs(two_workers):
 def test_workers_do_not_import_folium(cluster, two_workers):
     loaded = cluster.run(lambda: "folium" in sys.modules or "redeploy.render" in sys.modules)
     assert loaded and not any(loaded.values())
-    assert all(cluster.run(lambda: "redeploy.sweep" in sys.modules).values())
+    assert all(cluster.run(lambda: "redeploy.model.sweep" in sys.modules).values())
 
 
 def test_a_failing_batch_is_retried(tiny, cluster, two_workers, tmp_path, layers_dir):
@@ -444,7 +447,7 @@ def test_a_listener_that_is_not_dask_fails_within_the_deadline():
     from distributed import Client
 
     from redeploy.errors import RedeployError
-    from redeploy.sweep import _connect
+    from redeploy.workflows.cluster import _connect
 
     start = time.monotonic()
     with _listener(None) as address, pytest.raises(
@@ -459,7 +462,7 @@ def test_a_listener_that_answers_garbage_is_named_as_not_dask():
     from distributed import Client
 
     from redeploy.errors import RedeployError
-    from redeploy.sweep import _connect
+    from redeploy.workflows.cluster import _connect
 
     with _listener(b"\xff" * 64) as address, pytest.raises(
         RedeployError, match="does not speak Dask's protocol"
@@ -487,11 +490,11 @@ def test_a_sweep_that_cannot_reach_its_cluster_writes_nothing(tiny, tmp_path, la
                                                               monkeypatch):
     import socket
 
-    import redeploy.sweep
+    import redeploy.workflows.cluster
     from redeploy.errors import RedeployError
 
-    connect = redeploy.sweep._connect
-    monkeypatch.setattr(redeploy.sweep, "_connect",
+    connect = redeploy.workflows.cluster._connect
+    monkeypatch.setattr(redeploy.workflows.cluster, "_connect",
                         lambda cls, address: connect(cls, address, timeout=1.0))
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))

@@ -15,8 +15,8 @@ from redeploy.layers import read_layers
 from redeploy.model.allocation import solve_allocation
 from redeploy.model.inputs import build_inputs
 from redeploy.model.result import FLOW_COLUMNS, FRONT_COLUMNS, LEDGER_COLUMNS, ZONE_COLUMNS
-from redeploy.pipeline import MODEL_LAYERS
 from redeploy.scenario import load_scenario
+from redeploy.workflows.run import MODEL_LAYERS
 
 MODEL_DATA = Path(__file__).resolve().parent / "data" / "model"
 

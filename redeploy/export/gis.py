@@ -54,7 +54,7 @@ from redeploy.schemas import (
 
 #: Formats `write_layers` writes.
 LAYER_FORMATS: tuple[str, ...] = ("gpkg", "geojson", "parquet")
-#: Formats `write_results` writes (``csv`` are the model's tables, `redeploy.tables`).
+#: Formats `write_results` writes (``csv`` are the model's tables, `redeploy.export.tables`).
 RESULT_FORMATS: tuple[str, ...] = ("gpkg", "geojson", "parquet", "csv")
 
 _EXTENSION_TO_DRIVER: Mapping[str, str] = {
@@ -651,7 +651,7 @@ def write_results(layers: Mapping[str, gpd.GeoDataFrame], result: AllocationResu
         ``zone_allocations``, ``front_release`` and ``ledger``, styled for QGIS),
         ``geojson`` (``OUT/NAME-geojson/<layer>.geojson``), ``parquet``
         (``OUT/NAME-parquet/<layer>.parquet``) and ``csv`` (the model's tables and JSON
-        summary, `redeploy.tables.write_tables`: ``OUT/<scenario>-flows.csv`` ...); a list
+        summary, `redeploy.export.tables.write_tables`: ``OUT/<scenario>-flows.csv`` ...); a list
         or a comma-separated string.
 
     Returns

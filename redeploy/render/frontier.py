@@ -1,6 +1,6 @@
 """The frontier page: the value-risk chart (inline SVG) beside the map of the chosen point.
 
-Each point of the chart is one λ of `redeploy.frontier.trace_frontier`; clicking it recolours
+Each point of the chart is one λ of `redeploy.model.frontier.trace_frontier`; clicking it recolours
 the zones and shows that point's flows (one flow layer holds every route used at any λ;
 the page shows, hides and re-widths them). Zone colours and flow widths use one scale for
 all points, so points compare at a glance. Nothing is recomputed here: the page reads the
@@ -15,7 +15,7 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -24,6 +24,7 @@ from branca.element import Element, Figure
 from jinja2 import Template
 
 from redeploy import palette
+from redeploy.model.frontier import Frontier, lambda_label, region_slug
 from redeploy.model.result import AllocationResult
 from redeploy.render import panels
 from redeploy.render.features import (
@@ -50,9 +51,6 @@ from redeploy.render.maps import (
     save_map,
 )
 from redeploy.schemas import ASSET_UNITS, MILITARY_ASSETS
-
-if TYPE_CHECKING:
-    from redeploy.frontier import Frontier
 
 #: Size of the chart in CSS pixels.
 CHART_SIZE = (372, 250)
@@ -146,7 +144,6 @@ def _points(frontier: Frontier) -> list[tuple[str, float, AllocationResult, Mapp
 
 
 def _lam(lam: float) -> str:
-    from redeploy.frontier import lambda_label
 
     return lambda_label(lam)
 
@@ -367,7 +364,6 @@ def _key_html() -> str:
 
 
 def _detail_html(key: str, lam: float, row: Mapping[str, Any], regions: Sequence[str]) -> str:
-    from redeploy.frontier import region_slug
 
     esc = panels.esc
     head = ("The scenario's own λ = " if key == SCENARIO_KEY else "λ = ") + _lam(lam)
@@ -466,7 +462,7 @@ def build_frontier_map(
     layers
         Every layer, keyed by kind (the basemap included).
     frontier
-        From `redeploy.frontier.trace_frontier`.
+        From `redeploy.model.frontier.trace_frontier`.
     tiles
         Optional xyzservices provider name for web tiles.
     title

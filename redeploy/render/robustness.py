@@ -1,7 +1,7 @@
 """The robustness map of a Monte Carlo sweep: how often, and how much, each zone receives.
 
 Zones are coloured by the share of samples in which they receive military capacity (above
-`redeploy.sweep.EPSILON`); a second, hidden zone layer colours them by the spread of the
+`redeploy.model.sweep.EPSILON`); a second, hidden zone layer colours them by the spread of the
 amount (p95 − p5). Popups and tooltips give the numbers (probability, mean, median, p5 and
 p95 of military kpe and engagement $bn/yr). Flows and markers show the run at the central
 values. The figures come from the sweep's summary table; nothing is recomputed here.
@@ -13,7 +13,6 @@ import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import folium
 import geopandas as gpd
@@ -34,9 +33,6 @@ from redeploy.render.features import (
     zone_layer,
 )
 from redeploy.render.maps import add_layers, finish_map, new_map, save_map
-
-if TYPE_CHECKING:
-    from redeploy.sweep import SweepOutput
 
 #: Upper edges of the probability classes (a zone that never receives is drawn empty).
 PROBABILITY_EDGES: tuple[float, ...] = (0.2, 0.4, 0.6, 0.8, 1.0)
@@ -158,7 +154,7 @@ def build_robustness_map(
     layers
         Every layer, keyed by kind (the basemap included).
     summary
-        The sweep's summary (`redeploy.sweep.summarize`).
+        The sweep's summary (`redeploy.model.sweep.summarize`).
     central
         The allocation at the central values (flows, markers and popup tables).
     facts
@@ -223,27 +219,14 @@ def build_robustness_map(
                       legend=legend, flows=flows.count if flows else 0)
 
 
-def _facts(output: SweepOutput) -> list[tuple[str, str]]:
-    ok = output.completed - output.failed
-    return [
-        ("Samples solved", f"{ok:,} of {output.samples:,}"
-                           + (f" ({output.failed:,} infeasible or invalid)" if output.failed
-                              else "")),
-        ("Seed", str(output.seed)),
-    ]
-
-
-def _params(output: SweepOutput) -> list[tuple[str, str, str]]:
-    return [(path, d.describe(), f"{d.central():g}") for path, _, d in output.plan.params]
-
-
 def write_robustness_map(
     layers: Mapping[str, gpd.GeoDataFrame],
     summary: pd.DataFrame,
     central: AllocationResult,
     path: str | os.PathLike[str],
     *,
-    output: SweepOutput | None = None,
+    facts: Sequence[tuple[str, str]] = (),
+    params: Sequence[tuple[str, str, str]] = (),
     tiles: str | None = None,
 ) -> Path:
     """
@@ -251,12 +234,11 @@ def write_robustness_map(
 
     Parameters
     ----------
-    output
-        The sweep, for the panel's facts and parameters (its timing is not shown, so the
-        file does not change from run to run).
+    facts
+        ``(label, text)`` rows about the sweep for the panel (samples solved, seed); no
+        timings, so the file does not change from run to run.
+    params
+        ``(path, distribution, central value)`` of each uncertain parameter.
     """
-    extra: dict[str, Any] = {}
-    if output is not None:
-        extra = {"facts": _facts(output), "params": _params(output)}
-    m = build_robustness_map(layers, summary, central, tiles=tiles, **extra)
+    m = build_robustness_map(layers, summary, central, tiles=tiles, facts=facts, params=params)
     return save_map(m, path)

@@ -11,19 +11,16 @@ The grid is ``0`` and then ``points - 1`` values spaced geometrically from ``top
 ``top``, where ``top`` is just above the largest λ at which releasing any unit still pays
 for itself (`lambda_top`): from there on, only what region floors force is released.
 
-Outputs (`write_frontier`): ``NAME-frontier.csv`` (one row per λ), ``NAME-frontier.png``
-(net value against risk, points labelled with λ, dominated points marked) and
-``NAME-frontier.html`` (the chart beside the map; `redeploy.render.frontier`).
+The files (``NAME-frontier.csv``, ``.png``, ``.html``) are written by
+`redeploy.workflows.frontier`; the chart and the page are drawn by `redeploy.render`.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -32,15 +29,10 @@ from redeploy.model.allocation import build_model
 from redeploy.model.inputs import AllocationInputs
 from redeploy.model.result import AllocationResult
 
-if TYPE_CHECKING:
-    import geopandas as gpd
-
 #: Default number of λ values.
 DEFAULT_POINTS = 15
 #: The smallest positive λ of the grid, as a share of the top one.
 LOW_RATIO = 1e-3
-#: Decimals of the CSV.
-DECIMALS = 6
 #: Tolerance of the dominance test ($bn-eq/yr).
 TOLERANCE = 1e-9
 
@@ -253,161 +245,6 @@ def frontier_table(
     return table
 
 
-def frontier_csv(table: pd.DataFrame) -> str:
-    """Return the frontier table as CSV text (`redeploy.io.text.csv_text`)."""
-    from redeploy.io.text import csv_text
-
-    return csv_text(table)
-
-
 def lambda_label(lam: float) -> str:
     """Return λ as short text (``0``, ``0.012``, ``1.5``)."""
     return "0" if lam == 0 else f"{lam:.2g}"
-
-
-def plot_frontier(frontier: Frontier, path: str | Path) -> Path:
-    """
-    Write the frontier chart as PNG (matplotlib, Agg): net value against risk.
-
-    Non-dominated points are joined by a line; dominated points are grey crosses; every
-    point is labelled with its λ; the scenario's own λ is a star.
-
-    Returns
-    -------
-    pathlib.Path
-        The file written (atomically).
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from redeploy.io.atomic import atomic_path
-
-    t = frontier.table
-    dom = t["dominated"].to_numpy(dtype=bool)
-    fig, ax = plt.subplots(figsize=(8, 5.2), dpi=150)
-    keep = t[~dom].sort_values(["risk", "net_value"], kind="mergesort")
-    ax.plot(keep["risk"], keep["net_value"], "-", color="#2a9d8f", lw=1.6, zorder=1)
-    ax.scatter(keep["risk"], keep["net_value"], s=28, color="#17655c", zorder=3,
-               label="frontier point (λ)")
-    if dom.any():
-        ax.scatter(t.loc[dom, "risk"], t.loc[dom, "net_value"], marker="x", s=40,
-                   color="#8a8f96", zorder=2, label="dominated point")
-    last = (math.inf, math.inf)
-    span_r = max(float(t["risk"].max()), 1e-9)
-    span_v = max(float(t["net_value"].max() - t["net_value"].min()), 1e-9)
-    for lam, r, v in zip(t["lambda"], t["risk"], t["net_value"], strict=True):
-        # Skip labels that would sit on the previous one (points bunch up at high λ).
-        if abs(r - last[0]) / span_r < 0.07 and abs(v - last[1]) / span_v < 0.05:
-            continue
-        ax.annotate(f"λ={lambda_label(lam)}", (r, v), xytext=(5, -11),
-                    textcoords="offset points", fontsize=7.5, color="#33404d")
-        last = (r, v)
-    own = frontier.scenario_row
-    ax.scatter([own["risk"]], [own["net_value"]], marker="*", s=170, color="#d4a017",
-               edgecolor="#5b4300", zorder=4,
-               label=f"scenario's λ = {lambda_label(frontier.scenario_lambda)}")
-    ax.set_xlabel("Risk accepted: Σ ρ · released ($bn-eq/yr, at λ = 1)")
-    ax.set_ylabel("Net strategic value: value − transit cost ($bn-eq/yr)")
-    ax.set_title(f"Value–risk frontier · {frontier.scenario}", loc="left", fontsize=12)
-    ax.grid(True, color="#e3e6ea", lw=0.8)
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
-    ax.margins(x=0.06, y=0.08)
-    fig.tight_layout()
-
-    try:
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, format="png", metadata={"Software": None})
-    finally:
-        plt.close(fig)
-    return Path(path)
-
-
-@dataclass(frozen=True)
-class FrontierOutput:
-    """What `run_frontier` produced."""
-
-    frontier: Frontier
-    inputs: AllocationInputs
-    files: dict[str, Path]
-
-
-def frontier_paths(name: str, out_dir: str | Path) -> dict[str, Path]:
-    """Return ``{"csv", "png", "html"}`` paths of the frontier of scenario `name`."""
-    out = Path(out_dir)
-    return {k: out / f"{name}-frontier.{k}" for k in ("csv", "png", "html")}
-
-
-def write_frontier(
-    frontier: Frontier,
-    layers: Mapping[str, gpd.GeoDataFrame],
-    out_dir: str | Path,
-    *,
-    tiles: str | None = None,
-) -> dict[str, Path]:
-    """
-    Write ``NAME-frontier.csv``, ``.png`` and ``.html`` into `out_dir`.
-
-    Parameters
-    ----------
-    frontier
-        From `trace_frontier`.
-    layers
-        Every layer (the basemap included), for the map.
-    out_dir
-        Output folder.
-    tiles
-        Optional xyzservices provider for web tiles.
-    """
-    from redeploy.io.atomic import write_atomic
-    from redeploy.render.frontier import write_frontier_map
-
-    paths = frontier_paths(frontier.scenario, out_dir)
-    return {
-        "csv": write_atomic(paths["csv"], frontier_csv(frontier.table)),
-        "png": plot_frontier(frontier, paths["png"]),
-        "html": write_frontier_map(layers, frontier, paths["html"], tiles=tiles),
-    }
-
-
-def run_frontier(
-    scenario: str | Path = "baseline",
-    *,
-    points: int = DEFAULT_POINTS,
-    layers_dir: str | Path | None = None,
-    layer_overrides: Mapping[str, str | Path] | None = None,
-    crs: str | None = None,
-    out_dir: str | Path = "maps",
-    progress: Callable[[str, int, int], None] | None = None,
-) -> FrontierOutput:
-    """
-    Load layers and a scenario, trace its frontier and write the three files.
-
-    Parameters
-    ----------
-    scenario
-        Shipped scenario name or TOML path.
-    points
-        Number of λ values.
-    layers_dir, layer_overrides
-        Layers replacing the shipped ones.
-    out_dir
-        Output folder.
-    progress
-        Called with (stage, done, total).
-    """
-    from redeploy.pipeline import run_scenario, with_basemap
-
-    say = progress or (lambda _s, _d, _t: None)
-    say("building the model", 0, points + 1)
-    base = run_scenario(
-        scenario, layers_dir=layers_dir, layer_overrides=layer_overrides, crs=crs, out_dir=None
-    )
-    frontier = trace_frontier(
-        base.inputs, points=points, progress=lambda d, t: say("solving λ", d, t)
-    )
-    say("writing", points + 1, points + 1)
-    every_layer = with_basemap(base.layers, layers_dir, layer_overrides=layer_overrides, crs=crs)
-    files = write_frontier(frontier, every_layer, out_dir)
-    return FrontierOutput(frontier=frontier, inputs=base.inputs, files=files)

@@ -1,19 +1,22 @@
-"""The `redeploy run` pipeline: layers + scenario -> inputs -> LP -> result -> tables.
+"""`redeploy run` as Python functions: layers + scenario -> inputs -> LP -> result -> files.
 
-`run_scenario` is what the CLI calls; maps and GIS outputs hook in here after the tables.
+`run_scenario` reads, solves and (optionally) writes the tables; `write_run` writes a run's
+whole set of files (tables, GIS files, map) into a staging folder and publishes them
+together, so a failed write leaves every earlier output intact.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from redeploy.export.tables import write_tables
+from redeploy.io.atomic import published, staged_output
 from redeploy.model.allocation import solve_allocation
 from redeploy.model.inputs import AllocationInputs, build_inputs
 from redeploy.model.result import AllocationResult
@@ -182,3 +185,56 @@ def run_scenario(
     return RunOutput(
         result=result, inputs=inputs, scenario=sc, files=files, timings=timings, layers=layers
     )
+
+
+def write_run(
+    output: RunOutput,
+    out_dir: str | Path,
+    *,
+    layers: Mapping[str, Any] | None = None,
+    formats: Sequence[str] = ("gpkg", "csv"),
+    tiles: str | None = None,
+    png: bool = False,
+) -> list[Path]:
+    """
+    Write a run's files into `out_dir`, all or none: tables, GIS files and the map.
+
+    Parameters
+    ----------
+    output
+        From `run_scenario`.
+    out_dir
+        Output folder (created if needed).
+    layers
+        Every layer for the map and the GIS files (the model's layers and the basemap,
+        `with_basemap`); by default the run's own layers without a basemap.
+    formats
+        Any of ``csv`` (tables and summary), ``gpkg``, ``geojson``, ``parquet``.
+    tiles
+        Optional web-tile provider of the map.
+    png
+        Also write ``NAME.png`` (headless Chromium).
+
+    Returns
+    -------
+    list of Path
+        The files written, where they are once published.
+
+    Raises
+    ------
+    OutputError
+        When a file cannot be written; earlier outputs are left as they were.
+    """
+    from redeploy.export import write_results
+    from redeploy.render import write_map
+
+    every_layer = dict(layers if layers is not None else output.layers)
+    with staged_output(out_dir) as stage:
+        written: list[Path] = []
+        if "csv" in formats:
+            written += write_tables(output.result, stage).values()
+        gis = [f for f in formats if f != "csv"]
+        if gis:
+            written += write_results(every_layer, output.result, stage, formats=gis)
+        written += write_map(every_layer, output.result, stage, tiles=tiles, png=png)
+        return list(dict.fromkeys(published(written, stage, Path(out_dir))))

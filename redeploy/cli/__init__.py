@@ -1,0 +1,17 @@
+"""The `redeploy` command line: a thin layer over `redeploy.workflows`.
+
+Exit codes: 0 success, 2 bad input (message on stderr), 3 infeasible scenario, 130 Ctrl-C.
+Commands live by group: `redeploy.cli.layers`, `.scenarios`, `.run` (run, compare) and
+`.analysis` (frontier, sweep); `redeploy.cli.common` holds the app, options and messages.
+"""
+
+from redeploy.cli import analysis, layers, run, scenarios  # noqa: F401  (register commands)
+from redeploy.cli.common import app
+
+
+def main() -> None:
+    """Run the CLI (the `redeploy` console script and ``python -m redeploy``)."""
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,168 @@
+"""`redeploy frontier` and `redeploy sweep`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from redeploy.cli.common import (
+    CrsOpt,
+    LayerOpt,
+    LayersOpt,
+    OutOpt,
+    QuietOpt,
+    ScenarioOpt,
+    app,
+    display_path,
+    exit_with,
+    note_shipped_layers,
+    parse_layer_overrides,
+    stderr,
+    stdout,
+)
+from redeploy.io.atomic import check_out_dir
+
+
+@app.command("frontier")
+def frontier(
+    scenario: ScenarioOpt = "baseline",
+    points: Annotated[
+        int, typer.Option("--points", "-n", min=2, help="Number of λ values (0 included).")
+    ] = 15,
+    layers: LayersOpt = None,
+    layer: LayerOpt = None,
+    crs: CrsOpt = None,
+    out: OutOpt = Path("maps"),
+    quiet: QuietOpt = False,
+) -> None:
+    """Sweep the risk weight λ and write NAME-frontier.csv, NAME-frontier.png (net value
+    against risk) and NAME-frontier.html (the chart beside the map of the chosen point)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from redeploy.model.frontier import lambda_label
+    from redeploy.workflows.frontier import run_frontier
+
+    overrides = parse_layer_overrides(layer)
+    note_shipped_layers(layers, overrides, quiet)
+    check_out_dir(out)
+    bar = Progress(TextColumn("redeploy frontier: {task.description}"), BarColumn(),
+                   MofNCompleteColumn(), console=stderr, disable=quiet)
+    with bar:
+        task = bar.add_task("building the model", total=points + 1)
+
+        def step(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=stage, completed=done, total=total)
+
+        output = run_frontier(scenario, points=points, layers_dir=layers,
+                              layer_overrides=overrides, crs=crs, out_dir=out, progress=step)
+        files = list(output.files.values())
+    if quiet:
+        return
+    fr = output.frontier
+    table = Table(title=f"value-risk frontier · {fr.scenario} ($bn-eq/yr)")
+    for col in ("λ", "net value", "risk", "released kpe", "dominated"):
+        table.add_column(col, justify="right")
+    for row in fr.table.to_dict("records"):
+        table.add_row(lambda_label(row["lambda"]), f"{row['net_value']:.3f}",
+                      f"{row['risk']:.3f}", f"{row['released_kpe']:.2f}",
+                      "yes" if row["dominated"] else "")
+    stdout.print(table)
+    own = fr.scenario_row
+    stdout.print(f"scenario's own λ = {lambda_label(fr.scenario_lambda)}: net value "
+                 f"{own['net_value']:.3f}, risk {own['risk']:.3f}")
+    for path in files:
+        stdout.print(f"wrote {display_path(path)}")
+
+
+@app.command("sweep")
+def sweep(
+    samples: Annotated[int, typer.Option("--samples", "-n", min=1, help="Number of samples.")],
+    scenario: ScenarioOpt = "baseline-uncertain",
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, help="Seed: sample i depends only on (seed, i).")
+    ] = 0,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", "-w", min=1, show_default=False,
+                     help="Worker processes of the local Dask cluster [default: cores]."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", show_default=False,
+                     help="Address of a running Dask scheduler (tcp://host:8786) instead of "
+                          "a local cluster."),
+    ] = None,
+    batch_size: Annotated[
+        int | None,
+        typer.Option("--batch-size", min=1, show_default=False,
+                     help="Samples per task [default: samples / (4 x workers), 16 to 512]."),
+    ] = None,
+    layers: LayersOpt = None,
+    layer: LayerOpt = None,
+    crs: CrsOpt = None,
+    out: OutOpt = Path("maps"),
+    quiet: QuietOpt = False,
+) -> None:
+    """Sample the scenario's [uncertain] parameters, solve each sample on Dask and write
+    NAME-sweep.parquet (every sample), NAME-sweep-summary.csv and NAME-sweep.html (the
+    robustness map). Ctrl-C keeps the completed samples (exit 130)."""
+    from redeploy.scenario import load_scenario
+    from redeploy.workflows.cluster import check_scheduler
+    from redeploy.workflows.sweep import SweepInterrupted, run_sweep
+
+    if workers is not None and scheduler is not None:
+        raise typer.BadParameter("give --workers or --scheduler, not both",
+                                 param_hint="--workers")
+    overrides = parse_layer_overrides(layer)
+    note_shipped_layers(layers, overrides, quiet)
+    check_out_dir(out)
+    if scheduler is not None:
+        check_scheduler(scheduler)
+    sc = load_scenario(scenario)
+    if not sc.uncertain and not quiet:
+        stderr.print(f"note: scenario {sc.name!r} has no [uncertain] table, so every sample "
+                     "is the central run (see docs/sweeps.md or baseline-uncertain).",
+                     markup=False)
+    try:
+        output = run_sweep(sc, samples=samples, seed=seed, workers=workers,
+                           scheduler=scheduler, batch_size=batch_size, layers_dir=layers,
+                           layer_overrides=overrides, crs=crs, out_dir=out,
+                           progress=not quiet)
+    except OSError as err:
+        if scheduler is None:
+            raise
+        exit_with(f"error: --scheduler {scheduler}: cannot use the Dask scheduler there: "
+                   f"{err}", 2)
+        return
+    except SweepInterrupted as stop:
+        part = stop.output
+        path = part.files.get("parquet")
+        where = f" in {display_path(path)}" if path else ""
+        exit_with(f"interrupted: {part.completed:,} of {part.samples:,} samples kept{where} "
+                   "(no summary or map written).", 130)
+        return
+    if quiet:
+        return
+    ok = output.completed - output.failed
+    rate = output.completed / max(output.solve_seconds, 1e-9)
+    not_solved = "".join(f", {n:,} {status}" for status, n in output.not_solved.items())
+    if not_solved:
+        not_solved += " (see the parquet's status column)"
+    stdout.print(f"[bold]{output.plan.name}[/bold]: {ok:,} of {output.samples:,} samples "
+                 f"solved{not_solved} on {output.workers} worker(s) in batches of "
+                 f"{output.batch_size}; {output.solve_seconds:.1f} s solving "
+                 f"({rate:,.0f} samples/s), {output.seconds:.1f} s in all")
+    summary = output.summary
+    if summary is not None:
+        table = Table(title="objective ($bn-eq/yr)")
+        for col in ("part", "mean", "p5", "p50", "p95"):
+            table.add_column(col, justify="right" if col != "part" else "left")
+        for rec in summary[summary["kind"] == "objective"].to_dict("records"):
+            table.add_row(str(rec["metric"]), *(f"{rec[k]:.3f}"
+                                                for k in ("mean", "p5", "p50", "p95")))
+        stdout.print(table)
+    for path in output.files.values():
+        stdout.print(f"wrote {display_path(path)}")

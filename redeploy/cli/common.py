@@ -1,0 +1,237 @@
+"""The CLI's shared pieces: the app and its command groups, options, messages, exit codes.
+
+Exit codes: 0 success, 2 bad input (message on stderr), 3 infeasible scenario, 130 Ctrl-C.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from rich.console import Console
+from typer.core import TyperGroup
+
+from redeploy.errors import InfeasibleAllocationError, RedeployError
+
+
+def _hide_flag_types() -> None:
+    """
+    Show on/off flags in --help without a value type.
+
+    Typer 0.29 prints ``--quiet <bool>`` and ``--help <bool>``, as if the flags took a
+    value (``--quiet true`` is refused). Only the help text changes; with a Typer that
+    lacks the method nothing is patched.
+    """
+    option = getattr(typer.core, "TyperOption", None)
+    show = getattr(option, "display_type_rich", None)
+    if show is None or getattr(show, "_redeploy", False):
+        return
+
+    def display_type_rich(self: typer.core.TyperOption, ctx: click.Context) -> str | None:
+        if getattr(self, "is_flag", False) and not getattr(self, "secondary_opts", None):
+            return None
+        return show(self, ctx)
+
+    display_type_rich._redeploy = True  # type: ignore[attr-defined]
+    option.display_type_rich = display_type_rich
+
+
+_hide_flag_types()
+
+
+def exit_with(message: str, code: int) -> None:
+    """Print `message` on stderr and exit with `code` (no traceback).
+
+    Typer vendors its own click, so a `click.ClickException` raised here would not be
+    caught by typer's main loop; `typer.Exit` is.
+    """
+    click.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+class _Group(TyperGroup):
+    """Top-level group that turns redeploy's errors into exit codes 2 and 3."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except InfeasibleAllocationError as err:
+            exit_with(f"infeasible scenario: {err}", 3)
+        except RedeployError as err:
+            exit_with(f"error: {err}", 2)
+        except OSError as err:  # a file or network error no layer below turned into a message
+            where = f"{err.filename}: " if getattr(err, "filename", None) else ""
+            exit_with(f"error: {where}{err.strerror or err}", 2)
+        except KeyboardInterrupt:
+            exit_with("interrupted: every file is replaced only once complete, so no output "
+                       "is half-written.", 130)
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="redeploy",
+    help="Map where U.S. strategic capacity freed by allied burden-sharing could go.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode="markdown",
+)
+
+
+layers_app = typer.Typer(
+    help="List, validate, describe and export data layers.", no_args_is_help=True
+)
+
+
+app.add_typer(layers_app, name="layers")
+scenarios_app = typer.Typer(help="List, show and describe scenario files.", no_args_is_help=True)
+app.add_typer(scenarios_app, name="scenarios")
+
+
+stdout = Console(highlight=False)
+
+
+stderr = Console(stderr=True, highlight=False)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from redeploy import __version__
+
+        stdout.print(f"redeploy {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True,
+                     help="Print redeploy's version and exit."),
+    ] = False,
+) -> None:
+    """Map where U.S. strategic capacity freed by allied burden-sharing could go."""
+
+
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")]
+
+
+LayersOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--layers",
+        help="Folder of layer files named KIND.EXT (or one GeoPackage) "
+        "replacing the shipped layers; kinds missing there come from the shipped "
+        "ones.",
+        show_default=False,
+    ),
+]
+
+
+LayerOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--layer",
+        help="Replace one layer: KIND=PATH (repeatable).",
+        show_default=False,
+        metavar="KIND=PATH",
+    ),
+]
+
+
+def _crs_option(value: str | None) -> str | None:
+    """Refuse a --crs that pyproj cannot read, before any layer is opened."""
+    if value is None:
+        return None
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        CRS.from_user_input(value)
+    except CRSError as err:
+        reason = str(err).strip().splitlines()[0]
+        msg = f"{value!r} is not a CRS pyproj knows ({reason}); give e.g. EPSG:4326"
+        raise typer.BadParameter(msg, param_hint="--crs") from None
+    return value
+
+
+CrsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--crs",
+        help="CRS to assume for files that declare none (e.g. EPSG:4326).",
+        show_default=False,
+        callback=_crs_option,
+    ),
+]
+
+
+ScenarioOpt = Annotated[
+    str,
+    typer.Option(
+        "--scenario",
+        "-s",
+        help="Shipped scenario name (see `redeploy scenarios list`) or path of a .toml file.",
+    ),
+]
+
+
+TilesOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--tiles",
+        help="Add web tiles under the map from an xyzservices provider, e.g. "
+        "OpenStreetMap.Mapnik (needs network to view); by default the map is offline.",
+        show_default=False,
+    ),
+]
+
+
+OutOpt = Annotated[
+    Path, typer.Option("--out", "-o", help="Output folder (created if needed).")
+]
+
+
+def parse_layer_overrides(values: list[str] | None) -> dict[str, Path]:
+    """Parse ``--layer KIND=PATH`` options into ``{kind: path}``."""
+    from redeploy.schemas import LayerKind
+
+    out: dict[str, Path] = {}
+    for value in values or []:
+        kind, sep, path = value.partition("=")
+        known = [k.value for k in LayerKind]
+        if not sep or kind not in known:
+            msg = f"expected KIND=PATH with KIND one of {', '.join(known)}, got {value!r}"
+            raise typer.BadParameter(msg, param_hint="--layer")
+        out[kind] = Path(path)
+    return out
+
+
+def note_shipped_layers(layers: Path | None, overrides: dict[str, Path], quiet: bool) -> None:
+    """Say on stderr which kinds come from the shipped set because --layers DIR lacks them."""
+    if layers is None or quiet:
+        return
+    from redeploy.layers import shipped_fallbacks
+
+    kinds = shipped_fallbacks(layers, overrides=overrides)
+    if kinds:
+        stderr.print(f"note: layers not in {display_path(layers)}, read from the shipped set: "
+                     f"{', '.join(kinds)}", markup=False, soft_wrap=True)
+
+
+def check_tiles(tiles: str | None) -> None:
+    from redeploy.render.maps import check_tiles as check
+
+    try:
+        check(tiles)
+    except ValueError as err:
+        raise typer.BadParameter(str(err), param_hint="--tiles") from None
+
+
+def display_path(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,158 @@
+"""Infeasible scenarios: find conflicts between floors, caps and freed capacity before solving.
+
+Every message names the scenario file, the keys in conflict and what to change
+(docs/model.md §5, "Infeasible scenarios").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from redeploy.errors import InfeasibleAllocationError, format_number
+from redeploy.model.inputs import AllocationInputs
+from redeploy.schemas import ASSET_UNITS
+
+
+def _fmt(x: float) -> str:
+    """Format a number for an infeasibility message (`redeploy.errors.format_number`)."""
+    return format_number(x)
+
+
+def check_feasibility(inp: AllocationInputs) -> None:
+    """
+    Find obvious conflicts before solving: floor above cap, floors above what is freed,
+    floors above what a region can absorb.
+
+    Raises
+    ------
+    InfeasibleAllocationError
+        Naming the scenario file, the keys in conflict and what to change.
+    """
+    src = inp.scenario_source or f"scenario {inp.scenario!r}"
+    military = inp.military
+    problems: list[str] = []
+    reach = np.zeros((len(inp.zone_ids), len(inp.assets)), dtype=bool)
+    reach[inp.flow_zone, inp.flow_asset] = True
+    room = np.where(reach, inp.absorb, 0.0)
+    reg_idx = np.array([inp.regions.index(r) for r in inp.zone_region], dtype=int)
+    region_room = np.zeros((len(inp.regions), len(inp.assets)))
+    np.add.at(region_room, reg_idx, room)
+    # freed capacity that has any flow into each region (per asset)
+    can_reach = np.zeros((len(inp.regions), len(inp.assets)))
+    if inp.n_flows:
+        pairs = np.unique(
+            np.column_stack([reg_idx[inp.flow_zone], inp.flow_front, inp.flow_asset]), axis=0
+        )
+        np.add.at(can_reach, (pairs[:, 0], pairs[:, 2]), inp.freed[pairs[:, 1], pairs[:, 2]])
+    freed_asset = inp.freed.sum(axis=0)
+    unit = {a: ASSET_UNITS[a] for a in inp.assets}
+
+    def key(region: str, name: str) -> str:
+        return f'regions."{region}".{name}' if " " in region else f"regions.{region}.{name}"
+
+    for r, region in enumerate(inp.regions):
+        lo, hi = inp.region_floor[r], inp.region_cap[r]
+        if not np.isnan(lo) and not np.isnan(hi) and lo > hi + 1e-9:
+            problems.append(
+                f"`{key(region, 'floor')}` = {_fmt(lo)} kpe is above "
+                f"`{key(region, 'cap')}` = {_fmt(hi)} kpe; lower the floor or "
+                "raise the cap."
+            )
+        if not np.isnan(lo) and lo > 1e-9:
+            mil_room = region_room[r, military].sum()
+            mil_reach = can_reach[r, military].sum()
+            if lo > mil_room + 1e-9:
+                problems.append(
+                    f"`{key(region, 'floor')}` = {_fmt(lo)} kpe but the zones of {region} "
+                    f"that military assets may enter can absorb only {_fmt(mil_room)} kpe; "
+                    f"lower `{key(region, 'floor')}` to at most {_fmt(mil_room)} or raise "
+                    "absorptive capacity (`zones.<id>.absorb`, "
+                    f"`{key(region, 'absorb_multiplier')}`)."
+                )
+            elif lo > mil_reach + 1e-9:
+                problems.append(
+                    f"`{key(region, 'floor')}` = {_fmt(lo)} kpe but only {_fmt(mil_reach)} "
+                    f"kpe is freed at fronts that can reach {region}; lower "
+                    f"`{key(region, 'floor')}` to at most {_fmt(mil_reach)} or free more "
+                    "capacity (`fronts.<id>`)."
+                )
+        for a, asset in enumerate(inp.assets):
+            lo, hi = inp.region_asset_floor[r, a], inp.region_asset_cap[r, a]
+            kf, kc = key(region, f"asset_floor.{asset}"), key(region, f"asset_cap.{asset}")
+            u = unit[asset]
+            if not np.isnan(lo) and not np.isnan(hi) and lo > hi + 1e-9:
+                problems.append(
+                    f"`{kf}` = {_fmt(lo)} {u} is above `{kc}` = {_fmt(hi)} {u}; "
+                    "lower the floor or raise the cap."
+                )
+            if not np.isnan(lo) and lo > region_room[r, a] + 1e-9:
+                problems.append(
+                    f"`{kf}` = {_fmt(lo)} {u} but {region} can absorb only "
+                    f"{_fmt(region_room[r, a])} {u} of {asset}; lower `{kf}`."
+                )
+            elif not np.isnan(lo) and lo > can_reach[r, a] + 1e-9:
+                problems.append(
+                    f"`{kf}` = {_fmt(lo)} {u} but only {_fmt(can_reach[r, a])} "
+                    f"{u} of {asset} is freed at fronts that can reach {region}; "
+                    f"lower `{kf}`."
+                )
+    # floors of all regions together against everything freed
+    total_floor = np.nansum(inp.region_floor)
+    total_freed = freed_asset[military].sum()
+    if total_floor > total_freed + 1e-9:
+        named = ", ".join(
+            f"`{key(r, 'floor')}` = {_fmt(v)}"
+            for r, v in zip(inp.regions, inp.region_floor, strict=True)
+            if not np.isnan(v)
+        )
+        problems.append(
+            f"region floors add up to {_fmt(total_floor)} kpe of military "
+            f"capacity but only {_fmt(total_freed)} kpe is freed at all fronts "
+            f"({named}); lower the floors or free more capacity."
+        )
+    for a, asset in enumerate(inp.assets):
+        col = inp.region_asset_floor[:, a]
+        tot = np.nansum(col)
+        if tot > freed_asset[a] + 1e-9:
+            named = ", ".join(
+                f"`{key(r, f'asset_floor.{asset}')}` = {_fmt(v)}"
+                for r, v in zip(inp.regions, col, strict=True)
+                if not np.isnan(v)
+            )
+            problems.append(
+                f"region floors add up to {_fmt(tot)} {unit[asset]} of {asset} "
+                f"but only {_fmt(freed_asset[a])} {unit[asset]} is freed at all "
+                f"fronts ({named}); lower them."
+            )
+    if len(problems) == 1:
+        raise InfeasibleAllocationError(f"{src}: {problems[0]}")
+    if problems:
+        lines = "\n".join(f"  - {p}" for p in problems)
+        msg = f"{src}: {len(problems)} conflicts between floors, caps and freed capacity:\n{lines}"
+        raise InfeasibleAllocationError(msg)
+
+
+def solver_infeasible_message(inp: AllocationInputs) -> str:
+    src = inp.scenario_source or f"scenario {inp.scenario!r}"
+    bounds = []
+    for r, region in enumerate(inp.regions):
+        base = f'regions."{region}"' if " " in region else f"regions.{region}"
+        if not np.isnan(inp.region_floor[r]):
+            bounds.append(f"`{base}.floor` = {_fmt(inp.region_floor[r])} kpe")
+        if not np.isnan(inp.region_cap[r]):
+            bounds.append(f"`{base}.cap` = {_fmt(inp.region_cap[r])} kpe")
+        for a, asset in enumerate(inp.assets):
+            for arr, name in (
+                (inp.region_asset_floor, "asset_floor"),
+                (inp.region_asset_cap, "asset_cap"),
+            ):
+                if not np.isnan(arr[r, a]):
+                    bounds.append(
+                        f"`{base}.{name}.{asset}` = {_fmt(arr[r, a])} {ASSET_UNITS[asset]}"
+                    )
+    listed = "; ".join(bounds) if bounds else "(no region floors or caps are set)"
+    return (
+        f"{src}: HiGHS finds no allocation that meets every region floor and cap at "
+        f"once. Floors and caps involved: {listed}. Freed capacity can serve several "
+        "floors only once: lower a floor or raise a cap."
+    )

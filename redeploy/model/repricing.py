@@ -1,0 +1,361 @@
+"""Repricing: allies' extra effort on each front -> U.S. capacity freed, and its risk.
+
+ΔS_f = e_f · [(p'_f − p_f)/100 · GDP_f + (H'_f − H_f)];
+ally capacity K_fa = max(ΔS_f, 0) · w_fa / (c^ally_a · m_f);
+freed F_fa = clip(min(σ_fa · K_fa, U_fa − floor_fa), 0). docs/model.md §1 states each
+equation and §4 the release risk.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from redeploy.errors import ScenarioError, format_number
+from redeploy.scenario import REFERENCE_YEAR, CoefficientSet, Scenario
+from redeploy.schemas import ASSET_UNITS, ASSETS, MILITARY_ASSETS
+
+#: (A,) True for the classes counted in kpe.
+MILITARY = np.array([a in MILITARY_ASSETS for a in ASSETS])
+
+
+@dataclass(frozen=True)
+class FrontData:
+    """The fronts layer as arrays (F,) and (F, A), read once (no geometry)."""
+
+    ids: tuple[str, ...]
+    us: np.ndarray
+    floor: np.ndarray
+    subst: np.ndarray
+    defense_pct: np.ndarray
+    gdp: np.ndarray
+    hns: np.ndarray
+    threat: np.ndarray
+    #: (F,) group of fronts that count one economy (same hosts and GDP figure).
+    host_group: np.ndarray
+
+
+def per_asset(frame: pd.DataFrame, prefix: str) -> np.ndarray:
+    """Return the (n, A) matrix of the columns ``<prefix>_<asset>``."""
+    return np.column_stack([frame[f"{prefix}_{a}"].to_numpy(dtype=float) for a in ASSETS])
+
+
+def front_data(fronts: pd.DataFrame) -> FrontData:
+    """Read the validated fronts layer into `FrontData`."""
+    fronts = fronts.reset_index(drop=True)
+    hosts = (
+        fronts["host_iso3"]
+        .astype(str)
+        .map(lambda s: ";".join(sorted(p.strip() for p in s.split(";") if p.strip())))
+    )
+    key = hosts + "|" + fronts["gdp_usd_bn"].astype(float).round(3).astype(str)
+    _, group = np.unique(key.to_numpy(), return_inverse=True)
+    return FrontData(
+        ids=tuple(fronts["id"].astype(str)),
+        us=per_asset(fronts, "us"),
+        floor=per_asset(fronts, "floor"),
+        subst=per_asset(fronts, "subst"),
+        defense_pct=fronts["defense_pct_gdp"].to_numpy(dtype=float),
+        gdp=fronts["gdp_usd_bn"].to_numpy(dtype=float),
+        hns=fronts["hns_usd_bn"].to_numpy(dtype=float),
+        threat=fronts["threat_level"].to_numpy(dtype=float),
+        host_group=np.asarray(group, dtype=np.int64),
+    )
+
+
+def override_matrix(
+    base: np.ndarray, ids: Sequence[str], overrides: Mapping[str, Any], attr: str
+) -> np.ndarray:
+    """Return `base` (rows = ids, cols = ASSETS) with per-asset overrides applied."""
+    out = base.copy()
+    pos = {i: k for k, i in enumerate(ids)}
+    for key, ov in overrides.items():
+        table = getattr(ov, attr)
+        if table is None:
+            continue
+        for j, a in enumerate(ASSETS):
+            value = getattr(table, a)
+            if value is not None:
+                out[pos[key], j] = value
+    return out
+
+
+def override_vector(
+    base: np.ndarray, ids: Sequence[str], overrides: Mapping[str, Any], attr: str
+) -> np.ndarray:
+    """Return `base` (one entry per id) with scalar overrides applied."""
+    out = base.astype(float, copy=True)
+    pos = {i: k for k, i in enumerate(ids)}
+    for key, ov in overrides.items():
+        value = getattr(ov, attr)
+        if value is not None:
+            out[pos[key]] = value
+    return out
+
+
+def check_scenario_ids(
+    scenario: Scenario, front_ids: Sequence[str], zone_ids: Sequence[str]
+) -> None:
+    """
+    Refuse scenario keys that name no front or zone of the layers.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the scenario file, the key, the closest id and the known ids.
+    """
+    problems = []
+    for section, known in (("fronts", list(front_ids)), ("zones", list(zone_ids))):
+        for key in getattr(scenario, section):
+            if key in known:
+                continue
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
+            hint = f" Did you mean '{section}.{close[0]}'?" if close else ""
+            kind = "front" if section == "fronts" else "zone"
+            problems.append(
+                f"{scenario.source}: key '{section}.{key}': unknown {kind} id {key!r}.{hint} "
+                f"Known {kind} ids: {', '.join(sorted(known))}."
+            )
+    if problems:
+        raise ScenarioError("\n".join(problems))
+
+
+def _spending_at_horizon(
+    fronts: FrontData, scenario: Scenario
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return the hosts' defense share and support at the horizon, and the front multipliers
+    of the ally's unit cost and of the release risk."""
+    ref_pct, hns_ref = fronts.defense_pct, fronts.hns
+    new_pct, hns_new = ref_pct.copy(), hns_ref.copy()
+    n = len(fronts.ids)
+    ally_mult, risk_mult = np.ones(n), np.ones(n)
+    for k, fid in enumerate(fronts.ids):
+        o = scenario.fronts.get(fid)
+        if o is None:
+            continue
+        if o.defense_pct_gdp is not None:
+            new_pct[k] = o.defense_pct_gdp
+        elif o.target_pct_gdp is not None and o.target_year is not None:
+            reach = min(
+                1.0, (scenario.horizon_year - REFERENCE_YEAR) / (o.target_year - REFERENCE_YEAR)
+            )
+            new_pct[k] = max(ref_pct[k], ref_pct[k] + (o.target_pct_gdp - ref_pct[k]) * reach)
+        if o.hns_usd_bn is not None:
+            hns_new[k] = o.hns_usd_bn
+        elif o.hns_change_pct is not None:
+            hns_new[k] = hns_ref[k] * (1 + o.hns_change_pct / 100)
+        if o.ally_cost_multiplier is not None:
+            ally_mult[k] = o.ally_cost_multiplier
+        if o.risk_multiplier is not None:
+            risk_mult[k] = o.risk_multiplier
+    return new_pct, hns_new, ally_mult, risk_mult
+
+
+def reprice_fronts(
+    fronts: FrontData | pd.DataFrame, scenario: Scenario, coeffs: CoefficientSet
+) -> dict[str, np.ndarray]:
+    """
+    Turn allies' extra effort into freed U.S. capacity per front and asset class.
+
+    ΔS_f = s_f · [(p_new − p_ref)/100 · GDP_f + (H_new − H_ref)];
+    ally capacity K_fa = max(ΔS_f, 0) · w_fa / (c^ally_a · m_f);
+    freed F_fa = clip(min(subst_fa · K_fa, U_fa − floor_fa), 0).
+    A share σ of freed military capacity (valued at U.S. unit cost) may turn into
+    engagement. Risk per released unit ρ_fa = r_a · threat_f/5 · (1 − κ·cover_fa) · m^risk_f.
+
+    Parameters
+    ----------
+    fronts
+        The fronts layer (or its `front_data`).
+    scenario
+        The scenario (front overrides, horizon year).
+    coeffs
+        Effective coefficients (defaults with the scenario's on top).
+
+    Returns
+    -------
+    dict
+        Arrays: ``ref_pct, new_pct, gdp, hns_ref, hns_new, effort_share,
+        extra_spending, threat`` (F,), ``baseline, floor, subst, split, ally_capacity,
+        substitute, freed, coverage, risk`` (F, A), ``us_unit_cost`` (A,).
+    """
+    fd = fronts if isinstance(fronts, FrontData) else front_data(fronts)
+    ids, ov = fd.ids, scenario.fronts
+    per = {a: getattr(coeffs.assets, a) for a in ASSETS}
+    us_cost = np.array([per[a].us_unit_cost_bn for a in ASSETS])
+    ally_cost = np.array([per[a].ally_unit_cost_bn for a in ASSETS])
+    risk_unit = np.array([per[a].risk_per_unit_bn for a in ASSETS])
+    default_split = np.array([per[a].split for a in ASSETS])
+
+    baseline = override_matrix(fd.us, ids, ov, "us")
+    floor = override_matrix(fd.floor, ids, ov, "floor")
+    _check_floor_overrides(baseline, floor, ids, scenario)
+    subst = override_matrix(fd.subst, ids, ov, "subst")
+    split = override_matrix(np.tile(default_split, (len(ids), 1)), ids, ov, "split")
+    _check_splits(split, ids, scenario)
+    gdp = override_vector(fd.gdp, ids, ov, "gdp_usd_bn")
+    threat = override_vector(fd.threat, ids, ov, "threat_level")
+    new_pct, hns_new, ally_mult, risk_mult = _spending_at_horizon(fd, scenario)
+    effort_share = _effort_shares(
+        fd, baseline[:, MILITARY].sum(axis=1), bool(coeffs.model.split_shared_hosts)
+    )
+    effort_share = override_vector(effort_share, ids, ov, "effort_share")
+
+    extra = effort_share * ((new_pct - fd.defense_pct) / 100.0 * gdp + (hns_new - fd.hns))
+    ally_capacity = (
+        np.maximum(extra, 0.0)[:, None] * split / (ally_cost[None, :] * ally_mult[:, None])
+    )
+    substitute = subst * ally_capacity
+    room = np.maximum(baseline - floor, 0.0)
+    freed = np.clip(np.minimum(substitute, room), 0.0, None)
+    sigma = float(coeffs.model.engagement_conversion or 0.0)
+    if sigma > 0 and "engagement" in ASSETS:
+        eng = ASSETS.index("engagement")
+        converted = sigma * (freed[:, MILITARY] * us_cost[MILITARY]).sum(axis=1)
+        freed[:, MILITARY] *= 1.0 - sigma
+        freed[:, eng] += converted
+    with np.errstate(divide="ignore", invalid="ignore"):
+        coverage = np.where(baseline > 0, np.minimum(1.0, substitute / baseline), 0.0)
+    kappa = float(coeffs.model.cover_relief or 0.0)
+    risk = (
+        risk_unit[None, :] * (threat / 5.0)[:, None] * (1.0 - kappa * coverage) * risk_mult[:, None]
+    )
+    return {
+        "ref_pct": fd.defense_pct,
+        "new_pct": new_pct,
+        "gdp": gdp,
+        "hns_ref": fd.hns,
+        "hns_new": hns_new,
+        "effort_share": effort_share,
+        "extra_spending": extra,
+        "baseline": baseline,
+        "floor": floor,
+        "subst": subst,
+        "split": split,
+        "ally_capacity": ally_capacity,
+        "substitute": substitute,
+        "freed": freed,
+        "coverage": coverage,
+        "risk": risk,
+        "threat": threat,
+        "us_unit_cost": us_cost,
+    }
+
+
+def _check_splits(split: np.ndarray, ids: Sequence[str], scenario: Scenario) -> None:
+    bad = np.flatnonzero(split.sum(axis=1) > 1 + 1e-9)
+    if bad.size:
+        lines = [
+            f"{scenario.source}: key 'fronts.{ids[i]}.split': asset shares add up to "
+            f"{split[i].sum():g}; they must add up to at most 1 (the rest is the ally's own "
+            "needs)."
+            for i in bad
+        ]
+        raise ScenarioError("\n".join(lines))
+
+
+def _check_floor_overrides(
+    baseline: np.ndarray, floor: np.ndarray, ids: Sequence[str], scenario: Scenario
+) -> None:
+    """
+    Refuse a scenario floor (``fronts.<id>.floor.<asset>``) above the front's U.S. baseline,
+    and a scenario baseline (``fronts.<id>.us.<asset>``) below the layer's floor.
+
+    A floor is the part of the baseline that cannot leave, so it can be at most the
+    baseline: the fronts layer's ``us_<asset>``, or the scenario's ``fronts.<id>.us.<asset>``.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the scenario file, each key, its value and the largest allowed value.
+    """
+    pos = {fid: k for k, fid in enumerate(ids)}
+    lines = []
+    for fid, over in scenario.fronts.items():
+        if fid not in pos:
+            continue
+        for j, asset in enumerate(ASSETS):
+            if over.floor is not None:
+                line = _floor_above_baseline(scenario, fid, asset, over, baseline[pos[fid], j])
+                if line:
+                    lines.append(line)
+    for fid, over in scenario.fronts.items():
+        if fid not in pos:
+            continue
+        for j, asset in enumerate(ASSETS):
+            if over.us is not None:
+                line = _baseline_below_floor(scenario, fid, asset, over, floor[pos[fid], j])
+                if line:
+                    lines.append(line)
+    if lines:
+        raise ScenarioError("\n".join(lines))
+
+
+def _floor_above_baseline(
+    scenario: Scenario, fid: str, asset: str, over: Any, top: float
+) -> str | None:
+    value = getattr(over.floor, asset)
+    top = float(top)
+    if value is None or value <= top + 1e-9:
+        return None
+    unit = ASSET_UNITS[asset]
+    stated = over.us is not None and getattr(over.us, asset) is not None
+    origin = (
+        f"the scenario's fronts.{fid}.us.{asset}"
+        if stated
+        else f"the fronts layer's us_{asset} for {fid}"
+    )
+    return (
+        f"{scenario.source}: key 'fronts.{fid}.floor.{asset}' = {format_number(value)}: "
+        f"a floor cannot exceed the front's U.S. baseline ({origin} = "
+        f"{format_number(top)} {unit}); a floor is the part of the baseline that "
+        f"cannot leave. Allowed: a number >= 0 and <= {format_number(top)} ({unit})."
+    )
+
+
+def _baseline_below_floor(
+    scenario: Scenario, fid: str, asset: str, over: Any, low: float
+) -> str | None:
+    value = getattr(over.us, asset)
+    own_floor = over.floor is not None and getattr(over.floor, asset) is not None
+    low = float(low)
+    if value is None or own_floor or value >= low - 1e-9:
+        return None
+    unit = ASSET_UNITS[asset]
+    return (
+        f"{scenario.source}: key 'fronts.{fid}.us.{asset}' = {format_number(value)}: "
+        f"below the front's floor (the fronts layer's floor_{asset} for {fid} = "
+        f"{format_number(low)} {unit}), the part of the baseline that cannot leave; "
+        f"set `fronts.{fid}.floor.{asset}` too (at most {format_number(value)}), or "
+        f"keep the baseline at least {format_number(low)} {unit}."
+    )
+
+
+def _effort_shares(
+    fronts: FrontData, military_baseline: np.ndarray, split_shared: bool
+) -> np.ndarray:
+    """
+    Share of the hosts' extra effort each front carries.
+
+    Fronts with the same hosts and the same GDP figure count one economy several times
+    (e.g. two Japan fronts); their shares follow their U.S. military baseline (equal when
+    it is zero) so the effort is counted once.
+    """
+    n = len(fronts.ids)
+    share = np.ones(n)
+    if not split_shared or n == 0:
+        return share
+    inverse = fronts.host_group
+    n_groups = int(inverse.max()) + 1
+    totals = np.bincount(inverse, weights=military_baseline, minlength=n_groups)
+    counts = np.bincount(inverse, minlength=n_groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(
+            totals[inverse] > 0, military_baseline / totals[inverse], 1.0 / counts[inverse]
+        )
+    return share

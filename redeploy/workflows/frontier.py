@@ -1,0 +1,111 @@
+"""`redeploy frontier` as Python functions: trace the value-risk frontier, write its files.
+
+``NAME-frontier.csv`` (one row per λ), ``NAME-frontier.png`` (net value against risk,
+`redeploy.render.chart`) and ``NAME-frontier.html`` (the chart beside the map,
+`redeploy.render.frontier`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from redeploy.io.atomic import published, staged_output, write_atomic
+from redeploy.io.text import csv_text
+from redeploy.model.frontier import DEFAULT_POINTS, Frontier, trace_frontier
+from redeploy.model.inputs import AllocationInputs
+from redeploy.render.chart import plot_frontier
+from redeploy.render.frontier import write_frontier_map
+from redeploy.workflows.run import run_scenario, with_basemap
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+
+@dataclass(frozen=True)
+class FrontierOutput:
+    """What `run_frontier` produced."""
+
+    frontier: Frontier
+    inputs: AllocationInputs
+    files: dict[str, Path]
+
+
+def frontier_paths(name: str, out_dir: str | Path) -> dict[str, Path]:
+    """Return ``{"csv", "png", "html"}`` paths of the frontier of scenario `name`."""
+    out = Path(out_dir)
+    return {k: out / f"{name}-frontier.{k}" for k in ("csv", "png", "html")}
+
+
+def write_frontier(
+    frontier: Frontier,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    out_dir: str | Path,
+    *,
+    tiles: str | None = None,
+) -> dict[str, Path]:
+    """
+    Write ``NAME-frontier.csv``, ``.png`` and ``.html`` into `out_dir`.
+
+    Parameters
+    ----------
+    frontier
+        From `trace_frontier`.
+    layers
+        Every layer (the basemap included), for the map.
+    out_dir
+        Output folder.
+    tiles
+        Optional xyzservices provider for web tiles.
+    """
+    paths = frontier_paths(frontier.scenario, out_dir)
+    return {
+        "csv": write_atomic(paths["csv"], csv_text(frontier.table)),
+        "png": plot_frontier(frontier, paths["png"]),
+        "html": write_frontier_map(layers, frontier, paths["html"], tiles=tiles),
+    }
+
+
+def run_frontier(
+    scenario: str | Path = "baseline",
+    *,
+    points: int = DEFAULT_POINTS,
+    layers_dir: str | Path | None = None,
+    layer_overrides: Mapping[str, str | Path] | None = None,
+    crs: str | None = None,
+    out_dir: str | Path = "maps",
+    progress: Callable[[str, int, int], None] | None = None,
+) -> FrontierOutput:
+    """
+    Load layers and a scenario, trace its frontier and write the three files.
+
+    Parameters
+    ----------
+    scenario
+        Shipped scenario name or TOML path.
+    points
+        Number of λ values.
+    layers_dir, layer_overrides
+        Layers replacing the shipped ones.
+    out_dir
+        Output folder; the three files are published together once all are written.
+    progress
+        Called with (stage, done, total).
+    """
+    say = progress or (lambda _s, _d, _t: None)
+    say("building the model", 0, points + 1)
+    base = run_scenario(
+        scenario, layers_dir=layers_dir, layer_overrides=layer_overrides, crs=crs, out_dir=None
+    )
+    frontier = trace_frontier(
+        base.inputs, points=points, progress=lambda d, t: say("solving λ", d, t)
+    )
+    say("writing", points + 1, points + 1)
+    every_layer = with_basemap(base.layers, layers_dir, layer_overrides=layer_overrides, crs=crs)
+    with staged_output(out_dir) as stage:
+        written = write_frontier(frontier, every_layer, stage)
+        files = dict(zip(written, published(list(written.values()), stage, Path(out_dir)),
+                         strict=True))
+    return FrontierOutput(frontier=frontier, inputs=base.inputs, files=files)
