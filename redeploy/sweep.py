@@ -46,13 +46,6 @@ import shapely
 from pydantic import ValidationError
 
 from redeploy._atomic import atomic_path, write_atomic
-from redeploy.distributions import (
-    Distribution,
-    Parameter,
-    apply_values,
-    distributions,
-    sample_parameters,
-)
 from redeploy.errors import (
     InfeasibleAllocationError,
     OutputError,
@@ -74,9 +67,14 @@ from redeploy.model.routes import great_circle_matrix, sea_distance_matrix
 from redeploy.scenario import (
     VALUE_KINDS,
     CoefficientSet,
+    Distribution,
+    Parameter,
     Scenario,
+    apply_values,
+    distributions,
     effective_coefficients,
     load_coefficients,
+    sample_parameters,
 )
 from redeploy.schemas import ASSET_UNITS, ASSETS, MILITARY_ASSETS, REGIONS
 

@@ -8,17 +8,19 @@ import numpy as np
 import pytest
 
 from redeploy.cli import app
-from redeploy.distributions import (
-    Distribution,
+from redeploy.errors import ScenarioError
+from redeploy.scenario import (
+    Uniform,
     apply_values,
+    load_scenario,
     parse_distribution,
     resolve_parameter,
     sample_parameters,
+    scenario_from_dict,
+    scenario_json_schema,
     split_path,
     uniforms,
 )
-from redeploy.errors import ScenarioError
-from redeploy.scenario import load_scenario, scenario_from_dict, scenario_json_schema
 
 
 def write(tmp_path: Path, uncertain: str, name: str = "unc.toml", extra: str = "") -> Path:
@@ -282,7 +284,7 @@ def test_sample_i_depends_only_on_seed_index_and_path():
 def test_adding_a_parameter_leaves_the_others_unchanged():
     a = resolve_parameter("model.decay_km")
     b = resolve_parameter("fronts.korea.threat_level")
-    da = Distribution("uniform", {"low": 300.0, "high": 900.0})
+    da = Uniform(dist="uniform", low=300.0, high=900.0)
     db = parse_distribution({"dist": "choice", "values": [4, 5]}, integer=True)
     one = sample_parameters({"model.decay_km": (a, da)}, 3, range(20))
     two = sample_parameters(

@@ -12,13 +12,12 @@ import pandas as pd
 import pytest
 
 from redeploy.cli import app
-from redeploy.distributions import sample_parameters
 from redeploy.errors import InfeasibleAllocationError, RedeployError
 from redeploy.layers import read_layers
 from redeploy.model.allocation import solve_allocation
 from redeploy.model.inputs import build_inputs, zone_value_index
 from redeploy.pipeline import MODEL_LAYERS
-from redeploy.scenario import load_scenario
+from redeploy.scenario import load_scenario, sample_parameters
 from redeploy.sweep import (
     Fault,
     SampleSolver,
