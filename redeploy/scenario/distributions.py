@@ -17,6 +17,7 @@ the inverse CDF (`Distribution.ppf`) at a uniform number (`redeploy.scenario.sam
 from __future__ import annotations
 
 import typing
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
@@ -40,7 +41,7 @@ def _g(x: Any) -> str:
     return f"{x:g}" if isinstance(x, float) else str(x)
 
 
-class Distribution(BaseModel):
+class Distribution(BaseModel, ABC):
     """
     Base of the distribution tables: the table as validated, its central value and quantiles.
 
@@ -63,14 +64,15 @@ class Distribution(BaseModel):
         return {key: getattr(self, key) for key in type(self).model_fields if key != "dist"}
 
     @property
+    @abstractmethod
     def support(self) -> tuple[float, float]:
         """Smallest and largest value the distribution can take."""
-        raise NotImplementedError
 
+    @abstractmethod
     def central(self) -> float:
         """Return the central value `redeploy run` uses."""
-        raise NotImplementedError
 
+    @abstractmethod
     def ppf(self, u: np.ndarray) -> np.ndarray:
         """
         Return the quantiles at `u` (inverse CDF), for ``u`` in [0, 1).
@@ -85,7 +87,6 @@ class Distribution(BaseModel):
         numpy.ndarray
             One value per element of `u`, always within `support`.
         """
-        raise NotImplementedError
 
     def describe(self) -> str:
         """Return the distribution as short text, e.g. ``uniform(low=2.6, high=3.5)``."""

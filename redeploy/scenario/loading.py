@@ -18,8 +18,6 @@ from redeploy.scenario.models import Scenario
 from redeploy.scenario.parameters import deep_merge
 from redeploy.scenario.uncertain import merge_uncertain
 
-# ------------------------------------------------------------------ shipped scenarios
-
 
 def shipped_scenarios_dir() -> Path:
     """
