@@ -37,10 +37,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from redeploy.distributions import sample_parameters
 from redeploy.layers import read_layers
 from redeploy.model.sweep import SampleSolver, prepare_sweep, sample_arrays, sample_scenario
-from redeploy.scenario import load_scenario
+from redeploy.scenario import load_scenario, sample_parameters
 from redeploy.workflows.cluster import sweep_client
 from redeploy.workflows.run import MODEL_LAYERS
 from redeploy.workflows.sweep import run_sweep

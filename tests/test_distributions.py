@@ -8,17 +8,20 @@ import numpy as np
 import pytest
 
 from redeploy.cli import app
-from redeploy.distributions import (
-    Distribution,
+from redeploy.errors import ScenarioError
+from redeploy.scenario import (
+    Uniform,
     apply_values,
+    load_scenario,
     parse_distribution,
     resolve_parameter,
+    sample_design,
     sample_parameters,
+    scenario_from_dict,
+    scenario_json_schema,
     split_path,
     uniforms,
 )
-from redeploy.errors import ScenarioError
-from redeploy.scenario import load_scenario, scenario_from_dict, scenario_json_schema
 
 
 def write(tmp_path: Path, uncertain: str, name: str = "unc.toml", extra: str = "") -> Path:
@@ -282,7 +285,7 @@ def test_sample_i_depends_only_on_seed_index_and_path():
 def test_adding_a_parameter_leaves_the_others_unchanged():
     a = resolve_parameter("model.decay_km")
     b = resolve_parameter("fronts.korea.threat_level")
-    da = Distribution("uniform", {"low": 300.0, "high": 900.0})
+    da = Uniform(dist="uniform", low=300.0, high=900.0)
     db = parse_distribution({"dist": "choice", "values": [4, 5]}, integer=True)
     one = sample_parameters({"model.decay_km": (a, da)}, 3, range(20))
     two = sample_parameters(
@@ -313,3 +316,51 @@ def test_extending_an_uncertain_scenario(tmp_path):
     }
     assert sc.model.decay_km == 400.0  # the first of two equally likely values
     assert "fronts.taiwan.defense_pct_gdp" in sc.uncertain  # the rest is inherited
+
+
+# ---------------------------------------------------------------- designs
+
+
+PATHS = ("model.decay_km", "model.risk_lambda", "fronts.korea.threat_level")
+
+
+def test_random_design_is_the_per_path_uniforms():
+    design = sample_design(PATHS, 7, range(30))
+    for path in PATHS:
+        assert design[path].tolist() == uniforms(7, range(30), path).tolist()
+
+
+def test_latin_hypercube_puts_one_sample_in_each_stratum():
+    design = sample_design(PATHS, 3, range(40), method="latin-hypercube")
+    for path in PATHS:
+        strata = np.floor(design[path] * 40).astype(int)
+        assert sorted(strata) == list(range(40))
+    again = sample_design(reversed(PATHS), 3, range(40), method="latin-hypercube")
+    assert all(np.array_equal(design[p], again[p]) for p in PATHS)  # seeded, order-free
+    batch = sample_design(PATHS, 3, range(10, 20), method="latin-hypercube", samples=40)
+    assert all(np.array_equal(batch[p], design[p][10:20]) for p in PATHS)
+    with pytest.raises(ValueError, match="outside a Latin hypercube of 40 samples"):
+        sample_design(PATHS, 3, [40], method="latin-hypercube", samples=40)
+
+
+def test_sobol_points_do_not_depend_on_the_batch():
+    design = sample_design(PATHS, 5, range(64), method="sobol")
+    batch = sample_design(PATHS, 5, range(20, 30), method="sobol")
+    assert all(np.array_equal(batch[p], design[p][20:30]) for p in PATHS)
+    for path in PATHS:  # 64 = 2**6 points: each of 8 equal strata holds 8
+        assert np.bincount(np.floor(design[path] * 8).astype(int)).tolist() == [8] * 8
+        assert (design[path] >= 0).all() and (design[path] < 1).all()
+    assert not np.array_equal(sample_design(PATHS, 6, range(64), method="sobol")[PATHS[0]],
+                              design[PATHS[0]])
+
+
+def test_sample_parameters_takes_a_design_method():
+    dists = {p: (resolve_parameter(p), parse_distribution(t, integer=p.endswith("level")))
+             for p, t in [("model.decay_km", {"dist": "uniform", "low": 300, "high": 900}),
+                          ("fronts.korea.threat_level", {"dist": "choice", "values": [4, 5]})]}
+    drawn = sample_parameters(dists, 1, range(10), method="latin-hypercube")
+    strata = np.floor((drawn["model.decay_km"] - 300) / 60).astype(int)
+    assert sorted(strata) == list(range(10))
+    assert drawn["fronts.korea.threat_level"].dtype.kind == "i"
+    with pytest.raises(ValueError, match="unknown sampling method"):
+        sample_design(PATHS, 1, range(3), method="grid")

@@ -400,3 +400,22 @@ def test_nan_and_inf_are_refused(tmp_path, text, needle):
     msg = str(err.value)
     assert str(path) in msg and needle in msg
     assert "less than or equal" not in msg and "greater than or equal" not in msg
+
+
+def test_scenario_modules_import_only_earlier_ones():
+    """The package's modules form layers (no cycle): each imports only those before it."""
+    import ast
+
+    order = [
+        "fields", "messages", "distributions", "parameters", "sampling", "models",
+        "uncertain", "loading", "coefficients",
+    ]
+    folder = Path(__file__).resolve().parent.parent / "redeploy" / "scenario"
+    assert sorted(p.stem for p in folder.glob("*.py")) == sorted([*order, "__init__"])
+    for i, name in enumerate(order):
+        tree = ast.parse((folder / f"{name}.py").read_text(encoding="utf-8"))
+        modules = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        prefix = "redeploy.scenario."
+        imported = {m.removeprefix(prefix) for m in modules if m.startswith(prefix)}
+        assert "redeploy.scenario" not in modules, name  # the package imports every module
+        assert imported <= set(order[:i]), (name, imported - set(order[:i]))

@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 
 from redeploy.cli import app
-from redeploy.distributions import sample_parameters
 from redeploy.errors import InfeasibleAllocationError, RedeployError
 from redeploy.layers import read_layers
 from redeploy.model.allocation import solve_allocation
@@ -29,7 +28,7 @@ from redeploy.model.sweep import (
     zone_index,
 )
 from redeploy.model.value import zone_value_index
-from redeploy.scenario import load_scenario
+from redeploy.scenario import load_scenario, sample_parameters
 from redeploy.workflows.cluster import sweep_client
 from redeploy.workflows.run import MODEL_LAYERS
 from redeploy.workflows.sweep import (

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from redeploy.distributions import sample_parameters
 from redeploy.model.sweep.plan import SweepPlan
 from redeploy.model.sweep.samples import STATUS_OK, SampleSolver, sample_columns
+from redeploy.scenario import sample_parameters
 
 #: Amounts above this count as "receives capacity" (kpe or $bn/yr).
 EPSILON = 1e-6

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from redeploy.distributions import Distribution, Parameter, distributions, sample_parameters
 from redeploy.errors import InfeasibleAllocationError, RedeployError, ScenarioError, format_number
 from redeploy.model.allocation import AllocationModel
 from redeploy.model.base import ModelBase, prepare_base
@@ -32,7 +31,15 @@ from redeploy.model.sweep.samples import (
     with_arrays,
 )
 from redeploy.model.value import value_index
-from redeploy.scenario import CoefficientSet, Scenario, load_coefficients
+from redeploy.scenario import (
+    CoefficientSet,
+    Distribution,
+    Parameter,
+    Scenario,
+    distributions,
+    load_coefficients,
+    sample_parameters,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd

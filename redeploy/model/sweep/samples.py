@@ -17,12 +17,16 @@ import highspy
 import numpy as np
 from pydantic import ValidationError
 
-from redeploy.distributions import apply_values
 from redeploy.errors import InfeasibleAllocationError, RedeployError, ScenarioError
 from redeploy.model.allocation import AllocationModel, RawSolution
 from redeploy.model.highs import PRICE_TOL
 from redeploy.model.inputs import AllocationInputs, release_risk, scenario_arrays
-from redeploy.scenario import Scenario, effective_coefficients
+from redeploy.scenario import (
+    Scenario,
+    apply_values,
+    effective_coefficients,
+    format_validation_error,
+)
 
 if TYPE_CHECKING:
     from redeploy.model.sweep.plan import SweepPlan
@@ -96,8 +100,6 @@ def sample_scenario(plan: SweepPlan, values: Mapping[str, Any]) -> Scenario:
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as err:
-        from redeploy.scenario import format_validation_error
-
         raise ScenarioError(format_validation_error(err, plan.source, Scenario)) from None
     sc._source = plan.source
     return sc

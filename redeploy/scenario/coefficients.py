@@ -1,0 +1,147 @@
+"""The allocation model's default coefficients (``redeploy/data/coefficients.toml``).
+
+Each coefficient there has its value, unit and source; a scenario's ``[model]`` and
+``[assets]`` tables override them (`effective_coefficients`).
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from redeploy.errors import ScenarioError
+from redeploy.scenario.messages import format_validation_error
+from redeploy.scenario.models import CoefficientSet, Scenario
+from redeploy.scenario.parameters import deep_merge
+
+#: The default coefficients, with their units and sources.
+COEFFICIENTS_FILE = Path(__file__).resolve().parent.parent / "data" / "coefficients.toml"
+
+
+@dataclass(frozen=True)
+class Coefficient:
+    """One default coefficient: dotted key, value, unit, source and note."""
+
+    key: str
+    value: Any
+    unit: str
+    source: str
+    note: str
+
+
+def _is_leaf(node: Any) -> bool:
+    return isinstance(node, dict) and "value" in node and "source" in node
+
+
+def _flatten_entries(
+    node: Mapping[str, Any], prefix: str, out: list[Coefficient], source: str
+) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, child in node.items():
+        dotted = f"{prefix}.{key}" if prefix else key
+        if _is_leaf(child):
+            for field in ("unit", "source"):
+                if not isinstance(child.get(field), str) or not child.get(field):
+                    msg = f"{source}: key {dotted!r}: needs a non-empty {field!r}"
+                    raise ScenarioError(msg)
+            out.append(
+                Coefficient(
+                    dotted, child["value"], child["unit"], child["source"], child.get("note", "")
+                )
+            )
+            values[key] = child["value"]
+        elif isinstance(child, dict):
+            values[key] = _flatten_entries(child, dotted, out, source)
+        else:
+            msg = (
+                f"{source}: key {dotted!r}: expected a table with value, unit and source, "
+                f"got {child!r}"
+            )
+            raise ScenarioError(msg)
+    return values
+
+
+@lru_cache(maxsize=4)
+def _load_coefficients_cached(path: str) -> tuple[CoefficientSet, tuple[Coefficient, ...]]:
+    file = Path(path)
+    try:
+        with file.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        msg = f"{file}: cannot read coefficients: {err}"
+        raise ScenarioError(msg) from err
+    entries: list[Coefficient] = []
+    values = _flatten_entries(raw, "", entries, str(file))
+    try:
+        coeffs = CoefficientSet.model_validate(values)
+    except ValidationError as err:
+        raise ScenarioError(format_validation_error(err, str(file), CoefficientSet)) from None
+    missing = _missing_keys(coeffs.model_dump(), "")
+    if missing:
+        msg = f"{file}: coefficients missing: {', '.join(missing)}"
+        raise ScenarioError(msg)
+    return coeffs, tuple(entries)
+
+
+def _missing_keys(node: Any, prefix: str) -> list[str]:
+    if node is None:
+        return [prefix]
+    if isinstance(node, dict):
+        out = []
+        for key, child in node.items():
+            out += _missing_keys(child, f"{prefix}.{key}" if prefix else key)
+        return out
+    return []
+
+
+def load_coefficients(path: str | Path | None = None) -> CoefficientSet:
+    """
+    Load the default coefficients (or those of `path`) and check that every one is set.
+
+    Raises
+    ------
+    ScenarioError
+        When the file breaks the schema or leaves a coefficient unset.
+    """
+    return _load_coefficients_cached(str(path or COEFFICIENTS_FILE))[0]
+
+
+def coefficient_entries(path: str | Path | None = None) -> tuple[Coefficient, ...]:
+    """Return every default coefficient with its unit and source (for docs and summaries)."""
+    return _load_coefficients_cached(str(path or COEFFICIENTS_FILE))[1]
+
+
+def effective_coefficients(
+    scenario: Scenario, coefficients: CoefficientSet | None = None
+) -> CoefficientSet:
+    """Return the default coefficients with the scenario's ``model``/``assets`` on top."""
+    base = (coefficients or load_coefficients()).model_dump(exclude_none=True)
+    top = {
+        "model": scenario.model.model_dump(exclude_none=True),
+        "assets": scenario.assets.model_dump(exclude_none=True),
+    }
+    merged = deep_merge(base, top)
+    try:
+        out = CoefficientSet.model_validate(merged)
+    except ValidationError as err:  # pragma: no cover - both halves were valid
+        raise ScenarioError(format_validation_error(err, scenario.source, CoefficientSet)) from None
+    shares, slopes = out.model.segment_shares or [], out.model.segment_slopes or []
+    if len(shares) != len(slopes):
+        msg = (
+            f"{scenario.source}: key 'model.segment_slopes': {len(slopes)} slopes for "
+            f"{len(shares)} segment shares; give as many slopes as shares."
+        )
+        raise ScenarioError(msg)
+    return out
+
+
+def coefficients_digest_payload(coeffs: CoefficientSet) -> str:
+    """Return canonical JSON of a coefficient set (for run ids)."""
+    return json.dumps(coeffs.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
