@@ -811,7 +811,7 @@ def _layout(parent: ET.Element, layers: Sequence[ProjectLayer], file_name: str, 
 
     legend = _item(lay, "legend", "legend", pos=(x, y + h + 2), size=(190.0, 40.0), z=3,
                    map_uuid=map_uuid, title="", titleAlignment="1", columnCount="3",
-                   splitLayer="1",
+                   splitLayer="0",
                    equalColumnWidth="0", symbolWidth="6", symbolHeight="3.5",
                    boxSpace="1.5", columnSpace="2", lineSpacing="0.5", wrapChar="|",
                    resizeToContents="1", legendFilterByMap="0", legendFilterByAtlas="0",
@@ -878,11 +878,15 @@ def project_title(run: tuple[str, str] | None) -> str:
     """Return the project's (and the layout's) title."""
     if run is None:
         return "redeploy: input layers"
-    return f"redeploy: scenario {run[0]}, run {run[1]}"
+    return f"redeploy: scenario {run[0]}, run {run[1][:12]}"
+
+
+_ABSTRACT = ("Layers and results of redeploy, styled and ordered as on its HTML map; layer "
+             "sources are relative to this GeoPackage.")
 
 
 def project_xml(layers: Sequence[ProjectLayer], *, file_name: str, title: str,
-                extent: Sequence[float], stamp: str) -> bytes:
+                extent: Sequence[float], stamp: str, abstract: str = "") -> bytes:
     """
     Return the project file (``.qgs`` XML, UTF-8) for `layers`, bottom to top.
 
@@ -898,6 +902,8 @@ def project_xml(layers: Sequence[ProjectLayer], *, file_name: str, title: str,
         Lon/lat box the canvas and the layout's map show.
     stamp
         ISO timestamp written as the save date (the export's fixed timestamp).
+    abstract
+        The project's description (Project > Properties > Metadata).
     """
     when = stamp.rstrip("Z").split(".")[0]
     root = ET.Element("qgis", {"version": QGIS_VERSION, "projectname": title,
@@ -952,9 +958,7 @@ def project_xml(layers: Sequence[ProjectLayer], *, file_name: str, title: str,
     meta = ET.SubElement(root, "projectMetadata")
     for tag, text in (("identifier", ""), ("parentidentifier", ""), ("language", "en"),
                       ("type", "dataset"), ("title", title),
-                      ("abstract", "Layers and results of redeploy, styled and ordered as on "
-                                   "its HTML map; layer sources are relative to this "
-                                   "GeoPackage.")):
+                      ("abstract", abstract or _ABSTRACT)):
         _text(meta, tag, text)
     ET.SubElement(meta, "links")
     _text(meta, "author", _USER)
@@ -1064,8 +1068,9 @@ def write_project(path: str | Path, frames: Mapping[str, pd.DataFrame],
         The project XML stored.
     """
     layers = project_layers(frames, geometry_types, styles, run=run)
+    abstract = _ABSTRACT + (f" Scenario {run[0]}, run {run[1]}." if run else "")
     xml = project_xml(layers, file_name=file_name, title=project_title(run),
-                      extent=data_extent(frames), stamp=stamp)
+                      extent=data_extent(frames), stamp=stamp, abstract=abstract)
     store_project(path, project_archive(xml, name=_member_name(name), stamp=stamp),
                   name=name, stamp=stamp)
     return xml
