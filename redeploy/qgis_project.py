@@ -207,8 +207,9 @@ def project_layers(frames: Mapping[str, pd.DataFrame],
         layer_id = layer_id_of(name) + (f"_{_FAMILY_OGR[fam].lower()}" if mixed and fam
                                          else "")
         title = layer_title(name)
-        if mixed:
-            title += " – points" if fam == "marker" else " – areas"
+        if mixed:  # only the points are sized by the key figure
+            title = f"{title} – points" if fam == "marker" else (
+                f"{title.split(' (')[0]} (areas)")
         visible = fam is not None and not (
             (name == "peripheral_zones" and "zone_allocations" in present)
             or (name == "front_release" and "fronts" in present))
@@ -965,7 +966,7 @@ def project_xml(layers: Sequence[ProjectLayer], *, file_name: str, title: str,
     _text(meta, "creation", when)
 
     _layout(root, layers, file_name, title=title,
-            extent=fit_extent(extent, _MAP_BOX[2], _MAP_BOX[3], margin=0.0))
+            extent=fit_extent(extent, _MAP_BOX[2], _MAP_BOX[3], margin=0.02))
     view = ET.SubElement(root, "ProjectViewSettings", {"UseProjectScales": "0",
                                                        "rotation": "0"})
     ET.SubElement(view, "Scales")

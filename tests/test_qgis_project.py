@@ -216,6 +216,26 @@ def test_empty_run_and_layers_export(tmp_path):
         con.close()
 
 
+def test_mixed_layer_becomes_one_layer_per_geometry_family(tmp_path):
+    from shapely.geometry import box
+
+    layers = fixtures.make_layers()
+    minerals = layers["mineral_zones"].copy()
+    minerals.loc[minerals.index[1], "geometry"] = box(-70, -25, -68, -22)
+    layers["mineral_zones"] = minerals
+    write_results(layers, fixtures.make_result(), tmp_path, formats="gpkg")
+    root = _root(read_project_xml(tmp_path / "test_scenario.gpkg"))
+    found = {m.findtext("id"): m for m in root.find("projectlayers").findall("maplayer")}
+    ids = list(found)
+    polygons, points = (layer_id_of("mineral_zones") + s for s in ("_polygon", "_point"))
+    # areas under the flows, points among the markers, as on the HTML map
+    assert ids.index(polygons) < ids.index(layer_id_of("flows")) < ids.index(points)
+    assert found[polygons].findtext("datasource").endswith("|geometrytype=Polygon")
+    assert found[points].findtext("datasource").endswith("|geometrytype=Point")
+    assert found[polygons].find("renderer-v2").get("type") == "singleSymbol"
+    assert found[points].find(".//layer").get("class") == "SimpleMarker"
+
+
 @pytest.mark.gdal
 def test_package_with_project_still_validates(package):
     _require(DEBIAN_PYTHON, VALIDATE_GPKG)
