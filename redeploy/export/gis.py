@@ -34,6 +34,7 @@ from redeploy.export.columns import (
     columns_for,
     title_for,
 )
+from redeploy.export.qgis_project import write_project
 from redeploy.export.qgis_styles import LayerStyle, style_for_layer
 from redeploy.export.tables import write_tables
 from redeploy.io.atomic import atomic_path
@@ -491,7 +492,8 @@ def _geometry_columns(path: Path) -> dict[str, str]:
         con.close()
 
 
-def _write_gpkg(tables: Sequence[_Table], path: Path, *, styled: bool = True) -> Path:
+def _write_gpkg(tables: Sequence[_Table], path: Path, *, styled: bool = True,
+                run: tuple[str, str] | None = None) -> Path:
     stamp = _timestamp()
     with _atomic(path) as tmp, _gdal_config({"OGR_CURRENT_DATE": stamp}):
         for i, table in enumerate(tables):
@@ -519,6 +521,17 @@ def _write_gpkg(tables: Sequence[_Table], path: Path, *, styled: bool = True) ->
                     layer_options={"FID": "id", "IDENTIFIER": "layer_styles",
                                    "DESCRIPTION": "Default QGIS style of each layer."},
                 )
+            if run is not None:
+                # A run's package holds a QGIS project (order, titles, labels, map tips,
+                # layout). Not a layers export: the project's layer sources name the file,
+                # and layers exports stay byte-identical under any file name.
+                write_project(
+                    tmp, {t.name: t.frame for t in tables},
+                    {t.name: _geometry_type(t.frame, _DEFAULT_GEOMETRY.get(t.name,
+                                                                           "Unknown"))[0]
+                     if t.name in geometry_columns else None for t in tables},
+                    {s.layer: s.qml for s, _ in styles},
+                    file_name=path.name, name=path.stem, stamp=stamp, run=run)
         _finish_gpkg(tmp, tables, stamp)
     return path
 
@@ -574,7 +587,8 @@ def _write_folder(tables: Sequence[_Table], folder: Path, fmt: str) -> list[Path
     return [writer(table, folder / f"{table.name}{ext}") for table in tables]
 
 
-def _write(tables: Sequence[_Table], path: Path, fmt: str) -> list[Path]:
+def _write(tables: Sequence[_Table], path: Path, fmt: str, *,
+           run: tuple[str, str] | None = None) -> list[Path]:
     if fmt == "gpkg":
         if path.is_dir():
             msg = f"{path}: is a folder; gpkg export needs a file path ending in .gpkg"
@@ -582,7 +596,7 @@ def _write(tables: Sequence[_Table], path: Path, fmt: str) -> list[Path]:
         if path.suffix.lower() != ".gpkg":
             msg = f"{path}: a GeoPackage path must end in .gpkg, got {path.suffix!r}"
             raise ExportFormatError(msg)
-        return [_write_gpkg(tables, path)]
+        return [_write_gpkg(tables, path, run=run)]
     return _write_folder(tables, path, fmt)
 
 
@@ -677,7 +691,8 @@ def write_results(layers: Mapping[str, gpd.GeoDataFrame], result: AllocationResu
     written: list[Path] = []
     for key in keys:
         if key == "gpkg":
-            written += _write(tables, out_dir / f"{base}.gpkg", key)
+            written += _write(tables, out_dir / f"{base}.gpkg", key,
+                              run=(result.scenario, result.run_id))
         elif key in ("geojson", "parquet"):
             written += _write(tables, out_dir / f"{base}-{key}", key)
         else:

@@ -22,7 +22,7 @@ import geopandas as gpd
 import pandas as pd
 
 from redeploy import palette as map_style
-from redeploy.schemas import ASSETS, MILITARY_ASSETS, SCHEMAS, LayerKind
+from redeploy.schemas import ASSET_UNITS, ASSETS, MILITARY_ASSETS, SCHEMAS, LayerKind
 
 SymbolKind = Literal["marker", "line", "fill"]
 RendererType = Literal["singleSymbol", "categorizedSymbol", "graduatedSymbol"]
@@ -77,6 +77,11 @@ def _num(x: float) -> str:
 
 def _label(x: float) -> str:
     return format(float(x), ".3g")
+
+
+def layer_color(layer: str, default: str = "#333333") -> str:
+    """Return the HTML map's colour of a layer kind (`redeploy.palette.LAYER_COLORS`)."""
+    return map_style.LAYER_COLORS.get(layer, default)
 
 
 # --------------------------------------------------------------------------- QML pieces
@@ -273,7 +278,7 @@ def categorized_qml(attr: str, categories: Sequence[tuple[str, str, str]], kind:
 
 def graduated_qml(attr: str, ranges: Sequence[tuple[float, float, str, str]],
                   kind: SymbolKind, look: Look = Look(), *,
-                  aliases: Mapping[str, str] | None = None) -> str:
+                  aliases: Mapping[str, str] | None = None, unit: str = "") -> str:
     """
     Return QML for a graduated-colour renderer.
 
@@ -290,6 +295,8 @@ def graduated_qml(attr: str, ranges: Sequence[tuple[float, float, str, str]],
         Outline and opacity of every class's symbol.
     aliases
         Field aliases.
+    unit
+        Unit QGIS appends to class labels when the user classifies again.
     """
     renderer = _renderer("graduatedSymbol", attr=attr, graduatedMethod="GraduatedColor")
     rng = ET.SubElement(renderer, "ranges")
@@ -304,7 +311,8 @@ def graduated_qml(attr: str, ranges: Sequence[tuple[float, float, str, str]],
     method = ET.SubElement(renderer, "classificationMethod", {"id": "Custom"})
     ET.SubElement(method, "symmetricMode", {"enabled": "0", "symmetrypoint": "0",
                                             "astride": "0"})
-    ET.SubElement(method, "labelFormat", {"format": "%1 - %2", "labelprecision": "3",
+    label_format = f"%1 – %2 {unit}".rstrip()
+    ET.SubElement(method, "labelFormat", {"format": label_format, "labelprecision": "3",
                                           "trimtrailingzeroes": "1"})
     _finish_renderer(renderer)
     return qml_document(renderer, kind, aliases=aliases)
@@ -460,19 +468,21 @@ def flow_width_expression(maxima: Mapping[str, float]) -> str:
     return "CASE " + " ".join(cases) + f" ELSE {_num(w_min)} END"
 
 
-def allocation_ranges(values: Sequence[float]) -> list[tuple[float, float, str, str]]:
+def allocation_ranges(values: Sequence[float], unit: str = "kpe"
+                      ) -> list[tuple[float, float, str, str]]:
     """
     Return graduated classes for zone allocations, mirroring `allocation_bins`.
 
     A first class holds exactly 0 (`ZONE_EMPTY_COLOR`: zones that receive nothing); then
-    one class per 1-2-5 edge, ``(previous edge, edge]``, in the HTML map's colour.
+    one class per 1-2-5 edge, ``(previous edge, edge]``, in the HTML map's colour, labelled
+    with its `unit` (``"0.2 – 0.5 kpe"``).
     """
     edges = map_style.allocation_bins(values)
     ranges = [(0.0, 0.0, "none", map_style.ZONE_EMPTY_COLOR)]
     lower = 0.0
     for edge in edges:
         color = map_style.allocation_color(edge, edges)
-        ranges.append((lower, edge, f"{lower:g} – {edge:g}", color))
+        ranges.append((lower, edge, f"{lower:g} – {edge:g} {unit}".rstrip(), color))
         lower = edge
     return ranges
 
@@ -554,7 +564,8 @@ def style_for_layer(layer: str, frame: pd.DataFrame, *,
                       if pd.notna(v)}
         look = Look(size=map_style.FLOW_WEIGHTS[0], alpha=round(0.85 * 255),
                     expressions={"outlineWidth": flow_width_expression(maxima)})
-        cats = [(a, a, map_style.asset_color(a)) for a in assets]
+        cats = [(a, f"{a} ({ASSET_UNITS[a]})" if a in ASSET_UNITS else a,
+                 map_style.asset_color(a)) for a in assets]
         qml = categorized_qml("asset", cats, "line", look, aliases=aliases)
         rules = [SldRule(a, c, (("PropertyIsEqualTo", "asset", a),)) for a, _, c in cats]
         sld = sld_document(layer, "line", rules, look)
@@ -566,7 +577,7 @@ def style_for_layer(layer: str, frame: pd.DataFrame, *,
                                errors="coerce").fillna(0.0)
         ranges = allocation_ranges(list(values))
         look = Look(outline=map_style.ZONE_OUTLINE, outline_width=0.8, alpha=ZONE_ALPHA)
-        qml = graduated_qml(ZONE_METRIC, ranges, "fill", look, aliases=aliases)
+        qml = graduated_qml(ZONE_METRIC, ranges, "fill", look, aliases=aliases, unit="kpe")
         sld = sld_document(layer, "fill", _graduated_rules(ZONE_METRIC, ranges), look)
         return LayerStyle(layer, layer, "graduatedSymbol", qml, sld,
                           "Zones graduated by military capacity allocated (kpe), as on the "
