@@ -69,43 +69,79 @@ def _pivot(frame: pd.DataFrame, key: str, cols: list[str]) -> pd.DataFrame:
 
 def explore_map(layers: Mapping[str, gpd.GeoDataFrame], result: AllocationResult) -> folium.Map:
     """Draw the same information with `GeoDataFrame.explore` (defaults where possible)."""
-    m = layers["basemap"].explore(tiles=None, name="Countries (basemap)", tooltip=False,
-                                  popup=False, style_kwds={"fillColor": "#e4e2dd",
-                                                           "color": "#b9b5ab", "weight": 0.6})
+    m = layers["basemap"].explore(
+        tiles=None,
+        name="Countries (basemap)",
+        tooltip=False,
+        popup=False,
+        style_kwds={"fillColor": "#e4e2dd", "color": "#b9b5ab", "weight": 0.6},
+    )
     zones = layers["peripheral_zones"].merge(
         _pivot(result.zones, "zone_id", ["allocated", "value", "marginal_value"]),
-        left_on="id", right_on="zone_id", how="left")
+        left_on="id",
+        right_on="zone_id",
+        how="left",
+    )
     mil = [c for c in zones.columns if c.startswith("allocated_") and c != "allocated_engagement"]
     zones["allocated_military"] = zones[mil].sum(axis=1)
-    zones.explore(m=m, column="allocated_military", cmap="YlGnBu", legend=False, popup=True,
-                  tooltip=["name", "allocated_military"], name="Peripheral zones")
+    zones.explore(
+        m=m,
+        column="allocated_military",
+        cmap="YlGnBu",
+        legend=False,
+        popup=True,
+        tooltip=["name", "allocated_military"],
+        name="Peripheral zones",
+    )
     for kind in ("mineral_zones", "supply_nodes", "chokepoints"):
-        layers[kind].explore(m=m, marker_type="circle_marker", popup=True, tooltip=["name"],
-                             name=kind)
-    fronts = layers["fronts"].merge(
-        _pivot(result.fronts, "front_id", ["freed", "released", "marginal_value"]),
-        left_on="id", right_on="front_id", how="left",
-    ).merge(result.ledger, left_on="id", right_on="front_id", how="left",
-            suffixes=("", "_ledger"))
-    fronts.explore(m=m, marker_type="circle_marker", popup=True, tooltip=["name"],
-                   name="fronts")
+        layers[kind].explore(
+            m=m, marker_type="circle_marker", popup=True, tooltip=["name"], name=kind
+        )
+    fronts = (
+        layers["fronts"]
+        .merge(
+            _pivot(result.fronts, "front_id", ["freed", "released", "marginal_value"]),
+            left_on="id",
+            right_on="front_id",
+            how="left",
+        )
+        .merge(
+            result.ledger, left_on="id", right_on="front_id", how="left", suffixes=("", "_ledger")
+        )
+    )
+    fronts.explore(m=m, marker_type="circle_marker", popup=True, tooltip=["name"], name="fronts")
     routes = result.routes.copy()
     for col in ("amount", "distance_km", "cost"):
         routes[col] = result.flows[col].to_numpy()
     assets_present = sorted(routes["asset"].unique())
-    routes.explore(m=m, column="asset", categories=assets_present,
-                   cmap=[ASSET_COLORS[a] for a in assets_present], legend=False, popup=True,
-                   tooltip=["front_id", "zone_id", "asset", "amount"], name="flows")
+    routes.explore(
+        m=m,
+        column="asset",
+        categories=assets_present,
+        cmap=[ASSET_COLORS[a] for a in assets_present],
+        legend=False,
+        popup=True,
+        tooltip=["front_id", "zone_id", "asset", "amount"],
+        name="flows",
+    )
     folium.LayerControl().add_to(m)
     return m
 
 
 def offline_explore_html(text: str) -> str:
     """Make explore's page self-contained: inline Leaflet, drop the other CDN links."""
-    text = re.sub(r'<script src="[^"]*leaflet[^"]*\.js"></script>',
-                  lambda _: f"<script>{assets.leaflet_js()}</script>", text, count=1)
-    text = re.sub(r'<link rel="stylesheet" href="[^"]*leaflet[^"]*\.css"/>',
-                  lambda _: f"<style>{assets.leaflet_css()}</style>", text, count=1)
+    text = re.sub(
+        r'<script src="[^"]*leaflet[^"]*\.js"></script>',
+        lambda _: f"<script>{assets.leaflet_js()}</script>",
+        text,
+        count=1,
+    )
+    text = re.sub(
+        r'<link rel="stylesheet" href="[^"]*leaflet[^"]*\.css"/>',
+        lambda _: f"<style>{assets.leaflet_css()}</style>",
+        text,
+        count=1,
+    )
     text = re.sub(r"<script src=\"https?://[^\"]*\"></script>", "", text)
     return re.sub(r"<link rel=\"stylesheet\" href=\"https?://[^\"]*\"/>", "", text)
 
@@ -128,8 +164,9 @@ return [nav.loadEventEnd, document.documentElement.getAttribute('data-rd-ready-m
 
 def load_times(paths: Mapping[str, Path], repeat: int) -> dict[str, dict[str, float]]:
     """Median load event and ready times (ms) of each page in headless Chromium."""
-    out: dict[str, dict[str, list[float]]] = {k: {"load": [], "ready": [], "paths": []}
-                                              for k in paths}
+    out: dict[str, dict[str, list[float]]] = {
+        k: {"load": [], "ready": [], "paths": []} for k in paths
+    }
     with chromium_driver(width=1600, height=900) as driver:
         for _ in range(repeat):
             for name, path in paths.items():
@@ -158,8 +195,9 @@ def main(argv: list[str] | None = None) -> int:
 
     layers, result = load_inputs(fixture=args.fixture, scenario=args.scenario)
     ours, t_ours = _timed(lambda: render_html(build_map(layers, result)), args.repeat)
-    explore, t_explore = _timed(lambda: explore_map(layers, result).get_root().render(),
-                                args.repeat)
+    explore, t_explore = _timed(
+        lambda: explore_map(layers, result).get_root().render(), args.repeat
+    )
     explore_offline = offline_explore_html(explore)
 
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-render-"))
@@ -169,10 +207,16 @@ def main(argv: list[str] | None = None) -> int:
     paths["explore (offline)"].write_text(explore_offline, encoding="utf-8")
     (folder / "explore-cdn.html").write_text(explore, encoding="utf-8")
 
-    size = {"ours": len(ours.encode()), "explore (offline)": len(explore_offline.encode()),
-            "explore (as written, CDN links)": len(explore.encode())}
-    build = {"ours": t_ours, "explore (offline)": t_explore,
-             "explore (as written, CDN links)": t_explore}
+    size = {
+        "ours": len(ours.encode()),
+        "explore (offline)": len(explore_offline.encode()),
+        "explore (as written, CDN links)": len(explore.encode()),
+    }
+    build = {
+        "ours": t_ours,
+        "explore (offline)": t_explore,
+        "explore (as written, CDN links)": t_explore,
+    }
     loads = load_times(paths, args.repeat) if find_chromium() else {}
 
     source = "test fixture" if args.fixture else f"shipped layers, scenario {args.scenario}"
@@ -186,8 +230,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {name} | {size[name]:,} | {build[name]:.2f} | {load} | {ready} |")
     ratio = size["ours"] / size["explore (offline)"]
     ratio_cdn = size["ours"] / size["explore (as written, CDN links)"]
-    print(f"\nours / explore (offline) = {ratio:.1%}; ours / explore (as written) = "
-          f"{ratio_cdn:.1%}; target <= 40 %")
+    print(
+        f"\nours / explore (offline) = {ratio:.1%}; ours / explore (as written) = "
+        f"{ratio_cdn:.1%}; target <= 40 %"
+    )
     return 0
 
 

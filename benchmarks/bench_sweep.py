@@ -83,11 +83,13 @@ def bench_resolve(scenario: str, n: int, seed: int, rounds: int = 3) -> dict[str
 
     lp = {
         # the sample's own LP, the flows `redeploy run` would create, built from scratch
-        "cold_own": lambda a: _cold_model(plan.inputs, a, a.flow_open, presolve=True)[0]
-        .solve_raw(check=False),
+        "cold_own": lambda a: _cold_model(plan.inputs, a, a.flow_open, presolve=True)[0].solve_raw(
+            check=False
+        ),
         # the warm model's flows, built from scratch
-        "cold_same": lambda a: _cold_model(plan.inputs, a, plan.keep, presolve=True)[0]
-        .solve_raw(check=False),
+        "cold_same": lambda a: _cold_model(plan.inputs, a, plan.keep, presolve=True)[0].solve_raw(
+            check=False
+        ),
         "warm": warm_model,
         # what the sweep does: the core model, priced, then the warm model if needed
         "sweep": lambda a: solver.solve_arrays(a)[0],
@@ -123,24 +125,51 @@ def bench_resolve(scenario: str, n: int, seed: int, rounds: int = 3) -> dict[str
 
 
 def bench_workers(
-    scenario: str, samples: int, seed: int, workers: list[int], batch: int | None,
+    scenario: str,
+    samples: int,
+    seed: int,
+    workers: list[int],
+    batch: int | None,
     scheduler: str | None,
 ) -> list[dict[str, float]]:
     """Run the same sweep on clusters of each size; return rate and summary per size."""
     rows = []
     for n in workers:
-        with tempfile.TemporaryDirectory() as tmp, sweep_client(
-            n or None, scheduler if not n else None
-        ) as client:
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            sweep_client(n or None, scheduler if not n else None) as client,
+        ):
             # Warm the workers (imports, the sea network) so start-up is not timed.
-            run_sweep(scenario, samples=64, seed=seed, client=client, batch_size=32,
-                      out_dir=tmp, progress=False, write_map=False)
-            out = run_sweep(scenario, samples=samples, seed=seed, client=client,
-                            batch_size=batch, out_dir=tmp, progress=False, write_map=False)
+            run_sweep(
+                scenario,
+                samples=64,
+                seed=seed,
+                client=client,
+                batch_size=32,
+                out_dir=tmp,
+                progress=False,
+                write_map=False,
+            )
+            out = run_sweep(
+                scenario,
+                samples=samples,
+                seed=seed,
+                client=client,
+                batch_size=batch,
+                out_dir=tmp,
+                progress=False,
+                write_map=False,
+            )
             summary = out.files["summary"].read_bytes()
-        rows.append({"workers": out.workers, "batch": out.batch_size,
-                     "seconds": out.solve_seconds, "rate": samples / out.solve_seconds,
-                     "summary": summary})
+        rows.append(
+            {
+                "workers": out.workers,
+                "batch": out.batch_size,
+                "seconds": out.solve_seconds,
+                "rate": samples / out.solve_seconds,
+                "summary": summary,
+            }
+        )
     return rows
 
 
@@ -148,11 +177,16 @@ def bench_end_to_end(scenario: str, samples: int, seed: int, workers: int) -> di
     """Time one `redeploy sweep` run as the CLI does it (own cluster, every output)."""
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
-        out = run_sweep(scenario, samples=samples, seed=seed, workers=workers, out_dir=tmp,
-                        progress=False)
+        out = run_sweep(
+            scenario, samples=samples, seed=seed, workers=workers, out_dir=tmp, progress=False
+        )
         total = time.perf_counter() - t
-    return {"total": total, "solve": out.solve_seconds, "workers": out.workers,
-            "batch": out.batch_size}
+    return {
+        "total": total,
+        "solve": out.solve_seconds,
+        "workers": out.workers,
+        "batch": out.batch_size,
+    }
 
 
 def main() -> None:
@@ -161,55 +195,79 @@ def main() -> None:
     ap.add_argument("--scenario", default="baseline-uncertain")
     ap.add_argument("--samples", type=int, default=10_000)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--workers", default="1,2",
-                    help="comma-separated local cluster sizes (0: --scheduler)")
-    ap.add_argument("--batch-size", type=int, default=None,
-                    help="samples per task for every size (default: the CLI's rule for the "
-                         "largest size, so every size runs the same batches)")
+    ap.add_argument(
+        "--workers", default="1,2", help="comma-separated local cluster sizes (0: --scheduler)"
+    )
+    ap.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help="samples per task for every size (default: the CLI's rule for the "
+        "largest size, so every size runs the same batches)",
+    )
     ap.add_argument("--scheduler", default=None)
     ap.add_argument("--cold-samples", type=int, default=300)
-    ap.add_argument("--rounds", type=int, default=3,
-                    help="interleaved rounds of the LP timings (the fastest of each counts)")
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="interleaved rounds of the LP timings (the fastest of each counts)",
+    )
     ap.add_argument("--skip-end-to-end", action="store_true")
     args = ap.parse_args()
     workers = [int(w) for w in args.workers.split(",")]
 
     r = bench_resolve(args.scenario, args.cold_samples, args.seed, args.rounds)
-    print(f"## Re-solve against cold solve ({args.cold_samples} samples, fastest of "
-          f"{args.rounds} interleaved rounds; the sweep's structure has {r['flows']:,} flows, "
-          f"its warm model {r['warm_flows']:,}, its core model {r['core_flows']:,}; plan "
-          f"{r['plan_s']:.2f} s)\n")
+    print(
+        f"## Re-solve against cold solve ({args.cold_samples} samples, fastest of "
+        f"{args.rounds} interleaved rounds; the sweep's structure has {r['flows']:,} flows, "
+        f"its warm model {r['warm_flows']:,}, its core model {r['core_flows']:,}; plan "
+        f"{r['plan_s']:.2f} s)\n"
+    )
     print("| LP of one sample | ms | simplex iterations |")
     print("|---|---:|---:|")
     rows = (
-        ("cold_own", "cold: the sample's own LP (the flows `redeploy run` creates), "
-                     "built + solved from scratch"),
+        (
+            "cold_own",
+            "cold: the sample's own LP (the flows `redeploy run` creates), "
+            "built + solved from scratch",
+        ),
         ("cold_same", "cold: the warm model's flows, built + solved from scratch"),
         ("warm", "warm model alone: `reload` + re-solve from its central basis"),
-        ("sweep", "re-solve as the sweep does: core model from its central basis, priced; "
-                  "warm model when a left-out flow would improve it"),
+        (
+            "sweep",
+            "re-solve as the sweep does: core model from its central basis, priced; "
+            "warm model when a left-out flow would improve it",
+        ),
     )
     for key, label in rows:
         print(f"| {label} | {r[key + '_ms']:.2f} | {r[key + '_iterations']:.0f} |")
-    print(f"\nSamples solved on the core model {r['core_share']:.1%}, on the warm model "
-          f"{r['warm_share']:.1%}, cold {r['cold_share']:.1%} (the iterations above count the "
-          "last model solved).")
-    print(f"Largest difference in the objective against the sample's own LP solved cold: "
-          f"{r['objective_gap']:.1e} $bn-eq/yr.")
-    print(f"LP speed-up of the sweep's re-solve: {r['cold_own_ms'] / r['sweep_ms']:.1f}x "
-          f"against the sample's own LP, {r['cold_same_ms'] / r['sweep_ms']:.1f}x against "
-          f"the warm model's flows built cold; the warm model alone "
-          f"{r['cold_own_ms'] / r['warm_ms']:.1f}x and {r['cold_same_ms'] / r['warm_ms']:.1f}x.")
-    print(f"Whole sample (draw, scenario, inputs {r['inputs_ms']:.2f} ms, LP, results): sweep "
-          f"{r['sweep_sample_ms']:.2f} ms, cold {r['cold_same_sample_ms']:.2f} ms; a loop "
-          f"over `redeploy run` (build_inputs + solve_allocation) {r['naive_sample_ms']:.0f} ms "
-          f"({r['naive_sample_ms'] / r['sweep_sample_ms']:.0f}x the sweep's sample).\n")
+    print(
+        f"\nSamples solved on the core model {r['core_share']:.1%}, on the warm model "
+        f"{r['warm_share']:.1%}, cold {r['cold_share']:.1%} (the iterations above count the "
+        "last model solved)."
+    )
+    print(
+        f"Largest difference in the objective against the sample's own LP solved cold: "
+        f"{r['objective_gap']:.1e} $bn-eq/yr."
+    )
+    print(
+        f"LP speed-up of the sweep's re-solve: {r['cold_own_ms'] / r['sweep_ms']:.1f}x "
+        f"against the sample's own LP, {r['cold_same_ms'] / r['sweep_ms']:.1f}x against "
+        f"the warm model's flows built cold; the warm model alone "
+        f"{r['cold_own_ms'] / r['warm_ms']:.1f}x and {r['cold_same_ms'] / r['warm_ms']:.1f}x."
+    )
+    print(
+        f"Whole sample (draw, scenario, inputs {r['inputs_ms']:.2f} ms, LP, results): sweep "
+        f"{r['sweep_sample_ms']:.2f} ms, cold {r['cold_same_sample_ms']:.2f} ms; a loop "
+        f"over `redeploy run` (build_inputs + solve_allocation) {r['naive_sample_ms']:.0f} ms "
+        f"({r['naive_sample_ms'] / r['sweep_sample_ms']:.0f}x the sweep's sample).\n"
+    )
 
     from redeploy.workflows.sweep import default_batch_size
 
     batch = args.batch_size or default_batch_size(args.samples, max(workers))
-    rows = bench_workers(args.scenario, args.samples, args.seed, workers, batch,
-                         args.scheduler)
+    rows = bench_workers(args.scenario, args.samples, args.seed, workers, batch, args.scheduler)
     base = rows[0]["rate"] / rows[0]["workers"]
     print(f"## Throughput ({args.samples:,} samples, batches of {batch})\n")
     print("| workers | solving (s) | samples/s | efficiency | summary identical |")
@@ -217,13 +275,16 @@ def main() -> None:
     for row in rows:
         eff = row["rate"] / (row["workers"] * base)
         same = "yes" if row["summary"] == rows[0]["summary"] else "NO"
-        print(f"| {row['workers']} | {row['seconds']:.2f} | {row['rate']:,.0f} | "
-              f"{eff:.0%} | {same} |")
+        print(
+            f"| {row['workers']} | {row['seconds']:.2f} | {row['rate']:,.0f} | {eff:.0%} | {same} |"
+        )
     if not args.skip_end_to_end:
         e = bench_end_to_end(args.scenario, args.samples, args.seed, max(workers) or 2)
-        print(f"\nend to end (`redeploy sweep --samples {args.samples}`, {e['workers']} "
-              f"workers, batches of {e['batch']}): {e['total']:.1f} s, of which "
-              f"{e['solve']:.1f} s solving")
+        print(
+            f"\nend to end (`redeploy sweep --samples {args.samples}`, {e['workers']} "
+            f"workers, batches of {e['batch']}): {e['total']:.1f} s, of which "
+            f"{e['solve']:.1f} s solving"
+        )
 
 
 if __name__ == "__main__":

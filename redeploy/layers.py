@@ -555,8 +555,7 @@ def _validate(
         )
         problems.append(
             Problem(
-                f"required column is missing ({spec.description} Allowed: {spec.allowed()})"
-                f"{hint}",
+                f"required column is missing ({spec.description} Allowed: {spec.allowed()}){hint}",
                 column=col,
             )
         )
@@ -668,9 +667,7 @@ def _check_column(
     return pd.Series(texts, dtype="object")
 
 
-def _check_at_most(
-    out: pd.DataFrame, schema: LayerSchema, ids: list[str | None]
-) -> list[Problem]:
+def _check_at_most(out: pd.DataFrame, schema: LayerSchema, ids: list[str | None]) -> list[Problem]:
     """Check cross-column bounds (``floor_ground`` at most ``us_ground``), feature by feature.
 
     `out` holds the typed columns, NaN where a value is missing or already reported.

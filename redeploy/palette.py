@@ -50,7 +50,13 @@ ZONE_OUTLINE = "#5b7f7a"
 ALLOCATION_RAMP: tuple[str, ...] = ("#d3eee8", "#9fd8cb", "#5fbcaa", "#2a9d8f", "#17655c")
 #: Diverging ramp of the change classes: decrease (brown) - no change - increase (teal).
 CHANGE_RAMP: tuple[str, ...] = (
-    "#8c510a", "#d8b365", "#f6e8c3", "#f5f5f5", "#c7eae5", "#5ab4ac", "#01665e",
+    "#8c510a",
+    "#d8b365",
+    "#f6e8c3",
+    "#f5f5f5",
+    "#c7eae5",
+    "#5ab4ac",
+    "#01665e",
 )
 
 #: Style of a flow in a comparison map, by how it changes from A to B: colour ``c``,
@@ -171,8 +177,7 @@ def change_bins(values: Iterable[float]) -> list[float]:
     list of float
         Three increasing positive edges, empty when nothing changes.
     """
-    top = max((abs(float(v)) for v in values if v is not None and math.isfinite(v)),
-              default=0.0)
+    top = max((abs(float(v)) for v in values if v is not None and math.isfinite(v)), default=0.0)
     if top <= 0:
         return []
     i = _NICE.index(_nice_ceil(top))

@@ -62,8 +62,10 @@ def _renderer_report(layer: QgsVectorLayer) -> dict:
     if symbol is not None and symbol.symbolLayerCount():
         sl = symbol.symbolLayer(0)
         dd = {}
-        for key, prop in (("size", QgsSymbolLayer.PropertySize),
-                          ("width", QgsSymbolLayer.PropertyStrokeWidth)):
+        for key, prop in (
+            ("size", QgsSymbolLayer.PropertySize),
+            ("width", QgsSymbolLayer.PropertyStrokeWidth),
+        ):
             p = sl.dataDefinedProperties().property(prop)
             if p and p.isActive() and p.propertyType() == QgsProperty.ExpressionBasedProperty:
                 dd[key] = p.expressionString()
@@ -110,8 +112,11 @@ def _sld_report(path: str, name: str, sld: str | None) -> dict:
     finally:
         os.unlink(f.name)
     renderer = layer.renderer()
-    return {"sld_loaded": bool(ok), "sld_message": message,
-            "sld_renderer": renderer.type() if renderer else None}
+    return {
+        "sld_loaded": bool(ok),
+        "sld_message": message,
+        "sld_renderer": renderer.type() if renderer else None,
+    }
 
 
 def check(paths: list[str]) -> dict:
@@ -120,13 +125,25 @@ def check(paths: list[str]) -> dict:
     for path in paths:
         con = sqlite3.connect(path)
         try:
-            tables = [row[0] for row in con.execute(
-                "SELECT table_name FROM gpkg_contents WHERE table_name != 'layer_styles' "
-                "ORDER BY rowid")]
-            has_styles = con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
-                                     "AND name = 'layer_styles'").fetchone()
-            slds = dict(con.execute("SELECT f_table_name, styleSLD FROM layer_styles "
-                                    "WHERE useAsDefault")) if has_styles else {}
+            tables = [
+                row[0]
+                for row in con.execute(
+                    "SELECT table_name FROM gpkg_contents WHERE table_name != 'layer_styles' "
+                    "ORDER BY rowid"
+                )
+            ]
+            has_styles = con.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'layer_styles'"
+            ).fetchone()
+            slds = (
+                dict(
+                    con.execute(
+                        "SELECT f_table_name, styleSLD FROM layer_styles WHERE useAsDefault"
+                    )
+                )
+                if has_styles
+                else {}
+            )
         finally:
             con.close()
         layers = {}
@@ -140,8 +157,11 @@ def check(paths: list[str]) -> dict:
                     geometry_type=QgsWkbTypes.displayString(layer.wkbType()),
                     feature_count=layer.featureCount(),
                     fields={f.name(): f.typeName() for f in fields},
-                    aliases={f.name(): layer.attributeAlias(i)
-                             for i, f in enumerate(fields) if layer.attributeAlias(i)},
+                    aliases={
+                        f.name(): layer.attributeAlias(i)
+                        for i, f in enumerate(fields)
+                        if layer.attributeAlias(i)
+                    },
                 )
                 info.update(_renderer_report(layer))
                 count, _ids, names, _descriptions, _err = layer.listStylesInDatabase()

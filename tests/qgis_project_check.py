@@ -50,8 +50,10 @@ def _label_settings(settings) -> dict:
 
 def _labels(layer: QgsVectorLayer) -> dict:
     labeling = layer.labeling()
-    out: dict = {"enabled": layer.labelsEnabled(),
-                 "type": labeling.type() if labeling is not None else None}
+    out: dict = {
+        "enabled": layer.labelsEnabled(),
+        "type": labeling.type() if labeling is not None else None,
+    }
     if labeling is None:
         return out
     if labeling.type() == "simple":
@@ -85,9 +87,13 @@ def _image_stats(path: str) -> dict:
             sampled += 1
             if rgb != 0xFFFFFF:
                 non_white += 1
-    return {"width": width, "height": height, "bytes": os.path.getsize(path),
-            "distinct_colors": len(colors),
-            "non_white_share": non_white / sampled if sampled else 0.0}
+    return {
+        "width": width,
+        "height": height,
+        "bytes": os.path.getsize(path),
+        "distinct_colors": len(colors),
+        "non_white_share": non_white / sampled if sampled else 0.0,
+    }
 
 
 def _layouts(project: QgsProject, png_dir: str) -> dict:
@@ -104,13 +110,19 @@ def _layouts(project: QgsProject, png_dir: str) -> dict:
             "page_mm": [size.width(), size.height()],
             "labels": labels,
             "maps": len(maps),
-            "map_extent": [maps[0].extent().xMinimum(), maps[0].extent().yMinimum(),
-                           maps[0].extent().xMaximum(), maps[0].extent().yMaximum()]
-            if maps else None,
+            "map_extent": [
+                maps[0].extent().xMinimum(),
+                maps[0].extent().yMinimum(),
+                maps[0].extent().xMaximum(),
+                maps[0].extent().yMaximum(),
+            ]
+            if maps
+            else None,
             "legends": len(legends),
             "legend_linked": bool(legends and legends[0].linkedMap() is not None),
             "legend_layers": [n.name() for n in legends[0].model().rootGroup().findLayers()]
-            if legends else [],
+            if legends
+            else [],
             "scalebars": len(bars),
             "scalebar_linked": bool(bars and bars[0].linkedMap() is not None),
             "scalebar_units_label": bars[0].unitLabel() if bars else None,
@@ -150,8 +162,11 @@ def check(path: str, png_dir: str) -> dict:
     layers = {}
     for node in root.findLayers():
         layer = node.layer()
-        info: dict = {"title": node.name(), "visible": node.isVisible(),
-                      "valid": bool(layer and layer.isValid())}
+        info: dict = {
+            "title": node.name(),
+            "visible": node.isVisible(),
+            "valid": bool(layer and layer.isValid()),
+        }
         if layer is not None:
             info["source"] = layer.source()
             info["is_spatial"] = layer.isSpatial()

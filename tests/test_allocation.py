@@ -161,8 +161,9 @@ def test_sifting_reaches_the_hand_solved_optima(monkeypatch, start):
     # the sifted optimum's basis is the whole model's: a re-solve after `update` starts there
     model.update(risk_lambda=0.0)
     again = model.solve_raw()
-    assert again.objective == pytest.approx(build_model(hand_inputs(risk_lambda=0.0)).solve_raw()
-                                             .objective)
+    assert again.objective == pytest.approx(
+        build_model(hand_inputs(risk_lambda=0.0)).solve_raw().objective
+    )
     assert again.iterations == 0  # still optimal: a cold solve of this LP takes 5
     floor = np.full(len(REGIONS), np.nan)
     floor[REGIONS.index("South America")] = 0.5
@@ -458,14 +459,23 @@ def test_flow_properties(data):
     )
     col_dual = np.asarray(model.highs.getSolution().col_dual)[: model.n_flow]
     np.testing.assert_allclose(own, col_dual, atol=1e-9)
-    keep = np.array(data.draw(st.lists(st.booleans(), min_size=inp.n_flows,
-                                       max_size=inp.n_flows), label="keep"), dtype=bool)
+    keep = np.array(
+        data.draw(
+            st.lists(st.booleans(), min_size=inp.n_flows, max_size=inp.n_flows), label="keep"
+        ),
+        dtype=bool,
+    )
     if keep.any():
         part = build_model(inp.with_flows(keep))
         raw = part.solve_raw()
         out = ~keep
-        d = part.reduced_costs(raw.duals, inp.flow_front[out], inp.flow_zone[out],
-                               inp.flow_asset[out], inp.flow_transit_cost[out])
+        d = part.reduced_costs(
+            raw.duals,
+            inp.flow_front[out],
+            inp.flow_zone[out],
+            inp.flow_asset[out],
+            inp.flow_transit_cost[out],
+        )
         can_carry = inp.freed[inp.flow_front[out], inp.flow_asset[out]] > 0
         assert raw.objective <= full.objective + 1e-7
         if not (d[can_carry] > 1e-7).any():
@@ -488,16 +498,26 @@ def test_reduced_costs_price_left_out_flows_by_hand():
     part = build_model(inp.with_flows(no_z2))
     raw = part.solve_raw()
     assert raw.objective == pytest.approx(12.0 + 2 * 1.5)
-    d = part.reduced_costs(raw.duals, inp.flow_front[~no_z2], inp.flow_zone[~no_z2],
-                           inp.flow_asset[~no_z2], inp.flow_transit_cost[~no_z2])
+    d = part.reduced_costs(
+        raw.duals,
+        inp.flow_front[~no_z2],
+        inp.flow_zone[~no_z2],
+        inp.flow_asset[~no_z2],
+        inp.flow_transit_cost[~no_z2],
+    )
     np.testing.assert_allclose(d, [3.5, 3.5])
     no_f1_z3 = np.ones(inp.n_flows, dtype=bool)
     no_f1_z3[2] = False
     part = build_model(inp.with_flows(no_f1_z3))
     raw = part.solve_raw()
     assert raw.objective == pytest.approx(22.5)
-    d = part.reduced_costs(raw.duals, inp.flow_front[[2]], inp.flow_zone[[2]],
-                           inp.flow_asset[[2]], inp.flow_transit_cost[[2]])
+    d = part.reduced_costs(
+        raw.duals,
+        inp.flow_front[[2]],
+        inp.flow_zone[[2]],
+        inp.flow_asset[[2]],
+        inp.flow_transit_cost[[2]],
+    )
     np.testing.assert_allclose(d, [-2.5])
 
 

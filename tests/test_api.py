@@ -19,8 +19,7 @@ def test_model_never_imports_folium():
         "import redeploy.model, redeploy.scenario, redeploy.export.tables, redeploy.model.sweep\n"
         "assert 'folium' not in sys.modules, 'model stages imported folium'\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=False)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
 
 
@@ -31,6 +30,5 @@ def test_rendering_does_not_import_the_solver():
         "bad = [m for m in ('highspy', 'redeploy.model.allocation') if m in sys.modules]\n"
         "assert not bad, bad\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=False)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr

@@ -59,8 +59,12 @@ def test_every_layer_in_the_control(page):
         ".map(function (l) { return l.textContent.trim(); });"
     )
     assert labels == [
-        "Countries (basemap)", "Peripheral zones by allocation", "Critical-mineral zones",
-        "Flows of freed capacity", "Supply-chain nodes", "Maritime chokepoints",
+        "Countries (basemap)",
+        "Peripheral zones by allocation",
+        "Critical-mineral zones",
+        "Flows of freed capacity",
+        "Supply-chain nodes",
+        "Maritime chokepoints",
         "Alliance fronts",
     ]
 
@@ -69,9 +73,7 @@ def test_flow_paths_drawn(page):
     n_paths = page.execute_script(
         "return document.querySelectorAll('.leaflet-rdFlows-pane path').length;"
     )
-    declared = page.execute_script(
-        "return document.documentElement.getAttribute('data-rd-flows');"
-    )
+    declared = page.execute_script("return document.documentElement.getAttribute('data-rd-flows');")
     assert n_paths == len(fx.fixture_result().flows) == int(declared)
     # The Guam -> Panama flow crosses the antimeridian as two parts of one path ("M" twice).
     moves = page.execute_script(
@@ -164,11 +166,13 @@ def test_comparison_map_in_browser(driver, tmp_path):
     open_map(driver, html_path)
     assert not [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
     n = driver.execute_script(
-        "return document.querySelectorAll('.leaflet-rdFlows-pane path').length;")
+        "return document.querySelectorAll('.leaflet-rdFlows-pane path').length;"
+    )
     assert n == 8
     dashed = driver.execute_script(
         "return Array.from(document.querySelectorAll('.leaflet-rdFlows-pane path'))"
-        ".filter(function (p) { return p.getAttribute('stroke-dasharray'); }).length;")
+        ".filter(function (p) { return p.getAttribute('stroke-dasharray'); }).length;"
+    )
     assert dashed == 1
     assert driver.execute_script("return typeof window.__xss;") == "undefined"
 
@@ -222,12 +226,15 @@ def test_hostile_pages_run_nothing_offline(driver, tmp_path_factory, kind):
         assert payload in shown, payload
     assert hostile_inputs.HASH_SOURCE in shown
     if kind == "frontier":
-        assert driver.execute_script(
-            "return document.documentElement.getAttribute('data-rdf-point');") == "s"
+        assert (
+            driver.execute_script("return document.documentElement.getAttribute('data-rdf-point');")
+            == "s"
+        )
     assert driver.execute_script("return typeof window.__xss;") == "undefined"
     assert not [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
     urls = driver.execute_script(
-        "return performance.getEntriesByType('resource').map(function (e) { return e.name; });")
+        "return performance.getEntriesByType('resource').map(function (e) { return e.name; });"
+    )
     assert all(u.startswith(("file:", "data:")) for u in urls), urls
     desc = driver.execute_script("return document.querySelector('.rd-desc').textContent;")
     # The description, blank lines kept, then the assumptions, one a line.

@@ -78,8 +78,9 @@ def test_out_not_writable_exits_2(runner, tmp_path, monkeypatch):
     real_access = os.access
     monkeypatch.setattr(
         "redeploy.io.atomic.os.access",
-        lambda path, mode, **kw: not (Path(path) == tmp_path and mode & os.W_OK)
-        and real_access(path, mode, **kw),
+        lambda path, mode, **kw: (
+            not (Path(path) == tmp_path and mode & os.W_OK) and real_access(path, mode, **kw)
+        ),
     )
     result = run(runner, "-s", str(SMALL), "--out", str(tmp_path))
     assert_clean_failure(result)
@@ -200,13 +201,28 @@ def _unused_port() -> int:
 def test_sweep_unreachable_scheduler_fails_fast(runner, tmp_path):
     address = f"tcp://127.0.0.1:{_unused_port()}"
     start = time.monotonic()
-    result = runner.invoke(app, ["sweep", "--samples", "2", "--scheduler", address,
-                                 "--layers", str(MODEL_DATA), "--out", str(tmp_path), "-q"])
+    result = runner.invoke(
+        app,
+        [
+            "sweep",
+            "--samples",
+            "2",
+            "--scheduler",
+            address,
+            "--layers",
+            str(MODEL_DATA),
+            "--out",
+            str(tmp_path),
+            "-q",
+        ],
+    )
     assert time.monotonic() - start < 15
     assert_clean_failure(result)
     assert address in result.stderr and "cannot reach a Dask scheduler" in result.stderr
-    result = runner.invoke(app, ["sweep", "--samples", "2", "--scheduler", "tcp://127.0.0.1",
-                                 "--out", str(tmp_path), "-q"])
+    result = runner.invoke(
+        app,
+        ["sweep", "--samples", "2", "--scheduler", "tcp://127.0.0.1", "--out", str(tmp_path), "-q"],
+    )
     assert_clean_failure(result)
     assert "host and port" in result.stderr
 
@@ -214,8 +230,9 @@ def test_sweep_unreachable_scheduler_fails_fast(runner, tmp_path):
 def test_sweep_out_is_a_file_exits_2(runner, tmp_path):
     target = tmp_path / "afile"
     target.write_text("keep")
-    result = runner.invoke(app, ["sweep", "--samples", "2", "--workers", "1",
-                                 "--out", str(target / "x"), "-q"])
+    result = runner.invoke(
+        app, ["sweep", "--samples", "2", "--workers", "1", "--out", str(target / "x"), "-q"]
+    )
     assert_clean_failure(result)
     assert "is a file" in result.stderr
 
@@ -235,12 +252,15 @@ def test_scenario_baseline_below_the_layer_floor_exits_2(runner, tmp_path):
     path.write_text('description = "x"\n[fronts.alpha.us]\nground = 0.5\n')
     result = run(runner, "-s", str(path), "--out", str(tmp_path / "out"))
     assert_clean_failure(result)
-    assert (f"{path}: key 'fronts.alpha.us.ground' = 0.5: below the front's floor (the "
-            "fronts layer's floor_ground for alpha = ") in result.stderr
+    assert (
+        f"{path}: key 'fronts.alpha.us.ground' = 0.5: below the front's floor (the "
+        "fronts layer's floor_ground for alpha = "
+    ) in result.stderr
     assert "set `fronts.alpha.floor.ground` too (at most 0.5)" in result.stderr
     # with its own floor the cut is accepted
-    path.write_text('description = "x"\n[fronts.alpha.us]\nground = 0.5\n'
-                    '[fronts.alpha.floor]\nground = 0.2\n')
+    path.write_text(
+        'description = "x"\n[fronts.alpha.us]\nground = 0.5\n[fronts.alpha.floor]\nground = 0.2\n'
+    )
     assert run(runner, "-s", str(path), "--out", str(tmp_path / "out")).exit_code == 0
 
 
@@ -275,8 +295,10 @@ def test_output_errors_name_the_target_not_a_temporary_file(tmp_path):
     (tmp_path / "afile").write_text("x")
     with pytest.raises(OutputError) as info:
         write_atomic(tmp_path / "afile" / "sub" / "x.csv", "a,b\n")
-    assert str(info.value) == (f"{tmp_path / 'afile' / 'sub'}: cannot create the output "
-                               f"folder: {tmp_path / 'afile'} is a file, not a folder")
+    assert str(info.value) == (
+        f"{tmp_path / 'afile' / 'sub'}: cannot create the output "
+        f"folder: {tmp_path / 'afile'} is a file, not a folder"
+    )
     (tmp_path / "taken.csv").mkdir()  # a folder where the file should go: the move fails
     with pytest.raises(OutputError) as info:
         write_atomic(tmp_path / "taken.csv", "a,b\n")
@@ -285,8 +307,9 @@ def test_output_errors_name_the_target_not_a_temporary_file(tmp_path):
     assert not list(tmp_path.glob(".*tmp*"))
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["sweep"], ["layers", "describe"],
-                                     ["scenarios", "show"]])
+@pytest.mark.parametrize(
+    "command", [[], ["run"], ["sweep"], ["layers", "describe"], ["scenarios", "show"]]
+)
 def test_help_shows_flags_without_a_value_type(runner, command):
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0

@@ -85,11 +85,14 @@ def test_export_gpkg_passes_gdal_validation(runner, layers_dir, tmp_path):
 
     require_tool(VALIDATE_GPKG)
     out = tmp_path / "x.gpkg"
-    result = runner.invoke(app, ["layers", "export", "--layers", str(layers_dir), "--format",
-                                 "gpkg", "--out", str(out)])
+    result = runner.invoke(
+        app,
+        ["layers", "export", "--layers", str(layers_dir), "--format", "gpkg", "--out", str(out)],
+    )
     assert result.exit_code == 0, result.output
-    proc = subprocess.run(["/usr/bin/python3", VALIDATE_GPKG, str(out)], capture_output=True,
-                          text=True, check=False)
+    proc = subprocess.run(
+        ["/usr/bin/python3", VALIDATE_GPKG, str(out)], capture_output=True, text=True, check=False
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -98,8 +101,9 @@ def test_export_folder_round_trips(runner, layers_dir, tmp_path, fmt):
     from redeploy.layers import read_layers
 
     out = tmp_path / fmt
-    result = runner.invoke(app, ["layers", "export", "--layers", str(layers_dir), "--format",
-                                 fmt, "--out", str(out)])
+    result = runner.invoke(
+        app, ["layers", "export", "--layers", str(layers_dir), "--format", fmt, "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     back = read_layers(out)
     orig = read_layers(layers_dir)
@@ -112,8 +116,9 @@ def test_export_folder_round_trips(runner, layers_dir, tmp_path, fmt):
 
 
 def test_export_unknown_format_exits_2(runner, tmp_path):
-    result = runner.invoke(app, ["layers", "export", "--format", "shp", "--out",
-                                 str(tmp_path / "x")])
+    result = runner.invoke(
+        app, ["layers", "export", "--format", "shp", "--out", str(tmp_path / "x")]
+    )
     assert result.exit_code == 2
     assert "gpkg, geojson or parquet" in result.output + result.stderr
 
@@ -130,8 +135,19 @@ def test_kinds_from_the_shipped_set_are_noted_on_stderr(runner, layers_dir, tmp_
     assert result.exit_code == 0, result.output
     assert "read from the shipped set: chokepoints, mineral_zones" in result.stderr
     assert str(folder) in result.stderr
-    result = runner.invoke(app, ["layers", "export", "--layers", str(layers_dir), "--format",
-                                 "geojson", "--out", str(tmp_path / "out2")])
+    result = runner.invoke(
+        app,
+        [
+            "layers",
+            "export",
+            "--layers",
+            str(layers_dir),
+            "--format",
+            "geojson",
+            "--out",
+            str(tmp_path / "out2"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "shipped set" not in result.stderr
 

@@ -147,7 +147,20 @@ def test_run_reads_a_layer_without_crs_when_crs_is_given(runner, tmp_path, broke
     refused = runner.invoke(app, ["run", "-q", "--layer", layer, "--out", str(tmp_path)])
     assert refused.exit_code == 2
     assert "declares no CRS" in refused.stderr
-    result = runner.invoke(app, ["run", "-q", "--layer", layer, "--crs", "EPSG:4326",
-                                 "--format", "csv", "--out", str(tmp_path)])
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            "-q",
+            "--layer",
+            layer,
+            "--crs",
+            "EPSG:4326",
+            "--format",
+            "csv",
+            "--out",
+            str(tmp_path),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "baseline-flows.csv").exists()

@@ -26,9 +26,7 @@ from redeploy.scenario import (
 
 def write(tmp_path: Path, uncertain: str, name: str = "unc.toml", extra: str = "") -> Path:
     path = tmp_path / name
-    path.write_text(
-        f'description = "test"\n{extra}\n[uncertain]\n{uncertain}\n', encoding="utf-8"
-    )
+    path.write_text(f'description = "test"\n{extra}\n[uncertain]\n{uncertain}\n', encoding="utf-8")
     return path
 
 
@@ -312,7 +310,9 @@ def test_extending_an_uncertain_scenario(tmp_path):
     assert "fronts.korea.hns_change_pct" not in sc.uncertain
     assert "model.risk_lambda" not in sc.uncertain
     assert sc.uncertain["model.decay_km"] == {
-        "dist": "choice", "values": [400.0, 600.0], "weights": [0.5, 0.5]
+        "dist": "choice",
+        "values": [400.0, 600.0],
+        "weights": [0.5, 0.5],
     }
     assert sc.model.decay_km == 400.0  # the first of two equally likely values
     assert "fronts.taiwan.defense_pct_gdp" in sc.uncertain  # the rest is inherited
@@ -350,14 +350,19 @@ def test_sobol_points_do_not_depend_on_the_batch():
     for path in PATHS:  # 64 = 2**6 points: each of 8 equal strata holds 8
         assert np.bincount(np.floor(design[path] * 8).astype(int)).tolist() == [8] * 8
         assert (design[path] >= 0).all() and (design[path] < 1).all()
-    assert not np.array_equal(sample_design(PATHS, 6, range(64), method="sobol")[PATHS[0]],
-                              design[PATHS[0]])
+    assert not np.array_equal(
+        sample_design(PATHS, 6, range(64), method="sobol")[PATHS[0]], design[PATHS[0]]
+    )
 
 
 def test_sample_parameters_takes_a_design_method():
-    dists = {p: (resolve_parameter(p), parse_distribution(t, integer=p.endswith("level")))
-             for p, t in [("model.decay_km", {"dist": "uniform", "low": 300, "high": 900}),
-                          ("fronts.korea.threat_level", {"dist": "choice", "values": [4, 5]})]}
+    dists = {
+        p: (resolve_parameter(p), parse_distribution(t, integer=p.endswith("level")))
+        for p, t in [
+            ("model.decay_km", {"dist": "uniform", "low": 300, "high": 900}),
+            ("fronts.korea.threat_level", {"dist": "choice", "values": [4, 5]}),
+        ]
+    }
     drawn = sample_parameters(dists, 1, range(10), method="latin-hypercube")
     strata = np.floor((drawn["model.decay_km"] - 300) / 60).astype(int)
     assert sorted(strata) == list(range(10))

@@ -109,8 +109,9 @@ def test_gpkg_holds_every_layer_typed_sorted_in_4326(layers, tmp_path):
     assert listed["peripheral_zones"] == "MultiPolygon"
     assert _sql(path, "PRAGMA application_id") == [(0x47504B47,)]  # 'GPKG'
     assert _sql(path, "PRAGMA user_version") == [(10300,)]  # GeoPackage 1.3
-    assert {srs for (srs,) in _sql(path, "SELECT DISTINCT srs_id FROM gpkg_geometry_columns")} \
-        == {4326}
+    assert {srs for (srs,) in _sql(path, "SELECT DISTINCT srs_id FROM gpkg_geometry_columns")} == {
+        4326
+    }
     for kind in INPUT_KINDS:
         schema = SCHEMAS[LayerKind(kind)]
         types = _column_types(path, kind)
@@ -134,15 +135,18 @@ def test_gpkg_values_round_trip(layers, tmp_path):
                 back[col] = back[col].astype("Int64")
             elif expected[col].dtype == object:
                 back[col] = back[col].astype(object).where(back[col].notna(), None)
-        assert_geodataframe_equal(back, expected, check_dtype=False, check_geom_type=False,
-                                  normalize=True)
+        assert_geodataframe_equal(
+            back, expected, check_dtype=False, check_geom_type=False, normalize=True
+        )
 
 
 def test_gpkg_field_descriptions_and_units(layers, tmp_path):
     path = tmp_path / "layers.gpkg"
     write_layers(layers, path, fmt="gpkg")
-    rows = {(t, c): (name, title, desc, cons) for t, c, name, title, desc, _m, cons in
-            _sql(path, "SELECT * FROM gpkg_data_columns")}
+    rows = {
+        (t, c): (name, title, desc, cons)
+        for t, c, name, title, desc, _m, cons in _sql(path, "SELECT * FROM gpkg_data_columns")
+    }
     _name, title, desc, _cons = rows[("fronts", "us_naval")]
     assert "kpe" in title
     assert "Baseline U.S. capacity" in desc
@@ -153,13 +157,23 @@ def test_gpkg_field_descriptions_and_units(layers, tmp_path):
     for kind in INPUT_KINDS:
         for col in SCHEMAS[LayerKind(kind)].columns:
             assert (kind, col) in rows
-    ext = _sql(path, "SELECT table_name, column_name, scope FROM gpkg_extensions "
-                     "WHERE extension_name = 'gpkg_schema' ORDER BY table_name")
-    assert ext == [("gpkg_data_column_constraints", None, "read-write"),
-                   ("gpkg_data_columns", None, "read-write")]
-    enum_values = {v for (v,) in _sql(
-        path, "SELECT value FROM gpkg_data_column_constraints "
-              "WHERE constraint_name = 'enum_sourced_estimate'")}
+    ext = _sql(
+        path,
+        "SELECT table_name, column_name, scope FROM gpkg_extensions "
+        "WHERE extension_name = 'gpkg_schema' ORDER BY table_name",
+    )
+    assert ext == [
+        ("gpkg_data_column_constraints", None, "read-write"),
+        ("gpkg_data_columns", None, "read-write"),
+    ]
+    enum_values = {
+        v
+        for (v,) in _sql(
+            path,
+            "SELECT value FROM gpkg_data_column_constraints "
+            "WHERE constraint_name = 'enum_sourced_estimate'",
+        )
+    }
     assert enum_values == {"sourced", "estimate"}
     contents = dict(_sql(path, "SELECT table_name, description FROM gpkg_contents"))
     assert contents["fronts"] == SCHEMAS[LayerKind.FRONTS].description
@@ -170,19 +184,32 @@ def test_gpkg_layer_styles_table_follows_qgis_schema(layers, tmp_path):
     write_layers(layers, path, fmt="gpkg")
     types = _column_types(path, "layer_styles")
     assert types == {
-        "id": "INTEGER", "f_table_catalog": "TEXT", "f_table_schema": "TEXT",
-        "f_table_name": "TEXT", "f_geometry_column": "TEXT", "styleName": "TEXT",
-        "styleQML": "TEXT", "styleSLD": "TEXT", "useAsDefault": "BOOLEAN",
-        "description": "TEXT", "owner": "TEXT", "ui": "TEXT", "update_time": "DATETIME",
+        "id": "INTEGER",
+        "f_table_catalog": "TEXT",
+        "f_table_schema": "TEXT",
+        "f_table_name": "TEXT",
+        "f_geometry_column": "TEXT",
+        "styleName": "TEXT",
+        "styleQML": "TEXT",
+        "styleSLD": "TEXT",
+        "useAsDefault": "BOOLEAN",
+        "description": "TEXT",
+        "owner": "TEXT",
+        "ui": "TEXT",
+        "update_time": "DATETIME",
     }
     pk = [row[1] for row in _sql(path, "PRAGMA table_info(layer_styles)") if row[5]]
     assert pk == ["id"]
-    assert _sql(path, "SELECT data_type FROM gpkg_contents WHERE table_name = 'layer_styles'") \
-        == [("attributes",)]
+    assert _sql(path, "SELECT data_type FROM gpkg_contents WHERE table_name = 'layer_styles'") == [
+        ("attributes",)
+    ]
     geom_cols = dict(_sql(path, "SELECT table_name, column_name FROM gpkg_geometry_columns"))
-    styles = _sql(path, "SELECT f_table_catalog, f_table_schema, f_table_name, "
-                        "f_geometry_column, useAsDefault, update_time, styleQML, styleSLD "
-                        "FROM layer_styles ORDER BY id")
+    styles = _sql(
+        path,
+        "SELECT f_table_catalog, f_table_schema, f_table_name, "
+        "f_geometry_column, useAsDefault, update_time, styleQML, styleSLD "
+        "FROM layer_styles ORDER BY id",
+    )
     assert [s[2] for s in styles] == INPUT_KINDS
     for catalog, schema, table, geom, default, when, qml, sld in styles:
         assert (catalog, schema, default) == ("", "", 1)
@@ -192,11 +219,15 @@ def test_gpkg_layer_styles_table_follows_qgis_schema(layers, tmp_path):
         assert root.tag == "qgis"
         assert root.find("renderer-v2") is not None
         ET.fromstring(sld.split("\n", 1)[1])
-    renderers = {s[2]: ET.fromstring(s[6].split("\n", 1)[1]).find("renderer-v2").get("type")
-                 for s in styles}
+    renderers = {
+        s[2]: ET.fromstring(s[6].split("\n", 1)[1]).find("renderer-v2").get("type") for s in styles
+    }
     assert renderers == {
-        "fronts": "singleSymbol", "chokepoints": "singleSymbol", "mineral_zones": "singleSymbol",
-        "supply_nodes": "singleSymbol", "peripheral_zones": "singleSymbol",
+        "fronts": "singleSymbol",
+        "chokepoints": "singleSymbol",
+        "mineral_zones": "singleSymbol",
+        "supply_nodes": "singleSymbol",
+        "peripheral_zones": "singleSymbol",
         "basemap": "singleSymbol",
     }
 
@@ -205,8 +236,7 @@ def test_gpkg_timestamps_fixed_and_byte_reproducible(layers, tmp_path):
     a, b = tmp_path / "a" / "layers.gpkg", tmp_path / "b" / "other.gpkg"
     write_layers(layers, a, fmt="gpkg")
     write_layers(layers, b, fmt="gpkg")
-    assert {ts for (ts,) in _sql(a, "SELECT last_change FROM gpkg_contents")} \
-        == {FIXED_TIMESTAMP}
+    assert {ts for (ts,) in _sql(a, "SELECT last_change FROM gpkg_contents")} == {FIXED_TIMESTAMP}
     assert _sha(a) == _sha(b)
 
 
@@ -214,8 +244,9 @@ def test_source_date_epoch_sets_timestamps(layers, tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     path = tmp_path / "layers.gpkg"
     write_layers(layers, path, fmt="gpkg")
-    assert {ts for (ts,) in _sql(path, "SELECT last_change FROM gpkg_contents")} \
-        == {"2023-11-14T22:13:20.000Z"}
+    assert {ts for (ts,) in _sql(path, "SELECT last_change FROM gpkg_contents")} == {
+        "2023-11-14T22:13:20.000Z"
+    }
 
 
 def test_failed_write_leaves_earlier_output_intact(layers, tmp_path, monkeypatch):
@@ -277,8 +308,9 @@ def test_geojson_rfc7946_round_trip(layers, tmp_path):
                 back[col] = back[col].astype("Int64")
             elif expected[col].dtype == object:
                 back[col] = back[col].astype(object).where(back[col].notna(), None)
-        assert_geodataframe_equal(back, expected, check_dtype=False, check_geom_type=False,
-                                  normalize=True)
+        assert_geodataframe_equal(
+            back, expected, check_dtype=False, check_geom_type=False, normalize=True
+        )
     fiji = json.loads((folder / "basemap.geojson").read_text())["features"]
     fiji = next(f for f in fiji if f["properties"]["id"] == "fji")["geometry"]
     assert fiji["type"] == "MultiPolygon"
@@ -344,8 +376,7 @@ def test_result_layers_reshape_without_computing(layers, result):
     out = build_result_layers(layers, result)
     flows = out["flows"]
     assert list(flows.columns) == [*RESULT_COLUMNS["flows"], "geometry"]
-    assert list(flows["id"]) == ["baltic__cod__engagement", "korea__fji__naval",
-                                 "korea__idn__air"]
+    assert list(flows["id"]) == ["baltic__cod__engagement", "korea__fji__naval", "korea__idn__air"]
     # joined on keys, not position (the fixture's routes are in reverse order)
     fji = flows.set_index("id").loc["korea__fji__naval"]
     assert fji.geometry.geom_type == "MultiLineString"
@@ -361,7 +392,10 @@ def test_result_layers_reshape_without_computing(layers, result):
     assert zones.loc["fji", "value"] == 20.0
     assert pd.isna(zones.loc["fji", "mv_isr"])
     assert [c for c in zones.columns if c.startswith("alloc_")] == [
-        *(f"alloc_{a}" for a in ASSETS), "alloc_military", "alloc_total"]
+        *(f"alloc_{a}" for a in ASSETS),
+        "alloc_military",
+        "alloc_total",
+    ]
     fronts = out["front_release"].set_index("id")
     assert fronts.loc["korea", "released_naval"] == 2.0
     assert fronts.loc["korea", "freed_air"] == 3.0
@@ -385,11 +419,17 @@ def test_write_results_gpkg_holds_inputs_and_results(layers, result, tmp_path):
     path = tmp_path / "test_scenario.gpkg"
     assert written == [path]
     contents = dict(_sql(path, "SELECT table_name, data_type FROM gpkg_contents"))
-    assert contents == {**dict.fromkeys(INPUT_KINDS, "features"), "flows": "features",
-                        "zone_allocations": "features", "front_release": "features",
-                        "ledger": "attributes", "layer_styles": "attributes"}
-    geom_types = dict(_sql(path, "SELECT table_name, geometry_type_name "
-                                 "FROM gpkg_geometry_columns"))
+    assert contents == {
+        **dict.fromkeys(INPUT_KINDS, "features"),
+        "flows": "features",
+        "zone_allocations": "features",
+        "front_release": "features",
+        "ledger": "attributes",
+        "layer_styles": "attributes",
+    }
+    geom_types = dict(
+        _sql(path, "SELECT table_name, geometry_type_name FROM gpkg_geometry_columns")
+    )
     assert geom_types["flows"] == "MULTILINESTRING"
     assert geom_types["zone_allocations"] == "MULTIPOLYGON"
     assert geom_types["front_release"] == "POINT"
@@ -398,15 +438,21 @@ def test_write_results_gpkg_holds_inputs_and_results(layers, result, tmp_path):
     assert _column_types(path, "ledger")["double_burden_share"] == "REAL"
     desc = dict(_sql(path, "SELECT table_name, description FROM gpkg_contents"))
     assert "run 0123456789abcdef" in desc["flows"]
-    docs = {(t, c): d for t, c, d in _sql(
-        path, "SELECT table_name, column_name, description FROM gpkg_data_columns")}
+    docs = {
+        (t, c): d
+        for t, c, d in _sql(
+            path, "SELECT table_name, column_name, description FROM gpkg_data_columns"
+        )
+    }
     assert "Unit: km" in docs[("flows", "distance_km")]
     assert "Unit: kpe" in docs[("zone_allocations", "alloc_military")]
     assert ("ledger", "price_per_retained_kpe_bn") in docs
     styles = dict(_sql(path, "SELECT f_table_name, styleQML FROM layer_styles"))
     assert "ledger" not in styles
-    renderer = {k: ET.fromstring(v.split("\n", 1)[1]).find("renderer-v2").get("type")
-                for k, v in styles.items()}
+    renderer = {
+        k: ET.fromstring(v.split("\n", 1)[1]).find("renderer-v2").get("type")
+        for k, v in styles.items()
+    }
     assert renderer["flows"] == "categorizedSymbol"
     assert renderer["zone_allocations"] == "graduatedSymbol"
     assert renderer["front_release"] == "singleSymbol"
@@ -422,8 +468,7 @@ def test_write_results_reproducible(layers, result, tmp_path):
 
 
 def test_write_results_every_format(layers, result, tmp_path):
-    written = write_results(layers, result, tmp_path, name="run1",
-                            formats="gpkg,geojson,parquet")
+    written = write_results(layers, result, tmp_path, name="run1", formats="gpkg,geojson,parquet")
     names = {p.relative_to(tmp_path).as_posix() for p in written}
     assert "run1.gpkg" in names
     for layer in (*INPUT_KINDS, "flows", "zone_allocations", "front_release", "ledger"):
@@ -443,8 +488,9 @@ def test_write_results_with_no_flows(layers, tmp_path):
     write_results(layers, empty, tmp_path, formats="gpkg,geojson,parquet")
     path = tmp_path / "test_scenario.gpkg"
     assert _sql(path, "SELECT count(*) FROM flows") == [(0,)]
-    assert _sql(path, "SELECT geometry_type_name FROM gpkg_geometry_columns "
-                      "WHERE table_name = 'flows'") == [("MULTILINESTRING",)]
+    assert _sql(
+        path, "SELECT geometry_type_name FROM gpkg_geometry_columns WHERE table_name = 'flows'"
+    ) == [("MULTILINESTRING",)]
     zones = pyogrio.read_dataframe(path, layer="zone_allocations")
     assert (zones["alloc_total"] == 0).all()
 
@@ -499,7 +545,8 @@ def test_docs_list_every_result_column():
     end = docs.index("<!-- END result columns -->")
     assert docs[begin:end] == export.result_columns_markdown(), (
         "docs/gis.md is out of date: paste redeploy.export.result_columns_markdown() "
-        "between its BEGIN/END result columns markers")
+        "between its BEGIN/END result columns markers"
+    )
 
 
 def test_csv_format_writes_the_model_tables(layers, result, tmp_path):
@@ -517,8 +564,9 @@ def test_cli_run_format_writes_gis_files(runner, tmp_path):
     from redeploy.cli import app
 
     out = tmp_path / "maps"
-    done = runner.invoke(app, ["run", "--out", str(out), "--quiet", "--format",
-                               "gpkg,geojson,parquet"])
+    done = runner.invoke(
+        app, ["run", "--out", str(out), "--quiet", "--format", "gpkg,geojson,parquet"]
+    )
     assert done.exit_code == 0, done.output
     assert (out / "baseline.gpkg").is_file()
     assert (out / "baseline-geojson" / "flows.geojson").is_file()
@@ -547,6 +595,7 @@ def test_column_titles_do_not_stop_inside_abbreviations():
         "U.S. capacity that cannot leave (nuclear, ISR, high-end) (naval) [kpe]"
     )
     titles = [column_title(n, spec) for sch in SCHEMAS.values() for n, spec in sch.columns.items()]
-    titles += [column_title(n, spec) for cols in RESULT_COLUMNS.values()
-               for n, spec in cols.items()]
+    titles += [
+        column_title(n, spec) for cols in RESULT_COLUMNS.values() for n, spec in cols.items()
+    ]
     assert not [t for t in titles if "U.S [" in t or t.endswith("U.S")]

@@ -98,8 +98,18 @@ def test_csv_columns_and_determinism(frontier):
     text = csv_text(frontier.table)
     assert text == csv_text(frontier.table)
     head = text.splitlines()[0].split(",")
-    assert head[:10] == ["point", "lambda", "value", "transit_cost", "net_value", "risk",
-                         "total", "released_kpe", "released_engagement_bn", "dominated"]
+    assert head[:10] == [
+        "point",
+        "lambda",
+        "value",
+        "transit_cost",
+        "net_value",
+        "risk",
+        "total",
+        "released_kpe",
+        "released_engagement_bn",
+        "dominated",
+    ]
     assert "southeast_asia_kpe" in head and "africa_engagement_bn" in head
     back = pd.read_csv(pd.io.common.StringIO(text))
     assert len(back) == 9 and back["lambda"].is_monotonic_increasing
@@ -129,8 +139,9 @@ def test_html_points_switch_the_map_and_are_deterministic(frontier):
 
 def test_html_escapes_text(baseline, tmp_path):
     path = tmp_path / "xss.toml"
-    path.write_text('extends = "baseline"\ndescription = "<img src=x onerror=alert(1)>"\n',
-                    encoding="utf-8")
+    path.write_text(
+        'extends = "baseline"\ndescription = "<img src=x onerror=alert(1)>"\n', encoding="utf-8"
+    )
     out = run_scenario(path, out_dir=None)
     fr = trace_frontier(out.inputs, points=3)
     html = render_html(build_frontier_map(read_layers(None), fr))

@@ -54,8 +54,7 @@ def exports(tmp_path_factory) -> dict[str, Path]:
     result = fixtures.make_result()
     write_layers(layers, out / "layers.gpkg", fmt="gpkg")
     write_results(layers, result, out, formats="gpkg,geojson")
-    write_results(layers, fixtures.make_result(empty=True), out, name="no_flows",
-                  formats="gpkg")
+    write_results(layers, fixtures.make_result(empty=True), out, name="no_flows", formats="gpkg")
     return {
         "dir": out,
         "layers": out / "layers.gpkg",
@@ -72,8 +71,13 @@ def exports(tmp_path_factory) -> dict[str, Path]:
 @pytest.mark.parametrize("which", ["layers", "results", "no_flows"])
 def test_validate_gpkg_passes(exports, which):
     _require(DEBIAN_PYTHON, VALIDATE_GPKG)
-    done = subprocess.run([DEBIAN_PYTHON, VALIDATE_GPKG, str(exports[which])],
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [DEBIAN_PYTHON, VALIDATE_GPKG, str(exports[which])],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Error" not in done.stdout + done.stderr
 
@@ -83,13 +87,19 @@ def test_validate_gpkg_passes(exports, which):
 def test_ogrinfo_lists_every_layer_in_epsg_4326(exports, which):
     _require(OGRINFO)
     path = exports[which]
-    listing = subprocess.run([OGRINFO, "-ro", "-so", str(path)], capture_output=True,
-                             text=True, timeout=120, check=True).stdout
+    listing = subprocess.run(
+        [OGRINFO, "-ro", "-so", str(path)], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
     expected = INPUT_KINDS + (RESULT_KINDS if which == "results" else [])
     for name in expected:
         assert re.search(rf"^\d+: {name} \(", listing, re.MULTILINE), name
-    summary = subprocess.run([OGRINFO, "-ro", "-so", "-al", str(path)], capture_output=True,
-                             text=True, timeout=120, check=True).stdout
+    summary = subprocess.run(
+        [OGRINFO, "-ro", "-so", "-al", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     blocks = dict(re.findall(r"Layer name: (\w+)\n(.*?)(?=\nLayer name: |\Z)", summary, re.S))
     for name in expected:
         block = blocks[name]
@@ -112,8 +122,13 @@ def test_ogrinfo_reads_rfc7946_geojson(exports):
     three = {"peripheral_zones", "basemap", "flows", "zone_allocations"}
     for name in [*INPUT_KINDS, *RESULT_KINDS]:
         path = exports["geojson"] / f"{name}.geojson"
-        out = subprocess.run([OGRINFO, "-ro", "-so", "-al", str(path)], capture_output=True,
-                             text=True, timeout=120, check=True).stdout
+        out = subprocess.run(
+            [OGRINFO, "-ro", "-so", "-al", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        ).stdout
         assert f"Feature Count: {3 if name in three else 2}" in out, name
         if name != "ledger":
             assert 'ID["EPSG",4326]' in out, name
@@ -127,22 +142,33 @@ def test_ogrinfo_reads_rfc7946_geojson(exports):
 
 @pytest.fixture(scope="module")
 def qgis_report(exports) -> dict:
-    _require(DEBIAN_PYTHON, "/usr/bin/qgis_process.bin",
-             probe=[DEBIAN_PYTHON, "-c", "import qgis.core"])
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
-           "XDG_RUNTIME_DIR": str(exports["dir"] / "xdg")}
+    _require(
+        DEBIAN_PYTHON, "/usr/bin/qgis_process.bin", probe=[DEBIAN_PYTHON, "-c", "import qgis.core"]
+    )
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "XDG_RUNTIME_DIR": str(exports["dir"] / "xdg"),
+    }
     (exports["dir"] / "xdg").mkdir(mode=0o700, exist_ok=True)
     # Debian's python, not the project's: PYTHONPATH/PYTHONHOME of a venv must not leak in.
     for var in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"):
         env.pop(var, None)
     paths = [str(exports[k]) for k in ("layers", "results", "no_flows")]
-    done = subprocess.run([DEBIAN_PYTHON, str(QGIS_CHECK), *paths], capture_output=True,
-                          text=True, timeout=300, check=False, env=env)
+    done = subprocess.run(
+        [DEBIAN_PYTHON, str(QGIS_CHECK), *paths],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=env,
+    )
     lines = [ln for ln in done.stdout.splitlines() if ln.startswith("QGIS_CHECK_JSON ")]
     assert done.returncode == 0 and lines, done.stdout[-2000:] + done.stderr[-2000:]
     report = json.loads(lines[-1].removeprefix("QGIS_CHECK_JSON "))
     return {Path(k).stem: v for k, v in report["files"].items()} | {
-        "_version": report["qgis_version"]}
+        "_version": report["qgis_version"]
+    }
 
 
 @pytest.mark.qgis
@@ -169,10 +195,14 @@ def test_qgis_loads_every_layer_valid_in_4326(qgis_report):
 def test_qgis_applies_the_default_styles_from_the_package(qgis_report):
     results = qgis_report["test_scenario"]
     expected = {
-        "flows": "categorizedSymbol", "zone_allocations": "graduatedSymbol",
-        "front_release": "singleSymbol", "fronts": "singleSymbol",
-        "chokepoints": "singleSymbol", "mineral_zones": "singleSymbol",
-        "supply_nodes": "singleSymbol", "peripheral_zones": "singleSymbol",
+        "flows": "categorizedSymbol",
+        "zone_allocations": "graduatedSymbol",
+        "front_release": "singleSymbol",
+        "fronts": "singleSymbol",
+        "chokepoints": "singleSymbol",
+        "mineral_zones": "singleSymbol",
+        "supply_nodes": "singleSymbol",
+        "peripheral_zones": "singleSymbol",
         "basemap": "singleSymbol",
     }
     for name, renderer in expected.items():
@@ -230,7 +260,8 @@ def test_qgis_draws_what_the_html_map_draws(qgis_report):
     released = fronts[[f"released_{a}" for a in MILITARY_ASSETS]].sum(axis=1)
     r_min, r_max = map_style.MARKER_RADII["fronts"]
     for fid, value in zip(fronts["id"], released, strict=True):
-        want = 2 * map_style.marker_radius(float(value), float(released.max()), r_min=r_min,
-                                           r_max=r_max)
+        want = 2 * map_style.marker_radius(
+            float(value), float(released.max()), r_min=r_min, r_max=r_max
+        )
         got = seen["front_release"]["features"][fid]["size"]
         assert math.isclose(got, want, abs_tol=0.1), fid

@@ -157,15 +157,15 @@ def test_csv_bad_coordinate_names_its_column_row_and_value(layers_dir, tmp_path)
         read_layer(path, kind="chokepoints")
     rendered = [p.render(str(path)) for p in info.value.problems]
     ids = gpd.read_file(layers_dir / "chokepoints.geojson")["id"]
-    assert any(f"feature id={ids[1]!r} (row 2): column 'lat'" in r and "'north'" in r
-               for r in rendered), rendered
-    assert any(f"feature id={ids[2]!r} (row 3): column 'lon'" in r and "is empty" in r
-               for r in rendered), rendered
+    assert any(
+        f"feature id={ids[1]!r} (row 2): column 'lat'" in r and "'north'" in r for r in rendered
+    ), rendered
+    assert any(
+        f"feature id={ids[2]!r} (row 3): column 'lon'" in r and "is empty" in r for r in rendered
+    ), rendered
 
 
-def test_shapefile_without_prj_needs_crs_and_truncated_names_are_explained(
-    layers_dir, tmp_path
-):
+def test_shapefile_without_prj_needs_crs_and_truncated_names_are_explained(layers_dir, tmp_path):
     gdf = gpd.read_file(layers_dir / "chokepoints.geojson")
     path = tmp_path / "chokepoints.shp"
     with pytest.warns(Warning):
@@ -173,9 +173,7 @@ def test_shapefile_without_prj_needs_crs_and_truncated_names_are_explained(
     path.with_suffix(".prj").unlink()
     with pytest.raises(LayerValidationError, match=r"declares no CRS; .*--crs"):
         read_layer(path)
-    assert read_layer(path, crs="EPSG:4326")["source_year"].tolist() == gdf[
-        "source_year"
-    ].tolist()
+    assert read_layer(path, crs="EPSG:4326")["source_year"].tolist() == gdf["source_year"].tolist()
     # Converted on from the Shapefile, the cut names are no longer restored: explain them.
     cut = gpd.read_file(path).set_crs("EPSG:4326")
     assert "source_yea" in cut.columns
@@ -233,8 +231,10 @@ def test_mixed_geometry_types_name_each_feature(layers_dir, tmp_path):
     with pytest.raises(LayerValidationError) as info:
         read_layer(path, kind="chokepoints")
     fid = data["features"][1]["properties"]["id"]
-    assert f"feature id={fid!r} (row 2): column 'geometry': geometry type must be Point, " \
+    assert (
+        f"feature id={fid!r} (row 2): column 'geometry': geometry type must be Point, "
         "got LineString" in str(info.value)
+    )
 
 
 def test_missing_file_says_so_before_guessing_its_kind(tmp_path):
@@ -280,8 +280,11 @@ def test_near_name_beside_the_real_file_is_refused_too(layers_dir, tmp_path):
     folder = _folder_with(
         tmp_path, layers_dir, {"fronts.geojson": "fronts", "fronts_old.geojson": "fronts"}
     )
-    with pytest.raises(LayerValidationError, match=r"already has fronts\.geojson: move "
-                       r"fronts_old\.geojson out of it"):
+    with pytest.raises(
+        LayerValidationError,
+        match=r"already has fronts\.geojson: move "
+        r"fronts_old\.geojson out of it",
+    ):
         read_layers(folder)
 
 
@@ -315,8 +318,10 @@ def test_unparsable_value_gives_the_validation_error_and_no_library_warning(
     path.write_text(json.dumps(data))
     with pytest.raises(LayerValidationError) as info:
         read_layer(path)
-    assert f"feature id={fid!r} (row 1): column 'threat_level': must be an integer from 1 " \
+    assert (
+        f"feature id={fid!r} (row 1): column 'threat_level': must be an integer from 1 "
         "to 5, got 'high'" in str(info.value)
+    )
     assert [str(w.message) for w in recwarn] == []
 
 
@@ -336,6 +341,8 @@ def test_floor_above_the_baseline_is_refused_for_every_asset(layers_dir, tmp_pat
         (gdf.loc[1, "id"], 2, "floor_naval"),
     ]
     text = problems[0].render(str(source))
-    assert text.startswith(f"{source}: feature id={gdf.loc[0, 'id']!r} (row 1): column "
-                           "'floor_ground': must be at most us_ground = 0.72")
+    assert text.startswith(
+        f"{source}: feature id={gdf.loc[0, 'id']!r} (row 1): column "
+        "'floor_ground': must be at most us_ground = 0.72"
+    )
     assert text.endswith("got 7.2")

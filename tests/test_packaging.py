@@ -25,8 +25,19 @@ def _build_wheel(tmp_path: Path) -> Path:
         shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
     out = tmp_path / "dist"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
-         "-q", "-w", str(out), str(src)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-q",
+            "-w",
+            str(out),
+            str(src),
+        ],
         check=True,
         capture_output=True,
     )
@@ -37,8 +48,11 @@ def _build_wheel(tmp_path: Path) -> Path:
 def test_wheel_ships_layers_and_scenarios(tmp_path):
     wheel = _build_wheel(tmp_path)
     names = set(zipfile.ZipFile(wheel).namelist())
-    shipped = [f"redeploy/geodata/{p.name}" for p in sorted((ROOT / "geodata").iterdir())
-               if p.suffix in {".geojson", ".md"}]
+    shipped = [
+        f"redeploy/geodata/{p.name}"
+        for p in sorted((ROOT / "geodata").iterdir())
+        if p.suffix in {".geojson", ".md"}
+    ]
     shipped += [f"redeploy/scenarios/{p.name}" for p in sorted((ROOT / "scenarios").glob("*.toml"))]
     assert "redeploy/geodata/fronts.geojson" in shipped
     assert "redeploy/scenarios/baseline.toml" in shipped
@@ -58,14 +72,30 @@ def test_wheel_ships_layers_and_scenarios(tmp_path):
         "print(s.shipped_scenarios_dir())"
     )
     paths = subprocess.run(
-        [sys.executable, "-c", code], cwd=work, env=env, check=True, capture_output=True,
+        [sys.executable, "-c", code],
+        cwd=work,
+        env=env,
+        check=True,
+        capture_output=True,
         text=True,
     ).stdout.split()
     assert [Path(p).resolve().is_relative_to(site.resolve()) for p in paths] == [True] * 3
     run = subprocess.run(
-        [sys.executable, "-c", "from redeploy.cli import main; main()", "run", "--quiet",
-         "--format", "csv", "--out", "out"],
-        cwd=work, env=env, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-c",
+            "from redeploy.cli import main; main()",
+            "run",
+            "--quiet",
+            "--format",
+            "csv",
+            "--out",
+            "out",
+        ],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert run.returncode == 0, run.stderr
     assert (work / "out" / "baseline-flows.csv").stat().st_size > 0

@@ -43,8 +43,18 @@ CHECK = Path(__file__).parent / "qgis_project_check.py"
 
 #: Layers bottom to top, as the HTML map draws them (fixture minerals are points, so above
 #: the flows, in the markers' pane).
-ORDER = ["ledger", "basemap", "peripheral_zones", "zone_allocations", "flows",
-         "mineral_zones", "supply_nodes", "chokepoints", "fronts", "front_release"]
+ORDER = [
+    "ledger",
+    "basemap",
+    "peripheral_zones",
+    "zone_allocations",
+    "flows",
+    "mineral_zones",
+    "supply_nodes",
+    "chokepoints",
+    "fronts",
+    "front_release",
+]
 LABELLED = {"fronts": "simple", "chokepoints": "simple", "zone_allocations": "rule-based"}
 
 
@@ -64,8 +74,9 @@ def _require(*paths: str, probe: list[str] | None = None) -> None:
 
 
 def _write(folder: Path, *, empty: bool = False, name: str | None = None) -> Path:
-    write_results(fixtures.make_layers(), fixtures.make_result(empty=empty), folder,
-                  name=name, formats="gpkg")
+    write_results(
+        fixtures.make_layers(), fixtures.make_result(empty=empty), folder, name=name, formats="gpkg"
+    )
     return folder / f"{name or 'test_scenario'}.gpkg"
 
 
@@ -91,12 +102,15 @@ def root(package) -> ET.Element:
 def test_project_row_is_what_qgis_reads(package):
     con = sqlite3.connect(package)
     try:
-        ddl = con.execute("SELECT sql FROM sqlite_master WHERE name = 'qgis_projects'"
-                          ).fetchone()[0]
-        rows = con.execute("SELECT name, metadata, content, typeof(content) "
-                           "FROM qgis_projects").fetchall()
-        registered = con.execute("SELECT count(*) FROM gpkg_contents "
-                                 "WHERE table_name = 'qgis_projects'").fetchone()[0]
+        ddl = con.execute("SELECT sql FROM sqlite_master WHERE name = 'qgis_projects'").fetchone()[
+            0
+        ]
+        rows = con.execute(
+            "SELECT name, metadata, content, typeof(content) FROM qgis_projects"
+        ).fetchall()
+        registered = con.execute(
+            "SELECT count(*) FROM gpkg_contents WHERE table_name = 'qgis_projects'"
+        ).fetchone()[0]
     finally:
         con.close()
     # QgsGeoPackageProjectStorage's own table, unregistered as QGIS leaves it
@@ -104,8 +118,10 @@ def test_project_row_is_what_qgis_reads(package):
     assert registered == 0
     [(name, metadata, content, kind)] = rows
     assert name == "test_scenario"
-    assert json.loads(metadata) == {"last_modified_time": "2024-01-01T00:00:00",
-                                    "last_modified_user": "redeploy"}
+    assert json.loads(metadata) == {
+        "last_modified_time": "2024-01-01T00:00:00",
+        "last_modified_user": "redeploy",
+    }
     # content: the .qgz as hex text (QByteArray::fromHex), one .qgs entry with a fixed date
     assert kind == "text"
     with zipfile.ZipFile(io.BytesIO(bytes.fromhex(content))) as archive:
@@ -132,8 +148,9 @@ def test_layers_are_ordered_relative_and_titled(root):
         if name not in ("basemap", "peripheral_zones"):
             assert "(" in layer_title(name), name  # a unit or a measure in every title
     # peripheral zones lie under zone allocations, fronts under front release: one shown
-    checked = {e.get("id"): e.get("checked") for e in root.iter("layer-tree-layer")
-               if e.get("source")}
+    checked = {
+        e.get("id"): e.get("checked") for e in root.iter("layer-tree-layer") if e.get("source")
+    }
     assert checked[layer_id_of("peripheral_zones")] == "Qt::Unchecked"
     assert checked[layer_id_of("front_release")] == "Qt::Unchecked"
     assert checked[layer_id_of("fronts")] == "Qt::Checked"
@@ -164,8 +181,7 @@ def test_labels_legend_units_and_map_tips(root):
     assert ranges[0].get("label") == "none"
     assert all(r.get("label").endswith(" kpe") for r in ranges[1:])
     cats = layers[layer_id_of("flows")].findall("renderer-v2/categories/category")
-    assert [c.get("label") for c in cats] == ["naval (kpe)", "air (kpe)",
-                                              "engagement ($bn/yr)"]
+    assert [c.get("label") for c in cats] == ["naval (kpe)", "air (kpe)", "engagement ($bn/yr)"]
     tip = layers[layer_id_of("fronts")].findtext("mapTip")
     assert "U.S. personnel" in tip and "format_number" in tip and "get_feature(" in tip
 
@@ -175,16 +191,24 @@ def test_print_layout(root):
     assert layout.get("name") == LAYOUT_NAME
     items = {i.get("id"): i for i in layout.iter("LayoutItem")}
     assert items["page-1"].get("size") == "297,210,mm"
-    assert items["title"].get("labelText") == (
-        "redeploy: scenario test_scenario, run 0123456789ab")
+    assert items["title"].get("labelText") == ("redeploy: scenario test_scenario, run 0123456789ab")
     assert items["source-note"].get("labelText") == source_note()
     assert f"model: redeploy {__version__}" in source_note()
     assert items["legend"].get("map_uuid") == items["map"].get("uuid")
     assert items["scalebar"].get("mapUuid") == items["map"].get("uuid")
     assert items["scalebar"].get("unitLabel") == "km"
     legend = [e.get("id") for e in items["legend"].iter("layer-tree-layer")]
-    assert legend == [layer_id_of(n) for n in ("fronts", "chokepoints", "supply_nodes",
-                                               "mineral_zones", "flows", "zone_allocations")]
+    assert legend == [
+        layer_id_of(n)
+        for n in (
+            "fronts",
+            "chokepoints",
+            "supply_nodes",
+            "mineral_zones",
+            "flows",
+            "zone_allocations",
+        )
+    ]
 
 
 def test_project_is_deterministic_and_names_only_its_file(tmp_path, monkeypatch):
@@ -210,8 +234,12 @@ def test_empty_run_and_layers_export(tmp_path):
     write_layers(fixtures.make_layers(), path, fmt="gpkg")
     con = sqlite3.connect(path)
     try:
-        assert con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'qgis_projects'"
-                           ).fetchone()[0] == 0
+        assert (
+            con.execute(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'qgis_projects'"
+            ).fetchone()[0]
+            == 0
+        )
     finally:
         con.close()
 
@@ -239,8 +267,13 @@ def test_mixed_layer_becomes_one_layer_per_geometry_family(tmp_path):
 @pytest.mark.gdal
 def test_package_with_project_still_validates(package):
     _require(DEBIAN_PYTHON, VALIDATE_GPKG)
-    done = subprocess.run([DEBIAN_PYTHON, VALIDATE_GPKG, str(package)], capture_output=True,
-                          text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [DEBIAN_PYTHON, VALIDATE_GPKG, str(package)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Error" not in done.stdout + done.stderr
 
@@ -249,14 +282,21 @@ def test_package_with_project_still_validates(package):
 
 
 def _qgis_report(path: Path, out: Path) -> dict:
-    _require(DEBIAN_PYTHON, "/usr/bin/qgis_process.bin",
-             probe=[DEBIAN_PYTHON, "-c", "import qgis.core"])
+    _require(
+        DEBIAN_PYTHON, "/usr/bin/qgis_process.bin", probe=[DEBIAN_PYTHON, "-c", "import qgis.core"]
+    )
     (out / "xdg").mkdir(mode=0o700, exist_ok=True)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_RUNTIME_DIR": str(out / "xdg")}
     for var in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"):
         env.pop(var, None)
-    done = subprocess.run([DEBIAN_PYTHON, str(CHECK), str(path), str(out)],
-                          capture_output=True, text=True, timeout=300, check=False, env=env)
+    done = subprocess.run(
+        [DEBIAN_PYTHON, str(CHECK), str(path), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=env,
+    )
     lines = [ln for ln in done.stdout.splitlines() if ln.startswith("QGIS_PROJECT_JSON ")]
     assert done.returncode == 0 and lines, done.stdout[-2000:] + done.stderr[-2000:]
     return json.loads(lines[-1].removeprefix("QGIS_PROJECT_JSON "))
@@ -306,8 +346,11 @@ def test_qgis_reads_labels_legend_units_and_map_tips(qgis):
     assert layers[layer_id_of("supply_nodes")]["labels"]["enabled"] is False
     legend = layers[layer_id_of("zone_allocations")]["legend"]
     assert legend[0] == "none" and all(c.endswith(" kpe") for c in legend[1:]), legend
-    assert layers[layer_id_of("flows")]["legend"] == ["naval (kpe)", "air (kpe)",
-                                                       "engagement ($bn/yr)"]
+    assert layers[layer_id_of("flows")]["legend"] == [
+        "naval (kpe)",
+        "air (kpe)",
+        "engagement ($bn/yr)",
+    ]
     for name in ORDER[1:]:
         assert layers[layer_id_of(name)]["map_tip"].startswith("<div"), name
     tips = qgis["map_tips_filled"]

@@ -84,9 +84,15 @@ def test_size_is_compact(html):
 
 
 def test_every_layer_in_the_control(html):
-    for name in ("Countries (basemap)", "Peripheral zones by allocation", "Critical-mineral zones",
-                 "Flows of freed capacity", "Supply-chain nodes", "Maritime chokepoints",
-                 "Alliance fronts"):
+    for name in (
+        "Countries (basemap)",
+        "Peripheral zones by allocation",
+        "Critical-mineral zones",
+        "Flows of freed capacity",
+        "Supply-chain nodes",
+        "Maritime chokepoints",
+        "Alliance fronts",
+    ):
         assert f'"{name}" : feature_group_' in html
 
 
@@ -107,7 +113,7 @@ def test_flows_one_path_each_multilines_kept(html, result):
         # Crosses the Pacific: reaches the antimeridian, never Eurasia west of Guam.
         assert max(lons) == 180.0
         assert min(x for x in lons if x > 0) >= 144.8
-    assert 'data-rd-flows' in html and "RD.ready(map_" in html
+    assert "data-rd-flows" in html and "RD.ready(map_" in html
     widths = [f["properties"]["w"] for f in flows["features"]]
     assert widths == sorted(widths, reverse=True)
     assert max(widths) == palette.FLOW_WEIGHTS[1]
@@ -117,8 +123,11 @@ def test_flows_one_path_each_multilines_kept(html, result):
 
 def test_markers_sized_by_key_figure(html):
     data = _layer_data(html)
-    fronts = next(d for d in data if any(f["properties"].get("t") == "Korean peninsula"
-                                         for f in d["features"]))
+    fronts = next(
+        d
+        for d in data
+        if any(f["properties"].get("t") == "Korean peninsula" for f in d["features"])
+    )
     radii = {f["properties"]["t"]: f["properties"]["r"] for f in fronts["features"]}
     assert radii["Korean peninsula"] == palette.MARKER_RADII["fronts"][1]
     assert radii["Guam and Marianas"] < radii["NATO eastern flank"] < radii["Korean peninsula"]
@@ -329,13 +338,15 @@ def test_write_comparison(pair, layers, tmp_path):
     for label in ("appears in B", "grows", "disappears in B"):
         assert label in text
     assert csv_path.read_text().splitlines()[0] == (
-        "kind,front_id,zone_id,region,asset,unit,a,b,change,status")
+        "kind,front_id,zone_id,region,asset,unit,a,b,change,status"
+    )
     again = write_comparison(layers, *pair, tmp_path / "again")
     assert again[0].read_bytes() == html_path.read_bytes()
     assert again[1].read_bytes() == csv_path.read_bytes()
     flows = _layer_data(text)
-    flow_props = [f["properties"] for d in flows for f in d["features"]
-                  if "→" in f["properties"].get("t", "")]
+    flow_props = [
+        f["properties"] for d in flows for f in d["features"] if "→" in f["properties"].get("t", "")
+    ]
     assert len(flow_props) == 8  # 7 in A, one dropped, one added: union of 8
     gone = [p for p in flow_props if p["c"] == palette.FLOW_CHANGE_STYLES["gone"]["c"]]
     assert len(gone) == 1 and gone[0]["d"] == palette.FLOW_CHANGE_STYLES["gone"]["d"]
@@ -368,8 +379,9 @@ def test_cli_run_writes_map_and_compare(tmp_path):
     html = (tmp_path / "baseline.html").read_text()
     assert not re.search(r"<script[^>]+src=", html)
     assert len(html.encode()) < 1_500_000  # the shipped baseline map's budget
-    res = runner.invoke(app, ["compare", "baseline", "no-repricing", "--out", str(tmp_path),
-                              "--quiet"])
+    res = runner.invoke(
+        app, ["compare", "baseline", "no-repricing", "--out", str(tmp_path), "--quiet"]
+    )
     assert res.exit_code == 0, res.output
     assert (tmp_path / "baseline-vs-no-repricing.html").is_file()
     assert (tmp_path / "baseline-vs-no-repricing.csv").is_file()
@@ -388,8 +400,9 @@ def test_cli_rejects_unknown_tiles(tmp_path):
 def test_run_without_flows_still_lists_flows(layers, result):
     import dataclasses
 
-    empty = dataclasses.replace(result, flows=result.flows.iloc[0:0],
-                                routes=result.routes.iloc[0:0])
+    empty = dataclasses.replace(
+        result, flows=result.flows.iloc[0:0], routes=result.routes.iloc[0:0]
+    )
     text = render_html(build_map(layers, empty))
     assert '"Flows of freed capacity" : feature_group_' in text
     assert "No capacity moves in this scenario." in text
@@ -401,9 +414,34 @@ def test_run_without_flows_still_lists_flows(layers, result):
 hostile_inputs = load_data_module("render/hostile.py", "render_hostile")
 
 _ALLOWED_TAGS = {
-    "html", "head", "title", "meta", "style", "script", "body", "div", "details", "summary",
-    "b", "span", "svg", "circle", "polygon", "polyline", "rect", "line", "text", "table",
-    "thead", "tbody", "tr", "th", "td", "ul", "li", "code",
+    "html",
+    "head",
+    "title",
+    "meta",
+    "style",
+    "script",
+    "body",
+    "div",
+    "details",
+    "summary",
+    "b",
+    "span",
+    "svg",
+    "circle",
+    "polygon",
+    "polyline",
+    "rect",
+    "line",
+    "text",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "ul",
+    "li",
+    "code",
 }
 
 
@@ -446,8 +484,10 @@ def test_hostile_page_shows_payloads_as_text(hostile, kind):
     parser.feed(text)
     assert not parser.bad, parser.bad[:5]
     for css in parser.styles:
-        assert all(u.startswith(("data:", "#default#VML")) for u in
-                   re.findall(r"url\(\s*['\"]?([^)'\"]*)", css))
+        assert all(
+            u.startswith(("data:", "#default#VML"))
+            for u in re.findall(r"url\(\s*['\"]?([^)'\"]*)", css)
+        )
         assert "@import" not in css
     # The description is in the panel as text, blank lines kept; an id-like source too.
     assert panels.esc(" ".join(hostile_inputs.PAYLOADS) + "\n\n\nend") in text

@@ -274,8 +274,10 @@ def documented_scenarios() -> list[tuple[str, str]]:
 
 
 def scenario_files() -> list[tuple[str, dict]]:
-    files = [(p.name, tomllib.loads(p.read_text(encoding="utf-8")))
-             for p in sorted((ROOT / "scenarios").glob("*.toml"))]
+    files = [
+        (p.name, tomllib.loads(p.read_text(encoding="utf-8")))
+        for p in sorted((ROOT / "scenarios").glob("*.toml"))
+    ]
     docs = [(where, tomllib.loads(text)) for where, text in documented_scenarios()]
     return files + docs
 
@@ -385,7 +387,7 @@ def test_a_directory_named_like_a_scenario_is_refused_as_such(tmp_path, monkeypa
             "key 'fronts.korea.defense_pct_gdp' = nan: NaN is not allowed: a number is required",
         ),
         ("[fronts.korea]\nthreat_level = nan\n", "NaN is not allowed"),
-        ('[regions.Africa]\nfloor = nan\n', "key 'regions.Africa.floor' = nan: NaN is not"),
+        ("[regions.Africa]\nfloor = nan\n", "key 'regions.Africa.floor' = nan: NaN is not"),
         ("[model]\nsegment_shares = [nan, 1.0]\n", "NaN is not allowed: a number is required"),
         (
             "[fronts.korea]\ngdp_usd_bn = inf\n",
@@ -407,8 +409,15 @@ def test_scenario_modules_import_only_earlier_ones():
     import ast
 
     order = [
-        "fields", "messages", "distributions", "parameters", "sampling", "models",
-        "uncertain", "loading", "coefficients",
+        "fields",
+        "messages",
+        "distributions",
+        "parameters",
+        "sampling",
+        "models",
+        "uncertain",
+        "loading",
+        "coefficients",
     ]
     folder = Path(__file__).resolve().parent.parent / "redeploy" / "scenario"
     assert sorted(p.stem for p in folder.glob("*.py")) == sorted([*order, "__init__"])

@@ -15,8 +15,14 @@ def shipped():
 
 @pytest.mark.parametrize(
     ("kind", "minimum"),
-    [("fronts", 8), ("chokepoints", 20), ("mineral_zones", 20), ("supply_nodes", 25),
-     ("peripheral_zones", 90), ("basemap", 170)],
+    [
+        ("fronts", 8),
+        ("chokepoints", 20),
+        ("mineral_zones", 20),
+        ("supply_nodes", 25),
+        ("peripheral_zones", 90),
+        ("basemap", 170),
+    ],
 )
 def test_shipped_counts(shipped, kind, minimum):
     assert len(shipped[kind]) >= minimum
@@ -40,8 +46,32 @@ def test_some_figures_are_sourced(shipped):
 def test_peripheral_zones_cover_every_region(shipped):
     zones = shipped["peripheral_zones"]
     assert set(zones["region"]) == set(REGIONS)
-    must = {"IDN", "VNM", "PHL", "MYS", "TLS", "COD", "ZAF", "NGA", "ETH", "BRA", "ARG", "PER",
-            "PAN", "GTM", "CUB", "JAM", "GRD", "KNA", "SSD", "CPV", "STP", "COM", "SYC", "MUS"}
+    must = {
+        "IDN",
+        "VNM",
+        "PHL",
+        "MYS",
+        "TLS",
+        "COD",
+        "ZAF",
+        "NGA",
+        "ETH",
+        "BRA",
+        "ARG",
+        "PER",
+        "PAN",
+        "GTM",
+        "CUB",
+        "JAM",
+        "GRD",
+        "KNA",
+        "SSD",
+        "CPV",
+        "STP",
+        "COM",
+        "SYC",
+        "MUS",
+    }
     assert must <= set(zones["iso3"])
     assert zones["iso3"].is_unique
 

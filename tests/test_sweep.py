@@ -75,8 +75,14 @@ def tiny(tmp_path_factory, layers_dir):
     plan = prepare_sweep(layers, scenario)
     # a core model of only the flows probe solutions use (no margin)
     small_core = prepare_sweep(layers, scenario, core_margin=-1.0)
-    return SimpleNamespace(path=path, layers=layers, layers_dir=layers_dir, plan=plan,
-                           small_core=small_core, scenario=scenario)
+    return SimpleNamespace(
+        path=path,
+        layers=layers,
+        layers_dir=layers_dir,
+        plan=plan,
+        small_core=small_core,
+        scenario=scenario,
+    )
 
 
 def _draws(plan, seed, indices):
@@ -165,8 +171,7 @@ def _raw_bits(solver, arrays):
         raw, _, how = solver.solve_arrays(arrays)
     except InfeasibleAllocationError:
         return b"infeasible"
-    return (how.encode() + raw.x.tobytes() + raw.duals.tobytes()
-            + np.int64(raw.iterations).tobytes())
+    return how.encode() + raw.x.tobytes() + raw.duals.tobytes() + np.int64(raw.iterations).tobytes()
 
 
 @pytest.mark.parametrize("core", ["probed", "small"])
@@ -235,8 +240,16 @@ def test_summary_table_and_csv():
 
 
 def test_batches_are_never_larger_than_the_sweep(tiny, cluster, tmp_path, layers_dir):
-    out = run_sweep(tiny.path, samples=3, seed=1, client=cluster, layers_dir=layers_dir,
-                    out_dir=tmp_path, progress=False, write_map=False)
+    out = run_sweep(
+        tiny.path,
+        samples=3,
+        seed=1,
+        client=cluster,
+        layers_dir=layers_dir,
+        out_dir=tmp_path,
+        progress=False,
+        write_map=False,
+    )
     assert out.batch_size == 3 and out.completed == 3
 
 
@@ -258,15 +271,40 @@ def cluster():
 @pytest.fixture(scope="module")
 def two_workers(tiny, cluster, tmp_path_factory):
     out = tmp_path_factory.mktemp("two")
-    return run_sweep(tiny.path, samples=150, seed=5, client=cluster, batch_size=23,
-                     layers_dir=tiny.layers_dir, out_dir=out, progress=False)
+    return run_sweep(
+        tiny.path,
+        samples=150,
+        seed=5,
+        client=cluster,
+        batch_size=23,
+        layers_dir=tiny.layers_dir,
+        out_dir=out,
+        progress=False,
+    )
 
 
-def test_one_and_two_workers_give_identical_outputs(tiny, two_workers, layers_dir, tmp_path,
-                                                     runner):
-    result = runner.invoke(app, ["sweep", "--scenario", str(tiny.path), "--samples", "150",
-                                 "--seed", "5", "--workers", "1", "--layers", str(layers_dir),
-                                 "--out", str(tmp_path), "--quiet"])
+def test_one_and_two_workers_give_identical_outputs(
+    tiny, two_workers, layers_dir, tmp_path, runner
+):
+    result = runner.invoke(
+        app,
+        [
+            "sweep",
+            "--scenario",
+            str(tiny.path),
+            "--samples",
+            "150",
+            "--seed",
+            "5",
+            "--workers",
+            "1",
+            "--layers",
+            str(layers_dir),
+            "--out",
+            str(tmp_path),
+            "--quiet",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert two_workers.workers == 2 and two_workers.batch_size == 23
     for key in ("summary", "map"):
@@ -305,9 +343,17 @@ def test_workers_do_not_import_folium(cluster, two_workers):
 
 def test_a_failing_batch_is_retried(tiny, cluster, two_workers, tmp_path, layers_dir):
     marker = tmp_path / "failed-once"
-    output = run_sweep(tiny.path, samples=150, seed=5, client=cluster, batch_size=23,
-                       layers_dir=layers_dir, out_dir=tmp_path, progress=False,
-                       _fault=Fault(sample=60, marker=str(marker)))
+    output = run_sweep(
+        tiny.path,
+        samples=150,
+        seed=5,
+        client=cluster,
+        batch_size=23,
+        layers_dir=layers_dir,
+        out_dir=tmp_path,
+        progress=False,
+        _fault=Fault(sample=60, marker=str(marker)),
+    )
     assert marker.exists()
     assert output.files["summary"].read_bytes() == two_workers.files["summary"].read_bytes()
 
@@ -315,9 +361,17 @@ def test_a_failing_batch_is_retried(tiny, cluster, two_workers, tmp_path, layers
 def test_a_dead_worker_costs_a_retry_not_the_sweep(tiny, two_workers, tmp_path, layers_dir):
     marker = tmp_path / "died-once"
     with sweep_client(2, processes=True) as client:
-        output = run_sweep(tiny.path, samples=150, seed=5, client=client, batch_size=23,
-                           layers_dir=layers_dir, out_dir=tmp_path, progress=False,
-                           _fault=Fault(sample=100, marker=str(marker), exit_process=True))
+        output = run_sweep(
+            tiny.path,
+            samples=150,
+            seed=5,
+            client=client,
+            batch_size=23,
+            layers_dir=layers_dir,
+            out_dir=tmp_path,
+            progress=False,
+            _fault=Fault(sample=100, marker=str(marker), exit_process=True),
+        )
     assert marker.exists()
     assert output.files["summary"].read_bytes() == two_workers.files["summary"].read_bytes()
 
@@ -327,8 +381,17 @@ def test_interrupt_keeps_completed_batches(tiny, cluster, tmp_path, layers_dir):
         raise KeyboardInterrupt
 
     with pytest.raises(SweepInterrupted) as info:
-        run_sweep(tiny.path, samples=200, seed=2, client=cluster, batch_size=16,
-                  layers_dir=layers_dir, out_dir=tmp_path, progress=False, on_batch=stop)
+        run_sweep(
+            tiny.path,
+            samples=200,
+            seed=2,
+            client=cluster,
+            batch_size=16,
+            layers_dir=layers_dir,
+            out_dir=tmp_path,
+            progress=False,
+            on_batch=stop,
+        )
     out = info.value.output
     assert out.interrupted and 0 < out.completed < 200
     table, meta = read_sweep(out.files["parquet"])
@@ -348,10 +411,29 @@ def test_ctrl_c_in_a_terminal_stops_workers_quietly(tiny, tmp_path, layers_dir):
 
     out = tmp_path / "out"
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from redeploy.cli import main; main()", "sweep",
-         "--scenario", str(tiny.path), "--layers", str(layers_dir), "--samples", "200000",
-         "--batch-size", "64", "--workers", "2", "--out", str(out), "--quiet"],
-        start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "from redeploy.cli import main; main()",
+            "sweep",
+            "--scenario",
+            str(tiny.path),
+            "--layers",
+            str(layers_dir),
+            "--samples",
+            "200000",
+            "--batch-size",
+            "64",
+            "--workers",
+            "2",
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     parts = out / "tiny-uncertain-sweep.parts"
     deadline = time.monotonic() + 90
@@ -371,21 +453,35 @@ def test_the_summary_line_counts_samples_not_solved(tiny, tmp_path, layers_dir, 
     # A floor that is usually met and sometimes far above what Africa can absorb.
     text = tiny.path.read_text(encoding="utf-8").replace(
         '"regions.Africa.floor" = {dist = "uniform", low = 0, high = 0.5}',
-        '"regions.Africa.floor" = {dist = "choice", values = [0.1, 1000], '
-        'weights = [0.7, 0.3]}',
+        '"regions.Africa.floor" = {dist = "choice", values = [0.1, 1000], weights = [0.7, 0.3]}',
     )
     path = tmp_path / "tiny-uncertain.toml"
     path.write_text(text, encoding="utf-8")
-    result = runner.invoke(app, ["sweep", "--scenario", str(path), "--samples", "40",
-                                 "--workers", "1", "--layers", str(layers_dir),
-                                 "--out", str(tmp_path)])
+    result = runner.invoke(
+        app,
+        [
+            "sweep",
+            "--scenario",
+            str(path),
+            "--samples",
+            "40",
+            "--workers",
+            "1",
+            "--layers",
+            str(layers_dir),
+            "--out",
+            str(tmp_path),
+        ],
+    )
     assert result.exit_code == 0, result.output
     table, _ = read_sweep(tmp_path / "tiny-uncertain-sweep.parquet")
     counts = table["status"].value_counts()
     assert counts["infeasible"] > 0
     line = " ".join(result.output.split())
-    assert (f"{counts['optimal']} of 40 samples solved, {counts['infeasible']} infeasible "
-            "(see the parquet's status column)") in line
+    assert (
+        f"{counts['optimal']} of 40 samples solved, {counts['infeasible']} infeasible "
+        "(see the parquet's status column)"
+    ) in line
     assert "in batches of 16" in line
     infeasible = table[table["status"] == "infeasible"]
     assert set(infeasible["solve"]) <= {"core", "warm", "cold"}  # the model that said so
@@ -449,8 +545,9 @@ def test_a_listener_that_is_not_dask_fails_within_the_deadline():
     from redeploy.workflows.cluster import _connect
 
     start = time.monotonic()
-    with _listener(None) as address, pytest.raises(
-        RedeployError, match="cannot connect to a Dask scheduler"
+    with (
+        _listener(None) as address,
+        pytest.raises(RedeployError, match="cannot connect to a Dask scheduler"),
     ):
         _connect(Client, address, timeout=1.0)
     assert time.monotonic() - start < 10
@@ -463,8 +560,9 @@ def test_a_listener_that_answers_garbage_is_named_as_not_dask():
     from redeploy.errors import RedeployError
     from redeploy.workflows.cluster import _connect
 
-    with _listener(b"\xff" * 64) as address, pytest.raises(
-        RedeployError, match="does not speak Dask's protocol"
+    with (
+        _listener(b"\xff" * 64) as address,
+        pytest.raises(RedeployError, match="does not speak Dask's protocol"),
     ):
         _connect(Client, address, timeout=2.0)
 
@@ -476,29 +574,52 @@ def test_an_infeasible_central_run_names_the_central_value(tiny, tmp_path, layer
     )
     path = tmp_path / "tiny-uncertain.toml"
     path.write_text(text, encoding="utf-8")
-    result = runner.invoke(app, ["sweep", "--scenario", str(path), "--samples", "10",
-                                 "--layers", str(layers_dir), "--out", str(tmp_path / "o")])
+    result = runner.invoke(
+        app,
+        [
+            "sweep",
+            "--scenario",
+            str(path),
+            "--samples",
+            "10",
+            "--layers",
+            str(layers_dir),
+            "--out",
+            str(tmp_path / "o"),
+        ],
+    )
     assert result.exit_code == 3, result.output
     assert "Traceback" not in result.output
     assert "(the sweep starts from its central run: " in result.stderr
-    assert ("`regions.Africa.floor` = 500 is the central value of uniform(low = 0.0, "
-            "high = 1000.0)") in result.stderr
+    assert (
+        "`regions.Africa.floor` = 500 is the central value of uniform(low = 0.0, high = 1000.0)"
+    ) in result.stderr
 
 
-def test_a_sweep_that_cannot_reach_its_cluster_writes_nothing(tiny, tmp_path, layers_dir,
-                                                              monkeypatch):
+def test_a_sweep_that_cannot_reach_its_cluster_writes_nothing(
+    tiny, tmp_path, layers_dir, monkeypatch
+):
     import socket
 
     import redeploy.workflows.cluster
     from redeploy.errors import RedeployError
 
     connect = redeploy.workflows.cluster._connect
-    monkeypatch.setattr(redeploy.workflows.cluster, "_connect",
-                        lambda cls, address: connect(cls, address, timeout=1.0))
+    monkeypatch.setattr(
+        redeploy.workflows.cluster,
+        "_connect",
+        lambda cls, address: connect(cls, address, timeout=1.0),
+    )
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     with pytest.raises(RedeployError):
-        run_sweep(tiny.path, samples=10, scheduler=f"tcp://127.0.0.1:{port}",
-                  layers_dir=layers_dir, out_dir=tmp_path, progress=False)
+        run_sweep(
+            tiny.path,
+            samples=10,
+            scheduler=f"tcp://127.0.0.1:{port}",
+            layers_dir=layers_dir,
+            out_dir=tmp_path,
+            progress=False,
+        )
     assert list(tmp_path.iterdir()) == []

@@ -26,13 +26,35 @@ RECORD = ROOT / "tests" / "data" / "golden_outputs.json"
 
 #: (label, CLI arguments after the command's output folder option).
 COMMANDS: tuple[tuple[str, list[str]], ...] = (
-    *((f"run {name}", ["run", "--scenario", name, "-q"]) for name in (
-        "baseline", "all-together", "hns-rise", "nato-3.5-now", "no-repricing", "taiwan-5",
-        "baseline-uncertain")),
+    *(
+        (f"run {name}", ["run", "--scenario", name, "-q"])
+        for name in (
+            "baseline",
+            "all-together",
+            "hns-rise",
+            "nato-3.5-now",
+            "no-repricing",
+            "taiwan-5",
+            "baseline-uncertain",
+        )
+    ),
     ("compare", ["compare", "baseline", "all-together", "-q"]),
     ("frontier", ["frontier", "--scenario", "baseline", "--points", "5", "-q"]),
-    ("sweep", ["sweep", "--scenario", "baseline-uncertain", "--samples", "24", "--seed", "7",
-               "--workers", "1", "-q"]),
+    (
+        "sweep",
+        [
+            "sweep",
+            "--scenario",
+            "baseline-uncertain",
+            "--samples",
+            "24",
+            "--seed",
+            "7",
+            "--workers",
+            "1",
+            "-q",
+        ],
+    ),
 )
 
 

@@ -15,4 +15,5 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
 fi
 python -m pip install -q -e ".[test]"
 ruff check .
+ruff format --check .
 python -m pytest "$@"

@@ -48,16 +48,28 @@ def frontier(
     overrides = parse_layer_overrides(layer)
     note_shipped_layers(layers, overrides, quiet)
     check_out_dir(out)
-    bar = Progress(TextColumn("redeploy frontier: {task.description}"), BarColumn(),
-                   MofNCompleteColumn(), console=stderr, disable=quiet)
+    bar = Progress(
+        TextColumn("redeploy frontier: {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=stderr,
+        disable=quiet,
+    )
     with bar:
         task = bar.add_task("building the model", total=points + 1)
 
         def step(stage: str, done: int, total: int) -> None:
             bar.update(task, description=stage, completed=done, total=total)
 
-        output = run_frontier(scenario, points=points, layers_dir=layers,
-                              layer_overrides=overrides, crs=crs, out_dir=out, progress=step)
+        output = run_frontier(
+            scenario,
+            points=points,
+            layers_dir=layers,
+            layer_overrides=overrides,
+            crs=crs,
+            out_dir=out,
+            progress=step,
+        )
         files = list(output.files.values())
     if quiet:
         return
@@ -66,13 +78,19 @@ def frontier(
     for col in ("λ", "net value", "risk", "released kpe", "dominated"):
         table.add_column(col, justify="right")
     for row in fr.table.to_dict("records"):
-        table.add_row(lambda_label(row["lambda"]), f"{row['net_value']:.3f}",
-                      f"{row['risk']:.3f}", f"{row['released_kpe']:.2f}",
-                      "yes" if row["dominated"] else "")
+        table.add_row(
+            lambda_label(row["lambda"]),
+            f"{row['net_value']:.3f}",
+            f"{row['risk']:.3f}",
+            f"{row['released_kpe']:.2f}",
+            "yes" if row["dominated"] else "",
+        )
     stdout.print(table)
     own = fr.scenario_row
-    stdout.print(f"scenario's own λ = {lambda_label(fr.scenario_lambda)}: net value "
-                 f"{own['net_value']:.3f}, risk {own['risk']:.3f}")
+    stdout.print(
+        f"scenario's own λ = {lambda_label(fr.scenario_lambda)}: net value "
+        f"{own['net_value']:.3f}, risk {own['risk']:.3f}"
+    )
     for path in files:
         stdout.print(f"wrote {display_path(path)}")
 
@@ -86,19 +104,31 @@ def sweep(
     ] = 0,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", "-w", min=1, show_default=False,
-                     help="Worker processes of the local Dask cluster [default: cores]."),
+        typer.Option(
+            "--workers",
+            "-w",
+            min=1,
+            show_default=False,
+            help="Worker processes of the local Dask cluster [default: cores].",
+        ),
     ] = None,
     scheduler: Annotated[
         str | None,
-        typer.Option("--scheduler", show_default=False,
-                     help="Address of a running Dask scheduler (tcp://host:8786) instead of "
-                          "a local cluster."),
+        typer.Option(
+            "--scheduler",
+            show_default=False,
+            help="Address of a running Dask scheduler (tcp://host:8786) instead of "
+            "a local cluster.",
+        ),
     ] = None,
     batch_size: Annotated[
         int | None,
-        typer.Option("--batch-size", min=1, show_default=False,
-                     help="Samples per task [default: samples / (4 x workers), 16 to 512]."),
+        typer.Option(
+            "--batch-size",
+            min=1,
+            show_default=False,
+            help="Samples per task [default: samples / (4 x workers), 16 to 512].",
+        ),
     ] = None,
     layers: LayersOpt = None,
     layer: LayerOpt = None,
@@ -114,8 +144,7 @@ def sweep(
     from redeploy.workflows.sweep import SweepInterrupted, run_sweep
 
     if workers is not None and scheduler is not None:
-        raise typer.BadParameter("give --workers or --scheduler, not both",
-                                 param_hint="--workers")
+        raise typer.BadParameter("give --workers or --scheduler, not both", param_hint="--workers")
     overrides = parse_layer_overrides(layer)
     note_shipped_layers(layers, overrides, quiet)
     check_out_dir(out)
@@ -123,26 +152,39 @@ def sweep(
         check_scheduler(scheduler)
     sc = load_scenario(scenario)
     if not sc.uncertain and not quiet:
-        stderr.print(f"note: scenario {sc.name!r} has no [uncertain] table, so every sample "
-                     "is the central run (see docs/sweeps.md or baseline-uncertain).",
-                     markup=False)
+        stderr.print(
+            f"note: scenario {sc.name!r} has no [uncertain] table, so every sample "
+            "is the central run (see docs/sweeps.md or baseline-uncertain).",
+            markup=False,
+        )
     try:
-        output = run_sweep(sc, samples=samples, seed=seed, workers=workers,
-                           scheduler=scheduler, batch_size=batch_size, layers_dir=layers,
-                           layer_overrides=overrides, crs=crs, out_dir=out,
-                           progress=not quiet)
+        output = run_sweep(
+            sc,
+            samples=samples,
+            seed=seed,
+            workers=workers,
+            scheduler=scheduler,
+            batch_size=batch_size,
+            layers_dir=layers,
+            layer_overrides=overrides,
+            crs=crs,
+            out_dir=out,
+            progress=not quiet,
+        )
     except OSError as err:
         if scheduler is None:
             raise
-        exit_with(f"error: --scheduler {scheduler}: cannot use the Dask scheduler there: "
-                   f"{err}", 2)
+        exit_with(f"error: --scheduler {scheduler}: cannot use the Dask scheduler there: {err}", 2)
         return
     except SweepInterrupted as stop:
         part = stop.output
         path = part.files.get("parquet")
         where = f" in {display_path(path)}" if path else ""
-        exit_with(f"interrupted: {part.completed:,} of {part.samples:,} samples kept{where} "
-                   "(no summary or map written).", 130)
+        exit_with(
+            f"interrupted: {part.completed:,} of {part.samples:,} samples kept{where} "
+            "(no summary or map written).",
+            130,
+        )
         return
     if quiet:
         return
@@ -151,18 +193,21 @@ def sweep(
     not_solved = "".join(f", {n:,} {status}" for status, n in output.not_solved.items())
     if not_solved:
         not_solved += " (see the parquet's status column)"
-    stdout.print(f"[bold]{output.plan.name}[/bold]: {ok:,} of {output.samples:,} samples "
-                 f"solved{not_solved} on {output.workers} worker(s) in batches of "
-                 f"{output.batch_size}; {output.solve_seconds:.1f} s solving "
-                 f"({rate:,.0f} samples/s), {output.seconds:.1f} s in all")
+    stdout.print(
+        f"[bold]{output.plan.name}[/bold]: {ok:,} of {output.samples:,} samples "
+        f"solved{not_solved} on {output.workers} worker(s) in batches of "
+        f"{output.batch_size}; {output.solve_seconds:.1f} s solving "
+        f"({rate:,.0f} samples/s), {output.seconds:.1f} s in all"
+    )
     summary = output.summary
     if summary is not None:
         table = Table(title="objective ($bn-eq/yr)")
         for col in ("part", "mean", "p5", "p50", "p95"):
             table.add_column(col, justify="right" if col != "part" else "left")
         for rec in summary[summary["kind"] == "objective"].to_dict("records"):
-            table.add_row(str(rec["metric"]), *(f"{rec[k]:.3f}"
-                                                for k in ("mean", "p5", "p50", "p95")))
+            table.add_row(
+                str(rec["metric"]), *(f"{rec[k]:.3f}" for k in ("mean", "p5", "p50", "p95"))
+            )
         stdout.print(table)
     for path in output.files.values():
         stdout.print(f"wrote {display_path(path)}")

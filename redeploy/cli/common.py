@@ -65,8 +65,11 @@ class _Group(TyperGroup):
             where = f"{err.filename}: " if getattr(err, "filename", None) else ""
             exit_with(f"error: {where}{err.strerror or err}", 2)
         except KeyboardInterrupt:
-            exit_with("interrupted: every file is replaced only once complete, so no output "
-                       "is half-written.", 130)
+            exit_with(
+                "interrupted: every file is replaced only once complete, so no output "
+                "is half-written.",
+                130,
+            )
 
 
 app = typer.Typer(
@@ -108,8 +111,12 @@ def _print_version(value: bool) -> None:
 def _root(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_print_version, is_eager=True,
-                     help="Print redeploy's version and exit."),
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print redeploy's version and exit.",
+        ),
     ] = False,
 ) -> None:
     """Map where U.S. strategic capacity freed by allied burden-sharing could go."""
@@ -189,9 +196,7 @@ TilesOpt = Annotated[
 ]
 
 
-OutOpt = Annotated[
-    Path, typer.Option("--out", "-o", help="Output folder (created if needed).")
-]
+OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Output folder (created if needed).")]
 
 
 def parse_layer_overrides(values: list[str] | None) -> dict[str, Path]:
@@ -217,8 +222,12 @@ def note_shipped_layers(layers: Path | None, overrides: dict[str, Path], quiet: 
 
     kinds = shipped_fallbacks(layers, overrides=overrides)
     if kinds:
-        stderr.print(f"note: layers not in {display_path(layers)}, read from the shipped set: "
-                     f"{', '.join(kinds)}", markup=False, soft_wrap=True)
+        stderr.print(
+            f"note: layers not in {display_path(layers)}, read from the shipped set: "
+            f"{', '.join(kinds)}",
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 def check_tiles(tiles: str | None) -> None:

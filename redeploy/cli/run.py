@@ -72,13 +72,16 @@ def run(
                 status.update(f"redeploy run: {msg}")
 
         output = run_scenario(
-            scenario, layers_dir=layers, layer_overrides=overrides, crs=crs, out_dir=None,
+            scenario,
+            layers_dir=layers,
+            layer_overrides=overrides,
+            crs=crs,
+            out_dir=None,
             progress=say,
         )
         every_layer = with_basemap(output.layers, layers, layer_overrides=overrides, crs=crs)
         say("writing outputs")
-        written = write_run(output, out, layers=every_layer, formats=formats, tiles=tiles,
-                            png=png)
+        written = write_run(output, out, layers=every_layer, formats=formats, tiles=tiles, png=png)
     if quiet:
         return
     result = output.result
@@ -102,10 +105,8 @@ def run(
 
 @app.command("compare")
 def compare(
-    a: Annotated[str, typer.Argument(help="Scenario A: shipped name or .toml path.",
-                                     metavar="A")],
-    b: Annotated[str, typer.Argument(help="Scenario B: shipped name or .toml path.",
-                                     metavar="B")],
+    a: Annotated[str, typer.Argument(help="Scenario A: shipped name or .toml path.", metavar="A")],
+    b: Annotated[str, typer.Argument(help="Scenario B: shipped name or .toml path.", metavar="B")],
     layers: LayersOpt = None,
     layer: LayerOpt = None,
     crs: CrsOpt = None,
@@ -131,8 +132,15 @@ def compare(
             if status is not None:
                 status.update(f"redeploy compare: {name}")
 
-        output = run_compare(*pair, layers_dir=layers, layer_overrides=overrides, crs=crs,
-                             out_dir=out, tiles=tiles, progress=say)
+        output = run_compare(
+            *pair,
+            layers_dir=layers,
+            layer_overrides=overrides,
+            crs=crs,
+            out_dir=out,
+            tiles=tiles,
+            progress=say,
+        )
     files = output.files
     if not quiet:
         for path in files:

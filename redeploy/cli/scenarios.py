@@ -29,8 +29,9 @@ def scenarios_list() -> None:
 
 @scenarios_app.command("show")
 def scenarios_show(
-    name: Annotated[str, typer.Argument(help="Shipped scenario name or .toml path.",
-                                        metavar="NAME")],
+    name: Annotated[
+        str, typer.Argument(help="Shipped scenario name or .toml path.", metavar="NAME")
+    ],
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the validated scenario as JSON.")
     ] = False,

@@ -24,8 +24,10 @@ OBJECTIVE_UNIT = TABLE_UNITS["value"]
 def _per_asset(prefix: str, what: str, unit: str | None = None) -> dict[str, ColumnSpec]:
     return {
         f"{prefix}_{a}": ColumnSpec(
-            "float", f"{what} ({a}).",
-            unit if unit is not None else ASSET_UNITS[a], False,
+            "float",
+            f"{what} ({a}).",
+            unit if unit is not None else ASSET_UNITS[a],
+            False,
         )
         for a in ASSETS
     }
@@ -33,8 +35,9 @@ def _per_asset(prefix: str, what: str, unit: str | None = None) -> dict[str, Col
 
 def _marginal(what: str) -> dict[str, ColumnSpec]:
     return {
-        f"mv_{a}": ColumnSpec("float", f"{what} ({a}).",
-                              f"{OBJECTIVE_UNIT} per {ASSET_UNITS[a]}", False)
+        f"mv_{a}": ColumnSpec(
+            "float", f"{what} ({a}).", f"{OBJECTIVE_UNIT} per {ASSET_UNITS[a]}", False
+        )
         for a in ASSETS
     }
 
@@ -50,16 +53,26 @@ def _result_columns() -> dict[str, dict[str, ColumnSpec]]:
             ),
             "asset": ColumnSpec("enum", "Asset class moved.", choices=ASSETS),
             "unit": ColumnSpec("str", f"Unit of `amount`: {asset_units}."),
-            "amount": ColumnSpec("float", "Capacity moved along the route (unit in `unit`).",
-                                 "kpe or $bn/yr", True, 0),
+            "amount": ColumnSpec(
+                "float",
+                "Capacity moved along the route (unit in `unit`).",
+                "kpe or $bn/yr",
+                True,
+                0,
+            ),
             "distance_km": ColumnSpec(
-                "float", "Transit distance along the route (sea lane or great circle).", "km",
-                True, 0,
+                "float",
+                "Transit distance along the route (sea lane or great circle).",
+                "km",
+                True,
+                0,
             ),
             "cost": ColumnSpec(
-                "float", "Transit cost of the flow: amount x (distance x per-distance cost of "
+                "float",
+                "Transit cost of the flow: amount x (distance x per-distance cost of "
                 "the asset + the access penalty where basing access is limited).",
-                OBJECTIVE_UNIT, True,
+                OBJECTIVE_UNIT,
+                True,
             ),
             "mode": ColumnSpec("str", "Route kind: `sea` (sea lanes) or `great_circle`."),
         },
@@ -71,21 +84,31 @@ def _result_columns() -> dict[str, dict[str, ColumnSpec]]:
             "access": ColumnSpec("str", "U.S. basing access (none / limited / full)."),
             **_per_asset("alloc", "Capacity allocated to the zone"),
             "alloc_military": ColumnSpec(
-                "float", "Military capacity allocated: alloc_naval + alloc_air + alloc_ground "
+                "float",
+                "Military capacity allocated: alloc_naval + alloc_air + alloc_ground "
                 "+ alloc_isr (the quantity the map and the QGIS style colour zones by).",
-                "kpe", True, 0,
+                "kpe",
+                True,
+                0,
             ),
             "alloc_total": ColumnSpec(
-                "float", "Sum of every alloc_* column, engagement included: kpe and $bn/yr "
+                "float",
+                "Sum of every alloc_* column, engagement included: kpe and $bn/yr "
                 "added as plain numbers, for ranking zones only; use alloc_military and "
-                "alloc_engagement for quantities.", "mixed (kpe + $bn/yr)", True, 0,
+                "alloc_engagement for quantities.",
+                "mixed (kpe + $bn/yr)",
+                True,
+                0,
             ),
             "value": ColumnSpec(
-                "float", "Strategic value gained in the zone, summed over asset classes.",
+                "float",
+                "Strategic value gained in the zone, summed over asset classes.",
                 OBJECTIVE_UNIT,
             ),
-            **_marginal("Marginal value of one more unit of room in the zone, the dual of "
-                        "its absorptive capacity"),
+            **_marginal(
+                "Marginal value of one more unit of room in the zone, the dual of "
+                "its absorptive capacity"
+            ),
         },
         "front_release": {
             "id": ColumnSpec("str", "Front identifier (`id` in layer fronts)."),
@@ -94,31 +117,45 @@ def _result_columns() -> dict[str, dict[str, ColumnSpec]]:
             **_per_asset("freed", "U.S. capacity freed by allied effort"),
             **_per_asset("released", "Freed capacity moved to peripheral zones"),
             "risk": ColumnSpec(
-                "float", "Risk incurred by releasing capacity from the front (lambda x rho x "
-                "released), summed over asset classes.", OBJECTIVE_UNIT,
+                "float",
+                "Risk incurred by releasing capacity from the front (lambda x rho x "
+                "released), summed over asset classes.",
+                OBJECTIVE_UNIT,
             ),
-            **_marginal("Marginal worth of one more unit freed at the front, the dual of "
-                        "its freed-capacity limit"),
+            **_marginal(
+                "Marginal worth of one more unit freed at the front, the dual of "
+                "its freed-capacity limit"
+            ),
         },
         "ledger": {
             "front_id": ColumnSpec("str", "Front (ally) the ledger row is for."),
             "ally_extra_spending_bn": ColumnSpec(
-                "float", "Ally's extra defense spending and host-nation support over the "
-                "reference year.", "$bn/yr"),
+                "float",
+                "Ally's extra defense spending and host-nation support over the reference year.",
+                "$bn/yr",
+            ),
             "us_freed_kpe": ColumnSpec("float", "Military U.S. capacity freed by it.", "kpe"),
             "us_freed_engagement_bn": ColumnSpec(
-                "float", "Engagement budget freed by it.", "$bn/yr"),
+                "float", "Engagement budget freed by it.", "$bn/yr"
+            ),
             "us_freed_value_bn": ColumnSpec(
-                "float", "Dollar value of the U.S. capacity freed.", "$bn/yr"),
+                "float", "Dollar value of the U.S. capacity freed.", "$bn/yr"
+            ),
             "us_redeployed_value_bn": ColumnSpec(
-                "float", "Dollar value of the freed capacity moved to peripheral zones.",
-                "$bn/yr"),
+                "float", "Dollar value of the freed capacity moved to peripheral zones.", "$bn/yr"
+            ),
             "double_burden_share": ColumnSpec(
-                "float", "Share of the ally's extra spending that funds U.S. redeployment "
-                "elsewhere (the double burden), from 0 to 1.", "share"),
+                "float",
+                "Share of the ally's extra spending that funds U.S. redeployment "
+                "elsewhere (the double burden), from 0 to 1.",
+                "share",
+            ),
             "price_per_retained_kpe_bn": ColumnSpec(
-                "float", "Ally's extra spending per unit of U.S. capacity that stays on the "
-                "front (price of the retained guarantee).", "$bn/yr per kpe"),
+                "float",
+                "Ally's extra spending per unit of U.S. capacity that stays on the "
+                "front (price of the retained guarantee).",
+                "$bn/yr per kpe",
+            ),
         },
     }
 
@@ -127,14 +164,24 @@ def _result_columns() -> dict[str, dict[str, ColumnSpec]]:
 RESULT_COLUMNS: Mapping[str, Mapping[str, ColumnSpec]] = _result_columns()
 
 _RESULT_TITLES: Mapping[str, tuple[str, str]] = {
-    "flows": ("Flows", "Capacity moved from fronts to peripheral zones, one line per front, "
-                       "zone and asset class, drawn along its route."),
-    "zone_allocations": ("Zone allocations", "Peripheral zones with the capacity allocated "
-                                             "per asset class, value and marginal values."),
-    "front_release": ("Front release", "Fronts with capacity freed and released per asset "
-                                       "class, risk and marginal values."),
-    "ledger": ("Ledger", "Per ally: extra spending, U.S. capacity freed and its value, the "
-                         "double-burden share and the price of the retained guarantee."),
+    "flows": (
+        "Flows",
+        "Capacity moved from fronts to peripheral zones, one line per front, "
+        "zone and asset class, drawn along its route.",
+    ),
+    "zone_allocations": (
+        "Zone allocations",
+        "Peripheral zones with the capacity allocated per asset class, value and marginal values.",
+    ),
+    "front_release": (
+        "Front release",
+        "Fronts with capacity freed and released per asset class, risk and marginal values.",
+    ),
+    "ledger": (
+        "Ledger",
+        "Per ally: extra spending, U.S. capacity freed and its value, the "
+        "double-burden share and the price of the retained guarantee.",
+    ),
 }
 
 
@@ -181,10 +228,21 @@ def result_columns_markdown() -> str:
     out: list[str] = []
     for layer, columns in RESULT_COLUMNS.items():
         title, description = _RESULT_TITLES[layer]
-        geometry = {"flows": "MultiLineString", "zone_allocations": "MultiPolygon",
-                    "front_release": "Point"}.get(layer, "none (attributes table)")
-        out += [f"### `{layer}`: {title}", "", description, "", f"Geometry: {geometry}.", "",
-                "| column | type | unit | description |", "|---|---|---|---|"]
+        geometry = {
+            "flows": "MultiLineString",
+            "zone_allocations": "MultiPolygon",
+            "front_release": "Point",
+        }.get(layer, "none (attributes table)")
+        out += [
+            f"### `{layer}`: {title}",
+            "",
+            description,
+            "",
+            f"Geometry: {geometry}.",
+            "",
+            "| column | type | unit | description |",
+            "|---|---|---|---|",
+        ]
         for col, spec in columns.items():
             sql = {"int": "INTEGER", "float": "REAL"}.get(spec.dtype, "TEXT")
             out.append(f"| `{col}` | {sql} | {spec.unit} | {spec.description} |")

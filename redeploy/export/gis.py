@@ -63,8 +63,11 @@ _EXTENSION_TO_DRIVER: Mapping[str, str] = {
     ".geojson": "GeoJSON",
     ".parquet": "Parquet",  # written with pyarrow (GeoParquet): no GDAL here has the driver
 }
-_FORMAT_TO_EXTENSION: Mapping[str, str] = {"gpkg": ".gpkg", "geojson": ".geojson",
-                                           "parquet": ".parquet"}
+_FORMAT_TO_EXTENSION: Mapping[str, str] = {
+    "gpkg": ".gpkg",
+    "geojson": ".geojson",
+    "parquet": ".parquet",
+}
 
 #: Timestamp stored wherever a GeoPackage wants "now", so exports are reproducible.
 #: The environment variable ``SOURCE_DATE_EPOCH`` (reproducible-builds convention) overrides it.
@@ -73,7 +76,6 @@ FIXED_TIMESTAMP = "2024-01-01T00:00:00.000Z"
 GPKG_VERSION = "1.3"
 #: Decimal places of GeoJSON coordinates (about 0.1 m).
 GEOJSON_PRECISION = 6
-
 
 
 class ExportFormatError(RedeployError, ValueError):
@@ -91,8 +93,9 @@ def _check_format(fmt: str, allowed: Sequence[str]) -> str:
     return key
 
 
-def parse_formats(value: str | Sequence[str], *, allowed: Sequence[str] = RESULT_FORMATS
-                  ) -> tuple[str, ...]:
+def parse_formats(
+    value: str | Sequence[str], *, allowed: Sequence[str] = RESULT_FORMATS
+) -> tuple[str, ...]:
     """
     Parse ``"gpkg,csv"`` (or a sequence of names) into a tuple of known formats.
 
@@ -118,8 +121,10 @@ def _format_from_path(path: Path) -> str:
     driver = _EXTENSION_TO_DRIVER.get(path.suffix.lower())
     if driver is None:
         supported = ", ".join(_EXTENSION_TO_DRIVER)
-        msg = (f"{path}: cannot tell the export format from extension {path.suffix!r}; "
-               f"supported extensions: {supported} (or pass fmt=)")
+        msg = (
+            f"{path}: cannot tell the export format from extension {path.suffix!r}; "
+            f"supported extensions: {supported} (or pass fmt=)"
+        )
         raise ExportFormatError(msg)
     return path.suffix.lower().lstrip(".")
 
@@ -135,8 +140,11 @@ def _join_lists(series: pd.Series) -> pd.Series:
     if series.dtype != object or not series.map(_is_listlike).any():
         return series
     return series.map(
-        lambda v: ";".join(str(x) for x in (sorted(v) if isinstance(v, set | frozenset) else v))
-        if _is_listlike(v) else v
+        lambda v: (
+            ";".join(str(x) for x in (sorted(v) if isinstance(v, set | frozenset) else v))
+            if _is_listlike(v)
+            else v
+        )
     )
 
 
@@ -151,8 +159,7 @@ def _typed(frame: pd.DataFrame, columns: Mapping[str, ColumnSpec]) -> pd.DataFra
         series = _join_lists(out[col])
         if spec is not None and spec.dtype == "int":
             numbers = pd.to_numeric(series, errors="raise")
-            series = numbers.astype("Int64") if numbers.isna().any() else numbers.astype(
-                "int64")
+            series = numbers.astype("Int64") if numbers.isna().any() else numbers.astype("int64")
         elif spec is not None and spec.dtype == "float":
             series = pd.to_numeric(series, errors="raise").astype("float64")
         elif spec is not None:
@@ -183,8 +190,9 @@ def _asset_order(*frames: pd.DataFrame) -> list[str]:
     return [a for a in ASSETS if a in present] + sorted(present - set(ASSETS))
 
 
-def _wide(table: pd.DataFrame, key: str, column: str, prefix: str,
-          assets: Sequence[str]) -> pd.DataFrame:
+def _wide(
+    table: pd.DataFrame, key: str, column: str, prefix: str, assets: Sequence[str]
+) -> pd.DataFrame:
     """Pivot one per-asset column of a long (key, asset) table to ``prefix_<asset>`` columns."""
     if len(table) == 0:
         return pd.DataFrame(columns=[f"{prefix}_{a}" for a in assets], dtype="float64")
@@ -205,10 +213,20 @@ def _flows_layer(result: AllocationResult) -> gpd.GeoDataFrame:
     if "mode" not in merged.columns:
         merged["mode"] = None
     rank = {a: i for i, a in enumerate(_asset_order(flows))}
-    merged = merged.assign(_rank=merged["asset"].map(rank)).sort_values(
-        ["front_id", "zone_id", "_rank"], kind="stable").reset_index(drop=True)
-    merged.insert(0, "id", merged["front_id"].astype(str) + "__" + merged["zone_id"].astype(str)
-                  + "__" + merged["asset"].astype(str))
+    merged = (
+        merged.assign(_rank=merged["asset"].map(rank))
+        .sort_values(["front_id", "zone_id", "_rank"], kind="stable")
+        .reset_index(drop=True)
+    )
+    merged.insert(
+        0,
+        "id",
+        merged["front_id"].astype(str)
+        + "__"
+        + merged["zone_id"].astype(str)
+        + "__"
+        + merged["asset"].astype(str),
+    )
     merged.insert(5, "unit", merged["asset"].map(lambda a: ASSET_UNITS.get(a, "")))
     cols = list(RESULT_COLUMNS["flows"])
     geometry = gpd.GeoSeries(merged[geom].array, crs=routes.crs or CRS)
@@ -232,8 +250,17 @@ def _zone_layer(zones_layer: gpd.GeoDataFrame, result: AllocationResult) -> gpd.
     military = [f"alloc_{a}" for a in MILITARY_ASSETS if f"alloc_{a}" in alloc_cols]
     out["alloc_military"] = out[military].sum(axis=1)
     out["alloc_total"] = out[alloc_cols].sum(axis=1)
-    out = out[[*keep, *alloc_cols, "alloc_military", "alloc_total", "value", *mv.columns,
-               base.geometry.name]]
+    out = out[
+        [
+            *keep,
+            *alloc_cols,
+            "alloc_military",
+            "alloc_total",
+            "value",
+            *mv.columns,
+            base.geometry.name,
+        ]
+    ]
     return _prepare_layer("zone_allocations", gpd.GeoDataFrame(out, crs=zones_layer.crs))
 
 
@@ -257,8 +284,9 @@ def _ledger_table(result: AllocationResult) -> pd.DataFrame:
     return _typed(ledger, RESULT_COLUMNS["ledger"])
 
 
-def build_result_layers(layers: Mapping[str, gpd.GeoDataFrame],
-                        result: AllocationResult) -> dict[str, pd.DataFrame]:
+def build_result_layers(
+    layers: Mapping[str, gpd.GeoDataFrame], result: AllocationResult
+) -> dict[str, pd.DataFrame]:
     """
     Reshape an allocation result into GIS layers.
 
@@ -285,8 +313,10 @@ def build_result_layers(layers: Mapping[str, gpd.GeoDataFrame],
     """
     missing = [k for k in ("fronts", "peripheral_zones") if k not in layers]
     if missing:
-        msg = (f"cannot export results: layer(s) {', '.join(missing)} missing from the input "
-               "layers; pass the layers the result was solved with")
+        msg = (
+            f"cannot export results: layer(s) {', '.join(missing)} missing from the input "
+            "layers; pass the layers the result was solved with"
+        )
         raise OutputError(msg)
     return {
         "flows": _flows_layer(result),
@@ -301,8 +331,12 @@ def build_result_layers(layers: Mapping[str, gpd.GeoDataFrame],
 
 #: Errors of the writing libraries, reported as `OutputError` naming the target file.
 _WRITER_ERRORS: tuple[type[Exception], ...] = (
-    pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
-    pyogrio.errors.GeometryError, sqlite3.Error, pa.ArrowException,
+    pyogrio.errors.DataSourceError,
+    pyogrio.errors.DataLayerError,
+    pyogrio.errors.FieldError,
+    pyogrio.errors.GeometryError,
+    sqlite3.Error,
+    pa.ArrowException,
 )
 
 
@@ -347,8 +381,11 @@ def _geometry_type(frame: pd.DataFrame, default: str) -> tuple[str | None, bool]
     return family, False
 
 
-_DEFAULT_GEOMETRY = {"flows": "MultiLineString", "zone_allocations": "MultiPolygon",
-                     "front_release": "Point"}
+_DEFAULT_GEOMETRY = {
+    "flows": "MultiLineString",
+    "zone_allocations": "MultiPolygon",
+    "front_release": "Point",
+}
 
 
 # --------------------------------------------------------------------------- GeoPackage
@@ -375,27 +412,32 @@ def _tables(frames: Mapping[str, pd.DataFrame], *, caption: str = "") -> list[_T
 
 def _aliases(table: _Table) -> dict[str, str]:
     # QGIS shows aliases as column headers: keep the name recognisable, add the unit.
-    return {col: f"{col} [{spec.unit}]" for col, spec in table.columns.items()
-            if col in table.frame.columns and spec.unit}
+    return {
+        col: f"{col} [{spec.unit}]"
+        for col, spec in table.columns.items()
+        if col in table.frame.columns and spec.unit
+    }
 
 
 def _styles_frame(styles: Sequence[tuple[LayerStyle, str]], stamp: str) -> pd.DataFrame:
     # The schema QGIS creates (QgsOgrProviderMetadata::saveStyle); FID column `id`.
     when = pd.Timestamp(stamp.rstrip("Z")).tz_localize("UTC")
-    return pd.DataFrame({
-        "f_table_catalog": ["" for _ in styles],
-        "f_table_schema": ["" for _ in styles],
-        "f_table_name": [s.layer for s, _ in styles],
-        "f_geometry_column": [g for _, g in styles],
-        "styleName": [s.name for s, _ in styles],
-        "styleQML": [s.qml for s, _ in styles],
-        "styleSLD": [s.sld for s, _ in styles],
-        "useAsDefault": [True for _ in styles],
-        "description": [s.description for s, _ in styles],
-        "owner": ["" for _ in styles],
-        "ui": ["" for _ in styles],
-        "update_time": pd.Series([when for _ in styles], dtype="datetime64[ms, UTC]"),
-    })
+    return pd.DataFrame(
+        {
+            "f_table_catalog": ["" for _ in styles],
+            "f_table_schema": ["" for _ in styles],
+            "f_table_name": [s.layer for s, _ in styles],
+            "f_geometry_column": [g for _, g in styles],
+            "styleName": [s.name for s, _ in styles],
+            "styleQML": [s.qml for s, _ in styles],
+            "styleSLD": [s.sld for s, _ in styles],
+            "useAsDefault": [True for _ in styles],
+            "description": [s.description for s, _ in styles],
+            "owner": ["" for _ in styles],
+            "ui": ["" for _ in styles],
+            "update_time": pd.Series([when for _ in styles], dtype="datetime64[ms, UTC]"),
+        }
+    )
 
 
 _DATA_COLUMNS_DDL = """
@@ -437,13 +479,27 @@ def _constraint(spec: ColumnSpec) -> tuple[str, list[tuple]] | None:
     """Return (constraint name, gpkg_data_column_constraints rows) for a column, if any."""
     if spec.dtype == "enum" and spec.choices:
         name = "enum_" + "_".join(re.sub(r"[^a-z0-9]+", "", c.lower()) for c in spec.choices)
-        return name, [(name, "enum", c, None, None, None, None, f"Allowed value {c!r}.")
-                      for c in spec.choices]
-    if spec.dtype in ("int", "float") and spec.minimum is not None and (
-            spec.maximum is not None and spec.minimum < spec.maximum):
+        return name, [
+            (name, "enum", c, None, None, None, None, f"Allowed value {c!r}.") for c in spec.choices
+        ]
+    if (
+        spec.dtype in ("int", "float")
+        and spec.minimum is not None
+        and (spec.maximum is not None and spec.minimum < spec.maximum)
+    ):
         name = f"range_{spec.minimum:g}_{spec.maximum:g}"
-        return name, [(name, "range", None, spec.minimum, 1, spec.maximum, 1,
-                       f"From {spec.minimum:g} to {spec.maximum:g}.")]
+        return name, [
+            (
+                name,
+                "range",
+                None,
+                spec.minimum,
+                1,
+                spec.maximum,
+                1,
+                f"From {spec.minimum:g} to {spec.maximum:g}.",
+            )
+        ]
     return None
 
 
@@ -468,16 +524,29 @@ def _finish_gpkg(path: Path, tables: Sequence[_Table], stamp: str) -> None:
                     title = column_title(col, spec)
                     label = title if title not in labels else col
                     labels.add(label)
-                    rows.append((table.name, col, label, title, column_description(spec), None,
-                                 found[0] if found else None))
-            con.executemany("INSERT OR REPLACE INTO gpkg_data_columns VALUES (?,?,?,?,?,?,?)",
-                            rows)
+                    rows.append(
+                        (
+                            table.name,
+                            col,
+                            label,
+                            title,
+                            column_description(spec),
+                            None,
+                            found[0] if found else None,
+                        )
+                    )
+            con.executemany("INSERT OR REPLACE INTO gpkg_data_columns VALUES (?,?,?,?,?,?,?)", rows)
             for name in sorted(constraints):
-                con.executemany("INSERT OR REPLACE INTO gpkg_data_column_constraints "
-                                "VALUES (?,?,?,?,?,?,?,?)", constraints[name])
+                con.executemany(
+                    "INSERT OR REPLACE INTO gpkg_data_column_constraints VALUES (?,?,?,?,?,?,?,?)",
+                    constraints[name],
+                )
             for ext_table in ("gpkg_data_columns", "gpkg_data_column_constraints"):
-                con.execute("INSERT OR REPLACE INTO gpkg_extensions VALUES (?, NULL, "
-                            "'gpkg_schema', ?, 'read-write')", (ext_table, _SCHEMA_EXTENSION))
+                con.execute(
+                    "INSERT OR REPLACE INTO gpkg_extensions VALUES (?, NULL, "
+                    "'gpkg_schema', ?, 'read-write')",
+                    (ext_table, _SCHEMA_EXTENSION),
+                )
             con.execute("UPDATE gpkg_contents SET last_change = ?", (stamp,))
         con.execute("VACUUM")
     finally:
@@ -492,16 +561,22 @@ def _geometry_columns(path: Path) -> dict[str, str]:
         con.close()
 
 
-def _write_gpkg(tables: Sequence[_Table], path: Path, *, styled: bool = True,
-                run: tuple[str, str] | None = None) -> Path:
+def _write_gpkg(
+    tables: Sequence[_Table], path: Path, *, styled: bool = True, run: tuple[str, str] | None = None
+) -> Path:
     stamp = _timestamp()
     with _atomic(path) as tmp, _gdal_config({"OGR_CURRENT_DATE": stamp}):
         for i, table in enumerate(tables):
             geometry_type, promote = _geometry_type(
-                table.frame, _DEFAULT_GEOMETRY.get(table.name, "Unknown"))
+                table.frame, _DEFAULT_GEOMETRY.get(table.name, "Unknown")
+            )
             pyogrio.write_dataframe(
-                table.frame, tmp, layer=table.name, driver="GPKG",
-                geometry_type=geometry_type, promote_to_multi=promote,
+                table.frame,
+                tmp,
+                layer=table.name,
+                driver="GPKG",
+                geometry_type=geometry_type,
+                promote_to_multi=promote,
                 dataset_options={"VERSION": GPKG_VERSION} if i == 0 else None,
                 layer_options={"IDENTIFIER": table.title, "DESCRIPTION": table.description},
             )
@@ -510,28 +585,44 @@ def _write_gpkg(tables: Sequence[_Table], path: Path, *, styled: bool = True,
             styles = []
             for table in tables:
                 geometry_type, _ = _geometry_type(
-                    table.frame, _DEFAULT_GEOMETRY.get(table.name, "Unknown"))
-                style = style_for_layer(table.name, table.frame, aliases=_aliases(table),
-                                        geometry_type=geometry_type)
+                    table.frame, _DEFAULT_GEOMETRY.get(table.name, "Unknown")
+                )
+                style = style_for_layer(
+                    table.name, table.frame, aliases=_aliases(table), geometry_type=geometry_type
+                )
                 if style is not None and table.name in geometry_columns:
                     styles.append((style, geometry_columns[table.name]))
             if styles:
                 pyogrio.write_dataframe(
-                    _styles_frame(styles, stamp), tmp, layer="layer_styles", driver="GPKG",
-                    layer_options={"FID": "id", "IDENTIFIER": "layer_styles",
-                                   "DESCRIPTION": "Default QGIS style of each layer."},
+                    _styles_frame(styles, stamp),
+                    tmp,
+                    layer="layer_styles",
+                    driver="GPKG",
+                    layer_options={
+                        "FID": "id",
+                        "IDENTIFIER": "layer_styles",
+                        "DESCRIPTION": "Default QGIS style of each layer.",
+                    },
                 )
             if run is not None:
                 # A run's package holds a QGIS project (order, titles, labels, map tips,
                 # layout). Not a layers export: the project's layer sources name the file,
                 # and layers exports stay byte-identical under any file name.
                 write_project(
-                    tmp, {t.name: t.frame for t in tables},
-                    {t.name: _geometry_type(t.frame, _DEFAULT_GEOMETRY.get(t.name,
-                                                                           "Unknown"))[0]
-                     if t.name in geometry_columns else None for t in tables},
+                    tmp,
+                    {t.name: t.frame for t in tables},
+                    {
+                        t.name: _geometry_type(t.frame, _DEFAULT_GEOMETRY.get(t.name, "Unknown"))[0]
+                        if t.name in geometry_columns
+                        else None
+                        for t in tables
+                    },
                     {s.layer: s.qml for s, _ in styles},
-                    file_name=path.name, name=path.stem, stamp=stamp, run=run)
+                    file_name=path.name,
+                    name=path.stem,
+                    stamp=stamp,
+                    run=run,
+                )
         _finish_gpkg(tmp, tables, stamp)
     return path
 
@@ -546,10 +637,18 @@ def _write_geojson(table: _Table, path: Path) -> Path:
     geometry_type, promote = _geometry_type(frame, "Unknown")
     with _atomic(path) as tmp:
         pyogrio.write_dataframe(
-            frame, tmp, driver="GeoJSON", layer=table.name,
-            geometry_type=geometry_type, promote_to_multi=promote,
-            layer_options={"RFC7946": "YES", "COORDINATE_PRECISION": str(GEOJSON_PRECISION),
-                           "DESCRIPTION": table.description, "WRITE_NAME": "YES"},
+            frame,
+            tmp,
+            driver="GeoJSON",
+            layer=table.name,
+            geometry_type=geometry_type,
+            promote_to_multi=promote,
+            layer_options={
+                "RFC7946": "YES",
+                "COORDINATE_PRECISION": str(GEOJSON_PRECISION),
+                "DESCRIPTION": table.description,
+                "WRITE_NAME": "YES",
+            },
         )
     return path
 
@@ -578,17 +677,19 @@ def _write_parquet(table: _Table, path: Path) -> Path:
 
 def _write_folder(tables: Sequence[_Table], folder: Path, fmt: str) -> list[Path]:
     if folder.exists() and not folder.is_dir():
-        msg = (f"{folder}: {fmt} export writes one file per layer into a folder, but this "
-               "path is a file; pass a folder path")
+        msg = (
+            f"{folder}: {fmt} export writes one file per layer into a folder, but this "
+            "path is a file; pass a folder path"
+        )
         raise OutputError(msg)
-    writer: Callable[[_Table, Path], Path] = (
-        _write_geojson if fmt == "geojson" else _write_parquet)
+    writer: Callable[[_Table, Path], Path] = _write_geojson if fmt == "geojson" else _write_parquet
     ext = _FORMAT_TO_EXTENSION[fmt]
     return [writer(table, folder / f"{table.name}{ext}") for table in tables]
 
 
-def _write(tables: Sequence[_Table], path: Path, fmt: str, *,
-           run: tuple[str, str] | None = None) -> list[Path]:
+def _write(
+    tables: Sequence[_Table], path: Path, fmt: str, *, run: tuple[str, str] | None = None
+) -> list[Path]:
     if fmt == "gpkg":
         if path.is_dir():
             msg = f"{path}: is a folder; gpkg export needs a file path ending in .gpkg"
@@ -603,8 +704,9 @@ def _write(tables: Sequence[_Table], path: Path, fmt: str, *,
 # --------------------------------------------------------------------------- public API
 
 
-def write_layers(frames: Mapping[str, pd.DataFrame], path: str | Path, *,
-                 fmt: str | None = None) -> list[Path]:
+def write_layers(
+    frames: Mapping[str, pd.DataFrame], path: str | Path, *, fmt: str | None = None
+) -> list[Path]:
     """
     Write validated layers as one GeoPackage, or one GeoJSON / GeoParquet file per layer.
 
@@ -638,15 +740,21 @@ def write_layers(frames: Mapping[str, pd.DataFrame], path: str | Path, *,
     """
     path = Path(path)
     key = _format_from_path(path) if fmt is None else _check_format(fmt, LAYER_FORMATS)
-    prepared = {str(getattr(name, "value", name)): _prepare_layer(str(getattr(name, "value", name)),
-                                                                  frame)
-                for name, frame in frames.items()}
+    prepared = {
+        str(getattr(name, "value", name)): _prepare_layer(str(getattr(name, "value", name)), frame)
+        for name, frame in frames.items()
+    }
     return _write(_tables(prepared), path, key)
 
 
-def write_results(layers: Mapping[str, gpd.GeoDataFrame], result: AllocationResult,
-                  out_dir: str | Path, *, name: str | None = None,
-                  formats: str | Sequence[str] = ("gpkg", "csv")) -> list[Path]:
+def write_results(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    result: AllocationResult,
+    out_dir: str | Path,
+    *,
+    name: str | None = None,
+    formats: str | Sequence[str] = ("gpkg", "csv"),
+) -> list[Path]:
     """
     Write input layers and result layers of one run.
 
@@ -683,16 +791,19 @@ def write_results(layers: Mapping[str, gpd.GeoDataFrame], result: AllocationResu
     keys = parse_formats(formats)
     out_dir = Path(out_dir)
     base = name or result.scenario
-    inputs = {str(getattr(k, "value", k)): _prepare_layer(str(getattr(k, "value", k)), frame)
-              for k, frame in layers.items()}
+    inputs = {
+        str(getattr(k, "value", k)): _prepare_layer(str(getattr(k, "value", k)), frame)
+        for k, frame in layers.items()
+    }
     results = build_result_layers(inputs, result)
     caption = f"Scenario {result.scenario!r}, run {result.run_id}."
     tables = _tables(inputs) + _tables(results, caption=caption)
     written: list[Path] = []
     for key in keys:
         if key == "gpkg":
-            written += _write(tables, out_dir / f"{base}.gpkg", key,
-                              run=(result.scenario, result.run_id))
+            written += _write(
+                tables, out_dir / f"{base}.gpkg", key, run=(result.scenario, result.run_id)
+            )
         elif key in ("geojson", "parquet"):
             written += _write(tables, out_dir / f"{base}-{key}", key)
         else:

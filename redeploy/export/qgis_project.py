@@ -146,8 +146,14 @@ def _families(frame: pd.DataFrame) -> list[str]:
     geometry = getattr(frame, "geometry", None)
     if geometry is None or not hasattr(geometry, "geom_type"):
         return []
-    kinds = {"Point": "marker", "MultiPoint": "marker", "LineString": "line",
-             "MultiLineString": "line", "Polygon": "fill", "MultiPolygon": "fill"}
+    kinds = {
+        "Point": "marker",
+        "MultiPoint": "marker",
+        "LineString": "line",
+        "MultiLineString": "line",
+        "Polygon": "fill",
+        "MultiPolygon": "fill",
+    }
     return sorted({kinds[t] for t in geometry.dropna().geom_type.unique() if t in kinds})
 
 
@@ -156,10 +162,13 @@ def _family_of_type(geometry_type: str | None) -> str | None:
     return {"Point": "marker", "LineString": "line", "Polygon": "fill"}.get(family)
 
 
-def project_layers(frames: Mapping[str, pd.DataFrame],
-                   geometry_types: Mapping[str, str | None],
-                   styles: Mapping[str, str], *,
-                   run: tuple[str, str] | None = None) -> list[ProjectLayer]:
+def project_layers(
+    frames: Mapping[str, pd.DataFrame],
+    geometry_types: Mapping[str, str | None],
+    styles: Mapping[str, str],
+    *,
+    run: tuple[str, str] | None = None,
+) -> list[ProjectLayer]:
     """
     Return the project's layers, bottom to top, from the tables written to the GeoPackage.
 
@@ -188,9 +197,11 @@ def project_layers(frames: Mapping[str, pd.DataFrame],
             if fam is not None:
                 slots.append((name, fam, gtype))
     rank = {key: i for i, key in enumerate(_ORDER)}
-    fallback = {"fill": rank[("zone_allocations", "fill")] + 0.5,
-                "line": rank[("flows", "line")] + 0.5,
-                "marker": len(_ORDER) + 0.5}
+    fallback = {
+        "fill": rank[("zone_allocations", "fill")] + 0.5,
+        "line": rank[("flows", "line")] + 0.5,
+        "marker": len(_ORDER) + 0.5,
+    }
 
     def position(slot: tuple[str, str | None, str | None]) -> float:
         name, fam, _ = slot
@@ -204,25 +215,30 @@ def project_layers(frames: Mapping[str, pd.DataFrame],
         mixed = geometry_types.get(name) == "Unknown"
         frame = frames[name]
         qml = styles.get(name) if not mixed else _family_style(name, frame, fam)
-        layer_id = layer_id_of(name) + (f"_{_FAMILY_OGR[fam].lower()}" if mixed and fam
-                                         else "")
+        layer_id = layer_id_of(name) + (f"_{_FAMILY_OGR[fam].lower()}" if mixed and fam else "")
         title = layer_title(name)
         if mixed:  # only the points are sized by the key figure
-            title = f"{title} – points" if fam == "marker" else (
-                f"{title.split(' (')[0]} (areas)")
+            title = f"{title} – points" if fam == "marker" else (f"{title.split(' (')[0]} (areas)")
         visible = fam is not None and not (
             (name == "peripheral_zones" and "zone_allocations" in present)
-            or (name == "front_release" and "fronts" in present))
-        out.append(ProjectLayer(
-            id=layer_id, table=name, title=title, family=fam, wkb_type=wkb,
-            subset=f"|geometrytype={_FAMILY_OGR[fam]}" if mixed and fam else "",
-            visible=visible,
-            in_legend=fam is not None and visible and name != "basemap",
-            qml=qml,
-            map_tip=map_tip(name, frame, run=run, present=present) if fam else "",
-            display_expression='"name"' if "name" in frame.columns else '"id"',
-            labeling=labeling_for(name, frame),
-        ))
+            or (name == "front_release" and "fronts" in present)
+        )
+        out.append(
+            ProjectLayer(
+                id=layer_id,
+                table=name,
+                title=title,
+                family=fam,
+                wkb_type=wkb,
+                subset=f"|geometrytype={_FAMILY_OGR[fam]}" if mixed and fam else "",
+                visible=visible,
+                in_legend=fam is not None and visible and name != "basemap",
+                qml=qml,
+                map_tip=map_tip(name, frame, run=run, present=present) if fam else "",
+                display_expression='"name"' if "name" in frame.columns else '"id"',
+                labeling=labeling_for(name, frame),
+            )
+        )
     return out
 
 
@@ -231,7 +247,8 @@ def _family_style(name: str, frame: pd.DataFrame, fam: str | None) -> str | None
     if fam is None:
         return None
     kinds = frame.geometry.geom_type.str.removeprefix("Multi").map(
-        {"Point": "marker", "LineString": "line", "Polygon": "fill"})
+        {"Point": "marker", "LineString": "line", "Polygon": "fill"}
+    )
     part = frame[(kinds == fam).to_numpy()]
     style = style_for_layer(name, part, geometry_type=_FAMILY_OGR[fam])
     return style.qml if style is not None else None
@@ -241,30 +258,59 @@ def _family_style(name: str, frame: pd.DataFrame, fam: str | None) -> str | None
 
 #: Popup labels of layer columns (as on the HTML map).
 _LABELS: Mapping[str, str] = {
-    "host_iso3": "Hosts", "adversaries": "Adversaries", "theater": "Theater",
-    "us_personnel": "U.S. personnel", "gdp_usd_bn": "Hosts' GDP",
-    "defense_pct_gdp": "Defense spending (% of GDP)", "hns_usd_bn": "Host-nation support",
-    "threat_level": "Threat level", "littoral_iso3": "Littoral states", "region": "Region",
-    "oil_flow_mbd": "Oil flow", "transits_per_year": "Transits",
-    "trade_share_pct": "Share of world trade", "importance": "Importance", "iso3": "Country",
-    "minerals": "Minerals", "primary_mineral": "Primary mineral",
-    "world_share_pct": "World production share", "criticality": "Criticality",
-    "competitor_stake": "Competitor stake", "kind": "Kind", "throughput": "Throughput",
-    "foreign_stakes": "Foreign stakes", "us_influence": "U.S. influence",
-    "competitor_influence": "Competitor influence", "access": "U.S. access",
+    "host_iso3": "Hosts",
+    "adversaries": "Adversaries",
+    "theater": "Theater",
+    "us_personnel": "U.S. personnel",
+    "gdp_usd_bn": "Hosts' GDP",
+    "defense_pct_gdp": "Defense spending (% of GDP)",
+    "hns_usd_bn": "Host-nation support",
+    "threat_level": "Threat level",
+    "littoral_iso3": "Littoral states",
+    "region": "Region",
+    "oil_flow_mbd": "Oil flow",
+    "transits_per_year": "Transits",
+    "trade_share_pct": "Share of world trade",
+    "importance": "Importance",
+    "iso3": "Country",
+    "minerals": "Minerals",
+    "primary_mineral": "Primary mineral",
+    "world_share_pct": "World production share",
+    "criticality": "Criticality",
+    "competitor_stake": "Competitor stake",
+    "kind": "Kind",
+    "throughput": "Throughput",
+    "foreign_stakes": "Foreign stakes",
+    "us_influence": "U.S. influence",
+    "competitor_influence": "Competitor influence",
+    "access": "U.S. access",
     "us_trade_share_pct": "U.S. share of trade",
     "china_trade_share_pct": "China's share of trade",
 }
 _COMMON = ("id", "name", "source", "source_year", "confidence", "notes")
 #: What one feature of a layer is, for the map tip's second line.
 _KINDS: Mapping[str, str] = {
-    "fronts": "Alliance front", "chokepoints": "Maritime chokepoint",
-    "mineral_zones": "Critical-mineral zone", "supply_nodes": "Supply-chain node",
-    "peripheral_zones": "Peripheral zone", "basemap": "Country",
-    "zone_allocations": "Peripheral zone (allocation)", "front_release": "Front (release)",
+    "fronts": "Alliance front",
+    "chokepoints": "Maritime chokepoint",
+    "mineral_zones": "Critical-mineral zone",
+    "supply_nodes": "Supply-chain node",
+    "peripheral_zones": "Peripheral zone",
+    "basemap": "Country",
+    "zone_allocations": "Peripheral zone (allocation)",
+    "front_release": "Front (release)",
 }
-_UNIT_DECIMALS = {"persons": 0, "1-5": 0, "%": 1, "index": 2, "kpe": 1, "$bn/yr": 2,
-                  "$bn-eq/yr": 2, "mb/d": 1, "km": 0, "transits/yr": 0}
+_UNIT_DECIMALS = {
+    "persons": 0,
+    "1-5": 0,
+    "%": 1,
+    "index": 2,
+    "kpe": 1,
+    "$bn/yr": 2,
+    "$bn-eq/yr": 2,
+    "mb/d": 1,
+    "km": 0,
+    "transits/yr": 0,
+}
 
 
 def _q(column: str) -> str:
@@ -277,8 +323,10 @@ def _s(text: str) -> str:
 
 def _esc(expression: str) -> str:
     """QGIS expression: `expression` as text, HTML-escaped (the popups escape text too)."""
-    return (f"replace(to_string({expression}), array('&', '<', '>', '\"'), "
-            "array('&amp;', '&lt;', '&gt;', '&quot;'))")
+    return (
+        f"replace(to_string({expression}), array('&', '<', '>', '\"'), "
+        "array('&amp;', '&lt;', '&gt;', '&quot;'))"
+    )
 
 
 def value_expression(expression: str, unit: str) -> str:
@@ -321,8 +369,11 @@ def _column_rows(layer: str, frame: pd.DataFrame) -> list[tuple[str, str]]:
 
 
 def _sum(columns: Sequence[str], source: str = "") -> str:
-    get = (lambda c: f"coalesce(attribute({source}, {_s(c)}), 0)") if source else (
-        lambda c: f"coalesce({_q(c)}, 0)")
+    get = (
+        (lambda c: f"coalesce(attribute({source}, {_s(c)}), 0)")
+        if source
+        else (lambda c: f"coalesce({_q(c)}, 0)")
+    )
     return "(" + " + ".join(get(c) for c in columns) + ")"
 
 
@@ -334,8 +385,9 @@ def _result_rows(layer: str, frame: pd.DataFrame) -> list[tuple[str, str]]:
             if col in cols:
                 rows.append((label, _esc(_q(col))))
         if "alloc_military" in cols:
-            rows.append(("Military capacity allocated", value_expression(
-                _q("alloc_military"), "kpe")))
+            rows.append(
+                ("Military capacity allocated", value_expression(_q("alloc_military"), "kpe"))
+            )
         for asset in ASSETS:
             col = f"alloc_{asset}"
             if col in cols:
@@ -350,14 +402,16 @@ def _result_rows(layer: str, frame: pd.DataFrame) -> list[tuple[str, str]]:
             if mil:
                 rows.append((f"{what}, military", value_expression(_sum(mil), "kpe")))
             if f"{prefix}_engagement" in cols:
-                rows.append((f"{what}, engagement", value_expression(
-                    _q(f"{prefix}_engagement"), "$bn/yr")))
+                rows.append(
+                    (f"{what}, engagement", value_expression(_q(f"{prefix}_engagement"), "$bn/yr"))
+                )
         if "risk" in cols:
             rows.append(("Risk incurred", value_expression(_q("risk"), "$bn-eq/yr")))
     elif layer == "flows":
         if {"amount", "unit"} <= cols:
-            rows.append(("Amount", f"format_number({_q('amount')}, 2) || ' ' || "
-                                   f"{_esc(_q('unit'))}"))
+            rows.append(
+                ("Amount", f"format_number({_q('amount')}, 2) || ' ' || {_esc(_q('unit'))}")
+            )
         if "distance_km" in cols:
             rows.append(("Distance", value_expression(_q("distance_km"), "km")))
         if "cost" in cols:
@@ -371,18 +425,27 @@ def _front_model_rows(present: set[str]) -> list[tuple[str, str]]:
     ref = f"get_feature({_s(layer_id_of('front_release'))}, 'id', \"id\")"
     freed = _sum([f"freed_{a}" for a in MILITARY_ASSETS], ref)
     released = _sum([f"released_{a}" for a in MILITARY_ASSETS], ref)
-    return [("Military capacity freed (model)", value_expression(freed, "kpe")),
-            ("Military capacity released (model)", value_expression(released, "kpe"))]
+    return [
+        ("Military capacity freed (model)", value_expression(freed, "kpe")),
+        ("Military capacity released (model)", value_expression(released, "kpe")),
+    ]
 
 
 def _name_of(layer: str, key: str) -> str:
-    return (f"coalesce(attribute(get_feature({_s(layer_id_of(layer))}, 'id', {_q(key)}), "
-            "'name'), "
-            f"{_q(key)})")
+    return (
+        f"coalesce(attribute(get_feature({_s(layer_id_of(layer))}, 'id', {_q(key)}), "
+        "'name'), "
+        f"{_q(key)})"
+    )
 
 
-def map_tip(layer: str, frame: pd.DataFrame, *, run: tuple[str, str] | None = None,
-            present: set[str] | frozenset[str] = frozenset()) -> str:
+def map_tip(
+    layer: str,
+    frame: pd.DataFrame,
+    *,
+    run: tuple[str, str] | None = None,
+    present: set[str] | frozenset[str] = frozenset(),
+) -> str:
     """
     Return the HTML map tip template of a layer: title, kind line, key figures, source.
 
@@ -394,17 +457,22 @@ def map_tip(layer: str, frame: pd.DataFrame, *, run: tuple[str, str] | None = No
     if run is not None:
         model += f", scenario {run[0]}, run {run[1][:12]}"
     if layer == "flows":
-        title = f"[% {_esc(_name_of('fronts', 'front_id'))} %] → " \
-                f"[% {_esc(_name_of('peripheral_zones', 'zone_id'))} %]"
-        kind = "[% " + _esc(_q("asset")) + " %] flow" + (
-            " · [% " + _esc("replace(\"mode\", '_', ' ')") + " %]" if "mode" in cols else "")
+        title = (
+            f"[% {_esc(_name_of('fronts', 'front_id'))} %] → "
+            f"[% {_esc(_name_of('peripheral_zones', 'zone_id'))} %]"
+        )
+        kind = (
+            "[% "
+            + _esc(_q("asset"))
+            + " %] flow"
+            + (" · [% " + _esc("replace(\"mode\", '_', ' ')") + " %]" if "mode" in cols else "")
+        )
         rows = _result_rows(layer, frame)
         source = html.escape(f"Source: {model}")
     else:
         title = "[% " + _esc(_q("name") if "name" in cols else _q("id")) + " %]"
         kind_title = _KINDS.get(layer, layer_title(layer).split(" (")[0])
-        kind = html.escape(kind_title) + (" · [% " + _esc(_q("id")) + " %]" if "id" in cols
-                                          else "")
+        kind = html.escape(kind_title) + (" · [% " + _esc(_q("id")) + " %]" if "id" in cols else "")
         if layer in ("zone_allocations", "front_release"):
             rows = _result_rows(layer, frame)
             source = html.escape(f"Source: {model}")
@@ -413,10 +481,13 @@ def map_tip(layer: str, frame: pd.DataFrame, *, run: tuple[str, str] | None = No
             if layer == "fronts":
                 rows += _front_model_rows(set(present))
             source = "Source: " + (
-                f"[% {_esc(_q('source'))} %]" if "source" in cols else "not given")
+                f"[% {_esc(_q('source'))} %]" if "source" in cols else "not given"
+            )
             if "source_year" in cols:
-                source += ("[% if(\"source_year\" IS NULL, '', ' (' || "
-                           "to_string(\"source_year\") || ')') %]")
+                source += (
+                    "[% if(\"source_year\" IS NULL, '', ' (' || "
+                    "to_string(\"source_year\") || ')') %]"
+                )
             if "confidence" in cols:
                 source += " · [% " + _esc(_q("confidence")) + " %]"
             if layer == "fronts" and "front_release" in present:
@@ -429,12 +500,15 @@ def map_tip(layer: str, frame: pd.DataFrame, *, run: tuple[str, str] | None = No
     if rows:
         lines.append('<table style="border-collapse:collapse;margin:3px 0">')
         for label, expr in rows:
-            lines.append(f'<tr><th style="text-align:left;font-weight:normal;color:#5b6673;'
-                         f'padding-right:8px">{html.escape(label, quote=False)}</th>'
-                         f'<td style="text-align:right">[% coalesce({expr}, \'–\') %]</td></tr>')
+            lines.append(
+                f'<tr><th style="text-align:left;font-weight:normal;color:#5b6673;'
+                f'padding-right:8px">{html.escape(label, quote=False)}</th>'
+                f"<td style=\"text-align:right\">[% coalesce({expr}, '–') %]</td></tr>"
+            )
         lines.append("</table>")
-    lines.append(f'<div style="color:#5b6673;font-size:8pt;border-top:1px solid #e3e6ea">'
-                 f"{source}</div>")
+    lines.append(
+        f'<div style="color:#5b6673;font-size:8pt;border-top:1px solid #e3e6ea">{source}</div>'
+    )
     lines.append("</div>")
     return "\n".join(lines)
 
@@ -465,13 +539,13 @@ class LabelStyle:
 
 def _rgba(hex_color: str, alpha: int = 255) -> str:
     h = hex_color.lstrip("#")
-    return ",".join(str(int(h[i:i + 2], 16)) for i in (0, 2, 4)) + f",{alpha}"
+    return ",".join(str(int(h[i : i + 2], 16)) for i in (0, 2, 4)) + f",{alpha}"
 
 
 _ZONE_LABEL = (
-    '"name" || \'\\n\' || format_number(coalesce("alloc_military", 0), 1) || \' kpe\''
-    ' || if(coalesce("alloc_engagement", 0) > 0, \' · $\' || '
-    'format_number("alloc_engagement", 2) || \'bn/yr\', \'\')'
+    "\"name\" || '\\n' || format_number(coalesce(\"alloc_military\", 0), 1) || ' kpe'"
+    " || if(coalesce(\"alloc_engagement\", 0) > 0, ' · $' || "
+    "format_number(\"alloc_engagement\", 2) || 'bn/yr', '')"
 )
 #: Zones that receive something: the rule of the zone labels.
 RECEIVING_ZONES = '"alloc_total" > 0'
@@ -480,68 +554,160 @@ RECEIVING_ZONES = '"alloc_total" > 0'
 def label_styles() -> dict[str, LabelStyle]:
     """Return the label style of each labelled layer (fronts, zone allocations, chokepoints)."""
     return {
-        "fronts": LabelStyle('"name"', False, layer_color("fronts"), size=8.5, bold=True,
-                             priority=9, z_index=2),
-        "chokepoints": LabelStyle('"name"', False, layer_color("chokepoints"), size=7.5,
-                                  italic=True, priority=7, z_index=1),
-        "zone_allocations": LabelStyle(_ZONE_LABEL, True, "#17403b", size=7.5,
-                                       placement=1, priority=5, rule=RECEIVING_ZONES,
-                                       description="Receiving zones (allocation > 0)"),
+        "fronts": LabelStyle(
+            '"name"', False, layer_color("fronts"), size=8.5, bold=True, priority=9, z_index=2
+        ),
+        "chokepoints": LabelStyle(
+            '"name"',
+            False,
+            layer_color("chokepoints"),
+            size=7.5,
+            italic=True,
+            priority=7,
+            z_index=1,
+        ),
+        "zone_allocations": LabelStyle(
+            _ZONE_LABEL,
+            True,
+            "#17403b",
+            size=7.5,
+            placement=1,
+            priority=5,
+            rule=RECEIVING_ZONES,
+            description="Receiving zones (allocation > 0)",
+        ),
     }
 
 
 def _label_settings(parent: ET.Element, style: LabelStyle) -> ET.Element:
     settings = ET.SubElement(parent, "settings", {"calloutType": "simple"})
-    text = ET.SubElement(settings, "text-style", {
-        "fieldName": style.text.strip('"') if not style.is_expression else style.text,
-        "isExpression": "1" if style.is_expression else "0",
-        "fontFamily": "Sans Serif", "namedStyle": "Bold" if style.bold else (
-            "Italic" if style.italic else "Regular"),
-        "fontSize": format(style.size, "g"), "fontSizeUnit": "Point",
-        "fontSizeMapUnitScale": "3x:0,0,0,0,0,0",
-        "fontWeight": "75" if style.bold else "50", "fontItalic": "1" if style.italic else "0",
-        "fontUnderline": "0", "fontStrikeout": "0", "fontKerning": "1",
-        "fontLetterSpacing": "0", "fontWordSpacing": "0", "textColor": _rgba(style.color),
-        "textOpacity": "1", "textOrientation": "horizontal", "multilineHeight": "1",
-        "capitalization": "0", "allowHtml": "0", "blendMode": "0", "useSubstitutions": "0",
-        "previewBkgrdColor": "255,255,255,255", "legendString": "Aa",
-    })
-    ET.SubElement(text, "text-buffer", {
-        "bufferDraw": "1", "bufferSize": "0.7", "bufferSizeUnits": "MM",
-        "bufferSizeMapUnitScale": "3x:0,0,0,0,0,0", "bufferColor": "255,255,255,255",
-        "bufferOpacity": "0.85", "bufferNoFill": "1", "bufferJoinStyle": "128",
-        "bufferBlendMode": "0",
-    })
-    ET.SubElement(settings, "text-format", {
-        "wrapChar": "", "autoWrapLength": "0", "useMaxLineLengthForAutoWrap": "1",
-        "multilineAlign": "3", "formatNumbers": "0", "decimals": "3", "plussign": "0",
-        "addDirectionSymbol": "0", "leftDirectionSymbol": "<", "rightDirectionSymbol": ">",
-        "reverseDirectionSymbol": "0", "placeDirectionSymbol": "0",
-    })
-    ET.SubElement(settings, "placement", {
-        "placement": str(style.placement), "placementFlags": "10",
-        "predefinedPositionOrder": "TR,TL,BR,BL,R,L,TSR,BSR", "quadOffset": "4",
-        "dist": "1" if style.placement == 6 else "0", "distUnits": "MM",
-        "distMapUnitScale": "3x:0,0,0,0,0,0", "offsetType": "0", "xOffset": "0",
-        "yOffset": "0", "offsetUnits": "MM", "labelOffsetMapUnitScale": "3x:0,0,0,0,0,0",
-        "rotationAngle": "0", "preserveRotation": "1", "centroidWhole": "0",
-        "centroidInside": "1", "fitInPolygonOnly": "0", "polygonPlacementFlags": "2",
-        "priority": str(style.priority), "repeatDistance": "0", "repeatDistanceUnits": "MM",
-        "maxCurvedCharAngleIn": "25", "maxCurvedCharAngleOut": "-25",
-        "overrunDistance": "0", "overrunDistanceUnit": "MM", "lineAnchorPercent": "0.5",
-        "lineAnchorType": "0", "lineAnchorClipping": "0", "geometryGeneratorEnabled": "0",
-        "geometryGenerator": "", "geometryGeneratorType": "PointGeometry",
-        "layerType": "UnknownGeometry",
-    })
+    text = ET.SubElement(
+        settings,
+        "text-style",
+        {
+            "fieldName": style.text.strip('"') if not style.is_expression else style.text,
+            "isExpression": "1" if style.is_expression else "0",
+            "fontFamily": "Sans Serif",
+            "namedStyle": "Bold" if style.bold else ("Italic" if style.italic else "Regular"),
+            "fontSize": format(style.size, "g"),
+            "fontSizeUnit": "Point",
+            "fontSizeMapUnitScale": "3x:0,0,0,0,0,0",
+            "fontWeight": "75" if style.bold else "50",
+            "fontItalic": "1" if style.italic else "0",
+            "fontUnderline": "0",
+            "fontStrikeout": "0",
+            "fontKerning": "1",
+            "fontLetterSpacing": "0",
+            "fontWordSpacing": "0",
+            "textColor": _rgba(style.color),
+            "textOpacity": "1",
+            "textOrientation": "horizontal",
+            "multilineHeight": "1",
+            "capitalization": "0",
+            "allowHtml": "0",
+            "blendMode": "0",
+            "useSubstitutions": "0",
+            "previewBkgrdColor": "255,255,255,255",
+            "legendString": "Aa",
+        },
+    )
+    ET.SubElement(
+        text,
+        "text-buffer",
+        {
+            "bufferDraw": "1",
+            "bufferSize": "0.7",
+            "bufferSizeUnits": "MM",
+            "bufferSizeMapUnitScale": "3x:0,0,0,0,0,0",
+            "bufferColor": "255,255,255,255",
+            "bufferOpacity": "0.85",
+            "bufferNoFill": "1",
+            "bufferJoinStyle": "128",
+            "bufferBlendMode": "0",
+        },
+    )
+    ET.SubElement(
+        settings,
+        "text-format",
+        {
+            "wrapChar": "",
+            "autoWrapLength": "0",
+            "useMaxLineLengthForAutoWrap": "1",
+            "multilineAlign": "3",
+            "formatNumbers": "0",
+            "decimals": "3",
+            "plussign": "0",
+            "addDirectionSymbol": "0",
+            "leftDirectionSymbol": "<",
+            "rightDirectionSymbol": ">",
+            "reverseDirectionSymbol": "0",
+            "placeDirectionSymbol": "0",
+        },
+    )
+    ET.SubElement(
+        settings,
+        "placement",
+        {
+            "placement": str(style.placement),
+            "placementFlags": "10",
+            "predefinedPositionOrder": "TR,TL,BR,BL,R,L,TSR,BSR",
+            "quadOffset": "4",
+            "dist": "1" if style.placement == 6 else "0",
+            "distUnits": "MM",
+            "distMapUnitScale": "3x:0,0,0,0,0,0",
+            "offsetType": "0",
+            "xOffset": "0",
+            "yOffset": "0",
+            "offsetUnits": "MM",
+            "labelOffsetMapUnitScale": "3x:0,0,0,0,0,0",
+            "rotationAngle": "0",
+            "preserveRotation": "1",
+            "centroidWhole": "0",
+            "centroidInside": "1",
+            "fitInPolygonOnly": "0",
+            "polygonPlacementFlags": "2",
+            "priority": str(style.priority),
+            "repeatDistance": "0",
+            "repeatDistanceUnits": "MM",
+            "maxCurvedCharAngleIn": "25",
+            "maxCurvedCharAngleOut": "-25",
+            "overrunDistance": "0",
+            "overrunDistanceUnit": "MM",
+            "lineAnchorPercent": "0.5",
+            "lineAnchorType": "0",
+            "lineAnchorClipping": "0",
+            "geometryGeneratorEnabled": "0",
+            "geometryGenerator": "",
+            "geometryGeneratorType": "PointGeometry",
+            "layerType": "UnknownGeometry",
+        },
+    )
     # displayAll = 0: QGIS drops labels that would overlap (its default, non-overlapping)
-    ET.SubElement(settings, "rendering", {
-        "drawLabels": "1", "displayAll": "0", "obstacle": "1", "obstacleFactor": "1",
-        "obstacleType": "1", "zIndex": format(style.z_index, "g"), "labelPerPart": "0",
-        "mergeLines": "0", "upsidedownLabels": "0", "limitNumLabels": "0",
-        "maxNumLabels": "2000", "minFeatureSize": "0", "scaleVisibility": "0",
-        "scaleMin": "0", "scaleMax": "0", "fontLimitPixelSize": "0", "fontMinPixelSize": "3",
-        "fontMaxPixelSize": "10000", "unplacedVisibility": "0",
-    })
+    ET.SubElement(
+        settings,
+        "rendering",
+        {
+            "drawLabels": "1",
+            "displayAll": "0",
+            "obstacle": "1",
+            "obstacleFactor": "1",
+            "obstacleType": "1",
+            "zIndex": format(style.z_index, "g"),
+            "labelPerPart": "0",
+            "mergeLines": "0",
+            "upsidedownLabels": "0",
+            "limitNumLabels": "0",
+            "maxNumLabels": "2000",
+            "minFeatureSize": "0",
+            "scaleVisibility": "0",
+            "scaleMin": "0",
+            "scaleMax": "0",
+            "fontLimitPixelSize": "0",
+            "fontMinPixelSize": "3",
+            "fontMaxPixelSize": "10000",
+            "unplacedVisibility": "0",
+        },
+    )
     return settings
 
 
@@ -557,9 +723,11 @@ def labeling_for(layer: str, frame: pd.DataFrame) -> ET.Element | None:
         return labeling
     labeling = ET.Element("labeling", {"type": "rule-based"})
     rules = ET.SubElement(labeling, "rules", {"key": _uuid(f"{layer}/labels")})
-    rule = ET.SubElement(rules, "rule", {"key": _uuid(f"{layer}/labels/0"),
-                                         "filter": style.rule,
-                                         "description": style.description})
+    rule = ET.SubElement(
+        rules,
+        "rule",
+        {"key": _uuid(f"{layer}/labels/0"), "filter": style.rule, "description": style.description},
+    )
     _label_settings(rule, style)
     return labeling
 
@@ -571,8 +739,9 @@ def _uuid(name: str) -> str:
     return "{" + str(uuid.uuid5(_NS, name)) + "}"
 
 
-def _text(parent: ET.Element, tag: str, text: str, attrs: Mapping[str, str] | None = None
-          ) -> ET.Element:
+def _text(
+    parent: ET.Element, tag: str, text: str, attrs: Mapping[str, str] | None = None
+) -> ET.Element:
     el = ET.SubElement(parent, tag, dict(attrs or {}))
     el.text = text
     return el
@@ -581,10 +750,17 @@ def _text(parent: ET.Element, tag: str, text: str, attrs: Mapping[str, str] | No
 def _srs(parent: ET.Element) -> None:
     """EPSG:4326 as QGIS writes it; QGIS reads it back by ``authid`` (``srsid`` 3452)."""
     srs = ET.SubElement(parent, "spatialrefsys")
-    for tag, text in (("wkt", ""), ("proj4", "+proj=longlat +datum=WGS84 +no_defs"),
-                      ("srsid", "3452"), ("srid", "4326"), ("authid", "EPSG:4326"),
-                      ("description", "WGS 84"), ("projectionacronym", "longlat"),
-                      ("ellipsoidacronym", "EPSG:7030"), ("geographicflag", "true")):
+    for tag, text in (
+        ("wkt", ""),
+        ("proj4", "+proj=longlat +datum=WGS84 +no_defs"),
+        ("srsid", "3452"),
+        ("srid", "4326"),
+        ("authid", "EPSG:4326"),
+        ("description", "WGS 84"),
+        ("projectionacronym", "longlat"),
+        ("ellipsoidacronym", "EPSG:7030"),
+        ("geographicflag", "true"),
+    ):
         _text(srs, tag, text)
 
 
@@ -602,17 +778,32 @@ def _source(layer: ProjectLayer, file_name: str) -> str:
 
 def _maplayer(parent: ET.Element, layer: ProjectLayer, file_name: str) -> None:
     style = ET.fromstring(layer.qml) if layer.qml else None
-    el = ET.SubElement(parent, "maplayer", {
-        "type": "vector", "geometry": _QGIS_GEOMETRY[layer.family],
-        "wkbType": layer.wkb_type or "NoGeometry",
-        "labelsEnabled": "1" if layer.labeling is not None else "0",
-        "hasScaleBasedVisibilityFlag": "0", "minScale": "100000000", "maxScale": "0",
-        "readOnly": "0", "autoRefreshEnabled": "0", "autoRefreshTime": "0",
-        "refreshOnNotifyEnabled": "0", "refreshOnNotifyMessage": "",
-        "simplifyDrawingHints": "1", "simplifyDrawingTol": "1", "simplifyLocal": "1",
-        "simplifyAlgorithm": "0", "simplifyMaxScale": "1", "symbologyReferenceScale": "-1",
-        "styleCategories": "AllStyleCategories", "legendPlaceholderImage": "",
-    })
+    el = ET.SubElement(
+        parent,
+        "maplayer",
+        {
+            "type": "vector",
+            "geometry": _QGIS_GEOMETRY[layer.family],
+            "wkbType": layer.wkb_type or "NoGeometry",
+            "labelsEnabled": "1" if layer.labeling is not None else "0",
+            "hasScaleBasedVisibilityFlag": "0",
+            "minScale": "100000000",
+            "maxScale": "0",
+            "readOnly": "0",
+            "autoRefreshEnabled": "0",
+            "autoRefreshTime": "0",
+            "refreshOnNotifyEnabled": "0",
+            "refreshOnNotifyMessage": "",
+            "simplifyDrawingHints": "1",
+            "simplifyDrawingTol": "1",
+            "simplifyLocal": "1",
+            "simplifyAlgorithm": "0",
+            "simplifyMaxScale": "1",
+            "symbologyReferenceScale": "-1",
+            "styleCategories": "AllStyleCategories",
+            "legendPlaceholderImage": "",
+        },
+    )
     _text(el, "id", layer.id)
     _text(el, "datasource", _source(layer, file_name))
     _text(el, "layername", layer.title)
@@ -634,26 +825,37 @@ def _maplayer(parent: ET.Element, layer: ProjectLayer, file_name: str) -> None:
     _text(el, "previewExpression", layer.display_expression)
     _text(el, "mapTip", layer.map_tip)
     if layer.family is not None:
-        _text(el, "layerGeometryType",
-              {"marker": "0", "line": "1", "fill": "2"}[layer.family])
+        _text(el, "layerGeometryType", {"marker": "0", "line": "1", "fill": "2"}[layer.family])
 
 
-def _tree_layer(parent: ET.Element, layer: ProjectLayer, file_name: str, *,
-                legend_label: str | None = None) -> None:
-    node = ET.SubElement(parent, "layer-tree-layer", {
-        "id": layer.id, "name": layer.title,
-        "source": _source(layer, file_name), "providerKey": "ogr",
-        "checked": "Qt::Checked" if layer.visible else "Qt::Unchecked",
-        "expanded": "1" if layer.family in ("fill", "line") and layer.visible else "0",
-        "legend_exp": "", "legend_split_behavior": "0", "patch_size": "-1,-1",
-    })
+def _tree_layer(
+    parent: ET.Element, layer: ProjectLayer, file_name: str, *, legend_label: str | None = None
+) -> None:
+    node = ET.SubElement(
+        parent,
+        "layer-tree-layer",
+        {
+            "id": layer.id,
+            "name": layer.title,
+            "source": _source(layer, file_name),
+            "providerKey": "ogr",
+            "checked": "Qt::Checked" if layer.visible else "Qt::Unchecked",
+            "expanded": "1" if layer.family in ("fill", "line") and layer.visible else "0",
+            "legend_exp": "",
+            "legend_split_behavior": "0",
+            "patch_size": "-1,-1",
+        },
+    )
     props = ET.SubElement(node, "customproperties")
     if legend_label is None:
         ET.SubElement(props, "Option")
     else:  # the text a layout legend shows instead of the layer's name
         option = ET.SubElement(props, "Option", {"type": "Map"})
-        ET.SubElement(option, "Option", {"type": "QString", "name": "legend/title-label",
-                                         "value": legend_label})
+        ET.SubElement(
+            option,
+            "Option",
+            {"type": "QString", "name": "legend/title-label", "value": legend_label},
+        )
 
 
 def _extent(el: ET.Element, box: Sequence[float]) -> None:
@@ -680,8 +882,15 @@ def _property(parent: ET.Element, path: str, value: str, kind: str = "QString") 
 def data_extent(frames: Mapping[str, pd.DataFrame]) -> tuple[float, float, float, float]:
     """Return the lon/lat box the map opens on: the data layers, as the HTML map frames them."""
     boxes = []
-    for name in ("fronts", "peripheral_zones", "zone_allocations", "chokepoints",
-                 "mineral_zones", "supply_nodes", "flows"):
+    for name in (
+        "fronts",
+        "peripheral_zones",
+        "zone_allocations",
+        "chokepoints",
+        "mineral_zones",
+        "supply_nodes",
+        "flows",
+    ):
         frame = frames.get(name)
         geometry = getattr(frame, "geometry", None)
         if geometry is None or not hasattr(geometry, "total_bounds"):
@@ -700,8 +909,9 @@ def data_extent(frames: Mapping[str, pd.DataFrame]) -> tuple[float, float, float
     return (xmin, ymin, xmax, ymax)
 
 
-def fit_extent(box: Sequence[float], width_mm: float, height_mm: float, *,
-               margin: float = 0.06) -> tuple[float, float, float, float]:
+def fit_extent(
+    box: Sequence[float], width_mm: float, height_mm: float, *, margin: float = 0.06
+) -> tuple[float, float, float, float]:
     """Pad `box` and widen it to the aspect ratio of a `width_mm` x `height_mm` frame."""
     xmin, ymin, xmax, ymax = box
     w = max(xmax - xmin, 1.0) * (1 + 2 * margin)
@@ -712,8 +922,7 @@ def fit_extent(box: Sequence[float], width_mm: float, height_mm: float, *,
         h = w / aspect
     else:
         w = h * aspect
-    return (round(cx - w / 2, 4), round(cy - h / 2, 4), round(cx + w / 2, 4),
-            round(cy + h / 2, 4))
+    return (round(cx - w / 2, 4), round(cy - h / 2, 4), round(cx + w / 2, 4), round(cy + h / 2, 4))
 
 
 # --------------------------------------------------------------------------- layout
@@ -723,29 +932,59 @@ PAGE = (297.0, 210.0)
 #: The map frame (x, y, width, height): the page's width, about the 2:1 of a world map in
 #: plate carrée; the legend, the scale bar and the notes sit below it.
 _MAP_BOX = (10.0, 17.0, 277.0, 138.0)
-_ITEM_TYPES = {"page": "65638", "map": "65639", "label": "65641", "legend": "65642",
-               "scalebar": "65646"}
+_ITEM_TYPES = {
+    "page": "65638",
+    "map": "65639",
+    "label": "65641",
+    "legend": "65642",
+    "scalebar": "65646",
+}
 
 
-def _item(parent: ET.Element, kind: str, key: str, *, pos: tuple[float, float],
-          size: tuple[float, float], z: int, frame: bool = False, background: bool = False,
-          **attrs: str) -> ET.Element:
+def _item(
+    parent: ET.Element,
+    kind: str,
+    key: str,
+    *,
+    pos: tuple[float, float],
+    size: tuple[float, float],
+    z: int,
+    frame: bool = False,
+    background: bool = False,
+    **attrs: str,
+) -> ET.Element:
     uid = _uuid(f"layout/{key}")
-    el = ET.SubElement(parent, "LayoutItem", {
-        "type": _ITEM_TYPES[kind], "id": key, "uuid": uid, "templateUuid": uid,
-        "position": f"{_num(pos[0])},{_num(pos[1])},mm",
-        "positionOnPage": f"{_num(pos[0])},{_num(pos[1])},mm",
-        "size": f"{_num(size[0])},{_num(size[1])},mm", "referencePoint": "0",
-        "zValue": str(z), "visibility": "1", "positionLock": "false", "itemRotation": "0",
-        "frame": "true" if frame else "false", "frameJoinStyle": "miter",
-        "outlineWidthM": "0.3,mm", "background": "true" if background else "false",
-        "blendMode": "0", "opacity": "1", "excludeFromExports": "0", "groupUuid": "",
-        **attrs,
-    })
-    ET.SubElement(el, "FrameColor", {"red": "154", "green": "163", "blue": "173",
-                                     "alpha": "255"})
-    ET.SubElement(el, "BackgroundColor", {"red": "255", "green": "255", "blue": "255",
-                                          "alpha": "255"})
+    el = ET.SubElement(
+        parent,
+        "LayoutItem",
+        {
+            "type": _ITEM_TYPES[kind],
+            "id": key,
+            "uuid": uid,
+            "templateUuid": uid,
+            "position": f"{_num(pos[0])},{_num(pos[1])},mm",
+            "positionOnPage": f"{_num(pos[0])},{_num(pos[1])},mm",
+            "size": f"{_num(size[0])},{_num(size[1])},mm",
+            "referencePoint": "0",
+            "zValue": str(z),
+            "visibility": "1",
+            "positionLock": "false",
+            "itemRotation": "0",
+            "frame": "true" if frame else "false",
+            "frameJoinStyle": "miter",
+            "outlineWidthM": "0.3,mm",
+            "background": "true" if background else "false",
+            "blendMode": "0",
+            "opacity": "1",
+            "excludeFromExports": "0",
+            "groupUuid": "",
+            **attrs,
+        },
+    )
+    ET.SubElement(el, "FrameColor", {"red": "154", "green": "163", "blue": "173", "alpha": "255"})
+    ET.SubElement(
+        el, "BackgroundColor", {"red": "255", "green": "255", "blue": "255", "alpha": "255"}
+    )
     obj = ET.SubElement(el, "LayoutObject")
     _empty_options(obj, "dataDefinedProperties")
     props = ET.SubElement(obj, "customproperties")
@@ -758,21 +997,50 @@ def _font(size: float, *, bold: bool = False) -> str:
     return f"Sans Serif,{format(size, 'g')},-1,5,{75 if bold else 50},0,0,0,0,0"
 
 
-def _label_item(parent: ET.Element, key: str, text: str, *, pos: tuple[float, float],
-                size: tuple[float, float], z: int, font_size: float, bold: bool = False,
-                color: tuple[int, int, int] = (0, 0, 0)) -> None:
-    el = _item(parent, "label", key, pos=pos, size=size, z=z, labelText=text,
-               htmlState="0", halign="1", valign="32", marginX="0", marginY="0")
-    ET.SubElement(el, "LabelFont", {"description": _font(font_size, bold=bold),
-                                    "style": "Bold" if bold else ""})
-    ET.SubElement(el, "FontColor", {"red": str(color[0]), "green": str(color[1]),
-                                    "blue": str(color[2]), "alpha": "255"})
+def _label_item(
+    parent: ET.Element,
+    key: str,
+    text: str,
+    *,
+    pos: tuple[float, float],
+    size: tuple[float, float],
+    z: int,
+    font_size: float,
+    bold: bool = False,
+    color: tuple[int, int, int] = (0, 0, 0),
+) -> None:
+    el = _item(
+        parent,
+        "label",
+        key,
+        pos=pos,
+        size=size,
+        z=z,
+        labelText=text,
+        htmlState="0",
+        halign="1",
+        valign="32",
+        marginX="0",
+        marginY="0",
+    )
+    ET.SubElement(
+        el,
+        "LabelFont",
+        {"description": _font(font_size, bold=bold), "style": "Bold" if bold else ""},
+    )
+    ET.SubElement(
+        el,
+        "FontColor",
+        {"red": str(color[0]), "green": str(color[1]), "blue": str(color[2]), "alpha": "255"},
+    )
 
 
 def source_note() -> str:
     """Return the layout's source note."""
-    return (f"Sources: see layer attributes; model: redeploy {__version__}. "
-            "Countries: Natural Earth (public domain).")
+    return (
+        f"Sources: see layer attributes; model: redeploy {__version__}. "
+        "Countries: Natural Earth (public domain)."
+    )
 
 
 def _scale_segment_km(extent: Sequence[float]) -> float:
@@ -782,94 +1050,215 @@ def _scale_segment_km(extent: Sequence[float]) -> float:
     return next(m * power for m in (5, 2, 1) if m * power <= target)
 
 
-def _layout(parent: ET.Element, layers: Sequence[ProjectLayer], file_name: str, *,
-            title: str, extent: Sequence[float]) -> None:
+def _layout(
+    parent: ET.Element,
+    layers: Sequence[ProjectLayer],
+    file_name: str,
+    *,
+    title: str,
+    extent: Sequence[float],
+) -> None:
     layouts = ET.SubElement(parent, "Layouts")
-    lay = ET.SubElement(layouts, "Layout", {"name": LAYOUT_NAME, "units": "mm",
-                                            "printResolution": "300", "worldFileMap": ""})
-    ET.SubElement(lay, "Snapper", {"tolerance": "5", "snapToGrid": "0", "snapToItems": "1",
-                                   "snapToGuides": "1"})
-    ET.SubElement(lay, "Grid", {"resolution": "10", "resUnits": "mm", "offsetX": "0",
-                                "offsetY": "0", "offsetUnits": "mm"})
+    lay = ET.SubElement(
+        layouts,
+        "Layout",
+        {"name": LAYOUT_NAME, "units": "mm", "printResolution": "300", "worldFileMap": ""},
+    )
+    ET.SubElement(
+        lay,
+        "Snapper",
+        {"tolerance": "5", "snapToGrid": "0", "snapToItems": "1", "snapToGuides": "1"},
+    )
+    ET.SubElement(
+        lay,
+        "Grid",
+        {"resolution": "10", "resUnits": "mm", "offsetX": "0", "offsetY": "0", "offsetUnits": "mm"},
+    )
     pages = ET.SubElement(lay, "PageCollection")
     _item(pages, "page", "page-1", pos=(0.0, 0.0), size=PAGE, z=0, background=True)
     ET.SubElement(pages, "GuideCollection", {"visible": "1"})
 
     x, y, w, h = _MAP_BOX
     map_uuid = _uuid("layout/map")
-    _label_item(lay, "title", title, pos=(x, 6.0), size=(w, 9.0), z=1, font_size=15,
-                bold=True)
-    m = _item(lay, "map", "map", pos=(x, y), size=(w, h), z=2, frame=True, background=True,
-              mapRotation="0", keepLayerSet="false", drawCanvasItems="true", mapFlags="0",
-              followPreset="false", followPresetName="", labelMargin="0,mm", isTemporal="0")
-    ET.SubElement(m, "Extent", {"xmin": _num(extent[0]), "ymin": _num(extent[1]),
-                                "xmax": _num(extent[2]), "ymax": _num(extent[3])})
+    _label_item(lay, "title", title, pos=(x, 6.0), size=(w, 9.0), z=1, font_size=15, bold=True)
+    m = _item(
+        lay,
+        "map",
+        "map",
+        pos=(x, y),
+        size=(w, h),
+        z=2,
+        frame=True,
+        background=True,
+        mapRotation="0",
+        keepLayerSet="false",
+        drawCanvasItems="true",
+        mapFlags="0",
+        followPreset="false",
+        followPresetName="",
+        labelMargin="0,mm",
+        isTemporal="0",
+    )
+    ET.SubElement(
+        m,
+        "Extent",
+        {
+            "xmin": _num(extent[0]),
+            "ymin": _num(extent[1]),
+            "xmax": _num(extent[2]),
+            "ymax": _num(extent[3]),
+        },
+    )
     crs = ET.SubElement(m, "crs")
     _srs(crs)
     ET.SubElement(m, "LayerSet")
     ET.SubElement(m, "AtlasMap", {"atlasDriven": "0", "scalingMode": "2", "margin": "0.1"})
     ET.SubElement(m, "labelBlockingItems")
 
-    legend = _item(lay, "legend", "legend", pos=(x, y + h + 2), size=(190.0, 40.0), z=3,
-                   map_uuid=map_uuid, title="", titleAlignment="1", columnCount="3",
-                   splitLayer="0",
-                   equalColumnWidth="0", symbolWidth="6", symbolHeight="3.5",
-                   boxSpace="1.5", columnSpace="2", lineSpacing="0.5", wrapChar="|",
-                   resizeToContents="1", legendFilterByMap="0", legendFilterByAtlas="0",
-                   fontColor="#222222", rasterBorder="0", wmsLegendWidth="50",
-                   wmsLegendHeight="25")
+    legend = _item(
+        lay,
+        "legend",
+        "legend",
+        pos=(x, y + h + 2),
+        size=(190.0, 40.0),
+        z=3,
+        map_uuid=map_uuid,
+        title="",
+        titleAlignment="1",
+        columnCount="3",
+        splitLayer="0",
+        equalColumnWidth="0",
+        symbolWidth="6",
+        symbolHeight="3.5",
+        boxSpace="1.5",
+        columnSpace="2",
+        lineSpacing="0.5",
+        wrapChar="|",
+        resizeToContents="1",
+        legendFilterByMap="0",
+        legendFilterByAtlas="0",
+        fontColor="#222222",
+        rasterBorder="0",
+        wmsLegendWidth="50",
+        wmsLegendHeight="25",
+    )
     styles = ET.SubElement(legend, "styles")
-    for name, size, bold, top in (("title", 10, True, 0), ("group", 8.5, True, 2),
-                                  ("subgroup", 7.5, True, 2.5), ("symbol", 7, False, 1.2),
-                                  ("symbolLabel", 7, False, 1.2)):
-        st = ET.SubElement(styles, "style", {"name": name, "alignment": "1",
-                                             "marginTop": format(top, "g"), "indent": "0",
-                                             "marginBottom": "1" if name == "title" else "0",
-                                             "marginLeft": "1.5" if name == "symbolLabel"
-                                             else "0"})
-        ET.SubElement(st, "styleFont", {"description": _font(size, bold=bold),
-                                        "style": "Bold" if bold else ""})
+    for name, size, bold, top in (
+        ("title", 10, True, 0),
+        ("group", 8.5, True, 2),
+        ("subgroup", 7.5, True, 2.5),
+        ("symbol", 7, False, 1.2),
+        ("symbolLabel", 7, False, 1.2),
+    ):
+        st = ET.SubElement(
+            styles,
+            "style",
+            {
+                "name": name,
+                "alignment": "1",
+                "marginTop": format(top, "g"),
+                "indent": "0",
+                "marginBottom": "1" if name == "title" else "0",
+                "marginLeft": "1.5" if name == "symbolLabel" else "0",
+            },
+        )
+        ET.SubElement(
+            st,
+            "styleFont",
+            {"description": _font(size, bold=bold), "style": "Bold" if bold else ""},
+        )
     tree = ET.SubElement(legend, "layer-tree-group")
     tree_props = ET.SubElement(tree, "customproperties")
     ET.SubElement(tree_props, "Option")
     for layer in reversed(layers):  # top of the map first, as in the layers panel
         if layer.in_legend:
-            _tree_layer(tree, layer, file_name,
-                        legend_label=layer.title.replace(" (", "|(", 1))
+            _tree_layer(tree, layer, file_name, legend_label=layer.title.replace(" (", "|(", 1))
 
     seg = _scale_segment_km(extent)
     bar_x = x + w - 82.0
-    bar = _item(lay, "scalebar", "scalebar", pos=(bar_x, y + h + 3), size=(82.0, 10.0), z=4,
-          mapUuid=map_uuid, style="Single Box", unitType="<unknown>", unitLabel="km",
-          numMapUnitsPerScaleBarUnit=format(1 / KM_PER_DEGREE, ".12g"),
-          # with map units (degrees) QGIS sizes segments in degrees and divides the
-          # labels by numMapUnitsPerScaleBarUnit: segments of `seg` km, labelled in km
-          numUnitsPerSegment=format(seg / KM_PER_DEGREE, ".12g"), numSegments="2",
-          numSegmentsLeft="0",
-          numSubdivisions="1", subdivisionsHeight="1.5", segmentSizeMode="0",
-          segmentMillimeters=_num(seg / KM_PER_DEGREE / (extent[2] - extent[0]) * w),
-          minBarWidth="50", maxBarWidth="150", height="2.5", labelBarSpace="2",
-          boxContentSpace="1", alignment="0", labelVerticalPlacement="0",
-          labelHorizontalPlacement="0", outlineWidth="0.3", lineJoinStyle="miter",
-          lineCapStyle="square")
-    ET.SubElement(bar, "text-style", {"fontFamily": "Sans Serif", "fontSize": "7",
-                                      "fontSizeUnit": "Point", "textColor": "0,0,0,255",
-                                      "textOpacity": "1", "fontWeight": "50",
-                                      "namedStyle": "Regular", "multilineHeight": "1"})
-    _label_item(lay, "scale-note",
-                "Plate carrée (EPSG:4326): the scale bar holds along meridians and the "
-                "equator only.", pos=(bar_x, y + h + 15), size=(82.0, 8.0), z=5,
-                font_size=6.5, color=(91, 102, 115))
-    _label_item(lay, "source-note", source_note(),
-                pos=(x, PAGE[1] - 9.0), size=(w, 5.0), z=6, font_size=7.5,
-                color=(60, 60, 60))
+    bar = _item(
+        lay,
+        "scalebar",
+        "scalebar",
+        pos=(bar_x, y + h + 3),
+        size=(82.0, 10.0),
+        z=4,
+        mapUuid=map_uuid,
+        style="Single Box",
+        unitType="<unknown>",
+        unitLabel="km",
+        numMapUnitsPerScaleBarUnit=format(1 / KM_PER_DEGREE, ".12g"),
+        # with map units (degrees) QGIS sizes segments in degrees and divides the
+        # labels by numMapUnitsPerScaleBarUnit: segments of `seg` km, labelled in km
+        numUnitsPerSegment=format(seg / KM_PER_DEGREE, ".12g"),
+        numSegments="2",
+        numSegmentsLeft="0",
+        numSubdivisions="1",
+        subdivisionsHeight="1.5",
+        segmentSizeMode="0",
+        segmentMillimeters=_num(seg / KM_PER_DEGREE / (extent[2] - extent[0]) * w),
+        minBarWidth="50",
+        maxBarWidth="150",
+        height="2.5",
+        labelBarSpace="2",
+        boxContentSpace="1",
+        alignment="0",
+        labelVerticalPlacement="0",
+        labelHorizontalPlacement="0",
+        outlineWidth="0.3",
+        lineJoinStyle="miter",
+        lineCapStyle="square",
+    )
+    ET.SubElement(
+        bar,
+        "text-style",
+        {
+            "fontFamily": "Sans Serif",
+            "fontSize": "7",
+            "fontSizeUnit": "Point",
+            "textColor": "0,0,0,255",
+            "textOpacity": "1",
+            "fontWeight": "50",
+            "namedStyle": "Regular",
+            "multilineHeight": "1",
+        },
+    )
+    _label_item(
+        lay,
+        "scale-note",
+        "Plate carrée (EPSG:4326): the scale bar holds along meridians and the equator only.",
+        pos=(bar_x, y + h + 15),
+        size=(82.0, 8.0),
+        z=5,
+        font_size=6.5,
+        color=(91, 102, 115),
+    )
+    _label_item(
+        lay,
+        "source-note",
+        source_note(),
+        pos=(x, PAGE[1] - 9.0),
+        size=(w, 5.0),
+        z=6,
+        font_size=7.5,
+        color=(60, 60, 60),
+    )
     props = ET.SubElement(lay, "customproperties")
     opt = ET.SubElement(props, "Option", {"type": "Map"})
     ET.SubElement(opt, "Option", {"type": "bool", "name": "singleFile", "value": "true"})
-    ET.SubElement(lay, "Atlas", {"enabled": "0", "coverageLayer": "", "hideCoverage": "0",
-                                 "filenamePattern": "'output_'||@atlas_featurenumber",
-                                 "pageNameExpression": "", "sortFeatures": "0",
-                                 "filterFeatures": "0"})
+    ET.SubElement(
+        lay,
+        "Atlas",
+        {
+            "enabled": "0",
+            "coverageLayer": "",
+            "hideCoverage": "0",
+            "filenamePattern": "'output_'||@atlas_featurenumber",
+            "pageNameExpression": "",
+            "sortFeatures": "0",
+            "filterFeatures": "0",
+        },
+    )
 
 
 # --------------------------------------------------------------------------- project
@@ -882,12 +1271,21 @@ def project_title(run: tuple[str, str] | None) -> str:
     return f"redeploy: scenario {run[0]}, run {run[1][:12]}"
 
 
-_ABSTRACT = ("Layers and results of redeploy, styled and ordered as on its HTML map; layer "
-             "sources are relative to this GeoPackage.")
+_ABSTRACT = (
+    "Layers and results of redeploy, styled and ordered as on its HTML map; layer "
+    "sources are relative to this GeoPackage."
+)
 
 
-def project_xml(layers: Sequence[ProjectLayer], *, file_name: str, title: str,
-                extent: Sequence[float], stamp: str, abstract: str = "") -> bytes:
+def project_xml(
+    layers: Sequence[ProjectLayer],
+    *,
+    file_name: str,
+    title: str,
+    extent: Sequence[float],
+    stamp: str,
+    abstract: str = "",
+) -> bytes:
     """
     Return the project file (``.qgs`` XML, UTF-8) for `layers`, bottom to top.
 
@@ -907,9 +1305,16 @@ def project_xml(layers: Sequence[ProjectLayer], *, file_name: str, title: str,
         The project's description (Project > Properties > Metadata).
     """
     when = stamp.rstrip("Z").split(".")[0]
-    root = ET.Element("qgis", {"version": QGIS_VERSION, "projectname": title,
-                               "saveDateTime": when, "saveUser": _USER,
-                               "saveUserFull": _USER})
+    root = ET.Element(
+        "qgis",
+        {
+            "version": QGIS_VERSION,
+            "projectname": title,
+            "saveDateTime": when,
+            "saveUser": _USER,
+            "saveUserFull": _USER,
+        },
+    )
     ET.SubElement(root, "homePath", {"path": ""})
     _text(root, "title", title)
     ET.SubElement(root, "autotransaction", {"active": "0"})
@@ -927,8 +1332,7 @@ def project_xml(layers: Sequence[ProjectLayer], *, file_name: str, title: str,
     for layer in layers:
         _text(order, "item", layer.id)
 
-    canvas = ET.SubElement(root, "mapcanvas", {"name": "theMapCanvas",
-                                               "annotationsVisible": "1"})
+    canvas = ET.SubElement(root, "mapcanvas", {"name": "theMapCanvas", "annotationsVisible": "1"})
     _text(canvas, "units", "degrees")
     _extent(ET.SubElement(canvas, "extent"), extent)
     _text(canvas, "rotation", "0")
@@ -957,27 +1361,44 @@ def project_xml(layers: Sequence[ProjectLayer], *, file_name: str, title: str,
     _property(props, "PAL/PlacementEngineVersion", "1", "int")
 
     meta = ET.SubElement(root, "projectMetadata")
-    for tag, text in (("identifier", ""), ("parentidentifier", ""), ("language", "en"),
-                      ("type", "dataset"), ("title", title),
-                      ("abstract", abstract or _ABSTRACT)):
+    for tag, text in (
+        ("identifier", ""),
+        ("parentidentifier", ""),
+        ("language", "en"),
+        ("type", "dataset"),
+        ("title", title),
+        ("abstract", abstract or _ABSTRACT),
+    ):
         _text(meta, tag, text)
     ET.SubElement(meta, "links")
     _text(meta, "author", _USER)
     _text(meta, "creation", when)
 
-    _layout(root, layers, file_name, title=title,
-            extent=fit_extent(extent, _MAP_BOX[2], _MAP_BOX[3], margin=0.02))
-    view = ET.SubElement(root, "ProjectViewSettings", {"UseProjectScales": "0",
-                                                       "rotation": "0"})
+    _layout(
+        root,
+        layers,
+        file_name,
+        title=title,
+        extent=fit_extent(extent, _MAP_BOX[2], _MAP_BOX[3], margin=0.02),
+    )
+    view = ET.SubElement(root, "ProjectViewSettings", {"UseProjectScales": "0", "rotation": "0"})
     ET.SubElement(view, "Scales")
-    default = ET.SubElement(view, "DefaultViewExtent", {
-        "xmin": _num(extent[0]), "ymin": _num(extent[1]), "xmax": _num(extent[2]),
-        "ymax": _num(extent[3])})
+    default = ET.SubElement(
+        view,
+        "DefaultViewExtent",
+        {
+            "xmin": _num(extent[0]),
+            "ymin": _num(extent[1]),
+            "xmax": _num(extent[2]),
+            "ymax": _num(extent[3]),
+        },
+    )
     _srs(default)
     ET.indent(root, space=" ")
     body = ET.tostring(root, encoding="unicode")
-    return ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n" + body
-            + "\n").encode("utf-8")
+    return ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n" + body + "\n").encode(
+        "utf-8"
+    )
 
 
 def _zip_date(stamp: str) -> tuple[int, int, int, int, int, int]:
@@ -1006,17 +1427,21 @@ def store_project(path: str | Path, archive: bytes, *, name: str, stamp: str) ->
     ``QByteArray::fromHex``), ``metadata`` the JSON object QGIS writes. An existing
     project of the same name is replaced.
     """
-    metadata = json.dumps({"last_modified_time": stamp.rstrip("Z").split(".")[0],
-                           "last_modified_user": _USER})
+    metadata = json.dumps(
+        {"last_modified_time": stamp.rstrip("Z").split(".")[0], "last_modified_user": _USER}
+    )
     con = sqlite3.connect(path)
     try:
         with con:
-            exists = con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
-                                 "name = ?", (PROJECT_TABLE,)).fetchone()
+            exists = con.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (PROJECT_TABLE,)
+            ).fetchone()
             if not exists:
                 con.execute(_PROJECT_DDL)
-            con.execute("INSERT OR REPLACE INTO qgis_projects VALUES (?, ?, ?)",
-                        (name, metadata, archive.hex()))
+            con.execute(
+                "INSERT OR REPLACE INTO qgis_projects VALUES (?, ?, ?)",
+                (name, metadata, archive.hex()),
+            )
     finally:
         con.close()
 
@@ -1028,8 +1453,9 @@ def read_project_xml(path: str | Path, name: str | None = None) -> str:
         if name is None:
             row = con.execute("SELECT content FROM qgis_projects ORDER BY name").fetchone()
         else:
-            row = con.execute("SELECT content FROM qgis_projects WHERE name = ?",
-                              (name,)).fetchone()
+            row = con.execute(
+                "SELECT content FROM qgis_projects WHERE name = ?", (name,)
+            ).fetchone()
     finally:
         con.close()
     if row is None:
@@ -1041,10 +1467,17 @@ def read_project_xml(path: str | Path, name: str | None = None) -> str:
         return archive.read(member).decode("utf-8")
 
 
-def write_project(path: str | Path, frames: Mapping[str, pd.DataFrame],
-                  geometry_types: Mapping[str, str | None], styles: Mapping[str, str], *,
-                  file_name: str, name: str, stamp: str,
-                  run: tuple[str, str] | None = None) -> bytes:
+def write_project(
+    path: str | Path,
+    frames: Mapping[str, pd.DataFrame],
+    geometry_types: Mapping[str, str | None],
+    styles: Mapping[str, str],
+    *,
+    file_name: str,
+    name: str,
+    stamp: str,
+    run: tuple[str, str] | None = None,
+) -> bytes:
     """
     Build the project of a GeoPackage's tables and store it in the package.
 
@@ -1070,10 +1503,17 @@ def write_project(path: str | Path, frames: Mapping[str, pd.DataFrame],
     """
     layers = project_layers(frames, geometry_types, styles, run=run)
     abstract = _ABSTRACT + (f" Scenario {run[0]}, run {run[1]}." if run else "")
-    xml = project_xml(layers, file_name=file_name, title=project_title(run),
-                      extent=data_extent(frames), stamp=stamp, abstract=abstract)
-    store_project(path, project_archive(xml, name=_member_name(name), stamp=stamp),
-                  name=name, stamp=stamp)
+    xml = project_xml(
+        layers,
+        file_name=file_name,
+        title=project_title(run),
+        extent=data_extent(frames),
+        stamp=stamp,
+        abstract=abstract,
+    )
+    store_project(
+        path, project_archive(xml, name=_member_name(name), stamp=stamp), name=name, stamp=stamp
+    )
     return xml
 
 

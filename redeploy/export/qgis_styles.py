@@ -103,8 +103,9 @@ def _data_defined(parent: ET.Element, properties: Mapping[str, str]) -> None:
         for key, expression in properties.items():
             prop = ET.SubElement(props, "Option", {"type": "Map", "name": key})
             ET.SubElement(prop, "Option", {"type": "bool", "name": "active", "value": "true"})
-            ET.SubElement(prop, "Option",
-                          {"type": "QString", "name": "expression", "value": expression})
+            ET.SubElement(
+                prop, "Option", {"type": "QString", "name": "expression", "value": expression}
+            )
             # 3 = QgsProperty::ExpressionBasedProperty
             ET.SubElement(prop, "Option", {"type": "int", "name": "type", "value": "3"})
     else:
@@ -112,8 +113,9 @@ def _data_defined(parent: ET.Element, properties: Mapping[str, str]) -> None:
     ET.SubElement(top, "Option", {"type": "QString", "name": "type", "value": "collection"})
 
 
-def _symbol_layer_props(kind: SymbolKind, color: str, *, size: float, outline: str,
-                        outline_width: float, alpha: int) -> dict[str, str]:
+def _symbol_layer_props(
+    kind: SymbolKind, color: str, *, size: float, outline: str, outline_width: float, alpha: int
+) -> dict[str, str]:
     # Sizes are in pixels, the unit of the HTML map, so both draw the same symbols.
     if kind == "marker":
         return {
@@ -153,17 +155,33 @@ def _symbol_layer_props(kind: SymbolKind, color: str, *, size: float, outline: s
 _SYMBOL_LAYER_CLASS = {"marker": "SimpleMarker", "line": "SimpleLine", "fill": "SimpleFill"}
 
 
-def _symbol(parent: ET.Element, name: str, kind: SymbolKind, color: str, *,
-            size: float = 8.0, outline: str = "#333333", outline_width: float = 1.0,
-            alpha: int = 255, expressions: Mapping[str, str] | None = None) -> None:
+def _symbol(
+    parent: ET.Element,
+    name: str,
+    kind: SymbolKind,
+    color: str,
+    *,
+    size: float = 8.0,
+    outline: str = "#333333",
+    outline_width: float = 1.0,
+    alpha: int = 255,
+    expressions: Mapping[str, str] | None = None,
+) -> None:
     """Append one ``<symbol>`` with a single simple symbol layer."""
-    sym = ET.SubElement(parent, "symbol", {"type": kind, "name": name, "alpha": "1",
-                                           "clip_to_extent": "1", "force_rhr": "0"})
+    sym = ET.SubElement(
+        parent,
+        "symbol",
+        {"type": kind, "name": name, "alpha": "1", "clip_to_extent": "1", "force_rhr": "0"},
+    )
     _data_defined(sym, {})
-    layer = ET.SubElement(sym, "layer", {"class": _SYMBOL_LAYER_CLASS[kind], "enabled": "1",
-                                         "locked": "0", "pass": "0"})
-    props = _symbol_layer_props(kind, color, size=size, outline=outline,
-                                outline_width=outline_width, alpha=alpha)
+    layer = ET.SubElement(
+        sym,
+        "layer",
+        {"class": _SYMBOL_LAYER_CLASS[kind], "enabled": "1", "locked": "0", "pass": "0"},
+    )
+    props = _symbol_layer_props(
+        kind, color, size=size, outline=outline, outline_width=outline_width, alpha=alpha
+    )
     _option_map(layer, props)
     for key, value in props.items():  # the legacy form QGIS 3.22 still writes beside <Option>
         ET.SubElement(layer, "prop", {"k": key, "v": value})
@@ -171,8 +189,14 @@ def _symbol(parent: ET.Element, name: str, kind: SymbolKind, color: str, *,
 
 
 def _renderer(rtype: RendererType, **attrs: str) -> ET.Element:
-    base = {"type": rtype, **attrs, "forceraster": "0", "symbollevels": "0",
-            "enableorderby": "0", "referencescale": "-1"}
+    base = {
+        "type": rtype,
+        **attrs,
+        "forceraster": "0",
+        "symbollevels": "0",
+        "enableorderby": "0",
+        "referencescale": "-1",
+    }
     return ET.Element("renderer-v2", base)
 
 
@@ -184,8 +208,9 @@ def _finish_renderer(renderer: ET.Element) -> None:
 _GEOMETRY_TYPE_CODE = {"marker": "0", "line": "1", "fill": "2"}
 
 
-def qml_document(renderer: ET.Element, kind: SymbolKind, *,
-                 aliases: Mapping[str, str] | None = None) -> str:
+def qml_document(
+    renderer: ET.Element, kind: SymbolKind, *, aliases: Mapping[str, str] | None = None
+) -> str:
     """
     Wrap a ``<renderer-v2>`` element into a complete QML document.
 
@@ -203,9 +228,18 @@ def qml_document(renderer: ET.Element, kind: SymbolKind, *,
     str
         The QML text, starting with the ``<!DOCTYPE qgis ...>`` line.
     """
-    root = ET.Element("qgis", {"version": QGIS_VERSION, "styleCategories": "AllStyleCategories",
-                               "hasScaleBasedVisibilityFlag": "0", "maxScale": "0",
-                               "minScale": "100000000", "labelsEnabled": "0", "readOnly": "0"})
+    root = ET.Element(
+        "qgis",
+        {
+            "version": QGIS_VERSION,
+            "styleCategories": "AllStyleCategories",
+            "hasScaleBasedVisibilityFlag": "0",
+            "maxScale": "0",
+            "minScale": "100000000",
+            "labelsEnabled": "0",
+            "readOnly": "0",
+        },
+    )
     root.append(renderer)
     ET.SubElement(root, "blendMode").text = "0"
     ET.SubElement(root, "featureBlendMode").text = "0"
@@ -232,19 +266,35 @@ class Look:
     expressions: Mapping[str, str] = field(default_factory=dict)
 
 
-def single_symbol_qml(kind: SymbolKind, color: str, look: Look = Look(), *,
-                      aliases: Mapping[str, str] | None = None) -> str:
+def single_symbol_qml(
+    kind: SymbolKind, color: str, look: Look = Look(), *, aliases: Mapping[str, str] | None = None
+) -> str:
     """Return QML for a single-symbol renderer (optionally data-defined size or width)."""
     renderer = _renderer("singleSymbol")
     symbols = ET.SubElement(renderer, "symbols")
-    _symbol(symbols, "0", kind, color, size=look.size, outline=look.outline,
-            outline_width=look.outline_width, alpha=look.alpha, expressions=look.expressions)
+    _symbol(
+        symbols,
+        "0",
+        kind,
+        color,
+        size=look.size,
+        outline=look.outline,
+        outline_width=look.outline_width,
+        alpha=look.alpha,
+        expressions=look.expressions,
+    )
     _finish_renderer(renderer)
     return qml_document(renderer, kind, aliases=aliases)
 
 
-def categorized_qml(attr: str, categories: Sequence[tuple[str, str, str]], kind: SymbolKind,
-                    look: Look = Look(), *, aliases: Mapping[str, str] | None = None) -> str:
+def categorized_qml(
+    attr: str,
+    categories: Sequence[tuple[str, str, str]],
+    kind: SymbolKind,
+    look: Look = Look(),
+    *,
+    aliases: Mapping[str, str] | None = None,
+) -> str:
     """
     Return QML for a categorised renderer.
 
@@ -265,20 +315,35 @@ def categorized_qml(attr: str, categories: Sequence[tuple[str, str, str]], kind:
     renderer = _renderer("categorizedSymbol", attr=attr)
     cats = ET.SubElement(renderer, "categories")
     for i, (value, label, _color) in enumerate(categories):
-        ET.SubElement(cats, "category", {"value": value, "label": label, "symbol": str(i),
-                                         "render": "true"})
+        ET.SubElement(
+            cats, "category", {"value": value, "label": label, "symbol": str(i), "render": "true"}
+        )
     symbols = ET.SubElement(renderer, "symbols")
     for i, (_value, _label_text, color) in enumerate(categories):
-        _symbol(symbols, str(i), kind, color, size=look.size, outline=look.outline,
-                outline_width=look.outline_width, alpha=look.alpha,
-                expressions=look.expressions)
+        _symbol(
+            symbols,
+            str(i),
+            kind,
+            color,
+            size=look.size,
+            outline=look.outline,
+            outline_width=look.outline_width,
+            alpha=look.alpha,
+            expressions=look.expressions,
+        )
     _finish_renderer(renderer)
     return qml_document(renderer, kind, aliases=aliases)
 
 
-def graduated_qml(attr: str, ranges: Sequence[tuple[float, float, str, str]],
-                  kind: SymbolKind, look: Look = Look(), *,
-                  aliases: Mapping[str, str] | None = None, unit: str = "") -> str:
+def graduated_qml(
+    attr: str,
+    ranges: Sequence[tuple[float, float, str, str]],
+    kind: SymbolKind,
+    look: Look = Look(),
+    *,
+    aliases: Mapping[str, str] | None = None,
+    unit: str = "",
+) -> str:
     """
     Return QML for a graduated-colour renderer.
 
@@ -301,19 +366,38 @@ def graduated_qml(attr: str, ranges: Sequence[tuple[float, float, str, str]],
     renderer = _renderer("graduatedSymbol", attr=attr, graduatedMethod="GraduatedColor")
     rng = ET.SubElement(renderer, "ranges")
     for i, (lower, upper, label, _color) in enumerate(ranges):
-        ET.SubElement(rng, "range", {"lower": _num(lower), "upper": _num(upper),
-                                     "label": label, "symbol": str(i), "render": "true"})
+        ET.SubElement(
+            rng,
+            "range",
+            {
+                "lower": _num(lower),
+                "upper": _num(upper),
+                "label": label,
+                "symbol": str(i),
+                "render": "true",
+            },
+        )
     symbols = ET.SubElement(renderer, "symbols")
     for i, (_lo, _hi, _label_text, color) in enumerate(ranges):
-        _symbol(symbols, str(i), kind, color, size=look.size, outline=look.outline,
-                outline_width=look.outline_width, alpha=look.alpha,
-                expressions=look.expressions)
+        _symbol(
+            symbols,
+            str(i),
+            kind,
+            color,
+            size=look.size,
+            outline=look.outline,
+            outline_width=look.outline_width,
+            alpha=look.alpha,
+            expressions=look.expressions,
+        )
     method = ET.SubElement(renderer, "classificationMethod", {"id": "Custom"})
-    ET.SubElement(method, "symmetricMode", {"enabled": "0", "symmetrypoint": "0",
-                                            "astride": "0"})
+    ET.SubElement(method, "symmetricMode", {"enabled": "0", "symmetrypoint": "0", "astride": "0"})
     label_format = f"%1 – %2 {unit}".rstrip()
-    ET.SubElement(method, "labelFormat", {"format": label_format, "labelprecision": "3",
-                                          "trimtrailingzeroes": "1"})
+    ET.SubElement(
+        method,
+        "labelFormat",
+        {"format": label_format, "labelprecision": "3", "trimtrailingzeroes": "1"},
+    )
     _finish_renderer(renderer)
     return qml_document(renderer, kind, aliases=aliases)
 
@@ -327,7 +411,7 @@ _SLD_NS = {
     "xmlns:xlink": "http://www.w3.org/1999/xlink",
     "xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance",
     "xsi:schemaLocation": "http://www.opengis.net/sld "
-                          "http://schemas.opengis.net/sld/1.1.0/StyledLayerDescriptor.xsd",
+    "http://schemas.opengis.net/sld/1.1.0/StyledLayerDescriptor.xsd",
     "version": "1.1.0",
 }
 
@@ -412,8 +496,14 @@ def symbol_kind(frame: pd.DataFrame) -> SymbolKind | None:
     if geometry is None or not hasattr(geometry, "geom_type"):
         return None
     families = {
-        {"Point": "marker", "MultiPoint": "marker", "LineString": "line",
-         "MultiLineString": "line", "Polygon": "fill", "MultiPolygon": "fill"}.get(t, "?")
+        {
+            "Point": "marker",
+            "MultiPoint": "marker",
+            "LineString": "line",
+            "MultiLineString": "line",
+            "Polygon": "fill",
+            "MultiPolygon": "fill",
+        }.get(t, "?")
         for t in geometry.dropna().geom_type.unique()
     }
     if len(families) != 1 or "?" in families:
@@ -461,15 +551,17 @@ def flow_width_expression(maxima: Mapping[str, float]) -> str:
     cases = [
         f"WHEN {_quote('unit')} = {_literal(unit)} THEN {_num(w_min)} + {_num(w_max - w_min)}"
         f" * max(0, min(1, coalesce({_quote('amount')}, 0) / {_num(top)}))"
-        for unit, top in sorted(maxima.items()) if top > 0
+        for unit, top in sorted(maxima.items())
+        if top > 0
     ]
     if not cases:
         return _num(w_min)
     return "CASE " + " ".join(cases) + f" ELSE {_num(w_min)} END"
 
 
-def allocation_ranges(values: Sequence[float], unit: str = "kpe"
-                      ) -> list[tuple[float, float, str, str]]:
+def allocation_ranges(
+    values: Sequence[float], unit: str = "kpe"
+) -> list[tuple[float, float, str, str]]:
     """
     Return graduated classes for zone allocations, mirroring `allocation_bins`.
 
@@ -487,31 +579,55 @@ def allocation_ranges(values: Sequence[float], unit: str = "kpe"
     return ranges
 
 
-def _graduated_rules(attr: str, ranges: Sequence[tuple[float, float, str, str]]
-                     ) -> list[SldRule]:
+def _graduated_rules(attr: str, ranges: Sequence[tuple[float, float, str, str]]) -> list[SldRule]:
     rules = []
     for lo, hi, label, color in ranges:
         if lo == hi:
             rules.append(SldRule(label, color, (("PropertyIsEqualTo", attr, _num(lo)),)))
         else:
-            rules.append(SldRule(label, color, (("PropertyIsGreaterThan", attr, _num(lo)),
-                                                ("PropertyIsLessThanOrEqualTo", attr,
-                                                 _num(hi)))))
+            rules.append(
+                SldRule(
+                    label,
+                    color,
+                    (
+                        ("PropertyIsGreaterThan", attr, _num(lo)),
+                        ("PropertyIsLessThanOrEqualTo", attr, _num(hi)),
+                    ),
+                )
+            )
     return rules
 
 
-def _single(layer: str, kind: SymbolKind, color: str, look: Look, description: str,
-            aliases: Mapping[str, str] | None) -> LayerStyle:
+def _single(
+    layer: str,
+    kind: SymbolKind,
+    color: str,
+    look: Look,
+    description: str,
+    aliases: Mapping[str, str] | None,
+) -> LayerStyle:
     qml = single_symbol_qml(kind, color, look, aliases=aliases)
     sld = sld_document(layer, kind, [SldRule(layer, color)], look)
     return LayerStyle(layer, layer, "singleSymbol", qml, sld, description, (color,))
 
 
-def _markers(layer: str, frame: pd.DataFrame, expr: str | None, vmax: float,
-             radii: tuple[float, float], color: str, description: str,
-             aliases: Mapping[str, str] | None) -> LayerStyle:
-    look = Look(size=2 * radii[0], outline="#ffffff", outline_width=1.2, alpha=MARKER_ALPHA,
-                expressions={"size": marker_size_expression(expr, vmax, radii)} if expr else {})
+def _markers(
+    layer: str,
+    frame: pd.DataFrame,
+    expr: str | None,
+    vmax: float,
+    radii: tuple[float, float],
+    color: str,
+    description: str,
+    aliases: Mapping[str, str] | None,
+) -> LayerStyle:
+    look = Look(
+        size=2 * radii[0],
+        outline="#ffffff",
+        outline_width=1.2,
+        alpha=MARKER_ALPHA,
+        expressions={"size": marker_size_expression(expr, vmax, radii)} if expr else {},
+    )
     return _single(layer, "marker", color, look, description, aliases)
 
 
@@ -521,9 +637,13 @@ def symbol_kind_of_type(geometry_type: str | None) -> SymbolKind | None:
     return {"Point": "marker", "LineString": "line", "Polygon": "fill"}.get(family)
 
 
-def style_for_layer(layer: str, frame: pd.DataFrame, *,
-                    aliases: Mapping[str, str] | None = None,
-                    geometry_type: str | None = None) -> LayerStyle | None:
+def style_for_layer(
+    layer: str,
+    frame: pd.DataFrame,
+    *,
+    aliases: Mapping[str, str] | None = None,
+    geometry_type: str | None = None,
+) -> LayerStyle | None:
     """
     Return the default style of an exported layer, or None when it has none.
 
@@ -555,41 +675,67 @@ def style_for_layer(layer: str, frame: pd.DataFrame, *,
         return None
     if layer == "flows" and kind == "line":
         present = {str(a) for a in frame["asset"].dropna()} if "asset" in frame.columns else set()
-        assets = [a for a in ASSETS if a in present or not present] + sorted(
-            present - set(ASSETS))
+        assets = [a for a in ASSETS if a in present or not present] + sorted(present - set(ASSETS))
         maxima: dict[str, float] = {}
         if {"unit", "amount"} <= set(frame.columns) and len(frame):
             amounts = pd.to_numeric(frame["amount"], errors="coerce")
-            maxima = {str(u): float(v) for u, v in amounts.groupby(frame["unit"]).max().items()
-                      if pd.notna(v)}
-        look = Look(size=map_style.FLOW_WEIGHTS[0], alpha=round(0.85 * 255),
-                    expressions={"outlineWidth": flow_width_expression(maxima)})
-        cats = [(a, f"{a} ({ASSET_UNITS[a]})" if a in ASSET_UNITS else a,
-                 map_style.asset_color(a)) for a in assets]
+            maxima = {
+                str(u): float(v)
+                for u, v in amounts.groupby(frame["unit"]).max().items()
+                if pd.notna(v)
+            }
+        look = Look(
+            size=map_style.FLOW_WEIGHTS[0],
+            alpha=round(0.85 * 255),
+            expressions={"outlineWidth": flow_width_expression(maxima)},
+        )
+        cats = [
+            (a, f"{a} ({ASSET_UNITS[a]})" if a in ASSET_UNITS else a, map_style.asset_color(a))
+            for a in assets
+        ]
         qml = categorized_qml("asset", cats, "line", look, aliases=aliases)
         rules = [SldRule(a, c, (("PropertyIsEqualTo", "asset", a),)) for a, _, c in cats]
         sld = sld_document(layer, "line", rules, look)
-        return LayerStyle(layer, layer, "categorizedSymbol", qml, sld,
-                          "Flows coloured by asset class, width by amount (as on the map).",
-                          tuple(assets))
+        return LayerStyle(
+            layer,
+            layer,
+            "categorizedSymbol",
+            qml,
+            sld,
+            "Flows coloured by asset class, width by amount (as on the map).",
+            tuple(assets),
+        )
     if layer == "zone_allocations" and kind == "fill":
-        values = pd.to_numeric(frame.get(ZONE_METRIC, pd.Series(dtype=float)),
-                               errors="coerce").fillna(0.0)
+        values = pd.to_numeric(
+            frame.get(ZONE_METRIC, pd.Series(dtype=float)), errors="coerce"
+        ).fillna(0.0)
         ranges = allocation_ranges(list(values))
         look = Look(outline=map_style.ZONE_OUTLINE, outline_width=0.8, alpha=ZONE_ALPHA)
         qml = graduated_qml(ZONE_METRIC, ranges, "fill", look, aliases=aliases, unit="kpe")
         sld = sld_document(layer, "fill", _graduated_rules(ZONE_METRIC, ranges), look)
-        return LayerStyle(layer, layer, "graduatedSymbol", qml, sld,
-                          "Zones graduated by military capacity allocated (kpe), as on the "
-                          "map.", tuple(r[2] for r in ranges))
+        return LayerStyle(
+            layer,
+            layer,
+            "graduatedSymbol",
+            qml,
+            sld,
+            "Zones graduated by military capacity allocated (kpe), as on the map.",
+            tuple(r[2] for r in ranges),
+        )
     if layer == "front_release" and kind == "marker":
         cols = [f"released_{a}" for a in MILITARY_ASSETS if f"released_{a}" in frame.columns]
         expr = "(" + " + ".join(f"coalesce({_quote(c)}, 0)" for c in cols) + ")" if cols else None
         vmax = float(frame[cols].fillna(0).sum(axis=1).max()) if cols and len(frame) else 0.0
-        return _markers(layer, frame, expr, vmax,
-                        map_style.MARKER_RADII.get("fronts", DEFAULT_RADII),
-                        map_style.LAYER_COLORS.get("fronts", "#333333"),
-                        "Fronts sized by military capacity released (kpe).", aliases)
+        return _markers(
+            layer,
+            frame,
+            expr,
+            vmax,
+            map_style.MARKER_RADII.get("fronts", DEFAULT_RADII),
+            map_style.LAYER_COLORS.get("fronts", "#333333"),
+            "Fronts sized by military capacity released (kpe).",
+            aliases,
+        )
     if layer == LayerKind.BASEMAP.value:
         look = Look(outline=map_style.LAND_OUTLINE, outline_width=0.6)
         return _single(layer, kind, map_style.LAND_COLOR, look, "Plain land fill.", aliases)
@@ -598,14 +744,22 @@ def style_for_layer(layer: str, frame: pd.DataFrame, *,
     key = schema.key_figure if schema else None
     color = map_style.LAYER_COLORS.get(layer, "#555555")
     if kind == "marker":
-        return _markers(layer, frame, _quote(key) if key else None,
-                        _column_max(frame, key) if key else 0.0,
-                        map_style.MARKER_RADII.get(layer, DEFAULT_RADII), color,
-                        f"Markers sized by {key}, as on the map." if key else "Markers.",
-                        aliases)
+        return _markers(
+            layer,
+            frame,
+            _quote(key) if key else None,
+            _column_max(frame, key) if key else 0.0,
+            map_style.MARKER_RADII.get(layer, DEFAULT_RADII),
+            color,
+            f"Markers sized by {key}, as on the map." if key else "Markers.",
+            aliases,
+        )
     if kind == "line":
         return _single(layer, kind, color, Look(size=1.5), "Plain line.", aliases)
     alpha = ZONE_ALPHA if layer == LayerKind.PERIPHERAL_ZONES.value else LIGHT_ALPHA
-    look = Look(outline=map_style.ZONE_OUTLINE if alpha == ZONE_ALPHA else color,
-                outline_width=0.8, alpha=alpha)
+    look = Look(
+        outline=map_style.ZONE_OUTLINE if alpha == ZONE_ALPHA else color,
+        outline_width=0.8,
+        alpha=alpha,
+    )
     return _single(layer, kind, color, look, "Plain fill.", aliases)

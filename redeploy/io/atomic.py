@@ -40,8 +40,11 @@ def make_folder(folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         blocker = next((p for p in (folder, *folder.parents) if p.is_file()), None)
-        why = (f"{blocker} is a file, not a folder" if blocker is not None
-               else err.strerror or str(err))
+        why = (
+            f"{blocker} is a file, not a folder"
+            if blocker is not None
+            else err.strerror or str(err)
+        )
         msg = f"{folder}: cannot create the output folder: {why}"
         raise OutputError(msg) from err
 
@@ -91,8 +94,7 @@ def atomic_path(
         msg = f"{path}: could not write the file: {err}"
         raise OutputError(msg) from err
     finally:
-        for leftover in (tmp, *(tmp.with_name(tmp.name + s) for s in ("-journal", "-wal",
-                                                                      "-shm"))):
+        for leftover in (tmp, *(tmp.with_name(tmp.name + s) for s in ("-journal", "-wal", "-shm"))):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
 

@@ -371,8 +371,10 @@ class AllocationModel:
             return changes
         for key, new in changes.items():
             if key != "risk_lambda" and new.shape != np.shape(getattr(self.inputs, key)):
-                msg = (f"update: {key} must have shape {np.shape(getattr(self.inputs, key))} "
-                       f"(the model's structure), got {new.shape}")
+                msg = (
+                    f"update: {key} must have shape {np.shape(getattr(self.inputs, key))} "
+                    f"(the model's structure), got {new.shape}"
+                )
                 raise ValueError(msg)
         self.inputs = dataclasses.replace(self.inputs, **changes)
         return changes

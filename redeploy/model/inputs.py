@@ -220,9 +220,7 @@ def _zone_value(
     return value, absorb, index, contest
 
 
-def scenario_arrays(
-    base: ModelBase, scenario: Scenario, coeffs: CoefficientSet
-) -> ScenarioArrays:
+def scenario_arrays(base: ModelBase, scenario: Scenario, coeffs: CoefficientSet) -> ScenarioArrays:
     """
     Compute the model quantities of `scenario` on `base` (the model's equations, once).
 

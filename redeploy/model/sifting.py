@@ -55,8 +55,9 @@ def solve_sifted(self: AllocationModel) -> tuple[np.ndarray, np.ndarray, int, fl
     lower, upper = self._row_bounds()
     is_open = col_upper[:n] > 0
     slopes = inp.segment_slopes
-    first_unit = cost[:n] + (slopes.max() - slopes[-1]) * (
-        inp.value[self.pair_zone, self.pair_asset][self.flow_pair]
+    first_unit = (
+        cost[:n]
+        + (slopes.max() - slopes[-1]) * (inp.value[self.pair_zone, self.pair_asset][self.flow_pair])
     )
     chosen = np.zeros(n, dtype=bool)
     order_by_worth = np.lexsort((np.arange(n), -first_unit, ~is_open))
@@ -70,8 +71,14 @@ def solve_sifted(self: AllocationModel) -> tuple[np.ndarray, np.ndarray, int, fl
     sub = highspy.Highs()
     for key, val in self.options.items():
         sub.setOptionValue(key, val)
-    pass_lp(sub, cost[columns], col_upper[columns], lower, upper,
-             columns_of(start, index, value, columns))
+    pass_lp(
+        sub,
+        cost[columns],
+        col_upper[columns],
+        lower,
+        upper,
+        columns_of(start, index, value, columns),
+    )
     iterations = 0
     flow_entries = int(start[n])
     while True:
@@ -81,8 +88,7 @@ def solve_sifted(self: AllocationModel) -> tuple[np.ndarray, np.ndarray, int, fl
             return None
         sol = sub.getSolution()
         duals = np.asarray(sol.row_dual, dtype=float)
-        priced = np.add.reduceat(value[:flow_entries] * duals[index[:flow_entries]],
-                                 start[:n])
+        priced = np.add.reduceat(value[:flow_entries] * duals[index[:flow_entries]], start[:n])
         reduced = cost[:n] - priced
         enter = np.flatnonzero(~chosen & is_open & (reduced > PRICE_TOL))
         if not enter.size:
@@ -92,9 +98,16 @@ def solve_sifted(self: AllocationModel) -> tuple[np.ndarray, np.ndarray, int, fl
         chosen[add] = True
         columns = np.r_[columns, add]
         add_start, add_index, add_value = columns_of(start, index, value, add)
-        sub.addCols(add.size, np.ascontiguousarray(cost[add]), np.zeros(add.size),
-                    np.ascontiguousarray(col_upper[add]), int(add_index.size),
-                    add_start[:-1], add_index, add_value)
+        sub.addCols(
+            add.size,
+            np.ascontiguousarray(cost[add]),
+            np.zeros(add.size),
+            np.ascontiguousarray(col_upper[add]),
+            int(add_index.size),
+            add_start[:-1],
+            add_index,
+            add_value,
+        )
     x = np.zeros(self.n_cols)
     x[columns] = np.asarray(sol.col_value, dtype=float)
     objective = float(sub.getInfoValue("objective_function_value")[1])

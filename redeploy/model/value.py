@@ -125,9 +125,7 @@ def item_points(gdf: gpd.GeoDataFrame) -> np.ndarray:
     return shapely.get_coordinates(shapely.point_on_surface(gdf.geometry.to_numpy()))
 
 
-def value_items(
-    layers: Mapping[str, gpd.GeoDataFrame], zones: gpd.GeoDataFrame
-) -> ValueItems:
+def value_items(layers: Mapping[str, gpd.GeoDataFrame], zones: gpd.GeoDataFrame) -> ValueItems:
     """Return, per value kind, the items' figures and their distances to every zone."""
     vertices = zone_vertices(zones.geometry.to_numpy())
     out: list[tuple[np.ndarray, np.ndarray] | None] = []

@@ -31,11 +31,19 @@ def plot_frontier(frontier: Frontier, path: str | Path) -> Path:
     fig, ax = plt.subplots(figsize=(8, 5.2), dpi=150)
     keep = t[~dom].sort_values(["risk", "net_value"], kind="mergesort")
     ax.plot(keep["risk"], keep["net_value"], "-", color="#2a9d8f", lw=1.6, zorder=1)
-    ax.scatter(keep["risk"], keep["net_value"], s=28, color="#17655c", zorder=3,
-               label="frontier point (λ)")
+    ax.scatter(
+        keep["risk"], keep["net_value"], s=28, color="#17655c", zorder=3, label="frontier point (λ)"
+    )
     if dom.any():
-        ax.scatter(t.loc[dom, "risk"], t.loc[dom, "net_value"], marker="x", s=40,
-                   color="#8a8f96", zorder=2, label="dominated point")
+        ax.scatter(
+            t.loc[dom, "risk"],
+            t.loc[dom, "net_value"],
+            marker="x",
+            s=40,
+            color="#8a8f96",
+            zorder=2,
+            label="dominated point",
+        )
     last = (math.inf, math.inf)
     span_r = max(float(t["risk"].max()), 1e-9)
     span_v = max(float(t["net_value"].max() - t["net_value"].min()), 1e-9)
@@ -43,13 +51,26 @@ def plot_frontier(frontier: Frontier, path: str | Path) -> Path:
         # Skip labels that would sit on the previous one (points bunch up at high λ).
         if abs(r - last[0]) / span_r < 0.07 and abs(v - last[1]) / span_v < 0.05:
             continue
-        ax.annotate(f"λ={lambda_label(lam)}", (r, v), xytext=(5, -11),
-                    textcoords="offset points", fontsize=7.5, color="#33404d")
+        ax.annotate(
+            f"λ={lambda_label(lam)}",
+            (r, v),
+            xytext=(5, -11),
+            textcoords="offset points",
+            fontsize=7.5,
+            color="#33404d",
+        )
         last = (r, v)
     own = frontier.scenario_row
-    ax.scatter([own["risk"]], [own["net_value"]], marker="*", s=170, color="#d4a017",
-               edgecolor="#5b4300", zorder=4,
-               label=f"scenario's λ = {lambda_label(frontier.scenario_lambda)}")
+    ax.scatter(
+        [own["risk"]],
+        [own["net_value"]],
+        marker="*",
+        s=170,
+        color="#d4a017",
+        edgecolor="#5b4300",
+        zorder=4,
+        label=f"scenario's λ = {lambda_label(frontier.scenario_lambda)}",
+    )
     ax.set_xlabel("Risk accepted: Σ ρ · released ($bn-eq/yr, at λ = 1)")
     ax.set_ylabel("Net strategic value: value − transit cost ($bn-eq/yr)")
     ax.set_title(f"Value–risk frontier · {frontier.scenario}", loc="left", fontsize=12)

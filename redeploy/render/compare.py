@@ -38,8 +38,18 @@ from redeploy.render.maps import add_layers, finish_map, new_map
 from redeploy.schemas import ASSET_UNITS, MILITARY_ASSETS
 
 #: Columns of the comparison table (`compare_results`, the ``A-vs-B.csv`` file).
-COMPARE_COLUMNS = ("kind", "front_id", "zone_id", "region", "asset", "unit", "a", "b",
-                   "change", "status")
+COMPARE_COLUMNS = (
+    "kind",
+    "front_id",
+    "zone_id",
+    "region",
+    "asset",
+    "unit",
+    "a",
+    "b",
+    "change",
+    "status",
+)
 #: Absolute change below which two amounts count as equal.
 TOLERANCE = 1e-6
 
@@ -81,22 +91,48 @@ def compare_results(a: AllocationResult, b: AllocationResult) -> pd.DataFrame:
     regions: dict[str, str] = {}
     for res in (a, b):
         if res.zones is not None and not res.zones.empty:
-            regions.update(zip(res.zones["zone_id"].astype(str),
-                               res.zones["region"].astype(str), strict=True))
+            regions.update(
+                zip(res.zones["zone_id"].astype(str), res.zones["region"].astype(str), strict=True)
+            )
     rows = []
     za = _sum_by(a.zones, ["zone_id", "asset"], "allocated")
     zb = _sum_by(b.zones, ["zone_id", "asset"], "allocated")
     for key in sorted(set(za.index) | set(zb.index), key=lambda k: (k[0], _asset_order(k[1]))):
         va, vb = float(za.get(key, 0.0)), float(zb.get(key, 0.0))
-        rows.append(("zone", "", key[0], regions.get(key[0], ""), key[1],
-                     ASSET_UNITS.get(key[1], ""), va, vb, vb - va, _status(va, vb)))
+        rows.append(
+            (
+                "zone",
+                "",
+                key[0],
+                regions.get(key[0], ""),
+                key[1],
+                ASSET_UNITS.get(key[1], ""),
+                va,
+                vb,
+                vb - va,
+                _status(va, vb),
+            )
+        )
     fa = _sum_by(a.flows, ["front_id", "zone_id", "asset"], "amount")
     fb = _sum_by(b.flows, ["front_id", "zone_id", "asset"], "amount")
-    for key in sorted(set(fa.index) | set(fb.index),
-                      key=lambda k: (k[0], k[1], _asset_order(k[2]))):
+    for key in sorted(
+        set(fa.index) | set(fb.index), key=lambda k: (k[0], k[1], _asset_order(k[2]))
+    ):
         va, vb = float(fa.get(key, 0.0)), float(fb.get(key, 0.0))
-        rows.append(("flow", key[0], key[1], regions.get(key[1], ""), key[2],
-                     ASSET_UNITS.get(key[2], ""), va, vb, vb - va, _status(va, vb)))
+        rows.append(
+            (
+                "flow",
+                key[0],
+                key[1],
+                regions.get(key[1], ""),
+                key[2],
+                ASSET_UNITS.get(key[2], ""),
+                va,
+                vb,
+                vb - va,
+                _status(va, vb),
+            )
+        )
     return pd.DataFrame(rows, columns=list(COMPARE_COLUMNS))
 
 
@@ -128,26 +164,38 @@ def _merged_flows(a: AllocationResult, b: AllocationResult, table: pd.DataFrame)
             continue
         geom, mode, dist, _cost = geoms[key]
         unit = rec["unit"]
-        recs.append({"front_id": key[0], "zone_id": key[1], "asset": key[2],
-                     "amount": max(rec["a"], rec["b"]), "distance_km": dist,
-                     "cost": math.nan})
-        routes.append({"front_id": key[0], "zone_id": key[1], "asset": key[2], "mode": mode,
-                       "geometry": geom})
+        recs.append(
+            {
+                "front_id": key[0],
+                "zone_id": key[1],
+                "asset": key[2],
+                "amount": max(rec["a"], rec["b"]),
+                "distance_km": dist,
+                "cost": math.nan,
+            }
+        )
+        routes.append(
+            {"front_id": key[0], "zone_id": key[1], "asset": key[2], "mode": mode, "geometry": geom}
+        )
         st = palette.FLOW_CHANGE_STYLES[rec["status"]]
         styles.append({"c": st["c"], "d": st["d"] or None, "o": st["o"]})
         amounts.append(max(rec["a"], rec["b"]))
         sign = "+" if rec["change"] > 0 else ""
-        extra.append([
-            ["Change", f"{sign}{fmt_value(rec['change'], unit)} ({st['label']})"],
-            [a.scenario, fmt_value(rec["a"], unit) or "0"],
-            [b.scenario, fmt_value(rec["b"], unit) or "0"],
-        ])
+        extra.append(
+            [
+                ["Change", f"{sign}{fmt_value(rec['change'], unit)} ({st['label']})"],
+                [a.scenario, fmt_value(rec["a"], unit) or "0"],
+                [b.scenario, fmt_value(rec["b"], unit) or "0"],
+            ]
+        )
     merged = dataclasses.replace(
         b,
-        flows=pd.DataFrame(recs, columns=["front_id", "zone_id", "asset", "amount",
-                                          "distance_km", "cost"]),
+        flows=pd.DataFrame(
+            recs, columns=["front_id", "zone_id", "asset", "amount", "distance_km", "cost"]
+        ),
         routes=gpd.GeoDataFrame(routes, geometry="geometry", crs="EPSG:4326")
-        if routes else gpd.GeoDataFrame(geometry=[], crs="EPSG:4326"),
+        if routes
+        else gpd.GeoDataFrame(geometry=[], crs="EPSG:4326"),
     )
     for s in styles:
         if s["d"] is None:
@@ -160,37 +208,51 @@ def _zone_changes(table: pd.DataFrame, a: AllocationResult, b: AllocationResult)
     mil = zones[zones["asset"].isin(MILITARY_ASSETS)]
     change = mil.groupby("zone_id")["change"].sum()
     edges = palette.change_bins(change.to_numpy())
-    colors = {z: palette.change_color(float(v), edges, tolerance=TOLERANCE)
-              for z, v in change.items()}
+    colors = {
+        z: palette.change_color(float(v), edges, tolerance=TOLERANCE) for z, v in change.items()
+    }
     rows: dict[str, list[list[str]]] = {}
     va = mil.groupby("zone_id")["a"].sum()
     vb = mil.groupby("zone_id")["b"].sum()
     for z, v in change.items():
         sign = "+" if v > 0 else ""
-        rows[z] = [[f"Military kpe, {a.scenario} → {b.scenario}",
-                    f"{fmt_number(va[z])} → {fmt_number(vb[z])} ({sign}{fmt_number(v)})"]]
+        rows[z] = [
+            [
+                f"Military kpe, {a.scenario} → {b.scenario}",
+                f"{fmt_number(va[z])} → {fmt_number(vb[z])} ({sign}{fmt_number(v)})",
+            ]
+        ]
     for rec in zones[zones["status"] != "same"].to_dict("records"):
         sign = "+" if rec["change"] > 0 else ""
         rows.setdefault(rec["zone_id"], []).append(
-            [f"{rec['asset']} ({rec['unit']})",
-             f"{fmt_number(rec['a'])} → {fmt_number(rec['b'])} ({sign}"
-             f"{fmt_number(rec['change'])})"])
+            [
+                f"{rec['asset']} ({rec['unit']})",
+                f"{fmt_number(rec['a'])} → {fmt_number(rec['b'])} ({sign}"
+                f"{fmt_number(rec['change'])})",
+            ]
+        )
     return {str(k): float(v) for k, v in change.items()}, colors, rows, edges
 
 
-def _panel(a: AllocationResult, b: AllocationResult, table: pd.DataFrame,
-           layers: Mapping[str, gpd.GeoDataFrame]) -> str:
+def _panel(
+    a: AllocationResult,
+    b: AllocationResult,
+    table: pd.DataFrame,
+    layers: Mapping[str, gpd.GeoDataFrame],
+) -> str:
     esc = panels.esc
-    out = ['<div id="rd-panel" class="rd-box rd-panel" style="display:none">',
-           f"<details open><summary>Comparison <b>{esc(a.scenario)}</b> → "
-           f"<b>{esc(b.scenario)}</b></summary>"]
+    out = [
+        '<div id="rd-panel" class="rd-box rd-panel" style="display:none">',
+        f"<details open><summary>Comparison <b>{esc(a.scenario)}</b> → "
+        f"<b>{esc(b.scenario)}</b></summary>",
+    ]
     for label, res in (("A", a), ("B", b)):
         if res.description:
-            out.append(f'<div class="rd-desc"><b>{label}:</b> {esc(res.description.strip())}'
-                       "</div>")
+            out.append(f'<div class="rd-desc"><b>{label}:</b> {esc(res.description.strip())}</div>')
     zones = table[table["kind"] == "zone"].copy()
-    zones["group"] = zones["asset"].map(lambda s: "Military kpe" if s in MILITARY_ASSETS
-                                        else f"{s} ({ASSET_UNITS.get(s, '')})")
+    zones["group"] = zones["asset"].map(
+        lambda s: "Military kpe" if s in MILITARY_ASSETS else f"{s} ({ASSET_UNITS.get(s, '')})"
+    )
     by_region = zones.groupby(["region", "group"], sort=False)[["a", "b", "change"]].sum()
     if not by_region.empty:
         out.append('<div class="rd-h3">Allocated by region</div>')
@@ -199,23 +261,37 @@ def _panel(a: AllocationResult, b: AllocationResult, table: pd.DataFrame,
             if abs(r["a"]) + abs(r["b"]) <= TOLERANCE:
                 continue
             name = region if group == "Military kpe" else f"{region}, {group}"
-            rows.append([name, fmt_number(r["a"]), fmt_number(r["b"]),
-                         ("+" if r["change"] > 0 else "") + fmt_number(r["change"])])
-        out.append(panels._table(["Region (kpe)", "A", "B", "Change"], rows,
-                                 cls="rd-tab rd-cmp"))
+            rows.append(
+                [
+                    name,
+                    fmt_number(r["a"]),
+                    fmt_number(r["b"]),
+                    ("+" if r["change"] > 0 else "") + fmt_number(r["change"]),
+                ]
+            )
+        out.append(panels._table(["Region (kpe)", "A", "B", "Change"], rows, cls="rd-tab rd-cmp"))
     obj_rows = []
     for key in ("value", "transit_cost", "risk", "total"):
         if key in a.objective or key in b.objective:
             va, vb = float(a.objective.get(key, 0.0)), float(b.objective.get(key, 0.0))
-            obj_rows.append([key.replace("_", " "), fmt_number(va), fmt_number(vb),
-                             ("+" if vb > va else "") + fmt_number(vb - va)])
+            obj_rows.append(
+                [
+                    key.replace("_", " "),
+                    fmt_number(va),
+                    fmt_number(vb),
+                    ("+" if vb > va else "") + fmt_number(vb - va),
+                ]
+            )
     if obj_rows:
         out.append(f'<div class="rd-h3">Objective ({esc(value_unit(b))})</div>')
         out.append(panels._table(["Part", "A", "B", "Change"], obj_rows, cls="rd-tab rd-cmp"))
     flows = table[table["kind"] == "flow"]
     counts = flows["status"].value_counts()
-    text = ", ".join(f"{int(counts.get(k, 0))} {palette.FLOW_CHANGE_STYLES[k]['label']}"
-                     for k in ("new", "grow", "shrink", "gone", "same") if counts.get(k, 0))
+    text = ", ".join(
+        f"{int(counts.get(k, 0))} {palette.FLOW_CHANGE_STYLES[k]['label']}"
+        for k in ("new", "grow", "shrink", "gone", "same")
+        if counts.get(k, 0)
+    )
     out.append(f'<div class="rd-h3">Flows</div><div>{esc(text or "none")}</div>')
     out.append(panels.sources_html(layers))
     out.append(panels.run_line(a, f"A ({a.scenario})"))
@@ -227,8 +303,10 @@ def _panel(a: AllocationResult, b: AllocationResult, table: pd.DataFrame,
 def _flow_legend() -> str:
     out = ['<div class="rd-h3">Flows, A → B · width ∝ larger amount</div><div class="rd-scale">']
     for st in palette.FLOW_CHANGE_STYLES.values():
-        out.append(f"<span>{panels._line(str(st['c']), 4, str(st['d']) or None)}"
-                   f"{panels.esc(st['label'])}</span>")
+        out.append(
+            f"<span>{panels._line(str(st['c']), 4, str(st['d']) or None)}"
+            f"{panels.esc(st['label'])}</span>"
+        )
     out.append("</div>")
     return "".join(out)
 
@@ -276,13 +354,27 @@ def build_compare_map(
         data.append(basemap_layer(layers["basemap"], show=not tiles))
     values, colors, rows, edges = _zone_changes(table, a, b)
     if layers.get("peripheral_zones") is not None:
-        data.append(zone_layer(layers["peripheral_zones"], b, values=values, colors=colors,
-                               extra_rows=rows, title="Peripheral zones by change"))
+        data.append(
+            zone_layer(
+                layers["peripheral_zones"],
+                b,
+                values=values,
+                colors=colors,
+                extra_rows=rows,
+                title="Peripheral zones by change",
+            )
+        )
     if layers.get("mineral_zones") is not None:
         data.append(point_layer("mineral_zones", layers["mineral_zones"], b))
     merged, styles, amounts, extra = _merged_flows(a, b, table)
-    flows = flow_layer(layers, merged, styles=styles, amounts=amounts, extra_rows=extra,
-                       title="Flows: change A → B")
+    flows = flow_layer(
+        layers,
+        merged,
+        styles=styles,
+        amounts=amounts,
+        extra_rows=extra,
+        title="Flows: change A → B",
+    )
     data.append(flows)
     for kind in POINT_KINDS[1:]:
         if layers.get(kind) is not None:
@@ -290,16 +382,25 @@ def build_compare_map(
     add_layers(m, data)
     fl = table[table["kind"] == "flow"]
     sa, sb = fl["a"].sum(), fl["b"].sum()
-    subtitle = (f"Flows total {fmt_number(sa)} in {a.scenario}, {fmt_number(sb)} in "
-                f"{b.scenario} (kpe and $bn/yr summed per run)")
+    subtitle = (
+        f"Flows total {fmt_number(sa)} in {a.scenario}, {fmt_number(sb)} in "
+        f"{b.scenario} (kpe and $bn/yr summed per run)"
+    )
     legend = panels.legend_html(
         data,
         flow_block=_flow_legend(),
-        zone_block=panels.change_scale_html(f"change of military capacity, {b.scenario} "
-                                            f"− {a.scenario}", "kpe", edges),
+        zone_block=panels.change_scale_html(
+            f"change of military capacity, {b.scenario} − {a.scenario}", "kpe", edges
+        ),
     )
-    return finish_map(m, title=title, subtitle=subtitle, panel=_panel(a, b, table, layers),
-                      legend=legend, flows=flows.count)
+    return finish_map(
+        m,
+        title=title,
+        subtitle=subtitle,
+        panel=_panel(a, b, table, layers),
+        legend=legend,
+        flows=flows.count,
+    )
 
 
 def table_csv(table: pd.DataFrame) -> str:
@@ -328,7 +429,8 @@ def write_comparison(
     out = Path(out_dir)
     stem = comparison_name(a, b)
     table = compare_results(a, b)
-    html_path = save_map(build_compare_map(layers, a, b, tiles=tiles, table=table),
-                         out / f"{stem}.html")
+    html_path = save_map(
+        build_compare_map(layers, a, b, tiles=tiles, table=table), out / f"{stem}.html"
+    )
     csv_path = write_atomic(out / f"{stem}.csv", table_csv(table))
     return html_path, csv_path

@@ -202,8 +202,10 @@ def value_unit(result: AllocationResult) -> str:
 
 
 def _dual_note(result: AllocationResult, what: str) -> str:
-    return (f"Value: {value_unit(result)}. Marginal value: {value_unit(result)} gained by "
-            f"one more unit (kpe or $bn/yr) {what}.")
+    return (
+        f"Value: {value_unit(result)}. Marginal value: {value_unit(result)} gained by "
+        f"one more unit (kpe or $bn/yr) {what}."
+    )
 
 
 def model_source(result: AllocationResult) -> str:
@@ -229,7 +231,8 @@ def _per_asset_prefixes(kind: str) -> list[str]:
 def _scalar_columns(kind: str) -> list[str]:
     per_asset = {f"{p}_{a}" for p in _per_asset_prefixes(kind) for a in ASSETS}
     return [
-        name for name in SCHEMAS[LayerKind(kind)].columns
+        name
+        for name in SCHEMAS[LayerKind(kind)].columns
         if name not in _COMMON and name not in per_asset and name != "throughput_unit"
     ]
 
@@ -317,8 +320,12 @@ def metric_label(metric: str) -> tuple[str, str]:
 def basemap_layer(gdf: gpd.GeoDataFrame, *, show: bool = True) -> LayerData:
     """Return the vector basemap: simplified countries, no popups."""
     feats = [
-        feature(compact_geometry(g, precision=BASEMAP_PRECISION, simplify=BASEMAP_SIMPLIFY,
-                                 min_area=BASEMAP_MIN_AREA), {})
+        feature(
+            compact_geometry(
+                g, precision=BASEMAP_PRECISION, simplify=BASEMAP_SIMPLIFY, min_area=BASEMAP_MIN_AREA
+            ),
+            {},
+        )
         for g in gdf.geometry
     ]
     return LayerData(
@@ -326,8 +333,13 @@ def basemap_layer(gdf: gpd.GeoDataFrame, *, show: bool = True) -> LayerData:
         title="Countries (basemap)",
         collection=feature_collection(feats),
         pane="rdBasemap",
-        style={"color": palette.LAND_OUTLINE, "weight": 0.6, "fillColor": palette.LAND_COLOR,
-               "fillOpacity": 1, "opacity": 1},
+        style={
+            "color": palette.LAND_OUTLINE,
+            "weight": 0.6,
+            "fillColor": palette.LAND_COLOR,
+            "fillOpacity": 1,
+            "opacity": 1,
+        },
         interactive=False,
         show=show,
     )
@@ -421,10 +433,12 @@ def point_layer(kind: str, gdf: gpd.GeoDataFrame, result: AllocationResult) -> L
         if geom.geom_type == "Point":
             point = geom
         else:
-            feats_poly.append(feature(
-                compact_geometry(geom, precision=SHAPE_PRECISION, simplify=POLYGON_SIMPLIFY),
-                {**props, "r": None},
-            ))
+            feats_poly.append(
+                feature(
+                    compact_geometry(geom, precision=SHAPE_PRECISION, simplify=POLYGON_SIMPLIFY),
+                    {**props, "r": None},
+                )
+            )
             point = geom.representative_point()
         feats_pt.append(feature(compact_geometry(point, precision=POINT_PRECISION), props))
     # Small markers on top of large ones, so every one stays clickable.
@@ -444,8 +458,13 @@ def point_layer(kind: str, gdf: gpd.GeoDataFrame, result: AllocationResult) -> L
         title=schema.title,
         collection=feature_collection(feats_poly + feats_pt),
         pane="rdMarkers" if not feats_poly else "rdMinerals",
-        style={"color": "#ffffff", "weight": 1.2, "fillColor": color, "fillOpacity": 0.85,
-               "opacity": 1},
+        style={
+            "color": "#ffffff",
+            "weight": 1.2,
+            "fillColor": color,
+            "fillOpacity": 0.85,
+            "opacity": 1,
+        },
         legend=legend,
     )
 
@@ -520,14 +539,15 @@ def zone_layer(
             "fc": fill,
         }
         if body:
-            props["tab"] = {"h": head, "r": body,
-                            "f": _dual_note(result, "of room in this zone")}
+            props["tab"] = {"h": head, "r": body, "f": _dual_note(result, "of room in this zone")}
         notes = _text(rec.get("notes"))
         if notes:
             props["n"] = notes
-        feats.append(feature(
-            compact_geometry(geom, precision=SHAPE_PRECISION, simplify=POLYGON_SIMPLIFY), props
-        ))
+        feats.append(
+            feature(
+                compact_geometry(geom, precision=SHAPE_PRECISION, simplify=POLYGON_SIMPLIFY), props
+            )
+        )
     return LayerData(
         kind="peripheral_zones",
         title=title or f"{schema.title} by allocation",
@@ -581,9 +601,13 @@ def flow_layer(
     flows = result.flows.reset_index(drop=True)
     routes = result.routes.reset_index(drop=True)
     n = min(len(flows), len(routes))
-    amt = amounts if amounts is not None else [
-        _finite(a) or 0.0 for a in flows["amount"].iloc[:n]
-    ] if n else []
+    amt = (
+        amounts
+        if amounts is not None
+        else [_finite(a) or 0.0 for a in flows["amount"].iloc[:n]]
+        if n
+        else []
+    )
     unit_of = [_unit(str(a)) for a in flows["asset"].iloc[:n]] if n else []
     amax: dict[str, float] = {}
     for a, u in zip(amt, unit_of, strict=True):
@@ -597,9 +621,13 @@ def flow_layer(
         mode = _text(routes["mode"].iloc[i]) if "mode" in routes else ""
         fname = fronts.get(str(f["front_id"]), str(f["front_id"]))
         zname = zones.get(str(f["zone_id"]), str(f["zone_id"]))
-        rows = list(extra_rows[i]) if extra_rows is not None else [
-            ["Amount", fmt_value(f["amount"], unit) or "–"],
-        ]
+        rows = (
+            list(extra_rows[i])
+            if extra_rows is not None
+            else [
+                ["Amount", fmt_value(f["amount"], unit) or "–"],
+            ]
+        )
         for label, col, u in (("Distance", "distance_km", "km"), ("Transit cost", "cost", "")):
             value = fmt_value(f.get(col), u)
             if value is not None:

@@ -170,21 +170,36 @@ def _union_flows(
     keys = sorted(geoms)
     flows = pd.DataFrame(
         [
-            {"front_id": k[0], "zone_id": k[1], "asset": k[2], "amount": amount[k],
-             "distance_km": geoms[k][2], "cost": math.nan}
+            {
+                "front_id": k[0],
+                "zone_id": k[1],
+                "asset": k[2],
+                "amount": amount[k],
+                "distance_km": geoms[k][2],
+                "cost": math.nan,
+            }
             for k in keys
         ],
         columns=["front_id", "zone_id", "asset", "amount", "distance_km", "cost"],
     )
-    routes = gpd.GeoDataFrame(
-        [
-            {"front_id": k[0], "zone_id": k[1], "asset": k[2], "mode": geoms[k][1],
-             "geometry": geoms[k][0]}
-            for k in keys
-        ],
-        geometry="geometry",
-        crs="EPSG:4326",
-    ) if keys else gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
+    routes = (
+        gpd.GeoDataFrame(
+            [
+                {
+                    "front_id": k[0],
+                    "zone_id": k[1],
+                    "asset": k[2],
+                    "mode": geoms[k][1],
+                    "geometry": geoms[k][0],
+                }
+                for k in keys
+            ],
+            geometry="geometry",
+            crs="EPSG:4326",
+        )
+        if keys
+        else gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
+    )
     return dataclasses.replace(base, flows=flows, routes=routes), keys, amount
 
 
@@ -302,65 +317,92 @@ def chart_svg(frontier: Frontier) -> str:
     ]
     for t in _ticks(0.0, r_hi):
         x = sx(t)
-        out.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{h - bottom}" '
-                   'stroke="#eceef1"/>')
-        out.append(f'<text x="{x:.1f}" y="{h - bottom + 12}" text-anchor="middle" '
-                   f'fill="#5b6673">{esc(fmt_number(t))}</text>')
+        out.append(
+            f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{h - bottom}" stroke="#eceef1"/>'
+        )
+        out.append(
+            f'<text x="{x:.1f}" y="{h - bottom + 12}" text-anchor="middle" '
+            f'fill="#5b6673">{esc(fmt_number(t))}</text>'
+        )
     for t in _ticks(v_lo, v_hi):
         y = sy(t)
-        out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{w - right}" y2="{y:.1f}" '
-                   'stroke="#eceef1"/>')
-        out.append(f'<text x="{left - 4}" y="{y + 3:.1f}" text-anchor="end" '
-                   f'fill="#5b6673">{esc(fmt_number(t))}</text>')
-    out.append(f'<text x="{(left + w - right) / 2:.1f}" y="{h - 4}" text-anchor="middle" '
-               f'fill="#2b3642">{esc("Risk accepted, Σ ρ·released ($bn-eq/yr)")}</text>')
-    out.append(f'<text transform="translate(11 {(top + h - bottom) / 2:.1f}) rotate(-90)" '
-               f'text-anchor="middle" fill="#2b3642">'
-               f'{esc("Net value, value − transit ($bn-eq/yr)")}</text>')
+        out.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{w - right}" y2="{y:.1f}" stroke="#eceef1"/>'
+        )
+        out.append(
+            f'<text x="{left - 4}" y="{y + 3:.1f}" text-anchor="end" '
+            f'fill="#5b6673">{esc(fmt_number(t))}</text>'
+        )
+    out.append(
+        f'<text x="{(left + w - right) / 2:.1f}" y="{h - 4}" text-anchor="middle" '
+        f'fill="#2b3642">{esc("Risk accepted, Σ ρ·released ($bn-eq/yr)")}</text>'
+    )
+    out.append(
+        f'<text transform="translate(11 {(top + h - bottom) / 2:.1f}) rotate(-90)" '
+        f'text-anchor="middle" fill="#2b3642">'
+        f"{esc('Net value, value − transit ($bn-eq/yr)')}</text>"
+    )
     grid = [p for p in pts if p[0] != SCENARIO_KEY]
-    front = sorted((p for p in grid if not p[3]["dominated"]),
-                   key=lambda p: (float(p[3]["risk"]), float(p[3]["net_value"])))
+    front = sorted(
+        (p for p in grid if not p[3]["dominated"]),
+        key=lambda p: (float(p[3]["risk"]), float(p[3]["net_value"])),
+    )
     if len(front) > 1:
-        line = " ".join(f"{sx(float(p[3]['risk'])):.1f},{sy(float(p[3]['net_value'])):.1f}"
-                        for p in front)
-        out.append(f'<polyline points="{line}" fill="none" stroke="#2a9d8f" '
-                   'stroke-width="1.6"/>')
+        line = " ".join(
+            f"{sx(float(p[3]['risk'])):.1f},{sy(float(p[3]['net_value'])):.1f}" for p in front
+        )
+        out.append(f'<polyline points="{line}" fill="none" stroke="#2a9d8f" stroke-width="1.6"/>')
     last = (-1e9, -1e9)
     for _, lam, _, row in grid:
         x, y = sx(float(row["risk"])), sy(float(row["net_value"]))
         if abs(x - last[0]) > 34 or abs(y - last[1]) > 12:
-            out.append(f'<text x="{x + 6:.1f}" y="{y + 12:.1f}" fill="#33404d" '
-                       f'font-size="9">{esc("λ=" + _lam(lam))}</text>')
+            out.append(
+                f'<text x="{x + 6:.1f}" y="{y + 12:.1f}" fill="#33404d" '
+                f'font-size="9">{esc("λ=" + _lam(lam))}</text>'
+            )
             last = (x, y)
     for key, lam, _, row in grid:
         x, y = sx(float(row["risk"])), sy(float(row["net_value"]))
         dom = bool(row["dominated"])
         fill = "#ffffff" if dom else "#17655c"
         stroke = "#8a8f96" if dom else "#ffffff"
-        tip = (f"λ = {_lam(lam)}: net value {fmt_number(float(row['net_value']))}, risk "
-               f"{fmt_number(float(row['risk']))}{' (dominated)' if dom else ''}")
-        out.append(f'<circle class="rdf-pt" data-k="{esc(key)}" cx="{x:.1f}" cy="{y:.1f}" '
-                   f'r="5" fill="{fill}" stroke="{stroke}" stroke-width="1.5" tabindex="0">'
-                   f"<title>{esc(tip)}</title></circle>")
+        tip = (
+            f"λ = {_lam(lam)}: net value {fmt_number(float(row['net_value']))}, risk "
+            f"{fmt_number(float(row['risk']))}{' (dominated)' if dom else ''}"
+        )
+        out.append(
+            f'<circle class="rdf-pt" data-k="{esc(key)}" cx="{x:.1f}" cy="{y:.1f}" '
+            f'r="5" fill="{fill}" stroke="{stroke}" stroke-width="1.5" tabindex="0">'
+            f"<title>{esc(tip)}</title></circle>"
+        )
     key, lam, _, row = next(p for p in pts if p[0] == SCENARIO_KEY)
     x, y = sx(float(row["risk"])), sy(float(row["net_value"]))
-    tip = (f"The scenario's own λ = {_lam(lam)}: net value "
-           f"{fmt_number(float(row['net_value']))}, risk {fmt_number(float(row['risk']))}")
-    out.append(f'<polygon class="rdf-pt" data-k="{SCENARIO_KEY}" points="{_star(x, y, 9)}" '
-               f'fill="#d4a017" stroke="#5b4300" stroke-width="1" tabindex="0">'
-               f"<title>{esc(tip)}</title></polygon>")
+    tip = (
+        f"The scenario's own λ = {_lam(lam)}: net value "
+        f"{fmt_number(float(row['net_value']))}, risk {fmt_number(float(row['risk']))}"
+    )
+    out.append(
+        f'<polygon class="rdf-pt" data-k="{SCENARIO_KEY}" points="{_star(x, y, 9)}" '
+        f'fill="#d4a017" stroke="#5b4300" stroke-width="1" tabindex="0">'
+        f"<title>{esc(tip)}</title></polygon>"
+    )
     out.append("</svg>")
     return "".join(out)
 
 
 def _key_html() -> str:
-    dot = ('<svg width="12" height="12"><circle cx="6" cy="6" r="4.5" fill="#17655c"/></svg>')
-    hollow = ('<svg width="12" height="12"><circle cx="6" cy="6" r="4.5" fill="#fff" '
-              'stroke="#8a8f96" stroke-width="1.5"/></svg>')
-    star = (f'<svg width="14" height="14"><polygon points="{_star(7, 7, 6.5)}" '
-            'fill="#d4a017"/></svg>')
-    return (f'<div class="rdf-key"><span>{dot} frontier point</span><span>{hollow} dominated'
-            f"</span><span>{star} scenario&#x27;s own λ</span></div>")
+    dot = '<svg width="12" height="12"><circle cx="6" cy="6" r="4.5" fill="#17655c"/></svg>'
+    hollow = (
+        '<svg width="12" height="12"><circle cx="6" cy="6" r="4.5" fill="#fff" '
+        'stroke="#8a8f96" stroke-width="1.5"/></svg>'
+    )
+    star = (
+        f'<svg width="14" height="14"><polygon points="{_star(7, 7, 6.5)}" fill="#d4a017"/></svg>'
+    )
+    return (
+        f'<div class="rdf-key"><span>{dot} frontier point</span><span>{hollow} dominated'
+        f"</span><span>{star} scenario&#x27;s own λ</span></div>"
+    )
 
 
 def _detail_html(key: str, lam: float, row: Mapping[str, Any], regions: Sequence[str]) -> str:
@@ -374,8 +416,11 @@ def _detail_html(key: str, lam: float, row: Mapping[str, Any], regions: Sequence
         ["Value", fmt_number(float(row["value"]))],
         ["Transit cost", fmt_number(float(row["transit_cost"]))],
         ["Risk accepted (at λ = 1)", fmt_number(float(row["risk"]))],
-        ["Released", f"{fmt_value(float(row['released_kpe']), 'kpe')}, "
-                     f"{fmt_value(float(row['released_engagement_bn']), '$bn/yr')}"],
+        [
+            "Released",
+            f"{fmt_value(float(row['released_kpe']), 'kpe')}, "
+            f"{fmt_value(float(row['released_engagement_bn']), '$bn/yr')}",
+        ],
     ]
     reg = []
     for r in regions:
@@ -383,9 +428,11 @@ def _detail_html(key: str, lam: float, row: Mapping[str, Any], regions: Sequence
         kpe, eng = float(row.get(f"{slug}_kpe", 0.0)), float(row.get(f"{slug}_engagement_bn", 0.0))
         if kpe > 0 or eng > 0:
             reg.append([r, fmt_number(kpe), fmt_number(eng)])
-    out = [f'<div class="rdf-detail" data-k="{esc(key)}" hidden>',
-           f'<div class="rd-h3">{esc(head)}</div>',
-           panels._table(["$bn-eq/yr", ""], obj, cls="rd-tab rd-obj")]
+    out = [
+        f'<div class="rdf-detail" data-k="{esc(key)}" hidden>',
+        f'<div class="rd-h3">{esc(head)}</div>',
+        panels._table(["$bn-eq/yr", ""], obj, cls="rd-tab rd-obj"),
+    ]
     if reg:
         out.append('<div class="rd-h3">Allocated by region</div>')
         out.append(panels._table(["Region", "Military kpe", "Engagem. $bn/yr"], reg))
@@ -399,16 +446,19 @@ def _panel(frontier: Frontier, layers: Mapping[str, gpd.GeoDataFrame]) -> str:
     esc = panels.esc
     res = frontier.scenario_result
     regions = sorted({str(r) for r in res.zones["region"]}) if not res.zones.empty else []
-    out = ['<div id="rd-panel" class="rd-box rd-panel rdf-panel" style="display:none">',
-           f"<details open><summary>Value–risk frontier · <b>{esc(frontier.scenario)}</b>"
-           "</summary>"]
+    out = [
+        '<div id="rd-panel" class="rd-box rd-panel rdf-panel" style="display:none">',
+        f"<details open><summary>Value–risk frontier · <b>{esc(frontier.scenario)}</b></summary>",
+    ]
     if res.description:
         out.append(f'<div class="rd-desc">{esc(res.description.strip())}</div>')
     out.append(
         '<div class="rdf-help">'
-        + esc("Each point solves the allocation with a different risk weight λ: the LP "
-              "maximises value − transit cost − λ·risk. Click a point to see where "
-              "freed capacity goes there.")
+        + esc(
+            "Each point solves the allocation with a different risk weight λ: the LP "
+            "maximises value − transit cost − λ·risk. Click a point to see where "
+            "freed capacity goes there."
+        )
         + "</div>"
     )
     out.append(_key_html())
@@ -426,8 +476,11 @@ def _panel(frontier: Frontier, layers: Mapping[str, gpd.GeoDataFrame]) -> str:
 
 def _with_zone_ids(data: LayerData, gdf: gpd.GeoDataFrame) -> LayerData:
     feats = data.collection["features"]
-    ids = [str(i) for i, g in zip(gdf["id"], gdf.geometry, strict=True)
-           if g is not None and not g.is_empty]
+    ids = [
+        str(i)
+        for i, g in zip(gdf["id"], gdf.geometry, strict=True)
+        if g is not None and not g.is_empty
+    ]
     if len(ids) != len(feats):  # pragma: no cover - zones always have a geometry
         msg = "zone features and zone ids do not line up"
         raise ValueError(msg)
@@ -500,16 +553,21 @@ def build_frontier_map(
     if zones_gdf is not None:
         initial = allocation_by_zone(base, "military")
         colors = {z: palette.allocation_color(v, edges) for z, v in initial.items()}
-        zl = zone_layer(zones_gdf, base, values=initial, colors=colors,
-                        title="Peripheral zones at the chosen λ")
+        zl = zone_layer(
+            zones_gdf, base, values=initial, colors=colors, title="Peripheral zones at the chosen λ"
+        )
         data.append(_with_zone_ids(zl, zones_gdf))
     if layers.get("mineral_zones") is not None:
         data.append(point_layer("mineral_zones", layers["mineral_zones"], base))
     flows = None
     if keys:
-        flows = flow_layer(layers, merged, styles=[{"fid": i} for i in range(len(keys))],
-                           amounts=[biggest[k] for k in keys],
-                           title="Flows at the chosen λ")
+        flows = flow_layer(
+            layers,
+            merged,
+            styles=[{"fid": i} for i in range(len(keys))],
+            amounts=[biggest[k] for k in keys],
+            title="Flows at the chosen λ",
+        )
         data.append(flows)
     for kind in POINT_KINDS[1:]:
         if layers.get(kind) is not None:
@@ -517,23 +575,34 @@ def build_frontier_map(
     add_layers(m, data)
     n = len(frontier.table)
     top = float(frontier.table["lambda"].max()) if n else 0.0
-    subtitle = (f"Scenario {frontier.scenario}: {n} values of the risk weight λ from 0 to "
-                f"{_lam(top)} · click a point of the chart")
+    subtitle = (
+        f"Scenario {frontier.scenario}: {n} values of the risk weight λ from 0 to "
+        f"{_lam(top)} · click a point of the chart"
+    )
     legend = panels.legend_html(
         data,
-        zone_block=panels.zone_scale_html("military capacity allocated (one scale for "
-                                          "every λ)", "kpe", edges),
+        zone_block=panels.zone_scale_html(
+            "military capacity allocated (one scale for every λ)", "kpe", edges
+        ),
     )
-    finish_map(m, title=title, subtitle=subtitle, panel=_panel(frontier, layers),
-               legend=legend, flows=flows.count if flows else 0)
+    finish_map(
+        m,
+        title=title,
+        subtitle=subtitle,
+        panel=_panel(frontier, layers),
+        legend=legend,
+        flows=flows.count if flows else 0,
+    )
     payload = {
         "initial": SCENARIO_KEY,
         "empty": palette.ZONE_EMPTY_COLOR,
         "none": "nothing allocated",
         "alloc": "Allocated",
         "points": {
-            key: {"z": _zone_data(res, zone_names, edges, _lam(lam)),
-                  "f": _flow_data(res, index, amax, fronts, zone_names)}
+            key: {
+                "z": _zone_data(res, zone_names, edges, _lam(lam)),
+                "f": _flow_data(res, index, amax, fronts, zone_names),
+            }
             for key, lam, res, _ in points
         },
     }

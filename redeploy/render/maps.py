@@ -261,8 +261,9 @@ class SafeMacro(MacroElement):
         for part in ("header", "html", "script"):
             macro = macros.get(part)
             if macro is not None:
-                getattr(figure, part).add_child(RawHTML(str(macro(self, kwargs))),
-                                                name=self.get_name())
+                getattr(figure, part).add_child(
+                    RawHTML(str(macro(self, kwargs))), name=self.get_name()
+                )
         for child in self._children.values():
             child.render(**kwargs)
 
@@ -344,8 +345,9 @@ var {{ this.get_name() }} = RD.layer({{ this.data }}, {{ this.options }});
 
 def _add_layer(m: folium.Map, data: LayerData) -> folium.FeatureGroup:
     # Leaflet's layer control inserts names as HTML, so names are escaped here.
-    group = folium.FeatureGroup(name=panels.esc(data.title), overlay=True, control=True,
-                                show=data.show)
+    group = folium.FeatureGroup(
+        name=panels.esc(data.title), overlay=True, control=True, show=data.show
+    )
     group.add_child(GeoJsonLayer(data))
     m.add_child(group)
     return group
@@ -357,11 +359,14 @@ def _tile_layer(tiles: str) -> folium.TileLayer:
     try:
         provider = xyzservices.providers.query_name(tiles)
     except ValueError as err:
-        msg = (f"unknown tile provider {tiles!r}: give an xyzservices name such as "
-               "'OpenStreetMap.Mapnik' or 'CartoDB.Positron'")
+        msg = (
+            f"unknown tile provider {tiles!r}: give an xyzservices name such as "
+            "'OpenStreetMap.Mapnik' or 'CartoDB.Positron'"
+        )
         raise ValueError(msg) from err
-    return folium.TileLayer(tiles=provider, name=panels.esc(provider.name), overlay=False,
-                            control=True)
+    return folium.TileLayer(
+        tiles=provider, name=panels.esc(provider.name), overlay=False, control=True
+    )
 
 
 def _bounds(layers: Mapping[str, gpd.GeoDataFrame]) -> list[list[float]]:
@@ -376,8 +381,10 @@ def _bounds(layers: Mapping[str, gpd.GeoDataFrame]) -> list[list[float]]:
     miny = min(b[1] for b in boxes)
     maxx = max(b[2] for b in boxes)
     maxy = max(b[3] for b in boxes)
-    return [[round(max(miny, -75.0), 1), round(minx, 1)], [round(min(maxy, 80.0), 1),
-                                                          round(maxx, 1)]]
+    return [
+        [round(max(miny, -75.0), 1), round(minx, 1)],
+        [round(min(maxy, 80.0), 1), round(maxx, 1)],
+    ]
 
 
 def new_map(
@@ -396,8 +403,16 @@ def new_map(
     title
         Page title (``<title>``), escaped here.
     """
-    m = folium.Map(location=[20.0, 20.0], zoom_start=2, tiles=None, zoom_control="bottomright",
-                   zoom_snap=0.25, zoom_delta=0.5, min_zoom=1, world_copy_jump=False)
+    m = folium.Map(
+        location=[20.0, 20.0],
+        zoom_start=2,
+        tiles=None,
+        zoom_control="bottomright",
+        zoom_snap=0.25,
+        zoom_delta=0.5,
+        min_zoom=1,
+        world_copy_jump=False,
+    )
     # folium links jQuery, Bootstrap, awesome-markers and Leaflet from CDNs: none is used.
     m.default_js = []
     m.default_css = []
@@ -419,8 +434,7 @@ def fit_view(m: folium.Map, bounds: list[list[float]], *, right: int) -> None:
     Without animation: a zoom animation would still run when the page marks itself ready,
     and a screenshot taken then would catch an in-between frame (PNGs would differ).
     """
-    fit = folium.map.FitBounds(bounds, padding_top_left=(10, 70),
-                               padding_bottom_right=(right, 10))
+    fit = folium.map.FitBounds(bounds, padding_top_left=(10, 70), padding_bottom_right=(right, 10))
     fit.options["animate"] = False
     m.add_child(fit, name="fit_bounds")
 
@@ -448,8 +462,11 @@ def finish_map(
     root.html.add_child(RawHTML(panels.title_html(title, subtitle)), name="rd_title")
     root.html.add_child(RawHTML(panel), name="rd_panel")
     root.html.add_child(RawHTML(legend), name="rd_legend")
-    m.add_child(_Controls([("rd-title", "topleft"), ("rd-panel", "topright"),
-                           ("rd-legend", "bottomleft")], flows))
+    m.add_child(
+        _Controls(
+            [("rd-title", "topleft"), ("rd-panel", "topright"), ("rd-legend", "bottomleft")], flows
+        )
+    )
     stabilise_ids(m)
     return m
 
@@ -631,8 +648,9 @@ def write_map(
         The files written.
     """
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", name or result.scenario).strip("._") or "map"
-    html_path = save_map(build_map(layers, result, tiles=tiles, title=title),
-                         Path(out_dir) / f"{stem}.html")
+    html_path = save_map(
+        build_map(layers, result, tiles=tiles, title=title), Path(out_dir) / f"{stem}.html"
+    )
     files = [html_path]
     if png:
         from redeploy.render.png import save_png

@@ -80,10 +80,14 @@ def headline(result: AllocationResult) -> str:
     flows = result.flows
     if flows is None or flows.empty:
         return "No capacity moves in this scenario."
-    mil = sum(_num(a) for a, s in zip(flows["amount"], flows["asset"], strict=True)
-              if s in MILITARY_ASSETS)
-    eng = sum(_num(a) for a, s in zip(flows["amount"], flows["asset"], strict=True)
-              if s == "engagement")
+    mil = sum(
+        _num(a)
+        for a, s in zip(flows["amount"], flows["asset"], strict=True)
+        if s in MILITARY_ASSETS
+    )
+    eng = sum(
+        _num(a) for a, s in zip(flows["amount"], flows["asset"], strict=True) if s == "engagement"
+    )
     parts = []
     if mil > 0:
         parts.append(fmt_value(mil, "kpe"))
@@ -92,14 +96,18 @@ def headline(result: AllocationResult) -> str:
     moved = " and ".join(p for p in parts if p) or "nothing"
     nf = flows["front_id"].nunique()
     nz = flows["zone_id"].nunique()
-    return (f"{moved} redeployed from {nf} front{'s' if nf != 1 else ''} "
-            f"to {nz} zone{'s' if nz != 1 else ''}")
+    return (
+        f"{moved} redeployed from {nf} front{'s' if nf != 1 else ''} "
+        f"to {nz} zone{'s' if nz != 1 else ''}"
+    )
 
 
 def title_html(title: str, subtitle: str) -> str:
     """Return the title block."""
-    return (f'<div id="rd-title" class="rd-box rd-title" style="display:none">'
-            f'<div class="rd-h1">{esc(title)}</div><div class="rd-h2">{esc(subtitle)}</div></div>')
+    return (
+        f'<div id="rd-title" class="rd-box rd-title" style="display:none">'
+        f'<div class="rd-h1">{esc(title)}</div><div class="rd-h2">{esc(subtitle)}</div></div>'
+    )
 
 
 def panel_html(
@@ -122,8 +130,12 @@ def panel_html(
         Already-escaped HTML placed before the run line (comparison maps use it).
     """
     names = _names(layers, "fronts")
-    out = ['<div id="rd-panel" class="rd-box rd-panel" style="display:none">',
-           '<details open><summary>Scenario <b>', esc(result.scenario), "</b></summary>"]
+    out = [
+        '<div id="rd-panel" class="rd-box rd-panel" style="display:none">',
+        "<details open><summary>Scenario <b>",
+        esc(result.scenario),
+        "</b></summary>",
+    ]
     if result.description:
         out.append(f'<div class="rd-desc">{esc(result.description.strip())}</div>')
     fronts = [
@@ -138,8 +150,12 @@ def panel_html(
         out.append(_split_table("Region", regions, regions))
     if result.objective:
         out.append(f'<div class="rd-h3">Objective ({esc(value_unit(result))})</div>')
-        labels = {"value": "Strategic value", "transit_cost": "− Transit cost",
-                  "risk": "− Risk", "total": "= Total"}
+        labels = {
+            "value": "Strategic value",
+            "transit_cost": "− Transit cost",
+            "risk": "− Risk",
+            "total": "= Total",
+        }
         keys = [k for k in labels if k in result.objective]
         keys += sorted(k for k in result.objective if k not in labels)
         rows = [[labels.get(k, k), fmt_number(_num(result.objective[k]))] for k in keys]
@@ -171,8 +187,10 @@ def _split_table(label: str, rows: _Split, all_rows: _Split) -> str:
 def run_line(result: AllocationResult, label: str = "run") -> str:
     """Return the run line: short run id (whole id in its tooltip) and solver status."""
     rid = esc(result.run_id)
-    return (f'<div class="rd-run">{esc(label)} <code title="{rid}">{esc(result.run_id[:16])}'
-            f"</code> · {esc(result.status)}</div>")
+    return (
+        f'<div class="rd-run">{esc(label)} <code title="{rid}">{esc(result.run_id[:16])}'
+        f"</code> · {esc(result.status)}</div>"
+    )
 
 
 def sources_html(layers: Mapping[str, gpd.GeoDataFrame]) -> str:
@@ -186,30 +204,43 @@ def sources_html(layers: Mapping[str, gpd.GeoDataFrame]) -> str:
             title = SCHEMAS[LayerKind(kind)].title
         except ValueError:
             title = kind
-        srcs = [s for s in dict.fromkeys(str(s) for s in gdf["source"] if isinstance(s, str))
-                if s.strip()]
+        srcs = [
+            s
+            for s in dict.fromkeys(str(s) for s in gdf["source"] if isinstance(s, str))
+            if s.strip()
+        ]
         n += len(srcs)
         shown = srcs[:_MAX_SOURCES]
         more = f"<li>… and {len(srcs) - len(shown)} more</li>" if len(srcs) > len(shown) else ""
-        items.append(f"<li><b>{esc(title)}</b><ul>"
-                     + "".join(f"<li>{esc(s)}</li>" for s in shown) + more + "</ul></li>")
+        items.append(
+            f"<li><b>{esc(title)}</b><ul>"
+            + "".join(f"<li>{esc(s)}</li>" for s in shown)
+            + more
+            + "</ul></li>"
+        )
     if not items:
         return ""
-    return (f'<details class="rd-src"><summary>Data sources ({n})</summary>'
-            f'<ul>{"".join(items)}</ul></details>')
+    return (
+        f'<details class="rd-src"><summary>Data sources ({n})</summary>'
+        f"<ul>{''.join(items)}</ul></details>"
+    )
 
 
 def _circle(r: float, color: str) -> str:
     d = 2 * r + 2
-    return (f'<svg width="{d:g}" height="{d:g}" aria-hidden="true"><circle cx="{d / 2:g}" '
-            f'cy="{d / 2:g}" r="{r:g}" fill="{color}" fill-opacity="0.85" stroke="#fff"/></svg>')
+    return (
+        f'<svg width="{d:g}" height="{d:g}" aria-hidden="true"><circle cx="{d / 2:g}" '
+        f'cy="{d / 2:g}" r="{r:g}" fill="{color}" fill-opacity="0.85" stroke="#fff"/></svg>'
+    )
 
 
 def _line(color: str, width: float = 4, dash: str | None = None) -> str:
     dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-    return (f'<svg width="28" height="12" aria-hidden="true"><line x1="2" y1="6" x2="26" '
-            f'y2="6" stroke="{color}" stroke-width="{width:g}" stroke-linecap="round"'
-            f"{dash_attr}/></svg>")
+    return (
+        f'<svg width="28" height="12" aria-hidden="true"><line x1="2" y1="6" x2="26" '
+        f'y2="6" stroke="{color}" stroke-width="{width:g}" stroke-linecap="round"'
+        f"{dash_attr}/></svg>"
+    )
 
 
 def _swatch(color: str) -> str:
@@ -219,7 +250,7 @@ def _swatch(color: str) -> str:
 def zone_scale_html(label: str, unit: str, edges: Sequence[float]) -> str:
     """Return the legend block of the allocation colour classes."""
     out = [f'<div class="rd-h3">Zones: {esc(label)} ({esc(unit)})</div><div class="rd-scale">']
-    out.append(f'<span>{_swatch(palette.ZONE_EMPTY_COLOR)}none</span>')
+    out.append(f"<span>{_swatch(palette.ZONE_EMPTY_COLOR)}none</span>")
     lower = 0.0
     for edge in edges:
         color = palette.allocation_color(edge, edges)
@@ -234,12 +265,14 @@ def change_scale_html(label: str, unit: str, edges: Sequence[float]) -> str:
     """Return the legend block of a diverging change scale."""
     out = [f'<div class="rd-h3">Zones: {esc(label)} ({esc(unit)})</div><div class="rd-scale">']
     for e in reversed(edges):
-        out.append(f"<span>{_swatch(palette.change_color(-e, edges))}{esc('−' + fmt_number(e))}"
-                   "</span>")
+        out.append(
+            f"<span>{_swatch(palette.change_color(-e, edges))}{esc('−' + fmt_number(e))}</span>"
+        )
     out.append(f"<span>{_swatch(palette.change_color(0.0, edges))}no change</span>")
     for e in edges:
-        out.append(f"<span>{_swatch(palette.change_color(e, edges))}{esc('+' + fmt_number(e))}"
-                   "</span>")
+        out.append(
+            f"<span>{_swatch(palette.change_color(e, edges))}{esc('+' + fmt_number(e))}</span>"
+        )
     out.append("</div>")
     return "".join(out)
 
@@ -266,16 +299,18 @@ def legend_html(
     if flow_block is not None:
         out.append(flow_block)
     elif flows is not None and flows.legend.get("assets"):
-        out.append('<div class="rd-h3">Flows by asset class · width ∝ amount</div>'
-                   '<div class="rd-scale">')
+        out.append(
+            '<div class="rd-h3">Flows by asset class · width ∝ amount</div><div class="rd-scale">'
+        )
         for asset in flows.legend["assets"]:
             out.append(f"<span>{_line(palette.asset_color(asset))}{esc(asset)}</span>")
         out.append("</div>")
         maxes = flows.legend.get("max", {})
         if maxes:
             text = "widest: " + " · ".join(v for v in maxes.values() if v)
-            out.append(f'<div class="rd-note">{_line("#777", 1.5)}{_line("#777", 9)}'
-                       f"{esc(text)}</div>")
+            out.append(
+                f'<div class="rd-note">{_line("#777", 1.5)}{_line("#777", 9)}{esc(text)}</div>'
+            )
     zones = by_kind.get("peripheral_zones")
     if zone_block is not None:
         out.append(zone_block)
@@ -292,7 +327,9 @@ def legend_html(
                 text += f": {lg['key_label']}"
                 if lg.get("key_max"):
                     text += f", largest {lg['key_max']}"
-            out.append(f'<div class="rd-mk">{_circle(lg["r_min"], lg["color"])}'
-                       f'{_circle(lg["r_max"] * 0.6, lg["color"])}<span>{esc(text)}</span></div>')
+            out.append(
+                f'<div class="rd-mk">{_circle(lg["r_min"], lg["color"])}'
+                f"{_circle(lg['r_max'] * 0.6, lg['color'])}<span>{esc(text)}</span></div>"
+            )
     out.append("</div>")
     return "".join(out)

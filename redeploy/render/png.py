@@ -22,8 +22,7 @@ if TYPE_CHECKING:
     from selenium.webdriver.remote.webdriver import WebDriver
 
 #: Where Debian's packages put the browser and its driver; the environment can override.
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser",
-                       "/usr/bin/google-chrome")
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 CHROMEDRIVER_CANDIDATES = ("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver")
 
 
@@ -33,12 +32,16 @@ def find_chromium() -> tuple[str, str] | None:
 
     ``REDEPLOY_CHROMIUM`` and ``REDEPLOY_CHROMEDRIVER`` override the search.
     """
-    browser = os.environ.get("REDEPLOY_CHROMIUM") or next(
-        (p for p in CHROMIUM_CANDIDATES if Path(p).is_file()), None
-    ) or shutil.which("chromium")
-    driver = os.environ.get("REDEPLOY_CHROMEDRIVER") or next(
-        (p for p in CHROMEDRIVER_CANDIDATES if Path(p).is_file()), None
-    ) or shutil.which("chromedriver")
+    browser = (
+        os.environ.get("REDEPLOY_CHROMIUM")
+        or next((p for p in CHROMIUM_CANDIDATES if Path(p).is_file()), None)
+        or shutil.which("chromium")
+    )
+    driver = (
+        os.environ.get("REDEPLOY_CHROMEDRIVER")
+        or next((p for p in CHROMEDRIVER_CANDIDATES if Path(p).is_file()), None)
+        or shutil.which("chromedriver")
+    )
     if not browser or not driver:
         return None
     return browser, driver
@@ -70,8 +73,10 @@ def chromium_driver(
     """
     found = find_chromium()
     if found is None:
-        msg = ("headless Chromium is needed for PNG export: install Debian's 'chromium' and "
-               "'chromium-driver' (apt-get install chromium chromium-driver)")
+        msg = (
+            "headless Chromium is needed for PNG export: install Debian's 'chromium' and "
+            "'chromium-driver' (apt-get install chromium chromium-driver)"
+        )
         raise RedeployError(msg)
     try:
         from selenium import webdriver
@@ -84,13 +89,24 @@ def chromium_driver(
     options = webdriver.ChromeOptions()
     options.binary_location = browser
     for arg in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--no-first-run",
-        "--disable-extensions", "--disable-sync", "--disable-default-apps",
-        "--hide-scrollbars", "--force-device-scale-factor=1", "--allow-file-access-from-files",
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-extensions",
+        "--disable-sync",
+        "--disable-default-apps",
+        "--hide-scrollbars",
+        "--force-device-scale-factor=1",
+        "--allow-file-access-from-files",
         # No network: every host name fails to resolve and any proxy use goes nowhere.
-        "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=127.0.0.1:9",
-        f"--user-data-dir={profile}", f"--window-size={width},{height}",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        "--proxy-server=127.0.0.1:9",
+        f"--user-data-dir={profile}",
+        f"--window-size={width},{height}",
     ):
         options.add_argument(arg)
     if logging:
@@ -110,8 +126,9 @@ def _fit_viewport(driver: WebDriver, width: int, height: int) -> None:
     inner = driver.execute_script("return [window.innerWidth, window.innerHeight];")
     if inner != [width, height]:
         outer = driver.get_window_size()
-        driver.set_window_size(outer["width"] + width - inner[0],
-                               outer["height"] + height - inner[1])
+        driver.set_window_size(
+            outer["width"] + width - inner[0], outer["height"] + height - inner[1]
+        )
 
 
 def wait_ready(driver: WebDriver, *, timeout: float = 30.0) -> None:

@@ -60,32 +60,46 @@ def _rows(stats: Mapping[str, Mapping[str, float]], first: str) -> list[list[str
     mil = stats.get("military_kpe", {})
     eng = stats.get("engagement_bn", {})
     prob = [["Receives military capacity", f"{_pct(mil.get('p_positive', 0.0))} of samples"]]
-    spread = [["Spread p5–p95", f"{fmt_value(mil.get('p5', 0.0), 'kpe')} – "
-                                f"{fmt_value(mil.get('p95', 0.0), 'kpe')}"]]
+    spread = [
+        [
+            "Spread p5–p95",
+            f"{fmt_value(mil.get('p5', 0.0), 'kpe')} – {fmt_value(mil.get('p95', 0.0), 'kpe')}",
+        ]
+    ]
     rows = prob + spread if first == "probability" else spread + prob
     rows += [
-        ["Military, mean · median", f"{fmt_value(mil.get('mean', 0.0), 'kpe')} · "
-                                    f"{fmt_value(mil.get('p50', 0.0), 'kpe')}"],
+        [
+            "Military, mean · median",
+            f"{fmt_value(mil.get('mean', 0.0), 'kpe')} · {fmt_value(mil.get('p50', 0.0), 'kpe')}",
+        ],
         ["Receives engagement", f"{_pct(eng.get('p_positive', 0.0))} of samples"],
-        ["Engagement, mean · p5–p95", f"{fmt_value(eng.get('mean', 0.0), '$bn/yr')} · "
-                                      f"{fmt_value(eng.get('p5', 0.0), '$bn/yr')} – "
-                                      f"{fmt_value(eng.get('p95', 0.0), '$bn/yr')}"],
+        [
+            "Engagement, mean · p5–p95",
+            f"{fmt_value(eng.get('mean', 0.0), '$bn/yr')} · "
+            f"{fmt_value(eng.get('p5', 0.0), '$bn/yr')} – "
+            f"{fmt_value(eng.get('p95', 0.0), '$bn/yr')}",
+        ],
     ]
     return rows
 
 
 def _probability_block() -> str:
     esc = panels.esc
-    out = ['<div class="rd-h3">Zones: share of samples that send military capacity</div>'
-           '<div class="rd-scale">']
-    out.append(f'<span><span class="rd-sw" style="background:{palette.ZONE_EMPTY_COLOR}"></span>'
-               "never</span>")
+    out = [
+        '<div class="rd-h3">Zones: share of samples that send military capacity</div>'
+        '<div class="rd-scale">'
+    ]
+    out.append(
+        f'<span><span class="rd-sw" style="background:{palette.ZONE_EMPTY_COLOR}"></span>'
+        "never</span>"
+    )
     lower = 0.0
     for edge in PROBABILITY_EDGES:
         color = palette.allocation_color(edge, PROBABILITY_EDGES)
         text = f"≤ {_pct(edge)}" if lower == 0 else f"{_pct(lower)}–{_pct(edge)}"
-        out.append(f'<span><span class="rd-sw" style="background:{color}"></span>'
-                   f"{esc(text)}</span>")
+        out.append(
+            f'<span><span class="rd-sw" style="background:{color}"></span>{esc(text)}</span>'
+        )
         lower = edge
     out.append("</div>")
     return "".join(out)
@@ -99,35 +113,53 @@ def _panel(
     params: Sequence[tuple[str, str, str]],
 ) -> str:
     esc = panels.esc
-    out = ['<div id="rd-panel" class="rd-box rd-panel" style="display:none">',
-           f"<details open><summary>Monte Carlo sweep · <b>{esc(central.scenario)}</b>"
-           "</summary>"]
+    out = [
+        '<div id="rd-panel" class="rd-box rd-panel" style="display:none">',
+        f"<details open><summary>Monte Carlo sweep · <b>{esc(central.scenario)}</b></summary>",
+    ]
     if central.description:
         out.append(f'<div class="rd-desc">{esc(central.description.strip())}</div>')
     if facts:
         out.append(panels._table(["Sweep", ""], [list(f) for f in facts], cls="rd-tab rd-obj"))
     if params:
-        out.append(f'<details class="rd-src"><summary>Uncertain parameters ({len(params)})'
-                   "</summary><ul>")
-        out += [f"<li><code>{esc(key)}</code>: {esc(dist)}, central {esc(mid)}</li>"
-                for key, dist, mid in params]
+        out.append(
+            f'<details class="rd-src"><summary>Uncertain parameters ({len(params)})</summary><ul>'
+        )
+        out += [
+            f"<li><code>{esc(key)}</code>: {esc(dist)}, central {esc(mid)}</li>"
+            for key, dist, mid in params
+        ]
         out.append("</ul></details>")
     obj = summary[summary["kind"] == "objective"]
     if not obj.empty:
-        rows = [[str(r["metric"]).replace("_", " "), fmt_number(float(r["mean"])),
-                 fmt_number(float(r["p5"])), fmt_number(float(r["p95"]))]
-                for r in obj.to_dict("records") if pd.notna(r["mean"])]
+        rows = [
+            [
+                str(r["metric"]).replace("_", " "),
+                fmt_number(float(r["mean"])),
+                fmt_number(float(r["p5"])),
+                fmt_number(float(r["p95"])),
+            ]
+            for r in obj.to_dict("records")
+            if pd.notna(r["mean"])
+        ]
         out.append('<div class="rd-h3">Objective ($bn-eq/yr)</div>')
         out.append(panels._table(["Part", "Mean", "p5", "p95"], rows))
     zones = summary[(summary["kind"] == "zone") & (summary["metric"] == "military_kpe")]
     zones = zones[zones["p_positive"].fillna(0) > 0]
     if not zones.empty:
         names = _names(layers, "peripheral_zones")
-        top = zones.sort_values(["p_positive", "mean", "id"], ascending=[False, False, True],
-                                kind="mergesort").head(TOP_ZONES)
-        rows = [[names.get(str(r["id"]), str(r["id"])), _pct(float(r["p_positive"])),
-                 fmt_number(float(r["mean"])), fmt_number(float(r["p95"]))]
-                for r in top.to_dict("records")]
+        top = zones.sort_values(
+            ["p_positive", "mean", "id"], ascending=[False, False, True], kind="mergesort"
+        ).head(TOP_ZONES)
+        rows = [
+            [
+                names.get(str(r["id"]), str(r["id"])),
+                _pct(float(r["p_positive"])),
+                fmt_number(float(r["mean"])),
+                fmt_number(float(r["p95"])),
+            ]
+            for r in top.to_dict("records")
+        ]
         out.append('<div class="rd-h3">Zones most often served (military kpe)</div>')
         out.append(panels._table(["Zone", "P", "Mean", "p95"], rows))
     out.append(panels.sources_html(layers))
@@ -183,40 +215,62 @@ def build_robustness_map(
         prob = {z: s.get("military_kpe", {}).get("p_positive", 0.0) for z, s in stats.items()}
         colors = {z: palette.allocation_color(p, PROBABILITY_EDGES) for z, p in prob.items()}
         rows = {z: _rows(s, "probability") for z, s in stats.items()}
-        data.append(zone_layer(zones_gdf, central, values=prob, colors=colors, extra_rows=rows,
-                               title="Peripheral zones: how often they receive"))
-        spread = {z: s.get("military_kpe", {}).get("p95", 0.0)
-                  - s.get("military_kpe", {}).get("p5", 0.0) for z, s in stats.items()}
+        data.append(
+            zone_layer(
+                zones_gdf,
+                central,
+                values=prob,
+                colors=colors,
+                extra_rows=rows,
+                title="Peripheral zones: how often they receive",
+            )
+        )
+        spread = {
+            z: s.get("military_kpe", {}).get("p95", 0.0) - s.get("military_kpe", {}).get("p5", 0.0)
+            for z, s in stats.items()
+        }
         spread_edges = palette.allocation_bins(spread.values())
         colors = {z: palette.allocation_color(v, spread_edges) for z, v in spread.items()}
         rows = {z: _rows(s, "spread") for z, s in stats.items()}
-        spread_layer = zone_layer(zones_gdf, central, values=spread, colors=colors,
-                                  extra_rows=rows, title="Peripheral zones: spread p5–p95")
+        spread_layer = zone_layer(
+            zones_gdf,
+            central,
+            values=spread,
+            colors=colors,
+            extra_rows=rows,
+            title="Peripheral zones: spread p5–p95",
+        )
         data.append(dataclasses.replace(spread_layer, show=False, kind="zones_spread"))
     if layers.get("mineral_zones") is not None:
         data.append(point_layer("mineral_zones", layers["mineral_zones"], central))
     flows = None
     if central.routes is not None and len(central.routes):
-        flows = dataclasses.replace(flow_layer(layers, central,
-                                               title="Flows at the central values"), show=False)
+        flows = dataclasses.replace(
+            flow_layer(layers, central, title="Flows at the central values"), show=False
+        )
         data.append(flows)
     for kind in POINT_KINDS[1:]:
         if layers.get(kind) is not None:
             data.append(point_layer(kind, layers[kind], central))
     add_layers(m, data)
-    n = next((int(r["samples"]) for r in summary.to_dict("records")
-              if r["kind"] == "objective"), 0)
-    served = sum(1 for s in stats.values()
-                 if s.get("military_kpe", {}).get("p_positive", 0.0) > 0)
-    subtitle = (f"Scenario {central.scenario}: {n:,} samples; {served} zones receive "
-                "military capacity in at least one of them")
+    n = next((int(r["samples"]) for r in summary.to_dict("records") if r["kind"] == "objective"), 0)
+    served = sum(1 for s in stats.values() if s.get("military_kpe", {}).get("p_positive", 0.0) > 0)
+    subtitle = (
+        f"Scenario {central.scenario}: {n:,} samples; {served} zones receive "
+        "military capacity in at least one of them"
+    )
     zone_block = _probability_block() + panels.zone_scale_html(
         "spread p95 − p5 (hidden layer)", "kpe", spread_edges
     )
     legend = panels.legend_html(data, zone_block=zone_block)
-    return finish_map(m, title=title, subtitle=subtitle,
-                      panel=_panel(summary, central, layers, facts, params),
-                      legend=legend, flows=flows.count if flows else 0)
+    return finish_map(
+        m,
+        title=title,
+        subtitle=subtitle,
+        panel=_panel(summary, central, layers, facts, params),
+        legend=legend,
+        flows=flows.count if flows else 0,
+    )
 
 
 def write_robustness_map(

@@ -50,8 +50,10 @@ def _connect(client_class: Any, address: str, timeout: float = SCHEDULER_TIMEOUT
         reason = "the service listening there does not speak Dask's protocol"
     else:
         reason = f"{type(error).__name__}: {error}"
-    msg = (f"--scheduler {address}: cannot connect to a Dask scheduler there ({reason}); "
-           "check the address (tcp://host:8786) or leave out --scheduler to use a local cluster")
+    msg = (
+        f"--scheduler {address}: cannot connect to a Dask scheduler there ({reason}); "
+        "check the address (tcp://host:8786) or leave out --scheduler to use a local cluster"
+    )
     raise RedeployError(msg)
 
 

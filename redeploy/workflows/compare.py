@@ -22,9 +22,7 @@ class CompareOutput:
     files: list[Path]
 
 
-def load_pair(
-    a: str | Path | Scenario, b: str | Path | Scenario
-) -> tuple[Scenario, Scenario]:
+def load_pair(a: str | Path | Scenario, b: str | Path | Scenario) -> tuple[Scenario, Scenario]:
     """
     Load scenarios A and B (both checked before either is solved).
 

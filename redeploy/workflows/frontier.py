@@ -106,6 +106,7 @@ def run_frontier(
     every_layer = with_basemap(base.layers, layers_dir, layer_overrides=layer_overrides, crs=crs)
     with staged_output(out_dir) as stage:
         written = write_frontier(frontier, every_layer, stage)
-        files = dict(zip(written, published(list(written.values()), stage, Path(out_dir)),
-                         strict=True))
+        files = dict(
+            zip(written, published(list(written.values()), stage, Path(out_dir)), strict=True)
+        )
     return FrontierOutput(frontier=frontier, inputs=base.inputs, files=files)

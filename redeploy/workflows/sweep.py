@@ -235,9 +235,14 @@ def run_sweep(
         completed=len(table),
         failed=int((table["status"] != STATUS_OK).sum()) if len(table) else 0,
         seed=seed,
-        not_solved={str(k): int(v) for k, v in sorted(
-            table.loc[table["status"] != STATUS_OK, "status"].value_counts().items()
-        )} if len(table) else {},
+        not_solved={
+            str(k): int(v)
+            for k, v in sorted(
+                table.loc[table["status"] != STATUS_OK, "status"].value_counts().items()
+            )
+        }
+        if len(table)
+        else {},
         workers=n_workers,
         batch_size=size,
         seconds=time.perf_counter() - t0,
@@ -256,7 +261,11 @@ def run_sweep(
         every_layer = with_basemap(layers, layers_dir, layer_overrides=layer_overrides, crs=crs)
         central = solve_allocation(build_inputs(layers, sc, coefficients=coeffs, run_id=run_id))
         written["map"] = write_robustness_map(
-            every_layer, summary, central, files["map"], facts=_facts(output),
+            every_layer,
+            summary,
+            central,
+            files["map"],
+            facts=_facts(output),
             params=_params(output),
         )
     shutil.rmtree(parts_dir, ignore_errors=True)
@@ -363,9 +372,11 @@ def _facts(output: SweepOutput) -> list[tuple[str, str]]:
     """Rows about the sweep for the robustness map's panel (no timings: same bytes)."""
     ok = output.completed - output.failed
     return [
-        ("Samples solved", f"{ok:,} of {output.samples:,}"
-                           + (f" ({output.failed:,} infeasible or invalid)" if output.failed
-                              else "")),
+        (
+            "Samples solved",
+            f"{ok:,} of {output.samples:,}"
+            + (f" ({output.failed:,} infeasible or invalid)" if output.failed else ""),
+        ),
         ("Seed", str(output.seed)),
     ]
 

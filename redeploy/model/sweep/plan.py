@@ -206,8 +206,9 @@ def prepare_sweep(
     except InfeasibleAllocationError:  # within tolerances it may not be: no core model
         return plan
     digest.update(np.packbits(core).tobytes())  # the core decides which optimum is reported
-    return dataclasses.replace(plan, core=core, core_basis=_basis_arrays(model),
-                               token=digest.hexdigest())
+    return dataclasses.replace(
+        plan, core=core, core_basis=_basis_arrays(model), token=digest.hexdigest()
+    )
 
 
 def _central_note(message: str, params: Sequence[tuple[str, Parameter, Distribution]]) -> str:
@@ -220,9 +221,13 @@ def _central_note(message: str, params: Sequence[tuple[str, Parameter, Distribut
         for path, _, dist in params
         if path in message
     ]
-    central = "; ".join(named) if named else (
-        "each [uncertain] parameter at its central value: the midpoint of a uniform, the "
-        "mode of a triangular, the mean of a truncated normal, the most likely choice"
+    central = (
+        "; ".join(named)
+        if named
+        else (
+            "each [uncertain] parameter at its central value: the midpoint of a uniform, the "
+            "mode of a triangular, the mean of a truncated normal, the most likely choice"
+        )
     )
     return f"{message}\n(the sweep starts from its central run: {central})"
 

@@ -242,9 +242,7 @@ class SampleSolver:
             return None
         inp, out = self.plan.inputs, self._priced
         f, a = inp.flow_front[out], inp.flow_asset[out]
-        reduced = core.reduced_costs(
-            raw.duals, f, inp.flow_zone[out], a, arrays.transit_cost[out]
-        )
+        reduced = core.reduced_costs(raw.duals, f, inp.flow_zone[out], a, arrays.transit_cost[out])
         used = arrays.flow_open[out] & (arrays.freed[f, a] > 0)
         return None if (reduced[used] > PRICE_TOL).any() else raw
 
@@ -263,8 +261,9 @@ class SampleSolver:
         if outside or not self.warm:
             # A sample that needs a flow outside the warm model is solved on every flow.
             self.last_solve = "cold"
-            model, cost = cold_model(plan.inputs, arrays, None if outside else plan.keep,
-                                      presolve=True)
+            model, cost = cold_model(
+                plan.inputs, arrays, None if outside else plan.keep, presolve=True
+            )
             return model.solve_raw(check=False), cost, "cold"
         if self.core is not None:
             self.last_solve = "core"

@@ -77,8 +77,11 @@ def make_layers() -> dict[str, gpd.GeoDataFrame]:
         frame = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
         for col, spec in schema.columns.items():
             if spec.dtype == "int":
-                frame[col] = (frame[col].astype("Int64") if frame[col].isna().any()
-                              else frame[col].astype("int64"))
+                frame[col] = (
+                    frame[col].astype("Int64")
+                    if frame[col].isna().any()
+                    else frame[col].astype("int64")
+                )
             elif spec.dtype == "float":
                 frame[col] = frame[col].astype("float64")
         layers[kind] = frame
@@ -96,8 +99,9 @@ def make_result(*, empty: bool = False) -> AllocationResult:
         columns=["front_id", "zone_id", "asset", "amount", "distance_km", "cost"],
     )
     geoms = [
-        MultiLineString([[(127.0, 37.5), (150.0, 10.0), (180.0, -17.0)],
-                         [(-180.0, -17.0), (-179.5, -17.2)]]),
+        MultiLineString(
+            [[(127.0, 37.5), (150.0, 10.0), (180.0, -17.0)], [(-180.0, -17.0), (-179.5, -17.2)]]
+        ),
         LineString([(24.1, 56.9), (20.0, 10.0), (25.0, -5.0)]),
         LineString([(127.0, 37.5), (120.0, 0.0)]),
     ]
@@ -105,15 +109,24 @@ def make_result(*, empty: bool = False) -> AllocationResult:
         flows, geoms = flows.iloc[0:0], []
     routes = gpd.GeoDataFrame(
         flows[["front_id", "zone_id", "asset"]].assign(
-            mode=["sea", "great_circle", "great_circle"][: len(flows)]),
-        geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"), crs="EPSG:4326",
+            mode=["sea", "great_circle", "great_circle"][: len(flows)]
+        ),
+        geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"),
+        crs="EPSG:4326",
     ).iloc[::-1]  # routes in another order than flows: the export joins on keys
     alloc = {(r.zone_id, r.asset): r.amount for r in flows.itertuples()}
     zones = pd.DataFrame(
         [
-            (z, ZONE_REGION[z], a, alloc.get((z, a), 0.0), 10.0 * alloc.get((z, a), 0.0),
-             0.5 if a != "isr" else np.nan)
-            for z in ("idn", "cod", "fji") for a in ASSETS
+            (
+                z,
+                ZONE_REGION[z],
+                a,
+                alloc.get((z, a), 0.0),
+                10.0 * alloc.get((z, a), 0.0),
+                0.5 if a != "isr" else np.nan,
+            )
+            for z in ("idn", "cod", "fji")
+            for a in ASSETS
         ],
         columns=["zone_id", "region", "asset", "allocated", "value", "marginal_value"],
     )
@@ -123,17 +136,26 @@ def make_result(*, empty: bool = False) -> AllocationResult:
     fronts = pd.DataFrame(
         [
             (f, a, 10.0, 3.0, released.get((f, a), 0.0), 0.1 * released.get((f, a), 0.0), 1.5)
-            for f in ("baltic", "korea") for a in ASSETS
+            for f in ("baltic", "korea")
+            for a in ASSETS
         ],
-        columns=["front_id", "asset", "baseline", "freed", "released", "risk",
-                 "marginal_value"],
+        columns=["front_id", "asset", "baseline", "freed", "released", "risk", "marginal_value"],
     )
     ledger = pd.DataFrame(
-        [("korea", 4.5, 2.75, 0.0, 1.2, 0.9, 0.2, 0.55),
-         ("baltic", 30.0, 0.0, 1.25, 1.25, 1.25, 0.04, 0.7)],
-        columns=["front_id", "ally_extra_spending_bn", "us_freed_kpe", "us_freed_engagement_bn",
-                 "us_freed_value_bn", "us_redeployed_value_bn", "double_burden_share",
-                 "price_per_retained_kpe_bn"],
+        [
+            ("korea", 4.5, 2.75, 0.0, 1.2, 0.9, 0.2, 0.55),
+            ("baltic", 30.0, 0.0, 1.25, 1.25, 1.25, 0.04, 0.7),
+        ],
+        columns=[
+            "front_id",
+            "ally_extra_spending_bn",
+            "us_freed_kpe",
+            "us_freed_engagement_bn",
+            "us_freed_value_bn",
+            "us_redeployed_value_bn",
+            "double_burden_share",
+            "price_per_retained_kpe_bn",
+        ],
     )
     return AllocationResult(
         scenario="test_scenario",

@@ -22,8 +22,14 @@ CRS = "EPSG:4326"
 
 
 def _common(i: str, name: str, source: str = "Test source 2024") -> dict:
-    return {"id": i, "name": name, "source": source, "source_year": 2024,
-            "confidence": "estimate", "notes": "Invented for tests."}
+    return {
+        "id": i,
+        "name": name,
+        "source": source,
+        "source_year": 2024,
+        "confidence": "estimate",
+        "notes": "Invented for tests.",
+    }
 
 
 def _per_asset(prefix: str, values: tuple[float, ...]) -> dict:
@@ -40,69 +46,140 @@ def fixture_layers() -> dict[str, gpd.GeoDataFrame]:
             {**_common("americas_s", "South America"), "iso3": ""},
             {**_common("australia", "Australia"), "iso3": "AUS"},
         ],
-        geometry=[box(-10, 5, 145, 70), box(-17, -35, 50, 35), box(-125, 8, -60, 60),
-                  box(-80, -55, -35, 12), box(113, -39, 153, -11)],
+        geometry=[
+            box(-10, 5, 145, 70),
+            box(-17, -35, 50, 35),
+            box(-125, 8, -60, 60),
+            box(-80, -55, -35, 12),
+            box(113, -39, 153, -11),
+        ],
         crs=CRS,
     )
     fronts = gpd.GeoDataFrame(
         [
-            {**_common("nato_east", "NATO eastern flank"), "host_iso3": "POL;LTU",
-             "adversaries": "RUS", "theater": "Europe", "us_personnel": 20000,
-             **_per_asset("us", (2.0, 8.0, 10.0, 1.0, 3.0)),
-             **_per_asset("floor", (0.5, 2.0, 2.0, 1.0, 0.0)),
-             **_per_asset("subst", (0.5, 0.6, 0.8, 0.1, 0.5)),
-             "gdp_usd_bn": 1000.0, "defense_pct_gdp": 3.1, "hns_usd_bn": 0.2, "threat_level": 4},
-            {**_common("korea", "Korean peninsula"), "host_iso3": "KOR",
-             "adversaries": "PRK;CHN", "theater": "East Asia", "us_personnel": 28500,
-             **_per_asset("us", (1.0, 9.0, 18.0, 1.5, 2.0)),
-             **_per_asset("floor", (0.5, 4.0, 8.0, 1.5, 0.0)),
-             **_per_asset("subst", (0.3, 0.4, 0.7, 0.1, 0.5)),
-             "gdp_usd_bn": 1700.0, "defense_pct_gdp": 2.6, "hns_usd_bn": 1.1, "threat_level": 5},
-            {**_common("guam", "Guam and Marianas"), "host_iso3": "USA",
-             "adversaries": "CHN", "theater": "Pacific", "us_personnel": 6000,
-             **_per_asset("us", (4.0, 2.0, 0.5, 0.5, 0.5)),
-             **_per_asset("floor", (1.0, 1.0, 0.2, 0.5, 0.0)),
-             **_per_asset("subst", (0.2, 0.2, 0.2, 0.0, 0.2)),
-             "gdp_usd_bn": 6.0, "defense_pct_gdp": 0.0, "hns_usd_bn": 0.0, "threat_level": 3},
+            {
+                **_common("nato_east", "NATO eastern flank"),
+                "host_iso3": "POL;LTU",
+                "adversaries": "RUS",
+                "theater": "Europe",
+                "us_personnel": 20000,
+                **_per_asset("us", (2.0, 8.0, 10.0, 1.0, 3.0)),
+                **_per_asset("floor", (0.5, 2.0, 2.0, 1.0, 0.0)),
+                **_per_asset("subst", (0.5, 0.6, 0.8, 0.1, 0.5)),
+                "gdp_usd_bn": 1000.0,
+                "defense_pct_gdp": 3.1,
+                "hns_usd_bn": 0.2,
+                "threat_level": 4,
+            },
+            {
+                **_common("korea", "Korean peninsula"),
+                "host_iso3": "KOR",
+                "adversaries": "PRK;CHN",
+                "theater": "East Asia",
+                "us_personnel": 28500,
+                **_per_asset("us", (1.0, 9.0, 18.0, 1.5, 2.0)),
+                **_per_asset("floor", (0.5, 4.0, 8.0, 1.5, 0.0)),
+                **_per_asset("subst", (0.3, 0.4, 0.7, 0.1, 0.5)),
+                "gdp_usd_bn": 1700.0,
+                "defense_pct_gdp": 2.6,
+                "hns_usd_bn": 1.1,
+                "threat_level": 5,
+            },
+            {
+                **_common("guam", "Guam and Marianas"),
+                "host_iso3": "USA",
+                "adversaries": "CHN",
+                "theater": "Pacific",
+                "us_personnel": 6000,
+                **_per_asset("us", (4.0, 2.0, 0.5, 0.5, 0.5)),
+                **_per_asset("floor", (1.0, 1.0, 0.2, 0.5, 0.0)),
+                **_per_asset("subst", (0.2, 0.2, 0.2, 0.0, 0.2)),
+                "gdp_usd_bn": 6.0,
+                "defense_pct_gdp": 0.0,
+                "hns_usd_bn": 0.0,
+                "threat_level": 3,
+            },
         ],
         geometry=[Point(21.0, 52.2), Point(127.0, 37.5), Point(144.8, 13.5)],
         crs=CRS,
     )
     chokepoints = gpd.GeoDataFrame(
         [
-            {**_common("malacca", "Strait of Malacca"), "littoral_iso3": "MYS;IDN;SGP",
-             "region": "Indian Ocean", "oil_flow_mbd": 23.7, "transits_per_year": 94000.0,
-             "trade_share_pct": None, "importance": 1.0},
-            {**_common("panama", "Panama Canal"), "littoral_iso3": "PAN",
-             "region": "Caribbean", "oil_flow_mbd": 0.9, "transits_per_year": 10000.0,
-             "trade_share_pct": 5.0, "importance": 0.2},
-            {**_common("bab", XSS_NAME, XSS_SOURCE), "littoral_iso3": "YEM;DJI;ERI",
-             "region": "Red Sea", "oil_flow_mbd": 8.6, "transits_per_year": None,
-             "trade_share_pct": 12.0, "importance": 0.43},
+            {
+                **_common("malacca", "Strait of Malacca"),
+                "littoral_iso3": "MYS;IDN;SGP",
+                "region": "Indian Ocean",
+                "oil_flow_mbd": 23.7,
+                "transits_per_year": 94000.0,
+                "trade_share_pct": None,
+                "importance": 1.0,
+            },
+            {
+                **_common("panama", "Panama Canal"),
+                "littoral_iso3": "PAN",
+                "region": "Caribbean",
+                "oil_flow_mbd": 0.9,
+                "transits_per_year": 10000.0,
+                "trade_share_pct": 5.0,
+                "importance": 0.2,
+            },
+            {
+                **_common("bab", XSS_NAME, XSS_SOURCE),
+                "littoral_iso3": "YEM;DJI;ERI",
+                "region": "Red Sea",
+                "oil_flow_mbd": 8.6,
+                "transits_per_year": None,
+                "trade_share_pct": 12.0,
+                "importance": 0.43,
+            },
         ],
         geometry=[Point(100.9, 2.5), Point(-79.7, 9.1), Point(43.3, 12.6)],
         crs=CRS,
     )
     mineral_zones = gpd.GeoDataFrame(
         [
-            {**_common("drc_copperbelt", "Katanga copperbelt"), "iso3": "COD",
-             "minerals": "cobalt;copper", "primary_mineral": "cobalt", "world_share_pct": 70.0,
-             "criticality": 0.9, "competitor_stake": "Chinese-owned mines"},
-            {**_common("chile_lithium", "Salar de Atacama"), "iso3": "CHL",
-             "minerals": "lithium", "primary_mineral": "lithium", "world_share_pct": 24.0,
-             "criticality": 0.8, "competitor_stake": None},
+            {
+                **_common("drc_copperbelt", "Katanga copperbelt"),
+                "iso3": "COD",
+                "minerals": "cobalt;copper",
+                "primary_mineral": "cobalt",
+                "world_share_pct": 70.0,
+                "criticality": 0.9,
+                "competitor_stake": "Chinese-owned mines",
+            },
+            {
+                **_common("chile_lithium", "Salar de Atacama"),
+                "iso3": "CHL",
+                "minerals": "lithium",
+                "primary_mineral": "lithium",
+                "world_share_pct": 24.0,
+                "criticality": 0.8,
+                "competitor_stake": None,
+            },
         ],
         geometry=[box(25.0, -12.0, 28.5, -10.0), Point(-68.2, -23.5)],
         crs=CRS,
     )
     supply_nodes = gpd.GeoDataFrame(
         [
-            {**_common("singapore_port", "Port of Singapore"), "kind": "port", "iso3": "SGP",
-             "throughput": 41.1, "throughput_unit": "M TEU", "foreign_stakes": None,
-             "importance": 1.0},
-            {**_common("lobito", "Lobito corridor"), "kind": "corridor", "iso3": "AGO;COD;ZMB",
-             "throughput": None, "throughput_unit": None, "foreign_stakes": "U.S. and EU finance",
-             "importance": 0.4},
+            {
+                **_common("singapore_port", "Port of Singapore"),
+                "kind": "port",
+                "iso3": "SGP",
+                "throughput": 41.1,
+                "throughput_unit": "M TEU",
+                "foreign_stakes": None,
+                "importance": 1.0,
+            },
+            {
+                **_common("lobito", "Lobito corridor"),
+                "kind": "corridor",
+                "iso3": "AGO;COD;ZMB",
+                "throughput": None,
+                "throughput_unit": None,
+                "foreign_stakes": "U.S. and EU finance",
+                "importance": 0.4,
+            },
         ],
         geometry=[Point(103.8, 1.26), Point(13.5, -12.35)],
         crs=CRS,
@@ -117,10 +194,17 @@ def fixture_layers() -> dict[str, gpd.GeoDataFrame]:
     ]
     peripheral_zones = gpd.GeoDataFrame(
         [
-            {**_common(i, n), "iso3": iso, "region": r, "us_influence": 0.3,
-             "competitor_influence": 0.6, "access": "limited",
-             **_per_asset("absorb", (2.0, 2.0, 2.0, 0.5, 1.0)),
-             "us_trade_share_pct": 10.0, "china_trade_share_pct": 25.0}
+            {
+                **_common(i, n),
+                "iso3": iso,
+                "region": r,
+                "us_influence": 0.3,
+                "competitor_influence": 0.6,
+                "access": "limited",
+                **_per_asset("absorb", (2.0, 2.0, 2.0, 0.5, 1.0)),
+                "us_trade_share_pct": 10.0,
+                "china_trade_share_pct": 25.0,
+            }
             for i, n, iso, r, _ in zone_rows
         ],
         geometry=[g for *_, g in zone_rows],
@@ -139,27 +223,79 @@ def fixture_layers() -> dict[str, gpd.GeoDataFrame]:
 #: (front, zone, asset, amount, mode, geometry) of the fixture's flows. The Guam -> Panama
 #: flow crosses the antimeridian: two parts, east to 180 and from -180 to Panama.
 _FLOWS = [
-    ("nato_east", "cod", "ground", 3.0, "great_circle",
-     LineString([(21.0, 52.2), (24.0, 25.0), (22.0, -4.0)])),
-    ("nato_east", "cod", "engagement", 1.2, "great_circle",
-     LineString([(21.0, 52.2), (24.0, 25.0), (22.0, -4.0)])),
-    ("korea", "vnm", "air", 2.0, "great_circle",
-     LineString([(127.0, 37.5), (115.0, 25.0), (106.0, 16.0)])),
-    ("korea", "idn", "naval", 0.4, "sea",
-     LineString([(127.0, 37.5), (125.0, 20.0), (118.0, 5.0), (115.0, -2.0)])),
-    ("guam", "pan", "naval", 1.5, "sea",
-     MultiLineString([[(144.8, 13.5), (165.0, 14.0), (180.0, 14.0)],
-                      [(-180.0, 14.0), (-130.0, 11.0), (-80.0, 8.5)]])),
-    ("guam", "xss", "isr", 0.3, "great_circle",
-     MultiLineString([[(144.8, 13.5), (180.0, 25.0)],
-                      [(-180.0, 25.0), (-120.0, 26.0), (-77.0, 18.0)]])),
-    ("nato_east", "bra", "engagement", 0.8, "great_circle",
-     LineString([(21.0, 52.2), (-10.0, 20.0), (-50.0, -12.0)])),
+    (
+        "nato_east",
+        "cod",
+        "ground",
+        3.0,
+        "great_circle",
+        LineString([(21.0, 52.2), (24.0, 25.0), (22.0, -4.0)]),
+    ),
+    (
+        "nato_east",
+        "cod",
+        "engagement",
+        1.2,
+        "great_circle",
+        LineString([(21.0, 52.2), (24.0, 25.0), (22.0, -4.0)]),
+    ),
+    (
+        "korea",
+        "vnm",
+        "air",
+        2.0,
+        "great_circle",
+        LineString([(127.0, 37.5), (115.0, 25.0), (106.0, 16.0)]),
+    ),
+    (
+        "korea",
+        "idn",
+        "naval",
+        0.4,
+        "sea",
+        LineString([(127.0, 37.5), (125.0, 20.0), (118.0, 5.0), (115.0, -2.0)]),
+    ),
+    (
+        "guam",
+        "pan",
+        "naval",
+        1.5,
+        "sea",
+        MultiLineString(
+            [
+                [(144.8, 13.5), (165.0, 14.0), (180.0, 14.0)],
+                [(-180.0, 14.0), (-130.0, 11.0), (-80.0, 8.5)],
+            ]
+        ),
+    ),
+    (
+        "guam",
+        "xss",
+        "isr",
+        0.3,
+        "great_circle",
+        MultiLineString(
+            [[(144.8, 13.5), (180.0, 25.0)], [(-180.0, 25.0), (-120.0, 26.0), (-77.0, 18.0)]]
+        ),
+    ),
+    (
+        "nato_east",
+        "bra",
+        "engagement",
+        0.8,
+        "great_circle",
+        LineString([(21.0, 52.2), (-10.0, 20.0), (-50.0, -12.0)]),
+    ),
 ]
 
 
-def fixture_result(scenario: str = "fixture", *, scale: float = 1.0, drop: int | None = None,
-                   add_extra: bool = False) -> AllocationResult:
+def fixture_result(
+    scenario: str = "fixture",
+    *,
+    scale: float = 1.0,
+    drop: int | None = None,
+    add_extra: bool = False,
+) -> AllocationResult:
     """
     Return a hand-made AllocationResult on `fixture_layers`.
 
@@ -176,42 +312,89 @@ def fixture_result(scenario: str = "fixture", *, scale: float = 1.0, drop: int |
     """
     rows = [f for i, f in enumerate(_FLOWS) if i != drop]
     if add_extra:
-        rows.append(("korea", "bra", "ground", 1.0, "great_circle",
-                     MultiLineString([[(127.0, 37.5), (180.0, 10.0)],
-                                      [(-180.0, 10.0), (-50.0, -12.0)]])))
+        rows.append(
+            (
+                "korea",
+                "bra",
+                "ground",
+                1.0,
+                "great_circle",
+                MultiLineString([[(127.0, 37.5), (180.0, 10.0)], [(-180.0, 10.0), (-50.0, -12.0)]]),
+            )
+        )
     flows = pd.DataFrame(
-        [{"front_id": f, "zone_id": z, "asset": a, "amount": amt * scale,
-          "distance_km": 5000.0 + 1000 * k, "cost": 0.1 * amt * scale}
-         for k, (f, z, a, amt, _, _) in enumerate(rows)]
+        [
+            {
+                "front_id": f,
+                "zone_id": z,
+                "asset": a,
+                "amount": amt * scale,
+                "distance_km": 5000.0 + 1000 * k,
+                "cost": 0.1 * amt * scale,
+            }
+            for k, (f, z, a, amt, _, _) in enumerate(rows)
+        ]
     )
     routes = gpd.GeoDataFrame(
         [{"front_id": f, "zone_id": z, "asset": a, "mode": mode} for f, z, a, _, mode, _ in rows],
         geometry=[g for *_, g in rows],
         crs=CRS,
     )
-    regions = {"vnm": "Southeast Asia", "idn": "Southeast Asia", "cod": "Africa",
-               "bra": "South America", "pan": "Central America", "xss": "Caribbean"}
+    regions = {
+        "vnm": "Southeast Asia",
+        "idn": "Southeast Asia",
+        "cod": "Africa",
+        "bra": "South America",
+        "pan": "Central America",
+        "xss": "Caribbean",
+    }
     zone_recs = []
     for zid, region in regions.items():
         for asset in ASSETS:
-            alloc = float(flows.loc[(flows.zone_id == zid) & (flows.asset == asset),
-                                    "amount"].sum())
-            zone_recs.append({"zone_id": zid, "region": region, "asset": asset,
-                              "allocated": alloc, "value": 2.0 * alloc,
-                              "marginal_value": 0.5 if alloc < 2 else 0.0})
+            alloc = float(
+                flows.loc[(flows.zone_id == zid) & (flows.asset == asset), "amount"].sum()
+            )
+            zone_recs.append(
+                {
+                    "zone_id": zid,
+                    "region": region,
+                    "asset": asset,
+                    "allocated": alloc,
+                    "value": 2.0 * alloc,
+                    "marginal_value": 0.5 if alloc < 2 else 0.0,
+                }
+            )
     front_recs = []
     for fid in ("nato_east", "korea", "guam"):
         for asset in ASSETS:
-            released = float(flows.loc[(flows.front_id == fid) & (flows.asset == asset),
-                                       "amount"].sum())
-            front_recs.append({"front_id": fid, "asset": asset, "baseline": 5.0,
-                               "freed": released + 0.5, "released": released,
-                               "risk": 0.05 * released, "marginal_value": 0.25})
+            released = float(
+                flows.loc[(flows.front_id == fid) & (flows.asset == asset), "amount"].sum()
+            )
+            front_recs.append(
+                {
+                    "front_id": fid,
+                    "asset": asset,
+                    "baseline": 5.0,
+                    "freed": released + 0.5,
+                    "released": released,
+                    "risk": 0.05 * released,
+                    "marginal_value": 0.25,
+                }
+            )
     ledger = pd.DataFrame(
-        [{"front_id": fid, "ally_extra_spending_bn": 10.0, "us_freed_kpe": 3.0,
-          "us_freed_engagement_bn": 1.0, "us_freed_value_bn": 2.0,
-          "us_redeployed_value_bn": 1.5, "double_burden_share": 0.15,
-          "price_per_retained_kpe_bn": 0.8} for fid in ("nato_east", "korea", "guam")]
+        [
+            {
+                "front_id": fid,
+                "ally_extra_spending_bn": 10.0,
+                "us_freed_kpe": 3.0,
+                "us_freed_engagement_bn": 1.0,
+                "us_freed_value_bn": 2.0,
+                "us_redeployed_value_bn": 1.5,
+                "double_burden_share": 0.15,
+                "price_per_retained_kpe_bn": 0.8,
+            }
+            for fid in ("nato_east", "korea", "guam")
+        ]
     )
     value = float(flows["amount"].sum()) * 2
     return AllocationResult(

@@ -56,9 +56,11 @@ def write_layers(folder: Path, every: int = 3) -> Path:
 
 def write_scenario(path: Path, name: str, extends: str) -> Path:
     """Write a scenario extending `extends` whose description and assumptions are payloads."""
-    text = (f"name = {json.dumps(name)}\nextends = {json.dumps(extends)}\n"
-            f"description = {json.dumps(' '.join(PAYLOADS) + chr(10) * 3 + 'end')}\n"
-            f"assumptions = {json.dumps(list(PAYLOADS))}\n")
+    text = (
+        f"name = {json.dumps(name)}\nextends = {json.dumps(extends)}\n"
+        f"description = {json.dumps(' '.join(PAYLOADS) + chr(10) * 3 + 'end')}\n"
+        f"assumptions = {json.dumps(list(PAYLOADS))}\n"
+    )
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -83,8 +85,9 @@ def run_all(folder: Path, out: Path, *, sweep: bool = True) -> dict[str, Path]:
         ["frontier", "--scenario", str(folder / "a.toml"), "--points", "3"],
     ]
     if sweep:
-        commands.append(["sweep", "--scenario", str(folder / "u.toml"), "--samples", "6",
-                         "--workers", "1"])
+        commands.append(
+            ["sweep", "--scenario", str(folder / "u.toml"), "--samples", "6", "--workers", "1"]
+        )
     for args in commands:
         result = runner.invoke(app, [*args, *common])
         assert result.exit_code == 0, (args, result.output, result.exception)
