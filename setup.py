@@ -13,7 +13,10 @@ from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
 #: (folder at the root, file patterns) copied into the package of a wheel.
-SHIPPED = {"geodata": ("*.geojson", "*.md"), "scenarios": ("*.toml",)}
+SHIPPED = {
+    "geodata": ("*.geojson", "*.md", "calibration/*.csv", "calibration/*.md"),
+    "scenarios": ("*.toml",),
+}
 
 
 class BuildPyWithData(build_py):
@@ -28,7 +31,9 @@ class BuildPyWithData(build_py):
             target.mkdir(parents=True, exist_ok=True)
             for pattern in patterns:
                 for src in sorted((ROOT / folder).glob(pattern)):
-                    self.copy_file(str(src), str(target / src.name))
+                    dest = target / src.relative_to(ROOT / folder)
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    self.copy_file(str(src), str(dest))
 
 
 setup(cmdclass={"build_py": BuildPyWithData})

@@ -44,6 +44,17 @@ REGIONS: tuple[str, ...] = (
     "Caribbean",
 )
 ACCESS_LEVELS: tuple[str, ...] = ("none", "limited", "full")
+#: The risk channels of the FAF paper, each a priced term of the model's objective.
+RISK_CHANNELS: tuple[str, ...] = (
+    "credibility",
+    "fragmentation",
+    "opportunism",
+    "counter_alignment",
+    "autonomy",
+    "proliferation",
+    "backlash",
+    "trade",
+)
 CONFIDENCE_LEVELS: tuple[str, ...] = ("sourced", "estimate")
 NODE_KINDS: tuple[str, ...] = ("port", "fab", "corridor", "cable", "base")
 

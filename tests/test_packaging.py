@@ -53,7 +53,13 @@ def test_wheel_ships_layers_and_scenarios(tmp_path):
         for p in sorted((ROOT / "geodata").iterdir())
         if p.suffix in {".geojson", ".md"}
     ]
+    shipped += [
+        f"redeploy/geodata/calibration/{p.name}"
+        for p in sorted((ROOT / "geodata" / "calibration").iterdir())
+        if p.suffix in {".csv", ".md"}
+    ]
     shipped += [f"redeploy/scenarios/{p.name}" for p in sorted((ROOT / "scenarios").glob("*.toml"))]
+    assert "redeploy/geodata/calibration/posture_targets.csv" in shipped
     assert "redeploy/geodata/fronts.geojson" in shipped
     assert "redeploy/scenarios/baseline.toml" in shipped
     assert not set(shipped) - names

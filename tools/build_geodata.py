@@ -4,7 +4,8 @@ Usage (from the repository root)::
 
     python tools/build_basemap.py        # once: geodata/basemap.geojson
     python tools/build_geodata.py        # fronts, chokepoints, mineral_zones,
-                                         # supply_nodes, peripheral_zones, ESTIMATES.md
+                                         # supply_nodes, peripheral_zones, sites,
+                                         # posture, ESTIMATES.md
     python tools/build_geodata.py --reference DIR --out DIR
 
 Every figure read from the reference data keeps its source. Every figure that is not in
@@ -35,18 +36,28 @@ from typing import Any
 import geopandas as gpd
 import pycountry
 import shapely
+import shapely.ops
 from pyproj import Geod
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import grounding as gr
 from geojson_io import write_feature_collection
+from layer_columns import (
+    FRONT_EXTRA_COLUMNS,
+    POSTURE_COLUMNS,
+    SITES_COLUMNS,
+    ZONE_EXTRA_COLUMNS,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from redeploy.schemas import SCHEMAS, LayerKind  # noqa: E402
 
 DEFAULT_REFERENCE = REPO.parent / "shared" / "reference-data"
+#: U.S. trade shares of the fronts' hosts, extracted from IMF DOTS by extract_dots_trade.py.
+FRONT_TRADE_CSV = Path(__file__).resolve().parent / "data" / "front_hosts_us_trade_dots.csv"
 #: The model's reference year (DESIGN.md section 5); used as source_year of assumptions.
 REFERENCE_YEAR = 2024
 NE_SOURCE = (
@@ -123,6 +134,9 @@ class Reference:
     access: dict[str, dict[str, str]]
     macro: list[dict[str, str]]
     posture: list[dict[str, str]]
+    peripheral_posture: list[dict[str, str]]
+    arms: list[dict[str, str]]
+    front_trade: dict[str, dict[str, str]]
 
     @classmethod
     def load(cls, folder: Path) -> Reference:
@@ -138,6 +152,9 @@ class Reference:
             access=by_key(read_csv(coef / "access_agreements.csv"), "iso3"),
             macro=read_csv(coef / "ally_macro.csv"),
             posture=read_csv(coef / "us_posture.csv"),
+            peripheral_posture=read_csv(folder / "calibration" / "peripheral_posture.csv"),
+            arms=read_csv(folder / "calibration" / "us_arms_share.csv"),
+            front_trade=by_key(read_csv(FRONT_TRADE_CSV), "iso3"),
         )
 
     def macro_row(self, iso3: str, indicator: str) -> dict[str, str] | None:
@@ -533,6 +550,84 @@ def _hns(ref: Reference, front_id: str) -> tuple[float, str, list[str], int | No
     )
 
 
+def _risk_columns(
+    ref: Reference, fid: str, hosts: list[str]
+) -> tuple[dict[str, Any], list[str], list[str], list[str], list[int]]:
+    """Return (columns, notes, estimate register, sources, years) of the risk channels."""
+    spec = gr.RISK_SPECS[fid]
+    notes, register, sources, years = [], [], [], []
+    sharing = sorted(set(hosts) & gr.NUCLEAR_SHARING_HOSTS)
+    notes.append(
+        "nuclear_sharing: "
+        + (
+            f"{'/'.join(sharing)} named by the FAF paper among NATO nuclear-sharing states"
+            if sharing
+            else "no host among the NATO nuclear-sharing states named by the FAF paper "
+            "(BEL, DEU, ITA, NLD, TUR)"
+        )
+    )
+    notes.append(
+        f"proliferation_latency {spec.latency} (ASSUMPTION: {spec.latency_note}; "
+        "rule in SOURCES.md)"
+    )
+    notes.append(f"integration {spec.integration} (ASSUMPTION: {spec.integration_note})")
+    # --- SIPRI U.S. share of arms imports
+    arms = None
+    for importer, (period, isos) in gr.ARMS_ROWS.items():
+        if set(hosts) <= isos:
+            row = next(r for r in ref.arms if r["importer"] == importer and r["period"] == period)
+            arms = float(row["us_share_pct"])
+            label = f"us_arms_share_pct {arms:g}: SIPRI {period}, {importer}"
+            if importer.startswith("European"):
+                label += " (aggregate applied to each host)"
+            notes.append(label)
+            sources.append(row["source"])
+            years.append(int(period[:2] + period[-2:]))
+            if not is_verified(row["confidence"]):
+                register.append(label)
+    if arms is None:
+        arms = spec.arms_estimate
+        register.append(f"us_arms_share_pct {arms:g} ({spec.arms_note.removeprefix('ESTIMATE: ')})")
+        notes.append(spec.arms_note)
+    # --- U.S. share of goods trade (IMF DOTS 2020; trade-weighted over hosts)
+    trade_rows = [ref.front_trade.get(h) for h in hosts]
+    if all(trade_rows):
+        num = sum(
+            float(r["us_trade_share_pct"]) * float(r["total_trade_usd_bn"]) for r in trade_rows
+        )
+        den = sum(float(r["total_trade_usd_bn"]) for r in trade_rows)
+        trade = num / den
+        notes.append(
+            f"us_trade_share_pct {trade:.2f}: IMF DOTS 2020 (mirror imports), computed by "
+            "tools/extract_dots_trade.py"
+            + (" and weighted by total trade over the hosts" if len(hosts) > 1 else "")
+            + " ("
+            + ", ".join(
+                f"{r['iso3']} {r['us_trade_share_pct']}% of US${r['total_trade_usd_bn']}bn"
+                for r in trade_rows
+            )
+            + "; 2019: "
+            + ", ".join(f"{r['iso3']} {r['us_trade_share_pct_2019']}%" for r in trade_rows)
+            + ")"
+        )
+        sources.append(trade_rows[0]["source"])
+        years.append(2020)
+    else:
+        trade = spec.trade_estimate
+        register.append(
+            f"us_trade_share_pct {trade:g} ({spec.trade_note.removeprefix('ESTIMATE: ')})"
+        )
+        notes.append(spec.trade_note)
+    cols = {
+        "nuclear_sharing": bool(sharing),
+        "proliferation_latency": spec.latency,
+        "us_arms_share_pct": arms,
+        "us_trade_share_pct": round(trade, 2),
+        "integration": spec.integration,
+    }
+    return cols, notes, register, sources, years
+
+
 def build_fronts(ref: Reference) -> list[tuple[dict[str, Any], BaseGeometry]]:
     """Return the fronts layer as ``(properties, geometry)`` pairs."""
     if set(FRONT_SPECS) != set(ref.fronts):
@@ -622,6 +717,14 @@ def build_fronts(ref: Reference) -> list[tuple[dict[str, Any], BaseGeometry]]:
         if split_estimate:
             estimates.append("hns_usd_bn (split)")
             register.append(hns_note)
+        risk, risk_notes, risk_register, risk_sources, risk_years = _risk_columns(ref, fid, hosts)
+        props.update(risk)
+        sources += risk_sources
+        years += risk_years
+        if risk_register:
+            estimates += [r.split(" (")[0].split(" ")[0] for r in risk_register]
+            register += risk_register
+            sourced = False
         notes = [
             f"personnel: {spec.personnel_note}",
             f"service mix (ASSUMPTION): {spec.mix_note}; kpe = personnel/1000 x share",
@@ -636,6 +739,7 @@ def build_fronts(ref: Reference) -> list[tuple[dict[str, Any], BaseGeometry]]:
             pct_note,
             hns_note,
             f"threat_level {spec.threat}: ASSUMPTION",
+            *risk_notes,
         ]
         if estimates:
             notes.insert(0, "ESTIMATES: " + ", ".join(estimates))
@@ -1209,20 +1313,6 @@ TREATY_MNNA = {
 #: Africa Corps) forces: tie 'hostile' and access 'none' (ASSUMPTION, recalled).
 #: Cuba keeps 'limited' access for the Guantanamo Bay enclave, held against the host's will.
 HOSTILE = frozenset({"MMR", "VEN", "NIC", "ERI", "MLI", "BFA", "CAF", "SDN", "LBY", "CUB"})
-#: Access level per access_agreements.csv kind: full = the U.S. may station and sustain
-#: forces at agreed locations; limited = exercises, transit, temporary or crisis access.
-ACCESS_BY_KIND = {
-    "base": "full",
-    "DCA": "limited",
-    "SOFA": "limited",
-    "access": "limited",
-    "none": "none",
-    "withdrawn": "none",
-}
-#: Overrides of ACCESS_BY_KIND: the Philippines' EDCA has nine agreed sites for
-#: pre-positioning and rotational forces -> full.
-ACCESS_OVERRIDE = {"PHL": "full", "CUB": "limited"}
-
 #: BRI score by status (ASSUMPTION) and BRI statuses of zones without a trade row
 #: (recalled): all African states signed BRI MoUs except Eswatini (recognises Taiwan) and
 #: Mauritius; Western Sahara is not a state (so any other African zone without a trade
@@ -1294,14 +1384,6 @@ TRADE_ASSUMED = {"default_americas": (35.0, 8.0), "CUB": (3.0, 12.0)}
 
 US_SHARE_SAT = 30.0  # U.S. trade share giving the full trade term
 CN_SHARE_SAT = 40.0  # Chinese trade share giving the full trade term
-#: Military absorptive capacity (kpe) by access level before the size factor (ASSUMPTION).
-ABSORB_BY_ACCESS = {
-    "full": {"naval": 3.0, "air": 4.0, "ground": 4.0, "isr": 1.0},
-    "limited": {"naval": 1.5, "air": 1.5, "ground": 1.5, "isr": 0.5},
-    "none": {"naval": 0.5, "air": 0.2, "ground": 0.2, "isr": 0.2},
-}
-SIZE_REF_KM2 = 100_000.0
-SIZE_MIN, SIZE_MAX = 0.3, 1.5
 ENGAGEMENT_SHARE_OF_TRADE = 0.01
 ENGAGEMENT_MIN, ENGAGEMENT_MAX = 0.05, 3.0
 ENGAGEMENT_NO_DATA = 0.2  # $bn/yr, Americas zones without DOTS row (ASSUMPTION)
@@ -1329,11 +1411,353 @@ def _zone_name(iso3: str, ref: Reference) -> str:
     return getattr(country, "common_name", None) or country.name
 
 
-def build_peripheral_zones(
+# --------------------------------------------------------------------------------------
+# Posture (observed U.S. presence) and sites (where U.S. forces can be hosted)
+# --------------------------------------------------------------------------------------
+
+
+def _short_cite(source: str) -> str:
+    """Return the first publication of a reference `source` cell, without its address."""
+    first = re.split(r"\s+https?://|\s+;\s+|\s+\|\s+", source)[0]
+    first = re.sub(r"\s*\(index file id.*", "", first)
+    return first[:90].rstrip(" ,;")
+
+
+def _inside(iso3: str, point: Point, geoms: Mapping[str, BaseGeometry], what: str) -> None:
+    if not geoms[iso3].contains(point):
+        msg = f"{what}: point {point.x}, {point.y} is not inside zone {iso3.lower()}"
+        raise ValueError(msg)
+
+
+def build_posture(
+    ref: Reference, geoms: Mapping[str, BaseGeometry]
+) -> tuple[list[tuple[dict[str, Any], BaseGeometry]], list[tuple[str, str, str]]]:
+    """Return the posture layer and the skipped reference rows (iso3, what, why)."""
+    site_points = {s.id: (s.lon, s.lat) for s in gr.SITES}
+    out, skipped = [], []
+    for row in ref.peripheral_posture:
+        iso3 = row["iso3"]
+        if iso3 in gr.POSTURE_SKIP:
+            skipped.append(
+                (
+                    iso3,
+                    f"{row['country']}: {row['personnel']} ({row['kind']}, {row['date']})",
+                    gr.POSTURE_SKIP[iso3],
+                )
+            )
+            continue
+        if iso3 not in geoms:
+            msg = f"peripheral_posture.csv: {iso3} is neither a zone nor listed in POSTURE_SKIP"
+            raise ValueError(msg)
+        pid = gr.posture_id(row)
+        kind = gr.POSTURE_KIND[row["kind"]]
+        dmdc = gr._dmdc_shares(row["notes"])
+        spec = gr.POSTURE_SPECS.get(pid)
+        if spec is None:
+            if kind != "permanent" or dmdc is None:
+                msg = f"posture row {pid} needs a POSTURE_SPECS entry"
+                raise KeyError(msg)
+            spec = gr.PostureSpec(False, gr.SC_STAFF)
+        personnel, parse_rule = gr.parse_personnel(row["personnel"], kind)
+        shares = spec.shares if spec.shares is not None else dmdc
+        if shares is None and not personnel:
+            shares = (0.0, 0.0, 0.0, 0.0)  # nothing to split
+        if shares is None:
+            msg = f"posture row {pid}: no class split"
+            raise ValueError(msg)
+        kpe = (personnel or 0.0) / 1000 * spec.weeks / 52
+        notes, register = [], []
+        if parse_rule:
+            notes.append(f"personnel: {parse_rule}")
+        if spec.shares is None:
+            notes.append(
+                "class split = DMDC service split (Army and USMC -> ground, Navy and USCG -> "
+                "naval, USAF -> air)"
+            )
+        elif spec.shares_note:
+            notes.append(f"class split: {spec.shares_note}")
+        if kind == "exercise":
+            notes.append(f"weeks_per_year {spec.weeks:g}: {spec.weeks_note}")
+            if not spec.weeks_sourced:
+                register.append(f"weeks_per_year {spec.weeks:g} ({spec.weeks_note})")
+        if personnel is None:
+            register.append("no personnel figure in the source: kpe 0, does not count")
+        notes.append(f"counts {str(spec.counts).lower()}: {spec.counts_note}")
+        if spec.site_id:
+            lon, lat = site_points[spec.site_id]
+            notes.append(f"point at site {spec.site_id}")
+        elif spec.point:
+            lon, lat = spec.point
+            notes.append(spec.point_note)
+        else:
+            lon, lat, town = gr.CAPITALS[iso3]
+            notes.append(f"point at {town} (recalled placement)")
+        point = Point(lon, lat)
+        _inside(iso3, point, geoms, f"posture {pid}")
+        notes.append(f"reference: {row['notes']}")
+        sourced = is_verified(row["confidence"]) and not register
+        if register:
+            notes.insert(0, "ESTIMATES: " + "; ".join(register))
+        years = years_in(row["date"]) or years_in(row["source"])
+        props = {
+            "id": pid,
+            "name": f"{row['country']}: {row['main_site']}",
+            "source": row["source"],
+            "source_year": max(years) if years else REFERENCE_YEAR,
+            "confidence": "sourced" if sourced else "estimate",
+            "notes": "; ".join(notes),
+            "iso3": iso3,
+            "zone_id": iso3.lower(),
+            "site_id": spec.site_id or None,
+            "site": row["main_site"],
+            "kind": kind,
+            "date": row["date"],
+            "personnel": personnel,
+            "weeks_per_year": spec.weeks,
+            "counts": spec.counts,
+            **{f"kpe_{a}": round(kpe * sh, 4) for a, sh in zip(gr.MILITARY, shares, strict=True)},
+            "_estimates": register,
+            "_reference_confidence": row["confidence"],
+        }
+        out.append((props, point))
+    ids = [p["id"] for p, _ in out]
+    if len(ids) != len(set(ids)):
+        msg = f"duplicate posture ids: {sorted(i for i in ids if ids.count(i) > 1)}"
+        raise ValueError(msg)
+    unknown = set(gr.POSTURE_SPECS) - set(ids)
+    if unknown:
+        msg = f"POSTURE_SPECS for rows not in the reference: {sorted(unknown)}"
+        raise ValueError(msg)
+    return sorted(out, key=lambda f: f[0]["id"]), skipped
+
+
+def build_sites(
     ref: Reference,
-    basemap: gpd.GeoDataFrame,
+    geoms: Mapping[str, BaseGeometry],
+    posture: list[tuple[dict[str, Any], BaseGeometry]],
 ) -> list[tuple[dict[str, Any], BaseGeometry]]:
-    """Return the peripheral_zones layer as ``(properties, geometry)`` pairs."""
+    """Return the sites layer as ``(properties, geometry)`` pairs."""
+    prows = {p["id"]: p for p, _ in posture}
+    ref_rows = {gr.posture_id(r): r for r in ref.peripheral_posture if r["iso3"] in geoms}
+    out = []
+    for site in gr.SITES:
+        notes, register, sources, years = [], [], [], []
+        arow = ref.access.get(site.access_row) if site.access_row else None
+        if arow:
+            sources.append(describe_source(arow["source"], "coefficients/access_agreements.csv"))
+            years += years_in(arow["status_year"]) or years_in(arow["since"])
+            basis_verified = is_verified(arow["confidence"])
+            if not basis_verified:
+                register.append(f"agreement recalled in the reference ({arow['place']})")
+        else:
+            basis_verified = site.basis_sourced
+            if site.basis_note:
+                notes.append(f"basis: {site.basis_note}")
+            if not basis_verified:
+                register.append(f"site or agreement not in the reference data ({site.basis_note})")
+        if arow and site.basis_note:
+            notes.append(f"basis: {site.basis_note}")
+            if not site.basis_sourced:
+                register.append(site.basis_note)
+        if site.basis_posture:
+            basis_row = ref_rows[site.basis_posture]
+            sources.append(basis_row["source"])
+            years += years_in(basis_row["date"])
+        std = gr.STANDARD_CAPACITY[site.kind]
+        obs = [0.0, 0.0, 0.0, 0.0]
+        for o in site.observed:
+            for i, share in enumerate(o.shares):
+                obs[i] += o.persons / 1000 * share
+            if o.posture_id:
+                ref_row = ref_rows[o.posture_id]
+                sources.append(ref_row["source"])
+                years += years_in(ref_row["date"])
+                if not is_verified(ref_row["confidence"]):
+                    register.append(f"observed figure recalled ({o.label})")
+                if o.posture_id not in prows:
+                    msg = f"site {site.id}: unknown posture row {o.posture_id}"
+                    raise KeyError(msg)
+            else:
+                sources.append(o.source)
+                if o.year:
+                    years.append(o.year)
+                if not is_verified(o.confidence):
+                    register.append(f"observed figure recalled ({o.label})")
+        if site.status == "withdrawn":
+            caps = [0.0, 0.0, 0.0, 0.0]
+            notes.insert(0, "withdrawn: capacity 0")
+        else:
+            caps, from_std = [], []
+            for a, o_x, s_x in zip(gr.MILITARY, obs, std, strict=True):
+                cap = max(gr.HEADROOM * o_x, s_x)
+                caps.append(cap)
+                if s_x > gr.HEADROOM * o_x:
+                    from_std.append(a)
+            if site.observed:
+                notes.insert(
+                    0,
+                    f"cap = max({gr.HEADROOM} x observed, standard size of kind {site.kind}); "
+                    "observed peak: "
+                    + "; ".join(f"{o.label} = {o.persons:g}" for o in site.observed)
+                    + " -> "
+                    + "/".join(f"{x:.4f}" for x in obs)
+                    + " kpe naval/air/ground/isr",
+                )
+            else:
+                notes.insert(
+                    0,
+                    f"no U.S. presence at the site is sourced: standard size of kind "
+                    f"{site.kind} (ASSUMPTION, SOURCES.md)",
+                )
+            if from_std and any(std):
+                register.append(
+                    "cap_" + "/".join(from_std) + f" = standard size of kind {site.kind} "
+                    "(no sourced presence of that class at the site)"
+                )
+        notes += list(site.notes)
+        notes.append(f"coordinates: {site.coord_note}")
+        point = Point(site.lon, site.lat)
+        _inside(site.iso3, point, geoms, f"site {site.id}")
+        if register:
+            notes.insert(0, "ESTIMATES: " + "; ".join(register))
+        props = {
+            "id": site.id,
+            "name": site.name,
+            "source": join_sources(*sources) or "redeploy geodata/SOURCES.md",
+            "source_year": max(years) if years else REFERENCE_YEAR,
+            "confidence": "sourced" if not register else "estimate",
+            "notes": "; ".join(notes),
+            "iso3": site.iso3,
+            "zone_id": site.iso3.lower(),
+            "kind": site.kind,
+            "agreement": site.agreement,
+            "access_kind": site.access_kind,
+            "status": site.status,
+            **{f"cap_{a}": round(c, 4) for a, c in zip(gr.MILITARY, caps, strict=True)},
+            "_estimates": register,
+            "_spec": site,
+        }
+        if not years:
+            props["notes"] += f"; source_year {REFERENCE_YEAR}: reference year (no dated figure)"
+        out.append((props, point))
+    return sorted(out, key=lambda f: f[0]["id"])
+
+
+def zone_access(
+    iso3: str,
+    ref: Reference,
+    sites: list[tuple[dict[str, Any], BaseGeometry]],
+    posture: list[tuple[dict[str, Any], BaseGeometry]],
+) -> tuple[str, str, list[str], list[int], bool]:
+    """Return (access, basis, sources, years, verified) of a zone, from evidence only.
+
+    `full` where U.S. forces may be stationed or rotate at agreed locations (a site under a
+    base, DCA, SOFA or MoU agreement, or an `access` site where U.S. forces stand); `limited`
+    where only exercise, transit or crisis access exists; `none` otherwise. DMDC embassy
+    and security-cooperation staff grant nothing.
+    """
+    rank = {"none": 0, "limited": 1, "full": 2}
+    grants: list[tuple[str, str, bool]] = []  # (level, basis text, verified)
+    sources: list[str] = []
+    years: list[int] = []
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    for props, _ in sites:
+        if props["iso3"] == iso3 and props["status"] == "active":
+            by_kind.setdefault(props["access_kind"], []).append(props)
+    for kind, group in sorted(by_kind.items()):
+        spec: gr.SiteSpec = group[0]["_spec"]
+        if any(p["_spec"].grants for p in group):
+            level = group[0]["_spec"].grants
+        elif kind in gr.FULL_ACCESS_KINDS or any(p["_spec"].standing for p in group):
+            level = "full"
+        else:
+            level = "limited"
+        arow = ref.access.get(spec.access_row) if spec.access_row else None
+        if arow:
+            verified = is_verified(arow["confidence"])
+            sources.append(describe_source(arow["source"], "coefficients/access_agreements.csv"))
+            years.extend(years_in(arow["status_year"]) or years_in(arow["since"]))
+        else:
+            verified = spec.basis_sourced
+        cite = gr.AGREEMENT_CITES[iso3]
+        grants.append((level, f"{gr.BASIS_LABEL[iso3]} ({kind}), {cite}", verified))
+    # standing U.S. forces (operational/rotational rows that count) and exercises
+    for props, _ in posture:
+        if props["iso3"] != iso3 or not props["counts"]:
+            continue
+        if props["kind"] in ("operational", "rotational"):
+            level = "full"
+        elif props["kind"] == "exercise":
+            level = "limited"
+        else:
+            continue
+        n = f"{props['personnel']:,.0f}" if props["personnel"] is not None else "?"
+        verified = props["_reference_confidence"].lower().startswith("verified")
+        cite = _short_cite(props["source"]).split(",")[0].split(" (")[0].split(' "')[0][:60]
+        date = props["date"].replace(" (undated)", "")
+        grants.append((level, f"{props['kind']} ~{n} U.S. personnel ({date}), {cite}", verified))
+        sources.append(props["source"])
+        years.extend(years_in(props["date"]))
+    if iso3 in gr.AGREEMENT_ONLY_ACCESS and not grants:
+        level, text = gr.AGREEMENT_ONLY_ACCESS[iso3]
+        arow = ref.access[iso3]
+        verified = is_verified(arow["confidence"])
+        grants.append((level, f"{text} ({arow['kind']})", verified))
+        sources.append(describe_source(arow["source"], "coefficients/access_agreements.csv"))
+        years.extend(years_in(arow["status_year"]))
+    if not grants:
+        return "none", "", [], [], True
+    best = max(rank[g[0]] for g in grants)
+    level = next(k for k, v in rank.items() if v == best)
+    top = [g for g in grants if rank[g[0]] == best]
+    verified = any(g[2] for g in top)
+    basis = "; ".join(g[1] for g in grants)
+    return level, basis, sources, years, verified
+
+
+def port_calls(iso3: str) -> tuple[bool, str]:
+    """Return (port_calls, note): coastal and not hostile to the U.S., with exceptions."""
+    if iso3 in gr.PORT_CALLS_EXCEPTIONS:
+        value, why = gr.PORT_CALLS_EXCEPTIONS[iso3]
+        return value, f"port_calls {str(value).lower()} ({why})"
+    if iso3 in LANDLOCKED:
+        return False, "port_calls false (landlocked)"
+    if iso3 in HOSTILE:
+        return False, "port_calls false (government hostile to the U.S., recalled list)"
+    return True, "port_calls true (coastal, not hostile)"
+
+
+def sea_naval(
+    geom: BaseGeometry, calls: bool, chokepoints: list[tuple[dict[str, Any], BaseGeometry]]
+) -> tuple[float, str]:
+    """Return (sea_naval kpe, note): SEA_BASE x (1 + SEA_GAIN x nearest chokepoint weight)."""
+    if not calls:
+        return 0.0, "sea_naval 0 (no port calls)"
+    best, best_id, best_km = 0.0, "", 0.0
+    for props, point in chokepoints:
+        if geom.contains(point):
+            km = 0.0
+        else:
+            near = shapely.ops.nearest_points(geom, point)[0]
+            km = _GEOD.inv(near.x, near.y, point.x, point.y)[2] / 1000
+        weight = props["importance"] * max(0.0, 1 - km / gr.SEA_DECAY_KM)
+        if weight > best or (weight == best and weight > 0 and props["id"] < best_id):
+            best, best_id, best_km = weight, props["id"], km
+    value = gr.SEA_BASE * (1 + gr.SEA_GAIN * best)
+    why = (
+        f"nearest weight {best:.3f} = importance of {best_id} x (1 - {best_km:,.0f} km / "
+        f"{gr.SEA_DECAY_KM:,.0f} km)"
+        if best_id
+        else "no chokepoint within 1,000 km"
+    )
+    return value, (
+        f"sea_naval = {gr.SEA_BASE} x (1 + {gr.SEA_GAIN:g} x {best:.3f}) = {value:.3f} kpe "
+        f"(ASSUMPTION; {why})"
+    )
+
+
+def zone_geometries(basemap: gpd.GeoDataFrame) -> dict[str, BaseGeometry]:
+    """Return {iso3: geometry} of every peripheral zone (basemap features, Somaliland merged)."""
     region_of = {iso: region for region, isos in REGION_MEMBERS.items() for iso in isos}
     geoms = {}
     for iso3 in region_of:
@@ -1347,6 +1771,18 @@ def build_peripheral_zones(
             more = basemap[basemap["id"].isin(extra)].geometry.tolist()
             geom = shapely.union_all([geom, *more], grid_size=1e-4)
         geoms[iso3] = geom
+    return geoms
+
+
+def build_peripheral_zones(
+    ref: Reference,
+    geoms: Mapping[str, BaseGeometry],
+    sites: list[tuple[dict[str, Any], BaseGeometry]],
+    posture: list[tuple[dict[str, Any], BaseGeometry]],
+    chokepoints: list[tuple[dict[str, Any], BaseGeometry]],
+) -> list[tuple[dict[str, Any], BaseGeometry]]:
+    """Return the peripheral_zones layer as ``(properties, geometry)`` pairs."""
+    region_of = {iso: region for region, isos in REGION_MEMBERS.items() for iso in isos}
     # Region medians of the DOTS trade shares and of total trade (where a region has rows).
     medians: dict[str, tuple[float, float]] = {}
     trade_medians: dict[str, float] = {}
@@ -1423,19 +1859,17 @@ def build_peripheral_zones(
                 False,
             )
         if not tie_verified:
-            what = "security tie and access" if arow and iso3 not in HOSTILE else "security tie"
-            estimates.append(f"{what} {tie} ({tie_label}; not verified)")
+            estimates.append(f"security tie {tie} ({tie_label}; not verified)")
         else:
             notes.append(f"security tie {tie} ({tie_label})")
-        if iso3 in ACCESS_OVERRIDE:
-            access = ACCESS_OVERRIDE[iso3]
-        elif arow:
-            access = ACCESS_BY_KIND[arow["kind"]]
-        elif iso3 in HOSTILE or (irow and irow["us_security_status"].lower().startswith("none")):
-            access = "none"
-        else:
-            access = "limited"
-            estimates.append("access 'limited' by default (no agreement listed)")
+        # --- access from evidence (agreements, sites, presence)
+        access, basis, basis_sources, basis_years, basis_verified = zone_access(
+            iso3, ref, sites, posture
+        )
+        sources += basis_sources
+        years += basis_years
+        if access != "none" and not basis_verified:
+            estimates.append(f"access '{access}' rests on recalled evidence only ({basis})")
         # --- BRI and competitor presence
         if trow and trow["bri_member"]:
             bri = trow["bri_member"]
@@ -1468,12 +1902,12 @@ def build_peripheral_zones(
             f"competitor_influence = min(1, 0.6*min(1, {cn_use}/40) + "
             f"0.4*BRI[{bri}={BRI_SCORE[bri]}] + 0.2*presence[{presence:g}])",
         )
-        # --- absorptive capacities (ASSUMPTIONS)
+        # --- absorptive capacities: the zone's active sites
+        zsites = [p for p, _ in sites if p["zone_id"] == iso3.lower() and p["status"] == "active"]
+        absorb = {a: sum(p[f"cap_{a}"] for p in zsites) for a in gr.MILITARY}
         area = _area_km2(geom)
-        size = min(SIZE_MAX, max(SIZE_MIN, (area / SIZE_REF_KM2) ** (1 / 3)))
-        absorb = {a: v * size for a, v in ABSORB_BY_ACCESS[access].items()}
-        if iso3 in LANDLOCKED:
-            absorb["naval"] = 0.0
+        calls, calls_note = port_calls(iso3)
+        sea, sea_note = sea_naval(geom, calls, chokepoints)
         total = _total_trade(trow)
         if total is not None:
             eng = min(ENGAGEMENT_MAX, max(ENGAGEMENT_MIN, ENGAGEMENT_SHARE_OF_TRADE * total))
@@ -1489,15 +1923,11 @@ def build_peripheral_zones(
             eng = ENGAGEMENT_NO_DATA
             eng_note = "engagement = 0.2 (no DOTS row, no regional data; assumption)"
         absorb["engagement"] = eng
+        notes.append(f"access '{access}': " + (basis or "no agreement or U.S. presence found"))
         notes.append(
-            f"absorptive capacity (ASSUMPTION): access '{access}' base "
-            + "/".join(
-                f"{ABSORB_BY_ACCESS[access][a]:g}" for a in ("naval", "air", "ground", "isr")
-            )
-            + f" kpe (naval/air/ground/isr) x size factor {size:.3f} = clip((area "
-            f"{area:,.0f} km2 / 100,000)^(1/3), 0.3, 1.5)"
-            + ("; landlocked: naval 0" if iso3 in LANDLOCKED else "")
-            + f"; {eng_note}"
+            "absorb naval/air/ground/isr = sum of the active sites' capacities ("
+            + (", ".join(sorted(p["id"] for p in zsites)) if zsites else "no site: 0")
+            + f"); {calls_note}; {sea_note}; {eng_note}"
         )
         if ZONE_EXTRA_FEATURES.get(iso3):
             notes.append("geometry includes Natural Earth's Somaliland feature")
@@ -1516,12 +1946,13 @@ def build_peripheral_zones(
             "us_influence": round(us_inf, 4),
             "competitor_influence": round(comp_inf, 4),
             "access": access,
-            **{
-                f"absorb_{a}": round(absorb[a], 3)
-                for a in ("naval", "air", "ground", "isr", "engagement")
-            },
+            **{f"absorb_{a}": round(absorb[a], 4) for a in gr.MILITARY},
+            "absorb_engagement": round(absorb["engagement"], 3),
             "us_trade_share_pct": us_share,
             "china_trade_share_pct": cn_share,
+            "access_basis": basis,
+            "port_calls": calls,
+            "sea_naval": round(sea, 3),
             "_estimates": estimates,
         }
         if not years:
@@ -1538,9 +1969,13 @@ def build_peripheral_zones(
 # --------------------------------------------------------------------------------------
 
 
-def check_layer(kind: LayerKind, features: list[tuple[dict[str, Any], BaseGeometry]]) -> None:
-    """Raise ValueError if any feature breaks the schema of `kind` (a build-time guard)."""
-    schema = SCHEMAS[kind]
+def check_columns(
+    name: str,
+    features: list[tuple[dict[str, Any], BaseGeometry]],
+    columns: Mapping[str, Any],
+    geometry_types: Iterable[str],
+) -> list[str]:
+    """Return the problems of `features` against column specs (a build-time guard)."""
     problems = []
     ids = [p["id"] for p, _ in features]
     if len(ids) != len(set(ids)):
@@ -1549,18 +1984,22 @@ def check_layer(kind: LayerKind, features: list[tuple[dict[str, Any], BaseGeomet
         fid = props["id"]
         if not re.fullmatch(r"[a-z0-9_]+", fid):
             problems.append(f"{fid}: bad id")
-        if geom.geom_type not in schema.geometry_types or not geom.is_valid:
+        if geom.geom_type not in geometry_types or not geom.is_valid:
             problems.append(f"{fid}: geometry {geom.geom_type} valid={geom.is_valid}")
         if props["confidence"] == "estimate" and not props.get("_estimates"):
             problems.append(f"{fid}: estimate without a register entry")
         if props["confidence"] == "sourced" and props.get("_estimates"):
             problems.append(f"{fid}: sourced but has estimates")
-        for col, spec in schema.columns.items():
+        if props["confidence"] == "estimate" and not re.match(r"ESTIMATES?:", props["notes"]):
+            problems.append(f"{fid}: estimate whose notes do not start with ESTIMATE")
+        for col, spec in columns.items():
             v = props.get(col)
             if v is None or (isinstance(v, float) and math.isnan(v)) or v == "":
                 if spec.required:
                     problems.append(f"{fid}: {col} empty")
                 continue
+            if spec.dtype == "bool" and not isinstance(v, bool):
+                problems.append(f"{fid}: {col}={v!r} is not true/false")
             if spec.dtype in ("float", "int") and (
                 (spec.minimum is not None and v < spec.minimum)
                 or (spec.maximum is not None and v > spec.maximum)
@@ -1568,13 +2007,33 @@ def check_layer(kind: LayerKind, features: list[tuple[dict[str, Any], BaseGeomet
                 problems.append(f"{fid}: {col}={v} out of range")
             if spec.dtype == "enum" and v not in spec.choices:
                 problems.append(f"{fid}: {col}={v!r} not in {spec.choices}")
+    return [f"{name}: {p}" for p in problems]
+
+
+def check_layer(kind: LayerKind, features: list[tuple[dict[str, Any], BaseGeometry]]) -> None:
+    """Raise ValueError if any feature breaks the schema of `kind` (a build-time guard)."""
+    schema = SCHEMAS[kind]
+    columns = {**schema.columns, **EXTRA_COLUMNS.get(kind.value, {})}
+    problems = check_columns(kind.value, features, columns, schema.geometry_types)
     if kind is LayerKind.FRONTS:
         for props, _ in features:
             for a in ("naval", "air", "ground", "isr", "engagement"):
                 if props[f"floor_{a}"] > props[f"us_{a}"]:
                     problems.append(f"{props['id']}: floor_{a} > us_{a}")
     if problems:
-        raise ValueError(f"{kind.value}: " + "; ".join(problems))
+        raise ValueError("; ".join(problems))
+
+
+#: Columns this build adds to the package's layers (see tools/layer_columns.py).
+EXTRA_COLUMNS: Mapping[str, Mapping[str, Any]] = {
+    "fronts": FRONT_EXTRA_COLUMNS,
+    "peripheral_zones": ZONE_EXTRA_COLUMNS,
+}
+#: Layers this build adds: name -> (columns, geometry types).
+NEW_LAYERS: Mapping[str, tuple[Mapping[str, Any], frozenset[str]]] = {
+    "sites": (SITES_COLUMNS, frozenset({"Point"})),
+    "posture": (POSTURE_COLUMNS, frozenset({"Point"})),
+}
 
 
 def estimate_register(layers: Mapping[str, list[tuple[dict[str, Any], BaseGeometry]]]) -> str:
@@ -1626,27 +2085,44 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"{basemap_path}: not found; run python tools/build_basemap.py first")
     ref = Reference.load(args.reference)
     basemap = gpd.read_file(basemap_path, engine="pyogrio")
-    layers = {
-        LayerKind.FRONTS: build_fronts(ref),
-        LayerKind.CHOKEPOINTS: build_chokepoints(ref),
-        LayerKind.MINERAL_ZONES: build_mineral_zones(ref),
-        LayerKind.SUPPLY_NODES: build_supply_nodes(ref),
-        LayerKind.PERIPHERAL_ZONES: build_peripheral_zones(ref, basemap),
+    geoms = zone_geometries(basemap)
+    chokepoints = build_chokepoints(ref)
+    posture, skipped = build_posture(ref, geoms)
+    sites = build_sites(ref, geoms, posture)
+    layers: dict[str, list[tuple[dict[str, Any], BaseGeometry]]] = {
+        "fronts": build_fronts(ref),
+        "chokepoints": chokepoints,
+        "mineral_zones": build_mineral_zones(ref),
+        "supply_nodes": build_supply_nodes(ref),
+        "peripheral_zones": build_peripheral_zones(ref, geoms, sites, posture, chokepoints),
+        "sites": sites,
+        "posture": posture,
     }
-    for kind, features in layers.items():
-        check_layer(kind, features)
-        digits = 4 if kind is LayerKind.PERIPHERAL_ZONES else 5
+    for name, features in layers.items():
+        if name in NEW_LAYERS:
+            columns, geometry_types = NEW_LAYERS[name]
+            problems = check_columns(name, features, columns, geometry_types)
+            if problems:
+                raise ValueError("; ".join(problems))
+            column_names = list(columns)
+        else:
+            kind = LayerKind(name)
+            check_layer(kind, features)
+            column_names = [*SCHEMAS[kind].columns, *EXTRA_COLUMNS.get(name, {})]
+        digits = 4 if name == "peripheral_zones" else 5
         public = [({k: v for k, v in p.items() if not k.startswith("_")}, g) for p, g in features]
         n = write_feature_collection(
-            args.out / f"{kind.value}.geojson",
+            args.out / f"{name}.geojson",
             public,
-            name=kind.value,
-            columns=list(SCHEMAS[kind].columns),
+            name=name,
+            columns=column_names,
             coord_digits=digits,
         )
         sourced = sum(p["confidence"] == "sourced" for p, _ in features)
-        print(f"{kind.value}: {n} features, {sourced} sourced")
-    register = estimate_register({k.value: v for k, v in layers.items()})
+        print(f"{name}: {n} features, {sourced} sourced")
+    for iso3, what, why in skipped:
+        print(f"posture: skipped {iso3} {what}: {why}")
+    register = estimate_register(layers)
     (args.out / "ESTIMATES.md").write_text(register, encoding="utf-8", newline="\n")
     return 0
 

@@ -1,4 +1,4 @@
-"""Write a run's tables: NAME-flows/fronts/zones/ledger.csv and NAME-summary.json.
+"""Write a run's tables: NAME-flows/fronts/zones/ledger/allies.csv and NAME-summary.json.
 
 Same result -> same bytes: fixed float formatting (6 decimals), sorted rows, sorted JSON
 keys, no timings. Files are written to temporary files in the output folder and moved
@@ -17,13 +17,14 @@ import pandas as pd
 from redeploy.io.atomic import write_all_atomic
 from redeploy.io.text import DECIMALS, csv_text, json_text, jsonable
 from redeploy.model.result import (
+    ALLY_COLUMNS,
     FLOW_COLUMNS,
     FRONT_COLUMNS,
     LEDGER_COLUMNS,
     ZONE_COLUMNS,
     AllocationResult,
 )
-from redeploy.schemas import ASSET_UNITS
+from redeploy.schemas import ASSET_UNITS, RISK_CHANNELS
 
 #: The table files of a run, by key: (suffix, columns).
 TABLES: Mapping[str, tuple[str, tuple[str, ...]]] = {
@@ -31,6 +32,7 @@ TABLES: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "fronts": ("fronts.csv", FRONT_COLUMNS),
     "zones": ("zones.csv", ZONE_COLUMNS),
     "ledger": ("ledger.csv", LEDGER_COLUMNS),
+    "allies": ("allies.csv", ALLY_COLUMNS),
 }
 #: Units of the table columns (docs/model.md lists them too).
 COLUMN_UNITS: Mapping[str, str] = {
@@ -40,17 +42,34 @@ COLUMN_UNITS: Mapping[str, str] = {
     "baseline": "kpe or $bn/yr",
     "freed": "kpe or $bn/yr",
     "released": "kpe or $bn/yr",
+    "to_home": "kpe",
+    "converted": "kpe",
+    "retained": "kpe",
+    **{f"risk_{c}": "$bn-eq/yr" for c in RISK_CHANNELS},
     "risk": "$bn-eq/yr",
     "marginal_value": "$bn-eq/yr per unit",
-    "allocated": "kpe or $bn/yr",
+    "existing": "kpe or $bn/yr",
+    "added": "kpe or $bn/yr",
+    "capacity": "kpe or $bn/yr",
     "value": "$bn-eq/yr",
     "ally_extra_spending_bn": "$bn/yr",
+    "ally_expected_spending_bn": "$bn/yr",
     "us_freed_kpe": "kpe",
     "us_freed_engagement_bn": "$bn/yr",
     "us_freed_value_bn": "$bn/yr",
     "us_redeployed_value_bn": "$bn/yr",
+    "us_home_value_bn": "$bn/yr",
+    "converted_to_engagement_bn": "$bn/yr",
+    "us_industry_inflow_bn": "$bn/yr",
     "double_burden_share": "share",
     "price_per_retained_kpe_bn": "$bn/yr per kpe",
+    "us_baseline": "kpe",
+    "us_retained": "kpe",
+    "us_withdrawn": "kpe",
+    "ally_substitute": "kpe",
+    "gap": "kpe",
+    "gap_cost_bn": "$bn/yr",
+    "dependence": "share",
 }
 
 
@@ -68,6 +87,8 @@ def summary_dict(result: AllocationResult) -> dict[str, Any]:
         "horizon_year",
         "reference_year",
         "risk_lambda",
+        "risk_weights",
+        "units_mode",
         "n_variables",
         "n_flow_variables",
         "n_constraints",
@@ -86,6 +107,9 @@ def summary_dict(result: AllocationResult) -> dict[str, Any]:
             "allocated_by_asset": result.totals.get("by_asset", {}),
             "freed_by_asset": result.totals.get("freed_by_asset", {}),
             "released_by_asset": result.totals.get("released_by_asset", {}),
+            "converted_by_asset": result.totals.get("converted_by_asset", {}),
+            "home": result.totals.get("home", {}),
+            "existing_military_kpe_by_region": result.totals.get("existing_by_region", {}),
             "flows": len(result.flows),
             "regions_served": sorted(
                 r for r, v in regions.items() if sum(v.values()) > 10**-DECIMALS
@@ -93,11 +117,13 @@ def summary_dict(result: AllocationResult) -> dict[str, Any]:
         },
         "units": {
             "assets": dict(ASSET_UNITS),
-            "objective": "$bn-eq/yr (value, transit cost and risk in $bn-equivalent a year)",
+            "objective": "$bn-eq/yr (value, transit cost and each risk channel in "
+            "$bn-equivalent a year)",
             "columns": dict(COLUMN_UNITS),
         },
         "region_bounds": result.meta.get("region_bounds", []),
         "model": {k: result.meta.get(k) for k in meta_keys if k in result.meta},
+        "risk_unweighted": result.meta.get("risk_unweighted", {}),
     }
     return jsonable(summary)
 
@@ -112,7 +138,7 @@ def output_paths(name: str, out_dir: str | Path) -> dict[str, Path]:
 
 def write_tables(result: AllocationResult, out_dir: str | Path) -> dict[str, Path]:
     """
-    Write the run's four CSV tables and its JSON summary, atomically.
+    Write the run's five CSV tables and its JSON summary, atomically.
 
     Parameters
     ----------
@@ -124,7 +150,7 @@ def write_tables(result: AllocationResult, out_dir: str | Path) -> dict[str, Pat
     Returns
     -------
     dict
-        ``{"flows" | "fronts" | "zones" | "ledger" | "summary": path}``.
+        ``{"flows" | "fronts" | "zones" | "ledger" | "allies" | "summary": path}``.
 
     Raises
     ------

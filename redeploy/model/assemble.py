@@ -1,7 +1,8 @@
-"""Turn an LP solution into an `AllocationResult`: tables, totals, ledger, routes.
+"""Turn a solution into an `AllocationResult`: tables, totals, ledger, the allies' side, routes.
 
-The flows, fronts and zones tables hold the solution and the duals; the ledger the
-allies' side; `routes` one sea-lane or great-circle geometry per flow.
+The flows, fronts and zones tables hold the solution, its risk channels and the duals; the
+ledger and the allies' table the allies' side; `routes` one sea-lane or great-circle
+geometry per flow (flows home end at the nearest homeland point).
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ import numpy as np
 import pandas as pd
 
 from redeploy.model.inputs import AllocationInputs
+from redeploy.model.lp import region_bounds
+from redeploy.model.parts import ZERO_TOL, SolutionParts, solution_parts
 from redeploy.model.result import (
+    ALLY_COLUMNS,
     FLOW_COLUMNS,
     FRONT_COLUMNS,
     LEDGER_COLUMNS,
@@ -22,127 +26,242 @@ from redeploy.model.result import (
     AllocationResult,
 )
 from redeploy.model.routes import great_circle_path, sea_paths, split_antimeridian
-from redeploy.schemas import CRS
+from redeploy.schemas import CRS, RISK_CHANNELS
 
 if TYPE_CHECKING:
-    from redeploy.model.allocation import AllocationModel
+    from redeploy.model.allocation import AllocationModel, RawSolution
 
-#: Flows below this amount are reported as zero.
-ZERO_TOL = 1e-9
+__all__ = ["ZERO_TOL", "assemble_result"]
+
+#: Share of allies' extra defense spending that buys equipment (NATO's guideline is at
+#: least 20 %; European allies reported about 30 % in 2024, recalled): assumption.
+EQUIPMENT_SHARE = 0.3
 
 
-def assemble_result(
-    model: AllocationModel, x: np.ndarray, duals: np.ndarray, iterations: int
-) -> AllocationResult:
-    inp = model.inputs
-    n_f, n_z, n_a = len(inp.front_ids), len(inp.zone_ids), len(inp.assets)
-    flows_x = np.where(x[: model.n_flow] > ZERO_TOL, x[: model.n_flow], 0.0)
-    seg_y = np.clip(x[model.n_flow :], 0.0, None)
-    released = np.zeros((n_f, n_a))
-    np.add.at(released, (inp.flow_front, inp.flow_asset), flows_x)
-    allocated = np.zeros((n_z, n_a))
-    np.add.at(allocated, (inp.flow_zone, inp.flow_asset), flows_x)
-    zone_value = zone_values(model, flows_x, seg_y)
-    risk_unit = inp.release_risk
-    risk_fa = risk_unit * released
-    transit = flows_x * inp.flow_transit_cost
-    front_dual = np.zeros(n_f * n_a)
-    front_dual[model.supply_keys] = duals[: model.rows.n_supply]
-    zone_dual = np.zeros(n_z * n_a)
-    zone_dual[model.pair_keys] = duals[model.rows.room : model.rows.room + model.rows.n_pairs]
+def _sorted(frame: pd.DataFrame, keys: list[str], assets: tuple[str, ...]) -> pd.DataFrame:
+    """Sort by `keys` then asset in canonical order (stable)."""
+    rank = {a: i for i, a in enumerate(assets)}
+    frame = frame.assign(_rank=frame["asset"].map(rank))
+    return (
+        frame.sort_values([*keys, "_rank"], kind="mergesort")
+        .drop(columns="_rank")
+        .reset_index(drop=True)
+    )
 
-    assets = np.array(inp.assets)
-    asset_rank = {a: i for i, a in enumerate(inp.assets)}
-    fronts = pd.DataFrame(
+
+def _fronts_table(inp: AllocationInputs, parts: SolutionParts, raw: RawSolution) -> pd.DataFrame:
+    n_f, n_a = len(inp.front_ids), len(inp.assets)
+    risk = {f"risk_{c}": parts.risk[k].ravel() for k, c in enumerate(RISK_CHANNELS)}
+    retained = np.where(inp.military[None, :], inp.freed - parts.released - parts.converted, 0.0)
+    frame = pd.DataFrame(
         {
             "front_id": np.repeat(inp.front_ids, n_a),
-            "asset": np.tile(assets, n_f),
+            "asset": np.tile(np.array(inp.assets), n_f),
             "baseline": inp.baseline.ravel(),
             "freed": inp.freed.ravel(),
-            "released": released.ravel(),
-            "risk": risk_fa.ravel(),
-            "marginal_value": np.maximum(front_dual, 0.0),
+            "released": parts.released.ravel(),
+            "to_home": parts.to_home.ravel(),
+            "converted": parts.converted.ravel(),
+            "retained": np.maximum(retained, 0.0).ravel(),
+            **risk,
+            "risk": parts.risk.sum(axis=0).ravel(),
+            "marginal_value": raw.front_marginal_value.ravel(),
         }
     )
-    zones = pd.DataFrame(
+    return _sorted(frame, ["front_id"], inp.assets)[list(FRONT_COLUMNS)]
+
+
+def _zones_table(inp: AllocationInputs, parts: SolutionParts, raw: RawSolution) -> pd.DataFrame:
+    n_z, n_a = len(inp.zone_ids), len(inp.assets)
+    capacity = np.where(np.isfinite(inp.absorb), inp.absorb, 0.0)
+    frame = pd.DataFrame(
         {
             "zone_id": np.repeat(inp.zone_ids, n_a),
             "region": np.repeat(inp.zone_region, n_a),
-            "asset": np.tile(assets, n_z),
-            "allocated": allocated.ravel(),
-            "value": zone_value.ravel(),
-            "marginal_value": np.maximum(zone_dual, 0.0),
+            "asset": np.tile(np.array(inp.assets), n_z),
+            "existing": inp.existing.ravel(),
+            "added": parts.allocated.ravel(),
+            "capacity": capacity.ravel(),
+            "value": parts.zone_value.ravel(),
+            "marginal_value": raw.zone_marginal_value.ravel(),
         }
     )
-    keep = flows_x > 0
-    flows = pd.DataFrame(
-        {
-            "front_id": np.asarray(inp.front_ids)[inp.flow_front[keep]],
-            "zone_id": np.asarray(inp.zone_ids)[inp.flow_zone[keep]],
-            "asset": assets[inp.flow_asset[keep]],
-            "amount": flows_x[keep],
-            "distance_km": inp.flow_distance_km[keep],
-            "cost": transit[keep],
-        }
-    )
-    order_cols = ["front_id", "zone_id", "_rank"]
-    flows["_rank"] = flows["asset"].map(asset_rank)
-    flows = flows.sort_values(order_cols, kind="mergesort").drop(columns="_rank")
-    flows = flows.reset_index(drop=True)
-    sea_keep = inp.flow_sea[keep]
-    ends = pd.DataFrame(
-        {
-            "f": inp.flow_front[keep],
-            "z": inp.flow_zone[keep],
-            "sea": sea_keep,
-            "front_id": np.asarray(inp.front_ids)[inp.flow_front[keep]],
-            "zone_id": np.asarray(inp.zone_ids)[inp.flow_zone[keep]],
-            "_rank": inp.flow_asset[keep],
-        }
-    )
-    ends = ends.sort_values(order_cols, kind="mergesort").reset_index(drop=True)
-    fronts["_rank"] = fronts["asset"].map(asset_rank)
-    fronts = (
-        fronts.sort_values(["front_id", "_rank"], kind="mergesort")
-        .drop(columns="_rank")
-        .reset_index(drop=True)
-    )
-    zones["_rank"] = zones["asset"].map(asset_rank)
-    zones = (
-        zones.sort_values(["zone_id", "_rank"], kind="mergesort")
-        .drop(columns="_rank")
-        .reset_index(drop=True)
-    )
+    return _sorted(frame, ["zone_id"], inp.assets)[list(ZONE_COLUMNS)]
 
-    ledger = _ledger(inp, released)
-    value_total = float(zone_value.sum())
-    transit_total = float(transit.sum())
-    risk_total = float(risk_fa.sum())
-    objective = {
-        "value": value_total,
-        "transit_cost": transit_total,
-        "risk": risk_total,
-        "total": value_total - transit_total - risk_total,
-    }
-    military = inp.military
-    reg_idx = np.array([inp.regions.index(r) for r in inp.zone_region], dtype=int)
+
+def _flows_table(inp: AllocationInputs, parts: SolutionParts) -> tuple[pd.DataFrame, pd.DataFrame]:
+    keep = parts.flows > 0
+    frame = pd.DataFrame(
+        {
+            "front_id": np.asarray(inp.front_ids)[inp.flow_front[keep]],
+            "zone_id": np.asarray(inp.zone_ids)[inp.flow_zone[keep]],
+            "asset": np.array(inp.assets)[inp.flow_asset[keep]],
+            "amount": parts.flows[keep],
+            "distance_km": inp.flow_distance_km[keep],
+            "cost": parts.transit[keep],
+            "_f": inp.flow_front[keep],
+            "_z": inp.flow_zone[keep],
+            "_sea": inp.flow_sea[keep],
+        }
+    )
+    frame = _sorted(frame, ["front_id", "zone_id"], inp.assets)
+    return frame[list(FLOW_COLUMNS)], frame[["_f", "_z", "_sea"]]
+
+
+def attribute_to_payers(inp: AllocationInputs, per_class: np.ndarray) -> np.ndarray:
+    """
+    Return (F,) the part of an (F, A) quantity of the fronts' freed capacity (e.g. its
+    redeployed dollars) owed to each front's allies' own spending: a front's own freed
+    share stays with it, its spill-over share goes to the fronts of its theater whose
+    spare substitute capacity freed it, in proportion to that spare capacity.
+    """
+    rep = inp.meta.get("repricing", {})
+    n_f = len(inp.front_ids) - 1
+    freed = inp.freed[:n_f]
+    own = np.asarray(rep.get("freed_own", freed))
+    excess = np.asarray(rep.get("excess", np.zeros_like(freed)))
+    theater = np.asarray(inp.meta.get("theater", np.zeros(n_f)))
+    values = per_class[:n_f]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        own_share = np.where(freed > 0, own / freed, 1.0)
+    out = (values * own_share).sum(axis=1)
+    spilled = values * (1.0 - own_share)
+    for t in np.unique(theater):
+        sel = theater == t
+        total = excess[sel].sum(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            weights = np.where(total > 0, excess[sel] / total, 0.0)
+        out[sel] += (weights * spilled[sel].sum(axis=0)[None, :]).sum(axis=1)
+    return np.append(out, 0.0)
+
+
+def _ledger(inp: AllocationInputs, parts: SolutionParts) -> pd.DataFrame:
+    """Per front: the allies' spending, what it frees, where it goes, the double burden.
+
+    Dollar figures of freed capacity are owed to the allies whose spending freed it
+    (`attribute_to_payers`): a front that only receives its theater's spill-over carries
+    no double burden for it.
+    """
+    mil = inp.military
+    cost = inp.us_unit_cost
+    extra, expected = inp.extra_spending, inp.expected_spending
+    arms = np.append(inp.meta.get("arms_share", np.zeros(len(inp.front_ids) - 1)), 0.0)
+    freed_value = (inp.freed * cost).sum(axis=1)
+    abroad = np.where(mil[None, :], parts.released - parts.to_home, 0.0)
+    redeployed = attribute_to_payers(inp, abroad * cost[None, :])
+    home_value = attribute_to_payers(inp, np.where(mil[None, :], parts.to_home, 0.0) * cost)
+    converted = attribute_to_payers(inp, parts.converted * cost[None, :])
+    retained = (inp.baseline[:, mil] - parts.withdrawn[:, mil]).sum(axis=1)
+    inflow = np.maximum(expected, 0.0) * EQUIPMENT_SHARE * arms
+    with np.errstate(divide="ignore", invalid="ignore"):
+        burden = np.where(extra > 0, (redeployed + converted) / extra, 0.0)
+        price = np.where((retained > 0) & (extra > 0), extra / retained, 0.0)
+    ledger = pd.DataFrame(
+        {
+            "front_id": inp.front_ids,
+            "ally_extra_spending_bn": extra,
+            "ally_expected_spending_bn": expected,
+            "us_freed_kpe": inp.freed[:, mil].sum(axis=1),
+            "us_freed_engagement_bn": inp.freed[:, ~mil].sum(axis=1),
+            "us_freed_value_bn": freed_value,
+            "us_redeployed_value_bn": redeployed,
+            "us_home_value_bn": home_value,
+            "converted_to_engagement_bn": converted,
+            "us_industry_inflow_bn": inflow,
+            "double_burden_share": burden,
+            "price_per_retained_kpe_bn": price,
+        }
+    )
+    ledger = ledger[ledger["front_id"] != inp.front_ids[inp.home_front]]
+    return ledger.sort_values("front_id", kind="mergesort").reset_index(drop=True)
+
+
+def _allies(inp: AllocationInputs, parts: SolutionParts) -> pd.DataFrame:
+    """Per front and military class: what the U.S. keeps, what the ally must fill, and at
+    what cost, how dependent it stays, and what its extra spending buys from U.S. industry."""
+    rep = inp.meta.get("repricing", {})
+    n_f = len(inp.front_ids) - 1
+    mil = np.flatnonzero(inp.military)
+    baseline = inp.baseline[:n_f][:, mil]
+    withdrawn = parts.withdrawn[:n_f][:, mil]
+    retained = np.maximum(baseline - withdrawn, 0.0)
+    substitute = inp.substitute[:n_f][:, mil]
+    gap = np.maximum(withdrawn - substitute, 0.0)
+    ally_cost = np.asarray(inp.meta.get("ally_unit_cost", np.ones(len(inp.assets))))[mil]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dependence = np.where(retained + substitute > 0, retained / (retained + substitute), 1.0)
+    arms = np.asarray(inp.meta.get("arms_share", np.zeros(n_f)))
+    split = np.asarray(rep.get("split", np.zeros((n_f, len(inp.assets)))))[:, mil]
+    inflow = (
+        np.maximum(inp.expected_spending[:n_f], 0.0)[:, None]
+        * split
+        * EQUIPMENT_SHARE
+        * arms[:, None]
+    )
+    frame = pd.DataFrame(
+        {
+            "front_id": np.repeat(inp.front_ids[:n_f], mil.size),
+            "asset": np.tile(np.array(inp.assets)[mil], n_f),
+            "us_baseline": baseline.ravel(),
+            "us_retained": retained.ravel(),
+            "us_withdrawn": withdrawn.ravel(),
+            "ally_substitute": substitute.ravel(),
+            "gap": gap.ravel(),
+            "gap_cost_bn": (gap * ally_cost[None, :]).ravel(),
+            "dependence": dependence.ravel(),
+            "us_industry_inflow_bn": inflow.ravel(),
+        }
+    )
+    return _sorted(frame, ["front_id"], inp.assets)[list(ALLY_COLUMNS)]
+
+
+def _totals(inp: AllocationInputs, parts: SolutionParts) -> dict[str, Any]:
+    mil = inp.military
+    n_a = len(inp.assets)
+    reg_idx = np.array([inp.regions.index(r) if r in inp.regions else -1 for r in inp.zone_region])
     by_region_asset = np.zeros((len(inp.regions), n_a))
-    np.add.at(by_region_asset, reg_idx, allocated)
-    totals = {
-        "by_region": {
-            r: float(by_region_asset[i, military].sum()) for i, r in enumerate(inp.regions)
-        },
+    real = reg_idx >= 0
+    np.add.at(by_region_asset, reg_idx[real], parts.allocated[real])
+    home_f, home_z = inp.home_front, inp.home_zone
+    kept = inp.freed[home_f] + parts.allocated[home_z] - parts.released[home_f]
+    totals: dict[str, Any] = {
+        "by_region": {r: float(by_region_asset[i, mil].sum()) for i, r in enumerate(inp.regions)},
         "by_region_engagement": {
-            r: float(by_region_asset[i, ~military].sum()) for i, r in enumerate(inp.regions)
+            r: float(by_region_asset[i, ~mil].sum()) for i, r in enumerate(inp.regions)
         },
-        "by_asset": {a: float(allocated[:, j].sum()) for j, a in enumerate(inp.assets)},
-        "freed_by_asset": {a: float(inp.freed[:, j].sum()) for j, a in enumerate(inp.assets)},
-        "released_by_asset": {a: float(released[:, j].sum()) for j, a in enumerate(inp.assets)},
+        "by_asset": {a: float(parts.allocated[:home_z, j].sum()) for j, a in enumerate(inp.assets)},
+        "freed_by_asset": {a: float(inp.freed[:home_f, j].sum()) for j, a in enumerate(inp.assets)},
+        "released_by_asset": {
+            a: float(parts.released[:home_f, j].sum()) for j, a in enumerate(inp.assets)
+        },
+        "converted_by_asset": {
+            a: float(parts.converted[:home_f, j].sum()) for j, a in enumerate(inp.assets)
+        },
+        "home": {
+            "received_kpe": float(parts.allocated[home_z, mil].sum()),
+            "reserve_kpe": float(inp.freed[home_f, mil].sum()),
+            "sent_abroad_kpe": float(parts.released[home_f, mil].sum()),
+            "kept_kpe": float(np.maximum(kept, 0.0)[mil].sum()),
+        },
+        "existing_by_region": {
+            r: float(inp.existing[reg_idx == i][:, mil].sum()) for i, r in enumerate(inp.regions)
+        },
     }
     for i, r in enumerate(inp.regions):
         totals[f"region:{r}"] = {a: float(by_region_asset[i, j]) for j, a in enumerate(inp.assets)}
-    region_duals = duals[model.rows.region : model.rows.total]
-    bounds = [
+    return totals
+
+
+def _bounds(model: AllocationModel, raw: RawSolution) -> list[dict[str, Any]]:
+    st = model.structure
+    lower, upper = region_bounds(model.inputs, st)
+    start = st.row_offsets["region"]
+    duals = (
+        raw.duals[start : start + len(st.region_rows)]
+        if raw.duals.size
+        else np.zeros(len(st.region_rows))
+    )
+    return [
         {
             "region": name,
             "asset": asset or "military",
@@ -150,24 +269,24 @@ def assemble_result(
             "cap": _finite_or_none(hi),
             "marginal_value": float(d),
         }
-        for (name, asset), lo, hi, d in zip(
-            model.rows.region_rows,
-            model.region_lower,
-            model.region_upper,
-            region_duals,
-            strict=True,
-        )
+        for (name, asset), lo, hi, d in zip(st.region_rows, lower, upper, duals, strict=True)
     ]
-    meta = {
-        "region_bounds": bounds,
+
+
+def _meta(model: AllocationModel, raw: RawSolution) -> dict[str, Any]:
+    inp = model.inputs
+    return {
+        "region_bounds": _bounds(model, raw),
         "risk_lambda": inp.risk_lambda,
+        "risk_weights": dict(zip(RISK_CHANNELS, map(float, inp.risk_weights), strict=True)),
+        "units_mode": inp.units,
         "horizon_year": inp.meta.get("horizon_year"),
         "reference_year": inp.meta.get("reference_year"),
         "units": inp.meta.get("units", {}),
         "n_variables": int(model.n_cols),
         "n_flow_variables": int(model.n_flow),
-        "n_constraints": int(model.rows.total),
-        "simplex_iterations": iterations,
+        "n_constraints": int(model.n_rows),
+        "simplex_iterations": raw.iterations,
         "build_seconds": model.build_seconds,
         "solve_seconds": model.solve_seconds,
         "solver": "HiGHS "
@@ -180,19 +299,32 @@ def assemble_result(
             )
         ),
     }
+
+
+def assemble_result(model: AllocationModel, raw: RawSolution) -> AllocationResult:
+    """Return the `AllocationResult` of the solution `raw` of `model`."""
+    inp = model.inputs
+    parts = solution_parts(inp, model.structure, raw.x)
+    flows, ends = _flows_table(inp, parts)
     return AllocationResult(
         scenario=inp.scenario,
         description=inp.description,
         run_id=inp.run_id,
         status="optimal",
-        objective=objective,
-        flows=flows[list(FLOW_COLUMNS)],
-        fronts=fronts[list(FRONT_COLUMNS)],
-        zones=zones[list(ZONE_COLUMNS)],
-        ledger=ledger[list(LEDGER_COLUMNS)],
+        objective=parts.objective(),
+        flows=flows,
+        fronts=_fronts_table(inp, parts, raw),
+        zones=_zones_table(inp, parts, raw),
+        ledger=_ledger(inp, parts)[list(LEDGER_COLUMNS)],
+        allies=_allies(inp, parts),
         routes=_routes(inp, flows, ends),
-        totals=totals,
-        meta=meta,
+        totals=_totals(inp, parts),
+        meta={
+            **_meta(model, raw),
+            "risk_unweighted": {
+                c: float(parts.risk_raw[k].sum()) for k, c in enumerate(RISK_CHANNELS)
+            },
+        },
     )
 
 
@@ -200,77 +332,42 @@ def _finite_or_none(x: float) -> float | None:
     return float(x) if np.isfinite(x) and x != 0.0 else (0.0 if x == 0.0 else None)
 
 
-def zone_values(model: AllocationModel, flows: np.ndarray, seg_y: np.ndarray) -> np.ndarray:
-    """Return the (Z, A) value realised in each zone: s_K·v·X + Σ_k (s_k − s_K)·v·y_k."""
-    inp = model.inputs
-    out = np.zeros((len(inp.zone_ids), len(inp.assets)))
-    if not model.rows.n_pairs:
-        return out
-    pv = inp.value[model.pair_zone, model.pair_asset]
-    inflow = np.zeros(model.rows.n_pairs)
-    np.add.at(inflow, model.flow_pair, flows)
-    pair_value = inp.segment_slopes[-1] * pv * inflow
-    if model.n_seg:
-        extra = (inp.segment_slopes[model.seg_k] - inp.segment_slopes[-1]) * pv[model.seg_pair]
-        np.add.at(pair_value, model.seg_pair, extra * seg_y)
-    out[model.pair_zone, model.pair_asset] = pair_value
-    return out
-
-
-def _ledger(inp: AllocationInputs, released: np.ndarray) -> pd.DataFrame:
-    military = inp.military
-    cost = inp.us_unit_cost
-    extra = inp.extra_spending
-    freed_value = (inp.freed * cost).sum(axis=1)
-    redeployed_value = (released * cost).sum(axis=1)
-    retained = (inp.baseline[:, military] - released[:, military]).sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        burden = np.where(extra > 0, redeployed_value / extra, 0.0)
-        price = np.where((retained > 0) & (extra > 0), extra / retained, 0.0)
-    eng = ~military
-    ledger = pd.DataFrame(
-        {
-            "front_id": inp.front_ids,
-            "ally_extra_spending_bn": extra,
-            "us_freed_kpe": inp.freed[:, military].sum(axis=1),
-            "us_freed_engagement_bn": inp.freed[:, eng].sum(axis=1),
-            "us_freed_value_bn": freed_value,
-            "us_redeployed_value_bn": redeployed_value,
-            "double_burden_share": burden,
-            "price_per_retained_kpe_bn": price,
-        }
-    )
-    return ledger.sort_values("front_id", kind="mergesort").reset_index(drop=True)
+def _route_ends(
+    inp: AllocationInputs, f: int, z: int
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Start and end of a route: flows home end at the front's nearest homeland point,
+    flows from home start at the zone's."""
+    if z == inp.home_zone:
+        return tuple(inp.front_lonlat[f]), tuple(inp.front_home_lonlat[f])  # type: ignore[return-value]
+    if f == inp.home_front:
+        return tuple(inp.zone_home_lonlat[z]), tuple(inp.zone_lonlat[z])  # type: ignore[return-value]
+    return tuple(inp.front_lonlat[f]), tuple(inp.zone_lonlat[z])  # type: ignore[return-value]
 
 
 def _routes(inp: AllocationInputs, flows: pd.DataFrame, ends: pd.DataFrame) -> gpd.GeoDataFrame:
     """One route geometry per flow: sea lanes for naval, great circles otherwise."""
     geoms: list[Any] = [None] * len(flows)
-    sea_rows = np.flatnonzero(ends["sea"].to_numpy()) if len(ends) else np.zeros(0, int)
-    pairs = [
-        (tuple(inp.front_lonlat[ends["f"].iat[i]]), tuple(inp.zone_lonlat[ends["z"].iat[i]]))
-        for i in sea_rows
-    ]
+    f_arr, z_arr = ends["_f"].to_numpy(dtype=int), ends["_z"].to_numpy(dtype=int)
+    sea = ends["_sea"].to_numpy(dtype=bool)
+    sea_rows = np.flatnonzero(sea)
+    pairs = [_route_ends(inp, int(f_arr[i]), int(z_arr[i])) for i in sea_rows]
     for i, path in zip(sea_rows, sea_paths(pairs), strict=True):
         geoms[i] = split_antimeridian(path)
     cache: dict[tuple[int, int], Any] = {}
     for i in range(len(flows)):
         if geoms[i] is not None:
             continue
-        key = (int(ends["f"].iat[i]), int(ends["z"].iat[i]))
+        key = (int(f_arr[i]), int(z_arr[i]))
         if key not in cache:
-            cache[key] = split_antimeridian(
-                great_circle_path(tuple(inp.front_lonlat[key[0]]), tuple(inp.zone_lonlat[key[1]]))
-            )
+            start, end = _route_ends(inp, *key)
+            cache[key] = split_antimeridian(great_circle_path(start, end))
         geoms[i] = cache[key]
     return gpd.GeoDataFrame(
         {
             "front_id": flows["front_id"].to_numpy(),
             "zone_id": flows["zone_id"].to_numpy(),
             "asset": flows["asset"].to_numpy(),
-            "mode": np.where(ends["sea"].to_numpy(dtype=bool), "sea", "great_circle")
-            if len(ends)
-            else np.zeros(0, dtype=str),
+            "mode": np.where(sea, "sea", "great_circle") if len(ends) else np.zeros(0, dtype=str),
         },
         geometry=gpd.GeoSeries(geoms, crs=CRS) if geoms else gpd.GeoSeries([], crs=CRS),
         crs=CRS,

@@ -1,9 +1,9 @@
 """What the model reads from the layers once: front and zone arrays, value items, distances.
 
 `prepare_base` does every geometric computation (zone-to-item distances, front-to-zone
-great circles and sea lanes); `redeploy.model.inputs.scenario_arrays` then computes a
-scenario's quantities from it with plain numpy, so `redeploy run` and every sample of a
-sweep use the same equations on the same numbers.
+great circles and sea lanes, distances to the U.S. homeland); `redeploy.model.inputs.
+scenario_arrays` then computes a scenario's quantities from it with plain numpy, so
+`redeploy run` and every sample of a sweep use the same equations on the same numbers.
 """
 
 from __future__ import annotations
@@ -13,15 +13,38 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 import shapely
 
 from redeploy.errors import ScenarioError
 from redeploy.model.repricing import FrontData, front_data, per_asset
 from redeploy.model.routes import great_circle_matrix, sea_distance_matrix
 from redeploy.model.value import ValueItems, value_items
+from redeploy.schemas import ASSETS, MILITARY_ASSETS
 
 if TYPE_CHECKING:
     import geopandas as gpd
+
+#: Id and region of the U.S. home pool: a destination for capacity fronts release and do
+#: not send abroad, and a source of capacity sent to the periphery from home.
+HOME_ID = "us-home"
+HOME_REGION = "United States"
+#: Reference points of the U.S. homeland (name, lon, lat): the ports and bases that forces
+#: return to and leave from, and the points the homeland-perimeter value decays from.
+#: Placed by hand (assumption): the Atlantic, Gulf and Pacific fleet concentration areas,
+#: Key West and Puerto Rico (Roosevelt Roads, re-activated Sep 2025) on the Caribbean side.
+HOMELAND_POINTS: tuple[tuple[str, float, float], ...] = (
+    ("Norfolk", -76.30, 36.95),
+    ("Mayport", -81.40, 30.39),
+    ("Key West", -81.80, 24.55),
+    ("Corpus Christi", -97.40, 27.80),
+    ("San Diego", -117.20, 32.70),
+    ("Puget Sound", -122.60, 47.60),
+    ("Pearl Harbor", -157.95, 21.35),
+    ("Roosevelt Roads", -65.62, 18.24),
+)
+#: Where the home pool is drawn on maps (the middle of the contiguous United States).
+HOME_LONLAT = (-98.5, 39.5)
 
 
 @dataclass(frozen=True)
@@ -29,11 +52,19 @@ class ZoneData:
     """The peripheral zones layer as arrays (Z,) and (Z, A) (no geometry)."""
 
     ids: tuple[str, ...]
+    iso3: np.ndarray
     region: np.ndarray
     us_influence: np.ndarray
     competitor_influence: np.ndarray
     absorb: np.ndarray
     access: np.ndarray
+    access_basis: tuple[str, ...]
+    #: (Z,) naval at-sea operations and port calls are possible without basing.
+    port_calls: np.ndarray
+    #: (Z,) at-sea naval presence the zone's waters can hold (kpe).
+    sea_naval: np.ndarray
+    #: (Z, A) U.S. presence already in the zone (the posture layer's counted rows).
+    existing: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -46,13 +77,20 @@ class ModelBase:
     fronts, zones
         The fronts and peripheral zones as arrays.
     items
-        Per value kind, the items' figures and their distances to every zone (km).
+        Per value kind, the items' figures and their distances to every zone (km); the
+        perimeter kind holds the distance to the nearest homeland point.
     front_lonlat, zone_lonlat
         (F, 2) and (Z, 2) lon/lat of the fronts and of the zones' anchors (a point on the
         surface): the ends of every route.
     great_circle_km, sea_km
         (F, Z) WGS84 geodesic and sea-lane distances (sea lanes fall back to the great
         circle where the network joins no path).
+    front_home, zone_home
+        (F,) and (Z,) index of the nearest homeland point (`HOMELAND_POINTS`).
+    front_home_km, zone_home_km
+        (F, 2) and (Z, 2) distance to it: great circle, then sea lanes (km).
+    same_country
+        (F, Z) the zone is one of the front's hosts (no flow joins them).
     """
 
     fronts: FrontData
@@ -62,18 +100,71 @@ class ModelBase:
     zone_lonlat: np.ndarray
     great_circle_km: np.ndarray
     sea_km: np.ndarray
+    front_home: np.ndarray
+    zone_home: np.ndarray
+    front_home_km: np.ndarray
+    zone_home_km: np.ndarray
+    same_country: np.ndarray
 
 
-def zone_data(zones: gpd.GeoDataFrame) -> ZoneData:
-    """Read the validated peripheral zones layer into `ZoneData`."""
+def _column(frame: pd.DataFrame, name: str, default: object, n: int) -> np.ndarray:
+    """Return column `name` of `frame`, or `default` where it is missing or empty."""
+    if name not in frame.columns:
+        return np.full(n, default)
+    values = frame[name]
+    return values.where(values.notna(), default).to_numpy()
+
+
+def existing_posture(zone_ids: tuple[str, ...], posture: pd.DataFrame | None) -> np.ndarray:
+    """
+    Return the (Z, A) U.S. presence already in each zone: the posture layer's rows that
+    count toward standing presence (``counts``), summed per zone and class (kpe).
+    """
+    out = np.zeros((len(zone_ids), len(ASSETS)))
+    if posture is None or len(posture) == 0:
+        return out
+    pos = {z: k for k, z in enumerate(zone_ids)}
+    counted = posture[posture["counts"].astype(bool)]
+    for j, a in enumerate(ASSETS):
+        column = f"kpe_{a}"
+        if a not in MILITARY_ASSETS or column not in counted.columns:
+            continue
+        for zid, kpe in zip(counted["zone_id"].astype(str), counted[column], strict=True):
+            if zid in pos and pd.notna(kpe):
+                out[pos[zid], j] += float(kpe)
+    return out
+
+
+def zone_data(zones: gpd.GeoDataFrame, posture: pd.DataFrame | None = None) -> ZoneData:
+    """Read the validated peripheral zones layer (and the posture layer) into `ZoneData`."""
+    n = len(zones)
+    ids = tuple(zones["id"].astype(str))
     return ZoneData(
-        ids=tuple(zones["id"].astype(str)),
+        ids=ids,
+        iso3=zones["iso3"].astype(str).to_numpy(),
         region=zones["region"].astype(str).to_numpy(),
         us_influence=zones["us_influence"].to_numpy(dtype=float),
         competitor_influence=zones["competitor_influence"].to_numpy(dtype=float),
         absorb=per_asset(zones, "absorb"),
         access=zones["access"].astype(str).to_numpy(),
+        access_basis=tuple(str(v) for v in _column(zones, "access_basis", "", n)),
+        port_calls=_column(zones, "port_calls", False, n).astype(bool),
+        sea_naval=_column(zones, "sea_naval", 0.0, n).astype(float),
+        existing=existing_posture(ids, posture),
     )
+
+
+def _nearest_home(points: np.ndarray, *, sea: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the nearest homeland point of each point, and the distance (km) to it."""
+    home = np.array([(lon, lat) for _, lon, lat in HOMELAND_POINTS])
+    gc = great_circle_matrix(points, home)
+    nearest = np.argmin(gc, axis=1) if len(points) else np.zeros(0, dtype=int)
+    out = gc[np.arange(len(points)), nearest] if len(points) else np.zeros(0)
+    if sea and len(points):
+        lanes = sea_distance_matrix(points, home)
+        lanes = np.where(np.isfinite(lanes), lanes, gc)
+        out = np.column_stack([out, lanes[np.arange(len(points)), nearest]])
+    return nearest, out
 
 
 def prepare_base(layers: Mapping[str, gpd.GeoDataFrame]) -> ModelBase:
@@ -85,7 +176,7 @@ def prepare_base(layers: Mapping[str, gpd.GeoDataFrame]) -> ModelBase:
     layers
         ``{kind: GeoDataFrame}`` from `redeploy.layers.read_layers`: fronts and
         peripheral_zones are required; chokepoints, mineral_zones and supply_nodes feed
-        zone value when present.
+        zone value and posture the existing presence, when present.
 
     Raises
     ------
@@ -104,12 +195,24 @@ def prepare_base(layers: Mapping[str, gpd.GeoDataFrame]) -> ModelBase:
     sea = sea_distance_matrix(front_xy, zone_xy)
     # Pairs the network cannot join fall back to the great circle.
     sea = np.where(np.isfinite(sea), sea, gc)
+    fd = front_data(fronts)
+    zd = zone_data(zones, layers.get("posture"))
+    front_home, front_home_km = _nearest_home(front_xy, sea=True)
+    zone_home, zone_home_km = _nearest_home(zone_xy, sea=True)
+    same = np.array([[z in hosts for z in zd.iso3] for hosts in fd.hosts], dtype=bool).reshape(
+        len(fd.ids), len(zd.ids)
+    )
     return ModelBase(
-        fronts=front_data(fronts),
-        zones=zone_data(zones),
-        items=value_items(layers, zones),
+        fronts=fd,
+        zones=zd,
+        items=value_items(layers, zones, zone_home_km[:, 0] if len(zd.ids) else np.zeros(0)),
         front_lonlat=front_xy,
         zone_lonlat=zone_xy,
         great_circle_km=gc,
         sea_km=sea,
+        front_home=front_home,
+        zone_home=zone_home,
+        front_home_km=front_home_km.reshape(len(fd.ids), 2),
+        zone_home_km=zone_home_km.reshape(len(zd.ids), 2),
+        same_country=same,
     )

@@ -31,20 +31,8 @@ def check_feasibility(inp: AllocationInputs) -> None:
     src = inp.scenario_source or f"scenario {inp.scenario!r}"
     military = inp.military
     problems: list[str] = []
-    reach = np.zeros((len(inp.zone_ids), len(inp.assets)), dtype=bool)
-    reach[inp.flow_zone, inp.flow_asset] = True
-    room = np.where(reach, inp.absorb, 0.0)
-    reg_idx = np.array([inp.regions.index(r) for r in inp.zone_region], dtype=int)
-    region_room = np.zeros((len(inp.regions), len(inp.assets)))
-    np.add.at(region_room, reg_idx, room)
-    # freed capacity that has any flow into each region (per asset)
-    can_reach = np.zeros((len(inp.regions), len(inp.assets)))
-    if inp.n_flows:
-        pairs = np.unique(
-            np.column_stack([reg_idx[inp.flow_zone], inp.flow_front, inp.flow_asset]), axis=0
-        )
-        np.add.at(can_reach, (pairs[:, 0], pairs[:, 2]), inp.freed[pairs[:, 1], pairs[:, 2]])
-    freed_asset = inp.freed.sum(axis=0)
+    region_room, can_reach, available = _room_and_reach(inp)
+    freed_asset = available.sum(axis=0)
     unit = {a: ASSET_UNITS[a] for a in inp.assets}
 
     def key(region: str, name: str) -> str:
@@ -156,3 +144,41 @@ def solver_infeasible_message(inp: AllocationInputs) -> str:
         f"once. Floors and caps involved: {listed}. Freed capacity can serve several "
         "floors only once: lower a floor or raise a cap."
     )
+
+
+def _room_and_reach(inp: AllocationInputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """
+    Return, per region and class, the room left in the zones flows can enter, and the
+    capacity that sources with a flow into the region can send (a front's freed capacity
+    and what it may convert into engagement; home: its reserve plus what the fronts with a
+    flow home can send there), and per source and class what it can send.
+    """
+    n_f, n_a = len(inp.front_ids), len(inp.assets)
+    available = inp.freed.copy()
+    if "engagement" in inp.assets:
+        available[:, inp.assets.index("engagement")] += inp.conversion_cap
+    reach = np.zeros((len(inp.zone_ids), n_a), dtype=bool)
+    reach[inp.flow_zone, inp.flow_asset] = True
+    room = np.where(reach, inp.seg_length.sum(axis=2), 0.0)
+    reg_idx = np.array([inp.regions.index(r) if r in inp.regions else -1 for r in inp.zone_region])
+    real = reg_idx >= 0
+    region_room = np.zeros((len(inp.regions), n_a))
+    np.add.at(region_room, reg_idx[real], room[real])
+    home = inp.flow_zone == inp.home_zone
+    sends_home = np.zeros((n_f, n_a), dtype=bool)
+    sends_home[inp.flow_front[home], inp.flow_asset[home]] = True
+    home_supply = available[inp.home_front] + np.where(sends_home, available, 0.0)[:-1].sum(axis=0)
+    can_reach = np.zeros((len(inp.regions), n_a))
+    flow_region = reg_idx[inp.flow_zone] if inp.n_flows else np.zeros(0, int)
+    for r in range(len(inp.regions)):
+        for a in range(n_a):
+            sel = (flow_region == r) & (inp.flow_asset == a)
+            sources = np.unique(inp.flow_front[sel])
+            fronts = sources[sources != inp.home_front]
+            total = available[fronts, a].sum()
+            if (sources == inp.home_front).any():
+                total += (
+                    home_supply[a] - np.where(sends_home[fronts, a], available[fronts, a], 0).sum()
+                )
+            can_reach[r, a] = total
+    return region_room, can_reach, available

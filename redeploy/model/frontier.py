@@ -28,6 +28,7 @@ import pandas as pd
 from redeploy.model.allocation import build_model
 from redeploy.model.inputs import AllocationInputs
 from redeploy.model.result import AllocationResult
+from redeploy.schemas import RISK_CHANNELS
 
 #: Default number of λ values.
 DEFAULT_POINTS = 15
@@ -53,7 +54,10 @@ class Frontier:
     results
         The allocation at each λ, in the order of `table`.
     scenario_lambda
-        The scenario's own λ, and `scenario_result` its allocation.
+        The scenario's own weight of the swept parameter, and `scenario_result` its
+        allocation.
+    channel
+        The swept channel (None: the common λ).
     """
 
     scenario: str
@@ -62,7 +66,9 @@ class Frontier:
     results: tuple[AllocationResult, ...]
     scenario_lambda: float
     scenario_result: AllocationResult
-    scenario_row: dict[str, float] = field(default_factory=dict)
+    scenario_row: dict[str, float | str] = field(default_factory=dict)
+    #: The swept risk channel, or None for the common multiplier λ of every channel.
+    channel: str | None = None
 
 
 def _nice_up(x: float) -> float:
@@ -72,28 +78,50 @@ def _nice_up(x: float) -> float:
     return round(math.ceil(x / step - 1e-9) * step, 12)
 
 
-def lambda_top(inputs: AllocationInputs) -> float:
-    """
-    Return the top of the λ grid: above it no released unit pays for its risk.
+def _channel_rates(inputs: AllocationInputs, channel: str | None) -> np.ndarray:
+    """(n,) risk of the first unit of each flow at weight 1 of the swept parameter."""
+    f, z, a = inputs.flow_front, inputs.flow_zone, inputs.flow_asset
+    risk = inputs.risk
+    weights = (
+        inputs.risk_weights
+        if channel is None
+        else np.eye(len(RISK_CHANNELS))[RISK_CHANNELS.index(channel)] * inputs.risk_lambda
+    )
+    per_unit = risk.release_cost(weights)[f, a]
+    ca = weights[RISK_CHANNELS.index("counter_alignment")] * risk.destination[z, a]
+    cred = weights[RISK_CHANNELS.index("credibility")] * (
+        risk.cred_rate[f, 0] * risk.asset_weight[a] if risk.cred_rate.shape[1] else 0.0
+    )
+    return np.asarray(per_unit + ca + cred, dtype=float)
 
-    A flow's first unit earns ``slope_1 · value − transit``; with risk ρ per unit it pays
-    while λ < (slope_1 · value − transit) / ρ. The top is the largest such ratio over the
-    flows that can carry anything, times 1.05, rounded up to two significant digits
+
+def lambda_top(inputs: AllocationInputs, channel: str | None = None) -> float:
+    """
+    Return the top of the grid: above it no released unit pays for its risk.
+
+    A flow's first unit earns its steepest segment's value less its transit cost; with
+    risk ρ per unit at weight 1 of the swept parameter (the common λ, or one channel's
+    weight) it pays while the weight < margin / ρ. The top is the largest such ratio over
+    the flows that can carry anything, times 1.05, rounded up to two significant digits
     (1 when no flow has both a margin and a risk).
     """
     f, z, a = inputs.flow_front, inputs.flow_zone, inputs.flow_asset
-    slope = float(inputs.segment_slopes[0]) if len(inputs.segment_slopes) else 1.0
-    margin = slope * inputs.value[z, a] - inputs.flow_transit_cost
-    rho = inputs.risk[f, a]
-    usable = (inputs.freed[f, a] > 0) & (inputs.absorb[z, a] > 0) & (margin > 0) & (rho > 0)
+    best = inputs.seg_value.max(axis=2)
+    home = z == inputs.home_zone
+    value = np.where(home, inputs.value[z, a], best[z, a])
+    margin = value - inputs.flow_transit_cost
+    rho = _channel_rates(inputs, channel)
+    usable = (inputs.freed[f, a] > 0) & (margin > 0) & (rho > 0) & (f != inputs.home_front)
     if not usable.any():
         return 1.0
     return _nice_up(1.05 * float((margin[usable] / rho[usable]).max()))
 
 
-def lambda_grid(inputs: AllocationInputs, points: int = DEFAULT_POINTS) -> np.ndarray:
+def lambda_grid(
+    inputs: AllocationInputs, points: int = DEFAULT_POINTS, channel: str | None = None
+) -> np.ndarray:
     """
-    Return the λ grid: 0, then ``points - 1`` values geometric from top/1000 to top.
+    Return the grid: 0, then ``points - 1`` values geometric from top/1000 to top.
 
     Raises
     ------
@@ -103,23 +131,22 @@ def lambda_grid(inputs: AllocationInputs, points: int = DEFAULT_POINTS) -> np.nd
     if points < 2:
         msg = f"--points must be at least 2 (0 and the top λ), got {points}"
         raise ValueError(msg)
-    top = lambda_top(inputs)
+    top = lambda_top(inputs, channel)
     rest = np.geomspace(top * LOW_RATIO, top, points - 1) if points > 2 else np.array([top])
     return np.concatenate([[0.0], rest])
 
 
-def _released(result: AllocationResult) -> pd.DataFrame:
-    return result.fronts[["front_id", "asset", "released"]]
-
-
-def unweighted_risk(inputs: AllocationInputs, result: AllocationResult) -> float:
-    """Return Σ ρ·released of `result` (risk at λ = 1, $bn-eq/yr)."""
-    fronts = {f: i for i, f in enumerate(inputs.front_ids)}
-    assets = {a: j for j, a in enumerate(inputs.assets)}
-    rel = _released(result)
-    i = rel["front_id"].map(fronts).to_numpy(dtype=int)
-    j = rel["asset"].map(assets).to_numpy(dtype=int)
-    return float((inputs.risk[i, j] * rel["released"].to_numpy(dtype=float)).sum())
+def unweighted_risk(
+    inputs: AllocationInputs, result: AllocationResult, channel: str | None = None
+) -> float:
+    """Return the risk of `result` at weight 1 of the swept parameter ($bn-eq/yr): every
+    channel at its own weight λ_c (the common λ = 1), or one channel's cost at λ_c = 1."""
+    raw = result.meta.get("risk_unweighted", {})
+    if channel is not None:
+        return float(raw.get(channel, 0.0)) * inputs.risk_lambda
+    return float(
+        sum(w * raw.get(c, 0.0) for c, w in zip(RISK_CHANNELS, inputs.risk_weights, strict=True))
+    )
 
 
 def region_slug(region: str) -> str:
@@ -127,22 +154,36 @@ def region_slug(region: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", region.lower()).strip("_")
 
 
-def point_row(inputs: AllocationInputs, result: AllocationResult, lam: float) -> dict[str, float]:
-    """Return one frontier row (see `frontier_table`) for the allocation at λ = `lam`."""
+def point_row(
+    inputs: AllocationInputs,
+    result: AllocationResult,
+    lam: float,
+    channel: str | None = None,
+) -> dict[str, float | str]:
+    """Return one frontier row (see `frontier_table`) for the allocation at weight `lam`."""
     obj = result.objective
-    risk = unweighted_risk(inputs, result)
-    military = result.fronts["asset"].isin(
+    risk = unweighted_risk(inputs, result, channel)
+    fronts = result.fronts
+    military = fronts["asset"].isin(
         [a for a, m in zip(inputs.assets, inputs.military, strict=True) if m]
     )
-    row: dict[str, float] = {
+    real = fronts["front_id"] != inputs.front_ids[inputs.home_front]
+    weighted = {c: float(obj.get(f"risk_{c}", 0.0)) for c in RISK_CHANNELS}
+    row: dict[str, float | str] = {
         "lambda": float(lam),
         "value": float(obj["value"]),
         "transit_cost": float(obj["transit_cost"]),
         "net_value": float(obj["value"] - obj["transit_cost"]),
         "risk": risk,
-        "total": float(obj["value"] - obj["transit_cost"] - lam * risk),
-        "released_kpe": float(result.fronts.loc[military, "released"].sum()),
-        "released_engagement_bn": float(result.fronts.loc[~military, "released"].sum()),
+        "total": float(obj["total"]),
+        "released_kpe": float(fronts.loc[military & real, "released"].sum()),
+        "converted_kpe": float(fronts.loc[military & real, "converted"].sum()),
+        "to_home_kpe": float(fronts.loc[military & real, "to_home"].sum()),
+        "released_engagement_bn": float(fronts.loc[~military & real, "released"].sum()),
+        "top_channel": max(weighted, key=lambda c: (weighted[c], c))
+        if any(v > 0 for v in weighted.values())
+        else "",
+        **{f"risk_{c}": v for c, v in weighted.items()},
     }
     for region in inputs.regions:
         slug = region_slug(region)
@@ -165,26 +206,46 @@ def dominated(net_value: Sequence[float], risk: Sequence[float]) -> np.ndarray:
     return (ge & le & strict).any(axis=1)
 
 
+def _swept_weights(inputs: AllocationInputs, channel: str | None, lam: float) -> dict[str, object]:
+    """The `AllocationModel.update` arguments that set the swept parameter to `lam`."""
+    if channel is None:
+        return {"risk_lambda": lam}
+    weights = inputs.risk_weights.copy()
+    weights[RISK_CHANNELS.index(channel)] = lam
+    return {"risk_weights": weights}
+
+
+def own_weight(inputs: AllocationInputs, channel: str | None) -> float:
+    """The scenario's own value of the swept parameter (λ, or λ_channel)."""
+    if channel is None:
+        return float(inputs.risk_lambda)
+    return float(inputs.risk_weights[RISK_CHANNELS.index(channel)])
+
+
 def trace_frontier(
     inputs: AllocationInputs,
     *,
     points: int = DEFAULT_POINTS,
     lambdas: Sequence[float] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    channel: str | None = None,
 ) -> Frontier:
     """
-    Solve the allocation for each λ of the grid, re-using one model.
+    Solve the allocation for each weight of the grid, re-using one model.
 
     Parameters
     ----------
     inputs
-        Model inputs (`redeploy.model.inputs.build_inputs`); their own λ is solved too.
+        Model inputs (`redeploy.model.inputs.build_inputs`); their own weight is solved too.
     points
-        Number of λ values (`lambda_grid`), unless `lambdas` is given.
+        Number of weights (`lambda_grid`), unless `lambdas` is given.
     lambdas
-        Explicit λ values (>= 0).
+        Explicit weights (>= 0).
     progress
         Called with (points done, points) after each solve.
+    channel
+        Sweep this risk channel's weight λ_channel (the others at the scenario's values);
+        by default the common multiplier λ of every channel.
 
     Returns
     -------
@@ -192,51 +253,68 @@ def trace_frontier(
 
     Raises
     ------
+    ValueError
+        For an unknown channel or a negative weight.
     InfeasibleAllocationError
-        When the scenario's floors and caps conflict (at any λ: they do not depend on it).
+        When the scenario's floors and caps conflict (at any weight: they do not depend
+        on it).
     """
-    grid = np.asarray(lambdas if lambdas is not None else lambda_grid(inputs, points), float)
+    if channel is not None and channel not in RISK_CHANNELS:
+        msg = f"unknown risk channel {channel!r}; channels: {', '.join(RISK_CHANNELS)}"
+        raise ValueError(msg)
+    grid = np.asarray(
+        lambdas if lambdas is not None else lambda_grid(inputs, points, channel), float
+    )
     if grid.size == 0 or (grid < 0).any() or not np.isfinite(grid).all():
         msg = "λ values must be finite and >= 0"
         raise ValueError(msg)
     model = build_model(inputs)
-    order = np.argsort(-grid, kind="mergesort")  # from "release nothing" down to λ = 0
+    order = np.argsort(-grid, kind="mergesort")  # from "release nothing" down to 0
     results: list[AllocationResult | None] = [None] * len(grid)
     for n, k in enumerate(order, start=1):
-        model.update(risk_lambda=float(grid[k]))
+        model.update(**_swept_weights(inputs, channel, float(grid[k])))
         results[k] = model.solve()
         if progress is not None:
             progress(n, len(grid) + 1)
-    model.update(risk_lambda=inputs.risk_lambda)
+    own_lam = own_weight(inputs, channel)
+    model.update(**_swept_weights(inputs, channel, own_lam))
     own = model.solve()
     if progress is not None:
         progress(len(grid) + 1, len(grid) + 1)
     done = [r for r in results if r is not None]
-    table = frontier_table(inputs, grid, done)
+    table = frontier_table(inputs, grid, done, channel=channel)
     return Frontier(
         scenario=inputs.scenario,
         run_id=inputs.run_id,
         table=table,
         results=tuple(done),
-        scenario_lambda=float(inputs.risk_lambda),
+        scenario_lambda=own_lam,
         scenario_result=own,
-        scenario_row=point_row(inputs, own, inputs.risk_lambda),
+        scenario_row=point_row(inputs, own, own_lam, channel),
+        channel=channel,
     )
 
 
 def frontier_table(
-    inputs: AllocationInputs, lambdas: Sequence[float], results: Sequence[AllocationResult]
+    inputs: AllocationInputs,
+    lambdas: Sequence[float],
+    results: Sequence[AllocationResult],
+    *,
+    channel: str | None = None,
 ) -> pd.DataFrame:
     """
-    Return the frontier as a table, one row per λ (ascending).
+    Return the frontier as a table, one row per weight (ascending).
 
-    Columns: ``point`` (0..n-1), ``lambda``, ``value``, ``transit_cost``, ``net_value``
-    (value − transit cost), ``risk`` (Σ ρ·released, i.e. at λ = 1), ``total``
-    (net value − λ·risk, the objective), ``released_kpe``, ``released_engagement_bn``,
-    ``dominated``, then ``<region>_kpe`` and ``<region>_engagement_bn`` allocated per
-    region. Money in $bn-eq/yr.
+    Columns: ``point`` (0..n-1), ``lambda`` (the swept weight: λ, or λ_channel),
+    ``value``, ``transit_cost``, ``net_value`` (value − transit cost), ``risk`` (the swept
+    risk at weight 1: every channel at its own λ_c, or the one channel), ``total`` (the
+    objective), ``released_kpe``, ``converted_kpe``, ``to_home_kpe``,
+    ``released_engagement_bn``, ``dominated``, ``top_channel`` (the channel with the
+    largest weighted cost at the point), ``risk_<channel>`` (each channel's weighted cost),
+    then ``<region>_kpe`` and ``<region>_engagement_bn`` allocated per region. Money in
+    $bn-eq/yr.
     """
-    rows = [point_row(inputs, r, lam) for lam, r in zip(lambdas, results, strict=True)]
+    rows = [point_row(inputs, r, lam, channel) for lam, r in zip(lambdas, results, strict=True)]
     table = pd.DataFrame(rows)
     table = table.sort_values("lambda", kind="mergesort").reset_index(drop=True)
     table.insert(0, "point", np.arange(len(table)))

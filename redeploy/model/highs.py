@@ -35,17 +35,25 @@ def pass_lp(
     row_lower: np.ndarray,
     row_upper: np.ndarray,
     csc: tuple[np.ndarray, np.ndarray, np.ndarray],
+    *,
+    integrality: np.ndarray | None = None,
+    offset: float = 0.0,
 ) -> None:
-    """Hand a maximisation LP (columns >= 0, CSC matrix) to HiGHS as numpy arrays."""
+    """Hand a maximisation problem (columns >= 0, CSC matrix) to HiGHS as numpy arrays.
+
+    `integrality` marks integer columns with 1 (a MILP); `offset` is a constant added to
+    the objective.
+    """
     start, index, value = csc
     n_cols = int(cost.size)
+    kinds = np.zeros(n_cols, dtype=np.int32) if integrality is None else integrality
     highs.passModel(
         n_cols,
         int(row_lower.size),
         int(index.size),
         int(highspy.MatrixFormat.kColwise.value),
         int(highspy.ObjSense.kMaximize.value),
-        0.0,
+        float(offset),
         np.ascontiguousarray(cost, dtype=np.float64),
         np.zeros(n_cols),
         np.ascontiguousarray(col_upper, dtype=np.float64),
@@ -54,7 +62,7 @@ def pass_lp(
         start,
         index,
         value,
-        np.zeros(n_cols, dtype=np.int32),  # all continuous (an empty array is misread)
+        np.ascontiguousarray(kinds, dtype=np.int32),  # an empty array is misread
     )
 
 
@@ -67,13 +75,3 @@ def columns_of(
     np.cumsum(lengths, out=sub_start[1:])
     entries = np.repeat(start[columns] - sub_start[:-1], lengths) + np.arange(sub_start[-1])
     return sub_start, index[entries], value[entries]
-
-
-def compact(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Return the sorted distinct `keys` (ints in [0, size)) and each key's position among
-    them: `numpy.unique(..., return_inverse=True)` in O(n + size), without sorting."""
-    present = np.zeros(size, dtype=bool)
-    present[keys] = True
-    distinct = np.flatnonzero(present)
-    position = np.cumsum(present) - 1
-    return distinct, position[keys]

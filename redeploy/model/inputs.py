@@ -1,8 +1,10 @@
-"""Layers + scenario -> AllocationInputs: repricing, zone value, transit cost, as plain arrays.
+"""Layers + scenario -> AllocationInputs: repricing, zone value, risk, transit, as plain arrays.
 
 `scenario_arrays` computes a scenario's quantities from a `ModelBase` (the layers read
 once) with vectorised numpy: `build_inputs` (every run) and the sweep's samples call it,
-so the model's equations exist once. docs/model.md states each equation.
+so the model's equations exist once. The U.S. home pool (`us-home`) is the last front and
+the last zone of every array: fronts send capacity home, home sends it to the periphery.
+docs/model.md states each equation.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from redeploy.model.base import ModelBase, prepare_base
+from redeploy.model.base import HOME_ID, HOME_LONLAT, HOME_REGION, HOMELAND_POINTS, ModelBase
+from redeploy.model.base import prepare_base as prepare_base
 from redeploy.model.repricing import (
     MILITARY,
     check_scenario_ids,
@@ -25,8 +28,10 @@ from redeploy.model.repricing import (
     override_vector,
     reprice_fronts,
 )
+from redeploy.model.risk import RiskTerms, channel_weights, risk_terms
 from redeploy.model.value import asset_index, value_index
 from redeploy.scenario import (
+    RISK_CHANNELS,
     VALUE_KINDS,
     CoefficientSet,
     Scenario,
@@ -42,19 +47,15 @@ if TYPE_CHECKING:
 SEA_ASSETS = np.array([a == "naval" for a in ASSETS])
 
 
-def release_risk(risk_lambda: float, risk: np.ndarray) -> np.ndarray:
-    """Return the weighted risk of releasing one unit, λ · ρ ($bn-eq/yr per unit)."""
-    return risk_lambda * risk
-
-
 @dataclass(frozen=True)
 class AllocationInputs:
     """
     Everything the LP needs, as arrays indexed by fronts (F), zones (Z), assets (A).
 
-    Flow variables exist only for the (front, zone, asset) triples listed in
-    ``flow_front``/``flow_zone``/``flow_asset``: where the front can release the class,
-    the zone can absorb it, the class has value there, and access allows it.
+    The last front and the last zone are the U.S. home pool (`HOME_ID`): its front row
+    holds the home reserve (capacity at home the scenario makes available), its zone row
+    the value of keeping a unit at home. Flow variables exist only for the (front, zone,
+    asset) triples listed in ``flow_front``/``flow_zone``/``flow_asset``.
     """
 
     scenario: str
@@ -65,24 +66,36 @@ class AllocationInputs:
     zone_ids: tuple[str, ...]
     zone_region: tuple[str, ...]
     regions: tuple[str, ...]
-    #: (F, A) U.S. baseline, floors, ally substitute capacity, freed capacity, risk per unit.
+    #: (F, A) U.S. baseline, floors (all, and the hard part), ally substitute, freed.
     baseline: np.ndarray
     floor: np.ndarray
+    hard_floor: np.ndarray
     substitute: np.ndarray
     freed: np.ndarray
-    risk: np.ndarray
-    risk_lambda: float
-    #: (F,) allies' extra defense effort attributed to the front ($bn/yr).
+    #: (F,) allies' extra effort announced and expected ($bn/yr).
     extra_spending: np.ndarray
+    expected_spending: np.ndarray
     #: (A,) annual U.S. cost of one unit ($bn/yr per unit).
     us_unit_cost: np.ndarray
-    #: (Z, A) value of the first unit ($bn-eq/yr per unit) and absorptive capacity.
+    #: (F,) most engagement $bn/yr the front may buy by converting freed military capacity.
+    conversion_cap: np.ndarray
+    #: Risk channels before their weights; weights = risk_lambda · risk_weights (C,).
+    risk: RiskTerms
+    risk_lambda: float
+    risk_weights: np.ndarray
+    #: (Z, A) first-unit value ($bn-eq/yr per unit); the home row: value of a unit at home.
     value: np.ndarray
-    absorb: np.ndarray
-    access: tuple[str, ...]
-    #: (K,) concave segments: lengths as shares of absorb, slopes as shares of value.
+    #: (Z, A, S) room left on each value segment after the existing presence, and the
+    #: value per unit on it (the last segment is the at-sea naval presence).
+    seg_length: np.ndarray
+    seg_value: np.ndarray
+    #: (K,) lengths of the basing segments as shares of the basing capacity.
     segment_shares: np.ndarray
-    segment_slopes: np.ndarray
+    #: (Z, A) capacity (basing and at sea) and the U.S. presence already there.
+    absorb: np.ndarray
+    existing: np.ndarray
+    access: tuple[str, ...]
+    access_basis: tuple[str, ...]
     #: (n,) flow variables: indices, distance (km), transit cost per unit, sea lane or not.
     flow_front: np.ndarray
     flow_zone: np.ndarray
@@ -95,9 +108,16 @@ class AllocationInputs:
     region_cap: np.ndarray
     region_asset_floor: np.ndarray
     region_asset_cap: np.ndarray
-    #: (F, 2) and (Z, 2) lon/lat of fronts and zone anchors (route ends).
+    #: (F, 2) and (Z, 2) lon/lat of fronts and zone anchors (route ends), and of the
+    #: homeland point each one's route home starts or ends at.
     front_lonlat: np.ndarray
     zone_lonlat: np.ndarray
+    front_home_lonlat: np.ndarray
+    zone_home_lonlat: np.ndarray
+    #: Whole-unit mode: unit sizes (A,), whether it is on, cost of opening a zone.
+    unit_size: np.ndarray
+    units: bool = False
+    site_cost: float = 0.0
     scenario_source: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
 
@@ -107,18 +127,36 @@ class AllocationInputs:
         return int(self.flow_front.size)
 
     @property
-    def release_risk(self) -> np.ndarray:
-        """(F, A) risk of releasing one unit, weighted: λ · ρ_fa ($bn-eq/yr per unit).
+    def home_front(self) -> int:
+        """Index of the home pool among the fronts."""
+        return len(self.front_ids) - 1
 
-        The one place where the risk weight meets the risk per unit: the LP's costs, the
-        reduced costs, the result tables, the frontier and the sweep all read it here.
-        """
-        return release_risk(self.risk_lambda, self.risk)
+    @property
+    def home_zone(self) -> int:
+        """Index of the home pool among the zones."""
+        return len(self.zone_ids) - 1
 
     @property
     def military(self) -> np.ndarray:
         """(A,) True for classes counted in kpe."""
         return np.array([a in MILITARY_ASSETS for a in self.assets])
+
+    @property
+    def channel_weights(self) -> np.ndarray:
+        """(C,) effective weight of each risk channel: risk_lambda · λ_c."""
+        return self.risk_lambda * self.risk_weights
+
+    @property
+    def release_risk(self) -> np.ndarray:
+        """(F, A) weighted cost of withdrawing one unit from a front ($bn-eq/yr per unit),
+        over the per-unit channels; the one place where the weights meet the rates."""
+        return self.risk.release_cost(self.channel_weights)
+
+    @property
+    def destination_risk(self) -> np.ndarray:
+        """(Z, A) weighted counter-alignment cost of sending one unit into a zone."""
+        w = self.channel_weights[RISK_CHANNELS.index("counter_alignment")]
+        return w * self.risk.destination
 
     def with_flows(self, keep: np.ndarray) -> AllocationInputs:
         """Return these inputs with only the flows `keep` (an (n,) mask) marks."""
@@ -136,34 +174,24 @@ class AllocationInputs:
 @dataclass(frozen=True)
 class ScenarioArrays:
     """
-    The model quantities of one scenario on a `ModelBase`, before flows are chosen.
-
-    Attributes
-    ----------
-    rep
-        The repricing arrays (`redeploy.model.repricing.reprice_fronts`).
-    value, absorb
-        (Z, A) value of the first unit ($bn-eq/yr per unit) and absorptive capacity.
-    access
-        (Z,) basing access after the scenario's overrides.
-    index, contest
-        (Z, K) value index and (Z,) contestability.
-    can_release, open_zone
-        (F, A) the front can release the class; (Z, A) the zone can take it.
-    transit, penalty
-        (A,) transit cost per 1000 km and access penalty per unit.
-    region_floor, region_cap, region_asset_floor, region_asset_cap
-        (R,) and (R, A) bounds; NaN where none is set.
-    coefficients
-        The effective coefficients.
+    The model quantities of one scenario on a `ModelBase`, home pool included, before
+    flows are chosen (shapes as in `AllocationInputs`).
     """
 
     rep: dict[str, np.ndarray]
+    freed: np.ndarray
+    risk: RiskTerms
     value: np.ndarray
+    seg_length: np.ndarray
+    seg_value: np.ndarray
     absorb: np.ndarray
+    existing: np.ndarray
     access: np.ndarray
     index: np.ndarray
     contest: np.ndarray
+    conversion_cap: np.ndarray
+    #: (F, A) the front can send the class (military capacity freed, engagement freed or
+    #: convertible); (Z, A) the zone can take it (room left and value).
     can_release: np.ndarray
     open_zone: np.ndarray
     transit: np.ndarray
@@ -176,11 +204,11 @@ class ScenarioArrays:
 
     @property
     def risk_lambda(self) -> float:
-        """The risk weight λ."""
+        """The common risk multiplier λ."""
         return float(self.coefficients.model.risk_lambda)
 
     def flow_open(self, front: np.ndarray, zone: np.ndarray, asset: np.ndarray) -> np.ndarray:
-        """(n,) True for the flows this scenario creates (release room, absorb and value)."""
+        """(n,) True for the flows this scenario creates."""
         return self.can_release[front, asset] & self.open_zone[zone, asset]
 
     def flow_costs(
@@ -193,13 +221,16 @@ class ScenarioArrays:
 
 def _zone_value(
     base: ModelBase, scenario: Scenario, coeffs: CoefficientSet
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Return value (Z, A), absorb (Z, A), index (Z, K) and contestability (Z,)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return value (Z, A), basing capacity (Z, A), index (Z, K), contestability (Z,) and
+    competitor influence (Z,) of the real zones."""
     zd, zov = base.zones, scenario.zones
     per = {a: getattr(coeffs.assets, a) for a in ASSETS}
     weights = [getattr(coeffs.model.layer_weights, k) for k in VALUE_KINDS]
     fit = np.array([[getattr(per[a].fit, k) for k in VALUE_KINDS] for a in ASSETS])
-    index = value_index(base.items, len(zd.ids), float(coeffs.model.decay_km))
+    index = value_index(
+        base.items, len(zd.ids), float(coeffs.model.decay_km), float(coeffs.model.perimeter_km)
+    )
     a_index = asset_index(index, fit, weights)
     us_inf = override_vector(zd.us_influence, zd.ids, zov, "us_influence")
     comp_inf = override_vector(zd.competitor_influence, zd.ids, zov, "competitor_influence")
@@ -217,7 +248,68 @@ def _zone_value(
     value_unit = np.array([per[a].value_per_unit_bn for a in ASSETS])
     value = value_unit[None, :] * a_index * (contest * zone_mult * region_mult)[:, None]
     absorb = override_matrix(zd.absorb * absorb_mult[:, None], zd.ids, zov, "absorb")
-    return value, absorb, index, contest
+    return value, absorb, index, contest, comp_inf
+
+
+def value_segments(
+    value: np.ndarray,
+    basing: np.ndarray,
+    at_sea: np.ndarray,
+    existing: np.ndarray,
+    coeffs: CoefficientSet,
+) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Return the (Z, A, K+1) room left on each value segment and its value per unit.
+
+    Segments k < K cover shares of the basing capacity at slopes s_k of the first-unit
+    value; segment K is the at-sea presence at slope min(at_sea_value_share, s_K). The
+    existing presence fills the segments first.
+    """
+    shares = np.asarray(coeffs.model.segment_shares, dtype=float)
+    slopes = np.asarray(coeffs.model.segment_slopes, dtype=float)
+    sea_slope = min(float(coeffs.model.at_sea_value_share or 0.0), float(slopes[-1]))
+    lengths = np.concatenate(
+        [basing[:, :, None] * shares[None, None, :], at_sea[:, :, None]], axis=2
+    )
+    ends = np.cumsum(lengths, axis=2)
+    left = np.clip(ends - existing[:, :, None], 0.0, lengths)
+    per_unit = np.concatenate([slopes, [sea_slope]])[None, None, :] * value[:, :, None]
+    return left, per_unit
+
+
+def _capacity(
+    base: ModelBase, scenario: Scenario, absorb: np.ndarray, access: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return basing capacity, at-sea capacity and existing presence (Z, A)."""
+    zd = base.zones
+    basing = absorb.copy()
+    basing[:, MILITARY] *= (access != "none")[:, None]
+    at_sea = np.zeros_like(absorb)
+    naval = ASSETS.index("naval")
+    at_sea[:, naval] = np.where(zd.port_calls, zd.sea_naval, 0.0)
+    existing = override_matrix(zd.existing, zd.ids, scenario.zones, "existing")
+    return basing, at_sea, existing
+
+
+def _home_rows(
+    arrays: dict[str, np.ndarray], scenario: Scenario, coeffs: CoefficientSet
+) -> dict[str, np.ndarray]:
+    """Append the home pool's front and zone rows to the (F, A) and (Z, A) arrays."""
+    per = {a: getattr(coeffs.assets, a) for a in ASSETS}
+    reserve = np.zeros(len(ASSETS))
+    if scenario.home.reserve is not None:
+        reserve = np.array([getattr(scenario.home.reserve, a) or 0.0 for a in ASSETS])
+    home_value = np.array([per[a].home_value_bn for a in ASSETS])
+    out = dict(arrays)
+    out["freed"] = np.vstack([arrays["freed"], reserve])
+    out["value"] = np.vstack([arrays["value"], home_value])
+    for key in ("absorb", "existing"):
+        out[key] = np.vstack([arrays[key], np.zeros(len(ASSETS))])
+    out["absorb"][-1] = np.inf
+    for key in ("seg_length", "seg_value"):
+        shape = arrays[key].shape
+        out[key] = np.concatenate([arrays[key], np.zeros((1, *shape[1:]))])
+    return out
 
 
 def scenario_arrays(base: ModelBase, scenario: Scenario, coeffs: CoefficientSet) -> ScenarioArrays:
@@ -234,27 +326,53 @@ def scenario_arrays(base: ModelBase, scenario: Scenario, coeffs: CoefficientSet)
         The effective coefficients (`redeploy.scenario.effective_coefficients`).
     """
     rep = reprice_fronts(base.fronts, scenario, coeffs)
-    value, absorb, index, contest = _zone_value(base, scenario, coeffs)
+    value, absorb, index, contest, comp = _zone_value(base, scenario, coeffs)
     zd = base.zones
     access = zd.access.copy()
     for key, o in scenario.zones.items():
         if o.access is not None:
             access[zd.ids.index(key)] = o.access
-    can_release = np.maximum(rep["baseline"] - rep["floor"], 0.0) > 0
-    if float(coeffs.model.engagement_conversion or 0.0) > 0 and "engagement" in ASSETS:
-        # Converted military budget can leave as engagement from any front with military room.
-        can_release[:, ASSETS.index("engagement")] |= can_release[:, MILITARY].any(axis=1)
-    open_zone = (absorb > 0) & (value > 0)
-    open_zone[:, MILITARY] &= (access != "none")[:, None]
+    basing, at_sea, existing = _capacity(base, scenario, absorb, access)
+    seg_length, seg_value = value_segments(value, basing, at_sea, existing, coeffs)
     per = {a: getattr(coeffs.assets, a) for a in ASSETS}
+    us_cost = rep["us_unit_cost"]
+    convertible = (rep["freed"][:, MILITARY] * us_cost[MILITARY]).sum(axis=1)
+    cap = float(coeffs.model.conversion_cap or 0.0) * convertible
+    rows = _home_rows(
+        {
+            "freed": rep["freed"],
+            "value": value,
+            "absorb": basing + at_sea,
+            "existing": existing,
+            "seg_length": seg_length,
+            "seg_value": seg_value,
+        },
+        scenario,
+        coeffs,
+    )
+    freed = rows["freed"]
+    eng = ASSETS.index("engagement")
+    can_release = freed > 0
+    can_release[:-1, eng] |= cap > 0
+    # home sends on what fronts send it, besides its own reserve
+    can_release[-1, MILITARY] |= can_release[:-1, MILITARY].any(axis=0)
+    open_zone = np.zeros((len(zd.ids) + 1, len(ASSETS)), dtype=bool)
+    open_zone[:-1] = (rows["seg_length"][:-1].sum(axis=2) > 0) & (value > 0)
+    open_zone[-1] = MILITARY  # home takes military capacity back
     floors, caps, afloors, acaps = region_bounds(scenario)
     return ScenarioArrays(
         rep=rep,
-        value=value,
-        absorb=absorb,
-        access=access,
+        freed=freed,
+        risk=risk_terms(base.fronts, rep, comp, coeffs).with_home(),
+        value=rows["value"],
+        seg_length=rows["seg_length"],
+        seg_value=rows["seg_value"],
+        absorb=rows["absorb"],
+        existing=rows["existing"],
+        access=np.append(access, "full"),
         index=index,
         contest=contest,
+        conversion_cap=np.append(cap, 0.0),
         can_release=can_release,
         open_zone=open_zone,
         transit=np.array([per[a].transit_cost_bn_per_1000km for a in ASSETS]),
@@ -267,15 +385,41 @@ def scenario_arrays(base: ModelBase, scenario: Scenario, coeffs: CoefficientSet)
     )
 
 
+def access_mask(base: ModelBase, access: np.ndarray, port_calls: bool = True) -> np.ndarray:
+    """
+    (F+1, Z+1, A) True for every flow basing access (or at-sea presence) allows: engagement
+    everywhere, military classes into zones with access, naval also off zones with port
+    calls, military capacity home from every front; never from a front to its own hosts.
+    """
+    n_f, n_z = len(base.fronts.ids), len(base.zones.ids)
+    allowed = np.ones((n_f + 1, n_z + 1, len(ASSETS)), dtype=bool)
+    basing = access[:n_z] != "none"
+    allowed[:, :n_z, :] &= np.where(MILITARY[None, :], basing[:, None], True)[None, :, :]
+    if port_calls:
+        naval = ASSETS.index("naval")
+        allowed[:, :n_z, naval] |= base.zones.port_calls[None, :]
+    allowed[:n_f, :n_z, :] &= ~base.same_country[:, :, None]
+    allowed[:, n_z, :] = MILITARY[None, :]  # home takes military capacity back
+    allowed[n_f, n_z, :] = False  # home to home is no flow
+    return allowed
+
+
 def flow_structure(base: ModelBase, mask: np.ndarray) -> dict[str, np.ndarray]:
     """
-    Return the flow variables of the (F, Z, A) `mask`: indices, distance (km), sea lane.
+    Return the flow variables of the (F+1, Z+1, A) `mask`: indices, distance (km), sea lane.
 
-    Naval flows follow sea lanes, the others great circles.
+    Naval flows follow sea lanes, the others great circles; flows home end (and flows
+    from home start) at the nearest homeland point.
     """
+    n_f, n_z = len(base.fronts.ids), len(base.zones.ids)
     f_idx, z_idx, a_idx = np.nonzero(mask)
     is_sea = SEA_ASSETS[a_idx]
-    dist = np.where(is_sea, base.sea_km[f_idx, z_idx], base.great_circle_km[f_idx, z_idx])
+    gc = np.zeros((n_f + 1, n_z + 1))
+    sea = np.zeros((n_f + 1, n_z + 1))
+    gc[:n_f, :n_z], sea[:n_f, :n_z] = base.great_circle_km, base.sea_km
+    gc[:n_f, n_z], sea[:n_f, n_z] = base.front_home_km[:, 0], base.front_home_km[:, 1]
+    gc[n_f, :n_z], sea[n_f, :n_z] = base.zone_home_km[:, 0], base.zone_home_km[:, 1]
+    dist = np.where(is_sea, sea[f_idx, z_idx], gc[f_idx, z_idx])
     return {
         "flow_front": f_idx.astype(np.int64),
         "flow_zone": z_idx.astype(np.int64),
@@ -283,13 +427,6 @@ def flow_structure(base: ModelBase, mask: np.ndarray) -> dict[str, np.ndarray]:
         "flow_distance_km": dist,
         "flow_sea": is_sea,
     }
-
-
-def access_mask(base: ModelBase, access: np.ndarray) -> np.ndarray:
-    """(F, Z, A) True for every flow that basing access allows (engagement everywhere)."""
-    allowed = np.ones((len(base.fronts.ids), len(base.zones.ids), len(ASSETS)), dtype=bool)
-    allowed[:, :, MILITARY] &= (access != "none")[None, :, None]
-    return allowed
 
 
 def build_inputs(
@@ -307,7 +444,7 @@ def build_inputs(
     ----------
     layers
         ``{kind: GeoDataFrame}`` from `redeploy.layers.read_layers` (fronts,
-        peripheral_zones, chokepoints, mineral_zones, supply_nodes).
+        peripheral_zones, chokepoints, mineral_zones, supply_nodes, posture).
     scenario
         A validated scenario (`redeploy.scenario.load_scenario`).
     coefficients
@@ -331,7 +468,8 @@ def build_inputs(
     check_scenario_ids(scenario, base.fronts.ids, base.zones.ids)
     coeffs = effective_coefficients(scenario, coefficients)
     arrays = scenario_arrays(base, scenario, coeffs)
-    mask = arrays.can_release[:, None, :] & arrays.open_zone[None, :, :]
+    mask = access_mask(base, arrays.access)
+    mask &= arrays.can_release[:, None, :] & arrays.open_zone[None, :, :]
     flows = flow_structure(base, mask)
     cost = arrays.flow_costs(flows["flow_zone"], flows["flow_asset"], flows["flow_distance_km"])
     return assemble_inputs(
@@ -342,6 +480,11 @@ def build_inputs(
         cost,
         run_id=run_id or _frames_digest(layers, scenario, coeffs),
     )
+
+
+def _home_point(index: np.ndarray) -> np.ndarray:
+    points = np.array([(lon, lat) for _, lon, lat in HOMELAND_POINTS])
+    return np.vstack([points[index], [HOME_LONLAT]])
 
 
 def assemble_inputs(
@@ -355,50 +498,53 @@ def assemble_inputs(
 ) -> AllocationInputs:
     """Return the `AllocationInputs` of `arrays` on the flow structure `flows`."""
     rep, coeffs = arrays.rep, arrays.coefficients
+    per = {a: getattr(coeffs.assets, a) for a in ASSETS}
     meta = {
         "horizon_year": scenario.horizon_year,
         "reference_year": scenario.reference_year,
         "units": {a: ASSET_UNITS[a] for a in ASSETS}
         | {"value": "$bn-eq/yr", "cost": "$bn-eq/yr", "distance": "km"},
-        "repricing": {
-            k: rep[k]
-            for k in (
-                "ref_pct",
-                "new_pct",
-                "gdp",
-                "hns_ref",
-                "hns_new",
-                "effort_share",
-                "ally_capacity",
-                "coverage",
-            )
-        },
+        "repricing": rep,
         "zone_index": arrays.index,
         "contestability": arrays.contest,
+        "arms_share": base.fronts.arms_share,
+        "theater": base.fronts.theater,
+        "ally_unit_cost": np.array([per[a].ally_unit_cost_bn for a in ASSETS]),
         "coefficients": coeffs.model_dump(mode="json"),
     }
+
+    def home_row(a: np.ndarray) -> np.ndarray:
+        return np.vstack([a, np.zeros((1, *a.shape[1:]))])
+
     return AllocationInputs(
         scenario=scenario.name,
         description=scenario.summary_text(),
         run_id=run_id,
         assets=ASSETS,
-        front_ids=base.fronts.ids,
-        zone_ids=base.zones.ids,
-        zone_region=tuple(base.zones.region.tolist()),
+        front_ids=(*base.fronts.ids, HOME_ID),
+        zone_ids=(*base.zones.ids, HOME_ID),
+        zone_region=(*base.zones.region.tolist(), HOME_REGION),
         regions=REGIONS,
-        baseline=rep["baseline"],
-        floor=rep["floor"],
-        substitute=rep["substitute"],
-        freed=rep["freed"],
-        risk=rep["risk"],
-        risk_lambda=arrays.risk_lambda,
-        extra_spending=rep["extra_spending"],
+        baseline=np.vstack([rep["baseline"], arrays.freed[-1]]),
+        floor=home_row(rep["floor"]),
+        hard_floor=home_row(rep["hard_floor"]),
+        substitute=home_row(rep["substitute"]),
+        freed=arrays.freed,
+        extra_spending=np.append(rep["extra_spending"], 0.0),
+        expected_spending=np.append(rep["expected_spending"], 0.0),
         us_unit_cost=rep["us_unit_cost"],
+        conversion_cap=arrays.conversion_cap,
+        risk=arrays.risk,
+        risk_lambda=arrays.risk_lambda,
+        risk_weights=channel_weights(coeffs),
         value=arrays.value,
-        absorb=arrays.absorb,
-        access=tuple(arrays.access.tolist()),
+        seg_length=arrays.seg_length,
+        seg_value=arrays.seg_value,
         segment_shares=np.asarray(coeffs.model.segment_shares, dtype=float),
-        segment_slopes=np.asarray(coeffs.model.segment_slopes, dtype=float),
+        absorb=arrays.absorb,
+        existing=arrays.existing,
+        access=tuple(arrays.access.tolist()),
+        access_basis=(*base.zones.access_basis, "home"),
         flow_front=flows["flow_front"],
         flow_zone=flows["flow_zone"],
         flow_asset=flows["flow_asset"],
@@ -409,8 +555,13 @@ def assemble_inputs(
         region_cap=arrays.region_cap,
         region_asset_floor=arrays.region_asset_floor,
         region_asset_cap=arrays.region_asset_cap,
-        front_lonlat=base.front_lonlat,
-        zone_lonlat=base.zone_lonlat,
+        front_lonlat=np.vstack([base.front_lonlat, [HOME_LONLAT]]),
+        zone_lonlat=np.vstack([base.zone_lonlat, [HOME_LONLAT]]),
+        front_home_lonlat=_home_point(base.front_home),
+        zone_home_lonlat=_home_point(base.zone_home),
+        unit_size=np.array([per[a].unit_size for a in ASSETS]),
+        units=bool(coeffs.model.units),
+        site_cost=float(coeffs.model.site_cost_bn or 0.0),
         scenario_source=scenario.source,
         meta=meta,
     )

@@ -1,9 +1,10 @@
-"""Repricing: allies' extra effort on each front -> U.S. capacity freed, and its risk.
+"""Repricing: allies' extra effort on each front -> U.S. capacity freed.
 
-ΔS_f = e_f · [(p'_f − p_f)/100 · GDP_f + (H'_f − H_f)];
-ally capacity K_fa = max(ΔS_f, 0) · w_fa / (c^ally_a · m_f);
-freed F_fa = clip(min(σ_fa · K_fa, U_fa − floor_fa), 0). docs/model.md §1 states each
-equation and §4 the release risk.
+ΔS_f = e_f · [(p'_f − p_f)/100 · GDP_f + (H'_f − H_f)] (announced); expected delivery
+δ_f = 1 / (1 + β · rise_f) with rise_f the announced effort in points of GDP;
+ally capacity K_fa = max(δ_f·ΔS_f, 0) · w_fa / (c^ally_a · m_f); freed at the front
+F0_fa = min(σ_fa · K_fa, U_fa − h·floor_fa), plus a share of the substitute capacity the
+front cannot use, spilled over to the other fronts of its theater. docs/model.md §1.
 """
 
 from __future__ import annotations
@@ -38,6 +39,17 @@ class FrontData:
     threat: np.ndarray
     #: (F,) group of fronts that count one economy (same hosts and GDP figure).
     host_group: np.ndarray
+    #: (F,) the hosts' ISO3 codes and the front's theater.
+    hosts: tuple[frozenset[str], ...]
+    theater: np.ndarray
+    #: (F,) risk-channel figures (defaults where the layer lacks the column):
+    #: nuclear sharing (0/1), proliferation latency, U.S. share of arms imports and of
+    #: goods trade (shares, 0-1), integration of command and systems.
+    nuclear_sharing: np.ndarray
+    latency: np.ndarray
+    arms_share: np.ndarray
+    trade_share: np.ndarray
+    integration: np.ndarray
 
 
 def per_asset(frame: pd.DataFrame, prefix: str) -> np.ndarray:
@@ -55,6 +67,7 @@ def front_data(fronts: pd.DataFrame) -> FrontData:
     )
     key = hosts + "|" + fronts["gdp_usd_bn"].astype(float).round(3).astype(str)
     _, group = np.unique(key.to_numpy(), return_inverse=True)
+    n = len(fronts)
     return FrontData(
         ids=tuple(fronts["id"].astype(str)),
         us=per_asset(fronts, "us"),
@@ -65,7 +78,32 @@ def front_data(fronts: pd.DataFrame) -> FrontData:
         hns=fronts["hns_usd_bn"].to_numpy(dtype=float),
         threat=fronts["threat_level"].to_numpy(dtype=float),
         host_group=np.asarray(group, dtype=np.int64),
+        hosts=tuple(frozenset(h.split(";")) if h else frozenset() for h in hosts),
+        theater=fronts["theater"].astype(str).to_numpy(),
+        nuclear_sharing=_optional(fronts, "nuclear_sharing", 0.0, n),
+        latency=_optional(fronts, "proliferation_latency", 0.0, n),
+        arms_share=_optional(fronts, "us_arms_share_pct", 50.0, n) / 100.0,
+        trade_share=_optional(fronts, "us_trade_share_pct", 10.0, n) / 100.0,
+        integration=_optional(fronts, "integration", 0.5, n),
     )
+
+
+#: Values used where the fronts layer lacks a risk-channel column (docs/layers.md).
+FRONT_DEFAULTS: Mapping[str, float] = {
+    "nuclear_sharing": 0.0,
+    "proliferation_latency": 0.0,
+    "us_arms_share_pct": 50.0,
+    "us_trade_share_pct": 10.0,
+    "integration": 0.5,
+}
+
+
+def _optional(frame: pd.DataFrame, name: str, default: float, n: int) -> np.ndarray:
+    """Column `name` as floats, `default` where the column or a value is missing."""
+    if name not in frame.columns:
+        return np.full(n, float(default))
+    values = pd.to_numeric(frame[name].astype(object), errors="coerce")
+    return values.fillna(default).to_numpy(dtype=float)
 
 
 def override_matrix(
@@ -162,11 +200,10 @@ def reprice_fronts(
     """
     Turn allies' extra effort into freed U.S. capacity per front and asset class.
 
-    ΔS_f = s_f · [(p_new − p_ref)/100 · GDP_f + (H_new − H_ref)];
-    ally capacity K_fa = max(ΔS_f, 0) · w_fa / (c^ally_a · m_f);
-    freed F_fa = clip(min(subst_fa · K_fa, U_fa − floor_fa), 0).
-    A share σ of freed military capacity (valued at U.S. unit cost) may turn into
-    engagement. Risk per released unit ρ_fa = r_a · threat_f/5 · (1 − κ·cover_fa) · m^risk_f.
+    ΔS_f = s_f · [(p_new − p_ref)/100 · GDP_f + (H_new − H_ref)] (announced);
+    expected ΔS^e_f = ΔS_f / (1 + β · rise_f), rise_f = ΔS_f / GDP_f in points;
+    ally capacity K_fa = max(ΔS^e_f, 0) · w_fa / (c^ally_a · m_f);
+    own freed F0_fa = min(σ_fa · K_fa, U_fa − h · floor_fa); plus the theater's spill-over.
 
     Parameters
     ----------
@@ -181,15 +218,16 @@ def reprice_fronts(
     -------
     dict
         Arrays: ``ref_pct, new_pct, gdp, hns_ref, hns_new, effort_share,
-        extra_spending, threat`` (F,), ``baseline, floor, subst, split, ally_capacity,
-        substitute, freed, coverage, risk`` (F, A), ``us_unit_cost`` (A,).
+        extra_spending, expected_spending, delivery, rise_pct_gdp, threat,
+        risk_multiplier`` (F,), ``baseline, floor, hard_floor, subst, split, ally_capacity,
+        substitute, freed_own, freed_spill, freed, coverage`` (F, A), ``us_unit_cost``
+        (A,).
     """
     fd = fronts if isinstance(fronts, FrontData) else front_data(fronts)
     ids, ov = fd.ids, scenario.fronts
     per = {a: getattr(coeffs.assets, a) for a in ASSETS}
     us_cost = np.array([per[a].us_unit_cost_bn for a in ASSETS])
     ally_cost = np.array([per[a].ally_unit_cost_bn for a in ASSETS])
-    risk_unit = np.array([per[a].risk_per_unit_bn for a in ASSETS])
     default_split = np.array([per[a].split for a in ASSETS])
 
     baseline = override_matrix(fd.us, ids, ov, "us")
@@ -207,24 +245,28 @@ def reprice_fronts(
     effort_share = override_vector(effort_share, ids, ov, "effort_share")
 
     extra = effort_share * ((new_pct - fd.defense_pct) / 100.0 * gdp + (hns_new - fd.hns))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rise = np.where(gdp > 0, np.maximum(extra, 0.0) / gdp * 100.0, 0.0)
+    delivery = 1.0 / (1.0 + float(coeffs.model.backlash_beta or 0.0) * rise)
+    expected = np.where(extra > 0, extra * delivery, extra)
     ally_capacity = (
-        np.maximum(extra, 0.0)[:, None] * split / (ally_cost[None, :] * ally_mult[:, None])
+        np.maximum(expected, 0.0)[:, None] * split / (ally_cost[None, :] * ally_mult[:, None])
     )
     substitute = subst * ally_capacity
-    room = np.maximum(baseline - floor, 0.0)
-    freed = np.clip(np.minimum(substitute, room), 0.0, None)
-    sigma = float(coeffs.model.engagement_conversion or 0.0)
-    if sigma > 0 and "engagement" in ASSETS:
-        eng = ASSETS.index("engagement")
-        converted = sigma * (freed[:, MILITARY] * us_cost[MILITARY]).sum(axis=1)
-        freed[:, MILITARY] *= 1.0 - sigma
-        freed[:, eng] += converted
+    hard = float(coeffs.model.floor_hard_share if coeffs.model.floor_hard_share is not None else 1)
+    hard_floor = np.minimum(floor * hard, baseline)
+    room = np.maximum(baseline - hard_floor, 0.0)
+    own = np.minimum(substitute, room)
+    excess = np.maximum(substitute - room, 0.0)
+    spill = _spill_over(
+        excess,
+        room - own,
+        fd.theater,
+        float(coeffs.model.spill_share or 0.0),
+    )
+    freed = own + spill
     with np.errstate(divide="ignore", invalid="ignore"):
         coverage = np.where(baseline > 0, np.minimum(1.0, substitute / baseline), 0.0)
-    kappa = float(coeffs.model.cover_relief or 0.0)
-    risk = (
-        risk_unit[None, :] * (threat / 5.0)[:, None] * (1.0 - kappa * coverage) * risk_mult[:, None]
-    )
     return {
         "ref_pct": fd.defense_pct,
         "new_pct": new_pct,
@@ -233,18 +275,49 @@ def reprice_fronts(
         "hns_new": hns_new,
         "effort_share": effort_share,
         "extra_spending": extra,
+        "expected_spending": expected,
+        "delivery": delivery,
+        "rise_pct_gdp": rise,
         "baseline": baseline,
         "floor": floor,
+        "hard_floor": hard_floor,
         "subst": subst,
         "split": split,
         "ally_capacity": ally_capacity,
         "substitute": substitute,
+        "freed_own": own,
+        "freed_spill": spill,
+        "excess": excess,
         "freed": freed,
         "coverage": coverage,
-        "risk": risk,
         "threat": threat,
+        "risk_multiplier": risk_mult,
         "us_unit_cost": us_cost,
     }
+
+
+def _spill_over(
+    excess: np.ndarray, room_left: np.ndarray, theater: np.ndarray, share: float
+) -> np.ndarray:
+    """
+    Return the (F, A) U.S. capacity freed at each front by its theater's spare substitute.
+
+    In each theater and class, `share` of the substitute capacity fronts cannot use at
+    home (`excess`) frees capacity at the theater's fronts with room left, in proportion
+    to that room and never beyond it.
+    """
+    out = np.zeros_like(room_left)
+    if share <= 0:
+        return out
+    for t in np.unique(theater):
+        sel = theater == t
+        pool = share * excess[sel].sum(axis=0)
+        left = room_left[sel]
+        total = left.sum(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            part = np.where(total > 0, left * (pool / total)[None, :], 0.0)
+        out[sel] = np.minimum(part, left)
+    return out
 
 
 def _check_splits(split: np.ndarray, ids: Sequence[str], scenario: Scenario) -> None:

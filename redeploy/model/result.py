@@ -12,22 +12,63 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-#: Columns of `AllocationResult.flows` (one row per front, zone and asset with amount > 0).
+from redeploy.schemas import RISK_CHANNELS
+
+#: Columns of `AllocationResult.flows` (one row per front, zone and asset with amount > 0;
+#: front or zone ``us-home`` is the U.S. home pool).
 FLOW_COLUMNS = ("front_id", "zone_id", "asset", "amount", "distance_km", "cost")
 #: Columns of `AllocationResult.fronts` (one row per front and asset).
-FRONT_COLUMNS = ("front_id", "asset", "baseline", "freed", "released", "risk", "marginal_value")
+FRONT_COLUMNS = (
+    "front_id",
+    "asset",
+    "baseline",
+    "freed",
+    "released",
+    "to_home",
+    "converted",
+    "retained",
+    *(f"risk_{c}" for c in RISK_CHANNELS),
+    "risk",
+    "marginal_value",
+)
 #: Columns of `AllocationResult.zones` (one row per zone and asset).
-ZONE_COLUMNS = ("zone_id", "region", "asset", "allocated", "value", "marginal_value")
+ZONE_COLUMNS = (
+    "zone_id",
+    "region",
+    "asset",
+    "existing",
+    "added",
+    "capacity",
+    "value",
+    "marginal_value",
+)
 #: Columns of `AllocationResult.ledger` (one row per front).
 LEDGER_COLUMNS = (
     "front_id",
     "ally_extra_spending_bn",
+    "ally_expected_spending_bn",
     "us_freed_kpe",
     "us_freed_engagement_bn",
     "us_freed_value_bn",
     "us_redeployed_value_bn",
+    "us_home_value_bn",
+    "converted_to_engagement_bn",
+    "us_industry_inflow_bn",
     "double_burden_share",
     "price_per_retained_kpe_bn",
+)
+#: Columns of `AllocationResult.allies` (one row per front and military class).
+ALLY_COLUMNS = (
+    "front_id",
+    "asset",
+    "us_baseline",
+    "us_retained",
+    "us_withdrawn",
+    "ally_substitute",
+    "gap",
+    "gap_cost_bn",
+    "dependence",
+    "us_industry_inflow_bn",
 )
 
 
@@ -47,10 +88,11 @@ class AllocationResult:
     status
         Solver status, ``"optimal"`` on success.
     objective
-        ``value``, ``transit_cost``, ``risk`` and ``total`` (= value - transit_cost - risk).
-    flows, fronts, zones, ledger
-        Tables with the columns named by `FLOW_COLUMNS`, `FRONT_COLUMNS`, `ZONE_COLUMNS`
-        and `LEDGER_COLUMNS`.
+        ``value``, ``transit_cost``, ``risk_<channel>`` for every channel, ``risk`` (their
+        sum) and ``total`` (= value - transit_cost - risk).
+    flows, fronts, zones, ledger, allies
+        Tables with the columns named by `FLOW_COLUMNS`, `FRONT_COLUMNS`, `ZONE_COLUMNS`,
+        `LEDGER_COLUMNS` and `ALLY_COLUMNS`.
     routes
         GeoDataFrame in EPSG:4326, one row per flow (same order as `flows`), with
         ``front_id, zone_id, asset, mode`` (``"sea"`` or ``"great_circle"``) and a
@@ -70,6 +112,7 @@ class AllocationResult:
     fronts: pd.DataFrame
     zones: pd.DataFrame
     ledger: pd.DataFrame
+    allies: pd.DataFrame
     routes: gpd.GeoDataFrame
     totals: dict[str, dict[str, float]]
     meta: dict[str, Any] = field(default_factory=dict)

@@ -45,23 +45,19 @@ def solve_sifted(self: AllocationModel) -> tuple[np.ndarray, np.ndarray, int, fl
         objective; None when the small LP is not optimal (a region floor may need
         flows left out): `solve_raw` then solves the whole LP.
     """
-    inp, n = self.inputs, self.n_flow
-    assert self._csc is not None  # passed with the model
+    inp, st, n = self.inputs, self.structure, self.n_flow
     start, index, value = self._csc
     cost = self._costs()
     col_upper = self._col_upper()
-    if self._flow_upper is not None:
-        col_upper[:n] = self._flow_upper
     lower, upper = self._row_bounds()
     is_open = col_upper[:n] > 0
-    slopes = inp.segment_slopes
-    first_unit = (
-        cost[:n]
-        + (slopes.max() - slopes[-1]) * (inp.value[self.pair_zone, self.pair_asset][self.flow_pair])
-    )
+    n_a = len(inp.assets)
+    pz, pa = st.pair_keys // n_a, st.pair_keys % n_a
+    steepest = inp.seg_value[pz, pa].max(axis=1, initial=0.0) - inp.seg_value[pz, pa, -1]
+    first_unit = cost[:n] + np.where(st.flow_pair >= 0, steepest[st.flow_pair], 0.0)
     chosen = np.zeros(n, dtype=bool)
     order_by_worth = np.lexsort((np.arange(n), -first_unit, ~is_open))
-    for group in (self.flow_pair, self.flow_supply):
+    for group in (st.flow_pair, st.flow_supply):
         order = order_by_worth[np.argsort(group[order_by_worth], kind="stable")]
         keys = group[order]
         first = np.r_[0, np.flatnonzero(keys[1:] != keys[:-1]) + 1]
@@ -78,6 +74,7 @@ def solve_sifted(self: AllocationModel) -> tuple[np.ndarray, np.ndarray, int, fl
         lower,
         upper,
         columns_of(start, index, value, columns),
+        offset=self._offset(),
     )
     iterations = 0
     flow_entries = int(start[n])

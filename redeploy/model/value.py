@@ -2,8 +2,9 @@
 
 V_zk = Σ_i s_i · exp(−d_zi / D) for each value kind k (chokepoints, minerals, nodes), with
 s_i the item's figure divided by its layer's maximum and d_zi the geodesic distance (km)
-from the zone polygon to the item (0 inside); each kind is then divided by its maximum over
-zones, so the best zone scores 1. docs/model.md §2 states every equation.
+from the zone polygon to the item (0 inside); the homeland perimeter is exp(−d_z / D_p)
+with d_z the distance to the nearest U.S. homeland point. Each kind is then divided by its
+maximum over zones, so the best zone scores 1. docs/model.md §2 states every equation.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 MAX_ZONE_VERTICES = 200
 #: Tolerance (degrees) of the polygon simplification before distances are taken.
 SIMPLIFY_DEG = 0.05
-#: The layer each value kind is read from ("presence" is not read from a layer).
+#: The layer each value kind is read from ("perimeter" is the distance to the homeland).
 VALUE_LAYERS: Mapping[str, str] = {
     "chokepoints": "chokepoints",
     "minerals": "mineral_zones",
@@ -125,11 +126,20 @@ def item_points(gdf: gpd.GeoDataFrame) -> np.ndarray:
     return shapely.get_coordinates(shapely.point_on_surface(gdf.geometry.to_numpy()))
 
 
-def value_items(layers: Mapping[str, gpd.GeoDataFrame], zones: gpd.GeoDataFrame) -> ValueItems:
-    """Return, per value kind, the items' figures and their distances to every zone."""
+def value_items(
+    layers: Mapping[str, gpd.GeoDataFrame], zones: gpd.GeoDataFrame, home_km: np.ndarray
+) -> ValueItems:
+    """
+    Return, per value kind, the items' figures and their distances to every zone.
+
+    The perimeter kind has one item, the homeland, at `home_km` (Z,) from each zone.
+    """
     vertices = zone_vertices(zones.geometry.to_numpy())
     out: list[tuple[np.ndarray, np.ndarray] | None] = []
     for kind in VALUE_KINDS:
+        if kind == "perimeter":
+            out.append((np.ones(1), np.asarray(home_km, dtype=float).reshape(-1, 1)))
+            continue
         gdf = layers.get(VALUE_LAYERS.get(kind, ""))
         if gdf is None or len(gdf) == 0:
             out.append(None)
@@ -138,30 +148,24 @@ def value_items(layers: Mapping[str, gpd.GeoDataFrame], zones: gpd.GeoDataFrame)
     return tuple(out)
 
 
-def value_index(items: ValueItems, n_zones: int, decay_km: float) -> np.ndarray:
+def value_index(
+    items: ValueItems, n_zones: int, decay_km: float, perimeter_km: float
+) -> np.ndarray:
     """
     Return the (Z, K) value index of each zone per value kind, each column normalised so
-    that the best zone scores 1; "presence" is 1 everywhere.
+    that the best zone scores 1 (the perimeter decays over `perimeter_km`, the others over
+    `decay_km`).
     """
     out = np.zeros((n_zones, len(VALUE_KINDS)))
     for k, kind in enumerate(VALUE_KINDS):
-        if kind == "presence":
-            out[:, k] = 1.0
-            continue
         entry = items[k]
         if entry is None:
             continue
         s, dist = entry
-        out[:, k] = (s[None, :] * np.exp(-dist / decay_km)).sum(axis=1)
+        scale = perimeter_km if kind == "perimeter" else decay_km
+        out[:, k] = (s[None, :] * np.exp(-dist / scale)).sum(axis=1)
     top = out.max(axis=0)
     return np.divide(out, top, out=np.zeros_like(out), where=top > 0)
-
-
-def zone_value_index(
-    zones: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFrame], decay_km: float
-) -> np.ndarray:
-    """Return the (Z, K) value index of `zones` (`value_items` then `value_index`)."""
-    return value_index(value_items(layers, zones), len(zones), decay_km)
 
 
 def asset_index(index: np.ndarray, fit: np.ndarray, weights: Sequence[float]) -> np.ndarray:

@@ -51,6 +51,7 @@ from redeploy.scenario.models import (
     CoefficientSet,
     FitRow,
     FrontOverride,
+    HomeSection,
     LayerWeights,
     ModelSection,
     PerAssetAmount,
@@ -86,11 +87,13 @@ from redeploy.scenario.uncertain import (
     resolve_parameter,
     validate_uncertain,
 )
+from redeploy.schemas import RISK_CHANNELS
 
 __all__ = [
     "COEFFICIENTS_FILE",
     "DIST_KEYS",
     "REFERENCE_YEAR",
+    "RISK_CHANNELS",
     "SAMPLING_METHODS",
     "SCENARIO_PARAMETERS",
     "VALUE_KINDS",
@@ -103,6 +106,7 @@ __all__ = [
     "DistributionTable",
     "FitRow",
     "FrontOverride",
+    "HomeSection",
     "LayerWeights",
     "ModelSection",
     "Parameter",

@@ -30,10 +30,10 @@ from redeploy.scenario.distributions import DistributionTable
 from redeploy.scenario.fields import ScenarioName, Slug, unwrap_annotation
 from redeploy.scenario.messages import not_finite, type_name
 from redeploy.scenario.parameters import ParameterSpace
-from redeploy.schemas import ACCESS_LEVELS, ASSETS, REGIONS
+from redeploy.schemas import ACCESS_LEVELS, ASSETS, REGIONS, RISK_CHANNELS
 
 #: The kinds of value a zone can hold; the asset-fit matrix has one column per kind.
-VALUE_KINDS: tuple[str, ...] = ("chokepoints", "minerals", "nodes", "presence")
+VALUE_KINDS: tuple[str, ...] = ("chokepoints", "minerals", "nodes", "perimeter")
 #: The year whose figures the fronts layer holds; every scenario measures against it.
 REFERENCE_YEAR: Final = 2024
 #: Type of `Scenario.uncertain` once validated: ``{path: distribution table}``, sorted by
@@ -110,6 +110,10 @@ if TYPE_CHECKING:
 
     class FitRow(_Strict): ...
 
+    class RiskWeights(_Strict): ...
+
+    class RiskRates(_Strict): ...
+
 else:
     PerAssetAmount = _optional_table(
         "PerAssetAmount",
@@ -131,6 +135,22 @@ else:
         ge=0,
         le=1,
     )
+    RiskWeights = _optional_table(
+        "RiskWeights",
+        "Weight lambda_<channel> of each risk channel in the objective (1 = as priced).",
+        RISK_CHANNELS,
+        ge=0,
+        le=1000,
+    )
+    RiskRates = _optional_table(
+        "RiskRates",
+        "Base rate of each risk channel ($bn-eq/yr per kpe withdrawn or sent; per $bn of "
+        "extra effort for backlash and trade).",
+        RISK_CHANNELS,
+        ge=0,
+        le=100,
+        unit="$bn-eq/yr per kpe",
+    )
 
 
 class ModelSection(_Strict):
@@ -149,18 +169,80 @@ class ModelSection(_Strict):
         description="Contestability = (1 - us_influence) * "
         "(contestability_base + competitor_influence).",
     )
-    cover_relief: float | None = Field(
+    conversion_cap: float | None = Field(
         None,
         ge=0,
         le=1,
-        description="Share of release risk removed when the ally covers the whole U.S. baseline.",
+        description="Most of a front's freed military capacity (at U.S. unit cost) the model "
+        "may convert into engagement $bn/yr (share).",
     )
-    engagement_conversion: float | None = Field(
+    at_sea_value_share: float | None = Field(
         None,
         ge=0,
         le=1,
-        description="Share of freed military capacity converted into engagement $bn/yr.",
+        description="Value of naval presence at sea and in port calls (no basing) as a share "
+        "of the zone's first-unit naval value.",
     )
+    perimeter_km: float | None = Field(
+        None, gt=0, le=20000, description="Decay scale of the homeland-perimeter value (km)."
+    )
+    backlash_beta: float | None = Field(
+        None,
+        ge=0,
+        le=10,
+        description="Allied delivery: expected effort = announced / (1 + beta * rise in "
+        "points of GDP).",
+    )
+    spill_share: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Share of an ally's substitute capacity beyond its own front's room that "
+        "frees U.S. capacity at the other fronts of its theater.",
+    )
+    floor_hard_share: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Share of each front floor that cannot leave at any price; the rest may "
+        "leave at the fragmentation channel's floor rate.",
+    )
+    credibility_shares: list[Annotated[float, Field(gt=0, le=1)]] | None = Field(
+        None,
+        min_length=1,
+        max_length=10,
+        description="Segments of a front's withdrawn share of its U.S. military presence "
+        "for the convex credibility cost; add up to 1.",
+    )
+    credibility_slopes: list[Annotated[float, Field(ge=0, le=1000)]] | None = Field(
+        None,
+        min_length=1,
+        max_length=10,
+        description="Credibility cost per kpe on each segment, as a multiple of its base "
+        "rate; non-decreasing (a large withdrawal costs more per kpe).",
+    )
+    fragmentation_floor_multiplier: float | None = Field(
+        None, ge=1, le=100, description="Fragmentation rate on the part of a floor that leaves."
+    )
+    nuclear_sharing_factor: float | None = Field(
+        None, ge=0, le=10, description="Extra fragmentation where a host shares nuclear weapons."
+    )
+    opportunism_coupling: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="How much withdrawing from one theater raises the risk in the others.",
+    )
+    units: bool | None = Field(
+        None,
+        description="Deploy military capacity in whole units with a cost per site opened "
+        "(a MILP); false: continuous kpe (an LP).",
+    )
+    site_cost_bn: float | None = Field(
+        None, ge=0, le=100, description="Fixed cost of opening a zone to forces (units only)."
+    )
+    risk_weights: RiskWeights | None = None
+    risk_rates: RiskRates | None = None
     split_shared_hosts: bool | None = Field(
         None, description="Split one host's extra effort among the fronts it hosts."
     )
@@ -196,6 +278,22 @@ class ModelSection(_Strict):
             raise ValueError(msg)
         return v
 
+    @field_validator("credibility_shares")
+    @classmethod
+    def _credibility_shares_add_up(cls, v: list[float] | None) -> list[float] | None:
+        if v is not None and abs(sum(v) - 1.0) > 1e-6:
+            msg = f"credibility shares must add up to 1, they add up to {sum(v):g}"
+            raise ValueError(msg)
+        return v
+
+    @field_validator("credibility_slopes")
+    @classmethod
+    def _credibility_convex(cls, v: list[float] | None) -> list[float] | None:
+        if v is not None and any(b < a for a, b in itertools.pairwise(v)):
+            msg = "credibility slopes must not decrease (the harm grows faster than the withdrawal)"
+            raise ValueError(msg)
+        return v
+
 
 class AssetSection(_Strict):
     """Coefficients of one asset class (``[assets.naval]`` etc.)."""
@@ -220,12 +318,33 @@ class AssetSection(_Strict):
         description="Value of the first unit in a zone with index and "
         "contestability 1 ($bn-eq/yr per unit).",
     )
-    risk_per_unit_bn: float | None = Field(
+    risk_weight: float | None = Field(
         None,
         ge=0,
-        le=1000,
-        description="Risk of releasing one unit from a threat-5 front "
-        "with no ally coverage ($bn-eq/yr per unit).",
+        le=100,
+        description="How strongly withdrawing one unit of the class registers in the "
+        "credibility, opportunism, autonomy, proliferation, backlash and trade channels.",
+    )
+    integration: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="How integrated the class is in allied systems (fragmentation channel).",
+    )
+    visibility: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="How visible one unit is at the destination (counter-alignment channel).",
+    )
+    home_value_bn: float | None = Field(
+        None,
+        ge=0,
+        le=100,
+        description="Value of one unit kept at home as a strategic reserve ($bn-eq/yr).",
+    )
+    unit_size: float | None = Field(
+        None, gt=0, le=100, description="Size of one deployable unit (kpe; whole-unit mode)."
     )
     transit_cost_bn_per_1000km: float | None = Field(
         None, ge=0, le=100, description="Transit cost ($bn-eq/yr per unit per 1000 km)."
@@ -310,6 +429,16 @@ class FrontOverride(_Strict):
         return self
 
 
+class HomeSection(_Strict):
+    """The U.S. home pool (``[home]``): capacity at home the model may send abroad."""
+
+    reserve: PerAssetAmount | None = Field(
+        None,
+        description="Capacity at home available for peripheral deployment besides what "
+        "fronts send home (kpe or $bn/yr; 0 by default).",
+    )
+
+
 class ZoneOverride(_Strict):
     """Overrides of one peripheral zone's layer figures."""
 
@@ -321,6 +450,11 @@ class ZoneOverride(_Strict):
         None, description="U.S. basing access: " + ", ".join(ACCESS_LEVELS) + "."
     )
     absorb: PerAssetAmount | None = None
+    existing: PerAssetAmount | None = Field(
+        None,
+        description="U.S. presence already in the zone (kpe or $bn/yr), replacing the posture "
+        "layer's.",
+    )
     value_multiplier: float | None = Field(
         None, ge=0, le=100, description="Multiplies the zone's value."
     )
@@ -391,6 +525,7 @@ class Scenario(_Strict):
     )
     model: ModelSection = Field(default_factory=ModelSection)
     assets: AssetsSection = Field(default_factory=AssetsSection)
+    home: HomeSection = Field(default_factory=HomeSection)
     fronts: dict[Slug, FrontOverride] = Field(
         default_factory=dict, description="Per-front repricing and overrides, by front id."
     )

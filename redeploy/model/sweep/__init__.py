@@ -1,13 +1,12 @@
 """Monte Carlo sweeps, the model's side: the plan, one sample's LP, a batch of samples.
 
 The client prepares a `SweepPlan` once (layers read, distances and zone-value ingredients
-computed, the LP structure built and solved at the central values) and scatters it to every
-worker. Samples travel in batches: `run_batch` builds the `AllocationModel` once per
-worker, and for each sample passes the sample's costs and bounds with
-`AllocationModel.reload` (which discards all solver state) and re-solves from the central
-solution's basis. Every sample starts from that same state, so its result depends only on
-(seed, sample index): not on the number of workers, the batch size or which samples a
-worker solved before.
+computed, the problem's structure built and solved at the central values) and scatters it
+to every worker. Samples travel in batches: `run_batch` builds the `AllocationModel` once
+per worker, and for each sample passes the sample's inputs with `AllocationModel.reload`
+(which discards all solver state) and re-solves from the central solution's basis. Every
+sample starts from that same state, so its result depends only on (seed, sample index):
+not on the number of workers, the batch size or which samples a worker solved before.
 
 The LP of a sweep has one flow variable for every (front, zone, asset) that basing access
 allows; flows that a sample's own inputs would not create (nothing to release, no room or
@@ -25,19 +24,18 @@ from redeploy.model.sweep.batch import (
     run_batch,
     summarize,
 )
-from redeploy.model.sweep.plan import CORE_MARGIN, SweepPlan, prepare_sweep, zone_index
+from redeploy.model.sweep.plan import SweepPlan, prepare_sweep
 from redeploy.model.sweep.samples import (
     STATUS_OK,
     SampleArrays,
     SampleSolver,
-    concave_value,
+    outcome,
     sample_arrays,
     sample_columns,
     sample_scenario,
 )
 
 __all__ = [
-    "CORE_MARGIN",
     "EPSILON",
     "STATUS_OK",
     "SUMMARY_COLUMNS",
@@ -45,12 +43,11 @@ __all__ = [
     "SampleArrays",
     "SampleSolver",
     "SweepPlan",
-    "concave_value",
+    "outcome",
     "prepare_sweep",
     "run_batch",
     "sample_arrays",
     "sample_columns",
     "sample_scenario",
     "summarize",
-    "zone_index",
 ]

@@ -41,7 +41,16 @@ SUMMARY_COLUMNS = (
 )
 
 
-_KIND_ORDER = {"objective": 0, "region": 1, "zone": 2, "front": 3, "param": 4}
+_KIND_ORDER = {"objective": 0, "total": 1, "region": 2, "zone": 3, "front": 4, "param": 5}
+#: Unit of each metric of the sample table.
+_UNITS = {
+    "military_kpe": "kpe",
+    "military_bn": "$bn/yr",
+    "engagement_bn": "$bn/yr",
+    "released_kpe": "kpe",
+    "converted_kpe": "kpe",
+    "home_kpe": "kpe",
+}
 
 
 _SOLVERS = threading.local()
@@ -119,9 +128,11 @@ def summarize(table: pd.DataFrame) -> pd.DataFrame:
             ident, metric, unit = rest, "value", ""
         elif kind == "objective":
             ident, metric, unit = "", rest, "$bn-eq/yr"
+        elif kind == "total":
+            ident, metric, unit = "", rest, _UNITS.get(rest, "")
         else:
             ident, metric = rest.rsplit(":", 1)
-            unit = "kpe" if metric == "military_kpe" else "$bn/yr"
+            unit = _UNITS.get(metric, "")
         values = ok[col].to_numpy(dtype=float)
         n = len(values)
         if n:
