@@ -1715,6 +1715,13 @@ def zone_access(
     return level, basis, sources, years, verified
 
 
+#: `access_basis` of a zone with no basing access whose waters U.S. ships may use.
+PORT_CALLS_BASIS = (
+    "naval at-sea operations and port calls only: coastal, not hostile (freedom of "
+    "navigation; port calls by diplomatic clearance, assumption); no basing"
+)
+
+
 def port_calls(iso3: str) -> tuple[bool, str]:
     """Return (port_calls, note): coastal and not hostile to the U.S., with exceptions."""
     if iso3 in gr.PORT_CALLS_EXCEPTIONS:
@@ -1924,6 +1931,8 @@ def build_peripheral_zones(
             eng_note = "engagement = 0.2 (no DOTS row, no regional data; assumption)"
         absorb["engagement"] = eng
         notes.append(f"access '{access}': " + (basis or "no agreement or U.S. presence found"))
+        if access == "none" and calls:
+            basis = PORT_CALLS_BASIS
         notes.append(
             "absorb naval/air/ground/isr = sum of the active sites' capacities ("
             + (", ".join(sorted(p["id"] for p in zsites)) if zsites else "no site: 0")

@@ -203,10 +203,18 @@ def check_grounding(folder: Path, zones: gpd.GeoDataFrame) -> list[str]:
                     f"peripheral_zones/{zone['id']}: absorb_{asset} {zone[f'absorb_{asset}']} != "
                     f"sum of its sites' cap_{asset} {total:.4f}"
                 )
-        if (zone["access"] == "none") != _missing(zone["access_basis"]):
+        basing = not _missing(zone["access_basis"]) and not str(zone["access_basis"]).startswith(
+            "naval at-sea operations and port calls only"
+        )
+        if (zone["access"] == "none") == basing:
             problems.append(
                 f"peripheral_zones/{zone['id']}: access {zone['access']!r} with access_basis "
-                f"{zone['access_basis']!r} (none iff empty)"
+                f"{zone['access_basis']!r} (basing access iff a basing basis)"
+            )
+        if zone["access"] == "none" and bool(zone["port_calls"]) == _missing(zone["access_basis"]):
+            problems.append(
+                f"peripheral_zones/{zone['id']}: no basing access: access_basis must state the "
+                "port-call basis exactly when port_calls is true"
             )
         if not zone["port_calls"] and zone["sea_naval"] != 0:
             problems.append(f"peripheral_zones/{zone['id']}: sea_naval > 0 without port calls")

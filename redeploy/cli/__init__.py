@@ -5,7 +5,7 @@ Commands live by group: `redeploy.cli.layers`, `.scenarios`, `.run` (run, compar
 `.analysis` (frontier, sweep); `redeploy.cli.common` holds the app, options and messages.
 """
 
-from redeploy.cli import analysis, layers, run, scenarios  # noqa: F401  (register commands)
+from redeploy.cli import analysis, calibrate, layers, run, scenarios  # noqa: F401  (register commands)
 from redeploy.cli.common import app
 
 

@@ -135,8 +135,38 @@ def existing_posture(zone_ids: tuple[str, ...], posture: pd.DataFrame | None) ->
     return out
 
 
-def zone_data(zones: gpd.GeoDataFrame, posture: pd.DataFrame | None = None) -> ZoneData:
-    """Read the validated peripheral zones layer (and the posture layer) into `ZoneData`."""
+def site_capacity(
+    zone_ids: tuple[str, ...], absorb: np.ndarray, sites: pd.DataFrame | None
+) -> np.ndarray:
+    """
+    Return the (Z, A) capacity of each zone: for military classes the sum of its active
+    sites' ``cap_<class>`` when a sites layer is given, otherwise the zones layer's
+    ``absorb_<class>``; engagement always from the zones layer.
+    """
+    if sites is None:
+        return absorb
+    out = absorb.copy()
+    pos = {z: k for k, z in enumerate(zone_ids)}
+    active = sites[sites["status"].astype(str) == "active"]
+    rows = [pos.get(str(z), -1) for z in active["zone_id"]]
+    keep = np.array([r >= 0 for r in rows], dtype=bool)
+    index = np.array(rows, dtype=np.int64)[keep] if keep.size else np.zeros(0, np.int64)
+    for j, a in enumerate(ASSETS):
+        if a not in MILITARY_ASSETS:
+            continue
+        out[:, j] = np.bincount(
+            index, weights=active[f"cap_{a}"].to_numpy(dtype=float)[keep], minlength=len(zone_ids)
+        )
+    return out
+
+
+def zone_data(
+    zones: gpd.GeoDataFrame,
+    posture: pd.DataFrame | None = None,
+    sites: pd.DataFrame | None = None,
+) -> ZoneData:
+    """Read the validated peripheral zones layer (with the posture and sites layers) into
+    `ZoneData`."""
     n = len(zones)
     ids = tuple(zones["id"].astype(str))
     return ZoneData(
@@ -145,7 +175,7 @@ def zone_data(zones: gpd.GeoDataFrame, posture: pd.DataFrame | None = None) -> Z
         region=zones["region"].astype(str).to_numpy(),
         us_influence=zones["us_influence"].to_numpy(dtype=float),
         competitor_influence=zones["competitor_influence"].to_numpy(dtype=float),
-        absorb=per_asset(zones, "absorb"),
+        absorb=site_capacity(ids, per_asset(zones, "absorb"), sites),
         access=zones["access"].astype(str).to_numpy(),
         access_basis=tuple(str(v) for v in _column(zones, "access_basis", "", n)),
         port_calls=_column(zones, "port_calls", False, n).astype(bool),
@@ -176,7 +206,8 @@ def prepare_base(layers: Mapping[str, gpd.GeoDataFrame]) -> ModelBase:
     layers
         ``{kind: GeoDataFrame}`` from `redeploy.layers.read_layers`: fronts and
         peripheral_zones are required; chokepoints, mineral_zones and supply_nodes feed
-        zone value and posture the existing presence, when present.
+        zone value, posture the existing presence and sites the zones' capacity to host
+        forces, when present.
 
     Raises
     ------
@@ -196,7 +227,7 @@ def prepare_base(layers: Mapping[str, gpd.GeoDataFrame]) -> ModelBase:
     # Pairs the network cannot join fall back to the great circle.
     sea = np.where(np.isfinite(sea), sea, gc)
     fd = front_data(fronts)
-    zd = zone_data(zones, layers.get("posture"))
+    zd = zone_data(zones, layers.get("posture"), layers.get("sites"))
     front_home, front_home_km = _nearest_home(front_xy, sea=True)
     zone_home, zone_home_km = _nearest_home(zone_xy, sea=True)
     same = np.array([[z in hosts for z in zd.iso3] for hosts in fd.hosts], dtype=bool).reshape(

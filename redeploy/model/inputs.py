@@ -332,7 +332,11 @@ def scenario_arrays(base: ModelBase, scenario: Scenario, coeffs: CoefficientSet)
     for key, o in scenario.zones.items():
         if o.access is not None:
             access[zd.ids.index(key)] = o.access
+    scale = float(coeffs.model.capacity_scale or 1.0)
+    eng_scale = float(coeffs.model.engagement_capacity_scale or 1.0)
+    absorb = absorb * np.where(MILITARY, scale, eng_scale)[None, :]
     basing, at_sea, existing = _capacity(base, scenario, absorb, access)
+    at_sea = at_sea * scale
     seg_length, seg_value = value_segments(value, basing, at_sea, existing, coeffs)
     per = {a: getattr(coeffs.assets, a) for a in ASSETS}
     us_cost = rep["us_unit_cost"]

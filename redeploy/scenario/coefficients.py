@@ -145,3 +145,22 @@ def effective_coefficients(
 def coefficients_digest_payload(coeffs: CoefficientSet) -> str:
     """Return canonical JSON of a coefficient set (for run ids)."""
     return json.dumps(coeffs.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+
+
+def coefficients_markdown(path: str | Path | None = None) -> str:
+    """Return the Markdown table of every default coefficient (embedded in docs/model.md)."""
+
+    def cell(value: Any) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, list):
+            return ", ".join(f"{v:g}" for v in value)
+        if isinstance(value, float):
+            return f"{value:g}"
+        return str(value)
+
+    lines = ["| key | value | unit | source |", "|---|---|---|---|"]
+    for c in coefficient_entries(path):
+        source = c.source.replace("|", "/")
+        lines.append(f"| `{c.key}` | {cell(c.value)} | {c.unit} | {source} |")
+    return "\n".join(lines) + "\n"

@@ -183,6 +183,18 @@ class ModelSection(_Strict):
         description="Value of naval presence at sea and in port calls (no basing) as a share "
         "of the zone's first-unit naval value.",
     )
+    capacity_scale: float | None = Field(
+        None,
+        gt=0,
+        le=100,
+        description="Multiplies every zone's capacity to host military classes (sites and at sea).",
+    )
+    engagement_capacity_scale: float | None = Field(
+        None,
+        gt=0,
+        le=100,
+        description="Multiplies every zone's capacity to absorb engagement ($bn/yr).",
+    )
     perimeter_km: float | None = Field(
         None, gt=0, le=20000, description="Decay scale of the homeland-perimeter value (km)."
     )

@@ -1,0 +1,127 @@
+"""Calibration targets: the observed U.S. peripheral posture and engagement, as data.
+
+`geodata/calibration/posture_targets.csv` (zone, military class, observed kpe, weight) and
+`engagement_targets.csv` (region, observed $bn/yr, weight) are built from the reference
+data by ``tools/build_calibration.py`` (geodata/calibration/README.md); each row carries its
+source, date and confidence, and weak figures weigh less.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from redeploy._shipped import shipped_folder
+from redeploy.errors import LayerValidationError, Problem
+
+#: Columns each target file must have.
+POSTURE_COLUMNS = ("zone_id", "region", "asset", "observed_kpe", "weight")
+ENGAGEMENT_COLUMNS = ("region", "observed_bn_per_yr", "weight")
+
+
+@dataclass(frozen=True)
+class Targets:
+    """
+    What the model is fitted to.
+
+    Attributes
+    ----------
+    posture
+        One row per zone and military class: ``zone_id, region, asset, observed_kpe,
+        weight`` (and the files' provenance columns).
+    engagement
+        One row per region: ``region, observed_bn_per_yr, weight``.
+    folder
+        Where the files were read from.
+    """
+
+    posture: pd.DataFrame
+    engagement: pd.DataFrame
+    folder: Path
+
+    def observed(self, zone_ids: tuple[str, ...], assets: tuple[str, ...]) -> np.ndarray:
+        """(Z, A) observed kpe per zone and class (0 where no row)."""
+        return self._matrix(zone_ids, assets, "observed_kpe")
+
+    def weights(self, zone_ids: tuple[str, ...], assets: tuple[str, ...]) -> np.ndarray:
+        """(Z, A) weight of each zone and class (0 where no row)."""
+        return self._matrix(zone_ids, assets, "weight")
+
+    def _matrix(
+        self, zone_ids: tuple[str, ...], assets: tuple[str, ...], column: str
+    ) -> np.ndarray:
+        out = np.zeros((len(zone_ids), len(assets)))
+        pos = {z: k for k, z in enumerate(zone_ids)}
+        apos = {a: j for j, a in enumerate(assets)}
+        for z, a, v in zip(
+            self.posture["zone_id"], self.posture["asset"], self.posture[column], strict=True
+        ):
+            if z in pos and a in apos:
+                out[pos[z], apos[a]] = float(v)
+        return out
+
+    def total_by_class(self, assets: tuple[str, ...]) -> np.ndarray:
+        """(A,) observed kpe summed over zones per class (the backcast's supply)."""
+        by = self.posture.groupby("asset")["observed_kpe"].sum()
+        return np.array([float(by.get(a, 0.0)) for a in assets])
+
+    def engagement_by_region(self) -> dict[str, tuple[float, float]]:
+        """``{region: (observed $bn/yr, weight)}``."""
+        return {
+            str(r): (float(v), float(w))
+            for r, v, w in zip(
+                self.engagement["region"],
+                self.engagement["observed_bn_per_yr"],
+                self.engagement["weight"],
+                strict=True,
+            )
+        }
+
+
+def default_targets_dir() -> Path:
+    """The shipped targets: ``geodata/calibration/`` (``REDEPLOY_GEODATA`` moves it)."""
+    return shipped_folder("geodata", "REDEPLOY_GEODATA") / "calibration"
+
+
+def _read(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
+    try:
+        frame = pd.read_csv(path)
+    except (OSError, ValueError) as err:
+        raise LayerValidationError(path, "calibration", [Problem(f"cannot read: {err}")]) from err
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        problem = Problem(f"missing column(s) {', '.join(missing)}; needs {', '.join(columns)}")
+        raise LayerValidationError(path, "calibration", [problem])
+    for column in columns[-2:]:
+        values = pd.to_numeric(frame[column], errors="coerce")
+        bad = np.flatnonzero(values.isna().to_numpy() | (values.to_numpy() < 0))
+        if bad.size:
+            row = int(bad[0])
+            problem = Problem(
+                f"must be a number >= 0, got {frame[column].iloc[row]!r}",
+                row=row + 1,
+                column=column,
+            )
+            raise LayerValidationError(path, "calibration", [problem])
+        frame[column] = values.astype(float)
+    return frame
+
+
+def load_targets(folder: str | Path | None = None) -> Targets:
+    """
+    Read the calibration targets from `folder` (default: the shipped ones).
+
+    Raises
+    ------
+    LayerValidationError
+        Naming the file, the row and the column of a bad figure.
+    """
+    folder = Path(folder) if folder is not None else default_targets_dir()
+    return Targets(
+        posture=_read(folder / "posture_targets.csv", POSTURE_COLUMNS),
+        engagement=_read(folder / "engagement_targets.csv", ENGAGEMENT_COLUMNS),
+        folder=folder,
+    )

@@ -1,0 +1,234 @@
+"""`redeploy calibrate` and `redeploy validate` as Python functions.
+
+`run_validate` evaluates a set of coefficients (by default the shipped ones) without
+fitting and writes ``validation.csv``, ``validation.json`` and ``validation.html``;
+`run_calibrate` fits the multipliers (`redeploy.calibration.fit`), validates the fit on the
+regions it left out, and writes ``calibrated.toml`` beside the same three files. Each
+command's files are published together.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from redeploy.calibration.evaluate import REGION_GROUPS, Validation, validate_coefficients
+from redeploy.calibration.fit import Fit, Objective, apply, fit, leave_one_out, parameters
+from redeploy.calibration.report import (
+    calibrated_toml,
+    validation_csv,
+    validation_json,
+    validation_table,
+)
+from redeploy.calibration.targets import Targets, load_targets
+from redeploy.io.atomic import published, staged_output, write_atomic
+from redeploy.layers import read_layers
+from redeploy.model.base import ModelBase, prepare_base
+from redeploy.render.validation import validation_html
+from redeploy.scenario import (
+    CoefficientSet,
+    Scenario,
+    coefficient_entries,
+    load_coefficients,
+    load_scenario,
+)
+from redeploy.workflows.run import MODEL_LAYERS
+
+#: Default evaluations of the main fit; each left-out fit gets half as many.
+DEFAULT_BUDGET = 3000
+
+
+@dataclass(frozen=True)
+class CalibrationOutput:
+    """What `run_calibrate` or `run_validate` produced."""
+
+    validation: Validation
+    files: dict[str, Path]
+    summary: dict[str, Any]
+    fit: Fit | None = None
+    left_out: dict[str, dict[str, Any]] = field(default_factory=dict)
+    seconds: float = 0.0
+    interrupted: bool = False
+
+
+def _base(layers_dir: str | Path | None, crs: str | None) -> ModelBase:
+    return prepare_base(read_layers(layers_dir, kinds=MODEL_LAYERS, crs=crs))
+
+
+def _write(
+    out_dir: str | Path,
+    validation: Validation,
+    summary: Mapping[str, Any],
+    *,
+    title: str,
+    extra_files: Mapping[str, str] | None = None,
+) -> dict[str, Path]:
+    table = validation_table(validation)
+    texts = {
+        "csv": ("validation.csv", validation_csv(validation)),
+        "json": ("validation.json", validation_json(validation, summary)),
+        "html": (
+            "validation.html",
+            validation_html(table, {**validation.summary(), **summary}, title=title),
+        ),
+    }
+    for key, (name, text) in (extra_files or {}).items():
+        texts[key] = (name, text)
+    with staged_output(out_dir) as stage:
+        written = {key: write_atomic(stage / name, text) for key, (name, text) in texts.items()}
+        final = published(list(written.values()), stage, Path(out_dir))
+    return dict(zip(written, final, strict=True))
+
+
+def run_validate(
+    scenario: str | Path | Scenario = "baseline",
+    *,
+    coefficients: str | Path | None = None,
+    layers_dir: str | Path | None = None,
+    crs: str | None = None,
+    targets_dir: str | Path | None = None,
+    out_dir: str | Path = "maps",
+) -> CalibrationOutput:
+    """
+    Evaluate coefficients without fitting: the backcast and the pattern checks.
+
+    Parameters
+    ----------
+    scenario
+        The scenario of the pattern checks (default ``baseline``).
+    coefficients
+        A coefficients file (default the shipped ``redeploy/data/coefficients.toml``),
+        e.g. a ``calibrated.toml``.
+    layers_dir, crs
+        Layers replacing the shipped ones.
+    targets_dir
+        Calibration targets (default ``geodata/calibration/``).
+    out_dir
+        Output folder of validation.csv, .json and .html.
+    """
+    t0 = time.perf_counter()
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    coeffs = load_coefficients(coefficients)
+    targets = load_targets(targets_dir)
+    validation = validate_coefficients(_base(layers_dir, crs), coeffs, targets, sc)
+    files = _write(out_dir, validation, {}, title="redeploy validation")
+    return CalibrationOutput(
+        validation, files, validation.summary(), seconds=time.perf_counter() - t0
+    )
+
+
+def _fit_summary(
+    result: Fit, seed: int, budget: int, left_out: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Any]:
+    params = parameters()
+    ranges = result.ranges(params)
+    return {
+        "overlap_left_out": {g: v["overlap"] for g, v in left_out.items()},
+        "fit": {
+            "method": "CMA-ES (cma), log-multipliers, bounds e^±ln 8",
+            "seed": seed,
+            "budget": budget,
+            "evaluations": result.evaluations,
+            "interrupted": result.interrupted,
+            "loss": result.loss,
+            "parameters": [
+                {
+                    "name": p.name,
+                    "keys": list(p.keys),
+                    "multiplier": float(m),
+                    "low": float(lo),
+                    "high": float(hi),
+                }
+                for p, m, (lo, hi) in zip(params, result.multipliers(), ranges, strict=True)
+            ],
+        },
+    }
+
+
+def run_calibrate(
+    *,
+    budget: int = DEFAULT_BUDGET,
+    seed: int = 0,
+    scenario: str | Path | Scenario = "baseline",
+    layers_dir: str | Path | None = None,
+    crs: str | None = None,
+    targets_dir: str | Path | None = None,
+    out_dir: str | Path = "maps",
+    leave_out: bool = True,
+    progress: Callable[[str, int, int, float], None] | None = None,
+) -> CalibrationOutput:
+    """
+    Fit the multipliers, validate them in sample and on left-out regions, write the files.
+
+    Parameters
+    ----------
+    budget
+        Evaluations of the main fit (each left-out fit gets half).
+    seed
+        Seed of CMA-ES: the same seed gives the same calibrated.toml.
+    scenario
+        The scenario of the pattern checks (default ``baseline``).
+    leave_out
+        Also fit without each region group (Americas, Africa, Southeast Asia) and predict
+        it (``overlap_left_out``).
+    progress
+        Called with (stage, evaluations done, budget, best loss).
+
+    Notes
+    -----
+    Ctrl-C keeps the best fit so far: its files are written, marked interrupted.
+    """
+    t0 = time.perf_counter()
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    defaults: CoefficientSet = load_coefficients()
+    targets: Targets = load_targets(targets_dir)
+    base = _base(layers_dir, crs)
+    params = parameters()
+    objective = Objective(base, defaults, targets, sc, params)
+    say = progress or (lambda *_: None)
+    result = fit(objective, budget=budget, seed=seed, progress=lambda d, t, b: say("fit", d, t, b))
+    left: dict[str, dict[str, Any]] = {}
+    interrupted = result.interrupted
+    if leave_out and not interrupted:
+        try:
+            left = leave_one_out(
+                base,
+                defaults,
+                targets,
+                sc,
+                budget=max(budget // 2, 1),
+                seed=seed,
+                progress=lambda g, d, t, b: say(f"without {g}", d, t, b),
+            )
+        except KeyboardInterrupt:
+            interrupted = True
+    fitted = apply(defaults, params, result.x)
+    validation = validate_coefficients(base, fitted, targets, sc)
+    summary = _fit_summary(result, seed, budget, left)
+    summary["interrupted"] = interrupted
+    provenance = (
+        f"geodata/calibration (posture_targets.csv, engagement_targets.csv) and the pattern "
+        f"checks P1-P5 on {sc.name} by redeploy calibrate --seed {seed} --budget {budget}"
+    )
+    toml = calibrated_toml(coefficient_entries(), params, result, provenance=provenance)
+    files = _write(
+        out_dir,
+        validation,
+        summary,
+        title="redeploy calibration",
+        extra_files={"toml": ("calibrated.toml", toml)},
+    )
+    missing = [g for g in REGION_GROUPS if g not in left] if leave_out else []
+    summary["left_out_missing"] = missing
+    return CalibrationOutput(
+        validation,
+        files,
+        summary,
+        fit=result,
+        left_out=left,
+        seconds=time.perf_counter() - t0,
+        interrupted=interrupted,
+    )
