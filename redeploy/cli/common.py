@@ -101,7 +101,7 @@ stderr = Console(stderr=True, highlight=False)
 
 def _print_version(value: bool) -> None:
     if value:
-        from redeploy import __version__
+        from redeploy._version import __version__
 
         stdout.print(f"redeploy {__version__}")
         raise typer.Exit()

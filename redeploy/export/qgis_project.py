@@ -36,7 +36,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from redeploy import __version__
+from redeploy._version import __version__
 from redeploy.export.qgis_styles import QGIS_VERSION, layer_color, style_for_layer
 from redeploy.schemas import ASSET_UNITS, ASSETS, MILITARY_ASSETS, SCHEMAS, LayerKind
 
