@@ -228,7 +228,7 @@ def _resolve(
 ) -> tuple[dict[str, Path], list[str]]:
     shipped = default_layers_dir()
     wanted = [LayerKind(k).value for k in (kinds if kinds is not None else SCHEMAS)]
-    overrides = {LayerKind(_kind_or_error(k)).value: Path(p) for k, p in (overrides or {}).items()}
+    chosen = {LayerKind(_kind_or_error(k)).value: Path(p) for k, p in (overrides or {}).items()}
     base = Path(layers_dir) if layers_dir is not None else shipped
     if not base.exists():
         hint = (
@@ -247,8 +247,8 @@ def _resolve(
     out: dict[str, Path] = {}
     fallbacks: list[str] = []
     for kind in wanted:
-        if kind in overrides:
-            out[kind] = overrides[kind]
+        if kind in chosen:
+            out[kind] = chosen[kind]
             continue
         if base.is_file():
             out[kind] = base

@@ -175,7 +175,6 @@ def sweep(
         if scheduler is None:
             raise
         exit_with(f"error: --scheduler {scheduler}: cannot use the Dask scheduler there: {err}", 2)
-        return
     except SweepInterrupted as stop:
         part = stop.output
         path = part.files.get("parquet")
@@ -185,7 +184,6 @@ def sweep(
             "(no summary or map written).",
             130,
         )
-        return
     if quiet:
         return
     ok = output.completed - output.failed

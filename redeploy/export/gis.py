@@ -475,7 +475,7 @@ CREATE TABLE IF NOT EXISTS gpkg_extensions (
 _SCHEMA_EXTENSION = "http://www.geopackage.org/spec/#extension_schema"
 
 
-def _constraint(spec: ColumnSpec) -> tuple[str, list[tuple]] | None:
+def _constraint(spec: ColumnSpec) -> tuple[str, list[tuple[object, ...]]] | None:
     """Return (constraint name, gpkg_data_column_constraints rows) for a column, if any."""
     if spec.dtype == "enum" and spec.choices:
         name = "enum_" + "_".join(re.sub(r"[^a-z0-9]+", "", c.lower()) for c in spec.choices)
@@ -509,7 +509,7 @@ def _finish_gpkg(path: Path, tables: Sequence[_Table], stamp: str) -> None:
     try:
         with con:
             con.executescript(_DATA_COLUMNS_DDL)
-            constraints: dict[str, list[tuple]] = {}
+            constraints: dict[str, list[tuple[object, ...]]] = {}
             rows = []
             for table in tables:
                 labels: set[str] = set()

@@ -369,11 +369,11 @@ def _column_rows(layer: str, frame: pd.DataFrame) -> list[tuple[str, str]]:
 
 
 def _sum(columns: Sequence[str], source: str = "") -> str:
-    get = (
-        (lambda c: f"coalesce(attribute({source}, {_s(c)}), 0)")
-        if source
-        else (lambda c: f"coalesce({_q(c)}, 0)")
-    )
+    def get(column: str) -> str:
+        if source:
+            return f"coalesce(attribute({source}, {_s(column)}), 0)"
+        return f"coalesce({_q(column)}, 0)"
+
     return "(" + " + ".join(get(c) for c in columns) + ")"
 
 
@@ -820,8 +820,9 @@ def _maplayer(parent: ET.Element, layer: ProjectLayer, file_name: str) -> None:
     _text(el, "featureBlendMode", "0")
     _text(el, "layerOpacity", "1")
     ET.SubElement(el, "legend", {"type": "default-vector", "showLabelLegend": "0"})
-    if style is not None and style.find("aliases") is not None:
-        el.append(style.find("aliases"))
+    aliases = style.find("aliases") if style is not None else None
+    if aliases is not None:
+        el.append(aliases)
     _text(el, "previewExpression", layer.display_expression)
     _text(el, "mapTip", layer.map_tip)
     if layer.family is not None:
@@ -1046,8 +1047,8 @@ def source_note() -> str:
 def _scale_segment_km(extent: Sequence[float]) -> float:
     """A round segment length (1-2-5 x 10^n km) about a sixth of the map's width."""
     target = (extent[2] - extent[0]) * KM_PER_DEGREE / 8
-    power = 10 ** math.floor(math.log10(target))
-    return next(m * power for m in (5, 2, 1) if m * power <= target)
+    power = 10.0 ** math.floor(math.log10(target))
+    return next(m * power for m in (5.0, 2.0, 1.0) if m * power <= target)
 
 
 def _layout(

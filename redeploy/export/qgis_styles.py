@@ -634,7 +634,8 @@ def _markers(
 def symbol_kind_of_type(geometry_type: str | None) -> SymbolKind | None:
     """Return the symbol kind of an OGR geometry type name (``"MultiLineString"`` -> line)."""
     family = (geometry_type or "").removeprefix("Multi")
-    return {"Point": "marker", "LineString": "line", "Polygon": "fill"}.get(family)
+    kinds: dict[str, SymbolKind] = {"Point": "marker", "LineString": "line", "Polygon": "fill"}
+    return kinds.get(family)
 
 
 def style_for_layer(

@@ -99,7 +99,8 @@ def summary_dict(result: AllocationResult) -> dict[str, Any]:
         "region_bounds": result.meta.get("region_bounds", []),
         "model": {k: result.meta.get(k) for k in meta_keys if k in result.meta},
     }
-    return jsonable(summary)
+    out: dict[str, Any] = jsonable(summary)
+    return out
 
 
 def output_paths(name: str, out_dir: str | Path) -> dict[str, Path]:

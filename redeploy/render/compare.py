@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, cast
 
 import folium
 import geopandas as gpd
@@ -145,10 +146,12 @@ def comparison_name(a: AllocationResult, b: AllocationResult) -> str:
     return f"{safe(a.scenario)}-vs-{safe(b.scenario)}"
 
 
-def _merged_flows(a: AllocationResult, b: AllocationResult, table: pd.DataFrame):
+def _merged_flows(
+    a: AllocationResult, b: AllocationResult, table: pd.DataFrame
+) -> tuple[AllocationResult, list[dict[str, Any]], list[float], list[list[list[str]]]]:
     """Return a result whose flows/routes are the union of A's and B's, and their styles."""
     flows = table[table["kind"] == "flow"].reset_index(drop=True)
-    geoms: dict[tuple[str, str, str], tuple[object, str, float, float]] = {}
+    geoms: dict[tuple[str, str, str], tuple[object, str, Any, Any]] = {}
     for res in (a, b):  # B's route wins where both have one
         if res.routes is None or res.flows is None:
             continue
@@ -157,7 +160,11 @@ def _merged_flows(a: AllocationResult, b: AllocationResult, table: pd.DataFrame)
             key = (str(f["front_id"]), str(f["zone_id"]), str(f["asset"]))
             mode = str(res.routes["mode"].iloc[i]) if "mode" in res.routes else ""
             geoms[key] = (res.routes.geometry.iloc[i], mode, f.get("distance_km"), f.get("cost"))
-    recs, routes, styles, amounts, extra = [], [], [], [], []
+    recs: list[dict[str, Any]] = []
+    routes: list[dict[str, Any]] = []
+    styles: list[dict[str, Any]] = []
+    amounts: list[float] = []
+    extra: list[list[list[str]]] = []
     for rec in flows.to_dict("records"):
         key = (rec["front_id"], rec["zone_id"], rec["asset"])
         if key not in geoms:
@@ -203,20 +210,23 @@ def _merged_flows(a: AllocationResult, b: AllocationResult, table: pd.DataFrame)
     return merged, styles, amounts, extra
 
 
-def _zone_changes(table: pd.DataFrame, a: AllocationResult, b: AllocationResult):
+def _zone_changes(
+    table: pd.DataFrame, a: AllocationResult, b: AllocationResult
+) -> tuple[dict[str, float], dict[str, str], dict[str, list[list[str]]], list[float]]:
     zones = table[table["kind"] == "zone"]
     mil = zones[zones["asset"].isin(MILITARY_ASSETS)]
     change = mil.groupby("zone_id")["change"].sum()
     edges = palette.change_bins(change.to_numpy())
     colors = {
-        z: palette.change_color(float(v), edges, tolerance=TOLERANCE) for z, v in change.items()
+        str(z): palette.change_color(float(v), edges, tolerance=TOLERANCE)
+        for z, v in change.items()
     }
     rows: dict[str, list[list[str]]] = {}
-    va = mil.groupby("zone_id")["a"].sum()
-    vb = mil.groupby("zone_id")["b"].sum()
+    va = mil.groupby("zone_id")["a"].sum().to_dict()
+    vb = mil.groupby("zone_id")["b"].sum().to_dict()
     for z, v in change.items():
         sign = "+" if v > 0 else ""
-        rows[z] = [
+        rows[str(z)] = [
             [
                 f"Military kpe, {a.scenario} → {b.scenario}",
                 f"{fmt_number(va[z])} → {fmt_number(vb[z])} ({sign}{fmt_number(v)})",
@@ -257,7 +267,8 @@ def _panel(
     if not by_region.empty:
         out.append('<div class="rd-h3">Allocated by region</div>')
         rows = []
-        for (region, group), r in by_region.iterrows():
+        for key, r in by_region.iterrows():
+            region, group = cast(tuple[str, str], key)
             if abs(r["a"]) + abs(r["b"]) <= TOLERANCE:
                 continue
             name = region if group == "Military kpe" else f"{region}, {group}"

@@ -258,7 +258,7 @@ def _scalar_rows(kind: str, row: Mapping[str, Any]) -> list[list[str]]:
 
 def _records(gdf: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     cols = [c for c in gdf.columns if c != gdf.geometry.name]
-    return gdf[cols].to_dict("records")
+    return [{str(k): v for k, v in rec.items()} for rec in gdf[cols].to_dict("records")]
 
 
 def _asset_frame(frame: pd.DataFrame, key: str) -> dict[str, dict[str, dict[str, Any]]]:
@@ -266,7 +266,9 @@ def _asset_frame(frame: pd.DataFrame, key: str) -> dict[str, dict[str, dict[str,
     if frame is None or frame.empty or key not in frame:
         return out
     for rec in frame.to_dict("records"):
-        out.setdefault(str(rec[key]), {})[str(rec.get("asset"))] = rec
+        out.setdefault(str(rec[key]), {})[str(rec.get("asset"))] = {
+            str(k): v for k, v in rec.items()
+        }
     return out
 
 
@@ -372,7 +374,7 @@ def _front_extras(
     if ledger is not None and not ledger.empty and "front_id" in ledger:
         match = ledger[ledger["front_id"].astype(str) == fid]
         if not match.empty:
-            rec = match.iloc[0].to_dict()
+            rec = {str(k): v for k, v in match.iloc[0].to_dict().items()}
             for col, (label, unit) in LEDGER_LABELS.items():
                 value = fmt_value(rec.get(col), unit)
                 if value is not None:

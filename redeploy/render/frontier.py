@@ -133,9 +133,9 @@ class _FrontierScript(SafeMacro):
 # ---------------------------------------------------------------- data per point
 
 
-def _points(frontier: Frontier) -> list[tuple[str, float, AllocationResult, Mapping[str, Any]]]:
+def _points(frontier: Frontier) -> list[tuple[str, float, AllocationResult, Mapping[Any, Any]]]:
     """(key, λ, result, table row) of every grid point, then the scenario's own λ."""
-    out = []
+    out: list[tuple[str, float, AllocationResult, Mapping[Any, Any]]] = []
     for row, result in zip(frontier.table.to_dict("records"), frontier.results, strict=True):
         out.append((str(int(row["point"])), float(row["lambda"]), result, row))
     own = {**frontier.scenario_row, "dominated": False, "point": SCENARIO_KEY}
@@ -148,7 +148,7 @@ def _lam(lam: float) -> str:
     return lambda_label(lam)
 
 
-def _flow_key(rec: Mapping[str, Any]) -> tuple[str, str, str]:
+def _flow_key(rec: Mapping[Any, Any]) -> tuple[str, str, str]:
     return (str(rec["front_id"]), str(rec["zone_id"]), str(rec["asset"]))
 
 

@@ -254,7 +254,11 @@ class SafeMacro(MacroElement):
     template: the data embedded in it (as `script_json`) must not be read as Jinja.
     """
 
-    def render(self, **kwargs: Any) -> None:
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]  # branca's constructors are untyped
+
+    # branca's MacroElement.render returns None too, though Element.render is typed `str`.
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
         figure = self.get_root()
         assert isinstance(figure, Figure)
         macros = self._template.module.__dict__

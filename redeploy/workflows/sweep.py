@@ -94,7 +94,8 @@ def combine_parts(parts_dir: Path, columns: Sequence[str]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=list(columns))
     table = pd.concat(frames, ignore_index=True).reindex(columns=list(columns))
-    return table.sort_values("sample", kind="mergesort").reset_index(drop=True)
+    combined: pd.DataFrame = table.sort_values("sample", kind="mergesort").reset_index(drop=True)
+    return combined
 
 
 @dataclass(frozen=True)
