@@ -38,7 +38,16 @@ import pandas as pd
 
 from redeploy._version import __version__
 from redeploy.export.qgis_styles import QGIS_VERSION, layer_color, style_for_layer
-from redeploy.schemas import ASSET_UNITS, ASSETS, MILITARY_ASSETS, SCHEMAS, LayerKind
+from redeploy.schemas import (
+    ASSET_UNITS,
+    ASSETS,
+    MILITARY_ASSETS,
+    SCHEMAS,
+    LayerKind,
+    LayerSchema,
+    column_label,
+    drawn_kinds,
+)
 
 __all__ = [
     "LAYOUT_NAME",
@@ -68,43 +77,58 @@ _NS = uuid.UUID("5b0e4c1e-9a57-4c4e-8d43-2f1a7c0d0e01")
 
 # --------------------------------------------------------------------------- titles
 
-#: Layer titles shown in the layers panel and the legend: what the layer is and the unit
-#: of what its symbols show.
-_TITLES: Mapping[str, str] = {
-    "basemap": "Countries (Natural Earth)",
-    "peripheral_zones": "Peripheral zones",
+#: Titles of the result tables in the layers panel and the legend: what the layer is and
+#: the unit of what its symbols show (layer kinds have theirs in `LayerRole.legend_title`).
+_RESULT_TITLES: Mapping[str, str] = {
     "zone_allocations": "Zone allocations (kpe / $bn/yr)",
-    "mineral_zones": "Critical-mineral zones (size: world production share, %)",
     "flows": "Flows (width: amount, kpe / $bn/yr)",
-    "supply_nodes": "Supply-chain nodes (size: importance, index 0–1)",
-    "chokepoints": "Maritime chokepoints (size: traffic importance, index 0–1)",
-    "fronts": "Alliance fronts (size: U.S. personnel, persons)",
     "front_release": "Front release (size: military capacity released, kpe)",
     "ledger": "Ledger per ally ($bn/yr, kpe, share)",
 }
+#: The layer kind each result table with geometry is drawn over (as its own copy).
+_RESULT_OVER: Mapping[str, str] = {
+    "zone_allocations": LayerKind.PERIPHERAL_ZONES.value,
+    "front_release": LayerKind.FRONTS.value,
+}
+
+
+def _schema_of(name: str) -> LayerSchema | None:
+    return SCHEMAS[LayerKind(name)] if name in {k.value for k in LayerKind} else None
 
 
 def layer_title(name: str) -> str:
     """Return the title of layer `name` in the project (its table name in words if unknown)."""
-    return _TITLES.get(name, name.replace("_", " ").capitalize())
+    schema = _schema_of(name)
+    if schema is not None:
+        return schema.role.legend_title
+    return _RESULT_TITLES.get(name, name.replace("_", " ").capitalize())
 
 
 # --------------------------------------------------------------------------- order
 
-#: Drawing order, bottom to top, as on the HTML map (`redeploy.render.maps.iter_layer_data`
-#: and its panes): polygons, mineral polygons, flows, then markers. ``(table, family)``.
-_ORDER: tuple[tuple[str, str], ...] = (
-    ("basemap", "fill"),
-    ("peripheral_zones", "fill"),
-    ("zone_allocations", "fill"),
-    ("mineral_zones", "fill"),
-    ("flows", "line"),
-    ("mineral_zones", "marker"),
-    ("supply_nodes", "marker"),
-    ("chokepoints", "marker"),
-    ("fronts", "marker"),
-    ("front_release", "marker"),
-)
+
+def _drawing_order() -> tuple[tuple[str, str], ...]:
+    """
+    Return ``(table, family)`` bottom to top, as on the HTML map and its panes: every fill
+    in the kinds' `LayerRole.draw_order`, the flows, then every marker in that order; a
+    result table right over the kind it copies (`_RESULT_OVER`).
+    """
+    tables: list[str] = []
+    for kind in drawn_kinds():
+        tables.append(kind)
+        tables += [name for name, over in _RESULT_OVER.items() if over == kind]
+    fills = [(t, "fill") for t in tables if "fill" in _kind_families(t)]
+    markers = [(t, "marker") for t in tables if "marker" in _kind_families(t)]
+    return (*fills, ("flows", "line"), *markers)
+
+
+def _kind_families(table: str) -> set[str]:
+    """The symbol families a kind's table (or a result table's kind) may hold."""
+    schema = _schema_of(_RESULT_OVER.get(table, table))
+    types = {t.removeprefix("Multi") for t in schema.geometry_types} if schema else set()
+    return {fam for gtype, fam in (("Polygon", "fill"), ("Point", "marker")) if gtype in types}
+
+
 _FAMILY_OGR = {"marker": "Point", "line": "LineString", "fill": "Polygon"}
 _QGIS_GEOMETRY = {"marker": "Point", "line": "Line", "fill": "Polygon", None: "No geometry"}
 
@@ -196,11 +220,12 @@ def project_layers(
             fam = _family_of_type(gtype)
             if fam is not None:
                 slots.append((name, fam, gtype))
-    rank = {key: i for i, key in enumerate(_ORDER)}
+    order = _drawing_order()
+    rank = {key: i for i, key in enumerate(order)}
     fallback = {
         "fill": rank[("zone_allocations", "fill")] + 0.5,
         "line": rank[("flows", "line")] + 0.5,
-        "marker": len(_ORDER) + 0.5,
+        "marker": len(order) + 0.5,
     }
 
     def position(slot: tuple[str, str | None, str | None]) -> float:
@@ -219,10 +244,13 @@ def project_layers(
         title = layer_title(name)
         if mixed:  # only the points are sized by the key figure
             title = f"{title} – points" if fam == "marker" else (f"{title.split(' (')[0]} (areas)")
+        # Of a result table and the kind it copies, one is shown at first: the allocations
+        # rather than the bare zones, the fronts rather than their release.
         visible = fam is not None and not (
             (name == "peripheral_zones" and "zone_allocations" in present)
             or (name == "front_release" and "fronts" in present)
         )
+        schema = _schema_of(name)
         out.append(
             ProjectLayer(
                 id=layer_id,
@@ -232,7 +260,7 @@ def project_layers(
                 wkb_type=wkb,
                 subset=f"|geometrytype={_FAMILY_OGR[fam]}" if mixed and fam else "",
                 visible=visible,
-                in_legend=fam is not None and visible and name != "basemap",
+                in_legend=fam is not None and visible and not (schema and schema.role.backdrop),
                 qml=qml,
                 map_tip=map_tip(name, frame, run=run, present=present) if fam else "",
                 display_expression='"name"' if "name" in frame.columns else '"id"',
@@ -256,46 +284,12 @@ def _family_style(name: str, frame: pd.DataFrame, fam: str | None) -> str | None
 
 # --------------------------------------------------------------------------- map tips
 
-#: Popup labels of layer columns (as on the HTML map).
-_LABELS: Mapping[str, str] = {
-    "host_iso3": "Hosts",
-    "adversaries": "Adversaries",
-    "theater": "Theater",
-    "us_personnel": "U.S. personnel",
-    "gdp_usd_bn": "Hosts' GDP",
-    "defense_pct_gdp": "Defense spending (% of GDP)",
-    "hns_usd_bn": "Host-nation support",
-    "threat_level": "Threat level",
-    "littoral_iso3": "Littoral states",
-    "region": "Region",
-    "oil_flow_mbd": "Oil flow",
-    "transits_per_year": "Transits",
-    "trade_share_pct": "Share of world trade",
-    "importance": "Importance",
-    "iso3": "Country",
-    "minerals": "Minerals",
-    "primary_mineral": "Primary mineral",
-    "world_share_pct": "World production share",
-    "criticality": "Criticality",
-    "competitor_stake": "Competitor stake",
-    "kind": "Kind",
-    "throughput": "Throughput",
-    "foreign_stakes": "Foreign stakes",
-    "us_influence": "U.S. influence",
-    "competitor_influence": "Competitor influence",
-    "access": "U.S. access",
-    "us_trade_share_pct": "U.S. share of trade",
-    "china_trade_share_pct": "China's share of trade",
-}
-_COMMON = ("id", "name", "source", "source_year", "confidence", "notes")
-#: What one feature of a layer is, for the map tip's second line.
-_KINDS: Mapping[str, str] = {
-    "fronts": "Alliance front",
-    "chokepoints": "Maritime chokepoint",
-    "mineral_zones": "Critical-mineral zone",
-    "supply_nodes": "Supply-chain node",
-    "peripheral_zones": "Peripheral zone",
-    "basemap": "Country",
+#: Map-tip labels that say more than the map's popups (`ColumnSpec.label`): QGIS shows the
+#: raw figure, so the unit goes into the label.
+_LABEL_OVERRIDES: Mapping[str, str] = {"defense_pct_gdp": "Defense spending (% of GDP)"}
+#: What one feature of a result table is, for the map tip's second line (layer kinds have
+#: theirs in `LayerRole.noun`).
+_RESULT_NOUNS: Mapping[str, str] = {
     "zone_allocations": "Peripheral zone (allocation)",
     "front_release": "Front (release)",
 }
@@ -346,22 +340,19 @@ def value_expression(expression: str, unit: str) -> str:
 
 def _column_rows(layer: str, frame: pd.DataFrame) -> list[tuple[str, str]]:
     """(label, expression) of the popup rows of an input layer: its scalar columns."""
-    try:
-        schema = SCHEMAS[LayerKind(layer)]
-    except ValueError:
+    schema = _schema_of(layer)
+    if schema is None:
         return []
-    per_asset = {f"{p}_{a}" for p in ("us", "floor", "subst", "absorb") for a in ASSETS}
     rows = []
-    for name, spec in schema.columns.items():
-        if name in _COMMON or name in per_asset or name == "throughput_unit":
-            continue
+    for name in schema.scalar_columns:
+        spec = schema.columns[name]
         if name not in frame.columns:
             continue
-        label = _LABELS.get(name, name.replace("_", " ").capitalize())
+        label = _LABEL_OVERRIDES.get(name) or column_label(schema, name)
         if spec.dtype in ("float", "int"):
             expr = value_expression(_q(name), spec.unit)
-            if name == "throughput" and "throughput_unit" in frame.columns:
-                expr = f"{expr} || ' ' || {_esc(_q('throughput_unit'))}"
+            if spec.unit_column and spec.unit_column in frame.columns:
+                expr = f"{expr} || ' ' || {_esc(_q(spec.unit_column))}"
         else:
             expr = _esc(f"replace({_q(name)}, ';', ', ')")
         rows.append((label, expr))
@@ -471,7 +462,12 @@ def map_tip(
         source = html.escape(f"Source: {model}")
     else:
         title = "[% " + _esc(_q("name") if "name" in cols else _q("id")) + " %]"
-        kind_title = _KINDS.get(layer, layer_title(layer).split(" (")[0])
+        schema = _schema_of(layer)
+        kind_title = (
+            schema.role.noun
+            if schema
+            else _RESULT_NOUNS.get(layer, layer_title(layer).split(" (")[0])
+        )
         kind = html.escape(kind_title) + (" · [% " + _esc(_q("id")) + " %]" if "id" in cols else "")
         if layer in ("zone_allocations", "front_release"):
             rows = _result_rows(layer, frame)
@@ -883,16 +879,11 @@ def _property(parent: ET.Element, path: str, value: str, kind: str = "QString") 
 def data_extent(frames: Mapping[str, pd.DataFrame]) -> tuple[float, float, float, float]:
     """Return the lon/lat box the map opens on: the data layers, as the HTML map frames them."""
     boxes = []
-    for name in (
-        "fronts",
-        "peripheral_zones",
-        "zone_allocations",
-        "chokepoints",
-        "mineral_zones",
-        "supply_nodes",
-        "flows",
-    ):
-        frame = frames.get(name)
+    # Every table with geometry but the backdrop kinds (the basemap) frames the view.
+    for name, frame in frames.items():
+        schema = _schema_of(name)
+        if schema is not None and schema.role.backdrop:
+            continue
         geometry = getattr(frame, "geometry", None)
         if geometry is None or not hasattr(geometry, "total_bounds"):
             continue

@@ -22,7 +22,14 @@ import geopandas as gpd
 import pandas as pd
 
 from redeploy import palette as map_style
-from redeploy.schemas import ASSET_UNITS, ASSETS, MILITARY_ASSETS, SCHEMAS, LayerKind
+from redeploy.schemas import (
+    ASSET_UNITS,
+    ASSETS,
+    MILITARY_ASSETS,
+    SCHEMAS,
+    LayerKind,
+    LayerSchema,
+)
 
 SymbolKind = Literal["marker", "line", "fill"]
 RendererType = Literal["singleSymbol", "categorizedSymbol", "graduatedSymbol"]
@@ -80,8 +87,9 @@ def _label(x: float) -> str:
 
 
 def layer_color(layer: str, default: str = "#333333") -> str:
-    """Return the HTML map's colour of a layer kind (`redeploy.palette.LAYER_COLORS`)."""
-    return map_style.LAYER_COLORS.get(layer, default)
+    """Return the HTML map's colour of a layer kind (its `LayerRole.palette_key` entry)."""
+    schema = _schema_of(layer)
+    return map_style.LAYER_COLORS.get(schema.role.palette_key if schema else layer, default)
 
 
 # --------------------------------------------------------------------------- QML pieces
@@ -675,82 +683,111 @@ def style_for_layer(
     if kind is None:
         return None
     if layer == "flows" and kind == "line":
-        present = {str(a) for a in frame["asset"].dropna()} if "asset" in frame.columns else set()
-        assets = [a for a in ASSETS if a in present or not present] + sorted(present - set(ASSETS))
-        maxima: dict[str, float] = {}
-        if {"unit", "amount"} <= set(frame.columns) and len(frame):
-            amounts = pd.to_numeric(frame["amount"], errors="coerce")
-            maxima = {
-                str(u): float(v)
-                for u, v in amounts.groupby(frame["unit"]).max().items()
-                if pd.notna(v)
-            }
-        look = Look(
-            size=map_style.FLOW_WEIGHTS[0],
-            alpha=round(0.85 * 255),
-            expressions={"outlineWidth": flow_width_expression(maxima)},
-        )
-        cats = [
-            (a, f"{a} ({ASSET_UNITS[a]})" if a in ASSET_UNITS else a, map_style.asset_color(a))
-            for a in assets
-        ]
-        qml = categorized_qml("asset", cats, "line", look, aliases=aliases)
-        rules = [SldRule(a, c, (("PropertyIsEqualTo", "asset", a),)) for a, _, c in cats]
-        sld = sld_document(layer, "line", rules, look)
-        return LayerStyle(
-            layer,
-            layer,
-            "categorizedSymbol",
-            qml,
-            sld,
-            "Flows coloured by asset class, width by amount (as on the map).",
-            tuple(assets),
-        )
+        return _flows_style(layer, frame, aliases)
     if layer == "zone_allocations" and kind == "fill":
-        values = pd.to_numeric(
-            frame.get(ZONE_METRIC, pd.Series(dtype=float)), errors="coerce"
-        ).fillna(0.0)
-        ranges = allocation_ranges(list(values))
-        look = Look(outline=map_style.ZONE_OUTLINE, outline_width=0.8, alpha=ZONE_ALPHA)
-        qml = graduated_qml(ZONE_METRIC, ranges, "fill", look, aliases=aliases, unit="kpe")
-        sld = sld_document(layer, "fill", _graduated_rules(ZONE_METRIC, ranges), look)
-        return LayerStyle(
-            layer,
-            layer,
-            "graduatedSymbol",
-            qml,
-            sld,
-            "Zones graduated by military capacity allocated (kpe), as on the map.",
-            tuple(r[2] for r in ranges),
-        )
+        return _zone_allocations_style(layer, frame, aliases)
     if layer == "front_release" and kind == "marker":
-        cols = [f"released_{a}" for a in MILITARY_ASSETS if f"released_{a}" in frame.columns]
-        expr = "(" + " + ".join(f"coalesce({_quote(c)}, 0)" for c in cols) + ")" if cols else None
-        vmax = float(frame[cols].fillna(0).sum(axis=1).max()) if cols and len(frame) else 0.0
-        return _markers(
-            layer,
-            frame,
-            expr,
-            vmax,
-            map_style.MARKER_RADII.get("fronts", DEFAULT_RADII),
-            map_style.LAYER_COLORS.get("fronts", "#333333"),
-            "Fronts sized by military capacity released (kpe).",
-            aliases,
-        )
-    if layer == LayerKind.BASEMAP.value:
+        return _front_release_style(layer, frame, aliases)
+    return _kind_style(layer, frame, kind, aliases)
+
+
+def _schema_of(layer: str) -> LayerSchema | None:
+    return SCHEMAS[LayerKind(layer)] if layer in {k.value for k in LayerKind} else None
+
+
+def _flows_style(layer: str, frame: pd.DataFrame, aliases: Mapping[str, str] | None) -> LayerStyle:
+    """Flows coloured by asset class, width by amount."""
+    present = {str(a) for a in frame["asset"].dropna()} if "asset" in frame.columns else set()
+    assets = [a for a in ASSETS if a in present or not present] + sorted(present - set(ASSETS))
+    maxima: dict[str, float] = {}
+    if {"unit", "amount"} <= set(frame.columns) and len(frame):
+        amounts = pd.to_numeric(frame["amount"], errors="coerce")
+        maxima = {
+            str(u): float(v) for u, v in amounts.groupby(frame["unit"]).max().items() if pd.notna(v)
+        }
+    look = Look(
+        size=map_style.FLOW_WEIGHTS[0],
+        alpha=round(0.85 * 255),
+        expressions={"outlineWidth": flow_width_expression(maxima)},
+    )
+    cats = [
+        (a, f"{a} ({ASSET_UNITS[a]})" if a in ASSET_UNITS else a, map_style.asset_color(a))
+        for a in assets
+    ]
+    qml = categorized_qml("asset", cats, "line", look, aliases=aliases)
+    rules = [SldRule(a, c, (("PropertyIsEqualTo", "asset", a),)) for a, _, c in cats]
+    sld = sld_document(layer, "line", rules, look)
+    return LayerStyle(
+        layer,
+        layer,
+        "categorizedSymbol",
+        qml,
+        sld,
+        "Flows coloured by asset class, width by amount (as on the map).",
+        tuple(assets),
+    )
+
+
+def _zone_allocations_style(
+    layer: str, frame: pd.DataFrame, aliases: Mapping[str, str] | None
+) -> LayerStyle:
+    """Zones graduated by the military capacity allocated."""
+    values = pd.to_numeric(frame.get(ZONE_METRIC, pd.Series(dtype=float)), errors="coerce").fillna(
+        0.0
+    )
+    ranges = allocation_ranges(list(values))
+    look = Look(outline=map_style.ZONE_OUTLINE, outline_width=0.8, alpha=ZONE_ALPHA)
+    qml = graduated_qml(ZONE_METRIC, ranges, "fill", look, aliases=aliases, unit="kpe")
+    sld = sld_document(layer, "fill", _graduated_rules(ZONE_METRIC, ranges), look)
+    return LayerStyle(
+        layer,
+        layer,
+        "graduatedSymbol",
+        qml,
+        sld,
+        "Zones graduated by military capacity allocated (kpe), as on the map.",
+        tuple(r[2] for r in ranges),
+    )
+
+
+def _front_release_style(
+    layer: str, frame: pd.DataFrame, aliases: Mapping[str, str] | None
+) -> LayerStyle:
+    """Front markers (the fronts' colour and radii) sized by the military capacity released."""
+    cols = [f"released_{a}" for a in MILITARY_ASSETS if f"released_{a}" in frame.columns]
+    expr = "(" + " + ".join(f"coalesce({_quote(c)}, 0)" for c in cols) + ")" if cols else None
+    vmax = float(frame[cols].fillna(0).sum(axis=1).max()) if cols and len(frame) else 0.0
+    key = SCHEMAS[LayerKind.FRONTS].role.palette_key
+    return _markers(
+        layer,
+        frame,
+        expr,
+        vmax,
+        map_style.MARKER_RADII.get(key, DEFAULT_RADII),
+        map_style.LAYER_COLORS.get(key, "#333333"),
+        "Fronts sized by military capacity released (kpe).",
+        aliases,
+    )
+
+
+def _kind_style(
+    layer: str, frame: pd.DataFrame, kind: SymbolKind, aliases: Mapping[str, str] | None
+) -> LayerStyle:
+    """An input layer kind (or an unknown layer) styled by its role and palette entry."""
+    schema = _schema_of(layer)
+    if schema is not None and schema.role.backdrop:
         look = Look(outline=map_style.LAND_OUTLINE, outline_width=0.6)
         return _single(layer, kind, map_style.LAND_COLOR, look, "Plain land fill.", aliases)
-    known = {k.value for k in LayerKind}
-    schema = SCHEMAS[LayerKind(layer)] if layer in known else None
     key = schema.key_figure if schema else None
-    color = map_style.LAYER_COLORS.get(layer, "#555555")
+    palette_key = schema.role.palette_key if schema else layer
+    color = map_style.LAYER_COLORS.get(palette_key, "#555555")
     if kind == "marker":
         return _markers(
             layer,
             frame,
             _quote(key) if key else None,
             _column_max(frame, key) if key else 0.0,
-            map_style.MARKER_RADII.get(layer, DEFAULT_RADII),
+            map_style.MARKER_RADII.get(palette_key, DEFAULT_RADII),
             color,
             f"Markers sized by {key}, as on the map." if key else "Markers.",
             aliases,

@@ -24,19 +24,16 @@ from redeploy.io.text import csv_text
 from redeploy.model.result import AllocationResult
 from redeploy.render import panels
 from redeploy.render.features import (
-    POINT_KINDS,
-    LayerData,
     _asset_order,
-    basemap_layer,
     flow_layer,
     fmt_number,
     fmt_value,
-    point_layer,
+    stack_layers,
     value_unit,
     zone_layer,
 )
 from redeploy.render.maps import add_layers, finish_map, new_map
-from redeploy.schemas import ASSET_UNITS, MILITARY_ASSETS
+from redeploy.schemas import ASSET_UNITS, MILITARY_ASSETS, LayerKind
 
 #: Columns of the comparison table (`compare_results`, the ``A-vs-B.csv`` file).
 COMPARE_COLUMNS = (
@@ -360,23 +357,22 @@ def build_compare_map(
     table = compare_results(a, b) if table is None else table
     title = title or f"{a.scenario} → {b.scenario}: what changes"
     m = new_map(layers, tiles=tiles, title=title)
-    data: list[LayerData] = []
-    if layers.get("basemap") is not None:
-        data.append(basemap_layer(layers["basemap"], show=not tiles))
     values, colors, rows, edges = _zone_changes(table, a, b)
-    if layers.get("peripheral_zones") is not None:
-        data.append(
+    zones_gdf = layers.get(LayerKind.PERIPHERAL_ZONES)
+    zones = (
+        [
             zone_layer(
-                layers["peripheral_zones"],
+                zones_gdf,
                 b,
                 values=values,
                 colors=colors,
                 extra_rows=rows,
                 title="Peripheral zones by change",
             )
-        )
-    if layers.get("mineral_zones") is not None:
-        data.append(point_layer("mineral_zones", layers["mineral_zones"], b))
+        ]
+        if zones_gdf is not None
+        else []
+    )
     merged, styles, amounts, extra = _merged_flows(a, b, table)
     flows = flow_layer(
         layers,
@@ -386,10 +382,7 @@ def build_compare_map(
         extra_rows=extra,
         title="Flows: change A → B",
     )
-    data.append(flows)
-    for kind in POINT_KINDS[1:]:
-        if layers.get(kind) is not None:
-            data.append(point_layer(kind, layers[kind], b))
+    data = stack_layers(layers, b, zones=zones, flows=flows, tiles=tiles)
     add_layers(m, data)
     fl = table[table["kind"] == "flow"]
     sa, sb = fl["a"].sum(), fl["b"].sum()

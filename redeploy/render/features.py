@@ -10,7 +10,7 @@ pattern). Text is plain: the page inserts it with ``textContent``, never as HTML
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,47 +30,16 @@ from redeploy.render.geojson import (
     feature,
     feature_collection,
 )
-from redeploy.schemas import ASSET_UNITS, ASSETS, MILITARY_ASSETS, SCHEMAS, LayerKind
-
-#: Columns every layer shares; shown in the popup's source line, not as rows.
-_COMMON = ("id", "name", "source", "source_year", "confidence", "notes")
-
-#: Short popup labels of layer columns (others fall back to the column name in words).
-LABELS: Mapping[str, str] = {
-    "host_iso3": "Hosts",
-    "adversaries": "Adversaries",
-    "theater": "Theater",
-    "us_personnel": "U.S. personnel",
-    "gdp_usd_bn": "Hosts' GDP",
-    "defense_pct_gdp": "Defense spending",
-    "hns_usd_bn": "Host-nation support",
-    "threat_level": "Threat level",
-    "littoral_iso3": "Littoral states",
-    "region": "Region",
-    "oil_flow_mbd": "Oil flow",
-    "transits_per_year": "Transits",
-    "trade_share_pct": "Share of world trade",
-    "importance": "Importance",
-    "iso3": "Country",
-    "minerals": "Minerals",
-    "primary_mineral": "Primary mineral",
-    "world_share_pct": "World production share",
-    "criticality": "Criticality",
-    "competitor_stake": "Competitor stake",
-    "kind": "Kind",
-    "throughput": "Throughput",
-    "foreign_stakes": "Foreign stakes",
-    "us_influence": "U.S. influence",
-    "competitor_influence": "Competitor influence",
-    "access": "U.S. access",
-    "us_trade_share_pct": "U.S. share of trade",
-    "china_trade_share_pct": "China's share of trade",
-    # per-asset column prefixes
-    "us": "Baseline",
-    "floor": "Floor",
-    "subst": "Subst.",
-    "absorb": "Room",
-}
+from redeploy.schemas import (
+    ASSET_UNITS,
+    ASSETS,
+    FLOWS_DRAW_ORDER,
+    MILITARY_ASSETS,
+    SCHEMAS,
+    LayerKind,
+    column_label,
+    drawn_kinds,
+)
 
 #: Ledger columns shown in a front's popup: label and unit.
 LEDGER_LABELS: Mapping[str, tuple[str, str]] = {
@@ -82,9 +51,6 @@ LEDGER_LABELS: Mapping[str, tuple[str, str]] = {
     "double_burden_share": ("Double burden (share of extra spending)", "share"),
     "price_per_retained_kpe_bn": ("Price per retained kpe", "$bn"),
 }
-
-#: Layer kinds drawn as sized point markers, in drawing order (bottom to top).
-POINT_KINDS: tuple[str, ...] = ("mineral_zones", "supply_nodes", "chokepoints", "fronts")
 
 #: Leaflet panes (created by the page) and their z-index: basemap under data, markers on top.
 PANES: Mapping[str, int] = {
@@ -173,8 +139,8 @@ def fmt_value(x: Any, unit: str = "") -> str | None:
     return f"{fmt_number(v)} {unit}"
 
 
-def _label(column: str) -> str:
-    return LABELS.get(column, column.replace("_", " ").capitalize())
+def _label(kind: str, column: str) -> str:
+    return column_label(SCHEMAS[LayerKind(kind)], column)
 
 
 def _text(x: Any) -> str:
@@ -216,43 +182,23 @@ def model_source(result: AllocationResult) -> str:
 # ---------------------------------------------------------------------------- columns
 
 
-def _per_asset_prefixes(kind: str) -> list[str]:
-    cols = SCHEMAS[LayerKind(kind)].columns
-    prefixes = []
-    for name in cols:
-        for asset in ASSETS:
-            if name.endswith(f"_{asset}"):
-                prefix = name[: -len(asset) - 1]
-                if prefix not in prefixes and all(f"{prefix}_{a}" in cols for a in ASSETS):
-                    prefixes.append(prefix)
-    return prefixes
-
-
-def _scalar_columns(kind: str) -> list[str]:
-    per_asset = {f"{p}_{a}" for p in _per_asset_prefixes(kind) for a in ASSETS}
-    return [
-        name
-        for name in SCHEMAS[LayerKind(kind)].columns
-        if name not in _COMMON and name not in per_asset and name != "throughput_unit"
-    ]
-
-
 def _scalar_rows(kind: str, row: Mapping[str, Any]) -> list[list[str]]:
-    cols = SCHEMAS[LayerKind(kind)].columns
+    schema = SCHEMAS[LayerKind(kind)]
     rows = []
-    for name in _scalar_columns(kind):
+    for name in schema.scalar_columns:
         if name not in row:
             continue
-        unit = cols[name].unit
-        if name == "throughput":
+        spec = schema.columns[name]
+        if spec.unit_column:
+            # The unit is in another column: the value is shown as a plain number.
             value = fmt_value(row.get(name), "")
-            tu = _text(row.get("throughput_unit"))
+            tu = _text(row.get(spec.unit_column))
             if value is not None and tu:
                 value = f"{value} {tu}"
         else:
-            value = fmt_value(row.get(name), unit)
+            value = fmt_value(row.get(name), spec.unit)
         if value is not None:
-            rows.append([_label(name), value])
+            rows.append([_label(kind, name), value])
     return rows
 
 
@@ -397,8 +343,8 @@ def point_layer(kind: str, gdf: gpd.GeoDataFrame, result: AllocationResult) -> L
     key = schema.key_figure
     key_spec = schema.columns.get(key) if key else None
     vmax = _key_max(gdf, key)
-    r_min, r_max = palette.MARKER_RADII.get(kind, (4.0, 12.0))
-    color = palette.LAYER_COLORS.get(kind, "#333333")
+    r_min, r_max = palette.MARKER_RADII.get(schema.role.palette_key, (4.0, 12.0))
+    color = palette.LAYER_COLORS.get(schema.role.palette_key, "#333333")
     feats_poly, feats_pt = [], []
     records = _records(gdf)
     for rec, geom in zip(records, gdf.geometry, strict=True):
@@ -415,13 +361,13 @@ def point_layer(kind: str, gdf: gpd.GeoDataFrame, result: AllocationResult) -> L
         key_text = fmt_value(key_value, key_spec.unit) if key_spec else None
         tip = name
         if key_text is not None and key is not None:
-            tip += f" · {_label(key).lower()} {key_text}"
+            tip += f" · {_label(kind, key).lower()} {key_text}"
         if model_note:
             tip += f" · {model_note}"
         src = _source_line(rec)
         props: dict[str, Any] = {
             "t": name,
-            "k": f"{schema.title.rstrip('s')} · {_text(rec.get('id'))}",
+            "k": f"{schema.role.noun} · {_text(rec.get('id'))}",
             "rows": rows,
             "src": src if kind != "fronts" else f"{src}; model figures: {model_source(result)}",
             "tt": tip,
@@ -450,7 +396,7 @@ def point_layer(kind: str, gdf: gpd.GeoDataFrame, result: AllocationResult) -> L
     legend = {
         "color": color,
         "label": schema.title,
-        "key_label": _label(key) if key else "",
+        "key_label": _label(kind, key) if key else "",
         "key_max": fmt_value(vmax, key_spec.unit) if key_spec and vmax > 0 else None,
         "r_min": r_min,
         "r_max": r_max,
@@ -534,7 +480,7 @@ def zone_layer(
             tip += " allocated"
         props: dict[str, Any] = {
             "t": name,
-            "k": f"Peripheral zone · {_text(rec.get('region'))} · {zid}",
+            "k": f"{schema.role.noun} · {_text(rec.get('region'))} · {zid}",
             "rows": rows,
             "src": f"{_source_line(rec)}; model figures: {model_source(result)}",
             "tt": tip,
@@ -666,3 +612,52 @@ def flow_layer(
 
 def _asset_order(asset: str) -> tuple[int, str]:
     return (ASSETS.index(asset) if asset in ASSETS else len(ASSETS), asset)
+
+
+def stack_layers(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    result: AllocationResult,
+    *,
+    zones: Sequence[LayerData] = (),
+    flows: LayerData | None = None,
+    tiles: str | None = None,
+) -> list[LayerData]:
+    """
+    Return a map's layers bottom to top, in the kinds' drawing order (`LayerRole.draw_order`).
+
+    The basemap (a backdrop kind) and the marker kinds are drawn here; each map colours the
+    peripheral zones its own way and passes those layers as `zones`, and its `flows`, which
+    go at `FLOWS_DRAW_ORDER`.
+
+    Parameters
+    ----------
+    layers
+        Validated layers keyed by kind; missing kinds are left out.
+    result
+        The result whose figures the markers' popups show.
+    zones
+        The layers drawn in place of the peripheral zones.
+    flows
+        The flows layer, or None for a map without flows.
+    tiles
+        Web tiles of the map, if any: the basemap is then hidden at first.
+    """
+    out: list[LayerData] = []
+    pending = flows
+    for kind in drawn_kinds():
+        role = SCHEMAS[LayerKind(kind)].role
+        if pending is not None and role.draw_order > FLOWS_DRAW_ORDER:
+            out.append(pending)
+            pending = None
+        gdf = layers.get(kind)
+        if gdf is None:
+            continue
+        if role.backdrop:
+            out.append(basemap_layer(gdf, show=not tiles))
+        elif kind == LayerKind.PERIPHERAL_ZONES:
+            out.extend(zones)
+        else:
+            out.append(point_layer(kind, gdf, result))
+    if pending is not None:
+        out.append(pending)
+    return out

@@ -28,15 +28,13 @@ from redeploy.model.frontier import Frontier, lambda_label, region_slug
 from redeploy.model.result import AllocationResult
 from redeploy.render import panels
 from redeploy.render.features import (
-    POINT_KINDS,
     LayerData,
     _names,
     allocation_by_zone,
-    basemap_layer,
     flow_layer,
     fmt_number,
     fmt_value,
-    point_layer,
+    stack_layers,
     zone_layer,
 )
 from redeploy.render.geojson import script_json
@@ -50,7 +48,7 @@ from redeploy.render.maps import (
     new_map,
     save_map,
 )
-from redeploy.schemas import ASSET_UNITS, MILITARY_ASSETS
+from redeploy.schemas import ASSET_UNITS, MILITARY_ASSETS, LayerKind
 
 #: Size of the chart in CSS pixels.
 CHART_SIZE = (372, 250)
@@ -546,19 +544,15 @@ def build_frontier_map(
         unit = ASSET_UNITS.get(k[2], "")
         amax[unit] = max(amax.get(unit, 0.0), a)
 
-    data: list[LayerData] = []
-    if layers.get("basemap") is not None:
-        data.append(basemap_layer(layers["basemap"], show=not tiles))
-    zones_gdf = layers.get("peripheral_zones")
+    zones: list[LayerData] = []
+    zones_gdf = layers.get(LayerKind.PERIPHERAL_ZONES)
     if zones_gdf is not None:
         initial = allocation_by_zone(base, "military")
         colors = {z: palette.allocation_color(v, edges) for z, v in initial.items()}
         zl = zone_layer(
             zones_gdf, base, values=initial, colors=colors, title="Peripheral zones at the chosen λ"
         )
-        data.append(_with_zone_ids(zl, zones_gdf))
-    if layers.get("mineral_zones") is not None:
-        data.append(point_layer("mineral_zones", layers["mineral_zones"], base))
+        zones.append(_with_zone_ids(zl, zones_gdf))
     flows = None
     if keys:
         flows = flow_layer(
@@ -568,10 +562,7 @@ def build_frontier_map(
             amounts=[biggest[k] for k in keys],
             title="Flows at the chosen λ",
         )
-        data.append(flows)
-    for kind in POINT_KINDS[1:]:
-        if layers.get(kind) is not None:
-            data.append(point_layer(kind, layers[kind], base))
+    data = stack_layers(layers, base, zones=zones, flows=flows, tiles=tiles)
     add_layers(m, data)
     n = len(frontier.table)
     top = float(frontier.table["lambda"].max()) if n else 0.0

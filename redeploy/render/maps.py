@@ -25,14 +25,13 @@ from redeploy.model.result import AllocationResult
 from redeploy.render import assets, panels
 from redeploy.render.features import (
     PANES,
-    POINT_KINDS,
     LayerData,
-    basemap_layer,
     flow_layer,
-    point_layer,
+    stack_layers,
     zone_layer,
 )
 from redeploy.render.geojson import script_json
+from redeploy.schemas import SCHEMAS, LayerKind
 
 #: The fixed page size of slide images and the default PNG export.
 SLIDE_SIZE = (1600, 900)
@@ -375,7 +374,8 @@ def _tile_layer(tiles: str) -> folium.TileLayer:
 
 def _bounds(layers: Mapping[str, gpd.GeoDataFrame]) -> list[list[float]]:
     boxes = []
-    for kind in ("fronts", "peripheral_zones", "chokepoints", "mineral_zones", "supply_nodes"):
+    # The data layers frame the first view; backdrop kinds (the basemap) do not.
+    for kind in (k for k, s in SCHEMAS.items() if not s.role.backdrop):
         gdf = layers.get(kind)
         if gdf is not None and not gdf.empty:
             boxes.append(gdf.total_bounds)
@@ -538,18 +538,11 @@ def iter_layer_data(
     zone_metric: str = "military",
 ) -> Iterator[LayerData]:
     """Yield the drawable layers of a run, bottom to top."""
-    if layers.get("basemap") is not None:
-        yield basemap_layer(layers["basemap"], show=not tiles)
-    if layers.get("peripheral_zones") is not None:
-        yield zone_layer(layers["peripheral_zones"], result, metric=zone_metric)
-    if layers.get("mineral_zones") is not None:
-        yield point_layer("mineral_zones", layers["mineral_zones"], result)
-    if result.routes is not None:
-        # Listed even when empty, so every run's map has the same layers.
-        yield flow_layer(layers, result)
-    for kind in POINT_KINDS[1:]:
-        if layers.get(kind) is not None:
-            yield point_layer(kind, layers[kind], result)
+    zones_gdf = layers.get(LayerKind.PERIPHERAL_ZONES)
+    zones = [zone_layer(zones_gdf, result, metric=zone_metric)] if zones_gdf is not None else []
+    # Listed even when empty, so every run's map has the same layers.
+    flows = flow_layer(layers, result) if result.routes is not None else None
+    yield from stack_layers(layers, result, zones=zones, flows=flows, tiles=tiles)
 
 
 def _walk(element: Element) -> Iterator[Element]:

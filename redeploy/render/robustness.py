@@ -22,17 +22,16 @@ from redeploy import palette
 from redeploy.model.result import AllocationResult
 from redeploy.render import panels
 from redeploy.render.features import (
-    POINT_KINDS,
     LayerData,
     _names,
-    basemap_layer,
     flow_layer,
     fmt_number,
     fmt_value,
-    point_layer,
+    stack_layers,
     zone_layer,
 )
 from redeploy.render.maps import add_layers, finish_map, new_map, save_map
+from redeploy.schemas import LayerKind
 
 #: Upper edges of the probability classes (a zone that never receives is drawn empty).
 PROBABILITY_EDGES: tuple[float, ...] = (0.2, 0.4, 0.6, 0.8, 1.0)
@@ -206,16 +205,14 @@ def build_robustness_map(
     title = title or "How robust is the allocation?"
     m = new_map(layers, tiles=tiles, title=f"{title} · {central.scenario}")
     stats = zone_stats(summary)
-    data: list[LayerData] = []
-    if layers.get("basemap") is not None:
-        data.append(basemap_layer(layers["basemap"], show=not tiles))
-    zones_gdf = layers.get("peripheral_zones")
+    zones: list[LayerData] = []
+    zones_gdf = layers.get(LayerKind.PERIPHERAL_ZONES)
     spread_edges: list[float] = []
     if zones_gdf is not None:
         prob = {z: s.get("military_kpe", {}).get("p_positive", 0.0) for z, s in stats.items()}
         colors = {z: palette.allocation_color(p, PROBABILITY_EDGES) for z, p in prob.items()}
         rows = {z: _rows(s, "probability") for z, s in stats.items()}
-        data.append(
+        zones.append(
             zone_layer(
                 zones_gdf,
                 central,
@@ -240,18 +237,13 @@ def build_robustness_map(
             extra_rows=rows,
             title="Peripheral zones: spread p5–p95",
         )
-        data.append(dataclasses.replace(spread_layer, show=False, kind="zones_spread"))
-    if layers.get("mineral_zones") is not None:
-        data.append(point_layer("mineral_zones", layers["mineral_zones"], central))
+        zones.append(dataclasses.replace(spread_layer, show=False, kind="zones_spread"))
     flows = None
     if central.routes is not None and len(central.routes):
         flows = dataclasses.replace(
             flow_layer(layers, central, title="Flows at the central values"), show=False
         )
-        data.append(flows)
-    for kind in POINT_KINDS[1:]:
-        if layers.get(kind) is not None:
-            data.append(point_layer(kind, layers[kind], central))
+    data = stack_layers(layers, central, zones=zones, flows=flows, tiles=tiles)
     add_layers(m, data)
     n = next((int(r["samples"]) for r in summary.to_dict("records") if r["kind"] == "objective"), 0)
     served = sum(1 for s in stats.values() if s.get("military_kpe", {}).get("p_positive", 0.0) > 0)

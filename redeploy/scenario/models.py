@@ -30,10 +30,12 @@ from redeploy.scenario.distributions import DistributionTable
 from redeploy.scenario.fields import ScenarioName, Slug, unwrap_annotation
 from redeploy.scenario.messages import not_finite, type_name
 from redeploy.scenario.parameters import ParameterSpace
-from redeploy.schemas import ACCESS_LEVELS, ASSETS, REGIONS
+from redeploy.schemas import ACCESS_LEVELS, ASSETS, REGIONS, value_layers
 
-#: The kinds of value a zone can hold; the asset-fit matrix has one column per kind.
-VALUE_KINDS: tuple[str, ...] = ("chokepoints", "minerals", "nodes", "presence")
+#: The kinds of value a zone can hold; the asset-fit matrix has one column per kind: one per
+#: layer kind feeding zone value (`LayerRole.value_kind` in redeploy.schemas), then
+#: "presence", which no layer holds.
+VALUE_KINDS: tuple[str, ...] = (*value_layers(), "presence")
 #: The year whose figures the fronts layer holds; every scenario measures against it.
 REFERENCE_YEAR: Final = 2024
 #: Type of `Scenario.uncertain` once validated: ``{path: distribution table}``, sorted by

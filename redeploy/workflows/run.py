@@ -29,15 +29,10 @@ from redeploy.scenario import (
     load_coefficients,
     load_scenario,
 )
+from redeploy.schemas import model_kinds
 
-#: The layer kinds the model reads.
-MODEL_LAYERS: tuple[str, ...] = (
-    "fronts",
-    "peripheral_zones",
-    "chokepoints",
-    "mineral_zones",
-    "supply_nodes",
-)
+#: The layer kinds the model reads (`LayerRole.model_input` in redeploy.schemas).
+MODEL_LAYERS: tuple[str, ...] = model_kinds()
 #: Default output folder of `redeploy run`.
 DEFAULT_OUT_DIR = Path("maps")
 
