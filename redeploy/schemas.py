@@ -1,6 +1,6 @@
 """The single source of truth for layer kinds: one LayerSchema per kind, its columns and roles.
 
-Validation (`redeploy.layers`), the generated docs (`redeploy layers describe`,
+Validation (`redeploy.validation`), the generated docs (`redeploy.schema_docs`,
 `docs/layers.md`), the GIS exports and the shipped-data build script all read `SCHEMAS`.
 Each schema's `LayerRole` says what the kind is for: whether the model reads it and which
 kind of zone value it feeds, where it is drawn, its palette entry and its titles. Maps,
@@ -28,16 +28,6 @@ ASSET_UNITS: Mapping[str, str] = {
     "ground": "kpe",
     "isr": "kpe",
     "engagement": "$bn/yr",
-}
-
-UNIT_NOTES: Mapping[str, str] = {
-    "kpe": "thousand U.S. service-member equivalents of forward presence in the asset class",
-    "$bn/yr": "billions of current U.S. dollars per year",
-    "mb/d": "million barrels of oil per day",
-    "%": "percent",
-    "index": "dimensionless, 0 to 1",
-    "persons": "head count",
-    "1-5": "ordinal scale, 1 (low) to 5 (high)",
 }
 
 REGIONS: tuple[str, ...] = (
@@ -605,34 +595,3 @@ def get_schema(kind: str | LayerKind) -> LayerSchema:
         known = ", ".join(k.value for k in LayerKind)
         msg = f"unknown layer kind {kind!r}; known kinds: {known}"
         raise ValueError(msg) from None
-
-
-def describe_markdown() -> str:
-    """Return the Markdown reference of every layer's columns (docs/layers.md)."""
-    out = [
-        "# Layer reference",
-        "",
-        "Generated from `redeploy/schemas.py` by `redeploy layers describe --markdown`.",
-        f"Every layer is in {CRS}. Units:",
-        "",
-    ]
-    out += [f"- `{u}`: {d}" for u, d in UNIT_NOTES.items()]
-    for schema in SCHEMAS.values():
-        geoms = ", ".join(sorted(schema.geometry_types))
-        out += [
-            "",
-            f"## `{schema.kind.value}`: {schema.title}",
-            "",
-            schema.description,
-            "",
-            f"Geometry: {geoms}.",
-            "",
-            "| column | type | unit | required | allowed | description |",
-            "|---|---|---|---|---|---|",
-        ]
-        for name, spec in schema.columns.items():
-            out.append(
-                f"| `{name}` | {spec.dtype} | {spec.unit} | {'yes' if spec.required else 'no'}"
-                f" | {spec.allowed()} | {spec.description} |"
-            )
-    return "\n".join(out) + "\n"

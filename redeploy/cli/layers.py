@@ -110,7 +110,8 @@ def layers_describe(
     ] = False,
 ) -> None:
     """Describe each layer's columns: type, unit, required, allowed values, meaning."""
-    from redeploy.schemas import SCHEMAS, describe_markdown, get_schema
+    from redeploy.schema_docs import describe_markdown
+    from redeploy.schemas import SCHEMAS, get_schema
 
     if markdown:
         sys.stdout.write(describe_markdown())

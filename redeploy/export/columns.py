@@ -11,7 +11,8 @@ import re
 from collections.abc import Mapping
 
 from redeploy.export.tables import COLUMN_UNITS as TABLE_UNITS
-from redeploy.schemas import ASSET_UNITS, ASSETS, SCHEMAS, UNIT_NOTES, ColumnSpec, LayerKind
+from redeploy.schema_docs import UNIT_NOTES
+from redeploy.schemas import ASSET_UNITS, ASSETS, SCHEMAS, ColumnSpec, LayerKind
 
 #: Result layers, in the order they are written after the input layers.
 RESULT_LAYERS: tuple[str, ...] = ("flows", "zone_allocations", "front_release", "ledger")

@@ -26,13 +26,10 @@ from redeploy.render import panels
 from redeploy.render.features import (
     _asset_order,
     flow_layer,
-    fmt_number,
-    fmt_value,
-    stack_layers,
-    value_unit,
     zone_layer,
 )
-from redeploy.render.maps import add_layers, finish_map, new_map
+from redeploy.render.format import fmt_number, fmt_value, value_unit
+from redeploy.render.maps import add_layers, finish_map, new_map, stack_layers
 from redeploy.schemas import ASSET_UNITS, MILITARY_ASSETS, LayerKind
 
 #: Columns of the comparison table (`compare_results`, the ``A-vs-B.csv`` file).

@@ -32,11 +32,9 @@ from redeploy.render.features import (
     _names,
     allocation_by_zone,
     flow_layer,
-    fmt_number,
-    fmt_value,
-    stack_layers,
     zone_layer,
 )
+from redeploy.render.format import fmt_number, fmt_value
 from redeploy.render.geojson import script_json
 from redeploy.render.maps import (
     RawHTML,
@@ -47,6 +45,7 @@ from redeploy.render.maps import (
     fit_view,
     new_map,
     save_map,
+    stack_layers,
 )
 from redeploy.schemas import ASSET_UNITS, MILITARY_ASSETS, LayerKind
 

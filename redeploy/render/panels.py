@@ -16,7 +16,8 @@ import pandas as pd
 
 from redeploy import palette
 from redeploy.model.result import AllocationResult
-from redeploy.render.features import LayerData, _names, fmt_number, fmt_value, value_unit
+from redeploy.render.features import LayerData, _names
+from redeploy.render.format import fmt_number, fmt_value, value_unit
 from redeploy.schemas import MILITARY_ASSETS, SCHEMAS, LayerKind
 
 _MAX_SOURCES = 40

@@ -25,12 +25,10 @@ from redeploy.render.features import (
     LayerData,
     _names,
     flow_layer,
-    fmt_number,
-    fmt_value,
-    stack_layers,
     zone_layer,
 )
-from redeploy.render.maps import add_layers, finish_map, new_map, save_map
+from redeploy.render.format import fmt_number, fmt_value
+from redeploy.render.maps import add_layers, finish_map, new_map, save_map, stack_layers
 from redeploy.schemas import LayerKind
 
 #: Upper edges of the probability classes (a zone that never receives is drawn empty).
