@@ -16,7 +16,8 @@ import redeploy
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "redeploy"
 
-#: Longest module and function (lines) outside the allow-list.
+#: Longest module (lines) and function (lines of code, its docstring left out) outside the
+#: allow-list.
 MAX_MODULE_LINES = 600
 MAX_FUNCTION_LINES = 80
 #: The model is rewritten in its own issue, which splits its long functions and lifts this.
@@ -74,6 +75,19 @@ def test_python_m_redeploy_runs_the_cli():
     assert proc.stdout.strip() == f"redeploy {redeploy.__version__}"
 
 
+def _code_lines(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """Lines from ``def`` to the end, less the docstring: a numpydoc docstring of a public
+    function with many options is documentation, not length to split."""
+    assert node.end_lineno is not None
+    lines = node.end_lineno - node.lineno + 1
+    first = node.body[0]
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+        assert first.end_lineno is not None
+        if isinstance(first.value.value, str):
+            lines -= first.end_lineno - first.lineno + 1
+    return lines
+
+
 def _sizes() -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
     modules, functions = [], []
     for path in sorted(PACKAGE.rglob("*.py")):
@@ -84,8 +98,7 @@ def _sizes() -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
         modules.append((rel, len(text.splitlines())))
         for node in ast.walk(ast.parse(text)):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                assert node.end_lineno is not None
-                functions.append((f"{rel}:{node.name}", node.end_lineno - node.lineno + 1))
+                functions.append((f"{rel}:{node.name}", _code_lines(node)))
     return modules, functions
 
 

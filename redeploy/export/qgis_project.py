@@ -358,16 +358,7 @@ def project_xml(
         The project's description (Project > Properties > Metadata).
     """
     when = stamp.rstrip("Z").split(".")[0]
-    root = ET.Element(
-        "qgis",
-        {
-            "version": QGIS_VERSION,
-            "projectname": title,
-            "saveDateTime": when,
-            "saveUser": _USER,
-            "saveUserFull": _USER,
-        },
-    )
+    root = _root(title, when)
     ET.SubElement(root, "homePath", {"path": ""})
     _text(root, "title", title)
     ET.SubElement(root, "autotransaction", {"active": "0"})
@@ -411,6 +402,17 @@ def project_xml(
     return ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n" + body + "\n").encode(
         "utf-8"
     )
+
+
+def _root(title: str, when: str) -> ET.Element:
+    attrs = {
+        "version": QGIS_VERSION,
+        "projectname": title,
+        "saveDateTime": when,
+        "saveUser": _USER,
+        "saveUserFull": _USER,
+    }
+    return ET.Element("qgis", attrs)
 
 
 def _layer_tree(root: ET.Element, layers: Sequence[ProjectLayer], file_name: str) -> None:

@@ -356,20 +356,12 @@ def build_compare_map(
     m = new_map(layers, tiles=tiles, title=title)
     values, colors, rows, edges = _zone_changes(table, a, b)
     zones_gdf = layers.get(LayerKind.PERIPHERAL_ZONES)
-    zones = (
-        [
-            zone_layer(
-                zones_gdf,
-                b,
-                values=values,
-                colors=colors,
-                extra_rows=rows,
-                title="Peripheral zones by change",
-            )
-        ]
-        if zones_gdf is not None
-        else []
-    )
+    zones = []
+    if zones_gdf is not None:
+        title_z = "Peripheral zones by change"
+        zones.append(
+            zone_layer(zones_gdf, b, values=values, colors=colors, extra_rows=rows, title=title_z)
+        )
     merged, styles, amounts, extra = _merged_flows(a, b, table)
     flows = flow_layer(
         layers,
@@ -381,12 +373,6 @@ def build_compare_map(
     )
     data = stack_layers(layers, b, zones=zones, flows=flows, tiles=tiles)
     add_layers(m, data)
-    fl = table[table["kind"] == "flow"]
-    sa, sb = fl["a"].sum(), fl["b"].sum()
-    subtitle = (
-        f"Flows total {fmt_number(sa)} in {a.scenario}, {fmt_number(sb)} in "
-        f"{b.scenario} (kpe and $bn/yr summed per run)"
-    )
     legend = panels.legend_html(
         data,
         flow_block=_flow_legend(),
@@ -397,10 +383,19 @@ def build_compare_map(
     return finish_map(
         m,
         title=title,
-        subtitle=subtitle,
+        subtitle=_subtitle(a, b, table),
         panel=_panel(a, b, table, layers),
         legend=legend,
         flows=flows.count,
+    )
+
+
+def _subtitle(a: AllocationResult, b: AllocationResult, table: pd.DataFrame) -> str:
+    fl = table[table["kind"] == "flow"]
+    sa, sb = fl["a"].sum(), fl["b"].sum()
+    return (
+        f"Flows total {fmt_number(sa)} in {a.scenario}, {fmt_number(sb)} in "
+        f"{b.scenario} (kpe and $bn/yr summed per run)"
     )
 
 

@@ -13,6 +13,7 @@ import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -203,39 +204,11 @@ def build_robustness_map(
     title = title or "How robust is the allocation?"
     m = new_map(layers, tiles=tiles, title=f"{title} · {central.scenario}")
     stats = zone_stats(summary)
-    zones: list[LayerData] = []
     zones_gdf = layers.get(LayerKind.PERIPHERAL_ZONES)
+    zones: list[LayerData] = []
     spread_edges: list[float] = []
     if zones_gdf is not None:
-        prob = {z: s.get("military_kpe", {}).get("p_positive", 0.0) for z, s in stats.items()}
-        colors = {z: palette.allocation_color(p, PROBABILITY_EDGES) for z, p in prob.items()}
-        rows = {z: _rows(s, "probability") for z, s in stats.items()}
-        zones.append(
-            zone_layer(
-                zones_gdf,
-                central,
-                values=prob,
-                colors=colors,
-                extra_rows=rows,
-                title="Peripheral zones: how often they receive",
-            )
-        )
-        spread = {
-            z: s.get("military_kpe", {}).get("p95", 0.0) - s.get("military_kpe", {}).get("p5", 0.0)
-            for z, s in stats.items()
-        }
-        spread_edges = palette.allocation_bins(spread.values())
-        colors = {z: palette.allocation_color(v, spread_edges) for z, v in spread.items()}
-        rows = {z: _rows(s, "spread") for z, s in stats.items()}
-        spread_layer = zone_layer(
-            zones_gdf,
-            central,
-            values=spread,
-            colors=colors,
-            extra_rows=rows,
-            title="Peripheral zones: spread p5–p95",
-        )
-        zones.append(dataclasses.replace(spread_layer, show=False, kind="zones_spread"))
+        zones, spread_edges = _robustness_zones(zones_gdf, central, stats)
     flows = None
     if central.routes is not None and len(central.routes):
         flows = dataclasses.replace(
@@ -261,6 +234,43 @@ def build_robustness_map(
         legend=legend,
         flows=flows.count if flows else 0,
     )
+
+
+def _robustness_zones(
+    zones_gdf: gpd.GeoDataFrame, central: AllocationResult, stats: Mapping[str, Any]
+) -> tuple[list[LayerData], list[float]]:
+    """The zones by how often they receive, then (hidden) by the spread p5–p95 of what they
+    receive, and the spread's class edges."""
+    prob = {z: s.get("military_kpe", {}).get("p_positive", 0.0) for z, s in stats.items()}
+    colors = {z: palette.allocation_color(p, PROBABILITY_EDGES) for z, p in prob.items()}
+    rows = {z: _rows(s, "probability") for z, s in stats.items()}
+    zones = [
+        zone_layer(
+            zones_gdf,
+            central,
+            values=prob,
+            colors=colors,
+            extra_rows=rows,
+            title="Peripheral zones: how often they receive",
+        )
+    ]
+    spread = {
+        z: s.get("military_kpe", {}).get("p95", 0.0) - s.get("military_kpe", {}).get("p5", 0.0)
+        for z, s in stats.items()
+    }
+    spread_edges = palette.allocation_bins(spread.values())
+    colors = {z: palette.allocation_color(v, spread_edges) for z, v in spread.items()}
+    rows = {z: _rows(s, "spread") for z, s in stats.items()}
+    spread_layer = zone_layer(
+        zones_gdf,
+        central,
+        values=spread,
+        colors=colors,
+        extra_rows=rows,
+        title="Peripheral zones: spread p5–p95",
+    )
+    zones.append(dataclasses.replace(spread_layer, show=False, kind="zones_spread"))
+    return zones, spread_edges
 
 
 def write_robustness_map(
