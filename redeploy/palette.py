@@ -250,25 +250,3 @@ def flow_weight(amount: float, amax: float) -> float:
     if amax is None or not math.isfinite(amax) or amax <= 0 or not math.isfinite(amount):
         return w_min
     return round(w_min + (w_max - w_min) * min(1.0, max(0.0, amount / amax)), 1)
-
-
-def qgis_palette() -> dict[str, object]:
-    """
-    Return the palette and size rules as plain data, for QGIS style builders and docs.
-
-    Returns
-    -------
-    dict
-        ``asset_colors``, ``layer_colors``, ``allocation_ramp``, ``change_ramp``,
-        ``zone_empty_color``, ``marker_radii`` and ``flow_weights``.
-    """
-    return {
-        "asset_colors": dict(ASSET_COLORS),
-        "layer_colors": dict(LAYER_COLORS),
-        "allocation_ramp": list(ALLOCATION_RAMP),
-        "change_ramp": list(CHANGE_RAMP),
-        "flow_change_styles": {k: dict(v) for k, v in FLOW_CHANGE_STYLES.items()},
-        "zone_empty_color": ZONE_EMPTY_COLOR,
-        "marker_radii": {k: list(v) for k, v in MARKER_RADII.items()},
-        "flow_weights": list(FLOW_WEIGHTS),
-    }

@@ -90,12 +90,6 @@ def layer_color(layer: str, default: str = "#333333") -> str:
     return map_style.LAYER_COLORS.get(schema.role.palette_key if schema else layer, default)
 
 
-# --------------------------------------------------------------------------- QML pieces
-
-
-# --------------------------------------------------------------------------- SLD
-
-
 # --------------------------------------------------------------------------- per layer
 
 
