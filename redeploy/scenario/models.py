@@ -238,14 +238,17 @@ class AssetSection(_Strict):
     fit: FitRow | None = None
 
 
-class AssetsSection(_Strict):
-    """Per asset-class coefficients (``[assets.<class>]``)."""
+if TYPE_CHECKING:
+    # One optional table per asset class of redeploy.schemas.ASSETS (read with getattr).
+    class AssetsSection(_Strict): ...
 
-    naval: AssetSection | None = None
-    air: AssetSection | None = None
-    ground: AssetSection | None = None
-    isr: AssetSection | None = None
-    engagement: AssetSection | None = None
+else:
+    AssetsSection = create_model(
+        "AssetsSection",
+        __base__=_Strict,
+        __doc__="Per asset-class coefficients (``[assets.<class>]``).",
+        **dict.fromkeys(ASSETS, (AssetSection | None, None)),
+    )
 
 
 class CoefficientSet(_Strict):
