@@ -12,15 +12,40 @@ The public API mirrors the CLI::
     redeploy.write_map(layers, result, "maps")            # offline HTML map
     redeploy.write_results(layers, result, "maps")        # GeoPackage with QGIS styles
 
-Names are imported lazily, so ``import redeploy.model`` never pulls in folium.
+Names are imported lazily, so ``import redeploy.model`` never pulls in folium; type
+checkers see them through the ``TYPE_CHECKING`` imports below, which mirror `_EXPORTS`
+(``tests/test_architecture.py`` keeps the two equal).
 """
 
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from redeploy._version import __version__
+
+if TYPE_CHECKING:
+    from redeploy.errors import (
+        InfeasibleAllocationError,
+        LayerValidationError,
+        RedeployError,
+        ScenarioError,
+    )
+    from redeploy.export import write_layers, write_results, write_tables
+    from redeploy.layers import read_layer, read_layers, validate_layer
+    from redeploy.model import (
+        AllocationInputs,
+        AllocationResult,
+        build_inputs,
+        build_model,
+        solve_allocation,
+    )
+    from redeploy.render import build_map, save_map, save_png, write_comparison, write_map
+    from redeploy.scenario import Scenario, list_scenarios, load_scenario
+    from redeploy.schemas import ASSETS, SCHEMAS, LayerKind
+    from redeploy.workflows.frontier import run_frontier
+    from redeploy.workflows.run import run_scenario
+    from redeploy.workflows.sweep import run_sweep
 
 _EXPORTS: dict[str, str] = {
     "ASSETS": "redeploy.schemas",
@@ -54,7 +79,40 @@ _EXPORTS: dict[str, str] = {
     "run_sweep": "redeploy.workflows.sweep",
 }
 
-__all__ = ["__version__", *sorted(_EXPORTS)]
+# A literal list, so that type checkers and linters read it; equal to `_EXPORTS`'s keys
+# plus the version (tests/test_architecture.py).
+__all__ = [
+    "ASSETS",
+    "SCHEMAS",
+    "AllocationInputs",
+    "AllocationResult",
+    "InfeasibleAllocationError",
+    "LayerKind",
+    "LayerValidationError",
+    "RedeployError",
+    "Scenario",
+    "ScenarioError",
+    "__version__",
+    "build_inputs",
+    "build_map",
+    "build_model",
+    "list_scenarios",
+    "load_scenario",
+    "read_layer",
+    "read_layers",
+    "run_frontier",
+    "run_scenario",
+    "run_sweep",
+    "save_map",
+    "save_png",
+    "solve_allocation",
+    "validate_layer",
+    "write_comparison",
+    "write_layers",
+    "write_map",
+    "write_results",
+    "write_tables",
+]
 
 
 def __getattr__(name: str) -> Any:

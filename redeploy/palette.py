@@ -35,6 +35,8 @@ LAYER_COLORS: Mapping[str, str] = {
     "mineral_zones": "#a0662f",
     "supply_nodes": "#6b7785",
     "peripheral_zones": "#2a9d8f",
+    "sites": "#3d5a80",
+    "posture": "#e07a1f",
     "basemap": "#e4e2dd",
 }
 #: Sea (map background) colour of the offline vector basemap.
@@ -75,6 +77,8 @@ MARKER_RADII: Mapping[str, tuple[float, float]] = {
     "chokepoints": (3.5, 11.0),
     "mineral_zones": (3.0, 10.0),
     "supply_nodes": (3.0, 8.0),
+    "sites": (3.0, 8.0),
+    "posture": (3.0, 12.0),
 }
 #: Flow line width range in pixels (smallest and largest flow of the map).
 FLOW_WEIGHTS: tuple[float, float] = (1.5, 9.0)
@@ -250,25 +254,3 @@ def flow_weight(amount: float, amax: float) -> float:
     if amax is None or not math.isfinite(amax) or amax <= 0 or not math.isfinite(amount):
         return w_min
     return round(w_min + (w_max - w_min) * min(1.0, max(0.0, amount / amax)), 1)
-
-
-def qgis_palette() -> dict[str, object]:
-    """
-    Return the palette and size rules as plain data, for QGIS style builders and docs.
-
-    Returns
-    -------
-    dict
-        ``asset_colors``, ``layer_colors``, ``allocation_ramp``, ``change_ramp``,
-        ``zone_empty_color``, ``marker_radii`` and ``flow_weights``.
-    """
-    return {
-        "asset_colors": dict(ASSET_COLORS),
-        "layer_colors": dict(LAYER_COLORS),
-        "allocation_ramp": list(ALLOCATION_RAMP),
-        "change_ramp": list(CHANGE_RAMP),
-        "flow_change_styles": {k: dict(v) for k, v in FLOW_CHANGE_STYLES.items()},
-        "zone_empty_color": ZONE_EMPTY_COLOR,
-        "marker_radii": {k: list(v) for k, v in MARKER_RADII.items()},
-        "flow_weights": list(FLOW_WEIGHTS),
-    }

@@ -11,7 +11,8 @@ import pytest
 
 from redeploy.errors import LayerValidationError
 from redeploy.layers import read_layer, read_layers, sourced_share, validate_layer
-from redeploy.schemas import ASSETS, SCHEMAS, LayerKind, describe_markdown
+from redeploy.schema_docs import describe_markdown
+from redeploy.schemas import ASSETS, SCHEMAS, LayerKind
 
 # (file in tests/data/broken, kind, feature id or None, column or None, words in the message)
 BROKEN = [

@@ -295,8 +295,15 @@ def test_marker_radius_area_rule():
     assert palette.marker_radius(5, 0) == 4.0
 
 
-def test_palette_export_is_plain_data():
-    json.dumps(palette.qgis_palette())
+def test_palette_is_plain_data():
+    json.dumps(
+        {
+            "asset_colors": dict(palette.ASSET_COLORS),
+            "layer_colors": dict(palette.LAYER_COLORS),
+            "marker_radii": {k: list(v) for k, v in palette.MARKER_RADII.items()},
+            "flow_change_styles": {k: dict(v) for k, v in palette.FLOW_CHANGE_STYLES.items()},
+        }
+    )
 
 
 # ---------------------------------------------------------------------------- compare

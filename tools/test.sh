@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install everything the tests need on a fresh Debian machine, then lint and test.
+# Install everything the tests need on a fresh Debian machine, then lint (ruff, import-linter's
+# contracts, mypy) and test.
 # System packages: headless Chromium + driver (browser tests), GDAL tools (validate_gpkg.py,
 # ogrinfo) and QGIS (style checks), all from Debian. Python extras from pyproject.toml.
 set -euo pipefail
@@ -16,4 +17,6 @@ fi
 python -m pip install -q -e ".[test]"
 ruff check .
 ruff format --check .
+lint-imports
+mypy redeploy
 python -m pytest "$@"

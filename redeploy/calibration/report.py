@@ -75,13 +75,14 @@ def calibrated_toml(
         lines.append(f"[{c.key}]")
         if c.key in fitted:
             m, (lo, hi), name = fitted[c.key]
+            source = f"calibrated: multiplier {m:.4g} ({name}) on the prior, fitted to {provenance}"
             value = float(c.value) * m
             if ".fit." in c.key or c.key == "model.conversion_cap":
                 value = min(value, 1.0)
             lines += [
                 f"value = {_toml_value(value)}",
                 f"unit = {_quote(c.unit)}",
-                f"source = {_quote(f'calibrated: multiplier {m:.4g} ({name}) on the prior, fitted to ' + provenance)}",
+                f"source = {_quote(source)}",
                 f"note = {_quote(c.note)}",
                 f"prior = {_toml_value(float(c.value))}",
                 f"prior_source = {_quote(c.source.removeprefix('calibrated: '))}",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -24,6 +24,9 @@ from redeploy.cli.common import (
     stdout,
 )
 from redeploy.io.atomic import check_out_dir
+
+if TYPE_CHECKING:
+    from redeploy.workflows.sweep import SweepOutput
 
 
 @app.command("frontier")
@@ -95,6 +98,35 @@ def frontier(
         stdout.print(f"wrote {display_path(path)}")
 
 
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        "-w",
+        min=1,
+        show_default=False,
+        help="Worker processes of the local Dask cluster [default: cores].",
+    ),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        show_default=False,
+        help="Address of a running Dask scheduler (tcp://host:8786) instead of a local cluster.",
+    ),
+]
+BatchSizeOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--batch-size",
+        min=1,
+        show_default=False,
+        help="Samples per task [default: samples / (4 x workers), 16 to 512].",
+    ),
+]
+
+
 @app.command("sweep")
 def sweep(
     samples: Annotated[int, typer.Option("--samples", "-n", min=1, help="Number of samples.")],
@@ -102,34 +134,9 @@ def sweep(
     seed: Annotated[
         int, typer.Option("--seed", min=0, help="Seed: sample i depends only on (seed, i).")
     ] = 0,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            "--workers",
-            "-w",
-            min=1,
-            show_default=False,
-            help="Worker processes of the local Dask cluster [default: cores].",
-        ),
-    ] = None,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            "--scheduler",
-            show_default=False,
-            help="Address of a running Dask scheduler (tcp://host:8786) instead of "
-            "a local cluster.",
-        ),
-    ] = None,
-    batch_size: Annotated[
-        int | None,
-        typer.Option(
-            "--batch-size",
-            min=1,
-            show_default=False,
-            help="Samples per task [default: samples / (4 x workers), 16 to 512].",
-        ),
-    ] = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    batch_size: BatchSizeOpt = None,
     layers: LayersOpt = None,
     layer: LayerOpt = None,
     crs: CrsOpt = None,
@@ -175,7 +182,6 @@ def sweep(
         if scheduler is None:
             raise
         exit_with(f"error: --scheduler {scheduler}: cannot use the Dask scheduler there: {err}", 2)
-        return
     except SweepInterrupted as stop:
         part = stop.output
         path = part.files.get("parquet")
@@ -185,9 +191,12 @@ def sweep(
             "(no summary or map written).",
             130,
         )
-        return
-    if quiet:
-        return
+    if not quiet:
+        _report_sweep(output)
+
+
+def _report_sweep(output: SweepOutput) -> None:
+    """Print what a sweep solved, its objective's quantiles and the files written."""
     ok = output.completed - output.failed
     rate = output.completed / max(output.solve_seconds, 1e-9)
     not_solved = "".join(f", {n:,} {status}" for status, n in output.not_solved.items())

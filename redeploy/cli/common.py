@@ -6,7 +6,7 @@ Exit codes: 0 success, 2 bad input (message on stderr), 3 infeasible scenario, 1
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import click
 import typer
@@ -14,6 +14,10 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 from redeploy.errors import InfeasibleAllocationError, RedeployError
+
+if TYPE_CHECKING:
+    # Typer vendors click: its commands and groups take the vendored Context.
+    from typer._click import Context
 
 
 def _hide_flag_types() -> None:
@@ -29,19 +33,21 @@ def _hide_flag_types() -> None:
     if show is None or getattr(show, "_redeploy", False):
         return
 
-    def display_type_rich(self: typer.core.TyperOption, ctx: click.Context) -> str | None:
+    def display_type_rich(self: typer.core.TyperOption, ctx: Context) -> str | None:
         if getattr(self, "is_flag", False) and not getattr(self, "secondary_opts", None):
             return None
-        return show(self, ctx)
+        shown: str | None = show(self, ctx)
+        return shown
 
     display_type_rich._redeploy = True  # type: ignore[attr-defined]
+    assert option is not None  # it has the method
     option.display_type_rich = display_type_rich
 
 
 _hide_flag_types()
 
 
-def exit_with(message: str, code: int) -> None:
+def exit_with(message: str, code: int) -> NoReturn:
     """Print `message` on stderr and exit with `code` (no traceback).
 
     Typer vendors its own click, so a `click.ClickException` raised here would not be
@@ -54,7 +60,7 @@ def exit_with(message: str, code: int) -> None:
 class _Group(TyperGroup):
     """Top-level group that turns redeploy's errors into exit codes 2 and 3."""
 
-    def invoke(self, ctx: click.Context) -> object:
+    def invoke(self, ctx: Context) -> object:
         try:
             return super().invoke(ctx)
         except InfeasibleAllocationError as err:
@@ -101,7 +107,7 @@ stderr = Console(stderr=True, highlight=False)
 
 def _print_version(value: bool) -> None:
     if value:
-        from redeploy import __version__
+        from redeploy._version import __version__
 
         stdout.print(f"redeploy {__version__}")
         raise typer.Exit()

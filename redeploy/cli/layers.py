@@ -20,6 +20,7 @@ from redeploy.cli.common import (
     stderr,
     stdout,
 )
+from redeploy.schemas import LayerKind
 
 
 @layers_app.command("list")
@@ -62,8 +63,7 @@ def layers_validate(
         str | None,
         typer.Option(
             "--kind",
-            help="Layer kind of the FILEs (fronts, chokepoints, mineral_zones, "
-            "supply_nodes, peripheral_zones, basemap).",
+            help=f"Layer kind of the FILEs ({', '.join(k.value for k in LayerKind)}).",
             show_default=False,
         ),
     ] = None,
@@ -110,7 +110,8 @@ def layers_describe(
     ] = False,
 ) -> None:
     """Describe each layer's columns: type, unit, required, allowed values, meaning."""
-    from redeploy.schemas import SCHEMAS, describe_markdown, get_schema
+    from redeploy.schema_docs import describe_markdown
+    from redeploy.schemas import SCHEMAS, get_schema
 
     if markdown:
         sys.stdout.write(describe_markdown())

@@ -11,11 +11,11 @@ from redeploy.export.gis import (
     LAYER_FORMATS,
     RESULT_FORMATS,
     ExportFormatError,
-    build_result_layers,
     parse_formats,
     write_layers,
     write_results,
 )
+from redeploy.export.results import build_result_layers
 from redeploy.export.tables import COLUMN_UNITS, summary_dict, write_tables
 
 __all__ = [

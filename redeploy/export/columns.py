@@ -11,7 +11,8 @@ import re
 from collections.abc import Mapping
 
 from redeploy.export.tables import COLUMN_UNITS as TABLE_UNITS
-from redeploy.schemas import ASSET_UNITS, ASSETS, SCHEMAS, UNIT_NOTES, ColumnSpec, LayerKind
+from redeploy.schema_docs import UNIT_NOTES
+from redeploy.schemas import ASSET_UNITS, ASSETS, SCHEMAS, ColumnSpec, LayerKind
 
 #: Result layers, in the order they are written after the input layers.
 RESULT_LAYERS: tuple[str, ...] = ("flows", "zone_allocations", "front_release", "ledger")
@@ -42,121 +43,135 @@ def _marginal(what: str) -> dict[str, ColumnSpec]:
     }
 
 
-def _result_columns() -> dict[str, dict[str, ColumnSpec]]:
+def _flows_columns() -> dict[str, ColumnSpec]:
     asset_units = "kpe for military assets, $bn/yr for engagement"
     return {
-        "flows": {
-            "id": ColumnSpec("str", "Flow identifier: `<front_id>__<zone_id>__<asset>`."),
-            "front_id": ColumnSpec("str", "Front the capacity leaves (`id` in layer fronts)."),
-            "zone_id": ColumnSpec(
-                "str", "Peripheral zone receiving it (`id` in layer peripheral_zones)."
-            ),
-            "asset": ColumnSpec("enum", "Asset class moved.", choices=ASSETS),
-            "unit": ColumnSpec("str", f"Unit of `amount`: {asset_units}."),
-            "amount": ColumnSpec(
-                "float",
-                "Capacity moved along the route (unit in `unit`).",
-                "kpe or $bn/yr",
-                True,
-                0,
-            ),
-            "distance_km": ColumnSpec(
-                "float",
-                "Transit distance along the route (sea lane or great circle).",
-                "km",
-                True,
-                0,
-            ),
-            "cost": ColumnSpec(
-                "float",
-                "Transit cost of the flow: amount x (distance x per-distance cost of "
-                "the asset + the access penalty where basing access is limited).",
-                OBJECTIVE_UNIT,
-                True,
-            ),
-            "mode": ColumnSpec("str", "Route kind: `sea` (sea lanes) or `great_circle`."),
-        },
-        "zone_allocations": {
-            "id": ColumnSpec("str", "Zone identifier (`id` in layer peripheral_zones)."),
-            "name": ColumnSpec("str", "Zone name."),
-            "iso3": ColumnSpec("str", "Country of the zone."),
-            "region": ColumnSpec("str", "Region of the zone."),
-            "access": ColumnSpec("str", "U.S. basing access (none / limited / full)."),
-            **_per_asset("alloc", "Capacity allocated to the zone"),
-            "alloc_military": ColumnSpec(
-                "float",
-                "Military capacity allocated: alloc_naval + alloc_air + alloc_ground "
-                "+ alloc_isr (the quantity the map and the QGIS style colour zones by).",
-                "kpe",
-                True,
-                0,
-            ),
-            "alloc_total": ColumnSpec(
-                "float",
-                "Sum of every alloc_* column, engagement included: kpe and $bn/yr "
-                "added as plain numbers, for ranking zones only; use alloc_military and "
-                "alloc_engagement for quantities.",
-                "mixed (kpe + $bn/yr)",
-                True,
-                0,
-            ),
-            "value": ColumnSpec(
-                "float",
-                "Strategic value gained in the zone, summed over asset classes.",
-                OBJECTIVE_UNIT,
-            ),
-            **_marginal(
-                "Marginal value of one more unit of room in the zone, the dual of "
-                "its absorptive capacity"
-            ),
-        },
-        "front_release": {
-            "id": ColumnSpec("str", "Front identifier (`id` in layer fronts)."),
-            "name": ColumnSpec("str", "Front name."),
-            "theater": ColumnSpec("str", "Theater of the front."),
-            **_per_asset("freed", "U.S. capacity freed by allied effort"),
-            **_per_asset("released", "Freed capacity moved to peripheral zones"),
-            "risk": ColumnSpec(
-                "float",
-                "Risk incurred by releasing capacity from the front (lambda x rho x "
-                "released), summed over asset classes.",
-                OBJECTIVE_UNIT,
-            ),
-            **_marginal(
-                "Marginal worth of one more unit freed at the front, the dual of "
-                "its freed-capacity limit"
-            ),
-        },
-        "ledger": {
-            "front_id": ColumnSpec("str", "Front (ally) the ledger row is for."),
-            "ally_extra_spending_bn": ColumnSpec(
-                "float",
-                "Ally's extra defense spending and host-nation support over the reference year.",
-                "$bn/yr",
-            ),
-            "us_freed_kpe": ColumnSpec("float", "Military U.S. capacity freed by it.", "kpe"),
-            "us_freed_engagement_bn": ColumnSpec(
-                "float", "Engagement budget freed by it.", "$bn/yr"
-            ),
-            "us_freed_value_bn": ColumnSpec(
-                "float", "Dollar value of the U.S. capacity freed.", "$bn/yr"
-            ),
-            "us_redeployed_value_bn": ColumnSpec(
-                "float", "Dollar value of the freed capacity moved to peripheral zones.", "$bn/yr"
-            ),
-            "double_burden_share": ColumnSpec(
-                "float",
-                "Share of the ally's extra spending that funds U.S. redeployment "
-                "elsewhere (the double burden), from 0 to 1.",
-                "share",
-            ),
-            "price_per_retained_kpe_bn": ColumnSpec(
-                "float",
-                "Ally's extra spending per unit of U.S. capacity that stays on the "
-                "front (price of the retained guarantee).",
-                "$bn/yr per kpe",
-            ),
-        },
+        "id": ColumnSpec("str", "Flow identifier: `<front_id>__<zone_id>__<asset>`."),
+        "front_id": ColumnSpec("str", "Front the capacity leaves (`id` in layer fronts)."),
+        "zone_id": ColumnSpec(
+            "str", "Peripheral zone receiving it (`id` in layer peripheral_zones)."
+        ),
+        "asset": ColumnSpec("enum", "Asset class moved.", choices=ASSETS),
+        "unit": ColumnSpec("str", f"Unit of `amount`: {asset_units}."),
+        "amount": ColumnSpec(
+            "float",
+            "Capacity moved along the route (unit in `unit`).",
+            "kpe or $bn/yr",
+            True,
+            0,
+        ),
+        "distance_km": ColumnSpec(
+            "float",
+            "Transit distance along the route (sea lane or great circle).",
+            "km",
+            True,
+            0,
+        ),
+        "cost": ColumnSpec(
+            "float",
+            "Transit cost of the flow: amount x (distance x per-distance cost of "
+            "the asset + the access penalty where basing access is limited).",
+            OBJECTIVE_UNIT,
+            True,
+        ),
+        "mode": ColumnSpec("str", "Route kind: `sea` (sea lanes) or `great_circle`."),
+    }
+
+
+def _zone_allocations_columns() -> dict[str, ColumnSpec]:
+    return {
+        "id": ColumnSpec("str", "Zone identifier (`id` in layer peripheral_zones)."),
+        "name": ColumnSpec("str", "Zone name."),
+        "iso3": ColumnSpec("str", "Country of the zone."),
+        "region": ColumnSpec("str", "Region of the zone."),
+        "access": ColumnSpec("str", "U.S. basing access (none / limited / full)."),
+        **_per_asset("alloc", "Capacity allocated to the zone"),
+        "alloc_military": ColumnSpec(
+            "float",
+            "Military capacity allocated: alloc_naval + alloc_air + alloc_ground "
+            "+ alloc_isr (the quantity the map and the QGIS style colour zones by).",
+            "kpe",
+            True,
+            0,
+        ),
+        "alloc_total": ColumnSpec(
+            "float",
+            "Sum of every alloc_* column, engagement included: kpe and $bn/yr "
+            "added as plain numbers, for ranking zones only; use alloc_military and "
+            "alloc_engagement for quantities.",
+            "mixed (kpe + $bn/yr)",
+            True,
+            0,
+        ),
+        "value": ColumnSpec(
+            "float",
+            "Strategic value gained in the zone, summed over asset classes.",
+            OBJECTIVE_UNIT,
+        ),
+        **_marginal(
+            "Marginal value of one more unit of room in the zone, the dual of "
+            "its absorptive capacity"
+        ),
+    }
+
+
+def _front_release_columns() -> dict[str, ColumnSpec]:
+    return {
+        "id": ColumnSpec("str", "Front identifier (`id` in layer fronts)."),
+        "name": ColumnSpec("str", "Front name."),
+        "theater": ColumnSpec("str", "Theater of the front."),
+        **_per_asset("freed", "U.S. capacity freed by allied effort"),
+        **_per_asset("released", "Freed capacity moved to peripheral zones"),
+        "risk": ColumnSpec(
+            "float",
+            "Risk incurred by releasing capacity from the front (lambda x rho x "
+            "released), summed over asset classes.",
+            OBJECTIVE_UNIT,
+        ),
+        **_marginal(
+            "Marginal worth of one more unit freed at the front, the dual of "
+            "its freed-capacity limit"
+        ),
+    }
+
+
+def _ledger_columns() -> dict[str, ColumnSpec]:
+    return {
+        "front_id": ColumnSpec("str", "Front (ally) the ledger row is for."),
+        "ally_extra_spending_bn": ColumnSpec(
+            "float",
+            "Ally's extra defense spending and host-nation support over the reference year.",
+            "$bn/yr",
+        ),
+        "us_freed_kpe": ColumnSpec("float", "Military U.S. capacity freed by it.", "kpe"),
+        "us_freed_engagement_bn": ColumnSpec("float", "Engagement budget freed by it.", "$bn/yr"),
+        "us_freed_value_bn": ColumnSpec(
+            "float", "Dollar value of the U.S. capacity freed.", "$bn/yr"
+        ),
+        "us_redeployed_value_bn": ColumnSpec(
+            "float", "Dollar value of the freed capacity moved to peripheral zones.", "$bn/yr"
+        ),
+        "double_burden_share": ColumnSpec(
+            "float",
+            "Share of the ally's extra spending that funds U.S. redeployment "
+            "elsewhere (the double burden), from 0 to 1.",
+            "share",
+        ),
+        "price_per_retained_kpe_bn": ColumnSpec(
+            "float",
+            "Ally's extra spending per unit of U.S. capacity that stays on the "
+            "front (price of the retained guarantee).",
+            "$bn/yr per kpe",
+        ),
+    }
+
+
+def _result_columns() -> dict[str, dict[str, ColumnSpec]]:
+    return {
+        "flows": _flows_columns(),
+        "zone_allocations": _zone_allocations_columns(),
+        "front_release": _front_release_columns(),
+        "ledger": _ledger_columns(),
     }
 
 

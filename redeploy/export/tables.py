@@ -125,7 +125,8 @@ def summary_dict(result: AllocationResult) -> dict[str, Any]:
         "model": {k: result.meta.get(k) for k in meta_keys if k in result.meta},
         "risk_unweighted": result.meta.get("risk_unweighted", {}),
     }
-    return jsonable(summary)
+    out: dict[str, Any] = jsonable(summary)
+    return out
 
 
 def output_paths(name: str, out_dir: str | Path) -> dict[str, Path]:

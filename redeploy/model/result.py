@@ -112,7 +112,7 @@ class AllocationResult:
     fronts: pd.DataFrame
     zones: pd.DataFrame
     ledger: pd.DataFrame
-    allies: pd.DataFrame
     routes: gpd.GeoDataFrame
-    totals: dict[str, dict[str, float]]
+    totals: dict[str, Any]
     meta: dict[str, Any] = field(default_factory=dict)
+    allies: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(ALLY_COLUMNS)))

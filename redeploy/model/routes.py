@@ -18,6 +18,7 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
+from platformdirs import user_cache_path
 from pyproj import Geod
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
@@ -55,14 +56,14 @@ def cache_dir() -> Path | None:
     """
     Return the folder of redeploy's disk cache, or None when caching is off.
 
-    ``REDEPLOY_CACHE_DIR`` sets it (``""`` or ``"off"`` turns caching off); otherwise
-    ``$XDG_CACHE_HOME/redeploy`` or ``~/.cache/redeploy``.
+    ``REDEPLOY_CACHE_DIR`` sets it (``""`` or ``"off"`` turns caching off); otherwise the
+    platform's user cache folder (`platformdirs`: ``$XDG_CACHE_HOME/redeploy`` or
+    ``~/.cache/redeploy`` on Linux).
     """
     env = os.environ.get("REDEPLOY_CACHE_DIR")
     if env is not None:
         return None if env.strip().lower() in ("", "off", "0", "none") else Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "redeploy"
+    return user_cache_path("redeploy", appauthor=False)
 
 
 def _searoute_version() -> str:

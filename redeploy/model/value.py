@@ -18,6 +18,7 @@ import shapely
 
 from redeploy.model.routes import geodesic_km, haversine_km
 from redeploy.scenario import VALUE_KINDS
+from redeploy.schemas import SCHEMAS, LayerKind, value_layers
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -26,12 +27,9 @@ if TYPE_CHECKING:
 MAX_ZONE_VERTICES = 200
 #: Tolerance (degrees) of the polygon simplification before distances are taken.
 SIMPLIFY_DEG = 0.05
-#: The layer each value kind is read from ("perimeter" is the distance to the homeland).
-VALUE_LAYERS: Mapping[str, str] = {
-    "chokepoints": "chokepoints",
-    "minerals": "mineral_zones",
-    "nodes": "supply_nodes",
-}
+#: The layer each value kind is read from (`LayerRole.value_kind`); "perimeter" is no layer
+#: but the distance to the homeland.
+VALUE_LAYERS: Mapping[str, str] = value_layers()
 
 #: Per value kind: the item figures (n,) and the zone-item distances (Z, n), or None.
 ValueItems = tuple[tuple[np.ndarray, np.ndarray] | None, ...]
@@ -104,19 +102,14 @@ def zone_item_distances(zones: np.ndarray | ZoneVertices, items: np.ndarray) -> 
 
 def item_figures(kind: str, gdf: gpd.GeoDataFrame) -> np.ndarray:
     """
-    Return the figure s_i of each item of value kind `kind`, divided by the layer's maximum.
-
-    Chokepoints and supply nodes: ``importance``; minerals: ``world_share_pct / 100 ×
-    criticality``.
+    Return the figure s_i of each item of value kind `kind`, divided by the layer's maximum:
+    the product of the layer's `LayerRole.value_figure` columns (chokepoints and supply
+    nodes: ``importance``; minerals: ``world_share_pct × criticality``).
     """
-    if kind == "minerals":
-        s = (
-            gdf["world_share_pct"].to_numpy(dtype=float)
-            / 100.0
-            * gdf["criticality"].to_numpy(dtype=float)
-        )
-    else:
-        s = gdf["importance"].to_numpy(dtype=float)
+    columns = SCHEMAS[LayerKind(VALUE_LAYERS[kind])].role.value_figure
+    s = np.ones(len(gdf))
+    for column in columns:
+        s = s * gdf[column].to_numpy(dtype=float)
     s = np.nan_to_num(s)
     return s / s.max() if s.size and s.max() > 0 else s
 

@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, cast
 
 import folium
 import geopandas as gpd
@@ -23,19 +24,13 @@ from redeploy.io.text import csv_text
 from redeploy.model.result import AllocationResult
 from redeploy.render import panels
 from redeploy.render.features import (
-    POINT_KINDS,
-    LayerData,
     _asset_order,
-    basemap_layer,
     flow_layer,
-    fmt_number,
-    fmt_value,
-    point_layer,
-    value_unit,
     zone_layer,
 )
-from redeploy.render.maps import add_layers, finish_map, new_map
-from redeploy.schemas import ASSET_UNITS, MILITARY_ASSETS
+from redeploy.render.format import fmt_number, fmt_value, value_unit
+from redeploy.render.maps import add_layers, finish_map, new_map, stack_layers
+from redeploy.schemas import ASSET_UNITS, MILITARY_ASSETS, LayerKind
 
 #: Columns of the comparison table (`compare_results`, the ``A-vs-B.csv`` file).
 COMPARE_COLUMNS = (
@@ -95,8 +90,8 @@ def compare_results(a: AllocationResult, b: AllocationResult) -> pd.DataFrame:
                 zip(res.zones["zone_id"].astype(str), res.zones["region"].astype(str), strict=True)
             )
     rows = []
-    za = _sum_by(a.zones, ["zone_id", "asset"], "allocated")
-    zb = _sum_by(b.zones, ["zone_id", "asset"], "allocated")
+    za = _sum_by(a.zones, ["zone_id", "asset"], "added")
+    zb = _sum_by(b.zones, ["zone_id", "asset"], "added")
     for key in sorted(set(za.index) | set(zb.index), key=lambda k: (k[0], _asset_order(k[1]))):
         va, vb = float(za.get(key, 0.0)), float(zb.get(key, 0.0))
         rows.append(
@@ -145,10 +140,12 @@ def comparison_name(a: AllocationResult, b: AllocationResult) -> str:
     return f"{safe(a.scenario)}-vs-{safe(b.scenario)}"
 
 
-def _merged_flows(a: AllocationResult, b: AllocationResult, table: pd.DataFrame):
+def _merged_flows(
+    a: AllocationResult, b: AllocationResult, table: pd.DataFrame
+) -> tuple[AllocationResult, list[dict[str, Any]], list[float], list[list[list[str]]]]:
     """Return a result whose flows/routes are the union of A's and B's, and their styles."""
     flows = table[table["kind"] == "flow"].reset_index(drop=True)
-    geoms: dict[tuple[str, str, str], tuple[object, str, float, float]] = {}
+    geoms: dict[tuple[str, str, str], tuple[object, str, Any, Any]] = {}
     for res in (a, b):  # B's route wins where both have one
         if res.routes is None or res.flows is None:
             continue
@@ -157,7 +154,11 @@ def _merged_flows(a: AllocationResult, b: AllocationResult, table: pd.DataFrame)
             key = (str(f["front_id"]), str(f["zone_id"]), str(f["asset"]))
             mode = str(res.routes["mode"].iloc[i]) if "mode" in res.routes else ""
             geoms[key] = (res.routes.geometry.iloc[i], mode, f.get("distance_km"), f.get("cost"))
-    recs, routes, styles, amounts, extra = [], [], [], [], []
+    recs: list[dict[str, Any]] = []
+    routes: list[dict[str, Any]] = []
+    styles: list[dict[str, Any]] = []
+    amounts: list[float] = []
+    extra: list[list[list[str]]] = []
     for rec in flows.to_dict("records"):
         key = (rec["front_id"], rec["zone_id"], rec["asset"])
         if key not in geoms:
@@ -203,20 +204,23 @@ def _merged_flows(a: AllocationResult, b: AllocationResult, table: pd.DataFrame)
     return merged, styles, amounts, extra
 
 
-def _zone_changes(table: pd.DataFrame, a: AllocationResult, b: AllocationResult):
+def _zone_changes(
+    table: pd.DataFrame, a: AllocationResult, b: AllocationResult
+) -> tuple[dict[str, float], dict[str, str], dict[str, list[list[str]]], list[float]]:
     zones = table[table["kind"] == "zone"]
     mil = zones[zones["asset"].isin(MILITARY_ASSETS)]
     change = mil.groupby("zone_id")["change"].sum()
     edges = palette.change_bins(change.to_numpy())
     colors = {
-        z: palette.change_color(float(v), edges, tolerance=TOLERANCE) for z, v in change.items()
+        str(z): palette.change_color(float(v), edges, tolerance=TOLERANCE)
+        for z, v in change.items()
     }
     rows: dict[str, list[list[str]]] = {}
-    va = mil.groupby("zone_id")["a"].sum()
-    vb = mil.groupby("zone_id")["b"].sum()
+    va = mil.groupby("zone_id")["a"].sum().to_dict()
+    vb = mil.groupby("zone_id")["b"].sum().to_dict()
     for z, v in change.items():
         sign = "+" if v > 0 else ""
-        rows[z] = [
+        rows[str(z)] = [
             [
                 f"Military kpe, {a.scenario} → {b.scenario}",
                 f"{fmt_number(va[z])} → {fmt_number(vb[z])} ({sign}{fmt_number(v)})",
@@ -257,7 +261,8 @@ def _panel(
     if not by_region.empty:
         out.append('<div class="rd-h3">Allocated by region</div>')
         rows = []
-        for (region, group), r in by_region.iterrows():
+        for key, r in by_region.iterrows():
+            region, group = cast(tuple[str, str], key)
             if abs(r["a"]) + abs(r["b"]) <= TOLERANCE:
                 continue
             name = region if group == "Military kpe" else f"{region}, {group}"
@@ -349,23 +354,14 @@ def build_compare_map(
     table = compare_results(a, b) if table is None else table
     title = title or f"{a.scenario} → {b.scenario}: what changes"
     m = new_map(layers, tiles=tiles, title=title)
-    data: list[LayerData] = []
-    if layers.get("basemap") is not None:
-        data.append(basemap_layer(layers["basemap"], show=not tiles))
     values, colors, rows, edges = _zone_changes(table, a, b)
-    if layers.get("peripheral_zones") is not None:
-        data.append(
-            zone_layer(
-                layers["peripheral_zones"],
-                b,
-                values=values,
-                colors=colors,
-                extra_rows=rows,
-                title="Peripheral zones by change",
-            )
+    zones_gdf = layers.get(LayerKind.PERIPHERAL_ZONES)
+    zones = []
+    if zones_gdf is not None:
+        title_z = "Peripheral zones by change"
+        zones.append(
+            zone_layer(zones_gdf, b, values=values, colors=colors, extra_rows=rows, title=title_z)
         )
-    if layers.get("mineral_zones") is not None:
-        data.append(point_layer("mineral_zones", layers["mineral_zones"], b))
     merged, styles, amounts, extra = _merged_flows(a, b, table)
     flows = flow_layer(
         layers,
@@ -375,17 +371,8 @@ def build_compare_map(
         extra_rows=extra,
         title="Flows: change A → B",
     )
-    data.append(flows)
-    for kind in POINT_KINDS[1:]:
-        if layers.get(kind) is not None:
-            data.append(point_layer(kind, layers[kind], b))
+    data = stack_layers(layers, b, zones=zones, flows=flows, tiles=tiles)
     add_layers(m, data)
-    fl = table[table["kind"] == "flow"]
-    sa, sb = fl["a"].sum(), fl["b"].sum()
-    subtitle = (
-        f"Flows total {fmt_number(sa)} in {a.scenario}, {fmt_number(sb)} in "
-        f"{b.scenario} (kpe and $bn/yr summed per run)"
-    )
     legend = panels.legend_html(
         data,
         flow_block=_flow_legend(),
@@ -396,10 +383,19 @@ def build_compare_map(
     return finish_map(
         m,
         title=title,
-        subtitle=subtitle,
+        subtitle=_subtitle(a, b, table),
         panel=_panel(a, b, table, layers),
         legend=legend,
         flows=flows.count,
+    )
+
+
+def _subtitle(a: AllocationResult, b: AllocationResult, table: pd.DataFrame) -> str:
+    fl = table[table["kind"] == "flow"]
+    sa, sb = fl["a"].sum(), fl["b"].sum()
+    return (
+        f"Flows total {fmt_number(sa)} in {a.scenario}, {fmt_number(sb)} in "
+        f"{b.scenario} (kpe and $bn/yr summed per run)"
     )
 
 

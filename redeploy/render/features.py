@@ -9,7 +9,6 @@ pattern). Text is plain: the page inserts it with ``textContent``, never as HTML
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +18,14 @@ import pandas as pd
 
 from redeploy import palette
 from redeploy.model.result import AllocationResult
+from redeploy.render.format import (
+    dual_note,
+    finite,
+    fmt_value,
+    model_source,
+    plain_text,
+    source_line,
+)
 from redeploy.render.geojson import (
     BASEMAP_MIN_AREA,
     BASEMAP_PRECISION,
@@ -30,47 +37,14 @@ from redeploy.render.geojson import (
     feature,
     feature_collection,
 )
-from redeploy.schemas import ASSET_UNITS, ASSETS, MILITARY_ASSETS, SCHEMAS, LayerKind
-
-#: Columns every layer shares; shown in the popup's source line, not as rows.
-_COMMON = ("id", "name", "source", "source_year", "confidence", "notes")
-
-#: Short popup labels of layer columns (others fall back to the column name in words).
-LABELS: Mapping[str, str] = {
-    "host_iso3": "Hosts",
-    "adversaries": "Adversaries",
-    "theater": "Theater",
-    "us_personnel": "U.S. personnel",
-    "gdp_usd_bn": "Hosts' GDP",
-    "defense_pct_gdp": "Defense spending",
-    "hns_usd_bn": "Host-nation support",
-    "threat_level": "Threat level",
-    "littoral_iso3": "Littoral states",
-    "region": "Region",
-    "oil_flow_mbd": "Oil flow",
-    "transits_per_year": "Transits",
-    "trade_share_pct": "Share of world trade",
-    "importance": "Importance",
-    "iso3": "Country",
-    "minerals": "Minerals",
-    "primary_mineral": "Primary mineral",
-    "world_share_pct": "World production share",
-    "criticality": "Criticality",
-    "competitor_stake": "Competitor stake",
-    "kind": "Kind",
-    "throughput": "Throughput",
-    "foreign_stakes": "Foreign stakes",
-    "us_influence": "U.S. influence",
-    "competitor_influence": "Competitor influence",
-    "access": "U.S. access",
-    "us_trade_share_pct": "U.S. share of trade",
-    "china_trade_share_pct": "China's share of trade",
-    # per-asset column prefixes
-    "us": "Baseline",
-    "floor": "Floor",
-    "subst": "Subst.",
-    "absorb": "Room",
-}
+from redeploy.schemas import (
+    ASSET_UNITS,
+    ASSETS,
+    MILITARY_ASSETS,
+    SCHEMAS,
+    LayerKind,
+    column_label,
+)
 
 #: Ledger columns shown in a front's popup: label and unit.
 LEDGER_LABELS: Mapping[str, tuple[str, str]] = {
@@ -82,9 +56,6 @@ LEDGER_LABELS: Mapping[str, tuple[str, str]] = {
     "double_burden_share": ("Double burden (share of extra spending)", "share"),
     "price_per_retained_kpe_bn": ("Price per retained kpe", "$bn"),
 }
-
-#: Layer kinds drawn as sized point markers, in drawing order (bottom to top).
-POINT_KINDS: tuple[str, ...] = ("mineral_zones", "supply_nodes", "chokepoints", "fronts")
 
 #: Leaflet panes (created by the page) and their z-index: basemap under data, markers on top.
 PANES: Mapping[str, int] = {
@@ -118,147 +89,36 @@ class LayerData:
 # ---------------------------------------------------------------------------- formatting
 
 
-def _finite(x: Any) -> float | None:
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
-
-
-def fmt_number(x: float) -> str:
-    """Format a number for people: about three significant digits, thousands separated."""
-    a = abs(x)
-    if a == 0:
-        return "0"
-    if a >= 100:
-        return f"{x:,.0f}"
-    if a >= 10:
-        return f"{x:.1f}"
-    if a >= 0.01:
-        return f"{x:.2f}"
-    return f"{x:.2g}"
-
-
-def fmt_value(x: Any, unit: str = "") -> str | None:
-    """
-    Format `x` with its `unit` (``"$bn/yr"`` gives ``$1.25bn/yr``, ``"%"`` gives ``12.5%``).
-
-    Returns None for missing values, so callers can leave the row out.
-    """
-    if isinstance(x, str):
-        text = x.strip()
-        if not text:
-            return None
-        return text.replace(";", ", ") if unit != "raw" else text
-    v = _finite(x)
-    if v is None:
-        return None
-    if unit == "$bn/yr":
-        return f"${fmt_number(v)}bn/yr"
-    if unit == "$bn":
-        return f"${fmt_number(v)}bn"
-    if unit == "%":
-        return f"{fmt_number(v)}%"
-    if unit == "share":
-        return f"{fmt_number(100 * v)}%"
-    if unit == "year":
-        return f"{v:.0f}"
-    if unit == "1-5":
-        return f"{v:.0f} of 5"
-    if unit in ("persons", "int"):
-        return f"{v:,.0f}"
-    if unit in ("index", "", "see unit"):
-        return fmt_number(v)
-    return f"{fmt_number(v)} {unit}"
-
-
-def _label(column: str) -> str:
-    return LABELS.get(column, column.replace("_", " ").capitalize())
-
-
-def _text(x: Any) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return ""
-    return str(x)
-
-
-def _source_line(row: Mapping[str, Any]) -> str:
-    src = _text(row.get("source"))
-    year = _finite(row.get("source_year"))
-    conf = _text(row.get("confidence"))
-    parts = [src] if src else []
-    if year is not None and src and f"{year:.0f}" not in src:
-        parts.append(f"({year:.0f})")
-    text = " ".join(parts) or "not given"
-    return f"{text} · {conf}" if conf else text
-
-
-def value_unit(result: AllocationResult) -> str:
-    """Return the unit of objective values and duals (``meta["units"]["value"]``)."""
-    units = result.meta.get("units") if isinstance(result.meta, dict) else None
-    unit = units.get("value") if isinstance(units, dict) else None
-    return str(unit) if unit else "objective units"
-
-
-def _dual_note(result: AllocationResult, what: str) -> str:
-    return (
-        f"Value: {value_unit(result)}. Marginal value: {value_unit(result)} gained by "
-        f"one more unit (kpe or $bn/yr) {what}."
-    )
-
-
-def model_source(result: AllocationResult) -> str:
-    """Return the source line of model figures: scenario and run id."""
-    return f"redeploy model, scenario {result.scenario}, run {result.run_id[:12]}"
+def _label(kind: str, column: str) -> str:
+    return column_label(SCHEMAS[LayerKind(kind)], column)
 
 
 # ---------------------------------------------------------------------------- columns
 
 
-def _per_asset_prefixes(kind: str) -> list[str]:
-    cols = SCHEMAS[LayerKind(kind)].columns
-    prefixes = []
-    for name in cols:
-        for asset in ASSETS:
-            if name.endswith(f"_{asset}"):
-                prefix = name[: -len(asset) - 1]
-                if prefix not in prefixes and all(f"{prefix}_{a}" in cols for a in ASSETS):
-                    prefixes.append(prefix)
-    return prefixes
-
-
-def _scalar_columns(kind: str) -> list[str]:
-    per_asset = {f"{p}_{a}" for p in _per_asset_prefixes(kind) for a in ASSETS}
-    return [
-        name
-        for name in SCHEMAS[LayerKind(kind)].columns
-        if name not in _COMMON and name not in per_asset and name != "throughput_unit"
-    ]
-
-
 def _scalar_rows(kind: str, row: Mapping[str, Any]) -> list[list[str]]:
-    cols = SCHEMAS[LayerKind(kind)].columns
+    schema = SCHEMAS[LayerKind(kind)]
     rows = []
-    for name in _scalar_columns(kind):
+    for name in schema.scalar_columns:
         if name not in row:
             continue
-        unit = cols[name].unit
-        if name == "throughput":
+        spec = schema.columns[name]
+        if spec.unit_column:
+            # The unit is in another column: the value is shown as a plain number.
             value = fmt_value(row.get(name), "")
-            tu = _text(row.get("throughput_unit"))
+            tu = plain_text(row.get(spec.unit_column))
             if value is not None and tu:
                 value = f"{value} {tu}"
         else:
-            value = fmt_value(row.get(name), unit)
+            value = fmt_value(row.get(name), spec.unit)
         if value is not None:
-            rows.append([_label(name), value])
+            rows.append([_label(kind, name), value])
     return rows
 
 
 def _records(gdf: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     cols = [c for c in gdf.columns if c != gdf.geometry.name]
-    return gdf[cols].to_dict("records")
+    return [{str(k): v for k, v in rec.items()} for rec in gdf[cols].to_dict("records")]
 
 
 def _asset_frame(frame: pd.DataFrame, key: str) -> dict[str, dict[str, dict[str, Any]]]:
@@ -266,7 +126,9 @@ def _asset_frame(frame: pd.DataFrame, key: str) -> dict[str, dict[str, dict[str,
     if frame is None or frame.empty or key not in frame:
         return out
     for rec in frame.to_dict("records"):
-        out.setdefault(str(rec[key]), {})[str(rec.get("asset"))] = rec
+        out.setdefault(str(rec[key]), {})[str(rec.get("asset"))] = {
+            str(k): v for k, v in rec.items()
+        }
     return out
 
 
@@ -303,7 +165,7 @@ def allocation_by_zone(result: AllocationResult, metric: str) -> dict[str, float
         return {}
     assets = MILITARY_ASSETS if metric == "military" else (metric,)
     sel = zones[zones["asset"].isin(assets)]
-    sums = pd.to_numeric(sel["allocated"], errors="coerce").fillna(0).groupby(sel["zone_id"]).sum()
+    sums = pd.to_numeric(sel["added"], errors="coerce").fillna(0).groupby(sel["zone_id"]).sum()
     return {str(k): float(v) for k, v in sums.items()}
 
 
@@ -372,15 +234,53 @@ def _front_extras(
     if ledger is not None and not ledger.empty and "front_id" in ledger:
         match = ledger[ledger["front_id"].astype(str) == fid]
         if not match.empty:
-            rec = match.iloc[0].to_dict()
+            rec = {str(k): v for k, v in match.iloc[0].to_dict().items()}
             for col, (label, unit) in LEDGER_LABELS.items():
                 value = fmt_value(rec.get(col), unit)
                 if value is not None:
                     rows.append([label, value])
-    freed_mil = sum(_finite(fronts.get(a, {}).get("freed")) or 0.0 for a in MILITARY_ASSETS)
-    note = _dual_note(result, "freed at this front").replace("Value: ", "Risk and value: ", 1)
+    freed_mil = sum(finite(fronts.get(a, {}).get("freed")) or 0.0 for a in MILITARY_ASSETS)
+    note = dual_note(result, "freed at this front").replace("Value: ", "Risk and value: ", 1)
     tab = {"h": head, "r": body, "f": note.split(". ", 1)[1]} if body else None
     return rows, tab, f"freed {fmt_value(freed_mil, 'kpe')}"
+
+
+def _marker_properties(
+    kind: str, rec: Mapping[str, Any], result: AllocationResult, radius: float
+) -> dict[str, Any]:
+    """The popup, tooltip and radius properties of one feature of a marker layer."""
+    schema = SCHEMAS[LayerKind(kind)]
+    key = schema.key_figure
+    key_spec = schema.columns.get(key) if key else None
+    name = plain_text(rec.get("name")) or plain_text(rec.get("id"))
+    rows = _scalar_rows(kind, rec)
+    tab = None
+    model_note = ""
+    if kind == "fronts":
+        extra_rows, tab, model_note = _front_extras(rec, result)
+        rows += extra_rows
+    key_value = rec.get(key) if key else None
+    key_text = fmt_value(key_value, key_spec.unit) if key_spec else None
+    tip = name
+    if key_text is not None and key is not None:
+        tip += f" · {_label(kind, key).lower()} {key_text}"
+    if model_note:
+        tip += f" · {model_note}"
+    src = source_line(rec)
+    props: dict[str, Any] = {
+        "t": name,
+        "k": f"{schema.role.noun} · {plain_text(rec.get('id'))}",
+        "rows": rows,
+        "src": src if kind != "fronts" else f"{src}; model figures: {model_source(result)}",
+        "tt": tip,
+        "r": radius,
+    }
+    if tab:
+        props["tab"] = tab
+    notes = plain_text(rec.get("notes"))
+    if notes:
+        props["n"] = notes
+    return props
 
 
 def point_layer(kind: str, gdf: gpd.GeoDataFrame, result: AllocationResult) -> LayerData:
@@ -395,41 +295,17 @@ def point_layer(kind: str, gdf: gpd.GeoDataFrame, result: AllocationResult) -> L
     key = schema.key_figure
     key_spec = schema.columns.get(key) if key else None
     vmax = _key_max(gdf, key)
-    r_min, r_max = palette.MARKER_RADII.get(kind, (4.0, 12.0))
-    color = palette.LAYER_COLORS.get(kind, "#333333")
+    r_min, r_max = palette.MARKER_RADII.get(schema.role.palette_key, (4.0, 12.0))
+    color = palette.LAYER_COLORS.get(schema.role.palette_key, "#333333")
     feats_poly, feats_pt = [], []
     records = _records(gdf)
     for rec, geom in zip(records, gdf.geometry, strict=True):
         if geom is None or geom.is_empty:
             continue
-        name = _text(rec.get("name")) or _text(rec.get("id"))
-        rows = _scalar_rows(kind, rec)
-        tab = None
-        model_note = ""
-        if kind == "fronts":
-            extra_rows, tab, model_note = _front_extras(rec, result)
-            rows += extra_rows
-        key_value = rec.get(key) if key else None
-        key_text = fmt_value(key_value, key_spec.unit) if key_spec else None
-        tip = name
-        if key_text is not None and key is not None:
-            tip += f" · {_label(key).lower()} {key_text}"
-        if model_note:
-            tip += f" · {model_note}"
-        src = _source_line(rec)
-        props: dict[str, Any] = {
-            "t": name,
-            "k": f"{schema.title.rstrip('s')} · {_text(rec.get('id'))}",
-            "rows": rows,
-            "src": src if kind != "fronts" else f"{src}; model figures: {model_source(result)}",
-            "tt": tip,
-            "r": palette.marker_radius(_finite(key_value) or 0.0, vmax, r_min=r_min, r_max=r_max),
-        }
-        if tab:
-            props["tab"] = tab
-        notes = _text(rec.get("notes"))
-        if notes:
-            props["n"] = notes
+        radius = palette.marker_radius(
+            finite(rec.get(key) if key else None) or 0.0, vmax, r_min=r_min, r_max=r_max
+        )
+        props = _marker_properties(kind, rec, result, radius)
         if geom.geom_type == "Point":
             point = geom
         else:
@@ -448,7 +324,7 @@ def point_layer(kind: str, gdf: gpd.GeoDataFrame, result: AllocationResult) -> L
     legend = {
         "color": color,
         "label": schema.title,
-        "key_label": _label(key) if key else "",
+        "key_label": _label(kind, key) if key else "",
         "key_max": fmt_value(vmax, key_spec.unit) if key_spec and vmax > 0 else None,
         "r_min": r_min,
         "r_max": r_max,
@@ -467,6 +343,29 @@ def point_layer(kind: str, gdf: gpd.GeoDataFrame, result: AllocationResult) -> L
         },
         legend=legend,
     )
+
+
+_ZONE_TABLE_HEAD = ["Asset", "Room", "Allocated", "Value", "Marg. value"]
+
+
+def _zone_table(
+    rec: Mapping[str, Any], per_asset: Mapping[str, Mapping[str, Any]]
+) -> list[list[str]]:
+    """The rows of a zone popup's per-asset table: room, allocated, value, marginal value."""
+    body = []
+    for asset in _assets_in(per_asset):
+        r = per_asset.get(asset, {})
+        u = _unit(asset)
+        cells = [
+            asset,
+            fmt_value(rec.get(f"absorb_{asset}"), u) or "–",
+            fmt_value(r.get("added"), u) or "–",
+            fmt_value(r.get("value"), "") or "–",
+            fmt_value(r.get("marginal_value"), "") or "–",
+        ]
+        if any(c != "–" for c in cells[1:]):
+            body.append(cells)
+    return body
 
 
 def zone_layer(
@@ -501,25 +400,12 @@ def zone_layer(
     label, unit = metric_label(metric)
     feats = []
     for rec, geom in zip(_records(gdf), gdf.geometry, strict=True):
-        zid = _text(rec.get("id"))
-        name = _text(rec.get("name")) or zid
+        zid = plain_text(rec.get("id"))
+        name = plain_text(rec.get("name")) or zid
         per_asset = by_zone.get(zid, {})
-        head = ["Asset", "Room", "Allocated", "Value", "Marg. value"]
-        body = []
-        for asset in _assets_in(per_asset):
-            r = per_asset.get(asset, {})
-            u = _unit(asset)
-            cells = [
-                asset,
-                fmt_value(rec.get(f"absorb_{asset}"), u) or "–",
-                fmt_value(r.get("allocated"), u) or "–",
-                fmt_value(r.get("value"), "") or "–",
-                fmt_value(r.get("marginal_value"), "") or "–",
-            ]
-            if any(c != "–" for c in cells[1:]):
-                body.append(cells)
+        body = _zone_table(rec, per_asset)
         amount = amounts.get(zid, 0.0)
-        eng = _finite(per_asset.get("engagement", {}).get("allocated")) or 0.0
+        eng = finite(per_asset.get("engagement", {}).get("added")) or 0.0
         rows = [*(extra_rows or {}).get(zid, []), *_scalar_rows("peripheral_zones", rec)]
         if colors is not None:
             fill = colors.get(zid, palette.ZONE_EMPTY_COLOR)
@@ -532,15 +418,19 @@ def zone_layer(
             tip += " allocated"
         props: dict[str, Any] = {
             "t": name,
-            "k": f"Peripheral zone · {_text(rec.get('region'))} · {zid}",
+            "k": f"{schema.role.noun} · {plain_text(rec.get('region'))} · {zid}",
             "rows": rows,
-            "src": f"{_source_line(rec)}; model figures: {model_source(result)}",
+            "src": f"{source_line(rec)}; model figures: {model_source(result)}",
             "tt": tip,
             "fc": fill,
         }
         if body:
-            props["tab"] = {"h": head, "r": body, "f": _dual_note(result, "of room in this zone")}
-        notes = _text(rec.get("notes"))
+            props["tab"] = {
+                "h": _ZONE_TABLE_HEAD,
+                "r": body,
+                "f": dual_note(result, "of room in this zone"),
+            }
+        notes = plain_text(rec.get("notes"))
         if notes:
             props["n"] = notes
         feats.append(
@@ -563,10 +453,22 @@ def _names(layers: Mapping[str, gpd.GeoDataFrame], kind: str) -> dict[str, str]:
     if gdf is None or "id" not in gdf:
         return {}
     names = gdf["name"] if "name" in gdf else gdf["id"]
-    return {str(i): _text(n) or str(i) for i, n in zip(gdf["id"], names, strict=True)}
+    return {str(i): plain_text(n) or str(i) for i, n in zip(gdf["id"], names, strict=True)}
 
 
 _MODE_LABELS = {"sea": "sea lane", "great_circle": "great circle"}
+
+
+def _flow_rows(flow: pd.Series, unit: str, extra: list[list[str]] | None) -> list[list[str]]:
+    """A flow popup's rows: its amount (or the `extra` rows given), distance, transit cost."""
+    rows = (
+        list(extra) if extra is not None else [["Amount", fmt_value(flow["amount"], unit) or "–"]]
+    )
+    for label, col, u in (("Distance", "distance_km", "km"), ("Transit cost", "cost", "")):
+        value = fmt_value(flow.get(col), u)
+        if value is not None:
+            rows.append([label, value])
+    return rows
 
 
 def flow_layer(
@@ -601,13 +503,10 @@ def flow_layer(
     flows = result.flows.reset_index(drop=True)
     routes = result.routes.reset_index(drop=True)
     n = min(len(flows), len(routes))
-    amt = (
-        amounts
-        if amounts is not None
-        else [_finite(a) or 0.0 for a in flows["amount"].iloc[:n]]
-        if n
-        else []
-    )
+    if amounts is not None:
+        amt = amounts
+    else:
+        amt = [finite(a) or 0.0 for a in flows["amount"].iloc[:n]] if n else []
     unit_of = [_unit(str(a)) for a in flows["asset"].iloc[:n]] if n else []
     amax: dict[str, float] = {}
     for a, u in zip(amt, unit_of, strict=True):
@@ -618,20 +517,10 @@ def flow_layer(
         geom = routes.geometry.iloc[i]
         asset = str(f["asset"])
         unit = unit_of[i]
-        mode = _text(routes["mode"].iloc[i]) if "mode" in routes else ""
+        mode = plain_text(routes["mode"].iloc[i]) if "mode" in routes else ""
         fname = fronts.get(str(f["front_id"]), str(f["front_id"]))
         zname = zones.get(str(f["zone_id"]), str(f["zone_id"]))
-        rows = (
-            list(extra_rows[i])
-            if extra_rows is not None
-            else [
-                ["Amount", fmt_value(f["amount"], unit) or "–"],
-            ]
-        )
-        for label, col, u in (("Distance", "distance_km", "km"), ("Transit cost", "cost", "")):
-            value = fmt_value(f.get(col), u)
-            if value is not None:
-                rows.append([label, value])
+        rows = _flow_rows(f, unit, extra_rows[i] if extra_rows is not None else None)
         props: dict[str, Any] = {
             "t": f"{fname} → {zname}",
             "k": f"{asset} flow · {_MODE_LABELS.get(mode, mode)}".rstrip(" ·"),

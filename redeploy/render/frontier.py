@@ -24,20 +24,23 @@ from branca.element import Element, Figure
 from jinja2 import Template
 
 from redeploy import palette
-from redeploy.model.frontier import Frontier, lambda_label, region_slug
+from redeploy.model.frontier import Frontier, region_slug
 from redeploy.model.result import AllocationResult
 from redeploy.render import panels
 from redeploy.render.features import (
-    POINT_KINDS,
     LayerData,
     _names,
     allocation_by_zone,
-    basemap_layer,
     flow_layer,
-    fmt_number,
-    fmt_value,
-    point_layer,
     zone_layer,
+)
+from redeploy.render.format import fmt_number, fmt_value
+from redeploy.render.frontier_chart import (
+    SCENARIO_KEY,
+    _lam,
+    _points,
+    _star,
+    chart_svg,
 )
 from redeploy.render.geojson import script_json
 from redeploy.render.maps import (
@@ -49,13 +52,9 @@ from redeploy.render.maps import (
     fit_view,
     new_map,
     save_map,
+    stack_layers,
 )
-from redeploy.schemas import ASSET_UNITS, MILITARY_ASSETS
-
-#: Size of the chart in CSS pixels.
-CHART_SIZE = (372, 250)
-#: Key of the scenario's own λ among the points.
-SCENARIO_KEY = "s"
+from redeploy.schemas import ASSET_UNITS, MILITARY_ASSETS, LayerKind
 
 _CSS = """
 .rdf-panel{width:400px}
@@ -133,22 +132,7 @@ class _FrontierScript(SafeMacro):
 # ---------------------------------------------------------------- data per point
 
 
-def _points(frontier: Frontier) -> list[tuple[str, float, AllocationResult, Mapping[str, Any]]]:
-    """(key, λ, result, table row) of every grid point, then the scenario's own λ."""
-    out = []
-    for row, result in zip(frontier.table.to_dict("records"), frontier.results, strict=True):
-        out.append((str(int(row["point"])), float(row["lambda"]), result, row))
-    own = {**frontier.scenario_row, "dominated": False, "point": SCENARIO_KEY}
-    out.append((SCENARIO_KEY, frontier.scenario_lambda, frontier.scenario_result, own))
-    return out
-
-
-def _lam(lam: float) -> str:
-
-    return lambda_label(lam)
-
-
-def _flow_key(rec: Mapping[str, Any]) -> tuple[str, str, str]:
+def _flow_key(rec: Mapping[Any, Any]) -> tuple[str, str, str]:
     return (str(rec["front_id"]), str(rec["zone_id"]), str(rec["asset"]))
 
 
@@ -211,7 +195,7 @@ def _zone_data(
     out: dict[str, list[Any]] = {}
     if zones is None or zones.empty:
         return out
-    per = zones.pivot_table(index="zone_id", columns="asset", values="allocated", aggfunc="sum")
+    per = zones.pivot_table(index="zone_id", columns="asset", values="added", aggfunc="sum")
     for zid in sorted(per.index.astype(str)):
         row = per.loc[zid]
         kpe = float(mil.get(zid, 0.0))
@@ -258,136 +242,6 @@ def _flow_data(
 
 
 # ---------------------------------------------------------------- chart
-
-
-def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
-    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
-        return [lo]
-    raw = (hi - lo) / n
-    mag = 10 ** math.floor(math.log10(raw))
-    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
-    first = math.ceil(lo / step - 1e-9) * step
-    out = []
-    t = first
-    while t <= hi + step * 1e-9:
-        out.append(round(t, 12) + 0.0)
-        t += step
-    return out
-
-
-def _star(x: float, y: float, r: float) -> str:
-    pts = []
-    for i in range(10):
-        ang = math.pi / 2 + i * math.pi / 5
-        rad = r if i % 2 == 0 else r * 0.45
-        pts.append(f"{x + rad * math.cos(ang):.1f},{y - rad * math.sin(ang):.1f}")
-    return " ".join(pts)
-
-
-def chart_svg(frontier: Frontier) -> str:
-    """
-    Return the frontier chart as inline SVG: net value against risk, one circle per λ.
-
-    Circles carry ``class="rdf-pt"`` and ``data-k`` (the point's key); dominated points
-    are hollow grey; the scenario's own λ is a star. Every text is escaped.
-    """
-    esc = panels.esc
-    w, h = CHART_SIZE
-    left, right, top, bottom = 46, 10, 8, 34
-    pts = _points(frontier)
-    risks = [float(p[3]["risk"]) for p in pts]
-    values = [float(p[3]["net_value"]) for p in pts]
-    r_hi = max(risks) or 1.0
-    v_lo, v_hi = min([*values, 0.0]), max(values) or 1.0
-    pad = (v_hi - v_lo) * 0.06 or 0.1
-    v_lo, v_hi = v_lo - (pad if v_lo < 0 else 0.0), v_hi + pad
-    r_hi *= 1.06
-
-    def sx(r: float) -> float:
-        return left + (w - left - right) * r / r_hi
-
-    def sy(v: float) -> float:
-        return h - bottom - (h - top - bottom) * (v - v_lo) / (v_hi - v_lo)
-
-    out = [
-        f'<svg class="rdf-chart" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" '
-        f'aria-label="{esc("Net value against risk, one point per λ")}">',
-        f'<rect x="{left}" y="{top}" width="{w - left - right}" height="{h - top - bottom}" '
-        'fill="#fbfbfa" stroke="#c9ced4"/>',
-    ]
-    for t in _ticks(0.0, r_hi):
-        x = sx(t)
-        out.append(
-            f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{h - bottom}" stroke="#eceef1"/>'
-        )
-        out.append(
-            f'<text x="{x:.1f}" y="{h - bottom + 12}" text-anchor="middle" '
-            f'fill="#5b6673">{esc(fmt_number(t))}</text>'
-        )
-    for t in _ticks(v_lo, v_hi):
-        y = sy(t)
-        out.append(
-            f'<line x1="{left}" y1="{y:.1f}" x2="{w - right}" y2="{y:.1f}" stroke="#eceef1"/>'
-        )
-        out.append(
-            f'<text x="{left - 4}" y="{y + 3:.1f}" text-anchor="end" '
-            f'fill="#5b6673">{esc(fmt_number(t))}</text>'
-        )
-    out.append(
-        f'<text x="{(left + w - right) / 2:.1f}" y="{h - 4}" text-anchor="middle" '
-        f'fill="#2b3642">{esc("Risk accepted, Σ ρ·released ($bn-eq/yr)")}</text>'
-    )
-    out.append(
-        f'<text transform="translate(11 {(top + h - bottom) / 2:.1f}) rotate(-90)" '
-        f'text-anchor="middle" fill="#2b3642">'
-        f"{esc('Net value, value − transit ($bn-eq/yr)')}</text>"
-    )
-    grid = [p for p in pts if p[0] != SCENARIO_KEY]
-    front = sorted(
-        (p for p in grid if not p[3]["dominated"]),
-        key=lambda p: (float(p[3]["risk"]), float(p[3]["net_value"])),
-    )
-    if len(front) > 1:
-        line = " ".join(
-            f"{sx(float(p[3]['risk'])):.1f},{sy(float(p[3]['net_value'])):.1f}" for p in front
-        )
-        out.append(f'<polyline points="{line}" fill="none" stroke="#2a9d8f" stroke-width="1.6"/>')
-    last = (-1e9, -1e9)
-    for _, lam, _, row in grid:
-        x, y = sx(float(row["risk"])), sy(float(row["net_value"]))
-        if abs(x - last[0]) > 34 or abs(y - last[1]) > 12:
-            out.append(
-                f'<text x="{x + 6:.1f}" y="{y + 12:.1f}" fill="#33404d" '
-                f'font-size="9">{esc("λ=" + _lam(lam))}</text>'
-            )
-            last = (x, y)
-    for key, lam, _, row in grid:
-        x, y = sx(float(row["risk"])), sy(float(row["net_value"]))
-        dom = bool(row["dominated"])
-        fill = "#ffffff" if dom else "#17655c"
-        stroke = "#8a8f96" if dom else "#ffffff"
-        tip = (
-            f"λ = {_lam(lam)}: net value {fmt_number(float(row['net_value']))}, risk "
-            f"{fmt_number(float(row['risk']))}{' (dominated)' if dom else ''}"
-        )
-        out.append(
-            f'<circle class="rdf-pt" data-k="{esc(key)}" cx="{x:.1f}" cy="{y:.1f}" '
-            f'r="5" fill="{fill}" stroke="{stroke}" stroke-width="1.5" tabindex="0">'
-            f"<title>{esc(tip)}</title></circle>"
-        )
-    key, lam, _, row = next(p for p in pts if p[0] == SCENARIO_KEY)
-    x, y = sx(float(row["risk"])), sy(float(row["net_value"]))
-    tip = (
-        f"The scenario's own λ = {_lam(lam)}: net value "
-        f"{fmt_number(float(row['net_value']))}, risk {fmt_number(float(row['risk']))}"
-    )
-    out.append(
-        f'<polygon class="rdf-pt" data-k="{SCENARIO_KEY}" points="{_star(x, y, 9)}" '
-        f'fill="#d4a017" stroke="#5b4300" stroke-width="1" tabindex="0">'
-        f"<title>{esc(tip)}</title></polygon>"
-    )
-    out.append("</svg>")
-    return "".join(out)
 
 
 def _key_html() -> str:
@@ -538,27 +392,8 @@ def build_frontier_map(
 
     amounts = [v for _, _, r, _ in points for v in allocation_by_zone(r, "military").values()]
     edges = palette.allocation_bins(amounts)
-    fronts, zone_names = _names(layers, "fronts"), _names(layers, "peripheral_zones")
     merged, keys, biggest = _union_flows(points, base)
-    index = {k: i for i, k in enumerate(keys)}
-    amax: dict[str, float] = {}
-    for k, a in biggest.items():
-        unit = ASSET_UNITS.get(k[2], "")
-        amax[unit] = max(amax.get(unit, 0.0), a)
-
-    data: list[LayerData] = []
-    if layers.get("basemap") is not None:
-        data.append(basemap_layer(layers["basemap"], show=not tiles))
-    zones_gdf = layers.get("peripheral_zones")
-    if zones_gdf is not None:
-        initial = allocation_by_zone(base, "military")
-        colors = {z: palette.allocation_color(v, edges) for z, v in initial.items()}
-        zl = zone_layer(
-            zones_gdf, base, values=initial, colors=colors, title="Peripheral zones at the chosen λ"
-        )
-        data.append(_with_zone_ids(zl, zones_gdf))
-    if layers.get("mineral_zones") is not None:
-        data.append(point_layer("mineral_zones", layers["mineral_zones"], base))
+    zones = _frontier_zones(layers, base, edges)
     flows = None
     if keys:
         flows = flow_layer(
@@ -568,10 +403,7 @@ def build_frontier_map(
             amounts=[biggest[k] for k in keys],
             title="Flows at the chosen λ",
         )
-        data.append(flows)
-    for kind in POINT_KINDS[1:]:
-        if layers.get(kind) is not None:
-            data.append(point_layer(kind, layers[kind], base))
+    data = stack_layers(layers, base, zones=zones, flows=flows, tiles=tiles)
     add_layers(m, data)
     n = len(frontier.table)
     top = float(frontier.table["lambda"].max()) if n else 0.0
@@ -593,7 +425,43 @@ def build_frontier_map(
         legend=legend,
         flows=flows.count if flows else 0,
     )
-    payload = {
+    zones_el = _find_layer(m, "peripheral_zones")
+    if zones_el is not None:
+        payload = _payload(layers, points, edges, keys, biggest)
+        m.add_child(_FrontierScript(payload, zones_el, _find_layer(m, "flows")))
+    return m
+
+
+def _frontier_zones(
+    layers: Mapping[str, gpd.GeoDataFrame], base: AllocationResult, edges: Sequence[float]
+) -> list[LayerData]:
+    """The zones coloured by the scenario's own λ, each feature carrying its zone id."""
+    zones_gdf = layers.get(LayerKind.PERIPHERAL_ZONES)
+    if zones_gdf is None:
+        return []
+    initial = allocation_by_zone(base, "military")
+    colors = {z: palette.allocation_color(v, edges) for z, v in initial.items()}
+    zl = zone_layer(
+        zones_gdf, base, values=initial, colors=colors, title="Peripheral zones at the chosen λ"
+    )
+    return [_with_zone_ids(zl, zones_gdf)]
+
+
+def _payload(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    points: Sequence[tuple[str, float, AllocationResult, Mapping[Any, Any]]],
+    edges: Sequence[float],
+    keys: Sequence[tuple[str, str, str]],
+    biggest: Mapping[tuple[str, str, str], float],
+) -> dict[str, Any]:
+    """What the page's point switcher needs: per point, zone colours and flow widths."""
+    fronts, zone_names = _names(layers, "fronts"), _names(layers, "peripheral_zones")
+    index = {k: i for i, k in enumerate(keys)}
+    amax: dict[str, float] = {}
+    for k, a in biggest.items():
+        unit = ASSET_UNITS.get(k[2], "")
+        amax[unit] = max(amax.get(unit, 0.0), a)
+    return {
         "initial": SCENARIO_KEY,
         "empty": palette.ZONE_EMPTY_COLOR,
         "none": "nothing allocated",
@@ -606,10 +474,6 @@ def build_frontier_map(
             for key, lam, res, _ in points
         },
     }
-    zones_el = _find_layer(m, "peripheral_zones")
-    if zones_el is not None:
-        m.add_child(_FrontierScript(payload, zones_el, _find_layer(m, "flows")))
-    return m
 
 
 def write_frontier_map(

@@ -75,7 +75,8 @@ def compact_geometry(
     geom = shapely.transform(geom, lambda c: np.round(c, precision))
     if geom.is_empty:
         return None
-    return _clean(mapping(geom))
+    clean: dict[str, Any] = _clean(mapping(geom))
+    return clean
 
 
 #: Nesting depth of coordinate sequences per geometry type (0: one sequence).
@@ -115,7 +116,8 @@ def decode_geometry(geom: dict[str, Any] | None) -> dict[str, Any] | None:
 
     def line(flat: list[int]) -> list[list[float]]:
         arr = np.cumsum(np.asarray(flat, dtype=np.int64).reshape(-1, 2), axis=0) / scale
-        return arr.tolist()
+        points: list[list[float]] = arr.tolist()
+        return points
 
     depth = _DEPTH[geom["type"]]
     q = geom["q"]

@@ -16,7 +16,8 @@ import pandas as pd
 
 from redeploy import palette
 from redeploy.model.result import AllocationResult
-from redeploy.render.features import LayerData, _names, fmt_number, fmt_value, value_unit
+from redeploy.render.features import LayerData, _names
+from redeploy.render.format import fmt_number, fmt_value, value_unit
 from redeploy.schemas import MILITARY_ASSETS, SCHEMAS, LayerKind
 
 _MAX_SOURCES = 40
@@ -144,7 +145,7 @@ def panel_html(
     if fronts:
         out.append('<div class="rd-h3">Freed U.S. capacity by front</div>')
         out.append(_split_table("Front", [f for f in fronts if f[1] or f[2]], fronts))
-    regions = _split_totals(result.zones, "region", "allocated")
+    regions = _split_totals(result.zones, "region", "added")
     if regions:
         out.append('<div class="rd-h3">Allocated by region</div>')
         out.append(_split_table("Region", regions, regions))

@@ -13,6 +13,7 @@ import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -22,17 +23,14 @@ from redeploy import palette
 from redeploy.model.result import AllocationResult
 from redeploy.render import panels
 from redeploy.render.features import (
-    POINT_KINDS,
     LayerData,
     _names,
-    basemap_layer,
     flow_layer,
-    fmt_number,
-    fmt_value,
-    point_layer,
     zone_layer,
 )
-from redeploy.render.maps import add_layers, finish_map, new_map, save_map
+from redeploy.render.format import fmt_number, fmt_value
+from redeploy.render.maps import add_layers, finish_map, new_map, save_map, stack_layers
+from redeploy.schemas import LayerKind
 
 #: Upper edges of the probability classes (a zone that never receives is drawn empty).
 PROBABILITY_EDGES: tuple[float, ...] = (0.2, 0.4, 0.6, 0.8, 1.0)
@@ -206,52 +204,17 @@ def build_robustness_map(
     title = title or "How robust is the allocation?"
     m = new_map(layers, tiles=tiles, title=f"{title} · {central.scenario}")
     stats = zone_stats(summary)
-    data: list[LayerData] = []
-    if layers.get("basemap") is not None:
-        data.append(basemap_layer(layers["basemap"], show=not tiles))
-    zones_gdf = layers.get("peripheral_zones")
+    zones_gdf = layers.get(LayerKind.PERIPHERAL_ZONES)
+    zones: list[LayerData] = []
     spread_edges: list[float] = []
     if zones_gdf is not None:
-        prob = {z: s.get("military_kpe", {}).get("p_positive", 0.0) for z, s in stats.items()}
-        colors = {z: palette.allocation_color(p, PROBABILITY_EDGES) for z, p in prob.items()}
-        rows = {z: _rows(s, "probability") for z, s in stats.items()}
-        data.append(
-            zone_layer(
-                zones_gdf,
-                central,
-                values=prob,
-                colors=colors,
-                extra_rows=rows,
-                title="Peripheral zones: how often they receive",
-            )
-        )
-        spread = {
-            z: s.get("military_kpe", {}).get("p95", 0.0) - s.get("military_kpe", {}).get("p5", 0.0)
-            for z, s in stats.items()
-        }
-        spread_edges = palette.allocation_bins(spread.values())
-        colors = {z: palette.allocation_color(v, spread_edges) for z, v in spread.items()}
-        rows = {z: _rows(s, "spread") for z, s in stats.items()}
-        spread_layer = zone_layer(
-            zones_gdf,
-            central,
-            values=spread,
-            colors=colors,
-            extra_rows=rows,
-            title="Peripheral zones: spread p5–p95",
-        )
-        data.append(dataclasses.replace(spread_layer, show=False, kind="zones_spread"))
-    if layers.get("mineral_zones") is not None:
-        data.append(point_layer("mineral_zones", layers["mineral_zones"], central))
+        zones, spread_edges = _robustness_zones(zones_gdf, central, stats)
     flows = None
     if central.routes is not None and len(central.routes):
         flows = dataclasses.replace(
             flow_layer(layers, central, title="Flows at the central values"), show=False
         )
-        data.append(flows)
-    for kind in POINT_KINDS[1:]:
-        if layers.get(kind) is not None:
-            data.append(point_layer(kind, layers[kind], central))
+    data = stack_layers(layers, central, zones=zones, flows=flows, tiles=tiles)
     add_layers(m, data)
     n = next((int(r["samples"]) for r in summary.to_dict("records") if r["kind"] == "objective"), 0)
     served = sum(1 for s in stats.values() if s.get("military_kpe", {}).get("p_positive", 0.0) > 0)
@@ -271,6 +234,43 @@ def build_robustness_map(
         legend=legend,
         flows=flows.count if flows else 0,
     )
+
+
+def _robustness_zones(
+    zones_gdf: gpd.GeoDataFrame, central: AllocationResult, stats: Mapping[str, Any]
+) -> tuple[list[LayerData], list[float]]:
+    """The zones by how often they receive, then (hidden) by the spread p5–p95 of what they
+    receive, and the spread's class edges."""
+    prob = {z: s.get("military_kpe", {}).get("p_positive", 0.0) for z, s in stats.items()}
+    colors = {z: palette.allocation_color(p, PROBABILITY_EDGES) for z, p in prob.items()}
+    rows = {z: _rows(s, "probability") for z, s in stats.items()}
+    zones = [
+        zone_layer(
+            zones_gdf,
+            central,
+            values=prob,
+            colors=colors,
+            extra_rows=rows,
+            title="Peripheral zones: how often they receive",
+        )
+    ]
+    spread = {
+        z: s.get("military_kpe", {}).get("p95", 0.0) - s.get("military_kpe", {}).get("p5", 0.0)
+        for z, s in stats.items()
+    }
+    spread_edges = palette.allocation_bins(spread.values())
+    colors = {z: palette.allocation_color(v, spread_edges) for z, v in spread.items()}
+    rows = {z: _rows(s, "spread") for z, s in stats.items()}
+    spread_layer = zone_layer(
+        zones_gdf,
+        central,
+        values=spread,
+        colors=colors,
+        extra_rows=rows,
+        title="Peripheral zones: spread p5–p95",
+    )
+    zones.append(dataclasses.replace(spread_layer, show=False, kind="zones_spread"))
+    return zones, spread_edges
 
 
 def write_robustness_map(

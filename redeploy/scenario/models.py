@@ -30,10 +30,12 @@ from redeploy.scenario.distributions import DistributionTable
 from redeploy.scenario.fields import ScenarioName, Slug, unwrap_annotation
 from redeploy.scenario.messages import not_finite, type_name
 from redeploy.scenario.parameters import ParameterSpace
-from redeploy.schemas import ACCESS_LEVELS, ASSETS, REGIONS, RISK_CHANNELS
+from redeploy.schemas import ACCESS_LEVELS, ASSETS, REGIONS, RISK_CHANNELS, value_layers
 
-#: The kinds of value a zone can hold; the asset-fit matrix has one column per kind.
-VALUE_KINDS: tuple[str, ...] = ("chokepoints", "minerals", "nodes", "perimeter")
+#: The kinds of value a zone can hold; the asset-fit matrix has one column per kind: one per
+#: layer kind feeding zone value (`LayerRole.value_kind` in redeploy.schemas), then
+#: "perimeter", the homeland perimeter, which no layer holds (distance to the U.S.).
+VALUE_KINDS: tuple[str, ...] = (*value_layers(), "perimeter")
 #: The year whose figures the fronts layer holds; every scenario measures against it.
 REFERENCE_YEAR: Final = 2024
 #: Type of `Scenario.uncertain` once validated: ``{path: distribution table}``, sorted by
@@ -367,14 +369,17 @@ class AssetSection(_Strict):
     fit: FitRow | None = None
 
 
-class AssetsSection(_Strict):
-    """Per asset-class coefficients (``[assets.<class>]``)."""
+if TYPE_CHECKING:
+    # One optional table per asset class of redeploy.schemas.ASSETS (read with getattr).
+    class AssetsSection(_Strict): ...
 
-    naval: AssetSection | None = None
-    air: AssetSection | None = None
-    ground: AssetSection | None = None
-    isr: AssetSection | None = None
-    engagement: AssetSection | None = None
+else:
+    AssetsSection = create_model(
+        "AssetsSection",
+        __base__=_Strict,
+        __doc__="Per asset-class coefficients (``[assets.<class>]``).",
+        **dict.fromkeys(ASSETS, (AssetSection | None, None)),
+    )
 
 
 class CoefficientSet(_Strict):

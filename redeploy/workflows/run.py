@@ -29,15 +29,10 @@ from redeploy.scenario import (
     load_coefficients,
     load_scenario,
 )
+from redeploy.schemas import model_kinds
 
-#: The layer kinds the model reads.
-MODEL_LAYERS: tuple[str, ...] = (
-    "fronts",
-    "peripheral_zones",
-    "chokepoints",
-    "mineral_zones",
-    "supply_nodes",
-)
+#: The layer kinds the model reads (`LayerRole.model_input` in redeploy.schemas).
+MODEL_LAYERS: tuple[str, ...] = model_kinds()
 #: Default output folder of `redeploy run`.
 DEFAULT_OUT_DIR = Path("maps")
 
@@ -62,13 +57,15 @@ def with_basemap(
     layer_overrides: Mapping[str, str | Path] | None = None,
     crs: str | None = None,
 ) -> dict[str, Any]:
-    """Return the model's validated `layers` plus the basemap, for maps and GIS exports."""
+    """Return the model's validated `layers` plus the kinds only drawn (the basemap: every
+    kind whose `LayerRole.model_input` is false), for maps and GIS exports."""
     from redeploy.layers import read_layers
     from redeploy.schemas import SCHEMAS
 
+    drawn_only = [k.value for k, s in SCHEMAS.items() if not s.role.model_input]
     merged = {
         **layers,
-        **read_layers(layers_dir, overrides=layer_overrides, kinds=["basemap"], crs=crs),
+        **read_layers(layers_dir, overrides=layer_overrides, kinds=drawn_only, crs=crs),
     }
     # The schema's order of kinds, as `read_layers` gives it: outputs list layers in it.
     return {k.value: merged[k.value] for k in SCHEMAS if k.value in merged}

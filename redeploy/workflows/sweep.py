@@ -37,9 +37,10 @@ from redeploy.model.sweep import (
     sample_columns,
     summarize,
 )
-from redeploy.scenario import Scenario, effective_coefficients, load_coefficients
+from redeploy.scenario import CoefficientSet, Scenario, effective_coefficients, load_coefficients
 from redeploy.schemas import ASSET_UNITS
 from redeploy.workflows.cluster import sweep_client, worker_threads
+from redeploy.workflows.run import MODEL_LAYERS, compute_run_id, with_basemap
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -94,7 +95,8 @@ def combine_parts(parts_dir: Path, columns: Sequence[str]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=list(columns))
     table = pd.concat(frames, ignore_index=True).reindex(columns=list(columns))
-    return table.sort_values("sample", kind="mergesort").reset_index(drop=True)
+    combined: pd.DataFrame = table.sort_values("sample", kind="mergesort").reset_index(drop=True)
+    return combined
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,56 @@ def default_batch_size(samples: int, workers: int) -> int:
     """Return ``ceil(samples / (4 * workers))`` bounded to `BATCH_BOUNDS`."""
     lo, hi = BATCH_BOUNDS
     return max(lo, min(hi, math.ceil(samples / (4 * max(workers, 1)))))
+
+
+@dataclass(frozen=True)
+class _SweepInputs:
+    """What a sweep reads once: the scenario, coefficients, model layers, run id and plan."""
+
+    scenario: Scenario
+    coefficients: CoefficientSet
+    layers: dict[str, Any]
+    run_id: str
+    plan: SweepPlan
+
+    @classmethod
+    def read(
+        cls,
+        scenario: str | Path | Scenario,
+        layers_dir: str | Path | None,
+        layer_overrides: Mapping[str, str | Path] | None,
+        crs: str | None,
+    ) -> _SweepInputs:
+        from redeploy.layers import read_layers, resolve_layer_paths
+        from redeploy.scenario import load_scenario
+
+        sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        coeffs = load_coefficients()
+        paths = resolve_layer_paths(layers_dir, overrides=layer_overrides, kinds=MODEL_LAYERS)
+        layers = read_layers(layers_dir, overrides=layer_overrides, kinds=MODEL_LAYERS, crs=crs)
+        run_id = compute_run_id(paths, sc, effective_coefficients(sc, coeffs))
+        plan = prepare_sweep(layers, sc, coefficients=coeffs, run_id=run_id)
+        return cls(sc, coeffs, layers, run_id, plan)
+
+    def write_map(
+        self, every_layer: Mapping[str, Any], summary: pd.DataFrame, output: SweepOutput, path: Path
+    ) -> Path:
+        """Solve the central run and write the robustness map of `summary` to `path`."""
+        from redeploy.model.allocation import solve_allocation
+        from redeploy.render.robustness import write_robustness_map
+
+        inputs = build_inputs(
+            self.layers, self.scenario, coefficients=self.coefficients, run_id=self.run_id
+        )
+        central = solve_allocation(inputs)
+        return write_robustness_map(
+            every_layer,
+            summary,
+            central,
+            path,
+            facts=_facts(output),
+            params=_params(output),
+        )
 
 
 def run_sweep(
@@ -187,20 +239,12 @@ def run_sweep(
     SweepInterrupted
         On Ctrl-C: completed batches are combined into ``NAME-sweep.parquet`` first.
     """
-    from redeploy.layers import read_layers, resolve_layer_paths
-    from redeploy.scenario import load_scenario
-    from redeploy.workflows.run import MODEL_LAYERS, compute_run_id, with_basemap
-
     if samples < 1:
         msg = f"--samples must be at least 1, got {samples}"
         raise ScenarioError(msg)
     t0 = time.perf_counter()
-    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    coeffs = load_coefficients()
-    paths = resolve_layer_paths(layers_dir, overrides=layer_overrides, kinds=MODEL_LAYERS)
-    layers = read_layers(layers_dir, overrides=layer_overrides, kinds=MODEL_LAYERS, crs=crs)
-    run_id = compute_run_id(paths, sc, effective_coefficients(sc, coeffs))
-    plan = prepare_sweep(layers, sc, coefficients=coeffs, run_id=run_id)
+    inputs = _SweepInputs.read(scenario, layers_dir, layer_overrides, crs)
+    plan = inputs.plan
     files = sweep_paths(plan.name, out_dir)
     parts_dir = files["parts"]
     manifest = {"scenario": plan.name, "run_id": plan.run_id, "seed": seed, "samples": samples}
@@ -220,29 +264,17 @@ def run_sweep(
         )
         t_solve = time.perf_counter() - t_solve
     table = combine_parts(parts_dir, sample_columns(plan))
-    meta = {
-        **manifest,
-        "completed": len(table),
-        "uncertain": {p: d.to_table() for p, _, d in plan.params},
-        "epsilon": EPSILON,
-        "units": {"military_kpe": "kpe", "engagement_bn": "$bn/yr", "objective": "$bn-eq/yr"},
-        "assets": dict(ASSET_UNITS),
+    written = {
+        "parquet": write_parquet(table, files["parquet"], _parquet_meta(manifest, table, plan))
     }
-    written = {"parquet": write_parquet(table, files["parquet"], meta)}
+    failed, not_solved = _not_solved(table)
     output = SweepOutput(
         plan=plan,
         samples=samples,
         completed=len(table),
-        failed=int((table["status"] != STATUS_OK).sum()) if len(table) else 0,
+        failed=failed,
         seed=seed,
-        not_solved={
-            str(k): int(v)
-            for k, v in sorted(
-                table.loc[table["status"] != STATUS_OK, "status"].value_counts().items()
-            )
-        }
-        if len(table)
-        else {},
+        not_solved=not_solved,
         workers=n_workers,
         batch_size=size,
         seconds=time.perf_counter() - t0,
@@ -255,23 +287,35 @@ def run_sweep(
     summary = summarize(table)
     written["summary"] = write_text(files["summary"], summary_csv(summary))
     if write_map:
-        from redeploy.model.allocation import solve_allocation
-        from redeploy.render.robustness import write_robustness_map
-
-        every_layer = with_basemap(layers, layers_dir, layer_overrides=layer_overrides, crs=crs)
-        central = solve_allocation(build_inputs(layers, sc, coefficients=coeffs, run_id=run_id))
-        written["map"] = write_robustness_map(
-            every_layer,
-            summary,
-            central,
-            files["map"],
-            facts=_facts(output),
-            params=_params(output),
-        )
+        every = with_basemap(inputs.layers, layers_dir, layer_overrides=layer_overrides, crs=crs)
+        written["map"] = inputs.write_map(every, summary, output, files["map"])
     shutil.rmtree(parts_dir, ignore_errors=True)
     return dataclasses.replace(
         output, files=written, summary=summary, seconds=time.perf_counter() - t0
     )
+
+
+def _parquet_meta(
+    manifest: Mapping[str, Any], table: pd.DataFrame, plan: SweepPlan
+) -> dict[str, Any]:
+    """The metadata of the sweep's parquet file: the run, its uncertain tables and units."""
+    return {
+        **manifest,
+        "completed": len(table),
+        "uncertain": {p: d.to_table() for p, _, d in plan.params},
+        "epsilon": EPSILON,
+        "units": {"military_kpe": "kpe", "engagement_bn": "$bn/yr", "objective": "$bn-eq/yr"},
+        "assets": dict(ASSET_UNITS),
+    }
+
+
+def _not_solved(table: pd.DataFrame) -> tuple[int, dict[str, int]]:
+    """How many samples were not solved to optimality, and how many of each status."""
+    if not len(table):
+        return 0, {}
+    bad = table["status"] != STATUS_OK
+    counts = table.loc[bad, "status"].value_counts()
+    return int(bad.sum()), {str(k): int(v) for k, v in sorted(counts.items())}
 
 
 def _run_batches(

@@ -1,0 +1,110 @@
+"""The building blocks of `redeploy.schemas`: a column's spec and a layer kind's role.
+
+`redeploy.schemas` declares every layer kind with these (and re-exports them); nothing here
+names a kind, so adding one never touches this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+DType = Literal["str", "float", "int", "bool", "iso3", "iso3_list", "str_list", "enum", "slug"]
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column of a layer: its type, unit, whether it is required, bounds and meaning."""
+
+    dtype: DType
+    description: str
+    unit: str = ""
+    required: bool = True
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    #: Another column of the layer that this one may not exceed, feature by feature.
+    at_most: str | None = None
+    #: Short label of the column in map popups and QGIS map tips ("" for the name in words).
+    label: str = ""
+    #: Another column of the layer holding this one's unit (shown after its value).
+    unit_column: str | None = None
+
+    def allowed(self) -> str:
+        """Describe the allowed values in words, for error messages and docs."""
+        if self.dtype == "bool":
+            return "true or false"
+        if self.dtype == "enum":
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.dtype == "slug":
+            return "a unique slug of lower-case letters, digits and '_'"
+        if self.dtype == "iso3":
+            return "an ISO 3166-1 alpha-3 code such as 'IDN'"
+        if self.dtype == "iso3_list":
+            return "ISO 3166-1 alpha-3 codes separated by ';' such as 'MYS;IDN'"
+        if self.dtype == "str_list":
+            return "text items separated by ';'"
+        if self.dtype in ("float", "int"):
+            kind = "an integer" if self.dtype == "int" else "a number"
+            if self.minimum is not None and self.maximum is not None:
+                text = f"{kind} from {self.minimum:g} to {self.maximum:g}"
+            elif self.minimum is not None:
+                text = f"{kind} >= {self.minimum:g}"
+            elif self.maximum is not None:
+                text = f"{kind} <= {self.maximum:g}"
+            else:
+                text = kind
+            return f"{text}, at most {self.at_most}" if self.at_most else text
+        return "non-empty text"
+
+
+#: Where the flows of a result are drawn among the layer kinds' `LayerRole.draw_order`:
+#: kinds with a smaller draw order lie under them, the others over them.
+FLOWS_DRAW_ORDER = 30
+
+
+#: Columns every layer kind shares (identity and provenance, `_common`).
+COMMON_COLUMNS: tuple[str, ...] = ("id", "name", "source", "source_year", "confidence", "notes")
+
+
+@dataclass(frozen=True)
+class LayerRole:
+    """
+    What a layer kind is for, declared once beside its columns.
+
+    Attributes
+    ----------
+    noun
+        What one feature is, in words (``"Alliance front"``): the kind line of popups and
+        QGIS map tips.
+    legend_title
+        Title of the layer in the QGIS layers panel and legend, with the unit of what its
+        symbols show.
+    draw_order
+        Position on maps and in the QGIS project, bottom (small) to top; the result's
+        flows are drawn at `FLOWS_DRAW_ORDER`.
+    palette_key
+        Entry of `redeploy.palette.LAYER_COLORS` and `MARKER_RADII` giving its colour and
+        marker sizes (a new kind may share an existing kind's entry).
+    model_input
+        Whether the model reads the kind (`redeploy run` reads and validates these).
+    value_kind
+        The kind of zone value its features feed (a name of
+        `redeploy.scenario.VALUE_KINDS`, weighted by ``[model.layer_weights]`` and fitted
+        by ``[assets.<class>.fit]`` in coefficients.toml), or None.
+    value_figure
+        Columns multiplied together to give each feature's value figure, before it is
+        divided by the layer's largest.
+    backdrop
+        Drawn under the data as context only: not framed by the first view of a map,
+        not in legends.
+    """
+
+    noun: str
+    legend_title: str
+    draw_order: int
+    palette_key: str
+    model_input: bool = False
+    value_kind: str | None = None
+    value_figure: tuple[str, ...] = ()
+    backdrop: bool = False

@@ -1,0 +1,385 @@
+"""Validate layer frames against `redeploy.schemas`: raw frames -> typed, checked frames.
+
+Every problem in a layer is collected and reported together; each names the file, the
+feature id (and row), the column, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pycountry
+import shapely
+from pyproj import CRS as ProjCRS
+
+from redeploy.errors import LayerValidationError, Problem
+from redeploy.schemas import CRS, ColumnSpec, LayerKind, LayerSchema, get_schema
+
+#: ISO 3166-1 alpha-3 user-assigned codes accepted besides pycountry's list.
+EXTRA_ISO3: frozenset[str] = frozenset({"XKX"})
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+#: Longest field name a Shapefile (dBase) can hold; longer names are cut.
+_DBF_NAME_LENGTH = 10
+#: Slack allowed when one column must be at most another (``floor_*`` <= ``us_*``).
+_AT_MOST_TOLERANCE = 1e-9
+
+
+@lru_cache(maxsize=1)
+def _iso3_codes() -> frozenset[str]:
+    return frozenset(c.alpha_3 for c in pycountry.countries) | EXTRA_ISO3
+
+
+def is_iso3(code: str) -> bool:
+    """Return whether `code` is an ISO 3166-1 alpha-3 code (upper case)."""
+    return code in _iso3_codes()
+
+
+def _fail(path: Path, schema: LayerSchema, message: str) -> LayerValidationError:
+    return LayerValidationError(path, schema.kind.value, [Problem(message)])
+
+
+def _to_project_crs(
+    gdf: gpd.GeoDataFrame, path: Path, schema: LayerSchema, *, crs: str | None
+) -> gpd.GeoDataFrame:
+    if gdf.crs is None:
+        if crs is None:
+            raise _fail(
+                path,
+                schema,
+                "declares no CRS; set one in the file or pass --crs (e.g. --crs EPSG:4326)",
+            )
+        gdf = gdf.set_crs(crs)
+    target = ProjCRS.from_user_input(CRS)
+    if gdf.crs.equals(target) or ProjCRS.from_user_input(gdf.crs).equals(target):
+        return gdf
+    source_crs = ProjCRS.from_user_input(gdf.crs)
+    if source_crs.is_projected and len(gdf) and not gdf.geometry.is_empty.all():
+        minx, miny, maxx, maxy = gdf.total_bounds
+        if minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90:
+            raise _fail(
+                path,
+                schema,
+                f"declares projected CRS {source_crs.to_string()!r} but its coordinates "
+                f"(bounds {minx:.3f}, {miny:.3f}, {maxx:.3f}, {maxy:.3f}) look like "
+                "longitude/latitude degrees; fix the CRS in the file (layers are "
+                f"{CRS}) or reproject it",
+            )
+    return gdf.to_crs(CRS)
+
+
+def validate_layer(
+    gdf: gpd.GeoDataFrame,
+    kind: str | LayerKind,
+    *,
+    source: str | Path,
+) -> gpd.GeoDataFrame:
+    """
+    Check `gdf` against the schema for `kind` and return it typed, in EPSG:4326.
+
+    Parameters
+    ----------
+    gdf
+        Raw layer as read from `source`.
+    kind
+        Layer kind.
+    source
+        File the layer came from, named in every message.
+
+    Returns
+    -------
+    GeoDataFrame
+        A new frame: schema columns coerced to their types, extra columns kept.
+
+    Raises
+    ------
+    LayerValidationError
+        With every problem found.
+    """
+    return _validate(gdf, get_schema(kind), source=Path(source))
+
+
+def _validate(
+    gdf: gpd.GeoDataFrame,
+    schema: LayerSchema,
+    *,
+    source: Path,
+    coordinate_problems: Mapping[int, tuple[str, object]] | None = None,
+) -> gpd.GeoDataFrame:
+    if gdf.crs is None or not ProjCRS.from_user_input(gdf.crs).equals(ProjCRS(CRS)):
+        gdf = _to_project_crs(gdf, source, schema, crs=None)
+    if len(gdf) == 0:
+        raise _fail(source, schema, "layer is empty: it has no features")
+    gdf = gdf.reset_index(drop=True)
+    problems: list[Problem] = []
+    missing = [c for c in schema.required_columns if c not in gdf.columns]
+    for col in missing:
+        spec = schema.columns[col]
+        cut = col[:_DBF_NAME_LENGTH]
+        hint = (
+            f"; the file has {cut!r}: Shapefiles cut field names to {_DBF_NAME_LENGTH} "
+            "characters, so rename it or use GeoPackage or GeoJSON"
+            if len(col) > _DBF_NAME_LENGTH and cut in gdf.columns
+            else ""
+        )
+        problems.append(
+            Problem(
+                f"required column is missing ({spec.description} Allowed: {spec.allowed()}){hint}",
+                column=col,
+            )
+        )
+    ids = _feature_ids(gdf, schema)
+    out = gdf.copy()
+    for col, spec in schema.columns.items():
+        if col not in gdf.columns:
+            if not spec.required:
+                out[col] = _empty_column(spec, len(gdf))
+            continue
+        out[col] = _check_column(gdf[col], col, spec, ids, problems)
+    problems.extend(_check_at_most(out, schema, ids))
+    if schema.id_column in gdf.columns:
+        problems.extend(_duplicate_ids(gdf[schema.id_column], ids))
+    problems.extend(_check_geometry(gdf, schema, ids, coordinate_problems or {}))
+    if problems:
+        raise LayerValidationError(source, schema.kind.value, problems)
+    front = [c for c in schema.columns if c in out.columns]
+    rest = [c for c in out.columns if c not in schema.columns and c != out.geometry.name]
+    return out[[*front, *rest, out.geometry.name]]
+
+
+def _feature_ids(gdf: gpd.GeoDataFrame, schema: LayerSchema) -> list[str | None]:
+    if schema.id_column not in gdf.columns:
+        return [None] * len(gdf)
+    return [None if _is_missing(v) else str(v) for v in gdf[schema.id_column]]
+
+
+def _is_missing(value: object) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip() == ""
+
+
+def _empty_column(spec: ColumnSpec, n: int) -> pd.Series:
+    if spec.dtype == "float":
+        return pd.Series(np.full(n, np.nan), dtype="float64")
+    if spec.dtype == "int":
+        return pd.Series([pd.NA] * n, dtype="Int64")
+    return pd.Series([None] * n, dtype="object")
+
+
+#: Text spellings of true and false a CSV or a GeoPackage may hold.
+_BOOL_TEXT = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
+
+
+def _check_bool(
+    raw: list[object], spec: ColumnSpec, report: Callable[[int, str], None]
+) -> pd.Series:
+    """true/false values (JSON booleans, 0/1 integers, or true/false/yes/no text)."""
+    out: list[bool | None] = []
+    for i, v in enumerate(raw):
+        if _is_missing(v):
+            if spec.required:
+                report(i, f"is empty (null or NaN) but required; allowed: {spec.allowed()}")
+            out.append(None)
+            continue
+        if isinstance(v, bool | np.bool_):
+            out.append(bool(v))
+        elif isinstance(v, int | np.integer) and int(v) in (0, 1):
+            out.append(bool(v))
+        elif isinstance(v, str) and v.strip().lower() in _BOOL_TEXT:
+            out.append(_BOOL_TEXT[v.strip().lower()])
+        else:
+            report(i, f"must be {spec.allowed()}, got {v!r}")
+            out.append(None)
+    return pd.Series(out, dtype="object")
+
+
+def _check_column(
+    values: pd.Series, col: str, spec: ColumnSpec, ids: list[str | None], problems: list[Problem]
+) -> pd.Series:
+    def report(i: int, message: str) -> None:
+        problems.append(Problem(message, feature_id=ids[i], row=i + 1, column=col))
+
+    raw = list(values)
+    if spec.dtype == "bool":
+        return _check_bool(raw, spec, report)
+    if spec.dtype in ("float", "int"):
+        nums = np.full(len(raw), np.nan)
+        for i, v in enumerate(raw):
+            if _is_missing(v):
+                if spec.required:
+                    report(i, f"is empty (null or NaN) but required; allowed: {spec.allowed()}")
+                continue
+            try:
+                x = float(v)
+            except (TypeError, ValueError):
+                report(i, f"must be {spec.allowed()}, got {v!r}")
+                continue
+            if math.isnan(x):
+                if spec.required:
+                    report(i, f"is NaN but required; allowed: {spec.allowed()}")
+                continue
+            if (
+                math.isinf(x)
+                or (spec.minimum is not None and x < spec.minimum)
+                or (spec.maximum is not None and x > spec.maximum)
+            ):
+                report(i, f"must be {spec.allowed()}, got {v!r}")
+                continue
+            if spec.dtype == "int" and not float(x).is_integer():
+                report(i, f"must be {spec.allowed()}, got {v!r}")
+                continue
+            nums[i] = x
+        if spec.dtype == "int":
+            series = pd.Series(nums).round()
+            return series.astype("Int64") if np.isnan(nums).any() else series.astype("int64")
+        return pd.Series(nums, dtype="float64")
+
+    texts: list[str | None] = []
+    for i, v in enumerate(raw):
+        if _is_missing(v):
+            if spec.required:
+                report(i, f"is empty (null or NaN) but required; allowed: {spec.allowed()}")
+            texts.append(None)
+            continue
+        text = str(v).strip()
+        if spec.dtype == "enum" and text not in spec.choices:
+            report(i, f"must be {spec.allowed()}, got {v!r}")
+        elif spec.dtype == "slug" and not _SLUG.match(text):
+            report(i, f"must be {spec.allowed()}, got {v!r}")
+        elif spec.dtype == "iso3" and not is_iso3(text):
+            report(i, f"unknown ISO3 code {v!r}; allowed: {spec.allowed()}")
+        elif spec.dtype == "iso3_list":
+            codes = [c.strip() for c in text.split(";")]
+            bad = [c for c in codes if not is_iso3(c)]
+            if bad:
+                report(
+                    i,
+                    f"unknown ISO3 code(s) {', '.join(repr(b) for b in bad)} in {v!r}; "
+                    f"allowed: {spec.allowed()}",
+                )
+            text = ";".join(codes)
+        texts.append(text)
+    return pd.Series(texts, dtype="object")
+
+
+def _check_at_most(out: pd.DataFrame, schema: LayerSchema, ids: list[str | None]) -> list[Problem]:
+    """Check cross-column bounds (``floor_ground`` at most ``us_ground``), feature by feature.
+
+    `out` holds the typed columns, NaN where a value is missing or already reported.
+    """
+    problems = []
+    for col, spec in schema.columns.items():
+        other = spec.at_most
+        if other is None or col not in out.columns or other not in out.columns:
+            continue
+        values = out[col].to_numpy(dtype=float)
+        bounds = out[other].to_numpy(dtype=float)
+        for i in np.flatnonzero(values > bounds + _AT_MOST_TOLERANCE):
+            problems.append(
+                Problem(
+                    f"must be at most {other} = {float(bounds[i])!r} (the feature's own "
+                    f"{other}, which it is part of), got {float(values[i])!r}",
+                    feature_id=ids[i],
+                    row=int(i) + 1,
+                    column=col,
+                )
+            )
+    return problems
+
+
+def _duplicate_ids(values: pd.Series, ids: list[str | None]) -> list[Problem]:
+    seen: dict[str, int] = {}
+    problems = []
+    for i, fid in enumerate(ids):
+        if fid is None:
+            continue
+        if fid in seen:
+            problems.append(
+                Problem(
+                    f"duplicate id {fid!r} (first used in row {seen[fid] + 1}); ids must be "
+                    "unique within a layer",
+                    feature_id=fid,
+                    row=i + 1,
+                    column="id",
+                )
+            )
+        else:
+            seen[fid] = i
+    return problems
+
+
+#: Shapely's geometry type ids and their names.
+_GEOMETRY_NAMES: Mapping[int, str] = {
+    0: "Point",
+    1: "LineString",
+    2: "LinearRing",
+    3: "Polygon",
+    4: "MultiPoint",
+    5: "MultiLineString",
+    6: "MultiPolygon",
+    7: "GeometryCollection",
+}
+
+
+def _check_geometry(
+    gdf: gpd.GeoDataFrame,
+    schema: LayerSchema,
+    ids: list[str | None],
+    coordinate_problems: Mapping[int, tuple[str, object]],
+) -> list[Problem]:
+    col = gdf.geometry.name
+    geoms = gdf.geometry.values
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    types = np.asarray(shapely.get_type_id(geoms))
+    valid = shapely.is_valid(geoms)
+    problems = []
+    for i in range(len(gdf)):
+        if missing[i] and i in coordinate_problems:
+            name, value = coordinate_problems[i]
+            what = "longitude" if name.lower() in ("lon", "longitude", "x") else "latitude"
+            got = "is empty" if _is_missing(value) else f"got {value!r}"
+            message = f"the point's {what} must be a number ({CRS} degrees), {got}"
+            problems.append(Problem(message, feature_id=ids[i], row=i + 1, column=name))
+            continue
+        problem = _geometry_problem(
+            geoms[i], schema, missing=bool(missing[i]), type_id=int(types[i]), valid=bool(valid[i])
+        )
+        if problem:
+            problems.append(Problem(problem, feature_id=ids[i], row=i + 1, column=col))
+    return problems
+
+
+def _geometry_problem(
+    geom: Any, schema: LayerSchema, *, missing: bool, type_id: int, valid: bool
+) -> str | None:
+    """What is wrong with one feature's geometry (the first problem found), or None."""
+    allowed = ", ".join(sorted(schema.geometry_types))
+    if missing:
+        return f"geometry is empty; allowed: {allowed}"
+    gtype = _GEOMETRY_NAMES.get(type_id, "unknown")
+    if gtype not in schema.geometry_types:
+        return f"geometry type must be {allowed}, got {gtype}"
+    if not valid:
+        reason = shapely.is_valid_reason(geom)
+        return (
+            f"invalid geometry ({reason}); repair it, e.g. with shapely.make_valid "
+            "or QGIS 'Fix geometries'"
+        )
+    minx, miny, maxx, maxy = shapely.bounds(geom)
+    if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
+        return (
+            f"coordinates out of range for {CRS} (bounds {minx:.4f}, {miny:.4f}, "
+            f"{maxx:.4f}, {maxy:.4f}); longitude must be -180..180, latitude -90..90"
+        )
+    return None
