@@ -259,7 +259,7 @@ def result_columns_markdown() -> str:
             "|---|---|---|---|",
         ]
         for col, spec in columns.items():
-            sql = {"int": "INTEGER", "float": "REAL"}.get(spec.dtype, "TEXT")
+            sql = {"int": "INTEGER", "float": "REAL", "bool": "BOOLEAN"}.get(spec.dtype, "TEXT")
             out.append(f"| `{col}` | {sql} | {spec.unit} | {spec.description} |")
         out.append("")
     return "\n".join(out)

@@ -42,7 +42,7 @@ def _join_lists(series: pd.Series) -> pd.Series:
 
 
 def _typed(frame: pd.DataFrame, columns: Mapping[str, ColumnSpec]) -> pd.DataFrame:
-    """Coerce columns to their declared type: ints as integers, floats as reals, text as text."""
+    """Coerce columns to their declared type: ints, floats, booleans (nullable) and text."""
     out = frame.copy()
     geometry = out.geometry.name if isinstance(out, gpd.GeoDataFrame) else None
     for col in out.columns:
@@ -55,6 +55,10 @@ def _typed(frame: pd.DataFrame, columns: Mapping[str, ColumnSpec]) -> pd.DataFra
             series = numbers.astype("Int64") if numbers.isna().any() else numbers.astype("int64")
         elif spec is not None and spec.dtype == "float":
             series = pd.to_numeric(series, errors="raise").astype("float64")
+        elif spec is not None and spec.dtype == "bool":
+            # nullable booleans: GeoPackage stores them as integers of subtype Boolean
+            flags = series.astype(object).where(series.notna(), None)
+            series = pd.array([None if v is None else bool(v) for v in flags], dtype="boolean")
         elif spec is not None:
             series = series.astype(object).where(series.notna(), None)
             series = series.map(lambda v: v if v is None else str(v))

@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString, MultiLineString, MultiPolygon, Point, box
 
+from redeploy.model.base import HOME_ID, HOME_REGION
 from redeploy.model.result import AllocationResult
-from redeploy.schemas import ASSETS, SCHEMAS, ColumnSpec, LayerKind
+from redeploy.schemas import ASSETS, MILITARY_ASSETS, RISK_CHANNELS, SCHEMAS, ColumnSpec, LayerKind
 
 FIJI = MultiPolygon([box(177.0, -18.5, 180.0, -16.0), box(-180.0, -18.5, -179.0, -16.0)])
 
@@ -28,6 +29,8 @@ GEOMETRIES = {
         "cod": box(12.0, -13.5, 31.0, 5.0),
         "fji": FIJI,
     },
+    "sites": {"cod_kinshasa": Point(15.3, -4.3), "idn_natuna": Point(108.2, 3.9)},
+    "posture": {"idn_exercise": Point(108.2, 3.9), "cod_attache": Point(15.3, -4.3)},
     "basemap": {
         "idn": box(95.0, -10.0, 141.0, 6.0),
         "cod": box(12.0, -13.5, 31.0, 5.0),
@@ -35,6 +38,13 @@ GEOMETRIES = {
     },
 }
 ZONE_ISO3 = {"idn": "IDN", "cod": "COD", "fji": "FJI"}
+#: Zone of each site and presence row.
+ZONE_OF = {
+    "cod_kinshasa": "cod",
+    "idn_natuna": "idn",
+    "idn_exercise": "idn",
+    "cod_attache": "cod",
+}
 ZONE_REGION = {"idn": "Southeast Asia", "cod": "Africa", "fji": "Southeast Asia"}
 
 
@@ -45,6 +55,10 @@ def _value(col: str, spec: ColumnSpec, i: int, fid: str) -> object:
         return ZONE_ISO3[fid]
     if col == "region" and fid in ZONE_REGION:
         return ZONE_REGION[fid]
+    if col == "zone_id" and fid in ZONE_OF:
+        return ZONE_OF[fid]
+    if col == "site_id":
+        return "idn_natuna" if i == 0 else None
     if not spec.required and i == 1:  # second feature leaves optional columns empty
         return np.nan if spec.dtype in ("float", "int") else None
     if spec.dtype == "enum":
@@ -55,6 +69,8 @@ def _value(col: str, spec: ColumnSpec, i: int, fid: str) -> object:
         return "IDN;MYS"
     if spec.dtype == "str_list":
         return "cobalt;copper"
+    if spec.dtype == "bool":
+        return i == 0
     if spec.dtype in ("int", "float"):
         lo = spec.minimum if spec.minimum is not None else 0.0
         hi = spec.maximum if spec.maximum is not None else lo + 100.0
@@ -119,54 +135,109 @@ def make_result(*, empty: bool = False) -> AllocationResult:
         [
             (
                 z,
-                ZONE_REGION[z],
+                HOME_REGION if z == HOME_ID else ZONE_REGION[z],
                 a,
+                0.25 if (z, a) == ("cod", "ground") else 0.0,
                 alloc.get((z, a), 0.0),
+                0.0 if z == HOME_ID or a == "engagement" else 3.0,
                 10.0 * alloc.get((z, a), 0.0),
                 0.5 if a != "isr" else np.nan,
             )
-            for z in ("idn", "cod", "fji")
+            for z in ("idn", "cod", "fji", HOME_ID)
             for a in ASSETS
         ],
-        columns=["zone_id", "region", "asset", "allocated", "value", "marginal_value"],
+        columns=[
+            "zone_id",
+            "region",
+            "asset",
+            "existing",
+            "added",
+            "capacity",
+            "value",
+            "marginal_value",
+        ],
     )
     released = {}
     for r in flows.itertuples():
         released[(r.front_id, r.asset)] = released.get((r.front_id, r.asset), 0.0) + r.amount
-    fronts = pd.DataFrame(
-        [
-            (f, a, 10.0, 3.0, released.get((f, a), 0.0), 0.1 * released.get((f, a), 0.0), 1.5)
-            for f in ("baltic", "korea")
-            for a in ASSETS
-        ],
-        columns=["front_id", "asset", "baseline", "freed", "released", "risk", "marginal_value"],
-    )
+    front_rows = []
+    for f in ("baltic", "korea"):
+        for a in ASSETS:
+            rel = released.get((f, a), 0.0)
+            risks = {f"risk_{c}": 0.01 * (k + 1) * rel for k, c in enumerate(RISK_CHANNELS)}
+            front_rows.append(
+                {
+                    "front_id": f,
+                    "asset": a,
+                    "baseline": 10.0,
+                    "freed": 3.0,
+                    "released": rel,
+                    "to_home": 0.5,
+                    "converted": 0.25 if a == "air" else 0.0,
+                    "retained": 7.0,
+                    **risks,
+                    "risk": sum(risks.values()),
+                    "marginal_value": 1.5,
+                }
+            )
+    fronts = pd.DataFrame(front_rows)
     ledger = pd.DataFrame(
         [
-            ("korea", 4.5, 2.75, 0.0, 1.2, 0.9, 0.2, 0.55),
-            ("baltic", 30.0, 0.0, 1.25, 1.25, 1.25, 0.04, 0.7),
+            ("korea", 4.5, 4.0, 2.75, 0.0, 1.2, 0.9, 0.1, 0.3, 1.8, 0.2, 0.55),
+            ("baltic", 30.0, 27.0, 0.0, 1.25, 1.25, 1.25, 0.0, 0.0, 12.0, 0.04, 0.7),
         ],
         columns=[
             "front_id",
             "ally_extra_spending_bn",
+            "ally_expected_spending_bn",
             "us_freed_kpe",
             "us_freed_engagement_bn",
             "us_freed_value_bn",
             "us_redeployed_value_bn",
+            "us_home_value_bn",
+            "converted_to_engagement_bn",
+            "us_industry_inflow_bn",
             "double_burden_share",
             "price_per_retained_kpe_bn",
         ],
     )
+    allies = pd.DataFrame(
+        [
+            (f, a, 10.0, 7.0, 3.0, 2.5, 0.5, 0.2, 0.7, 0.4)
+            for f in ("baltic", "korea")
+            for a in MILITARY_ASSETS
+        ],
+        columns=[
+            "front_id",
+            "asset",
+            "us_baseline",
+            "us_retained",
+            "us_withdrawn",
+            "ally_substitute",
+            "gap",
+            "gap_cost_bn",
+            "dependence",
+            "us_industry_inflow_bn",
+        ],
+    )
+    risk = {f"risk_{c}": float(fronts[f"risk_{c}"].sum()) for c in RISK_CHANNELS}
     return AllocationResult(
         scenario="test_scenario",
         description="Hand-made result for the export tests.",
         run_id="0123456789abcdef",
         status="optimal",
-        objective={"value": 20.0, "transit_cost": 23.7, "risk": 0.4, "total": -4.1},
+        objective={
+            "value": 20.0,
+            "transit_cost": 23.7,
+            **risk,
+            "risk": sum(risk.values()),
+            "total": 20.0 - 23.7 - sum(risk.values()),
+        },
         flows=flows.reset_index(drop=True),
         fronts=fronts,
         zones=zones,
         ledger=ledger,
+        allies=allies,
         routes=routes,
         totals={"by_region": {}, "by_asset": {}},
     )

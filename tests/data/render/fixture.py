@@ -10,8 +10,9 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import LineString, MultiLineString, Point, box
 
+from redeploy.model.base import HOME_ID, HOME_REGION
 from redeploy.model.result import AllocationResult
-from redeploy.schemas import ASSETS
+from redeploy.schemas import ASSETS, MILITARY_ASSETS, RISK_CHANNELS
 
 XSS_NAME = "<img src=x onerror=alert(1)>"
 XSS_FLAG_NAME = '<img src=x onerror="window.__xss=1">'
@@ -37,7 +38,7 @@ def _per_asset(prefix: str, values: tuple[float, ...]) -> dict:
 
 
 def fixture_layers() -> dict[str, gpd.GeoDataFrame]:
-    """Return six small layers keyed by kind."""
+    """Return eight small layers keyed by kind."""
     basemap = gpd.GeoDataFrame(
         [
             {**_common("eurasia", "Eurasia"), "iso3": ""},
@@ -210,6 +211,60 @@ def fixture_layers() -> dict[str, gpd.GeoDataFrame]:
         geometry=[g for *_, g in zone_rows],
         crs=CRS,
     )
+    sites = gpd.GeoDataFrame(
+        [
+            {
+                **_common("cod_kinshasa", "Kinshasa airfield"),
+                "iso3": "COD",
+                "zone_id": "cod",
+                "kind": "airfield",
+                "agreement": "Access agreement (test)",
+                "access_kind": "access",
+                "status": "active",
+                **{
+                    f"cap_{a}": v
+                    for a, v in zip(MILITARY_ASSETS, (0.0, 1.0, 2.0, 0.5), strict=True)
+                },
+            },
+            {
+                **_common("pan_howard", "Howard (former air base)"),
+                "iso3": "PAN",
+                "zone_id": "pan",
+                "kind": "agreed_location",
+                "agreement": "Panama MoU (test)",
+                "access_kind": "MoU",
+                "status": "active",
+                **{
+                    f"cap_{a}": v
+                    for a, v in zip(MILITARY_ASSETS, (1.0, 0.5, 1.0, 0.2), strict=True)
+                },
+            },
+        ],
+        geometry=[Point(15.3, -4.3), Point(-79.6, 8.9)],
+        crs=CRS,
+    )
+    posture = gpd.GeoDataFrame(
+        [
+            {
+                **_common("pan_rotation", "Rotational presence, Panama"),
+                "iso3": "PAN",
+                "zone_id": "pan",
+                "site_id": "pan_howard",
+                "site": "Howard",
+                "kind": "rotational",
+                "date": "2025",
+                "personnel": 200.0,
+                "weeks_per_year": 26.0,
+                "counts": True,
+                **{
+                    f"kpe_{a}": v
+                    for a, v in zip(MILITARY_ASSETS, (0.0, 0.0, 0.1, 0.0), strict=True)
+                },
+            },
+        ],
+        geometry=[Point(-79.6, 8.9)],
+        crs=CRS,
+    )
     return {
         "basemap": basemap,
         "fronts": fronts,
@@ -217,6 +272,8 @@ def fixture_layers() -> dict[str, gpd.GeoDataFrame]:
         "mineral_zones": mineral_zones,
         "supply_nodes": supply_nodes,
         "peripheral_zones": peripheral_zones,
+        "sites": sites,
+        "posture": posture,
     }
 
 
@@ -286,6 +343,22 @@ _FLOWS = [
         "great_circle",
         LineString([(21.0, 52.2), (-10.0, 20.0), (-50.0, -12.0)]),
     ),
+    (
+        "korea",
+        HOME_ID,
+        "ground",
+        1.0,
+        "great_circle",
+        MultiLineString([[(127.0, 37.5), (180.0, 45.0)], [(-180.0, 45.0), (-98.0, 39.0)]]),
+    ),
+    (
+        HOME_ID,
+        "pan",
+        "ground",
+        0.5,
+        "great_circle",
+        LineString([(-98.0, 39.0), (-90.0, 20.0), (-80.0, 8.9)]),
+    ),
 ]
 
 
@@ -347,67 +420,114 @@ def fixture_result(
         "bra": "South America",
         "pan": "Central America",
         "xss": "Caribbean",
+        HOME_ID: HOME_REGION,
     }
+    existing = {("pan", "ground"): 0.1}
     zone_recs = []
     for zid, region in regions.items():
         for asset in ASSETS:
-            alloc = float(
+            added = float(
                 flows.loc[(flows.zone_id == zid) & (flows.asset == asset), "amount"].sum()
             )
+            home = zid == HOME_ID
             zone_recs.append(
                 {
                     "zone_id": zid,
                     "region": region,
                     "asset": asset,
-                    "allocated": alloc,
-                    "value": 2.0 * alloc,
-                    "marginal_value": 0.5 if alloc < 2 else 0.0,
+                    "existing": existing.get((zid, asset), 0.0),
+                    "added": added,
+                    "capacity": 0.0 if home or asset == "engagement" else 2.0,
+                    "value": 0.0 if home else 2.0 * added,
+                    "marginal_value": 0.5 if added < 2 and not home else 0.0,
                 }
             )
     front_recs = []
-    for fid in ("nato_east", "korea", "guam"):
+    for fid in ("nato_east", "korea", "guam", HOME_ID):
         for asset in ASSETS:
-            released = float(
-                flows.loc[(flows.front_id == fid) & (flows.asset == asset), "amount"].sum()
-            )
+            out = flows[(flows.front_id == fid) & (flows.asset == asset)]
+            released = float(out.loc[out.zone_id != HOME_ID, "amount"].sum())
+            to_home = float(out.loc[out.zone_id == HOME_ID, "amount"].sum())
+            home = fid == HOME_ID
+            converted = 0.2 if (fid == "nato_east" and asset == "air") else 0.0
+            freed = released + to_home + converted + (0.0 if home else 0.5)
+            risks = {
+                f"risk_{c}": 0.0 if home else 0.01 * (k + 1) * released
+                for k, c in enumerate(RISK_CHANNELS)
+            }
             front_recs.append(
                 {
                     "front_id": fid,
                     "asset": asset,
-                    "baseline": 5.0,
-                    "freed": released + 0.5,
+                    "baseline": 0.0 if home else 5.0,
+                    "freed": freed,
                     "released": released,
-                    "risk": 0.05 * released,
+                    "to_home": to_home,
+                    "converted": converted,
+                    "retained": 0.0 if home else 5.0 - (released + to_home + converted),
+                    **risks,
+                    "risk": sum(risks.values()),
                     "marginal_value": 0.25,
                 }
             )
+    fronts = pd.DataFrame(front_recs)
     ledger = pd.DataFrame(
         [
             {
                 "front_id": fid,
                 "ally_extra_spending_bn": 10.0,
+                "ally_expected_spending_bn": 8.5,
                 "us_freed_kpe": 3.0,
                 "us_freed_engagement_bn": 1.0,
                 "us_freed_value_bn": 2.0,
                 "us_redeployed_value_bn": 1.5,
+                "us_home_value_bn": 0.2,
+                "converted_to_engagement_bn": 0.06 if fid == "nato_east" else 0.0,
+                "us_industry_inflow_bn": 2.55,
                 "double_burden_share": 0.15,
                 "price_per_retained_kpe_bn": 0.8,
             }
             for fid in ("nato_east", "korea", "guam")
         ]
     )
+    allies = pd.DataFrame(
+        [
+            {
+                "front_id": fid,
+                "asset": asset,
+                "us_baseline": 5.0,
+                "us_retained": 4.0,
+                "us_withdrawn": 1.0,
+                "ally_substitute": 0.6,
+                "gap": 0.4,
+                "gap_cost_bn": 0.1,
+                "dependence": 0.8,
+                "us_industry_inflow_bn": 0.6,
+            }
+            for fid in ("nato_east", "korea", "guam")
+            for asset in MILITARY_ASSETS
+        ]
+    )
+    risk_by_channel = {f"risk_{c}": float(fronts[f"risk_{c}"].sum()) for c in RISK_CHANNELS}
     value = float(flows["amount"].sum()) * 2
     return AllocationResult(
         scenario=scenario,
         description=XSS_DESCRIPTION,
         run_id="0123456789abcdef" * 4,
         status="optimal",
-        objective={"value": value, "transit_cost": 1.0, "risk": 0.5, "total": value - 1.5},
+        objective={
+            "value": value,
+            "transit_cost": 1.0,
+            **risk_by_channel,
+            "risk": sum(risk_by_channel.values()),
+            "total": value - 1.0 - sum(risk_by_channel.values()),
+        },
         flows=flows,
-        fronts=pd.DataFrame(front_recs),
+        fronts=fronts,
         zones=pd.DataFrame(zone_recs),
         ledger=ledger,
+        allies=allies,
         routes=routes,
         totals={"by_region": {}, "by_asset": {}},
-        meta={"lambda": 1.0},
+        meta={"risk_lambda": 1.0},
     )
