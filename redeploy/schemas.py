@@ -472,7 +472,8 @@ SITES = LayerSchema(
     description=(
         "Named bases, airfields, ports and agreed locations in the peripheral zones, with "
         "what each can host per military class (kpe); a zone's capacity is the sum of its "
-        "active sites."
+        "active sites (none when all are withdrawn), and a zone no site names keeps the "
+        "zones layer's absorb_<class>."
     ),
     geometry_types=frozenset({"Point"}),
     role=LayerRole(

@@ -488,10 +488,8 @@ def _released(res) -> float:
     return float((f.loc[mil, "released"] + f.loc[mil, "converted"]).sum())
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.data())
-def test_more_allied_spending_never_lowers_what_is_released(data):
-    layers = _random_layers(data)
+def _spending_pair(data, layers):
+    """Solve a random scenario at its drawn spending and at that spending plus more."""
     pct = {f: data.draw(st.floats(0, 5), label=f"{f} pct") for f in layers["fronts"]["id"]}
     more = data.draw(st.floats(0.1, 3.0), label="more")
     model = {
@@ -499,7 +497,7 @@ def test_more_allied_spending_never_lowers_what_is_released(data):
         "conversion_cap": data.draw(st.floats(0, 0.5), label="conversion"),
     }
 
-    def released(extra: float) -> float:
+    def solve(extra: float):
         sc = scenario_from_dict(
             {
                 "description": "random",
@@ -508,9 +506,49 @@ def test_more_allied_spending_never_lowers_what_is_released(data):
             },
             default_name="random",
         )
-        return _released(solve_allocation(build_inputs(layers, sc)))
+        inp = build_inputs(layers, sc)
+        return inp, solve_allocation(inp)
 
-    assert released(more) >= released(0.0) - 1e-6
+    return solve(0.0), solve(more)
+
+
+def _one_class(layers, data):
+    """Keep one military class at the fronts (the others' baselines and floors zeroed)."""
+    keep = data.draw(st.sampled_from(MILITARY_ASSETS), label="class")
+    for a in MILITARY_ASSETS:
+        if a != keep:
+            layers["fronts"][f"us_{a}"] = 0.0
+            layers["fronts"][f"floor_{a}"] = 0.0
+    return layers
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_more_allied_spending_never_lowers_what_is_released(data):
+    """
+    With one military class, more allied spending never lowers what leaves the fronts
+    (released to zones and home, plus converted). With several classes the LP may trade
+    kpe of one class for fewer kpe of a more valuable one (docs/model.md §7 gives the
+    measured frequency), so there the test checks what LP theory guarantees: freed never
+    falls at any front or class, and the value net of the variable costs never falls.
+    """
+    layers = _one_class(_random_layers(data), data)
+    (_, low), (_, high) = _spending_pair(data, layers)
+    assert _released(high) >= _released(low) - 1e-6
+
+
+def _net_value(res) -> float:
+    fixed = sum(res.objective[f"risk_{c}"] for c in ("backlash", "trade"))
+    return res.objective["total"] + fixed
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_more_allied_spending_never_lowers_freed_or_net_value(data):
+    layers = _random_layers(data)
+    (inp_low, low), (inp_high, high) = _spending_pair(data, layers)
+    assert np.all(inp_high.freed >= inp_low.freed - 1e-9)
+    assert _net_value(high) >= _net_value(low) - 1e-6
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])

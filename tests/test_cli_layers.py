@@ -27,7 +27,7 @@ def test_list_shows_counts(runner, layers_dir):
 def test_validate_ok(runner, layers_dir):
     result = runner.invoke(app, ["layers", "validate", "--layers", str(layers_dir)])
     assert result.exit_code == 0, result.output
-    assert result.output.count("ok ") == 6
+    assert result.output.count("ok ") == 8
 
 
 @pytest.mark.parametrize(

@@ -198,8 +198,8 @@ def test_baseline_uncertain_centres_on_baseline():
             ["fronts.korea.defence_pct_gdp", "allowed there: defense_pct_gdp"],
         ),
         (
-            '"model.cover_relief" = {dist = "uniform", low = 0.5, high = 1.5}',
-            ["model.cover_relief", "outside the key's range", "<= 1"],
+            '"model.conversion_cap" = {dist = "uniform", low = 0.5, high = 1.5}',
+            ["model.conversion_cap", "outside the key's range", "<= 1"],
         ),
         (
             '"zones.ago.access" = {dist = "choice", values = [1, 2]}',

@@ -15,6 +15,7 @@ from redeploy.layers import read_layers
 from redeploy.model.allocation import solve_allocation
 from redeploy.model.frontier import (
     DEFAULT_POINTS,
+    channel_rates,
     dominated,
     lambda_grid,
     lambda_top,
@@ -24,6 +25,7 @@ from redeploy.model.frontier import (
 from redeploy.render.chart import plot_frontier
 from redeploy.render.frontier import build_frontier_map
 from redeploy.render.maps import render_html
+from redeploy.schemas import RISK_CHANNELS
 from redeploy.workflows.run import run_scenario
 from tests.conftest import require_browser
 
@@ -55,13 +57,19 @@ def test_nothing_pays_above_the_top(baseline, frontier):
     inp = baseline.inputs
     top = lambda_top(inp)
     f, z, a = inp.flow_front, inp.flow_zone, inp.flow_asset
-    margin = inp.segment_slopes[0] * inp.value[z, a] - inp.flow_transit_cost - top * inp.risk[f, a]
-    assert (margin <= 0).all()
-    # at the top only the scenario's floors are served (Central America 0.5 kpe, South
-    # America 0.1 $bn/yr of engagement)
+    # a flow's first unit earns the zone's steepest segment (home: its value)
+    best = np.where(z == inp.home_zone, inp.value[z, a], inp.seg_value.max(axis=2)[z, a])
+    rho = channel_rates(inp, None)
+    margin = best - inp.flow_transit_cost - top * rho
+    priced = (f != inp.home_front) & (inp.freed[f, a] > 0) & (rho > 0)
+    assert priced.any() and (margin[priced] <= 0).all()
+    # at the top only the scenario's floors are served: Central America 0.5 kpe, and
+    # South America's 0.1 $bn/yr of engagement, bought by converting forces
     last = frontier.table.iloc[-1]
     assert last["released_kpe"] == pytest.approx(0.5)
-    assert last["released_engagement_bn"] == pytest.approx(0.1)
+    # what is converted at the top only buys the South America floor ($0.1bn/yr)
+    cheapest = inp.us_unit_cost[inp.military].min()
+    assert last["converted_kpe"] <= 0.1 / cheapest + 1e-9
 
 
 def test_more_risk_accepted_never_lowers_the_value(frontier):
@@ -87,6 +95,31 @@ def test_warm_resolves_equal_cold_solves(baseline, frontier):
     )
 
 
+@pytest.mark.parametrize("channel", RISK_CHANNELS)
+def test_every_channel_has_a_frontier_on_the_shipped_data(baseline, channel):
+    """Sweeping one channel's weight (the others at the scenario's values) never raises
+    that channel's unweighted cost, and never names backlash or trade as binding."""
+    fr = trace_frontier(baseline.inputs, points=4, channel=channel)
+    assert fr.channel == channel
+    t = fr.table.sort_values("lambda")
+    assert np.all(np.diff(t["risk"]) <= 1e-9)
+    assert not set(t["top_channel"]) & {"backlash", "trade"}
+    assert t["lambda"].iloc[-1] == lambda_top(baseline.inputs, channel)
+
+
+def test_frontier_channel_option_names_its_files(tmp_path, runner):
+    res = runner.invoke(
+        app, ["frontier", "--channel", "opportunism", "-n", "3", "--out", str(tmp_path), "-q"]
+    )
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        f"baseline-frontier-opportunism.{k}" for k in ("csv", "html", "png")
+    ]
+    bad = runner.invoke(app, ["frontier", "--channel", "oportunism", "--out", str(tmp_path)])
+    assert bad.exit_code == 2
+    assert "Did you mean 'opportunism'?" in bad.output
+
+
 def test_dominated():
     # b dominates a (more value, same risk); c and d are on the frontier; e equals d
     value = [1.0, 2.0, 3.0, 0.5, 0.5]
@@ -98,7 +131,7 @@ def test_csv_columns_and_determinism(frontier):
     text = csv_text(frontier.table)
     assert text == csv_text(frontier.table)
     head = text.splitlines()[0].split(",")
-    assert head[:10] == [
+    assert head[: 13 + len(RISK_CHANNELS)] == [
         "point",
         "lambda",
         "value",
@@ -107,8 +140,12 @@ def test_csv_columns_and_determinism(frontier):
         "risk",
         "total",
         "released_kpe",
+        "converted_kpe",
+        "to_home_kpe",
         "released_engagement_bn",
         "dominated",
+        "top_channel",
+        *(f"risk_{c}" for c in RISK_CHANNELS),
     ]
     assert "southeast_asia_kpe" in head and "africa_engagement_bn" in head
     back = pd.read_csv(pd.io.common.StringIO(text))

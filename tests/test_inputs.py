@@ -22,6 +22,7 @@ from redeploy.model.routes import (
 from redeploy.model.sweep import SampleSolver, prepare_sweep
 from redeploy.model.value import zone_item_distances
 from redeploy.scenario import (
+    VALUE_KINDS,
     effective_coefficients,
     load_coefficients,
     load_scenario,
@@ -48,20 +49,34 @@ def _reprice(layers, **data):
     return reprice_fronts(layers["fronts"], sc, effective_coefficients(sc))
 
 
+#: Coefficients set by hand so the figures below can be checked on paper: ground and air
+#: split and ally unit cost, no backlash, hard floors, no spill-over.
+HAND = {
+    "model": {"backlash_beta": 0.0, "floor_hard_share": 1.0, "spill_share": 0.0},
+    "assets": {
+        "ground": {"split": 0.2, "ally_unit_cost_bn": 0.2},
+        "air": {"split": 0.15, "ally_unit_cost_bn": 0.45},
+    },
+}
+
+
+def _hand(**data):
+    model = {**HAND["model"], **data.pop("model", {})}
+    return {**HAND, **data, "model": model}
+
+
 def test_repricing_by_hand(layers):
     """
-    alpha: 1000 $bn GDP from 2.0 to 3.0 % -> 10 $bn/yr extra. Ground gets the default
-    split 0.2 -> 2 $bn / 0.2 $bn per kpe = 10 kpe of ally ground capacity; subst 0.8 ->
-    8 kpe substitute, capped by U - floor = 10 - 2 = 8 -> freed 8 kpe (before the 20 %
-    engagement conversion: 6.4 kpe stay ground). Air: 10 * 0.15 / 0.45 = 3.33 kpe;
-    * 0.5 = 1.67 kpe < 4 - 1 = 3 -> 1.67 kpe.
+    alpha: 1000 $bn GDP from 2.0 to 3.0 % -> 10 $bn/yr extra. Ground: split 0.2 ->
+    2 $bn / 0.2 $bn per kpe = 10 kpe of ally ground capacity; subst 0.8 -> 8 kpe
+    substitute, capped by U - floor = 10 - 2 = 8 -> freed 8 kpe. Air: 10 * 0.15 / 0.45 =
+    3.33 kpe; * 0.5 = 1.67 kpe < 4 - 1 = 3 -> 1.67 kpe. No backlash: expected = announced.
     """
-    rep = _reprice(
-        layers, fronts={"alpha": {"defense_pct_gdp": 3.0}}, model={"engagement_conversion": 0.0}
-    )
+    rep = _reprice(layers, **_hand(fronts={"alpha": {"defense_pct_gdp": 3.0}}))
     a = 0  # alpha
     g, air = ASSETS.index("ground"), ASSETS.index("air")
     assert rep["extra_spending"][a] == pytest.approx(10.0)
+    assert rep["expected_spending"][a] == pytest.approx(10.0)
     assert rep["ally_capacity"][a, g] == pytest.approx(10.0)
     assert rep["substitute"][a, g] == pytest.approx(8.0)
     assert rep["freed"][a, g] == pytest.approx(8.0)
@@ -70,28 +85,65 @@ def test_repricing_by_hand(layers):
     assert rep["freed"][1].sum() == 0.0
 
 
-def test_room_caps_freed_capacity(layers):
-    rep = _reprice(
-        layers, fronts={"alpha": {"defense_pct_gdp": 10.0}}, model={"engagement_conversion": 0.0}
+def test_backlash_lowers_expected_delivery(layers):
+    """
+    beta = 0.5 per point of GDP: alpha's rise of 1 point (10 $bn on 1000 $bn) is expected
+    to deliver 1 / (1 + 0.5 * 1) = 2/3 of the announced 10 $bn; a 3-point rise only 0.4.
+    """
+    small = _reprice(
+        layers, **_hand(fronts={"alpha": {"defense_pct_gdp": 3.0}}, model={"backlash_beta": 0.5})
     )
+    assert small["rise_pct_gdp"][0] == pytest.approx(1.0)
+    assert small["delivery"][0] == pytest.approx(2 / 3)
+    assert small["expected_spending"][0] == pytest.approx(10 * 2 / 3)
+    g = ASSETS.index("ground")
+    assert small["ally_capacity"][0, g] == pytest.approx(10 * 2 / 3 * 0.2 / 0.2)
+    large = _reprice(
+        layers, **_hand(fronts={"alpha": {"defense_pct_gdp": 5.0}}, model={"backlash_beta": 0.5})
+    )
+    assert large["delivery"][0] == pytest.approx(1 / 2.5)
+    assert large["expected_spending"][0] == pytest.approx(30 * 0.4)
+    assert large["expected_spending"][0] < large["extra_spending"][0]
+
+
+def test_room_caps_freed_capacity(layers):
+    rep = _reprice(layers, **_hand(fronts={"alpha": {"defense_pct_gdp": 10.0}}))
     room = rep["baseline"] - rep["floor"]
     np.testing.assert_allclose(rep["freed"][0], np.minimum(rep["substitute"][0], room[0]))
     assert rep["freed"][0, ASSETS.index("ground")] == pytest.approx(8.0)
 
 
-def test_engagement_conversion(layers):
-    rep0 = _reprice(
-        layers, fronts={"alpha": {"defense_pct_gdp": 3.0}}, model={"engagement_conversion": 0.0}
+def test_priced_floors_free_more_than_hard_ones(layers):
+    """With floor_hard_share h only h of a floor is hard; the rest can leave (at the
+    fragmentation channel's price): alpha's ground room becomes 10 - 0.5 * 2 = 9 kpe."""
+    data = _hand(fronts={"alpha": {"defense_pct_gdp": 10.0}}, model={"floor_hard_share": 0.5})
+    rep = _reprice(layers, **data)
+    g = ASSETS.index("ground")
+    assert rep["hard_floor"][0, g] == pytest.approx(1.0)
+    assert rep["freed"][0, g] == pytest.approx(min(rep["substitute"][0, g], 9.0))
+    assert rep["freed"][0, g] > 8.0
+
+
+def test_conversion_cap_bounds_what_becomes_engagement(layers):
+    """What a front may convert is conversion_cap x its freed military capacity at U.S.
+    unit cost; with cap 0 nothing can be converted and no engagement leaves alpha beyond
+    what was freed as engagement."""
+    sc = _scenario(
+        **_hand(fronts={"alpha": {"defense_pct_gdp": 3.0}}, model={"conversion_cap": 0.25})
     )
-    rep = _reprice(
-        layers, fronts={"alpha": {"defense_pct_gdp": 3.0}}, model={"engagement_conversion": 0.25}
-    )
+    inp = build_inputs(layers, sc)
+    rep = inp.meta["repricing"]
     mil = [ASSETS.index(a) for a in ("naval", "air", "ground", "isr")]
-    eng = ASSETS.index("engagement")
-    cost = rep0["us_unit_cost"][mil]
-    converted = 0.25 * (rep0["freed"][0, mil] * cost).sum()
-    np.testing.assert_allclose(rep["freed"][0, mil], 0.75 * rep0["freed"][0, mil])
-    assert rep["freed"][0, eng] == pytest.approx(rep0["freed"][0, eng] + converted)
+    dollars = (rep["freed"][0, mil] * rep["us_unit_cost"][mil]).sum()
+    assert inp.conversion_cap[0] == pytest.approx(0.25 * dollars)
+    assert inp.conversion_cap[1] == 0.0  # bravo frees nothing
+    none = build_inputs(
+        layers,
+        _scenario(
+            **_hand(fronts={"alpha": {"defense_pct_gdp": 3.0}}, model={"conversion_cap": 0.0})
+        ),
+    )
+    assert none.conversion_cap[0] == 0.0
 
 
 def test_target_path_is_linear_to_the_target_year(layers):
@@ -150,7 +202,9 @@ def test_floor_above_the_baseline_is_refused(layers):
     with pytest.raises(ScenarioError, match=r"fronts\.alpha\.us\.ground = 3 kpe.*<= 3 \(kpe\)"):
         _reprice(layers, fronts={"alpha": {"us": {"ground": 3}, "floor": {"ground": 4}}})
     # a floor up to the baseline is fine: nothing of that asset leaves the front
-    rep = _reprice(layers, fronts={"alpha": {"defense_pct_gdp": 10.0, "floor": {"ground": 10}}})
+    rep = _reprice(
+        layers, **_hand(fronts={"alpha": {"defense_pct_gdp": 10.0, "floor": {"ground": 10}}})
+    )
     assert rep["freed"][0, ASSETS.index("ground")] == 0.0
     with pytest.raises(ScenarioError, match=r"fronts\.bravo\.floor\.ground"):
         build_inputs(layers, _scenario(fronts={"bravo": {"floor": {"ground": 12.5}}}))
@@ -210,11 +264,15 @@ def test_access_override_and_penalty(layers):
 
 
 def test_zero_fit_removes_flows(layers):
-    zero = dict.fromkeys(("chokepoints", "minerals", "nodes", "presence"), 0.0)
+    zero = dict.fromkeys(VALUE_KINDS, 0.0)
     sc = _scenario(fronts={"alpha": {"defense_pct_gdp": 4.0}}, assets={"naval": {"fit": zero}})
     inp = build_inputs(layers, sc)
-    assert ASSETS.index("naval") not in set(inp.flow_asset.tolist())
-    assert np.all(inp.value[:, ASSETS.index("naval")] == 0)
+    abroad = inp.flow_zone != inp.home_zone
+    naval = ASSETS.index("naval")
+    assert naval not in set(inp.flow_asset[abroad].tolist())
+    assert np.all(inp.value[: inp.home_zone, naval] == 0)
+    # what is freed can still return home: the home pool takes every military class
+    assert naval in set(inp.flow_asset[~abroad].tolist())
 
 
 def test_zone_value_is_contested_and_normalised(layers):

@@ -187,8 +187,8 @@ def test_coefficients_are_complete_and_sourced():
     for entry in entries:
         assert entry.unit and entry.source
     ground = {e.key: e for e in entries}["assets.ground.us_unit_cost_bn"]
-    assert ground.value == pytest.approx(0.103)
-    assert "GAO-21-270" in ground.source
+    assert ground.value == pytest.approx(0.30)
+    assert "CBO" in ground.source and "fully burdened" in ground.source
 
 
 def test_scenario_overrides_coefficients():

@@ -25,9 +25,7 @@ from redeploy.model.sweep import (
     sample_columns,
     sample_scenario,
     summarize,
-    zone_index,
 )
-from redeploy.model.value import zone_value_index
 from redeploy.scenario import load_scenario, sample_parameters
 from redeploy.workflows.cluster import sweep_client
 from redeploy.workflows.run import MODEL_LAYERS
@@ -57,7 +55,7 @@ floor = 0.1
 "fronts.korea.threat_level" = {dist = "choice", values = [3, 4, 5]}
 "model.decay_km" = {dist = "triangular", low = 200, mode = 500, high = 1500}
 "model.risk_lambda" = {dist = "truncnormal", mean = 1, sd = 1, low = 0, high = 4}
-"model.engagement_conversion" = {dist = "uniform", low = 0, high = 0.4}
+"model.conversion_cap" = {dist = "uniform", low = 0, high = 0.4}
 "zones.ago.absorb.naval" = {dist = "uniform", low = 0, high = 2}
 "zones.bra.us_influence" = {dist = "uniform", low = 0.3, high = 1}
 "regions.Africa.floor" = {dist = "uniform", low = 0, high = 0.5}
@@ -73,15 +71,8 @@ def tiny(tmp_path_factory, layers_dir):
     layers = read_layers(layers_dir, kinds=MODEL_LAYERS)
     scenario = load_scenario(path)
     plan = prepare_sweep(layers, scenario)
-    # a core model of only the flows probe solutions use (no margin)
-    small_core = prepare_sweep(layers, scenario, core_margin=-1.0)
     return SimpleNamespace(
-        path=path,
-        layers=layers,
-        layers_dir=layers_dir,
-        plan=plan,
-        small_core=small_core,
-        scenario=scenario,
+        path=path, layers=layers, layers_dir=layers_dir, plan=plan, scenario=scenario
     )
 
 
@@ -90,32 +81,45 @@ def _draws(plan, seed, indices):
     return [{p: v[k] for p, v in drawn.items()} for k in range(len(indices))]
 
 
+#: The `AllocationInputs` array fields a sample computes (the risk terms compared apart).
+SAMPLE_FIELDS = (
+    "baseline",
+    "floor",
+    "hard_floor",
+    "freed",
+    "extra_spending",
+    "expected_spending",
+    "conversion_cap",
+    "value",
+    "seg_length",
+    "seg_value",
+    "absorb",
+    "existing",
+)
+
+
 def test_sample_inputs_equal_build_inputs(tiny):
     plan = tiny.plan
     for values in _draws(plan, 11, range(30)):
         sc = sample_scenario(plan, values)
         arrays = sample_arrays(plan, sc)
+        mine = arrays.inputs(plan.inputs)
         ref = build_inputs(tiny.layers, sc)
-        for name in ("freed", "risk", "value", "absorb"):
-            np.testing.assert_allclose(getattr(arrays, name), getattr(ref, name), rtol=1e-12)
-        assert arrays.risk_lambda == ref.risk_lambda
+        for name in SAMPLE_FIELDS:
+            np.testing.assert_allclose(getattr(mine, name), getattr(ref, name), rtol=1e-12)
+        for name, value in vars(ref.risk).items():
+            np.testing.assert_allclose(getattr(mine.risk, name), value, rtol=1e-12)
+        np.testing.assert_allclose(mine.risk_weights, ref.risk_weights, rtol=1e-12)
+        assert mine.risk_lambda == ref.risk_lambda
         # the sweep's flows are a superset; those build_inputs creates are exactly the open ones
         inp = plan.inputs
         key = lambda f, z, a: (f * 1000 + z) * 10 + a  # noqa: E731
-        mine = key(inp.flow_front, inp.flow_zone, inp.flow_asset)
+        all_flows = key(inp.flow_front, inp.flow_zone, inp.flow_asset)
         theirs = key(ref.flow_front, ref.flow_zone, ref.flow_asset)
-        assert set(mine[arrays.flow_open].tolist()) == set(theirs.tolist())
-        pos = {k: i for i, k in enumerate(mine.tolist())}
+        assert set(all_flows[arrays.flow_open].tolist()) == set(theirs.tolist())
+        pos = {k: i for i, k in enumerate(all_flows.tolist())}
         idx = [pos[k] for k in theirs.tolist()]
-        np.testing.assert_allclose(arrays.transit_cost[idx], ref.flow_transit_cost, rtol=1e-12)
-
-
-def test_zone_index_equals_zone_value_index(tiny):
-    zones = tiny.layers["peripheral_zones"]
-    for decay in (200.0, 500.0, 1500.0):
-        np.testing.assert_allclose(
-            zone_index(tiny.plan, decay), zone_value_index(zones, tiny.layers, decay), rtol=1e-12
-        )
+        np.testing.assert_allclose(mine.flow_transit_cost[idx], ref.flow_transit_cost, rtol=1e-12)
 
 
 def test_warm_resolves_equal_cold_solves(tiny):
@@ -145,7 +149,7 @@ def test_warm_resolves_equal_cold_solves(tiny):
 def test_shipped_baseline_uncertain_matches_cold_solves():
     layers = read_layers(None, kinds=MODEL_LAYERS)
     plan = prepare_sweep(layers, load_scenario("baseline-uncertain"))
-    assert plan.core.sum() < plan.keep.sum()
+    assert plan.keep.sum() < plan.inputs.n_flows  # the warm model holds fewer flows
     solver = SampleSolver(plan)
     hows = set()
     for values in _draws(plan, 0, range(4)):
@@ -153,7 +157,7 @@ def test_shipped_baseline_uncertain_matches_cold_solves():
         hows.add(row["solve"])
         ref = solve_allocation(build_inputs(layers, sample_scenario(plan, values)))
         assert row["objective:total"] == pytest.approx(ref.objective["total"], abs=1e-9)
-    assert "core" in hows
+    assert "warm" in hows
 
 
 def test_a_sample_does_not_depend_on_its_batch(tiny):
@@ -174,11 +178,10 @@ def _raw_bits(solver, arrays):
     return how.encode() + raw.x.tobytes() + raw.duals.tobytes() + np.int64(raw.iterations).tobytes()
 
 
-@pytest.mark.parametrize("core", ["probed", "small"])
-def test_a_sample_does_not_depend_on_the_samples_solved_before(tiny, core):
+def test_a_sample_does_not_depend_on_the_samples_solved_before(tiny):
     # Each sample reloads the LP and starts from the central basis: its columns, duals and
     # iteration count are the same bits whichever samples the solver saw before.
-    plan = tiny.plan if core == "probed" else tiny.small_core
+    plan = tiny.plan
     arrays = []
     for values in _draws(plan, 11, range(24)):
         try:
@@ -194,12 +197,10 @@ def test_a_sample_does_not_depend_on_the_samples_solved_before(tiny, core):
             assert _raw_bits(solver, arrays[k]) == alone[k], k
 
 
-def test_core_model_optimum_is_the_optimum_on_every_flow(tiny):
-    # A core of only the flows the probes use: left-out flows price in for some samples,
-    # which then go on to the warm model; either way the optimum is the cold solve's.
-    plan = tiny.small_core
-    assert plan.core.sum() < tiny.plan.core.sum() <= plan.keep.sum()
-    assert plan.token != tiny.plan.token  # workers cache solvers by token
+def test_warm_model_optimum_is_the_optimum_on_every_flow(tiny):
+    # The warm model holds the flows the probes use: a sample that could use a flow left
+    # out is solved alone on its full structure; either way the optimum is the cold one.
+    plan = tiny.plan
     solver, cold = SampleSolver(plan), SampleSolver(plan, warm=False)
     hows = []
     for values in _draws(plan, 1, range(100)):
@@ -212,7 +213,7 @@ def test_core_model_optimum_is_the_optimum_on_every_flow(tiny):
         for r in plan.inputs.regions:
             key = f"region:{r}:military_kpe"
             assert row[key] == pytest.approx(ref[key], abs=1e-7)
-    assert {"core", "warm"} <= set(hows)
+    assert "warm" in hows
 
 
 def test_summary_table_and_csv():

@@ -168,7 +168,7 @@ def backcast_scenario(targets: Targets) -> Scenario:
             "name": "backcast",
             "description": "Backcast: the observed U.S. peripheral presence and engagement as "
             "supply at home, an empty periphery, no floors.",
-            "home": {"reserve": reserve},
+            "home": {"reserve": reserve, "deploy_all": True},
         },
         source="<backcast>",
     )

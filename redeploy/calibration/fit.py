@@ -76,7 +76,10 @@ def parameters() -> tuple[Parameter, ...]:
         Parameter("conversion_cap", ("model.conversion_cap",), upper=math.log(2.0)),
         Parameter("home_value", tuple(f"assets.{a}.home_value_bn" for a in ASSETS)),
         Parameter("transit", tuple(f"assets.{a}.transit_cost_bn_per_1000km" for a in ASSETS)),
-        Parameter("perimeter_km", ("model.perimeter_km",)),
+        # the homeland perimeter stays a perimeter: its decay scale within x0.5-x2
+        Parameter(
+            "perimeter_km", ("model.perimeter_km",), upper=math.log(2.0), lower=math.log(0.5)
+        ),
         Parameter("at_sea_value_share", ("model.at_sea_value_share",), upper=math.log(3.0)),
         Parameter("segment_slope.2", ("model.segment_slopes.1",), upper=math.log(1 / 0.6)),
         Parameter("segment_slope.3", ("model.segment_slopes.2",), upper=math.log(1 / 0.3)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -24,6 +25,7 @@ from redeploy.cli.common import (
     stdout,
 )
 from redeploy.io.atomic import check_out_dir
+from redeploy.schemas import RISK_CHANNELS
 
 if TYPE_CHECKING:
     from redeploy.workflows.sweep import SweepOutput
@@ -35,19 +37,40 @@ def frontier(
     points: Annotated[
         int, typer.Option("--points", "-n", min=2, help="Number of λ values (0 included).")
     ] = 15,
+    channel: Annotated[
+        str | None,
+        typer.Option(
+            "--channel",
+            "-c",
+            show_default=False,
+            help="Sweep one risk channel's weight (the others at the scenario's values): "
+            "credibility, fragmentation, opportunism, counter_alignment, autonomy, "
+            "proliferation, backlash or trade [default: the common multiplier λ of all]. "
+            "Files are then named NAME-frontier-CHANNEL.*.",
+        ),
+    ] = None,
     layers: LayersOpt = None,
     layer: LayerOpt = None,
     crs: CrsOpt = None,
     out: OutOpt = Path("maps"),
     quiet: QuietOpt = False,
 ) -> None:
-    """Sweep the risk weight λ and write NAME-frontier.csv, NAME-frontier.png (net value
-    against risk) and NAME-frontier.html (the chart beside the map of the chosen point)."""
+    """Sweep the risk weight λ (or one channel's) and write NAME-frontier.csv,
+    NAME-frontier.png (net value against risk) and NAME-frontier.html (the chart beside the
+    map of the chosen point, with the channel that weighs most at each point)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from redeploy.model.frontier import lambda_label
     from redeploy.workflows.frontier import run_frontier
 
+    if channel is not None and channel not in RISK_CHANNELS:
+        close = difflib.get_close_matches(channel, RISK_CHANNELS, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        exit_with(
+            f"error: --channel {channel!r} is not a risk channel.{hint} "
+            f"Allowed: {', '.join(RISK_CHANNELS)}.",
+            2,
+        )
     overrides = parse_layer_overrides(layer)
     note_shipped_layers(layers, overrides, quiet)
     check_out_dir(out)
@@ -72,13 +95,15 @@ def frontier(
             crs=crs,
             out_dir=out,
             progress=step,
+            channel=channel,
         )
         files = list(output.files.values())
     if quiet:
         return
     fr = output.frontier
-    table = Table(title=f"value-risk frontier · {fr.scenario} ($bn-eq/yr)")
-    for col in ("λ", "net value", "risk", "released kpe", "dominated"):
+    swept = "λ" if fr.channel is None else f"λ_{fr.channel}"
+    table = Table(title=f"value-risk frontier · {fr.scenario} · {swept} ($bn-eq/yr)")
+    for col in (swept, "net value", "risk", "released kpe", "top channel", "dominated"):
         table.add_column(col, justify="right")
     for row in fr.table.to_dict("records"):
         table.add_row(
@@ -86,6 +111,7 @@ def frontier(
             f"{row['net_value']:.3f}",
             f"{row['risk']:.3f}",
             f"{row['released_kpe']:.2f}",
+            str(row.get("top_channel", "")),
             "yes" if row["dominated"] else "",
         )
     stdout.print(table)

@@ -86,7 +86,9 @@ class AllocationModel:
         self.structure = lp.build_structure(inputs)
         self.highs = highspy.Highs()
         self.options = {**HIGHS_OPTIONS, **(highs_options or {})}
-        self.sift = self.n_flow >= SIFT_MIN_FLOWS and not inputs.units if sift is None else sift
+        # whole units (MILP) and a reserve that must all leave need every flow at once
+        whole = inputs.units or inputs.home_deploy_all
+        self.sift = self.n_flow >= SIFT_MIN_FLOWS and not whole if sift is None else sift
         self._csc = self._matrix()
         #: Upper bounds of the flow columns when some differ from +inf (`reload`).
         self._flow_upper: np.ndarray | None = None

@@ -139,14 +139,22 @@ def site_capacity(
     zone_ids: tuple[str, ...], absorb: np.ndarray, sites: pd.DataFrame | None
 ) -> np.ndarray:
     """
-    Return the (Z, A) capacity of each zone: for military classes the sum of its active
-    sites' ``cap_<class>`` when a sites layer is given, otherwise the zones layer's
-    ``absorb_<class>``; engagement always from the zones layer.
+    Return the (Z, A) capacity of each zone to host each class.
+
+    A military class's capacity is the sum of the zone's active sites' ``cap_<class>`` for
+    every zone the sites layer names (a zone whose sites are all withdrawn has none);
+    a zone no site names keeps the zones layer's ``absorb_<class>`` (a user's own zones
+    with the shipped sites layer, or a layer set without sites). Engagement always comes
+    from the zones layer.
     """
-    if sites is None:
+    if sites is None or len(sites) == 0:
         return absorb
     out = absorb.copy()
     pos = {z: k for k, z in enumerate(zone_ids)}
+    named = np.zeros(len(zone_ids), dtype=bool)
+    for z in sites["zone_id"].astype(str):
+        if z in pos:
+            named[pos[z]] = True
     active = sites[sites["status"].astype(str) == "active"]
     rows = [pos.get(str(z), -1) for z in active["zone_id"]]
     keep = np.array([r >= 0 for r in rows], dtype=bool)
@@ -154,9 +162,10 @@ def site_capacity(
     for j, a in enumerate(ASSETS):
         if a not in MILITARY_ASSETS:
             continue
-        out[:, j] = np.bincount(
+        summed = np.bincount(
             index, weights=active[f"cap_{a}"].to_numpy(dtype=float)[keep], minlength=len(zone_ids)
         )
+        out[named, j] = summed[named]
     return out
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +28,7 @@ import pandas as pd
 from redeploy.model.allocation import build_model
 from redeploy.model.inputs import AllocationInputs
 from redeploy.model.result import AllocationResult
+from redeploy.model.risk import FIXED_CHANNELS
 from redeploy.schemas import RISK_CHANNELS
 
 #: Default number of λ values.
@@ -78,43 +79,80 @@ def _nice_up(x: float) -> float:
     return round(math.ceil(x / step - 1e-9) * step, 12)
 
 
-def _channel_rates(inputs: AllocationInputs, channel: str | None) -> np.ndarray:
+def _weights(inputs: AllocationInputs, channel: str | None) -> np.ndarray:
+    """(C,) channel weights at weight 1 of the swept parameter."""
+    if channel is None:
+        return np.asarray(inputs.risk_weights, dtype=float)
+    return np.eye(len(RISK_CHANNELS))[RISK_CHANNELS.index(channel)] * inputs.risk_lambda
+
+
+def channel_rates(inputs: AllocationInputs, channel: str | None) -> np.ndarray:
     """(n,) risk of the first unit of each flow at weight 1 of the swept parameter."""
     f, z, a = inputs.flow_front, inputs.flow_zone, inputs.flow_asset
+    weights = _weights(inputs, channel)
+    ca = weights[RISK_CHANNELS.index("counter_alignment")] * inputs.risk.destination[z, a]
+    return np.asarray(_release_rates(inputs, channel)[f, a] + ca, dtype=float)
+
+
+def _release_rates(inputs: AllocationInputs, channel: str | None) -> np.ndarray:
+    """(F, A) risk of withdrawing the first unit of each class at weight 1 of the swept
+    parameter, before any destination (per unit channels and credibility's first segment)."""
     risk = inputs.risk
-    weights = (
-        inputs.risk_weights
-        if channel is None
-        else np.eye(len(RISK_CHANNELS))[RISK_CHANNELS.index(channel)] * inputs.risk_lambda
-    )
-    per_unit = risk.release_cost(weights)[f, a]
-    ca = weights[RISK_CHANNELS.index("counter_alignment")] * risk.destination[z, a]
+    weights = _weights(inputs, channel)
     cred = weights[RISK_CHANNELS.index("credibility")] * (
-        risk.cred_rate[f, 0] * risk.asset_weight[a] if risk.cred_rate.shape[1] else 0.0
+        risk.cred_rate[:, :1] * risk.asset_weight[None, :]
+        if risk.cred_rate.shape[1]
+        else np.zeros_like(risk.per_unit[0])
     )
-    return np.asarray(per_unit + ca + cred, dtype=float)
+    return np.asarray(risk.release_cost(weights) + cred, dtype=float)
+
+
+def _conversion_ratios(inputs: AllocationInputs, channel: str | None) -> np.ndarray:
+    """Margin / risk of converting the first unit of each freed military class into
+    engagement and sending it on the front's best engagement flow (an upper bound: the
+    engagement flow's own destination risk is left out)."""
+    f, z, a = inputs.flow_front, inputs.flow_zone, inputs.flow_asset
+    eng = [k for k, m in enumerate(inputs.military) if not m]
+    if not eng or not (inputs.conversion_cap > 0).any():
+        return np.zeros(0)
+    margin = inputs.seg_value.max(axis=2)[z, a] - inputs.flow_transit_cost
+    per_dollar = np.zeros(len(inputs.front_ids))
+    sel = (a == eng[0]) & (z != inputs.home_zone)
+    np.maximum.at(per_dollar, f[sel], margin[sel])
+    rho = _release_rates(inputs, channel)
+    gain = per_dollar[:, None] * inputs.us_unit_cost[None, :]
+    usable = (
+        (inputs.conversion_cap[:, None] > 0)
+        & inputs.military[None, :]
+        & (inputs.freed > 0)
+        & (gain > 0)
+        & (rho > 0)
+    )
+    return gain[usable] / rho[usable]
 
 
 def lambda_top(inputs: AllocationInputs, channel: str | None = None) -> float:
     """
-    Return the top of the grid: above it no released unit pays for its risk.
+    Return the top of the grid: above it no released or converted unit pays for its risk.
 
     A flow's first unit earns its steepest segment's value less its transit cost; with
     risk ρ per unit at weight 1 of the swept parameter (the common λ, or one channel's
-    weight) it pays while the weight < margin / ρ. The top is the largest such ratio over
-    the flows that can carry anything, times 1.05, rounded up to two significant digits
-    (1 when no flow has both a margin and a risk).
+    weight) it pays while the weight < margin / ρ. A converted unit earns at most its
+    U.S. unit cost times the front's best engagement margin per dollar. The top is the
+    largest such ratio over the flows and conversions that can carry anything, times 1.05,
+    rounded up to two significant digits (1 when none has both a margin and a risk).
     """
     f, z, a = inputs.flow_front, inputs.flow_zone, inputs.flow_asset
     best = inputs.seg_value.max(axis=2)
     home = z == inputs.home_zone
     value = np.where(home, inputs.value[z, a], best[z, a])
     margin = value - inputs.flow_transit_cost
-    rho = _channel_rates(inputs, channel)
+    rho = channel_rates(inputs, channel)
     usable = (inputs.freed[f, a] > 0) & (margin > 0) & (rho > 0) & (f != inputs.home_front)
-    if not usable.any():
+    ratios = np.concatenate([margin[usable] / rho[usable], _conversion_ratios(inputs, channel)])
+    if not ratios.size:
         return 1.0
-    return _nice_up(1.05 * float((margin[usable] / rho[usable]).max()))
+    return _nice_up(1.05 * float(ratios.max()))
 
 
 def lambda_grid(
@@ -180,9 +218,7 @@ def point_row(
         "converted_kpe": float(fronts.loc[military & real, "converted"].sum()),
         "to_home_kpe": float(fronts.loc[military & real, "to_home"].sum()),
         "released_engagement_bn": float(fronts.loc[~military & real, "released"].sum()),
-        "top_channel": max(weighted, key=lambda c: (weighted[c], c))
-        if any(v > 0 for v in weighted.values())
-        else "",
+        "top_channel": _top_channel(weighted),
         **{f"risk_{c}": v for c, v in weighted.items()},
     }
     for region in inputs.regions:
@@ -190,6 +226,14 @@ def point_row(
         row[f"{slug}_kpe"] = float(result.totals["by_region"].get(region, 0.0))
         row[f"{slug}_engagement_bn"] = float(result.totals["by_region_engagement"].get(region, 0.0))
     return row
+
+
+def _top_channel(weighted: Mapping[str, float]) -> str:
+    """The channel that prices the allocation most at a point: the largest weighted risk
+    among the channels that price what moves (backlash and trade price the pressure
+    itself, a fixed cost that never changes the allocation); "" when none is positive."""
+    priced = {c: v for c, v in weighted.items() if c not in FIXED_CHANNELS and v > 0}
+    return max(priced, key=lambda c: (priced[c], c)) if priced else ""
 
 
 def dominated(net_value: Sequence[float], risk: Sequence[float]) -> np.ndarray:
@@ -309,8 +353,9 @@ def frontier_table(
     ``value``, ``transit_cost``, ``net_value`` (value − transit cost), ``risk`` (the swept
     risk at weight 1: every channel at its own λ_c, or the one channel), ``total`` (the
     objective), ``released_kpe``, ``converted_kpe``, ``to_home_kpe``,
-    ``released_engagement_bn``, ``dominated``, ``top_channel`` (the channel with the
-    largest weighted cost at the point), ``risk_<channel>`` (each channel's weighted cost),
+    ``released_engagement_bn``, ``dominated``, ``top_channel`` (the channel that
+    prices the allocation most at the point: the largest weighted cost among the channels
+    that price what moves, backlash and trade left out), ``risk_<channel>`` (each channel's weighted cost),
     then ``<region>_kpe`` and ``<region>_engagement_bn`` allocated per region. Money in
     $bn-eq/yr.
     """

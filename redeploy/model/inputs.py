@@ -118,6 +118,8 @@ class AllocationInputs:
     unit_size: np.ndarray
     units: bool = False
     site_cost: float = 0.0
+    #: The whole home reserve must leave for the periphery (``[home] deploy_all``).
+    home_deploy_all: bool = False
     scenario_source: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
 
@@ -566,6 +568,7 @@ def assemble_inputs(
         unit_size=np.array([per[a].unit_size for a in ASSETS]),
         units=bool(coeffs.model.units),
         site_cost=float(coeffs.model.site_cost_bn or 0.0),
+        home_deploy_all=bool(scenario.home.deploy_all),
         scenario_source=scenario.source,
         meta=meta,
     )

@@ -302,7 +302,7 @@ def row_bounds(inp: AllocationInputs, st: LPStructure) -> tuple[np.ndarray, np.n
     n_site = st.site_pairs.size
     lower = np.concatenate(
         [
-            np.full(supply.size, -np.inf),
+            _home_lower(inp, st, supply),
             np.zeros(room.size),
             np.full(cap.size + tier.size + cred.size, -np.inf),
             reg_lo,
@@ -312,6 +312,25 @@ def row_bounds(inp: AllocationInputs, st: LPStructure) -> tuple[np.ndarray, np.n
     )
     upper = np.concatenate([supply, room, cap, tier, cred, reg_hi, np.zeros(n_unit + n_site)])
     return lower, upper
+
+
+def _home_lower(inp: AllocationInputs, st: LPStructure, supply: np.ndarray) -> np.ndarray:
+    """Lower bounds of the supply rows: none, except the home rows when the whole home
+    reserve must leave (``[home] deploy_all``), as far as the room its flows reach allows."""
+    lower = np.full(supply.size, -np.inf)
+    if not inp.home_deploy_all:
+        return lower
+    n_a = len(inp.assets)
+    f, z, a = inp.flow_front, inp.flow_zone, inp.flow_asset
+    from_home = f == inp.home_front
+    room = np.zeros(n_a)
+    for asset in range(n_a):
+        zones = np.unique(z[from_home & (a == asset)])
+        room[asset] = inp.seg_length[zones, asset].sum()
+    keys = st.supply_keys
+    home = keys // n_a == inp.home_front
+    lower[home] = np.minimum(supply[home], room[keys[home] % n_a])
+    return lower
 
 
 def matrix(inp: AllocationInputs, st: LPStructure) -> sparse.csc_matrix:

@@ -454,6 +454,12 @@ class HomeSection(_Strict):
         description="Capacity at home available for peripheral deployment besides what "
         "fronts send home (kpe or $bn/yr; 0 by default).",
     )
+    deploy_all: bool = Field(
+        False,
+        description="The whole reserve must leave for the periphery, as far as the room its "
+        "flows reach allows (the calibration's backcast: where the observed presence goes, "
+        "not whether).",
+    )
 
 
 class ZoneOverride(_Strict):

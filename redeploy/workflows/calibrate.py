@@ -207,7 +207,7 @@ def run_calibrate(
             interrupted = True
     fitted = apply(defaults, params, result.x)
     validation = validate_coefficients(base, fitted, targets, sc)
-    summary = _fit_summary(result, seed, budget, left)
+    summary = {**validation.summary(), **_fit_summary(result, seed, budget, left)}
     summary["interrupted"] = interrupted
     provenance = (
         f"geodata/calibration (posture_targets.csv, engagement_targets.csv) and the pattern "

@@ -18,6 +18,7 @@ from redeploy.model.frontier import DEFAULT_POINTS, Frontier, trace_frontier
 from redeploy.model.inputs import AllocationInputs
 from redeploy.render.chart import plot_frontier
 from redeploy.render.frontier import write_frontier_map
+from redeploy.schemas import RISK_CHANNELS
 from redeploy.workflows.run import run_scenario, with_basemap
 
 if TYPE_CHECKING:
@@ -33,10 +34,12 @@ class FrontierOutput:
     files: dict[str, Path]
 
 
-def frontier_paths(name: str, out_dir: str | Path) -> dict[str, Path]:
-    """Return ``{"csv", "png", "html"}`` paths of the frontier of scenario `name`."""
+def frontier_paths(name: str, out_dir: str | Path, channel: str | None = None) -> dict[str, Path]:
+    """Return ``{"csv", "png", "html"}`` paths of the frontier of scenario `name`:
+    ``NAME-frontier.*``, or ``NAME-frontier-CHANNEL.*`` when one channel is swept."""
     out = Path(out_dir)
-    return {k: out / f"{name}-frontier.{k}" for k in ("csv", "png", "html")}
+    stem = f"{name}-frontier" + (f"-{channel}" if channel else "")
+    return {k: out / f"{stem}.{k}" for k in ("csv", "png", "html")}
 
 
 def write_frontier(
@@ -60,7 +63,7 @@ def write_frontier(
     tiles
         Optional xyzservices provider for web tiles.
     """
-    paths = frontier_paths(frontier.scenario, out_dir)
+    paths = frontier_paths(frontier.scenario, out_dir, frontier.channel)
     return {
         "csv": write_atomic(paths["csv"], csv_text(frontier.table)),
         "png": plot_frontier(frontier, paths["png"]),
@@ -77,6 +80,7 @@ def run_frontier(
     crs: str | None = None,
     out_dir: str | Path = "maps",
     progress: Callable[[str, int, int], None] | None = None,
+    channel: str | None = None,
 ) -> FrontierOutput:
     """
     Load layers and a scenario, trace its frontier and write the three files.
@@ -93,14 +97,27 @@ def run_frontier(
         Output folder; the three files are published together once all are written.
     progress
         Called with (stage, done, total).
+    channel
+        A risk channel (`redeploy.schemas.RISK_CHANNELS`) whose weight is swept, the
+        others at the scenario's values; None sweeps the common multiplier λ.
+
+    Raises
+    ------
+    ValueError
+        When `channel` is not a risk channel.
     """
+    if channel is not None and channel not in RISK_CHANNELS:
+        raise ValueError(f"unknown risk channel {channel!r}; allowed: {', '.join(RISK_CHANNELS)}")
     say = progress or (lambda _s, _d, _t: None)
     say("building the model", 0, points + 1)
     base = run_scenario(
         scenario, layers_dir=layers_dir, layer_overrides=layer_overrides, crs=crs, out_dir=None
     )
     frontier = trace_frontier(
-        base.inputs, points=points, progress=lambda d, t: say("solving λ", d, t)
+        base.inputs,
+        points=points,
+        progress=lambda d, t: say("solving λ" if channel is None else f"solving λ_{channel}", d, t),
+        channel=channel,
     )
     say("writing", points + 1, points + 1)
     every_layer = with_basemap(base.layers, layers_dir, layer_overrides=layer_overrides, crs=crs)

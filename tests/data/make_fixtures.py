@@ -67,6 +67,25 @@ def _zone(fid, name, iso3, region, bounds, us, comp, access, absorb):
     return row
 
 
+MILITARY = ("naval", "air", "ground", "isr")
+
+
+def _site(zone_id, iso3, point, caps):
+    return {
+        "id": f"{zone_id}_site",
+        "name": f"Test site {zone_id}",
+        **COMMON,
+        "iso3": iso3,
+        "zone_id": zone_id,
+        "kind": "agreed_location",
+        "agreement": "test agreement",
+        "access_kind": "access",
+        "status": "active",
+        **{f"cap_{a}": c for a, c in zip(MILITARY, caps, strict=True)},
+        "geometry": Point(round(point.x, 3), round(point.y, 3)),
+    }
+
+
 def frames() -> dict[str, gpd.GeoDataFrame]:
     """Return the fixture layers."""
     fronts = [
@@ -260,12 +279,49 @@ def frames() -> dict[str, gpd.GeoDataFrame]:
             "geometry": box(126, 34, 129.5, 38.5),
         }
     ]
+    # one site per zone that can host exactly the zone's absorb_ figures (so the model's
+    # capacity is the same with or without the sites layer), and one withdrawn site
+    sites = [
+        _site(z["id"], z["iso3"], z["geometry"].centroid, [z[f"absorb_{a}"] for a in MILITARY])
+        for z in zones
+    ] + [
+        {
+            **_site("ago", "AGO", Point(13.5, -12.3), [0.0] * 4),
+            "id": "ago_withdrawn",
+            "name": "Withdrawn airfield",
+            "status": "withdrawn",
+            "access_kind": "withdrawn",
+        }
+    ]
+    posture = [
+        {
+            "id": "idn_exercise",
+            "name": "Exercise presence, Indonesia",
+            **COMMON,
+            "iso3": "IDN",
+            "zone_id": "idn",
+            "site_id": "idn_site",
+            "site": "Test site",
+            "kind": "exercise",
+            "date": "2025",
+            "personnel": 500.0,
+            "weeks_per_year": 5.2,
+            "counts": True,
+            "kpe_naval": 0.0,
+            "kpe_air": 0.0,
+            "kpe_ground": 0.05,
+            "kpe_isr": 0.0,
+            "geometry": Point(112.0, -2.0),
+        }
+    ]
     out = {
         "fronts": fronts,
         "chokepoints": chokepoints,
         "mineral_zones": minerals,
         "supply_nodes": nodes,
         "peripheral_zones": zones,
+        "sites": sites,
+        "posture": posture,
         "basemap": basemap,
     }
     return {k: gpd.GeoDataFrame(v, crs="EPSG:4326") for k, v in out.items()}
