@@ -21,7 +21,7 @@ PACKAGE = ROOT / "redeploy"
 MAX_MODULE_LINES = 600
 MAX_FUNCTION_LINES = 80
 #: The model is rewritten in its own issue, which splits its long functions and lifts this.
-SIZE_EXEMPT = ("redeploy/model/",)
+SIZE_EXEMPT: tuple[str, ...] = ()
 
 
 def _run(args: list[str]) -> subprocess.CompletedProcess[str]:

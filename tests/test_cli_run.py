@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from redeploy.cli import app
-from redeploy.scenario import list_scenarios
+from redeploy.layers import read_layers
+from redeploy.scenario import effective_coefficients, list_scenarios, load_scenario
 
 MODEL_DATA = Path(__file__).resolve().parent / "data" / "model"
 SCENARIOS = MODEL_DATA / "scenarios"
@@ -118,18 +119,49 @@ def test_every_shipped_scenario_runs_on_the_shipped_layers(runner, tmp_path, nam
     fronts = pd.read_csv(tmp_path / f"{name}-fronts.csv")
     flows = pd.read_csv(tmp_path / f"{name}-flows.csv")
     zones = pd.read_csv(tmp_path / f"{name}-zones.csv")
+    coeffs = effective_coefficients(load_scenario(name))
+    cost = fronts["asset"].map(lambda a: getattr(coeffs.assets, a).us_unit_cost_bn)
+    military = fronts["asset"] != "engagement"
+    bought = (fronts["converted"] * cost)[military].groupby(fronts["front_id"]).sum()
     sent = flows.groupby(["front_id", "asset"])["amount"].sum()
     for row in fronts.itertuples():
-        assert sent.get((row.front_id, row.asset), 0.0) <= row.released + 1e-5
-        assert row.released <= row.freed + 1e-5
+        assert sent.get((row.front_id, row.asset), 0.0) == pytest.approx(row.released, abs=1e-5)
+        if row.front_id == "us-home":
+            continue
+        if row.asset == "engagement":  # engagement freed, plus what the front converted
+            assert row.released <= row.freed + bought.get(row.front_id, 0.0) + 1e-5
+        else:
+            assert row.released + row.converted <= row.freed + 1e-5
     into = flows.groupby(["zone_id", "asset"])["amount"].sum()
     for row in zones.itertuples():
-        assert into.get((row.zone_id, row.asset), 0.0) == pytest.approx(row.allocated, abs=1e-5)
+        assert into.get((row.zone_id, row.asset), 0.0) == pytest.approx(row.added, abs=1e-5)
     summary = json.loads((tmp_path / f"{name}-summary.json").read_text())
     if name == "baseline":
         assert len(summary["totals"]["regions_served"]) >= 3
     if name == "no-repricing":
-        assert flows.empty and fronts["freed"].sum() == 0
+        assert fronts.loc[fronts.front_id != "us-home", "freed"].sum() == 0
+
+
+def test_baseline_tables_carry_existing_added_home_and_conversions(runner, tmp_path):
+    """Issue 11's acceptance on the shipped data: no military flow into a zone without an
+    access basis, existing and added per zone, the home pool in flows and tables, what each
+    front converted in the ledger."""
+    result = runner.invoke(app, ["run", "--out", str(tmp_path), "-q"])
+    assert result.exit_code == 0, result.output
+    flows = pd.read_csv(tmp_path / "baseline-flows.csv")
+    zones = pd.read_csv(tmp_path / "baseline-zones.csv")
+    fronts = pd.read_csv(tmp_path / "baseline-fronts.csv")
+    ledger = pd.read_csv(tmp_path / "baseline-ledger.csv")
+    layer = read_layers(None, kinds=("peripheral_zones",))["peripheral_zones"].set_index("id")
+    basis = layer["access_basis"].fillna("").astype(str).str.strip()
+    military = flows[flows["asset"] != "engagement"]
+    abroad = military[military["zone_id"] != "us-home"]
+    assert (basis.reindex(abroad["zone_id"]).to_numpy() != "").all()
+    assert {"existing", "added", "capacity"} <= set(zones.columns)
+    assert zones["existing"].sum() > 0  # the observed presence is in the table
+    assert "us-home" in set(flows["front_id"]) | set(flows["zone_id"])
+    assert "us-home" in set(zones["zone_id"]) and "us-home" in set(fronts["front_id"])
+    assert "converted_to_engagement_bn" in ledger.columns
 
 
 def test_committed_example_map_is_what_redeploy_run_writes(runner, tmp_path):

@@ -188,18 +188,16 @@ class Fit:
 
     def multipliers(self) -> np.ndarray:
         """e^x of every parameter."""
-        return np.exp(self.x)
+        return np.asarray(np.exp(self.x), dtype=float)
 
     def ranges(self, params: Sequence[Parameter]) -> np.ndarray:
         """(P, 2) posterior range of each multiplier: e^(x ± 2 sd), sd the optimiser's
         final spread, within the parameter's bounds."""
         lo = np.array([p.lower for p in params])
         hi = np.array([p.upper for p in params])
-        return np.exp(
-            np.column_stack(
-                [np.clip(self.x - 2 * self.std, lo, hi), np.clip(self.x + 2 * self.std, lo, hi)]
-            )
-        )
+        low = np.clip(self.x - 2 * self.std, lo, hi)
+        high = np.clip(self.x + 2 * self.std, lo, hi)
+        return np.asarray(np.exp(np.column_stack([low, high])), dtype=float)
 
 
 def fit(

@@ -355,9 +355,9 @@ def frontier_table(
     objective), ``released_kpe``, ``converted_kpe``, ``to_home_kpe``,
     ``released_engagement_bn``, ``dominated``, ``top_channel`` (the channel that
     prices the allocation most at the point: the largest weighted cost among the channels
-    that price what moves, backlash and trade left out), ``risk_<channel>`` (each channel's weighted cost),
-    then ``<region>_kpe`` and ``<region>_engagement_bn`` allocated per region. Money in
-    $bn-eq/yr.
+    that price what moves, backlash and trade left out), ``risk_<channel>`` (each
+    channel's weighted cost), then ``<region>_kpe`` and ``<region>_engagement_bn``
+    allocated per region. Money in $bn-eq/yr.
     """
     rows = [point_row(inputs, r, lam, channel) for lam, r in zip(lambdas, results, strict=True)]
     table = pd.DataFrame(rows)

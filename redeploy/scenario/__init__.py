@@ -13,6 +13,12 @@ One job per module, imported in this order (each imports only those above it):
 - `coefficients`: the defaults in ``redeploy/data/coefficients.toml``.
 """
 
+from redeploy.scenario.coefficient_models import (
+    AssetSection,
+    AssetsSection,
+    CoefficientSet,
+    ModelSection,
+)
 from redeploy.scenario.coefficients import (
     COEFFICIENTS_FILE,
     Coefficient,
@@ -45,17 +51,8 @@ from redeploy.scenario.loading import (
 from redeploy.scenario.messages import format_validation_error
 from redeploy.scenario.models import (
     REFERENCE_YEAR,
-    VALUE_KINDS,
-    AssetSection,
-    AssetsSection,
-    CoefficientSet,
-    FitRow,
     FrontOverride,
     HomeSection,
-    LayerWeights,
-    ModelSection,
-    PerAssetAmount,
-    PerAssetShare,
     RegionOverride,
     RegionsSection,
     Scenario,
@@ -77,6 +74,13 @@ from redeploy.scenario.sampling import (
     sample_design,
     sample_parameters,
     uniforms,
+)
+from redeploy.scenario.tables import (
+    VALUE_KINDS,
+    FitRow,
+    LayerWeights,
+    PerAssetAmount,
+    PerAssetShare,
 )
 from redeploy.scenario.uncertain import (
     SCENARIO_PARAMETERS,

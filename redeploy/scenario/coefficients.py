@@ -17,8 +17,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from redeploy.errors import ScenarioError
+from redeploy.scenario.coefficient_models import CoefficientSet
 from redeploy.scenario.messages import format_validation_error
-from redeploy.scenario.models import CoefficientSet, Scenario
+from redeploy.scenario.models import Scenario
 from redeploy.scenario.parameters import deep_merge
 
 #: The default coefficients, with their units and sources.

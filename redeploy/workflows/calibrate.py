@@ -64,10 +64,10 @@ def _write(
     summary: Mapping[str, Any],
     *,
     title: str,
-    extra_files: Mapping[str, str] | None = None,
+    extra_files: Mapping[str, tuple[str, str]] | None = None,
 ) -> dict[str, Path]:
     table = validation_table(validation)
-    texts = {
+    texts: dict[str, tuple[str, str]] = {
         "csv": ("validation.csv", validation_csv(validation)),
         "json": ("validation.json", validation_json(validation, summary)),
         "html": (
