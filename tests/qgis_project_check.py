@@ -7,9 +7,10 @@ Run with Debian's ``/usr/bin/python3`` (which has PyQGIS), not the project's Pyt
 It lists the projects in the package (``QgsProject.projectStorageRegistry()``), opens the
 first with ``QgsProject.read("geopackage:/abs/A.gpkg?projectName=NAME")`` as *Project >
 Open From > GeoPackage* does, and reports the layer order, each layer's validity, title,
-source, visibility, labels, legend labels and map tip; then renders every print layout to
-``PNG_DIR/<layout>.png`` and reports the image's size, distinct colours and the share of
-non-white pixels. Only the standard library and PyQGIS, like ``tests/qgis_check.py``.
+source, visibility, labels, legend labels and map tip (filled for each feature, keyed by
+its ``id``); then renders every print layout to ``PNG_DIR/<layout>.png`` and reports the
+image's size, distinct colours and the share of non-white pixels. Only the standard library
+and PyQGIS, like ``tests/qgis_check.py``.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ from qgis.core import (  # QT_QPA_PLATFORM must be set before Qt loads
     QgsVectorLayer,
 )
 from qgis.PyQt.QtGui import QImage
+
+#: Features per layer whose map tip is filled (the test fixtures have a handful).
+MAX_TIPS = 200
 
 
 def _label_settings(settings) -> dict:
@@ -181,18 +185,26 @@ def check(path: str, png_dir: str) -> dict:
     # a map tip as QGIS fills it for the first feature of each layer
     from qgis.core import QgsExpression, QgsExpressionContext, QgsExpressionContextUtils
 
-    tips = {}
+    tips: dict = {}
+    by_feature: dict = {}
     for layer_id, info in layers.items():
         layer = project.mapLayer(layer_id)
         if not info.get("map_tip") or layer is None or not layer.isValid():
             continue
-        feature = next(layer.getFeatures(), None)
-        if feature is None:
-            continue
         context = QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(layer))
-        context.setFeature(feature)
-        tips[layer_id] = QgsExpression.replaceExpressionText(info["map_tip"], context)
-    report["map_tips_filled"] = tips
+        id_index = layer.fields().indexOf("id")
+        filled = {}
+        for n, feature in enumerate(layer.getFeatures()):
+            if n >= MAX_TIPS:
+                break
+            context.setFeature(feature)
+            text = QgsExpression.replaceExpressionText(info["map_tip"], context)
+            fid = str(feature.attribute(id_index)) if id_index >= 0 else str(feature.id())
+            filled[fid] = text
+            tips.setdefault(layer_id, text)
+        by_feature[layer_id] = filled
+    report["map_tips_filled"] = tips  # the first feature of each layer
+    report["map_tips_by_feature"] = by_feature
     report["layouts"] = _layouts(project, png_dir)
     return report
 
