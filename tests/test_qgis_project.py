@@ -424,3 +424,14 @@ def test_qgis_shows_sites_posture_and_the_home_pool(qgis):
     assert "U.S. home pool · us-home" in zones["us-home"]
     release = tips[layer_id_of("front_release")]["korea"]
     assert "Sent home, military" in release and "– trade" in release
+
+
+@pytest.mark.qgis
+def test_qgis_labels_say_what_each_zone_receives(qgis):
+    zones = qgis["label_texts"][layer_id_of("zone_allocations")]
+    names = {z: f"name {z} — “text” & <chars>" for z in ("cod", "fji", "idn")}
+    assert zones["cod"] == names["cod"] + "\n+0.4 kpe · +$1.25bn/yr"
+    assert zones["fji"] == names["fji"] + "\n+2.0 kpe"
+    assert zones["idn"] == names["idn"] + "\n+0.8 kpe"
+    sites = qgis["label_texts"][layer_id_of("sites")]
+    assert sites == {s: f"name {s} — “text” & <chars>" for s in ("cod_kinshasa", "idn_natuna")}

@@ -32,10 +32,14 @@ class LabelStyle:
     description: str = ""
 
 
+#: A receiving zone's label: its name, then what the run adds (military kpe, engagement
+#: $bn/yr), each only where it is more than nothing.
 _ZONE_LABEL = (
-    "\"name\" || '\\n+' || format_number(coalesce(\"added_military\", 0), 1) || ' kpe'"
-    " || if(coalesce(\"added_engagement\", 0) > 0, ' · $' || "
-    "format_number(\"added_engagement\", 2) || 'bn/yr', '')"
+    '"name" || if(coalesce("added_military", 0) > 0, '
+    "'\\n+' || format_number(\"added_military\", 1) || ' kpe', '')"
+    ' || if(coalesce("added_engagement", 0) > 0, '
+    "if(coalesce(\"added_military\", 0) > 0, ' · ', '\\n') || "
+    "'+$' || format_number(\"added_engagement\", 2) || 'bn/yr', '')"
 )
 
 
