@@ -784,3 +784,17 @@ def test_column_titles_do_not_stop_inside_abbreviations():
         column_title(n, spec) for cols in RESULT_COLUMNS.values() for n, spec in cols.items()
     ]
     assert not [t for t in titles if "U.S [" in t or t.endswith("U.S")]
+
+
+def test_result_column_titles_are_distinct_per_layer():
+    """A title that loses the asset class or channel would label several columns alike."""
+    from redeploy.export.columns import column_title
+
+    for layer, columns in RESULT_COLUMNS.items():
+        titles = [column_title(name, spec) for name, spec in columns.items()]
+        assert len(set(titles)) == len(titles), layer
+    release = RESULT_COLUMNS["front_release"]
+    assert "counter alignment" in column_title(
+        "risk_counter_alignment", release["risk_counter_alignment"]
+    )
+    assert "(naval)" in column_title("released_naval", release["released_naval"])

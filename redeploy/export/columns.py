@@ -123,7 +123,10 @@ def _zone_allocations_columns() -> dict[str, ColumnSpec]:
         "port_calls": zone_columns["port_calls"],
         **_per_asset("existing", "U.S. presence already in the zone, before the run"),
         **_per_asset("added", "Capacity the run adds to the zone"),
-        **_per_asset("capacity", "Capacity the zone can host, basing and at sea"),
+        **_per_asset(
+            "capacity",
+            "Most the zone can take (its sites and the sea for military classes)",
+        ),
         "existing_military": ColumnSpec(
             "float",
             "Military U.S. presence already in the zone: existing_naval + existing_air "
@@ -168,8 +171,7 @@ def _front_release_columns() -> dict[str, ColumnSpec]:
         **_per_asset("freed", "U.S. capacity freed by allied effort"),
         **_per_asset(
             "released",
-            "Capacity sent away from the front, abroad and home (for us-home: sent abroad "
-            "from home)",
+            "Capacity sent abroad or home (for us-home, sent abroad from home)",
         ),
         **_per_asset("to_home", "Capacity the front sends home", assets=MILITARY_ASSETS),
         **_per_asset(
@@ -185,7 +187,8 @@ def _front_release_columns() -> dict[str, ColumnSpec]:
         **{
             f"risk_{c}": ColumnSpec(
                 "float",
-                f"Risk of channel {c} priced at the front, summed over asset classes.",
+                f"Risk of the {c.replace('_', ' ')} channel at the front, summed over asset "
+                "classes.",
                 OBJECTIVE_UNIT,
             )
             for c in RISK_CHANNELS
