@@ -798,3 +798,25 @@ def test_result_column_titles_are_distinct_per_layer():
         "risk_counter_alignment", release["risk_counter_alignment"]
     )
     assert "(naval)" in column_title("released_naval", release["released_naval"])
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "geojson", "parquet"])
+def test_exported_layers_are_valid_redeploy_inputs(layers, tmp_path, fmt):
+    """A layer redeploy exports reads back through redeploy's own validation, booleans
+    included (GDAL gives 1.0/0.0/NaN for a GeoPackage BOOLEAN column with NULLs)."""
+    from redeploy.layers import read_layer
+
+    target = tmp_path / ("l.gpkg" if fmt == "gpkg" else fmt)
+    write_layers(layers, target, fmt=fmt)
+    for kind, frame in layers.items():
+        path = target if fmt == "gpkg" else target / f"{kind}.{fmt}"
+        back = read_layer(path, kind=kind).sort_values("id").reset_index(drop=True)
+        expected = frame.sort_values("id").reset_index(drop=True)
+        for col, spec in SCHEMAS[LayerKind(kind)].columns.items():
+            got, want = back[col].astype(object), expected[col].astype(object)
+            got, want = got.where(got.notna(), None), want.where(want.notna(), None)
+            if spec.dtype == "bool":
+                assert list(got) == list(want), (fmt, kind, col)
+                assert {type(v) for v in got if v is not None} == {bool}, (fmt, kind, col)
+            elif spec.dtype in ("int", "float"):
+                assert list(got) == pytest.approx(list(want), nan_ok=True), (fmt, kind, col)
