@@ -166,6 +166,20 @@ def test_layers_are_ordered_relative_and_titled(root):
     assert checked[layer_id_of("fronts")] == "Qt::Checked"
 
 
+def test_layer_order_follows_the_roles_draw_order(root):
+    """Input layers are stacked by `LayerRole.draw_order` within their family (fills under
+    the flows, markers over them), whatever the kinds are."""
+    from redeploy.schemas import SCHEMAS, LayerKind
+
+    ids = [m.findtext("id") for m in root.find("projectlayers").findall("maplayer")]
+    flows = ids.index(layer_id_of("flows"))
+    drawn = {layer_id_of(k.value): SCHEMAS[k].role.draw_order for k in LayerKind}
+    for family in (ids[:flows], ids[flows + 1 :]):
+        orders = [drawn[i] for i in family if i in drawn]
+        assert orders == sorted(orders), family
+    assert {layer_id_of("sites"), layer_id_of("posture")} <= set(ids[flows + 1 :])
+
+
 def test_labels_legend_units_and_map_tips(root):
     layers = {m.findtext("id"): m for m in root.find("projectlayers").findall("maplayer")}
     for name in ORDER:
