@@ -184,7 +184,12 @@ _BOOL_TEXT = {"true": True, "false": False, "1": True, "0": False, "yes": True, 
 def _check_bool(
     raw: list[object], spec: ColumnSpec, report: Callable[[int, str], None]
 ) -> pd.Series:
-    """true/false values (JSON booleans, 0/1 integers, or true/false/yes/no text)."""
+    """
+    true/false values (JSON booleans, 0/1 integers or floats, or true/false/yes/no text).
+
+    Floats 0.0 and 1.0 are what GDAL readers give for a GeoPackage BOOLEAN column that holds
+    NULLs (redeploy's own exports among them).
+    """
     out: list[bool | None] = []
     for i, v in enumerate(raw):
         if _is_missing(v):
@@ -194,7 +199,7 @@ def _check_bool(
             continue
         if isinstance(v, bool | np.bool_):
             out.append(bool(v))
-        elif isinstance(v, int | np.integer) and int(v) in (0, 1):
+        elif isinstance(v, int | np.integer | float | np.floating) and v in (0, 1):
             out.append(bool(v))
         elif isinstance(v, str) and v.strip().lower() in _BOOL_TEXT:
             out.append(_BOOL_TEXT[v.strip().lower()])

@@ -7,7 +7,8 @@ Run with Debian's ``/usr/bin/python3`` (which has PyQGIS), not the project's Pyt
 It lists the projects in the package (``QgsProject.projectStorageRegistry()``), opens the
 first with ``QgsProject.read("geopackage:/abs/A.gpkg?projectName=NAME")`` as *Project >
 Open From > GeoPackage* does, and reports the layer order, each layer's validity, title,
-source, visibility, labels, legend labels and map tip; then renders every print layout to
+source, visibility, labels, legend labels and map tip (map tips and label texts filled for
+each feature, keyed by its ``id``); then renders every print layout to
 ``PNG_DIR/<layout>.png`` and reports the image's size, distinct colours and the share of
 non-white pixels. Only the standard library and PyQGIS, like ``tests/qgis_check.py``.
 """
@@ -32,6 +33,9 @@ from qgis.core import (  # QT_QPA_PLATFORM must be set before Qt loads
     QgsVectorLayer,
 )
 from qgis.PyQt.QtGui import QImage
+
+#: Features per layer whose map tip is filled (the test fixtures have a handful).
+MAX_TIPS = 200
 
 
 def _label_settings(settings) -> dict:
@@ -142,6 +146,39 @@ def _layouts(project: QgsProject, png_dir: str) -> dict:
     return out
 
 
+def _label_texts(project: QgsProject, layers: dict) -> dict:
+    """Per labelled layer and feature id: the label text QGIS makes (first rule's settings),
+    or None where the rule filters the feature out."""
+    from qgis.core import QgsExpression, QgsExpressionContext, QgsExpressionContextUtils
+
+    out: dict = {}
+    for layer_id in layers:
+        layer = project.mapLayer(layer_id)
+        if not isinstance(layer, QgsVectorLayer) or not layer.labelsEnabled():
+            continue
+        labeling = layer.labeling()
+        if labeling.type() == "simple":
+            settings, rule = labeling.settings(), None
+        else:
+            first = labeling.rootRule().children()[0]
+            settings, rule = first.settings(), first.filterExpression()
+        text = settings.fieldName if settings.isExpression else f'"{settings.fieldName}"'
+        expression = QgsExpression(text)
+        keep = QgsExpression(rule) if rule else None
+        context = QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(layer))
+        id_index = layer.fields().indexOf("id")
+        texts = {}
+        for n, feature in enumerate(layer.getFeatures()):
+            if n >= MAX_TIPS:
+                break
+            context.setFeature(feature)
+            shown = keep is None or bool(keep.evaluate(context))
+            fid = str(feature.attribute(id_index)) if id_index >= 0 else str(feature.id())
+            texts[fid] = str(expression.evaluate(context)) if shown else None
+        out[layer_id] = texts
+    return out
+
+
 def check(path: str, png_dir: str) -> dict:
     """Open the first project stored in GeoPackage `path`; return the report."""
     path = os.path.abspath(path)
@@ -181,18 +218,27 @@ def check(path: str, png_dir: str) -> dict:
     # a map tip as QGIS fills it for the first feature of each layer
     from qgis.core import QgsExpression, QgsExpressionContext, QgsExpressionContextUtils
 
-    tips = {}
+    tips: dict = {}
+    by_feature: dict = {}
     for layer_id, info in layers.items():
         layer = project.mapLayer(layer_id)
         if not info.get("map_tip") or layer is None or not layer.isValid():
             continue
-        feature = next(layer.getFeatures(), None)
-        if feature is None:
-            continue
         context = QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(layer))
-        context.setFeature(feature)
-        tips[layer_id] = QgsExpression.replaceExpressionText(info["map_tip"], context)
-    report["map_tips_filled"] = tips
+        id_index = layer.fields().indexOf("id")
+        filled = {}
+        for n, feature in enumerate(layer.getFeatures()):
+            if n >= MAX_TIPS:
+                break
+            context.setFeature(feature)
+            text = QgsExpression.replaceExpressionText(info["map_tip"], context)
+            fid = str(feature.attribute(id_index)) if id_index >= 0 else str(feature.id())
+            filled[fid] = text
+            tips.setdefault(layer_id, text)
+        by_feature[layer_id] = filled
+    report["map_tips_filled"] = tips  # the first feature of each layer
+    report["map_tips_by_feature"] = by_feature
+    report["label_texts"] = _label_texts(project, layers)
     report["layouts"] = _layouts(project, png_dir)
     return report
 

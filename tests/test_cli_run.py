@@ -10,6 +10,7 @@ import pytest
 
 from redeploy.cli import app
 from redeploy.layers import read_layers
+from redeploy.model.base import HOME_ID
 from redeploy.scenario import effective_coefficients, list_scenarios, load_scenario
 
 MODEL_DATA = Path(__file__).resolve().parent / "data" / "model"
@@ -20,11 +21,12 @@ def run(runner, *args):
     return runner.invoke(app, ["run", "--layers", str(MODEL_DATA), *args])
 
 
-def test_run_writes_the_five_files(runner, tmp_path):
+def test_run_writes_the_six_files(runner, tmp_path):
     result = run(runner, "--scenario", str(SCENARIOS / "small.toml"), "--out", str(tmp_path))
     assert result.exit_code == 0, result.output
     names = {p.name for p in tmp_path.iterdir()}
     assert {
+        "small-allies.csv",
         "small-flows.csv",
         "small-fronts.csv",
         "small-ledger.csv",
@@ -126,16 +128,23 @@ def test_every_shipped_scenario_runs_on_the_shipped_layers(runner, tmp_path, nam
     sent = flows.groupby(["front_id", "asset"])["amount"].sum()
     for row in fronts.itertuples():
         assert sent.get((row.front_id, row.asset), 0.0) == pytest.approx(row.released, abs=1e-5)
-        if row.front_id == "us-home":
+        if row.front_id == HOME_ID:
             continue
         if row.asset == "engagement":  # engagement freed, plus what the front converted
             assert row.released <= row.freed + bought.get(row.front_id, 0.0) + 1e-5
         else:
-            assert row.released + row.converted <= row.freed + 1e-5
+            # every unit freed is released (abroad or home), converted or retained
+            total = row.released + row.converted + row.retained
+            assert total == pytest.approx(row.freed, abs=1e-5)
     into = flows.groupby(["zone_id", "asset"])["amount"].sum()
     for row in zones.itertuples():
         assert into.get((row.zone_id, row.asset), 0.0) == pytest.approx(row.added, abs=1e-5)
     summary = json.loads((tmp_path / f"{name}-summary.json").read_text())
+    # home sends abroad at most what it received and its reserve
+    home = summary["totals"]["home"]
+    assert home["sent_abroad_kpe"] <= home["received_kpe"] + home["reserve_kpe"] + 1e-5
+    allies = pd.read_csv(tmp_path / f"{name}-allies.csv")
+    assert set(allies["front_id"]) <= set(fronts["front_id"]) - {HOME_ID}
     if name == "baseline":
         assert len(summary["totals"]["regions_served"]) >= 3
     if name == "no-repricing":

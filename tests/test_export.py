@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pyogrio
@@ -22,6 +23,7 @@ from redeploy.errors import OutputError, RedeployError
 from redeploy.export import (
     FIXED_TIMESTAMP,
     RESULT_COLUMNS,
+    RESULT_LAYERS,
     ExportFormatError,
     build_result_layers,
     write_layers,
@@ -34,7 +36,10 @@ from redeploy.export.qgis_styles import (
     qgis_color,
     style_for_layer,
 )
-from redeploy.schemas import ASSETS, SCHEMAS, LayerKind
+from redeploy.export.results import HOME_NAME
+from redeploy.model.base import HOME_ID, HOME_LONLAT, HOME_REGION
+from redeploy.model.result import ALLY_COLUMNS, LEDGER_COLUMNS
+from redeploy.schemas import ASSETS, MILITARY_ASSETS, RISK_CHANNELS, SCHEMAS, LayerKind
 from tests.conftest import load_data_module
 
 fixtures = load_data_module("export/fixtures.py", "export_fixtures")
@@ -115,9 +120,15 @@ def test_gpkg_holds_every_layer_typed_sorted_in_4326(layers, tmp_path):
     for kind in INPUT_KINDS:
         schema = SCHEMAS[LayerKind(kind)]
         types = _column_types(path, kind)
+        info = pyogrio.read_info(path, layer=kind)
+        subtypes = dict(zip(info["fields"], info["ogr_subtypes"], strict=True))
         for col, spec in schema.columns.items():
-            expected = {"int": "INTEGER", "float": "REAL"}.get(spec.dtype, "TEXT")
+            expected = {"int": "INTEGER", "float": "REAL", "bool": "BOOLEAN"}.get(
+                spec.dtype, "TEXT"
+            )
             assert types[col] == expected, (kind, col)
+            # GDAL reads BOOLEAN as Integer of subtype Boolean, and only BOOLEAN so
+            assert (subtypes[col] == "OFSTBoolean") == (spec.dtype == "bool"), (kind, col)
         back = pyogrio.read_dataframe(path, layer=kind)
         assert list(back["id"]) == sorted(layers[kind]["id"])
         assert back.crs.to_epsg() == 4326
@@ -222,14 +233,7 @@ def test_gpkg_layer_styles_table_follows_qgis_schema(layers, tmp_path):
     renderers = {
         s[2]: ET.fromstring(s[6].split("\n", 1)[1]).find("renderer-v2").get("type") for s in styles
     }
-    assert renderers == {
-        "fronts": "singleSymbol",
-        "chokepoints": "singleSymbol",
-        "mineral_zones": "singleSymbol",
-        "supply_nodes": "singleSymbol",
-        "peripheral_zones": "singleSymbol",
-        "basemap": "singleSymbol",
-    }
+    assert renderers == dict.fromkeys(INPUT_KINDS, "singleSymbol")
 
 
 def test_gpkg_timestamps_fixed_and_byte_reproducible(layers, tmp_path):
@@ -376,7 +380,13 @@ def test_result_layers_reshape_without_computing(layers, result):
     out = build_result_layers(layers, result)
     flows = out["flows"]
     assert list(flows.columns) == [*RESULT_COLUMNS["flows"], "geometry"]
-    assert list(flows["id"]) == ["baltic__cod__engagement", "korea__fji__naval", "korea__idn__air"]
+    assert list(flows["id"]) == [
+        "baltic__cod__engagement",
+        "korea__fji__naval",
+        "korea__idn__air",
+        "korea__us-home__ground",
+        "us-home__cod__ground",
+    ]
     # joined on keys, not position (the fixture's routes are in reverse order)
     fji = flows.set_index("id").loc["korea__fji__naval"]
     assert fji.geometry.geom_type == "MultiLineString"
@@ -384,28 +394,200 @@ def test_result_layers_reshape_without_computing(layers, result):
     assert fji["unit"] == "kpe"
     assert flows.set_index("id").loc["baltic__cod__engagement", "unit"] == "$bn/yr"
     zones = out["zone_allocations"].set_index("id")
-    assert list(zones.index) == ["cod", "fji", "idn"]
-    assert zones.loc["fji", "alloc_naval"] == 2.0
-    assert zones.loc["cod", "alloc_engagement"] == 1.25
-    assert zones.loc["cod", "alloc_military"] == 0.0
-    assert zones.loc["cod", "alloc_total"] == 1.25
+    assert list(zones.index) == ["cod", "fji", "idn", HOME_ID]
+    assert zones.loc["fji", "added_naval"] == 2.0
+    assert zones.loc["cod", "added_engagement"] == 1.25
+    assert zones.loc["cod", "added_ground"] == 0.4  # from home
+    assert zones.loc["cod", "existing_ground"] == 0.25
+    assert zones.loc["cod", "existing_military"] == 0.25
+    assert zones.loc["cod", "added_military"] == 0.4
+    assert zones.loc["cod", "added_total"] == pytest.approx(1.65)
+    assert zones.loc["fji", "capacity_naval"] == 3.0
+    assert zones.loc["fji", "capacity_engagement"] == 0.0
     assert zones.loc["fji", "value"] == 20.0
     assert pd.isna(zones.loc["fji", "mv_isr"])
-    assert [c for c in zones.columns if c.startswith("alloc_")] == [
-        *(f"alloc_{a}" for a in ASSETS),
-        "alloc_military",
-        "alloc_total",
+    assert [c for c in zones.columns if c.startswith("added_")] == [
+        *(f"added_{a}" for a in ASSETS),
+        "added_military",
+        "added_total",
     ]
+    for prefix in ("existing", "capacity"):
+        assert [c for c in zones.columns if c.startswith(f"{prefix}_")] == [
+            *(f"{prefix}_{a}" for a in ASSETS),
+            *(["existing_military"] if prefix == "existing" else []),
+        ]
     fronts = out["front_release"].set_index("id")
     assert fronts.loc["korea", "released_naval"] == 2.0
     assert fronts.loc["korea", "freed_air"] == 3.0
-    assert fronts.loc["korea", "risk"] == pytest.approx(0.275)
+    assert fronts.loc["korea", "to_home_ground"] == 0.5
+    assert fronts.loc["korea", "converted_air"] == 0.25
+    assert fronts.loc["korea", "retained_air"] == 2.0
+    assert "to_home_engagement" not in fronts.columns  # military classes only
+    assert fronts.loc["korea", "risk_trade"] == pytest.approx(0.08 * 3.25)
+    assert fronts.loc["korea", "risk"] == pytest.approx(0.36 * 3.25)
     ledger = out["ledger"]
     assert not isinstance(ledger, gpd.GeoDataFrame)
     assert list(ledger["front_id"]) == ["baltic", "korea"]
-    for name in ("zone_allocations", "front_release", "ledger"):
+    assert list(ledger.columns) == list(LEDGER_COLUMNS)
+    allies = out["allies"]
+    assert not isinstance(allies, gpd.GeoDataFrame)
+    assert list(allies.columns) == list(ALLY_COLUMNS)
+    assert list(allies["asset"])[:4] == list(MILITARY_ASSETS)  # canonical order per front
+    assert list(allies["front_id"]) == ["baltic"] * 4 + ["korea"] * 4
+    for name in RESULT_LAYERS:
         documented = set(RESULT_COLUMNS[name])
         assert set(out[name].columns) - {"geometry"} <= documented, name
+
+
+def test_home_pool_rows_are_kept_in_every_result_layer(layers, result):
+    """us-home has no feature in any input layer; its rows still reach the GIS layers."""
+    out = build_result_layers(layers, result)
+    flows = out["flows"].set_index("id")
+    assert flows.loc["korea__us-home__ground", "leg"] == "front_to_home"
+    assert flows.loc["us-home__cod__ground", "leg"] == "home_to_zone"
+    assert flows.loc["korea__fji__naval", "leg"] == "front_to_zone"
+    assert flows.geometry.notna().all()
+    # what returns home: a zone row without geometry (the home pool has no polygon)
+    zones = out["zone_allocations"].set_index("id")
+    home = zones.loc[HOME_ID]
+    assert home["name"] == HOME_NAME and home["region"] == HOME_REGION
+    assert home["added_ground"] == 0.5 and home["added_military"] == 0.5
+    assert home.geometry is None
+    assert zones.drop(index=HOME_ID).geometry.notna().all()
+    # what home sends abroad: a point in the United States
+    fronts = out["front_release"].set_index("id")
+    home = fronts.loc[HOME_ID]
+    assert home["name"] == HOME_NAME and home["theater"] == HOME_REGION
+    assert home["released_ground"] == 0.4 and home["freed_ground"] == 0.0
+    assert (home.geometry.x, home.geometry.y) == HOME_LONLAT
+    # every (front, asset) and (zone, asset) of the result is in a wide column
+    for table, key, layer in (("fronts", "front_id", fronts), ("zones", "zone_id", zones)):
+        frame = getattr(result, table)
+        column = "released" if table == "fronts" else "added"
+        for row in frame.itertuples():
+            got = layer.loc[getattr(row, key), f"{column}_{row.asset}"]
+            assert got == pytest.approx(getattr(row, column)), (table, row)
+
+
+def test_home_pool_in_the_geopackage(layers, result, tmp_path):
+    write_results(layers, result, tmp_path, formats="gpkg")
+    path = tmp_path / "test_scenario.gpkg"
+    flows = pyogrio.read_dataframe(path, layer="flows")
+    assert set(flows.loc[flows["zone_id"] == HOME_ID, "leg"]) == {"front_to_home"}
+    assert set(flows.loc[flows["front_id"] == HOME_ID, "leg"]) == {"home_to_zone"}
+    zones = pyogrio.read_dataframe(path, layer="zone_allocations").set_index("id")
+    assert zones.loc[HOME_ID, "added_ground"] == 0.5
+    assert zones.loc[HOME_ID, "geometry"] is None
+    fronts = pyogrio.read_dataframe(path, layer="front_release").set_index("id")
+    point = fronts.loc[HOME_ID, "geometry"]
+    assert (point.x, point.y) == HOME_LONLAT
+    assert fronts.loc[HOME_ID, "released_ground"] == 0.4
+    # the leg's allowed values are a GeoPackage constraint GDAL reads as a field domain
+    constraint = _sql(
+        path,
+        "SELECT constraint_name FROM gpkg_data_columns "
+        "WHERE table_name = 'flows' AND column_name = 'leg'",
+    )
+    values = _sql(
+        path,
+        "SELECT value FROM gpkg_data_column_constraints WHERE constraint_name = ?",
+        (constraint[0][0],),
+    )
+    assert {v for (v,) in values} == {"front_to_zone", "front_to_home", "home_to_zone"}
+
+
+def test_risk_channels_in_the_geopackage_sum_to_risk(layers, result, tmp_path):
+    write_results(layers, result, tmp_path, formats="gpkg")
+    path = tmp_path / "test_scenario.gpkg"
+    types = _column_types(path, "front_release")
+    channels = [f"risk_{c}" for c in RISK_CHANNELS]
+    assert all(types[c] == "REAL" for c in [*channels, "risk"])
+    back = pyogrio.read_dataframe(path, layer="front_release").set_index("id")
+    assert back["risk"].to_numpy() == pytest.approx(back[channels].sum(axis=1).to_numpy())
+    # each channel is the model's, summed over asset classes (no recomputation)
+    fronts = result.fronts.groupby("front_id")[[*channels, "risk"]].sum()
+    for fid, row in fronts.iterrows():
+        for col in [*channels, "risk"]:
+            assert back.loc[fid, col] == pytest.approx(row[col]), (fid, col)
+    assert back.loc["korea", "risk_trade"] > back.loc["korea", "risk_credibility"] > 0
+    docs = dict(
+        _sql(
+            path,
+            "SELECT column_name, description FROM gpkg_data_columns "
+            "WHERE table_name = 'front_release'",
+        )
+    )
+    assert all("Unit: $bn-eq/yr" in docs[c] for c in [*channels, "risk"])
+
+
+def test_allies_table_in_the_geopackage_and_csv(layers, result, tmp_path):
+    write_results(layers, result, tmp_path, formats="gpkg,csv")
+    path = tmp_path / "test_scenario.gpkg"
+    kind = _sql(path, "SELECT data_type, identifier FROM gpkg_contents WHERE table_name = 'allies'")
+    assert kind == [("attributes", "Allies per class")]
+    types = _column_types(path, "allies")
+    assert [c for c in types if c != "fid"] == list(ALLY_COLUMNS)
+    assert types["dependence"] == "REAL" and types["asset"] == "TEXT"
+    back = pyogrio.read_dataframe(path, layer="allies", read_geometry=False)
+    expected = result.allies.sort_values(["front_id"], kind="stable").reset_index(drop=True)
+    pd.testing.assert_frame_equal(back[list(ALLY_COLUMNS)], expected, check_dtype=False)
+    described = {
+        c
+        for (c,) in _sql(
+            path, "SELECT column_name FROM gpkg_data_columns WHERE table_name = 'allies'"
+        )
+    }
+    assert described == set(ALLY_COLUMNS)
+    csv = pd.read_csv(tmp_path / "test_scenario-allies.csv")
+    assert list(csv.columns) == list(ALLY_COLUMNS)
+    assert len(csv) == len(result.allies)
+    ledger = _column_types(path, "ledger")
+    for col in LEDGER_COLUMNS:
+        assert col in ledger, col
+
+
+def test_zone_allocations_carry_access_basis(layers, result, tmp_path):
+    write_results(layers, result, tmp_path, formats="gpkg")
+    path = tmp_path / "test_scenario.gpkg"
+    back = pyogrio.read_dataframe(path, layer="zone_allocations").set_index("id")
+    source = layers["peripheral_zones"].set_index("id")
+    for zid in ("cod", "idn"):
+        assert back.loc[zid, "access_basis"] == source.loc[zid, "access_basis"]
+    assert pd.isna(back.loc["fji", "access_basis"])  # empty in the layer, empty here
+    info = pyogrio.read_info(path, layer="zone_allocations")
+    subtype = dict(zip(info["fields"], info["ogr_subtypes"], strict=True))
+    assert subtype["port_calls"] == "OFSTBoolean"
+
+
+def test_booleans_round_trip_through_every_format(layers, tmp_path):
+    """Nullable booleans: BOOLEAN in a GeoPackage, true/false in GeoJSON, bool in Parquet."""
+    bools = {
+        (kind, col)
+        for kind in INPUT_KINDS
+        for col, spec in SCHEMAS[LayerKind(kind)].columns.items()
+        if spec.dtype == "bool"
+    }
+    assert {("fronts", "nuclear_sharing"), ("posture", "counts")} <= bools
+    write_layers(layers, tmp_path / "l.gpkg")
+    write_layers(layers, tmp_path / "gj", fmt="geojson")
+    write_layers(layers, tmp_path / "pq", fmt="parquet")
+    for kind, col in sorted(bools):
+        expected = layers[kind].sort_values("id")[col].astype("boolean").reset_index(drop=True)
+        assert expected.notna().any(), (kind, col)
+        gpkg = pyogrio.read_dataframe(tmp_path / "l.gpkg", layer=kind, use_arrow=True)
+        geojson = pyogrio.read_dataframe(tmp_path / "gj" / f"{kind}.geojson", use_arrow=True)
+        parquet = gpd.read_parquet(tmp_path / "pq" / f"{kind}.parquet")
+        for fmt, back in (("gpkg", gpkg), ("geojson", geojson), ("parquet", parquet)):
+            values = back[col]
+            non_null = values.dropna()
+            assert all(isinstance(v, bool | np.bool_) for v in non_null), (fmt, kind, col)
+            pd.testing.assert_series_equal(
+                values.astype("boolean"), expected, check_names=False, obj=f"{fmt} {kind}.{col}"
+            )
+    schema = pq.read_schema(tmp_path / "pq" / "fronts.parquet")
+    assert str(schema.field("nuclear_sharing").type) == "bool"
+    doc = json.loads((tmp_path / "gj" / "posture.geojson").read_text())
+    assert {type(f["properties"]["counts"]) for f in doc["features"]} == {bool}
 
 
 def test_result_layers_need_fronts_and_zones(layers, result):
@@ -425,6 +607,7 @@ def test_write_results_gpkg_holds_inputs_and_results(layers, result, tmp_path):
         "zone_allocations": "features",
         "front_release": "features",
         "ledger": "attributes",
+        "allies": "attributes",
         "layer_styles": "attributes",
     }
     geom_types = dict(
@@ -445,10 +628,12 @@ def test_write_results_gpkg_holds_inputs_and_results(layers, result, tmp_path):
         )
     }
     assert "Unit: km" in docs[("flows", "distance_km")]
-    assert "Unit: kpe" in docs[("zone_allocations", "alloc_military")]
+    assert "Unit: kpe" in docs[("zone_allocations", "added_military")]
     assert ("ledger", "price_per_retained_kpe_bn") in docs
+    assert ("ledger", "converted_to_engagement_bn") in docs
+    assert ("allies", "dependence") in docs
     styles = dict(_sql(path, "SELECT f_table_name, styleQML FROM layer_styles"))
-    assert "ledger" not in styles
+    assert "ledger" not in styles and "allies" not in styles
     renderer = {
         k: ET.fromstring(v.split("\n", 1)[1]).find("renderer-v2").get("type")
         for k, v in styles.items()
@@ -471,14 +656,14 @@ def test_write_results_every_format(layers, result, tmp_path):
     written = write_results(layers, result, tmp_path, name="run1", formats="gpkg,geojson,parquet")
     names = {p.relative_to(tmp_path).as_posix() for p in written}
     assert "run1.gpkg" in names
-    for layer in (*INPUT_KINDS, "flows", "zone_allocations", "front_release", "ledger"):
+    for layer in (*INPUT_KINDS, *RESULT_LAYERS):
         assert f"run1-geojson/{layer}.geojson" in names
         assert f"run1-parquet/{layer}.parquet" in names
     ledger = pd.read_parquet(tmp_path / "run1-parquet" / "ledger.parquet")
     assert list(ledger["front_id"]) == ["baltic", "korea"]
     flows = gpd.read_parquet(tmp_path / "run1-parquet" / "flows.parquet")
     assert flows.crs.to_epsg() == 4326
-    assert len(flows) == 3
+    assert len(flows) == len(fixtures.FLOWS)
     ledger_gj = json.loads((tmp_path / "run1-geojson" / "ledger.geojson").read_text())
     assert all(f["geometry"] is None for f in ledger_gj["features"])
 
@@ -492,7 +677,7 @@ def test_write_results_with_no_flows(layers, tmp_path):
         path, "SELECT geometry_type_name FROM gpkg_geometry_columns WHERE table_name = 'flows'"
     ) == [("MULTILINESTRING",)]
     zones = pyogrio.read_dataframe(path, layer="zone_allocations")
-    assert (zones["alloc_total"] == 0).all()
+    assert (zones["added_total"] == 0).all()
 
 
 # --------------------------------------------------------------------------- styles
@@ -599,3 +784,39 @@ def test_column_titles_do_not_stop_inside_abbreviations():
         column_title(n, spec) for cols in RESULT_COLUMNS.values() for n, spec in cols.items()
     ]
     assert not [t for t in titles if "U.S [" in t or t.endswith("U.S")]
+
+
+def test_result_column_titles_are_distinct_per_layer():
+    """A title that loses the asset class or channel would label several columns alike."""
+    from redeploy.export.columns import column_title
+
+    for layer, columns in RESULT_COLUMNS.items():
+        titles = [column_title(name, spec) for name, spec in columns.items()]
+        assert len(set(titles)) == len(titles), layer
+    release = RESULT_COLUMNS["front_release"]
+    assert "counter alignment" in column_title(
+        "risk_counter_alignment", release["risk_counter_alignment"]
+    )
+    assert "(naval)" in column_title("released_naval", release["released_naval"])
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "geojson", "parquet"])
+def test_exported_layers_are_valid_redeploy_inputs(layers, tmp_path, fmt):
+    """A layer redeploy exports reads back through redeploy's own validation, booleans
+    included (GDAL gives 1.0/0.0/NaN for a GeoPackage BOOLEAN column with NULLs)."""
+    from redeploy.layers import read_layer
+
+    target = tmp_path / ("l.gpkg" if fmt == "gpkg" else fmt)
+    write_layers(layers, target, fmt=fmt)
+    for kind, frame in layers.items():
+        path = target if fmt == "gpkg" else target / f"{kind}.{fmt}"
+        back = read_layer(path, kind=kind).sort_values("id").reset_index(drop=True)
+        expected = frame.sort_values("id").reset_index(drop=True)
+        for col, spec in SCHEMAS[LayerKind(kind)].columns.items():
+            got, want = back[col].astype(object), expected[col].astype(object)
+            got, want = got.where(got.notna(), None), want.where(want.notna(), None)
+            if spec.dtype == "bool":
+                assert list(got) == list(want), (fmt, kind, col)
+                assert {type(v) for v in got if v is not None} == {bool}, (fmt, kind, col)
+            elif spec.dtype in ("int", "float"):
+                assert list(got) == pytest.approx(list(want), nan_ok=True), (fmt, kind, col)

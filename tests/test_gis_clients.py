@@ -28,7 +28,19 @@ VALIDATE_GPKG = "/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpk
 OGRINFO = "/usr/bin/ogrinfo"
 QGIS_CHECK = Path(__file__).parent / "qgis_check.py"
 INPUT_KINDS = [k.value for k in LayerKind]
-RESULT_KINDS = ["flows", "zone_allocations", "front_release", "ledger"]
+RESULT_KINDS = ["flows", "zone_allocations", "front_release", "ledger", "allies"]
+TABLES = ("ledger", "allies")
+#: Features per GeoJSON file: 2 of each input kind but the zones (3), result rows per layer.
+FEATURES = {
+    **dict.fromkeys([k.value for k in LayerKind], 2),
+    "peripheral_zones": 3,
+    "basemap": 3,
+    "flows": len(fixtures.FLOWS),
+    "zone_allocations": 4,  # with the home pool (no geometry)
+    "front_release": 3,  # with the home pool (a point)
+    "ledger": 2,
+    "allies": 8,
+}
 
 
 def _require(*paths: str, probe: list[str] | None = None) -> None:
@@ -103,7 +115,7 @@ def test_ogrinfo_lists_every_layer_in_epsg_4326(exports, which):
     blocks = dict(re.findall(r"Layer name: (\w+)\n(.*?)(?=\nLayer name: |\Z)", summary, re.S))
     for name in expected:
         block = blocks[name]
-        if name == "ledger":
+        if name in TABLES:
             assert "Geometry: None" in block
             continue
         assert 'ID["EPSG",4326]' in block, name
@@ -114,12 +126,22 @@ def test_ogrinfo_lists_every_layer_in_epsg_4326(exports, which):
     assert re.search(r"^us_personnel: Integer(64)? ", fronts, re.M)
     assert re.search(r"^threat_level: Integer(64)? ", fronts, re.M)
     assert re.search(r"^us_naval: Real ", fronts, re.M)
+    # booleans: BOOLEAN columns GDAL reads as Integer of subtype Boolean
+    assert re.search(r"^nuclear_sharing: Integer\(Boolean\) ", fronts, re.M)
+    assert re.search(r"^counts: Integer\(Boolean\) ", blocks["posture"], re.M)
+    if which == "results":
+        release = blocks["front_release"]
+        for channel in ("credibility", "counter_alignment", "trade"):
+            assert re.search(rf"^risk_{channel}: Real ", release, re.M), channel
+        zones = blocks["zone_allocations"]
+        assert re.search(r"^access_basis: String ", zones, re.M)
+        assert re.search(r"^port_calls: Integer\(Boolean\) ", zones, re.M)
+        assert re.search(r"^added_military: Real ", zones, re.M)
 
 
 @pytest.mark.gdal
 def test_ogrinfo_reads_rfc7946_geojson(exports):
     _require(OGRINFO)
-    three = {"peripheral_zones", "basemap", "flows", "zone_allocations"}
     for name in [*INPUT_KINDS, *RESULT_KINDS]:
         path = exports["geojson"] / f"{name}.geojson"
         out = subprocess.run(
@@ -129,8 +151,8 @@ def test_ogrinfo_reads_rfc7946_geojson(exports):
             timeout=120,
             check=True,
         ).stdout
-        assert f"Feature Count: {3 if name in three else 2}" in out, name
-        if name != "ledger":
+        assert f"Feature Count: {FEATURES[name]}\n" in out, name
+        if name not in TABLES:
             assert 'ID["EPSG",4326]' in out, name
             extent = re.search(r"Extent: \(([-\d.]+), ([-\d.]+)\) - \(([-\d.]+), ([-\d.]+)\)", out)
             xmin, ymin, xmax, ymax = map(float, extent.groups())
@@ -179,16 +201,22 @@ def test_qgis_loads_every_layer_valid_in_4326(qgis_report):
     for which in ("layers", "test_scenario", "no_flows"):
         for name, info in qgis_report[which].items():
             assert info["valid"], (which, name)
-            if name != "ledger":
+            if name not in TABLES:
                 assert info["crs"] == "EPSG:4326", (which, name)
     results = qgis_report["test_scenario"]
     assert results["flows"]["geometry_type"] == "MultiLineString"
-    assert results["flows"]["feature_count"] == 3
-    assert results["ledger"]["geometry_type"] == "NoGeometry"
+    for name in RESULT_KINDS:
+        assert results[name]["feature_count"] == FEATURES[name], name
+    for table in TABLES:
+        assert results[table]["geometry_type"] == "NoGeometry"
     assert qgis_report["no_flows"]["flows"]["feature_count"] == 0
     fields = results["fronts"]["fields"]
     assert fields["us_personnel"].lower().startswith("integer")
     assert fields["us_naval"].lower() == "real"
+    # booleans come back as booleans
+    assert fields["nuclear_sharing"].lower() == "boolean"
+    assert results["posture"]["fields"]["counts"].lower() == "boolean"
+    assert results["zone_allocations"]["fields"]["port_calls"].lower() == "boolean"
 
 
 @pytest.mark.qgis
@@ -198,22 +226,19 @@ def test_qgis_applies_the_default_styles_from_the_package(qgis_report):
         "flows": "categorizedSymbol",
         "zone_allocations": "graduatedSymbol",
         "front_release": "singleSymbol",
-        "fronts": "singleSymbol",
-        "chokepoints": "singleSymbol",
-        "mineral_zones": "singleSymbol",
-        "supply_nodes": "singleSymbol",
-        "peripheral_zones": "singleSymbol",
-        "basemap": "singleSymbol",
+        **dict.fromkeys(INPUT_KINDS, "singleSymbol"),
     }
     for name, renderer in expected.items():
         assert results[name]["renderer"] == renderer, name
         assert results[name]["db_styles"] == [name], name
     # singleSymbol is also QGIS's fallback: the colours prove the stored style was applied
     assert results["basemap"]["colors"] == [map_style.LAND_COLOR]
-    assert results["fronts"]["colors"] == [map_style.LAYER_COLORS["fronts"]]
+    for kind in ("fronts", "sites", "posture"):
+        assert results[kind]["colors"] == [map_style.LAYER_COLORS[kind]], kind
     assert results["flows"]["attribute"] == "asset"
-    assert results["zone_allocations"]["attribute"] == "alloc_military"
-    assert results["ledger"]["renderer"] is None
+    assert results["zone_allocations"]["attribute"] == "added_military"
+    for table in TABLES:
+        assert results[table]["renderer"] is None
     assert results["fronts"]["aliases"]["us_naval"] == "us_naval [kpe]"
     for name in ("flows", "zone_allocations", "front_release"):
         assert qgis_report["no_flows"][name]["db_styles"] == [name]
@@ -231,13 +256,14 @@ def test_qgis_draws_what_the_html_map_draws(qgis_report):
     result = fixtures.make_result()
     out = build_result_layers(layers, result)
     seen = qgis_report["test_scenario"]
-    # markers: diameter = 2 x marker_radius(key figure)
-    for kind in ("fronts", "chokepoints", "mineral_zones", "supply_nodes"):
+    # markers: diameter = 2 x marker_radius(key figure), missing figures as 0
+    for kind in ("fronts", "chokepoints", "mineral_zones", "supply_nodes", "sites", "posture"):
         key = SCHEMAS[LayerKind(kind)].key_figure
         frame = layers[kind]
-        vmax = float(frame[key].max())
+        figures = frame[key].astype("float64").fillna(0.0)
+        vmax = float(figures.max())
         r_min, r_max = map_style.MARKER_RADII[kind]
-        for fid, value in zip(frame["id"], frame[key], strict=True):
+        for fid, value in zip(frame["id"], figures, strict=True):
             want = 2 * map_style.marker_radius(float(value), vmax, r_min=r_min, r_max=r_max)
             assert seen[kind]["features"][fid]["size"] == pytest.approx(want, abs=0.1), fid
             assert seen[kind]["features"][fid]["color"] == map_style.LAYER_COLORS[kind]
@@ -249,11 +275,11 @@ def test_qgis_draws_what_the_html_map_draws(qgis_report):
         assert got["color"] == map_style.asset_color(row.asset)
         want = map_style.flow_weight(row.amount, float(amax[row.unit]))
         assert got["width"] == pytest.approx(want, abs=0.05)
-    # zones: the class colour of military capacity allocated, as allocation_color gives it
+    # zones: the class colour of military capacity added, as allocation_color gives it
     zones = out["zone_allocations"]
-    edges = map_style.allocation_bins(zones["alloc_military"])
+    edges = map_style.allocation_bins(zones["added_military"])
     for row in zones.itertuples():
-        want = map_style.allocation_color(row.alloc_military, edges)
+        want = map_style.allocation_color(row.added_military, edges)
         assert seen["zone_allocations"]["features"][row.id]["color"] == want, row.id
     # front release: sized by military capacity released
     fronts = out["front_release"]

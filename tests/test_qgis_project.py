@@ -45,17 +45,27 @@ CHECK = Path(__file__).parent / "qgis_project_check.py"
 #: the flows, in the markers' pane).
 ORDER = [
     "ledger",
+    "allies",
     "basemap",
     "peripheral_zones",
     "zone_allocations",
     "flows",
     "mineral_zones",
     "supply_nodes",
+    "sites",
+    "posture",
     "chokepoints",
     "fronts",
     "front_release",
 ]
-LABELLED = {"fronts": "simple", "chokepoints": "simple", "zone_allocations": "rule-based"}
+TABLES = ("ledger", "allies")
+LABELLED = {
+    "fronts": "simple",
+    "chokepoints": "simple",
+    "sites": "simple",
+    "zone_allocations": "rule-based",
+}
+FLOW_CLASSES = ["naval (kpe)", "air (kpe)", "ground (kpe)", "engagement ($bn/yr)"]
 
 
 def _require(*paths: str, probe: list[str] | None = None) -> None:
@@ -143,7 +153,7 @@ def test_layers_are_ordered_relative_and_titled(root):
         assert m.findtext("layername") == layer_title(name)
         assert m.find("srs/spatialrefsys/authid").text == "EPSG:4326"
     assert root.find("properties/Paths/Absolute").text == "false"
-    assert layer_title("zone_allocations") == "Zone allocations (kpe / $bn/yr)"
+    assert layer_title("zone_allocations") == "Zone allocations (added, kpe / $bn/yr)"
     for name in ORDER:
         if name not in ("basemap", "peripheral_zones"):
             assert "(" in layer_title(name), name  # a unit or a measure in every title
@@ -154,6 +164,20 @@ def test_layers_are_ordered_relative_and_titled(root):
     assert checked[layer_id_of("peripheral_zones")] == "Qt::Unchecked"
     assert checked[layer_id_of("front_release")] == "Qt::Unchecked"
     assert checked[layer_id_of("fronts")] == "Qt::Checked"
+
+
+def test_layer_order_follows_the_roles_draw_order(root):
+    """Input layers are stacked by `LayerRole.draw_order` within their family (fills under
+    the flows, markers over them), whatever the kinds are."""
+    from redeploy.schemas import SCHEMAS, LayerKind
+
+    ids = [m.findtext("id") for m in root.find("projectlayers").findall("maplayer")]
+    flows = ids.index(layer_id_of("flows"))
+    drawn = {layer_id_of(k.value): SCHEMAS[k].role.draw_order for k in LayerKind}
+    for family in (ids[:flows], ids[flows + 1 :]):
+        orders = [drawn[i] for i in family if i in drawn]
+        assert orders == sorted(orders), family
+    assert {layer_id_of("sites"), layer_id_of("posture")} <= set(ids[flows + 1 :])
 
 
 def test_labels_legend_units_and_map_tips(root):
@@ -169,7 +193,7 @@ def test_labels_legend_units_and_map_tips(root):
         else:
             assert labeling is None and m.get("labelsEnabled") == "0", name
         tip = m.findtext("mapTip")
-        if name == "ledger":
+        if name in TABLES:
             assert not tip
             continue
         assert "[%" in tip and "Source:" in tip, name
@@ -181,7 +205,7 @@ def test_labels_legend_units_and_map_tips(root):
     assert ranges[0].get("label") == "none"
     assert all(r.get("label").endswith(" kpe") for r in ranges[1:])
     cats = layers[layer_id_of("flows")].findall("renderer-v2/categories/category")
-    assert [c.get("label") for c in cats] == ["naval (kpe)", "air (kpe)", "engagement ($bn/yr)"]
+    assert [c.get("label") for c in cats] == FLOW_CLASSES
     tip = layers[layer_id_of("fronts")].findtext("mapTip")
     assert "U.S. personnel" in tip and "format_number" in tip and "get_feature(" in tip
 
@@ -203,6 +227,8 @@ def test_print_layout(root):
         for n in (
             "fronts",
             "chokepoints",
+            "posture",
+            "sites",
             "supply_nodes",
             "mineral_zones",
             "flows",
@@ -321,15 +347,16 @@ def test_qgis_opens_the_project_from_the_package(qgis):
     assert qgis["title"] == "redeploy: scenario test_scenario, run 0123456789ab"
     assert qgis["crs"] == "EPSG:4326"
     assert qgis["tree_order"] == [layer_id_of(n) for n in reversed(ORDER)]
-    # what QGIS draws, top first: the tree's order without the attribute table
-    assert qgis["render_order"] == [layer_id_of(n) for n in reversed(ORDER) if n != "ledger"]
+    # what QGIS draws, top first: the tree's order without the attribute tables
+    assert qgis["render_order"] == [layer_id_of(n) for n in reversed(ORDER) if n not in TABLES]
     for name in ORDER:
         info = qgis["layers"][layer_id_of(name)]
         assert info["valid"], name
         assert info["title"] == layer_title(name)
         assert info["source"] == f"{qgis['_path']}|layername={name}"
-    assert qgis["layers"][layer_id_of("flows")]["feature_count"] == 3
-    assert qgis["layers"][layer_id_of("ledger")]["is_spatial"] is False
+    assert qgis["layers"][layer_id_of("flows")]["feature_count"] == len(fixtures.FLOWS)
+    for table in TABLES:
+        assert qgis["layers"][layer_id_of(table)]["is_spatial"] is False
 
 
 @pytest.mark.qgis
@@ -346,12 +373,8 @@ def test_qgis_reads_labels_legend_units_and_map_tips(qgis):
     assert layers[layer_id_of("supply_nodes")]["labels"]["enabled"] is False
     legend = layers[layer_id_of("zone_allocations")]["legend"]
     assert legend[0] == "none" and all(c.endswith(" kpe") for c in legend[1:]), legend
-    assert layers[layer_id_of("flows")]["legend"] == [
-        "naval (kpe)",
-        "air (kpe)",
-        "engagement ($bn/yr)",
-    ]
-    for name in ORDER[1:]:
+    assert layers[layer_id_of("flows")]["legend"] == FLOW_CLASSES
+    for name in ORDER[len(TABLES) :]:
         assert layers[layer_id_of(name)]["map_tip"].startswith("<div"), name
     tips = qgis["map_tips_filled"]
     front = tips[layer_id_of("fronts")]
@@ -379,3 +402,50 @@ def test_qgis_renders_the_print_layout(qgis):
     assert image["distinct_colors"] > 300, image
     assert 0.02 < image["non_white_share"] < 0.9, image
     assert Path(layout["png"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.qgis
+def test_qgis_shows_sites_posture_and_the_home_pool(qgis):
+    layers = qgis["layers"]
+    for name in ("sites", "posture"):
+        info = layers[layer_id_of(name)]
+        assert info["valid"] and info["visible"], name
+        assert info["renderer"] == "singleSymbol", name
+        assert info["title"] == layer_title(name)
+    assert layers[layer_id_of("sites")]["labels"]["settings"][0]["field"] == "name"
+    assert layers[layer_id_of("posture")]["labels"]["enabled"] is False
+    tips = qgis["map_tips_by_feature"]
+    # booleans read back as booleans: QGIS writes yes/no from them
+    posture = tips[layer_id_of("posture")]
+    assert "Counts" in posture["idn_exercise"]
+    assert re.search(r"Counts</th><td[^>]*>yes<", posture["idn_exercise"])
+    assert re.search(r"Counts</th><td[^>]*>no<", posture["cod_attache"])
+    fronts = tips[layer_id_of("fronts")]
+    assert re.search(r"Nuclear sharing</th><td[^>]*>yes<", fronts["korea"])
+    assert re.search(r"Nuclear sharing</th><td[^>]*>–<", fronts["baltic"])  # NULL
+    zones = tips[layer_id_of("zone_allocations")]
+    assert "Access basis" in zones["idn"] and "access_basis idn" in zones["idn"]
+    assert re.search(r"Port calls</th><td[^>]*>yes<", zones["idn"])
+    # the home pool: named in flow tips, a feature of front release and zone allocations
+    flows = tips[layer_id_of("flows")]
+    assert "→ United States (home pool)" in flows["korea__us-home__ground"]
+    assert "front to home" in flows["korea__us-home__ground"]
+    assert "United States (home pool) →" in flows["us-home__cod__ground"]
+    home = tips[layer_id_of("front_release")]["us-home"]
+    assert "United States (home pool)" in home and "U.S. home pool · us-home" in home
+    assert "Front (release) · korea" in tips[layer_id_of("front_release")]["korea"]
+    assert "United States (home pool)" in zones["us-home"]
+    assert "U.S. home pool · us-home" in zones["us-home"]
+    release = tips[layer_id_of("front_release")]["korea"]
+    assert "Sent home, military" in release and "– trade" in release
+
+
+@pytest.mark.qgis
+def test_qgis_labels_say_what_each_zone_receives(qgis):
+    zones = qgis["label_texts"][layer_id_of("zone_allocations")]
+    names = {z: f"name {z} — “text” & <chars>" for z in ("cod", "fji", "idn")}
+    assert zones["cod"] == names["cod"] + "\n+0.4 kpe · +$1.25bn/yr"
+    assert zones["fji"] == names["fji"] + "\n+2.0 kpe"
+    assert zones["idn"] == names["idn"] + "\n+0.8 kpe"
+    sites = qgis["label_texts"][layer_id_of("sites")]
+    assert sites == {s: f"name {s} — “text” & <chars>" for s in ("cod_kinshasa", "idn_natuna")}

@@ -13,9 +13,17 @@ from redeploy.errors import OutputError
 from redeploy.export.tables import table_csv, write_tables
 from redeploy.layers import read_layers
 from redeploy.model.allocation import solve_allocation
+from redeploy.model.base import HOME_ID, HOME_REGION
 from redeploy.model.inputs import build_inputs
-from redeploy.model.result import FLOW_COLUMNS, FRONT_COLUMNS, LEDGER_COLUMNS, ZONE_COLUMNS
+from redeploy.model.result import (
+    ALLY_COLUMNS,
+    FLOW_COLUMNS,
+    FRONT_COLUMNS,
+    LEDGER_COLUMNS,
+    ZONE_COLUMNS,
+)
 from redeploy.scenario import load_scenario
+from redeploy.schemas import MILITARY_ASSETS, RISK_CHANNELS
 from redeploy.workflows.run import MODEL_LAYERS
 
 MODEL_DATA = Path(__file__).resolve().parent / "data" / "model"
@@ -28,9 +36,10 @@ def result():
     return solve_allocation(build_inputs(layers, scenario))
 
 
-def test_writes_five_files_with_the_contract_columns(result, tmp_path):
+def test_writes_six_files_with_the_contract_columns(result, tmp_path):
     paths = write_tables(result, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "small-allies.csv",
         "small-flows.csv",
         "small-fronts.csv",
         "small-ledger.csv",
@@ -42,13 +51,32 @@ def test_writes_five_files_with_the_contract_columns(result, tmp_path):
         ("fronts", FRONT_COLUMNS),
         ("zones", ZONE_COLUMNS),
         ("ledger", LEDGER_COLUMNS),
+        ("allies", ALLY_COLUMNS),
     ):
         frame = pd.read_csv(paths[key])
         assert tuple(frame.columns) == cols
+        assert len(frame) == len(getattr(result, key)), key
     flows = pd.read_csv(paths["flows"])
     assert not flows.empty
     ledger = pd.read_csv(paths["ledger"])
     assert list(ledger["front_id"]) == ["alpha", "bravo"]
+    allies = pd.read_csv(paths["allies"])
+    assert set(allies["front_id"]) == {"alpha", "bravo"}
+    assert set(allies["asset"]) == set(MILITARY_ASSETS)
+
+
+def test_home_pool_in_the_tables(result, tmp_path):
+    """Issue 11: zones carry existing and added, us-home is in the tables, the ledger has
+    converted_to_engagement_bn."""
+    paths = write_tables(result, tmp_path)
+    zones = pd.read_csv(paths["zones"])
+    fronts = pd.read_csv(paths["fronts"])
+    assert HOME_ID in set(zones["zone_id"]) and HOME_ID in set(fronts["front_id"])
+    assert set(zones.loc[zones["zone_id"] == HOME_ID, "region"]) == {HOME_REGION}
+    assert {"existing", "added", "capacity"} <= set(zones.columns)
+    assert "converted_to_engagement_bn" in pd.read_csv(paths["ledger"]).columns
+    risk = fronts[[f"risk_{c}" for c in RISK_CHANNELS]].sum(axis=1)
+    assert risk.to_numpy() == pytest.approx(fronts["risk"].to_numpy(), abs=1e-5)
 
 
 def test_bytes_are_deterministic(result, tmp_path):
@@ -73,9 +101,11 @@ def test_summary(result, tmp_path):
         assert key in summary
     assert summary["scenario"] == "small"
     assert summary["status"] == "optimal"
-    assert set(summary["objective"]) == {"value", "transit_cost", "risk", "total"}
+    channels = {f"risk_{c}" for c in RISK_CHANNELS}
+    assert set(summary["objective"]) == {"value", "transit_cost", "risk", "total", *channels}
     obj = summary["objective"]
     assert obj["total"] == pytest.approx(obj["value"] - obj["transit_cost"] - obj["risk"], abs=1e-5)
+    assert obj["risk"] == pytest.approx(sum(obj[c] for c in channels), abs=1e-5)
     assert summary["units"]["assets"]["engagement"] == "$bn/yr"
     assert "Southeast Asia" in summary["totals"]["by_region_and_asset"]
     assert "build_seconds" not in json.dumps(summary)  # no timings: same inputs, same bytes

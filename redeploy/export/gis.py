@@ -26,6 +26,7 @@ import pyogrio
 
 from redeploy.errors import OutputError, RedeployError
 from redeploy.export.columns import (
+    RESULT_GEOMETRY,
     column_description,
     columns_for,
     title_for,
@@ -174,11 +175,7 @@ def _geometry_type(frame: pd.DataFrame, default: str) -> tuple[str | None, bool]
     return family, False
 
 
-_DEFAULT_GEOMETRY = {
-    "flows": "MultiLineString",
-    "zone_allocations": "MultiPolygon",
-    "front_release": "Point",
-}
+_DEFAULT_GEOMETRY = RESULT_GEOMETRY
 
 
 # --------------------------------------------------------------------------- GeoPackage
@@ -418,7 +415,8 @@ def write_results(
         Base name of the outputs; default the scenario name.
     formats
         Any of ``gpkg`` (``OUT/NAME.gpkg``: every input layer plus ``flows``,
-        ``zone_allocations``, ``front_release`` and ``ledger``, styled for QGIS),
+        ``zone_allocations``, ``front_release``, ``ledger`` and ``allies``, styled for
+        QGIS, with a QGIS project),
         ``geojson`` (``OUT/NAME-geojson/<layer>.geojson``), ``parquet``
         (``OUT/NAME-parquet/<layer>.parquet``) and ``csv`` (the model's tables and JSON
         summary, `redeploy.export.tables.write_tables`: ``OUT/<scenario>-flows.csv`` ...); a list

@@ -19,10 +19,11 @@ _NS = uuid.UUID("5b0e4c1e-9a57-4c4e-8d43-2f1a7c0d0e01")
 #: Titles of the result tables in the layers panel and the legend: what the layer is and
 #: the unit of what its symbols show (layer kinds have theirs in `LayerRole.legend_title`).
 _RESULT_TITLES: Mapping[str, str] = {
-    "zone_allocations": "Zone allocations (kpe / $bn/yr)",
+    "zone_allocations": "Zone allocations (added, kpe / $bn/yr)",
     "flows": "Flows (width: amount, kpe / $bn/yr)",
     "front_release": "Front release (size: military capacity released, kpe)",
     "ledger": "Ledger per ally ($bn/yr, kpe, share)",
+    "allies": "Allies per military class (kpe, $bn/yr, share)",
 }
 
 

@@ -32,19 +32,27 @@ class LabelStyle:
     description: str = ""
 
 
+#: A receiving zone's label: its name, then what the run adds (military kpe, engagement
+#: $bn/yr), each only where it is more than nothing.
 _ZONE_LABEL = (
-    "\"name\" || '\\n' || format_number(coalesce(\"alloc_military\", 0), 1) || ' kpe'"
-    " || if(coalesce(\"alloc_engagement\", 0) > 0, ' · $' || "
-    "format_number(\"alloc_engagement\", 2) || 'bn/yr', '')"
+    '"name" || if(coalesce("added_military", 0) > 0, '
+    "'\\n+' || format_number(\"added_military\", 1) || ' kpe', '')"
+    ' || if(coalesce("added_engagement", 0) > 0, '
+    "if(coalesce(\"added_military\", 0) > 0, ' · ', '\\n') || "
+    "'+$' || format_number(\"added_engagement\", 2) || 'bn/yr', '')"
 )
 
 
 #: Zones that receive something: the rule of the zone labels.
-RECEIVING_ZONES = '"alloc_total" > 0'
+RECEIVING_ZONES = '"added_total" > 0'
+_RULE_COLUMN = "added_total"
 
 
 def label_styles() -> dict[str, LabelStyle]:
-    """Return the label style of each labelled layer (fronts, zone allocations, chokepoints)."""
+    """
+    Return the label style of each labelled layer: fronts, chokepoints, sites (small, the
+    first dropped where labels collide) and receiving zones.
+    """
     return {
         "fronts": LabelStyle(
             '"name"', False, layer_color("fronts"), size=8.5, bold=True, priority=9, z_index=2
@@ -58,6 +66,7 @@ def label_styles() -> dict[str, LabelStyle]:
             priority=7,
             z_index=1,
         ),
+        "sites": LabelStyle('"name"', False, layer_color("sites"), size=6.5, priority=3, z_index=0),
         "zone_allocations": LabelStyle(
             _ZONE_LABEL,
             True,
@@ -66,7 +75,7 @@ def label_styles() -> dict[str, LabelStyle]:
             placement=1,
             priority=5,
             rule=RECEIVING_ZONES,
-            description="Receiving zones (allocation > 0)",
+            description="Receiving zones (added > 0)",
         ),
     }
 
@@ -203,7 +212,7 @@ def _label_settings(parent: ET.Element, style: LabelStyle) -> ET.Element:
 def labeling_for(layer: str, frame: pd.DataFrame) -> ET.Element | None:
     """Return the ``<labeling>`` element of a layer, or None when it is not labelled."""
     style = label_styles().get(layer)
-    needed = {"name"} | ({"alloc_total"} if style and style.rule else set())
+    needed = {"name"} | ({_RULE_COLUMN} if style and style.rule else set())
     if style is None or not needed <= set(frame.columns):
         return None
     if not style.rule:

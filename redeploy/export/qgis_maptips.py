@@ -9,13 +9,16 @@ import pandas as pd
 
 from redeploy._version import __version__
 from redeploy.export.qgis_common import _schema_of, layer_id_of, layer_title
-from redeploy.schemas import ASSET_UNITS, ASSETS, MILITARY_ASSETS, column_label
+from redeploy.model.base import HOME_ID
+from redeploy.schemas import ASSET_UNITS, ASSETS, MILITARY_ASSETS, RISK_CHANNELS, column_label
 
 #: Map-tip labels that say more than the map's popups (`ColumnSpec.label`): QGIS shows the
 #: raw figure, so the unit goes into the label.
 _LABEL_OVERRIDES: Mapping[str, str] = {"defense_pct_gdp": "Defense spending (% of GDP)"}
 
 
+#: What the home pool (`HOME_ID`) is, in the map tips of the result layers.
+HOME_NOUN = "U.S. home pool"
 #: What one feature of a result table is, for the map tip's second line (layer kinds have
 #: theirs in `LayerRole.noun`).
 _RESULT_NOUNS: Mapping[str, str] = {
@@ -35,6 +38,7 @@ _UNIT_DECIMALS = {
     "mb/d": 1,
     "km": 0,
     "transits/yr": 0,
+    "weeks": 0,
 }
 
 
@@ -52,6 +56,11 @@ def _esc(expression: str) -> str:
         f"replace(to_string({expression}), array('&', '<', '>', '\"'), "
         "array('&amp;', '&lt;', '&gt;', '&quot;'))"
     )
+
+
+def _yes_no(expression: str) -> str:
+    """QGIS expression: a boolean as ``yes`` or ``no`` (NULL stays NULL)."""
+    return f"if({expression} IS NULL, NULL, if({expression}, 'yes', 'no'))"
 
 
 def value_expression(expression: str, unit: str) -> str:
@@ -80,7 +89,9 @@ def _column_rows(layer: str, frame: pd.DataFrame) -> list[tuple[str, str]]:
         if name not in frame.columns:
             continue
         label = _LABEL_OVERRIDES.get(name) or column_label(schema, name)
-        if spec.dtype in ("float", "int"):
+        if spec.dtype == "bool":
+            expr = _yes_no(_q(name))
+        elif spec.dtype in ("float", "int"):
             expr = value_expression(_q(name), spec.unit)
             if spec.unit_column and spec.unit_column in frame.columns:
                 expr = f"{expr} || ' ' || {_esc(_q(spec.unit_column))}"
@@ -99,46 +110,85 @@ def _sum(columns: Sequence[str], source: str = "") -> str:
     return "(" + " + ".join(get(c) for c in columns) + ")"
 
 
+def _zone_rows(cols: set[str]) -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
+    for label, col in (
+        ("Region", "region"),
+        ("U.S. access", "access"),
+        ("Access basis", "access_basis"),
+    ):
+        if col in cols:
+            rows.append((label, _esc(_q(col))))
+    if "port_calls" in cols:
+        rows.append(("Port calls", _yes_no(_q("port_calls"))))
+    for col, label in (
+        ("existing_military", "Military presence already there"),
+        ("added_military", "Military capacity added"),
+    ):
+        if col in cols:
+            rows.append((label, value_expression(_q(col), "kpe")))
+    for asset in ASSETS:
+        col = f"added_{asset}"
+        if col in cols:
+            rows.append((f"– {asset} added", value_expression(_q(col), ASSET_UNITS[asset])))
+    capacity = [f"capacity_{a}" for a in MILITARY_ASSETS if f"capacity_{a}" in cols]
+    if capacity:
+        rows.append(
+            ("Military capacity (basing and at sea)", value_expression(_sum(capacity), "kpe"))
+        )
+    if "value" in cols:
+        rows.append(("Strategic value gained", value_expression(_q("value"), "$bn-eq/yr")))
+    return rows
+
+
+def _front_rows(cols: set[str]) -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
+    if "theater" in cols:
+        rows.append(("Theater", _esc(_q("theater"))))
+    for prefix, what in (
+        ("freed", "Freed"),
+        ("released", "Released"),
+        ("to_home", "Sent home"),
+        ("converted", "Converted into engagement"),
+        ("retained", "Retained"),
+    ):
+        mil = [f"{prefix}_{a}" for a in MILITARY_ASSETS if f"{prefix}_{a}" in cols]
+        if mil:
+            rows.append((f"{what}, military", value_expression(_sum(mil), "kpe")))
+        if f"{prefix}_engagement" in cols:
+            rows.append(
+                (f"{what}, engagement", value_expression(_q(f"{prefix}_engagement"), "$bn/yr"))
+            )
+    if "risk" in cols:
+        rows.append(("Risk incurred", value_expression(_q("risk"), "$bn-eq/yr")))
+    for channel in RISK_CHANNELS:
+        col = f"risk_{channel}"
+        if col in cols:
+            label = f"– {channel.replace('_', ' ')}"
+            rows.append((label, value_expression(_q(col), "$bn-eq/yr")))
+    return rows
+
+
+def _flow_rows(cols: set[str]) -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
+    if {"amount", "unit"} <= cols:
+        rows.append(("Amount", f"format_number({_q('amount')}, 2) || ' ' || {_esc(_q('unit'))}"))
+    if "distance_km" in cols:
+        rows.append(("Distance", value_expression(_q("distance_km"), "km")))
+    if "cost" in cols:
+        rows.append(("Transit cost", value_expression(_q("cost"), "$bn-eq/yr")))
+    return rows
+
+
 def _result_rows(layer: str, frame: pd.DataFrame) -> list[tuple[str, str]]:
     cols = set(frame.columns)
-    rows: list[tuple[str, str]] = []
     if layer == "zone_allocations":
-        for label, col in (("Region", "region"), ("U.S. access", "access")):
-            if col in cols:
-                rows.append((label, _esc(_q(col))))
-        if "alloc_military" in cols:
-            rows.append(
-                ("Military capacity allocated", value_expression(_q("alloc_military"), "kpe"))
-            )
-        for asset in ASSETS:
-            col = f"alloc_{asset}"
-            if col in cols:
-                rows.append((f"– {asset}", value_expression(_q(col), ASSET_UNITS[asset])))
-        if "value" in cols:
-            rows.append(("Strategic value gained", value_expression(_q("value"), "$bn-eq/yr")))
-    elif layer == "front_release":
-        if "theater" in cols:
-            rows.append(("Theater", _esc(_q("theater"))))
-        for prefix, what in (("freed", "Freed"), ("released", "Released")):
-            mil = [f"{prefix}_{a}" for a in MILITARY_ASSETS if f"{prefix}_{a}" in cols]
-            if mil:
-                rows.append((f"{what}, military", value_expression(_sum(mil), "kpe")))
-            if f"{prefix}_engagement" in cols:
-                rows.append(
-                    (f"{what}, engagement", value_expression(_q(f"{prefix}_engagement"), "$bn/yr"))
-                )
-        if "risk" in cols:
-            rows.append(("Risk incurred", value_expression(_q("risk"), "$bn-eq/yr")))
-    elif layer == "flows":
-        if {"amount", "unit"} <= cols:
-            rows.append(
-                ("Amount", f"format_number({_q('amount')}, 2) || ' ' || {_esc(_q('unit'))}")
-            )
-        if "distance_km" in cols:
-            rows.append(("Distance", value_expression(_q("distance_km"), "km")))
-        if "cost" in cols:
-            rows.append(("Transit cost", value_expression(_q("cost"), "$bn-eq/yr")))
-    return rows
+        return _zone_rows(cols)
+    if layer == "front_release":
+        return _front_rows(cols)
+    if layer == "flows":
+        return _flow_rows(cols)
+    return []
 
 
 def _front_model_rows(present: set[str]) -> list[tuple[str, str]]:
@@ -153,12 +203,13 @@ def _front_model_rows(present: set[str]) -> list[tuple[str, str]]:
     ]
 
 
-def _name_of(layer: str, key: str) -> str:
-    return (
-        f"coalesce(attribute(get_feature({_s(layer_id_of(layer))}, 'id', {_q(key)}), "
-        "'name'), "
-        f"{_q(key)})"
-    )
+def _name_of(layers: Sequence[str], key: str) -> str:
+    """The name of the feature `key` points at, looked up in `layers` in turn, else `key`."""
+    names = [
+        f"attribute(get_feature({_s(layer_id_of(layer))}, 'id', {_q(key)}), 'name')"
+        for layer in layers
+    ]
+    return f"coalesce({', '.join(names)}, {_q(key)})"
 
 
 def map_tip(
@@ -179,15 +230,17 @@ def map_tip(
     if run is not None:
         model += f", scenario {run[0]}, run {run[1][:12]}"
     if layer == "flows":
+        # the result layers hold the home pool, which the input layers lack
         title = (
-            f"[% {_esc(_name_of('fronts', 'front_id'))} %] → "
-            f"[% {_esc(_name_of('peripheral_zones', 'zone_id'))} %]"
+            f"[% {_esc(_name_of(('fronts', 'front_release'), 'front_id'))} %] → "
+            f"[% {_esc(_name_of(('peripheral_zones', 'zone_allocations'), 'zone_id'))} %]"
         )
         kind = (
             "[% "
             + _esc(_q("asset"))
             + " %] flow"
             + (" · [% " + _esc("replace(\"mode\", '_', ' ')") + " %]" if "mode" in cols else "")
+            + (" · [% " + _esc("replace(\"leg\", '_', ' ')") + " %]" if "leg" in cols else "")
         )
         rows = _result_rows(layer, frame)
         source = html.escape(f"Source: {model}")
@@ -199,7 +252,10 @@ def map_tip(
             if schema
             else _RESULT_NOUNS.get(layer, layer_title(layer).split(" (")[0])
         )
-        kind = html.escape(kind_title) + (" · [% " + _esc(_q("id")) + " %]" if "id" in cols else "")
+        kind = html.escape(kind_title)
+        if layer in _RESULT_NOUNS and "id" in cols:  # the home pool is neither zone nor front
+            kind = f"[% if({_q('id')} = {_s(HOME_ID)}, {_s(HOME_NOUN)}, {_s(kind_title)}) %]"
+        kind += " · [% " + _esc(_q("id")) + " %]" if "id" in cols else ""
         if layer in ("zone_allocations", "front_release"):
             rows = _result_rows(layer, frame)
             source = html.escape(f"Source: {model}")

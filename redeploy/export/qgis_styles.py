@@ -62,9 +62,9 @@ DEFAULT_RADII = (4.0, 12.0)
 ZONE_ALPHA = round(0.9 * 255)
 MARKER_ALPHA = round(0.85 * 255)
 LIGHT_ALPHA = round(0.35 * 255)
-#: Column the zone_allocations style classifies: military capacity allocated (kpe), the
+#: Column the zone_allocations style classifies: military capacity the run adds (kpe), the
 #: quantity the HTML map colours zones by.
-ZONE_METRIC = "alloc_military"
+ZONE_METRIC = "added_military"
 
 
 @dataclass(frozen=True)
@@ -332,7 +332,7 @@ def _flows_style(layer: str, frame: pd.DataFrame, aliases: Mapping[str, str] | N
 def _zone_allocations_style(
     layer: str, frame: pd.DataFrame, aliases: Mapping[str, str] | None
 ) -> LayerStyle:
-    """Zones graduated by the military capacity allocated."""
+    """Zones graduated by the military capacity the run adds."""
     values = pd.to_numeric(frame.get(ZONE_METRIC, pd.Series(dtype=float)), errors="coerce").fillna(
         0.0
     )
@@ -346,7 +346,7 @@ def _zone_allocations_style(
         "graduatedSymbol",
         qml,
         sld,
-        "Zones graduated by military capacity allocated (kpe), as on the map.",
+        "Zones graduated by military capacity added (kpe), as on the map.",
         tuple(r[2] for r in ranges),
     )
 

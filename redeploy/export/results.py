@@ -1,8 +1,8 @@
 """Reshape an allocation result and the validated layers into GIS tables, typed per column.
 
 `build_result_layers` gives the result layers (flows along their routes, zone allocations,
-front release, the ledger); `prepare_layer` types any table by its documented columns.
-Nothing here computes a model quantity or writes a file.
+front release, the ledger, the allies' table); `prepare_layer` types any table by its
+documented columns. Nothing here computes a model quantity or writes a file.
 """
 
 from __future__ import annotations
@@ -12,17 +12,25 @@ from collections.abc import Mapping, Sequence
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from shapely.geometry import Point
 
 from redeploy.errors import OutputError
 from redeploy.export.columns import RESULT_COLUMNS, columns_for
+from redeploy.model.base import HOME_ID, HOME_LONLAT, HOME_REGION
 from redeploy.model.result import (
+    ALLY_COLUMNS,
     FLOW_COLUMNS,
     FRONT_COLUMNS,
     LEDGER_COLUMNS,
     ZONE_COLUMNS,
     AllocationResult,
 )
-from redeploy.schemas import ASSET_UNITS, ASSETS, CRS, MILITARY_ASSETS, ColumnSpec
+from redeploy.schemas import ASSET_UNITS, ASSETS, CRS, MILITARY_ASSETS, RISK_CHANNELS, ColumnSpec
+
+#: Name of the U.S. home pool (`HOME_ID`) in the result layers.
+HOME_NAME = "United States (home pool)"
+#: Columns of the peripheral zones layer that zone_allocations carries.
+_ZONE_LAYER_COLUMNS = ("id", "name", "iso3", "region", "access", "access_basis", "port_calls")
 
 
 def _is_listlike(value: object) -> bool:
@@ -58,7 +66,8 @@ def _typed(frame: pd.DataFrame, columns: Mapping[str, ColumnSpec]) -> pd.DataFra
         elif spec is not None and spec.dtype == "bool":
             # nullable booleans: GeoPackage stores them as integers of subtype Boolean
             flags = series.astype(object).where(series.notna(), None)
-            series = pd.array([None if v is None else bool(v) for v in flags], dtype="boolean")
+            values = [None if v is None else bool(v) for v in flags]
+            series = pd.Series(pd.array(values, dtype="boolean"), index=series.index)
         elif spec is not None:
             series = series.astype(object).where(series.notna(), None)
             series = series.map(lambda v: v if v is None else str(v))
@@ -115,16 +124,12 @@ def _flows_layer(result: AllocationResult) -> gpd.GeoDataFrame:
         .sort_values(["front_id", "zone_id", "_rank"], kind="stable")
         .reset_index(drop=True)
     )
-    merged.insert(
-        0,
-        "id",
-        merged["front_id"].astype(str)
-        + "__"
-        + merged["zone_id"].astype(str)
-        + "__"
-        + merged["asset"].astype(str),
+    front, zone = merged["front_id"].astype(str), merged["zone_id"].astype(str)
+    merged["id"] = front + "__" + zone + "__" + merged["asset"].astype(str)
+    merged["leg"] = np.select(
+        [front == HOME_ID, zone == HOME_ID], ["home_to_zone", "front_to_home"], "front_to_zone"
     )
-    merged.insert(5, "unit", merged["asset"].map(lambda a: ASSET_UNITS.get(a, "")))
+    merged["unit"] = merged["asset"].map(lambda a: ASSET_UNITS.get(a, ""))
     cols = list(RESULT_COLUMNS["flows"])
     geometry = gpd.GeoSeries(merged[geom].array, crs=routes.crs or CRS)
     out = gpd.GeoDataFrame(merged[cols], geometry=geometry)
@@ -133,52 +138,100 @@ def _flows_layer(result: AllocationResult) -> gpd.GeoDataFrame:
     return _typed(out, RESULT_COLUMNS["flows"])
 
 
+def _join_on_id(base: pd.DataFrame, tables: Sequence[pd.DataFrame | pd.Series]) -> pd.DataFrame:
+    """Left-join every table (indexed by layer id) onto `base` by its ``id`` column."""
+    out = base
+    for table in tables:
+        out = out.join(table, on="id")
+    return out
+
+
+def _with_missing_rows(
+    base: gpd.GeoDataFrame, ids: pd.Series, extra: Mapping[str, object], point: bool
+) -> gpd.GeoDataFrame:
+    """
+    Append a row for every id of the result that the layer lacks, so none is dropped.
+
+    The home pool (`HOME_ID`) gets its name and region (``extra`` names the region column)
+    and, where `point`, the home point (`HOME_LONLAT`); any other id a row with its id as
+    name and no geometry.
+    """
+    missing = sorted(set(ids.dropna().astype(str)) - set(base["id"].astype(str)))
+    if not missing:
+        return base
+    geom = base.geometry.name
+    rows = []
+    for fid in missing:
+        home = fid == HOME_ID
+        row: dict[str, object] = {"id": fid, "name": HOME_NAME if home else fid}
+        if home:
+            row.update({k: v for k, v in extra.items() if k in base.columns})
+        row[geom] = Point(HOME_LONLAT) if home and point else None
+        rows.append(row)
+    added = gpd.GeoDataFrame(rows, geometry=geom, crs=base.crs)
+    return gpd.GeoDataFrame(pd.concat([base, added], ignore_index=True), crs=base.crs)
+
+
 def _zone_layer(zones_layer: gpd.GeoDataFrame, result: AllocationResult) -> gpd.GeoDataFrame:
     zones = pd.DataFrame(result.zones).loc[:, list(ZONE_COLUMNS)]
     assets = _asset_order(zones) or list(ASSETS)
-    keep = [c for c in ("id", "name", "iso3", "region", "access") if c in zones_layer.columns]
+    keep = [c for c in _ZONE_LAYER_COLUMNS if c in zones_layer.columns]
     base = zones_layer[[*keep, zones_layer.geometry.name]].copy()
-    alloc = _wide(zones, "zone_id", "added", "alloc", assets)
+    # the home pool has no polygon: a row without geometry (docs/gis.md)
+    base = _with_missing_rows(base, zones["zone_id"], {"region": HOME_REGION}, point=False)
+    wide = [_wide(zones, "zone_id", c, c, assets) for c in ("existing", "added", "capacity")]
     mv = _wide(zones, "zone_id", "marginal_value", "mv", assets)
     value = zones.groupby("zone_id")["value"].sum(min_count=1).rename("value")
-    out = base.join(alloc, on="id").join(value, on="id").join(mv, on="id")
-    alloc_cols = list(alloc.columns)
-    out[alloc_cols] = out[alloc_cols].fillna(0.0)  # a zone without rows received nothing
-    military = [f"alloc_{a}" for a in MILITARY_ASSETS if f"alloc_{a}" in alloc_cols]
-    out["alloc_military"] = out[military].sum(axis=1)
-    out["alloc_total"] = out[alloc_cols].sum(axis=1)
-    out = out[
-        [
-            *keep,
-            *alloc_cols,
-            "alloc_military",
-            "alloc_total",
-            "value",
-            *mv.columns,
-            base.geometry.name,
-        ]
-    ]
-    return prepare_layer("zone_allocations", gpd.GeoDataFrame(out, crs=zones_layer.crs))
+    out = _join_on_id(base, [*wide, value, mv])
+    amounts = [c for w in wide for c in w.columns]
+    out[amounts] = out[amounts].fillna(0.0)  # a zone without rows has and receives nothing
+    for prefix in ("existing", "added"):
+        military = [f"{prefix}_{a}" for a in MILITARY_ASSETS if f"{prefix}_{a}" in amounts]
+        out[f"{prefix}_military"] = out[military].sum(axis=1)
+    out["added_total"] = out[list(wide[1].columns)].sum(axis=1)
+    cols = [c for c in RESULT_COLUMNS["zone_allocations"] if c in out.columns]
+    out = gpd.GeoDataFrame(out[[*cols, base.geometry.name]], crs=zones_layer.crs)
+    return prepare_layer("zone_allocations", out)
 
 
 def _front_layer(fronts_layer: gpd.GeoDataFrame, result: AllocationResult) -> gpd.GeoDataFrame:
     fronts = pd.DataFrame(result.fronts).loc[:, list(FRONT_COLUMNS)]
     assets = _asset_order(fronts) or list(ASSETS)
+    military = [a for a in assets if a in MILITARY_ASSETS]
     keep = [c for c in ("id", "name", "theater") if c in fronts_layer.columns]
     base = fronts_layer[[*keep, fronts_layer.geometry.name]].copy()
-    freed = _wide(fronts, "front_id", "freed", "freed", assets)
-    released = _wide(fronts, "front_id", "released", "released", assets)
+    # the home pool sends capacity abroad: a point in the United States (docs/gis.md)
+    base = _with_missing_rows(base, fronts["front_id"], {"theater": HOME_REGION}, point=True)
+    wide = [
+        _wide(fronts, "front_id", "freed", "freed", assets),
+        _wide(fronts, "front_id", "released", "released", assets),
+        *(_wide(fronts, "front_id", c, c, military) for c in ("to_home", "converted", "retained")),
+    ]
+    risk_cols = [f"risk_{c}" for c in RISK_CHANNELS] + ["risk"]
+    risk = fronts.groupby("front_id")[risk_cols].sum(min_count=1)
     mv = _wide(fronts, "front_id", "marginal_value", "mv", assets)
-    risk = fronts.groupby("front_id")["risk"].sum(min_count=1).rename("risk")
-    out = base.join(freed, on="id").join(released, on="id").join(risk, on="id").join(mv, on="id")
-    cols = [*keep, *freed.columns, *released.columns, "risk", *mv.columns, base.geometry.name]
-    return prepare_layer("front_release", gpd.GeoDataFrame(out[cols], crs=fronts_layer.crs))
+    out = _join_on_id(base, [*wide, risk, mv])
+    cols = [c for c in RESULT_COLUMNS["front_release"] if c in out.columns]
+    out = gpd.GeoDataFrame(out[[*cols, base.geometry.name]], crs=fronts_layer.crs)
+    return prepare_layer("front_release", out)
 
 
 def _ledger_table(result: AllocationResult) -> pd.DataFrame:
     ledger = pd.DataFrame(result.ledger).loc[:, list(LEDGER_COLUMNS)]
     ledger = ledger.sort_values("front_id", kind="stable").reset_index(drop=True)
     return _typed(ledger, RESULT_COLUMNS["ledger"])
+
+
+def _allies_table(result: AllocationResult) -> pd.DataFrame:
+    allies = pd.DataFrame(result.allies).loc[:, list(ALLY_COLUMNS)]
+    rank = {a: i for i, a in enumerate(_asset_order(allies))}
+    allies = (
+        allies.assign(_rank=allies["asset"].map(rank))
+        .sort_values(["front_id", "_rank"], kind="stable")
+        .drop(columns="_rank")
+        .reset_index(drop=True)
+    )
+    return _typed(allies, RESULT_COLUMNS["allies"])
 
 
 def build_result_layers(
@@ -198,9 +251,12 @@ def build_result_layers(
     Returns
     -------
     dict
-        ``flows`` (MultiLineStrings along the routes), ``zone_allocations`` (zone polygons,
-        one ``alloc_<asset>``/``mv_<asset>`` column per asset class), ``front_release``
-        (front points, ``freed_``/``released_``/``mv_<asset>``) and ``ledger`` (a table
+        ``flows`` (MultiLineStrings along the routes, home legs included),
+        ``zone_allocations`` (zone polygons, one ``existing_``/``added_``/``capacity_``/
+        ``mv_<asset>`` column per asset class; the home pool a row without geometry),
+        ``front_release`` (front points, ``freed_``/``released_``/``mv_<asset>``,
+        ``to_home_``/``converted_``/``retained_<military class>``, ``risk_<channel>``; the
+        home pool a point in the United States), and ``ledger`` and ``allies`` (tables
         without geometry). Columns are documented in `RESULT_COLUMNS`.
 
     Raises
@@ -220,4 +276,5 @@ def build_result_layers(
         "zone_allocations": _zone_layer(layers["peripheral_zones"], result),
         "front_release": _front_layer(layers["fronts"], result),
         "ledger": _ledger_table(result),
+        "allies": _allies_table(result),
     }

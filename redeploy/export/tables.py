@@ -139,7 +139,7 @@ def output_paths(name: str, out_dir: str | Path) -> dict[str, Path]:
 
 def write_tables(result: AllocationResult, out_dir: str | Path) -> dict[str, Path]:
     """
-    Write the run's five CSV tables and its JSON summary, atomically.
+    Write the run's six CSV tables and its JSON summary, atomically.
 
     Parameters
     ----------

@@ -2,8 +2,10 @@
 
 Loaded by tests/test_export.py and tests/test_gis_clients.py with `load()`. Layers are built
 from `redeploy.schemas.SCHEMAS`, so they follow the schema as it changes. Coordinates have at
-most 6 decimals, so GeoJSON round trips are exact; one zone and one route cross the
-antimeridian (as MultiPolygon / MultiLineString already split at +-180).
+most 6 decimals, so GeoJSON round trips are exact; one zone and two routes cross the
+antimeridian (as MultiPolygon / MultiLineString already split at +-180). The result has the
+U.S. home pool (`us-home`) as the model writes it: a front row (what home sends abroad), a
+zone row (what returns home), a flow from a front home and one from home to a zone.
 """
 
 from __future__ import annotations
@@ -104,29 +106,76 @@ def make_layers() -> dict[str, gpd.GeoDataFrame]:
     return layers
 
 
-def make_result(*, empty: bool = False) -> AllocationResult:
-    """Return a hand-made result: 3 flows (one across the antimeridian) or none."""
-    flows = pd.DataFrame(
-        [
-            ("korea", "fji", "naval", 2.0, 8650.5, 17.3),
-            ("baltic", "cod", "engagement", 1.25, 6900.0, 2.5),
-            ("korea", "idn", "air", 0.75, 5200.25, 3.9),
-        ],
-        columns=["front_id", "zone_id", "asset", "amount", "distance_km", "cost"],
-    )
-    geoms = [
+#: Flows of the hand-made result: three abroad (one across the antimeridian), one from a
+#: front home and one from home to a zone. (front, zone, asset, amount, km, cost, mode, line)
+FLOWS = (
+    (
+        "korea",
+        "fji",
+        "naval",
+        2.0,
+        8650.5,
+        17.3,
+        "sea",
         MultiLineString(
             [[(127.0, 37.5), (150.0, 10.0), (180.0, -17.0)], [(-180.0, -17.0), (-179.5, -17.2)]]
         ),
+    ),
+    (
+        "baltic",
+        "cod",
+        "engagement",
+        1.25,
+        6900.0,
+        2.5,
+        "great_circle",
         LineString([(24.1, 56.9), (20.0, 10.0), (25.0, -5.0)]),
+    ),
+    (
+        "korea",
+        "idn",
+        "air",
+        0.75,
+        5200.25,
+        3.9,
+        "great_circle",
         LineString([(127.0, 37.5), (120.0, 0.0)]),
-    ]
+    ),
+    (
+        "korea",
+        HOME_ID,
+        "ground",
+        0.5,
+        8400.0,
+        1.1,
+        "great_circle",
+        MultiLineString([[(127.0, 37.5), (180.0, 47.0)], [(-180.0, 47.0), (-122.6, 47.6)]]),
+    ),
+    (
+        HOME_ID,
+        "cod",
+        "ground",
+        0.4,
+        11500.0,
+        0.9,
+        "great_circle",
+        LineString([(-76.3, 36.95), (-30.0, 10.0), (15.3, -4.3)]),
+    ),
+)
+
+
+def make_result(*, empty: bool = False) -> AllocationResult:
+    """Return a hand-made result: 5 flows (3 abroad, 1 home, 1 from home) or none."""
+    flows = pd.DataFrame(
+        [f[:6] for f in FLOWS],
+        columns=["front_id", "zone_id", "asset", "amount", "distance_km", "cost"],
+    )
+    geoms = [f[7] for f in FLOWS]
+    modes = [f[6] for f in FLOWS]
     if empty:
-        flows, geoms = flows.iloc[0:0], []
+        flows, geoms, modes = flows.iloc[0:0], [], []
     routes = gpd.GeoDataFrame(
-        flows[["front_id", "zone_id", "asset"]].assign(
-            mode=["sea", "great_circle", "great_circle"][: len(flows)]
-        ),
+        flows[["front_id", "zone_id", "asset"]].assign(mode=modes),
         geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"),
         crs="EPSG:4326",
     ).iloc[::-1]  # routes in another order than flows: the export joins on keys
@@ -157,24 +206,34 @@ def make_result(*, empty: bool = False) -> AllocationResult:
             "marginal_value",
         ],
     )
-    released = {}
+    released: dict[tuple[str, str], float] = {}
+    to_home: dict[tuple[str, str], float] = {}
     for r in flows.itertuples():
         released[(r.front_id, r.asset)] = released.get((r.front_id, r.asset), 0.0) + r.amount
+        if r.zone_id == HOME_ID:
+            to_home[(r.front_id, r.asset)] = r.amount
     front_rows = []
-    for f in ("baltic", "korea"):
+    for f in ("baltic", "korea", HOME_ID):
+        home = f == HOME_ID
         for a in ASSETS:
             rel = released.get((f, a), 0.0)
-            risks = {f"risk_{c}": 0.01 * (k + 1) * rel for k, c in enumerate(RISK_CHANNELS)}
+            mil = a in MILITARY_ASSETS
+            converted = 0.25 if a == "air" and not home else 0.0
+            freed = 0.0 if home else 3.0
+            risks = {
+                f"risk_{c}": 0.0 if home else 0.01 * (k + 1) * rel
+                for k, c in enumerate(RISK_CHANNELS)
+            }
             front_rows.append(
                 {
                     "front_id": f,
                     "asset": a,
-                    "baseline": 10.0,
-                    "freed": 3.0,
+                    "baseline": 0.0 if home else 10.0,
+                    "freed": freed,
                     "released": rel,
-                    "to_home": 0.5,
-                    "converted": 0.25 if a == "air" else 0.0,
-                    "retained": 7.0,
+                    "to_home": to_home.get((f, a), 0.0),
+                    "converted": converted,
+                    "retained": max(freed - rel - converted, 0.0) if mil else 0.0,
                     **risks,
                     "risk": sum(risks.values()),
                     "marginal_value": 1.5,
@@ -221,17 +280,18 @@ def make_result(*, empty: bool = False) -> AllocationResult:
         ],
     )
     risk = {f"risk_{c}": float(fronts[f"risk_{c}"].sum()) for c in RISK_CHANNELS}
+    value, transit = float(zones["value"].sum()), float(flows["cost"].sum())
     return AllocationResult(
         scenario="test_scenario",
         description="Hand-made result for the export tests.",
         run_id="0123456789abcdef",
         status="optimal",
         objective={
-            "value": 20.0,
-            "transit_cost": 23.7,
+            "value": value,
+            "transit_cost": transit,
             **risk,
             "risk": sum(risk.values()),
-            "total": 20.0 - 23.7 - sum(risk.values()),
+            "total": value - transit - sum(risk.values()),
         },
         flows=flows.reset_index(drop=True),
         fronts=fronts,
