@@ -9,6 +9,7 @@ proliferation_latency 0, us_arms_share_pct 50, us_trade_share_pct 10, integratio
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 from redeploy.schema_types import ColumnSpec
@@ -26,6 +27,16 @@ SITE_KINDS = (
 ACCESS_KINDS = ("base", "DCA", "SOFA", "access", "MoU", "withdrawn")
 SITE_STATUS = ("active", "withdrawn")
 POSTURE_KINDS = ("permanent", "rotational", "exercise", "operational", "withdrawn")
+
+
+def _labelled(
+    columns: Mapping[str, ColumnSpec], labels: Mapping[str, str]
+) -> Mapping[str, ColumnSpec]:
+    """`columns` with the popup and map-tip labels given (the others keep theirs)."""
+    return {
+        name: dataclasses.replace(spec, label=labels[name]) if name in labels else spec
+        for name, spec in columns.items()
+    }
 
 
 SITES_COLUMNS: Mapping[str, ColumnSpec] = {
@@ -51,6 +62,19 @@ SITES_COLUMNS: Mapping[str, ColumnSpec] = {
         for a in MILITARY
     },
 }
+
+SITES_COLUMNS = _labelled(
+    SITES_COLUMNS,
+    {
+        "iso3": "Country",
+        "zone_id": "Zone",
+        "kind": "Facility",
+        "agreement": "Agreement",
+        "access_kind": "Kind of agreement",
+        "status": "Status",
+        **{f"cap_{a}": f"Can host ({a})" for a in MILITARY},
+    },
+)
 
 POSTURE_COLUMNS: Mapping[str, ColumnSpec] = {
     "iso3": ColumnSpec("iso3", "Country of the presence."),
@@ -91,6 +115,22 @@ POSTURE_COLUMNS: Mapping[str, ColumnSpec] = {
     },
 }
 
+POSTURE_COLUMNS = _labelled(
+    POSTURE_COLUMNS,
+    {
+        "iso3": "Country",
+        "zone_id": "Zone",
+        "site_id": "Site id",
+        "site": "Site",
+        "kind": "Kind of presence",
+        "date": "Date",
+        "personnel": "Personnel",
+        "weeks_per_year": "Weeks a year",
+        "counts": "Counts as existing presence",
+        **{f"kpe_{a}": f"Standing presence ({a})" for a in MILITARY},
+    },
+)
+
 ZONE_GROUNDING_COLUMNS: Mapping[str, ColumnSpec] = {
     "access_basis": ColumnSpec(
         "str",
@@ -111,6 +151,10 @@ ZONE_GROUNDING_COLUMNS: Mapping[str, ColumnSpec] = {
         0,
     ),
 }
+
+ZONE_GROUNDING_COLUMNS = _labelled(
+    ZONE_GROUNDING_COLUMNS, {"access_basis": "Access basis", "sea_naval": "At-sea naval room"}
+)
 
 FRONT_RISK_COLUMNS: Mapping[str, ColumnSpec] = {
     "nuclear_sharing": ColumnSpec(
@@ -142,3 +186,13 @@ FRONT_RISK_COLUMNS: Mapping[str, ColumnSpec] = {
         1,
     ),
 }
+
+FRONT_RISK_COLUMNS = _labelled(
+    FRONT_RISK_COLUMNS,
+    {
+        "proliferation_latency": "Proliferation latency",
+        "us_arms_share_pct": "U.S. share of arms imports",
+        "us_trade_share_pct": "U.S. share of goods trade",
+        "integration": "Integration with U.S. forces",
+    },
+)

@@ -37,7 +37,7 @@ class ColumnSpec:
         if self.dtype == "enum":
             return "one of " + ", ".join(repr(c) for c in self.choices)
         if self.dtype == "slug":
-            return "a unique slug of lower-case letters, digits and '_'"
+            return "a slug of lower-case letters, digits and '_'"
         if self.dtype == "iso3":
             return "an ISO 3166-1 alpha-3 code such as 'IDN'"
         if self.dtype == "iso3_list":

@@ -10,7 +10,7 @@ import pytest
 
 from redeploy.cli import app
 from redeploy.layers import read_layers
-from redeploy.model.base import HOME_ID
+from redeploy.model.result import HOME_ID
 from redeploy.scenario import effective_coefficients, list_scenarios, load_scenario
 
 MODEL_DATA = Path(__file__).resolve().parent / "data" / "model"

@@ -37,8 +37,7 @@ from redeploy.export.qgis_styles import (
     style_for_layer,
 )
 from redeploy.export.results import HOME_NAME
-from redeploy.model.base import HOME_ID, HOME_LONLAT, HOME_REGION
-from redeploy.model.result import ALLY_COLUMNS, LEDGER_COLUMNS
+from redeploy.model.result import ALLY_COLUMNS, HOME_ID, HOME_LONLAT, HOME_REGION, LEDGER_COLUMNS
 from redeploy.schemas import ASSETS, MILITARY_ASSETS, RISK_CHANNELS, SCHEMAS, LayerKind
 from tests.conftest import load_data_module
 

@@ -13,12 +13,13 @@ from redeploy.errors import OutputError
 from redeploy.export.tables import table_csv, write_tables
 from redeploy.layers import read_layers
 from redeploy.model.allocation import solve_allocation
-from redeploy.model.base import HOME_ID, HOME_REGION
 from redeploy.model.inputs import build_inputs
 from redeploy.model.result import (
     ALLY_COLUMNS,
     FLOW_COLUMNS,
     FRONT_COLUMNS,
+    HOME_ID,
+    HOME_REGION,
     LEDGER_COLUMNS,
     ZONE_COLUMNS,
 )

@@ -116,7 +116,7 @@ def calibrate(
         typer.Option(
             "--budget", min=10, help="Evaluations of the main fit (each left-out fit gets half)."
         ),
-    ] = 3000,
+    ] = 6000,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of CMA-ES.")] = 0,
     scenario: ScenarioOpt = "baseline",
     layers: LayersOpt = None,

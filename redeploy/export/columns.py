@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 
 from redeploy.export.tables import COLUMN_UNITS as TABLE_UNITS
-from redeploy.model.base import HOME_ID
+from redeploy.model.result import HOME_ID
 from redeploy.schema_docs import UNIT_NOTES
 from redeploy.schemas import (
     ASSET_UNITS,

@@ -9,7 +9,7 @@ import pandas as pd
 
 from redeploy._version import __version__
 from redeploy.export.qgis_common import _schema_of, layer_id_of, layer_title
-from redeploy.model.base import HOME_ID
+from redeploy.model.result import HOME_ID
 from redeploy.schemas import ASSET_UNITS, ASSETS, MILITARY_ASSETS, RISK_CHANNELS, column_label
 
 #: Map-tip labels that say more than the map's popups (`ColumnSpec.label`): QGIS shows the

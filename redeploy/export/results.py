@@ -16,11 +16,13 @@ from shapely.geometry import Point
 
 from redeploy.errors import OutputError
 from redeploy.export.columns import RESULT_COLUMNS, columns_for
-from redeploy.model.base import HOME_ID, HOME_LONLAT, HOME_REGION
 from redeploy.model.result import (
     ALLY_COLUMNS,
     FLOW_COLUMNS,
     FRONT_COLUMNS,
+    HOME_ID,
+    HOME_LONLAT,
+    HOME_REGION,
     LEDGER_COLUMNS,
     ZONE_COLUMNS,
     AllocationResult,

@@ -18,6 +18,11 @@ import shapely
 
 from redeploy.errors import ScenarioError
 from redeploy.model.repricing import FrontData, front_data, per_asset
+
+# the home pool's id, region and map point live with the result's contract (re-exported)
+from redeploy.model.result import HOME_ID as HOME_ID
+from redeploy.model.result import HOME_LONLAT as HOME_LONLAT
+from redeploy.model.result import HOME_REGION as HOME_REGION
 from redeploy.model.routes import great_circle_matrix, sea_distance_matrix
 from redeploy.model.value import ValueItems, value_items
 from redeploy.schemas import ASSETS, MILITARY_ASSETS
@@ -25,10 +30,6 @@ from redeploy.schemas import ASSETS, MILITARY_ASSETS
 if TYPE_CHECKING:
     import geopandas as gpd
 
-#: Id and region of the U.S. home pool: a destination for capacity fronts release and do
-#: not send abroad, and a source of capacity sent to the periphery from home.
-HOME_ID = "us-home"
-HOME_REGION = "United States"
 #: Reference points of the U.S. homeland (name, lon, lat): the ports and bases that forces
 #: return to and leave from, and the points the homeland-perimeter value decays from.
 #: Placed by hand (assumption): the Atlantic, Gulf and Pacific fleet concentration areas,
@@ -43,8 +44,6 @@ HOMELAND_POINTS: tuple[tuple[str, float, float], ...] = (
     ("Pearl Harbor", -157.95, 21.35),
     ("Roosevelt Roads", -65.62, 18.24),
 )
-#: Where the home pool is drawn on maps (the middle of the contiguous United States).
-HOME_LONLAT = (-98.5, 39.5)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,14 @@ import pandas as pd
 
 from redeploy.schemas import RISK_CHANNELS
 
+#: Id and region of the U.S. home pool: a destination for capacity fronts release and do
+#: not send abroad, and a source of capacity sent to the periphery from home. Here, with
+#: the result's contract, so render and export name it without importing the model.
+HOME_ID = "us-home"
+HOME_REGION = "United States"
+#: Where the home pool is drawn on maps (the middle of the contiguous United States).
+HOME_LONLAT = (-98.5, 39.5)
+
 #: Columns of `AllocationResult.flows` (one row per front, zone and asset with amount > 0;
 #: front or zone ``us-home`` is the U.S. home pool).
 FLOW_COLUMNS = ("front_id", "zone_id", "asset", "amount", "distance_km", "cost")

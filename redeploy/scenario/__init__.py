@@ -26,6 +26,7 @@ from redeploy.scenario.coefficients import (
     coefficients_digest_payload,
     effective_coefficients,
     load_coefficients,
+    prior_coefficients,
 )
 from redeploy.scenario.distributions import (
     DIST_KEYS,
@@ -144,6 +145,7 @@ __all__ = [
     "parse_distribution",
     "parse_uncertain",
     "path_key",
+    "prior_coefficients",
     "read_toml",
     "resolve_parameter",
     "resolve_scenario_path",

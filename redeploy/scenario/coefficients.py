@@ -28,13 +28,16 @@ COEFFICIENTS_FILE = Path(__file__).resolve().parent.parent / "data" / "coefficie
 
 @dataclass(frozen=True)
 class Coefficient:
-    """One default coefficient: dotted key, value, unit, source and note."""
+    """One default coefficient: dotted key, value, unit, source and note; a calibrated one
+    also its prior (the assumption the calibration multiplied) and that prior's source."""
 
     key: str
     value: Any
     unit: str
     source: str
     note: str
+    prior: Any = None
+    prior_source: str = ""
 
 
 def _is_leaf(node: Any) -> bool:
@@ -42,7 +45,11 @@ def _is_leaf(node: Any) -> bool:
 
 
 def _flatten_entries(
-    node: Mapping[str, Any], prefix: str, out: list[Coefficient], source: str
+    node: Mapping[str, Any],
+    prefix: str,
+    out: list[Coefficient],
+    source: str,
+    priors: bool = False,
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, child in node.items():
@@ -52,14 +59,27 @@ def _flatten_entries(
                 if not isinstance(child.get(field), str) or not child.get(field):
                     msg = f"{source}: key {dotted!r}: needs a non-empty {field!r}"
                     raise ScenarioError(msg)
-            out.append(
-                Coefficient(
-                    dotted, child["value"], child["unit"], child["source"], child.get("note", "")
-                )
+            entry = Coefficient(
+                dotted,
+                child["value"],
+                child["unit"],
+                child["source"],
+                child.get("note", ""),
+                child.get("prior"),
+                child.get("prior_source", ""),
             )
-            values[key] = child["value"]
+            if priors and entry.prior is not None:
+                entry = Coefficient(
+                    dotted,
+                    entry.prior,
+                    entry.unit,
+                    entry.prior_source or "assumption",
+                    entry.note,
+                )
+            out.append(entry)
+            values[key] = entry.value
         elif isinstance(child, dict):
-            values[key] = _flatten_entries(child, dotted, out, source)
+            values[key] = _flatten_entries(child, dotted, out, source, priors)
         else:
             msg = (
                 f"{source}: key {dotted!r}: expected a table with value, unit and source, "
@@ -70,7 +90,9 @@ def _flatten_entries(
 
 
 @lru_cache(maxsize=4)
-def _load_coefficients_cached(path: str) -> tuple[CoefficientSet, tuple[Coefficient, ...]]:
+def _load_coefficients_cached(
+    path: str, priors: bool = False
+) -> tuple[CoefficientSet, tuple[Coefficient, ...]]:
     file = Path(path)
     try:
         with file.open("rb") as fh:
@@ -79,7 +101,7 @@ def _load_coefficients_cached(path: str) -> tuple[CoefficientSet, tuple[Coeffici
         msg = f"{file}: cannot read coefficients: {err}"
         raise ScenarioError(msg) from err
     entries: list[Coefficient] = []
-    values = _flatten_entries(raw, "", entries, str(file))
+    values = _flatten_entries(raw, "", entries, str(file), priors)
     try:
         coeffs = CoefficientSet.model_validate(values)
     except ValidationError as err:
@@ -117,6 +139,18 @@ def load_coefficients(path: str | Path | None = None) -> CoefficientSet:
 def coefficient_entries(path: str | Path | None = None) -> tuple[Coefficient, ...]:
     """Return every default coefficient with its unit and source (for docs and summaries)."""
     return _load_coefficients_cached(str(path or COEFFICIENTS_FILE))[1]
+
+
+def prior_coefficients(
+    path: str | Path | None = None,
+) -> tuple[CoefficientSet, tuple[Coefficient, ...]]:
+    """
+    Return the coefficients before calibration: every calibrated entry at its ``prior``
+    (the assumption `redeploy calibrate` multiplies), with that prior's source.
+
+    The calibration starts from these, so re-running it reproduces the shipped file.
+    """
+    return _load_coefficients_cached(str(path or COEFFICIENTS_FILE), True)
 
 
 def effective_coefficients(

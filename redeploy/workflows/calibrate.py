@@ -9,6 +9,7 @@ command's files are published together.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,24 +22,24 @@ from redeploy.calibration.report import (
     calibrated_toml,
     validation_csv,
     validation_json,
+    validation_markdown,
     validation_table,
 )
-from redeploy.calibration.targets import Targets, load_targets
+from redeploy.calibration.targets import Targets, default_targets_dir, load_targets
 from redeploy.io.atomic import published, staged_output, write_atomic
 from redeploy.layers import read_layers
 from redeploy.model.base import ModelBase, prepare_base
 from redeploy.render.validation import validation_html
 from redeploy.scenario import (
-    CoefficientSet,
     Scenario,
-    coefficient_entries,
     load_coefficients,
     load_scenario,
+    prior_coefficients,
 )
 from redeploy.workflows.run import MODEL_LAYERS
 
 #: Default evaluations of the main fit; each left-out fit gets half as many.
-DEFAULT_BUDGET = 3000
+DEFAULT_BUDGET = 6000
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,8 @@ def run_calibrate(
     """
     t0 = time.perf_counter()
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    defaults: CoefficientSet = load_coefficients()
+    # the fit starts from the priors, so it reproduces the shipped (calibrated) file
+    defaults, priors = prior_coefficients()
     targets: Targets = load_targets(targets_dir)
     base = _base(layers_dir, crs)
     params = parameters()
@@ -213,7 +215,7 @@ def run_calibrate(
         f"geodata/calibration (posture_targets.csv, engagement_targets.csv) and the pattern "
         f"checks P1-P5 on {sc.name} by redeploy calibrate --seed {seed} --budget {budget}"
     )
-    toml = calibrated_toml(coefficient_entries(), params, result, provenance=provenance)
+    toml = calibrated_toml(priors, params, result, fitted, provenance=provenance)
     files = _write(
         out_dir,
         validation,
@@ -232,3 +234,21 @@ def run_calibrate(
         seconds=time.perf_counter() - t0,
         interrupted=interrupted,
     )
+
+
+#: The fit summary of the shipped coefficients: the ``validation.json`` `redeploy calibrate`
+#: wrote with them, kept beside the targets (its fit and left-out figures).
+FIT_SUMMARY = "fit.json"
+
+
+def shipped_validation_markdown() -> str:
+    """
+    Return the generated part of docs/validation.md: the shipped coefficients evaluated
+    as `redeploy validate` does (baseline, shipped layers and targets), with the fit and
+    leave-one-out figures of ``geodata/calibration/fit.json``.
+    """
+    sc = load_scenario("baseline")
+    validation = validate_coefficients(_base(None, None), load_coefficients(), load_targets(), sc)
+    path = default_targets_dir() / FIT_SUMMARY
+    fit_summary = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return validation_markdown(validation, fit_summary)

@@ -15,8 +15,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString, MultiLineString, MultiPolygon, Point, box
 
-from redeploy.model.base import HOME_ID, HOME_REGION
-from redeploy.model.result import AllocationResult
+from redeploy.model.result import HOME_ID, HOME_REGION, AllocationResult
 from redeploy.schemas import ASSETS, MILITARY_ASSETS, RISK_CHANNELS, SCHEMAS, ColumnSpec, LayerKind
 
 FIJI = MultiPolygon([box(177.0, -18.5, 180.0, -16.0), box(-180.0, -18.5, -179.0, -16.0)])

@@ -10,8 +10,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import LineString, MultiLineString, Point, box
 
-from redeploy.model.base import HOME_ID, HOME_REGION
-from redeploy.model.result import AllocationResult
+from redeploy.model.result import HOME_ID, HOME_REGION, AllocationResult
 from redeploy.schemas import ASSETS, MILITARY_ASSETS, RISK_CHANNELS
 
 XSS_NAME = "<img src=x onerror=alert(1)>"
