@@ -60,12 +60,15 @@ def test_every_layer_in_the_control(page):
     )
     assert labels == [
         "Countries (basemap)",
-        "Peripheral zones by allocation",
+        "Peripheral zones by capacity added",
         "Critical-mineral zones",
         "Flows of freed capacity",
         "Supply-chain nodes",
+        "Sites that can host U.S. forces",
+        "Existing U.S. presence",
         "Maritime chokepoints",
         "Alliance fronts",
+        "U.S. home pool",
     ]
 
 
@@ -168,7 +171,7 @@ def test_comparison_map_in_browser(driver, tmp_path):
     n = driver.execute_script(
         "return document.querySelectorAll('.leaflet-rdFlows-pane path').length;"
     )
-    assert n == 8
+    assert n == 10
     dashed = driver.execute_script(
         "return Array.from(document.querySelectorAll('.leaflet-rdFlows-pane path'))"
         ".filter(function (p) { return p.getAttribute('stroke-dasharray'); }).length;"

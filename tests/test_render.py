@@ -86,12 +86,15 @@ def test_size_is_compact(html):
 def test_every_layer_in_the_control(html):
     for name in (
         "Countries (basemap)",
-        "Peripheral zones by allocation",
+        "Peripheral zones by capacity added",
         "Critical-mineral zones",
         "Flows of freed capacity",
         "Supply-chain nodes",
+        "Sites that can host U.S. forces",
+        "Existing U.S. presence",
         "Maritime chokepoints",
         "Alliance fronts",
+        "U.S. home pool",
     ):
         assert f'"{name}" : feature_group_' in html
 
@@ -142,7 +145,11 @@ def test_popups_carry_units_sources_and_marginal_values(html):
     korea = props["Korean peninsula"]
     assert "Marg. value" in korea["tab"]["h"]
     assert "one more unit" in korea["tab"]["f"]
-    assert ["Ally extra spending", "$10.0bn/yr"] in korea["rows"]
+    # Expected delivery below the announced spending: both shown, in one row.
+    assert [
+        "Ally extra spending",
+        "expected delivery $8.50bn/yr of announced $10.0bn/yr",
+    ] in korea["rows"]
     assert "run 0123456789ab" in korea["src"]
     vnm = props["Viet Nam"]
     assert vnm["tab"]["h"][-1] == "Marg. value"
@@ -155,7 +162,7 @@ def test_legend_panel_title(html, result):
     for asset in palette.ASSET_COLORS:
         assert f">{asset}</span>" in html
     assert "Freed U.S. capacity by front" in html
-    assert "Allocated by region" in html
+    assert "By region: existing U.S. presence and what this run adds" in html
     assert "Strategic value" in html
     assert result.run_id in html
     assert "Natural Earth" in html
@@ -354,7 +361,7 @@ def test_write_comparison(pair, layers, tmp_path):
     flow_props = [
         f["properties"] for d in flows for f in d["features"] if "→" in f["properties"].get("t", "")
     ]
-    assert len(flow_props) == 8  # 7 in A, one dropped, one added: union of 8
+    assert len(flow_props) == 10  # 9 in A, one dropped, one added: union of 10
     gone = [p for p in flow_props if p["c"] == palette.FLOW_CHANGE_STYLES["gone"]["c"]]
     assert len(gone) == 1 and gone[0]["d"] == palette.FLOW_CHANGE_STYLES["gone"]["d"]
 
@@ -369,7 +376,7 @@ def test_write_map_names_file_by_scenario(layers, result, tmp_path):
 
 def test_zone_metric_engagement(layers, result):
     text = render_html(build_map(layers, result, zone_metric="engagement"))
-    assert "Zones: Engagement allocated ($bn/yr)" in text
+    assert "Zones: Engagement added by this run ($bn/yr)" in text
 
 
 # ---------------------------------------------------------------------------- CLI

@@ -120,6 +120,17 @@ border-radius:2px}
 .rd-pop-s{color:#5b6673;font-size:10.5px;margin-top:4px;border-top:1px solid #e3e6ea;
 padding-top:3px;overflow-wrap:anywhere}
 .rd-pop summary{cursor:pointer}
+.rd-pop-h{font-weight:650;font-size:11.5px;color:#2b3642;margin-top:7px}
+.rd-ptab th{white-space:normal;vertical-align:bottom;line-height:1.15}
+.rd-home{filter:drop-shadow(0 0 1px #fff) drop-shadow(0 0 1.5px #fff)
+drop-shadow(0 1px 2px rgba(0,0,0,.35))}
+.rd-home::before{content:"";position:absolute;inset:0;background:{home};
+clip-path:polygon(50% 0,61% 35%,98% 35%,68% 57%,79% 91%,50% 70%,21% 91%,32% 57%,2% 35%,39% 35%)}
+.rd-sec{margin-top:2px}
+.rd-sec>summary{font-weight:650;font-size:12px;color:#2b3642;margin:8px 0 3px}
+.rd-panel .rd-sec summary{font-size:12px}
+.rd-star{display:inline-block;width:16px;height:16px;background:{home};vertical-align:middle;
+clip-path:polygon(50% 0,61% 35%,98% 35%,68% 57%,79% 91%,50% 70%,21% 91%,32% 57%,2% 35%,39% 35%)}
 """
 
 
@@ -166,6 +177,11 @@ var RD = (function () {
     if (p.rows && p.rows.length) d.appendChild(table(null, p.rows, 'rd-kv'));
     if (p.tab) d.appendChild(table(p.tab.h, p.tab.r, 'rd-tab rd-ptab'));
     if (p.tab && p.tab.f) d.appendChild(el('div', p.tab.f, 'rd-pop-n'));
+    (p.tabs || []).forEach(function (x) {
+      if (x.t) d.appendChild(el('div', x.t, 'rd-pop-h'));
+      d.appendChild(table(x.h, x.r, 'rd-tab rd-ptab'));
+      if (x.f) d.appendChild(el('div', x.f, 'rd-pop-n'));
+    });
     if (p.n) d.appendChild(fold('Notes', p.n, 'rd-pop-n', 0));
     if (p.src) d.appendChild(fold('Source: ', p.src, 'rd-pop-s', 110));
     return d;
@@ -200,6 +216,11 @@ var RD = (function () {
         return s;
       },
       pointToLayer: function (f, ll) {
+        if (f.properties && f.properties.sh === 'home') {
+          // The home pool: a star (CSS), not a circle, so it never reads as a layer's marker.
+          return L.marker(ll, { pane: 'rdMarkers', interactive: o.interactive, keyboard: false,
+            icon: L.divIcon({ className: 'rd-home', iconSize: [24, 24] }) });
+        }
         return L.circleMarker(ll, L.extend({}, o.style, {
           radius: (f.properties && f.properties.r) || 5, pane: 'rdMarkers',
           interactive: o.interactive, bubblingMouseEvents: false }));
@@ -208,7 +229,7 @@ var RD = (function () {
         var p = f.properties;
         if (!o.interactive || !p || p.t === undefined) return;
         l.bindPopup(function () { return popup(p); },
-                    { maxWidth: 420, minWidth: 220, maxHeight: 440,
+                    { maxWidth: 540, minWidth: 220, maxHeight: 460,
                       autoPanPaddingTopLeft: [20, 90], autoPanPaddingBottomRight: [340, 20] });
         l.bindTooltip(function () { return el('span', p.tt || p.t); },
                       { sticky: true, direction: 'top', opacity: 0.95 });

@@ -40,11 +40,12 @@ def _zones(table: pd.DataFrame) -> str:
     top = max(float(zones[["model", "observed"]].max().max() or 0), 1e-9)
     rows = []
     for r in zones.itertuples():
+        observed, model = float(r.observed), float(r.model)  # type: ignore[arg-type]
         rows.append(
             f"<tr><td>{html.escape(str(r.id))}</td><td>{html.escape(str(r.region))}</td>"
-            f"<td class=n>{_n(r.observed)}</td><td class=n>{_n(r.model)}</td><td>"
-            f"<span class='bar o' style='width:{120 * r.observed / top:.0f}px'></span><br>"
-            f"<span class=bar style='width:{120 * r.model / top:.0f}px'></span></td></tr>"
+            f"<td class=n>{_n(observed)}</td><td class=n>{_n(model)}</td><td>"
+            f"<span class='bar o' style='width:{120 * observed / top:.0f}px'></span><br>"
+            f"<span class=bar style='width:{120 * model / top:.0f}px'></span></td></tr>"
         )
     return (
         "<table><tr><th>zone</th><th>region</th><th>observed (kpe)</th>"
