@@ -48,11 +48,11 @@ RISK_CHANNEL_COLORS: Mapping[str, str] = {
     "credibility": "#c0392b",
     "fragmentation": "#7b4fa0",
     "opportunism": "#e67e22",
-    "counter_alignment": "#16a085",
-    "autonomy": "#2e86c1",
-    "proliferation": "#7f3c0a",
-    "backlash": "#d4a017",
-    "trade": "#5d6d7e",
+    "counter_alignment": "#1f78b4",
+    "autonomy": "#33a02c",
+    "proliferation": "#6a3d1a",
+    "backlash": "#e7298a",
+    "trade": "#bcbd22",
 }
 #: Colour of a risk channel missing from `RISK_CHANNEL_COLORS` (and of "no risk").
 OTHER_CHANNEL_COLOR = "#8a8f96"

@@ -146,10 +146,11 @@ def test_popups_carry_units_sources_and_marginal_values(html):
     assert "Marg. value" in korea["tab"]["h"]
     assert "one more unit" in korea["tab"]["f"]
     # Expected delivery below the announced spending: both shown, in one row.
+    ledger = next(t for t in korea["tabs"] if t["t"].startswith("Ledger"))
     assert [
         "Ally extra spending",
         "expected delivery $8.50bn/yr of announced $10.0bn/yr",
-    ] in korea["rows"]
+    ] in ledger["r"]
     assert "run 0123456789ab" in korea["src"]
     vnm = props["Viet Nam"]
     assert vnm["tab"]["h"][-1] == "Marg. value"

@@ -2,7 +2,8 @@
 
 Each feature's ``properties`` hold only what the page's script needs: ``t`` (title), ``k``
 (kind line), ``rows`` ([label, value] pairs, values already formatted with their units),
-``tab`` (a per-asset table), ``tabs`` (further tables, each with a title ``t``), ``src``
+``tab`` (a per-asset table), ``tabs`` (further tables, each with a title ``t``; without a
+header ``h`` a [label, value] table), ``more`` (rows folded under a title), ``src``
 (sources), ``tt`` (tooltip), ``sh`` (a marker shape other than a circle: ``"home"``), and
 style keys ``r`` (radius), ``fc`` (fill colour), ``c`` (line colour), ``w`` (line width),
 ``d`` (dash pattern). Text is plain: the page inserts it with ``textContent``, never as HTML.
@@ -160,9 +161,11 @@ def _marker_properties(
     tab = class_table(kind, rec)
     tabs: list[dict[str, Any]] = []
     model_note = ""
+    more = None
     if kind == LayerKind.FRONTS:
-        extra_rows, tab, tabs, model_note = front_popup(rec, result)
-        rows += extra_rows
+        # The model's figures first; the front's own (input) figures folded away.
+        tab, tabs, model_note = front_popup(rec, result)
+        more, rows = {"t": f"{schema.role.noun} figures (layer)", "r": rows}, []
     key_text = fmt_value(rec.get(key), key_spec.unit) if key and key_spec else None
     tip = name
     if key_text is not None and key is not None:
@@ -182,6 +185,8 @@ def _marker_properties(
         props["tab"] = tab
     if tabs:
         props["tabs"] = tabs
+    if more:
+        props["more"] = more
     notes = plain_text(rec.get("notes"))
     if notes:
         props["n"] = notes

@@ -250,17 +250,20 @@ def ledger_rows(fid: str, result: AllocationResult) -> list[list[str]]:
 
 def front_popup(
     row: Mapping[str, Any], result: AllocationResult
-) -> tuple[list[list[str]], dict[str, Any] | None, list[dict[str, Any]], str]:
-    """A front's model rows, main table, further tables (risk, allies) and tooltip note."""
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]], str]:
+    """A front's main table, further tables (risk, allies, ledger) and tooltip note."""
     fid = str(row.get("id"))
+    ledger = ledger_rows(fid, result)
     tabs = [t for t in (risk_table(fid, result), allies_table(fid, result)) if t]
+    if ledger:
+        tabs.append({"t": "Ledger: the ally's money and the U.S. capacity it frees", "r": ledger})
     per = asset_frame(result.fronts, "front_id").get(fid, {})
     freed = sum(finite(per.get(a, {}).get("freed")) or 0.0 for a in MILITARY_ASSETS)
     note = f"freed {fmt_value(freed, 'kpe')}"
     risk = sum(finite(per.get(a, {}).get("risk")) or 0.0 for a in ASSETS)
     if risk > 0:
         note += f" · risk {fmt_number(risk)} {value_unit(result)}"
-    return ledger_rows(fid, result), front_table(row, result), tabs, note
+    return front_table(row, result), tabs, note
 
 
 # ---------------------------------------------------------------------------- zones

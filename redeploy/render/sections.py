@@ -131,7 +131,7 @@ def regions_section(result: AllocationResult) -> str:
             for k, m, _ in split_totals(result.zones, "region", "existing", skip=(HOME_REGION,))
         }
     with_eng = any(r[2] for r in added)
-    head = ["Region", "Existing kpe", "Added kpe"] + (["Engagem. $bn/yr"] if with_eng else [])
+    head = ["Region", "Existing", "Added"] + (["Engagem."] if with_eng else [])
     body = []
     for region, mil, eng in added:
         row = [region, fmt_number(existing.get(region, 0.0)), fmt_number(mil)]
@@ -143,8 +143,11 @@ def regions_section(result: AllocationResult) -> str:
     ]
     if with_eng:
         row_total.append(fmt_number(sum(r[2] for r in added)))
-    return heading("By region: existing U.S. presence and what this run adds") + table_html(
-        head, [*body, row_total], total=True
+    unit = "military kpe" + ("; engagement added, $bn/yr" if with_eng else "")
+    return (
+        heading("By region: existing U.S. presence and what this run adds")
+        + table_html(head, [*body, row_total], total=True)
+        + note(f"Existing: U.S. presence already there; Added: by this run ({unit}).")
     )
 
 
@@ -232,7 +235,8 @@ def allies_section(result: AllocationResult, layers: Mapping[str, gpd.GeoDataFra
         for r in paying.to_dict("records")
     ]
     if rows:
-        out.append(table_html(["Ally (front)", "Burden", "Most dependent", "Gap kpe"], rows))
+        head = ["Ally (front)", "Burden", "Depends on", "Gap kpe"]
+        out.append(table_html(head, rows, cls="rd-tab rd-allies"))
         out.append(
             note(
                 "Burden: share of the ally's extra spending that funds U.S. expansion "
