@@ -149,6 +149,13 @@ def basemap_layer(gdf: gpd.GeoDataFrame, *, show: bool = True) -> LayerData:
     )
 
 
+def _lower_first(text: str) -> str:
+    """Lower-case a label's first letter unless it starts an abbreviation (``U.S.``)."""
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
+
+
 def _marker_properties(
     kind: str, rec: Mapping[str, Any], result: AllocationResult, radius: float
 ) -> dict[str, Any]:
@@ -169,7 +176,7 @@ def _marker_properties(
     key_text = fmt_value(rec.get(key), key_spec.unit) if key and key_spec else None
     tip = name
     if key_text is not None and key is not None:
-        tip += f" · {label(kind, key).lower()} {key_text}"
+        tip += f" · {_lower_first(label(kind, key))} {key_text}"
     if model_note:
         tip += f" · {model_note}"
     src = source_line(rec)

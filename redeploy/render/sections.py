@@ -154,7 +154,7 @@ def regions_section(result: AllocationResult) -> str:
 def _weight_note(result: AllocationResult, channel: str) -> str:
     weights = result.meta.get("risk_weights") if isinstance(result.meta, dict) else None
     w = finite(weights.get(channel)) if isinstance(weights, dict) else None
-    return "" if w is None or math.isclose(w, 1.0) else f" (weight {fmt_number(w)})"
+    return "" if w is None or math.isclose(w, 1.0) else f" (weight {w:g})"
 
 
 def objective_section(result: AllocationResult) -> str:
@@ -174,7 +174,7 @@ def objective_section(result: AllocationResult) -> str:
     for c in RISK_CHANNELS:
         v = _num(obj.get(f"risk_{c}"))
         if v != 0:
-            rows.append([f"  · {channel_label(c)}{_weight_note(result, c)}", fmt_number(v)])
+            rows.append([f"· {channel_label(c)}{_weight_note(result, c)}", fmt_number(v)])
     shown = {"value", "transit_cost", "risk", "total", *channels}
     rows += [[k, fmt_number(_num(obj[k]))] for k in sorted(obj) if k not in shown]
     if "total" in obj:

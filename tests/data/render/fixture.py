@@ -575,3 +575,62 @@ def fixture_result(
             "units": {"value": "$bn-eq/yr"},
         },
     )
+
+
+#: (λ, flow scale, binding channel) of the fixture frontier's points: the binding channel
+#: changes along the frontier, and the first point has no risk at all.
+_FRONTIER_POINTS = ((0.0, 1.5, ""), (0.5, 1.2, "trade"), (2.0, 1.0, "credibility"))
+
+
+def _frontier_row(lam: float, result: AllocationResult, top: str) -> dict:
+    obj = result.objective
+    risks = {f"risk_{c}": (0.0 if not top else obj[f"risk_{c}"]) for c in RISK_CHANNELS}
+    if top:
+        risks[f"risk_{top}"] = max(risks.values()) + 0.1
+    row = {
+        "lambda": lam,
+        "value": obj["value"],
+        "transit_cost": obj["transit_cost"],
+        "net_value": obj["value"] - obj["transit_cost"],
+        # The risk at weight 1 falls as the swept weight grows; the weighted costs
+        # (risk_<channel>) are 0 at weight 0, where no channel binds.
+        "risk": 4.0 - lam,
+        "total": obj["total"],
+        "released_kpe": 3.0 * lam + 1.0,
+        "converted_kpe": 0.2,
+        "to_home_kpe": 1.0,
+        "released_engagement_bn": 2.0,
+        "top_channel": top,
+        **risks,
+    }
+    for region, slug in (("Africa", "africa"), ("Central America", "central_america")):
+        row[f"{slug}_kpe"] = 0.5
+        row[f"{slug}_engagement_bn"] = 0.1 if region == "Africa" else 0.0
+    return row
+
+
+def fixture_frontier(channel: str | None = "credibility"):
+    """Return a hand-made `Frontier` of three points on the fixture (sweeping `channel`)."""
+    from redeploy.model.frontier import Frontier
+
+    results = tuple(
+        fixture_result(f"pt{i}", scale=s) for i, (_, s, _) in enumerate(_FRONTIER_POINTS)
+    )
+    rows = [
+        _frontier_row(lam, r, top)
+        for (lam, _, top), r in zip(_FRONTIER_POINTS, results, strict=True)
+    ]
+    table = pd.DataFrame(rows)
+    table.insert(0, "point", range(len(table)))
+    table.insert(table.columns.get_loc("released_engagement_bn") + 1, "dominated", False)
+    own = fixture_result("fixture")
+    return Frontier(
+        scenario="fixture",
+        run_id=own.run_id,
+        table=table,
+        results=results,
+        scenario_lambda=1.0,
+        scenario_result=own,
+        scenario_row=_frontier_row(1.0, own, "trade"),
+        channel=channel,
+    )
