@@ -174,7 +174,7 @@ def test_zone_popup_shows_access_basis_as_text(page):
 
 def test_panel_shows_channels_home_and_allies(page):
     text = page.execute_script("return document.getElementById('rd-panel').textContent;")
-    assert "· credibility (weight 2)" in text
+    assert "· credibility (weight 2, unweighted 0.10)" in text
     assert "United States (home pool)" in text and "Received from fronts" in text
     assert "By region: existing U.S. presence and what this run adds" in text
     assert "Allies' side: double burden and dependence" in text

@@ -749,7 +749,8 @@ def test_panel_channels_home_regions_and_allies(html, result):
     channels = [k.strip("· ").split(" (")[0] for k in objective if k.startswith("·")]
     nonzero = [c.replace("_", "-") for c in RISK_CHANNELS if result.objective[f"risk_{c}"] > 0]
     assert channels == nonzero and "autonomy" not in channels
-    assert objective["· credibility (weight 2)"] == [
+    unweighted = panels.fmt_number(result.meta["risk_unweighted"]["credibility"])
+    assert objective[f"· credibility (weight 2, unweighted {unweighted})"] == [
         panels.fmt_number(result.objective["risk_credibility"])
     ]
     assert objective["= Total"] == [panels.fmt_number(result.objective["total"])]

@@ -352,10 +352,11 @@ def build_compare_map(
     """
     Build the comparison map of runs `a` and `b` (B - A).
 
-    Zones are coloured on a diverging scale by the change of military capacity allocated
-    (kpe); flows that grow, shrink, appear or disappear are drawn in distinct colours and
-    dashes, as wide as the larger of the two amounts. Markers and popups show B's values,
-    the panel sets A, B and the change side by side.
+    Zones are coloured on a diverging scale by the change of military capacity added
+    (kpe; the home pool is shown in the panel, not as a zone); flows that grow, shrink,
+    appear or disappear are drawn in distinct colours and dashes, as wide as the larger of
+    the two amounts. Markers and popups show B's values, the panel sets A, B and the change
+    side by side.
 
     Parameters
     ----------

@@ -152,9 +152,14 @@ def regions_section(result: AllocationResult) -> str:
 
 
 def _weight_note(result: AllocationResult, channel: str) -> str:
-    weights = result.meta.get("risk_weights") if isinstance(result.meta, dict) else None
+    """`` (weight w, unweighted u)`` where the channel's weight λ_c is not 1, else ``""``."""
+    meta = result.meta if isinstance(result.meta, dict) else {}
+    weights, raw = meta.get("risk_weights"), meta.get("risk_unweighted")
     w = finite(weights.get(channel)) if isinstance(weights, dict) else None
-    return "" if w is None or math.isclose(w, 1.0) else f" (weight {w:g})"
+    if w is None or math.isclose(w, 1.0):
+        return ""
+    u = finite(raw.get(channel)) if isinstance(raw, dict) else None
+    return f" (weight {w:g}" + (f", unweighted {fmt_number(u)})" if u is not None else ")")
 
 
 def objective_section(result: AllocationResult) -> str:
