@@ -4,6 +4,7 @@ Everything here is plain data and pure functions so that `redeploy.export` (QGIS
 the GeoPackage) can mirror the HTML maps exactly:
 
 - `ASSET_COLORS`: one colour per asset class (flows are drawn in it).
+- `RISK_CHANNEL_COLORS`: one colour per risk channel; `HOME_COLOR` the home pool's marker.
 - `LAYER_COLORS`: fill colour of each layer kind's markers or polygons.
 - `allocation_bins` / `allocation_color` / `ALLOCATION_RAMP`: the sequential classes that
   colour peripheral zones by the capacity allocated to them.
@@ -39,6 +40,22 @@ LAYER_COLORS: Mapping[str, str] = {
     "posture": "#e07a1f",
     "basemap": "#e4e2dd",
 }
+#: Colour of the U.S. home pool's marker (a star at the home point; no layer draws it).
+HOME_COLOR = "#0a3161"
+#: Colour of each risk channel (`redeploy.schemas.RISK_CHANNELS`), e.g. the channel that
+#: binds at each point of a frontier.
+RISK_CHANNEL_COLORS: Mapping[str, str] = {
+    "credibility": "#c0392b",
+    "fragmentation": "#7b4fa0",
+    "opportunism": "#e67e22",
+    "counter_alignment": "#1f78b4",
+    "autonomy": "#33a02c",
+    "proliferation": "#6a3d1a",
+    "backlash": "#e7298a",
+    "trade": "#bcbd22",
+}
+#: Colour of a risk channel missing from `RISK_CHANNEL_COLORS` (and of "no risk").
+OTHER_CHANNEL_COLOR = "#8a8f96"
 #: Sea (map background) colour of the offline vector basemap.
 SEA_COLOR = "#cfdfe9"
 #: Land colour and outline of the vector basemap.
@@ -90,6 +107,11 @@ _NICE = tuple(k * 10.0**e for e in range(-3, 7) for k in (1, 2, 5))
 def asset_color(asset: str) -> str:
     """Return the colour of asset class `asset` (grey for classes without one)."""
     return ASSET_COLORS.get(asset, OTHER_ASSET_COLOR)
+
+
+def channel_color(channel: str) -> str:
+    """Return the colour of risk channel `channel` (grey for none or an unknown one)."""
+    return RISK_CHANNEL_COLORS.get(channel, OTHER_CHANNEL_COLOR)
 
 
 def _nice_ceil(x: float) -> float:

@@ -10,6 +10,7 @@ import io
 
 import pytest
 
+from redeploy import palette
 from redeploy.render.maps import build_map, save_map
 from redeploy.render.png import chromium_driver, open_map, save_png
 from tests.conftest import load_data_module, require_browser
@@ -60,12 +61,15 @@ def test_every_layer_in_the_control(page):
     )
     assert labels == [
         "Countries (basemap)",
-        "Peripheral zones by allocation",
+        "Peripheral zones by capacity added",
         "Critical-mineral zones",
         "Flows of freed capacity",
         "Supply-chain nodes",
+        "Sites that can host U.S. forces",
+        "Existing U.S. presence",
         "Maritime chokepoints",
         "Alliance fronts",
+        "U.S. home pool",
     ]
 
 
@@ -133,6 +137,76 @@ def test_front_popup_has_marginal_values(page):
     assert "Marg. value" in text and "$10.0bn/yr" in text and "Source: Test source" in text
 
 
+def test_home_pool_is_a_star_with_its_popup(page):
+    star = page.execute_script(
+        "var e = document.querySelector('.leaflet-rdMarkers-pane .rd-home');"
+        "return e ? [e.offsetWidth, e.offsetHeight, getComputedStyle(e, '::before').clipPath]"
+        " : null;"
+    )
+    assert star is not None and star[:2] == [24, 24] and star[2].startswith("polygon")
+    text = _open_popup(page, "United States (home pool)")
+    assert "Received from fronts1.00 kpe" in text
+    assert "Sent abroad0.50 kpe" in text
+    assert "Returned home fromFrontClasskpeKorean peninsulaground1.00" in text
+    assert "Sent from home toZoneClasskpePanamaground0.50" in text
+
+
+def test_front_popup_shows_risk_channels_and_allies(page):
+    text = _open_popup(page, "Korean peninsula")
+    assert "Risk by channel ($bn-eq/yr, weighted)" in text
+    assert "counter-alignment0.14" in text and "autonomy" not in text.split("Allies")[0]
+    assert "Allies' side" in text and "ground80.0%0.40" in text
+    # The front's own figures are in a closed <details>, after the model's tables.
+    folded = page.execute_script(
+        "var d = window.__rdPopup.querySelector('details.rd-pop-more');"
+        "return d ? [d.open, d.textContent.indexOf('Hosts') >= 0] : null;"
+    )
+    assert folded == [False, True]
+
+
+def test_zone_popup_shows_access_basis_as_text(page):
+    text = _open_popup(page, "Panama")
+    assert fx.XSS_ACCESS_BASIS in text
+    assert "Existing U.S. presence0.10 kpe" in text and "Added by this run2.00 kpe" in text
+    assert page.execute_script("return window.__rdPopup.querySelectorAll('b').length;") == 0
+    assert page.execute_script("return typeof window.__xss;") == "undefined"
+
+
+def test_panel_shows_channels_home_and_allies(page):
+    text = page.execute_script("return document.getElementById('rd-panel').textContent;")
+    assert "· credibility (weight 2, unweighted 0.10)" in text
+    assert "United States (home pool)" in text and "Received from fronts" in text
+    assert "By region: existing U.S. presence and what this run adds" in text
+    assert "Allies' side: double burden and dependence" in text
+
+
+def test_frontier_page_binding_channel_in_browser(driver, tmp_path):
+    from redeploy.render.frontier import write_frontier_map
+
+    path = write_frontier_map(fx.fixture_layers(), fx.fixture_frontier(), tmp_path / "f.html")
+    driver.get_log("browser")  # drop earlier entries
+    open_map(driver, path)
+    assert not [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
+    driver.execute_script(
+        "document.querySelector('.rdf-pt[data-k=\"2\"]')"
+        ".dispatchEvent(new MouseEvent('click', {bubbles: true}));"
+    )
+    shown = driver.execute_script(
+        "return document.querySelector('.rdf-detail:not([hidden])').textContent;"
+    )
+    assert "λ_credibility = 2" in shown
+    assert "Binding channel (largest risk)credibility" in shown
+    fills = driver.execute_script(
+        "return Array.from(document.querySelectorAll('circle.rdf-pt'))"
+        ".map(function (c) { return [c.getAttribute('data-channel'), c.getAttribute('fill')]; });"
+    )
+    assert fills == [
+        ["", palette.channel_color("")],
+        ["trade", palette.channel_color("trade")],
+        ["credibility", palette.channel_color("credibility")],
+    ]
+
+
 def test_screenshot_is_not_blank(map_path, tmp_path):
     require_browser()
     from PIL import Image
@@ -168,7 +242,7 @@ def test_comparison_map_in_browser(driver, tmp_path):
     n = driver.execute_script(
         "return document.querySelectorAll('.leaflet-rdFlows-pane path').length;"
     )
-    assert n == 8
+    assert n == 10
     dashed = driver.execute_script(
         "return Array.from(document.querySelectorAll('.leaflet-rdFlows-pane path'))"
         ".filter(function (p) { return p.getAttribute('stroke-dasharray'); }).length;"

@@ -8,6 +8,7 @@ import os
 import re
 from html.parser import HTMLParser
 
+import pandas as pd
 import pytest
 
 from redeploy import palette
@@ -86,12 +87,15 @@ def test_size_is_compact(html):
 def test_every_layer_in_the_control(html):
     for name in (
         "Countries (basemap)",
-        "Peripheral zones by allocation",
+        "Peripheral zones by capacity added",
         "Critical-mineral zones",
         "Flows of freed capacity",
         "Supply-chain nodes",
+        "Sites that can host U.S. forces",
+        "Existing U.S. presence",
         "Maritime chokepoints",
         "Alliance fronts",
+        "U.S. home pool",
     ):
         assert f'"{name}" : feature_group_' in html
 
@@ -142,7 +146,12 @@ def test_popups_carry_units_sources_and_marginal_values(html):
     korea = props["Korean peninsula"]
     assert "Marg. value" in korea["tab"]["h"]
     assert "one more unit" in korea["tab"]["f"]
-    assert ["Ally extra spending", "$10.0bn/yr"] in korea["rows"]
+    # Expected delivery below the announced spending: both shown, in one row.
+    ledger = next(t for t in korea["tabs"] if t["t"].startswith("Ledger"))
+    assert [
+        "Ally extra spending",
+        "expected delivery $8.50bn/yr of announced $10.0bn/yr",
+    ] in ledger["r"]
     assert "run 0123456789ab" in korea["src"]
     vnm = props["Viet Nam"]
     assert vnm["tab"]["h"][-1] == "Marg. value"
@@ -155,7 +164,7 @@ def test_legend_panel_title(html, result):
     for asset in palette.ASSET_COLORS:
         assert f">{asset}</span>" in html
     assert "Freed U.S. capacity by front" in html
-    assert "Allocated by region" in html
+    assert "By region: existing U.S. presence and what this run adds" in html
     assert "Strategic value" in html
     assert result.run_id in html
     assert "Natural Earth" in html
@@ -354,7 +363,7 @@ def test_write_comparison(pair, layers, tmp_path):
     flow_props = [
         f["properties"] for d in flows for f in d["features"] if "→" in f["properties"].get("t", "")
     ]
-    assert len(flow_props) == 8  # 7 in A, one dropped, one added: union of 8
+    assert len(flow_props) == 10  # 9 in A, one dropped, one added: union of 10
     gone = [p for p in flow_props if p["c"] == palette.FLOW_CHANGE_STYLES["gone"]["c"]]
     assert len(gone) == 1 and gone[0]["d"] == palette.FLOW_CHANGE_STYLES["gone"]["d"]
 
@@ -369,7 +378,7 @@ def test_write_map_names_file_by_scenario(layers, result, tmp_path):
 
 def test_zone_metric_engagement(layers, result):
     text = render_html(build_map(layers, result, zone_metric="engagement"))
-    assert "Zones: Engagement allocated ($bn/yr)" in text
+    assert "Zones: Engagement added by this run ($bn/yr)" in text
 
 
 # ---------------------------------------------------------------------------- CLI
@@ -506,3 +515,377 @@ def test_hostile_pages_same_inputs_same_bytes(hostile, tmp_path):
     again = hostile_inputs.run_all(hostile["run"].parent.parent, tmp_path, sweep=False)
     for kind, path in again.items():
         assert path.read_bytes() == hostile[kind].read_bytes(), kind
+
+
+# ---------------------------------------------------------------------------- the v2 result
+
+
+def _props(html: str) -> dict[str, dict]:
+    """Feature properties by title (the first feature of each title)."""
+    out: dict[str, dict] = {}
+    for data in _layer_data(html):
+        for f in data["features"]:
+            out.setdefault(f["properties"].get("t"), {**f["properties"], "_geom": f["geometry"]})
+    return out
+
+
+class _PanelTables(HTMLParser):
+    """The tables of the page's side panel as lists of rows (cell texts)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[list[list[str]]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self.tables[-1].append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.tables[-1][-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _panel_tables(html: str) -> list[list[list[str]]]:
+    start = html.index('<div id="rd-panel"')
+    end = html.index('<div id="rd-legend"')
+    parser = _PanelTables()
+    parser.feed(html[start:end])
+    return parser.tables
+
+
+def _table_with(tables, first_cell: str) -> dict[str, list[str]]:
+    """The panel table holding a row that starts with `first_cell`, rows by first cell."""
+    for t in tables:
+        if any(r and r[0] == first_cell for r in t):
+            return {r[0]: r[1:] for r in t if r}
+    raise AssertionError(f"no panel table with a row {first_cell!r}")
+
+
+def test_home_pool_marker_and_popup(html):
+    from redeploy.model.base import HOME_LONLAT
+
+    assert '"U.S. home pool" : feature_group_' in html
+    home = _props(html)["United States (home pool)"]
+    assert home["sh"] == "home"
+    assert home["_geom"] == {"type": "Point", "coordinates": list(HOME_LONLAT)}
+    rows = dict(map(tuple, home["rows"]))
+    assert rows["Received from fronts"] == "1.00 kpe"
+    assert rows["Sent abroad"] == "0.50 kpe"
+    assert rows["Reserve at home (scenario)"] == "0.25 kpe"
+    assert rows["Kept at home"] == "0.75 kpe"
+    assert ["ground", "1.00", "0.50"] in home["tab"]["r"]
+    tabs = {t["t"]: t["r"] for t in home["tabs"]}
+    assert tabs["Returned home from"] == [["Korean peninsula", "ground", "1.00"]]
+    assert tabs["Sent from home to"] == [["Panama", "ground", "0.50"]]
+    # The page draws a star for it (CSS), and the legend names it.
+    assert "f.properties.sh === 'home'" in html
+    assert "United States (home pool): received, sent abroad, reserve" in html
+
+
+def test_no_home_marker_without_a_home_pool(layers, result):
+    from redeploy.model.base import HOME_ID
+
+    v1 = dataclasses.replace(
+        result,
+        fronts=result.fronts[result.fronts["front_id"] != HOME_ID],
+        zones=result.zones[result.zones["zone_id"] != HOME_ID],
+        totals={},
+    )
+    assert '"U.S. home pool"' not in render_html(build_map(layers, v1))
+
+
+def test_flows_name_the_home_pool(html):
+    titles = {t: p for t, p in _props(html).items() if t and "→" in t}
+    to_home = titles["Korean peninsula → United States (home pool)"]
+    from_home = titles["United States (home pool) → Panama"]
+    assert to_home["k"].startswith("ground flow home")
+    assert from_home["k"].startswith("ground flow from home")
+    assert "United States (home pool)" in to_home["tt"]
+    assert not any("us-home" in t for t in titles)
+
+
+def test_sites_and_posture_layers(html):
+    data = _layer_data(html)
+    props = _props(html)
+    site = props["Howard (former air base)"]
+    rows = dict(map(tuple, site["rows"]))
+    assert rows["Kind"] == "agreed_location"
+    assert rows["Agreement"] == "Panama MoU (test)"
+    assert rows["Status"] == "active"
+    assert site["tab"]["h"] == ["Class", "Can host (kpe)"]
+    assert ["ground", "1.00"] in site["tab"]["r"]
+    presence = props["Rotational presence, Panama"]
+    rows = dict(map(tuple, presence["rows"]))
+    assert rows["Kind"] == "rotational"
+    assert rows["Date"] == "2025"
+    assert rows["Personnel"] == "200"
+    assert rows["Weeks per year"] == "26.0 weeks"
+    assert rows["Counts"] == "yes"
+    assert presence["tab"]["h"] == ["Class", "Presence (kpe)"]
+    assert ["ground", "0.10"] in presence["tab"]["r"]
+    assert "Test source 2024" in presence["src"]
+    # The larger site (by its key figure) gets the larger marker.
+    assert props["Kinshasa airfield"]["r"] > site["r"]
+    # The existing presence is drawn as rings in its own colour, apart from what the run
+    # adds (zone fill, flows); sites as filled markers.
+    styles = dict(re.findall(r"RD\.layer\((\{.*?\}), (\{\"pane\".*?\})\);", html))
+    by_title = {}
+    for collection, options in styles.items():
+        titles = {f["properties"].get("t") for f in json.loads(collection)["features"]}
+        by_title.update(dict.fromkeys(titles, json.loads(options)["style"]))
+    ring = by_title["Rotational presence, Panama"]
+    filled = by_title["Howard (former air base)"]
+    assert ring["color"] == ring["fillColor"] == palette.LAYER_COLORS["posture"]
+    assert ring["fillOpacity"] < 0.5 <= filled["fillOpacity"]
+    assert filled["fillColor"] == palette.LAYER_COLORS["sites"]
+    assert len(data) >= 9
+    assert "Existing U.S. presence: Personnel, largest 200" in html
+    assert "Sites that can host U.S. forces: Cap ground, largest 2.00 kpe" in html
+
+
+def test_zone_popup_existing_added_capacity_and_access_basis(html):
+    pan = _props(html)["Panama"]
+    assert pan["tab"]["h"] == ["Asset", "Capacity", "Existing", "Added", "Value", "Marg. value"]
+    assert ["ground", "2.00", "0.10", "0.50", "1.00", "0.50"] in pan["tab"]["r"]
+    rows = dict(map(tuple, pan["rows"]))
+    assert rows["Existing U.S. presence"] == "0.10 kpe"
+    assert rows["Added by this run"] == "2.00 kpe"
+    # Free text as given (its ';' kept), never markup: \u003c-escaped in the page's data.
+    assert rows["Access basis"] == fx.XSS_ACCESS_BASIS
+    assert rows["Port calls"] == "yes"
+    assert rows["Sea naval"] == "0.25 kpe"
+    assert fx.XSS_ACCESS_BASIS not in html
+    assert "MoU 2025 \\u003cb onmouseover" in html
+    assert pan["tt"] == "Panama · 2.00 kpe added by this run · existing U.S. presence 0.10 kpe"
+    assert "Zones: Military capacity added by this run (kpe)" in html
+    assert "Existing U.S. presence (0.10 kpe in the zones) is not in this colour" in html
+    # The old "Room" column read the layer's absorb_ figures, which the model no longer
+    # uses where sites exist.
+    assert "Room" not in pan["tab"]["h"]
+
+
+def test_front_popup_risk_breakdown_and_allies(html, result):
+    from redeploy.schemas import MILITARY_ASSETS, RISK_CHANNELS
+
+    korea = _props(html)["Korean peninsula"]
+    assert korea["tab"]["h"] == [
+        "Asset",
+        "Baseline",
+        "Floor",
+        "Freed",
+        "Released",
+        "To home",
+        "Converted",
+        "Retained",
+        "Marg. value",
+    ]
+    assert ["ground", "5.00", "8.00", "1.50", "1.00", "1.00", "0", "4.00", "0.25"] in korea["tab"][
+        "r"
+    ]
+    tabs = {t["t"].split(" (")[0].split(":")[0]: t for t in korea["tabs"]}
+    risk = tabs["Risk by channel"]
+    mine = result.fronts[result.fronts["front_id"] == "korea"]
+    expected = [
+        [c.replace("_", "-"), panels.fmt_number(float(mine[f"risk_{c}"].sum()))]
+        for c in RISK_CHANNELS
+        if mine[f"risk_{c}"].sum() > 0
+    ]
+    assert risk["r"][:-1] == expected
+    assert [r[0] for r in risk["r"][:-1]] == [
+        "credibility",
+        "fragmentation",
+        "opportunism",
+        "counter-alignment",
+        "proliferation",
+        "trade",
+    ]  # autonomy and backlash are 0 at this front
+    assert risk["r"][-1] == ["All channels", panels.fmt_number(float(mine["risk"].sum()))]
+    allies = tabs["Allies' side"]
+    assert allies["h"][:3] == ["Class", "Dependence", "Gap (kpe)"]
+    assert [r[0] for r in allies["r"]] == list(MILITARY_ASSETS)
+    assert ["ground", "80.0%", "0.40", "0.10", "0.60"] in allies["r"]
+    ledger = dict(map(tuple, tabs["Ledger"]["r"]))
+    assert ledger["Inflow to U.S. industry"] == "$2.55bn/yr"
+    assert ledger["Value sent home"] == "$0.20bn/yr"
+    assert "Ally expected delivery" not in ledger  # folded into the announced row
+    # The front's own (layer) figures are folded away, after the model's tables.
+    assert korea["more"]["t"] == "Alliance front figures (layer)"
+    assert ["Hosts", "KOR"] in korea["more"]["r"]
+
+
+def test_ledger_labels_cover_the_ledger():
+    from redeploy.model.result import LEDGER_COLUMNS
+    from redeploy.render.popups import LEDGER_LABELS
+
+    assert set(LEDGER_LABELS) == set(LEDGER_COLUMNS) - {"front_id"}
+    assert all(unit for _, unit in LEDGER_LABELS.values())
+
+
+def test_expected_delivery_equal_to_announced_is_one_plain_row(result):
+    from redeploy.render.popups import ledger_rows
+
+    ledger = result.ledger.copy()
+    ledger["ally_expected_spending_bn"] = ledger["ally_extra_spending_bn"]
+    rows = dict(map(tuple, ledger_rows("korea", dataclasses.replace(result, ledger=ledger))))
+    assert rows["Ally extra spending"] == "$10.0bn/yr"
+    assert rows["Ally expected delivery"] == "$10.0bn/yr"
+
+
+def test_panel_channels_home_regions_and_allies(html, result):
+    from redeploy.schemas import RISK_CHANNELS
+
+    tables = _panel_tables(html)
+    objective = _table_with(tables, "Strategic value")
+    channels = [k.strip("· ").split(" (")[0] for k in objective if k.startswith("·")]
+    nonzero = [c.replace("_", "-") for c in RISK_CHANNELS if result.objective[f"risk_{c}"] > 0]
+    assert channels == nonzero and "autonomy" not in channels
+    unweighted = panels.fmt_number(result.meta["risk_unweighted"]["credibility"])
+    assert objective[f"· credibility (weight 2, unweighted {unweighted})"] == [
+        panels.fmt_number(result.objective["risk_credibility"])
+    ]
+    assert objective["= Total"] == [panels.fmt_number(result.objective["total"])]
+    home = _table_with(tables, "Received from fronts")
+    assert home["Sent abroad"] == ["0.50"] and home["Reserve at home (scenario)"] == ["0.25"]
+    regions = _table_with(tables, "Central America")
+    assert regions["Central America"][:2] == ["0.10", "2.00"]  # existing, added
+    assert "United States" not in regions
+    fronts = _table_with(tables, "Korean peninsula")
+    assert "United States (home pool)" not in fronts
+    allies = _table_with(tables, "Ally (front)")
+    assert allies["Ally (front)"] == ["Burden", "Depends on", "Gap kpe"]
+    assert allies["Korean peninsula"] == ["15.0%", "isr 95.0%", "ground 0.40"]
+    assert "Allies announce $30.0bn/yr of extra spending; expected delivery $25.5bn/yr" in html
+    assert panels.headline(result) == (
+        "7.70 kpe and $2.00bn/yr sent abroad from 3 fronts and home to 6 zones; "
+        "1.00 kpe returned home"
+    )
+
+
+def test_panel_text_is_escaped(layers, result):
+    allies = result.ledger.copy()
+    hostile = {k: v.copy() for k, v in layers.items()}
+    hostile["fronts"].loc[hostile["fronts"]["id"] == "korea", "name"] = fx.XSS_NAME
+    text = render_html(build_map(hostile, dataclasses.replace(result, ledger=allies)))
+    panel = text[text.index('<div id="rd-panel"') : text.index('<div id="rd-legend"')]
+    assert fx.XSS_NAME not in panel
+    assert panels.esc(fx.XSS_NAME) in panel
+
+
+# ---------------------------------------------------------------------------- frontier page
+
+
+@pytest.fixture(scope="module")
+def frontier_html(layers):
+    from redeploy.render.frontier import build_frontier_map
+
+    return render_html(build_frontier_map(layers, fx.fixture_frontier("credibility")))
+
+
+def test_frontier_page_shows_the_binding_channel(frontier_html):
+    frontier = fx.fixture_frontier("credibility")
+    points = re.findall(
+        r'<circle class="rdf-pt" data-k="(\d+)" data-channel="([a-z_]*)"[^>]*fill="(#\w+)"',
+        frontier_html,
+    )
+    assert [(k, c) for k, c, _ in points] == [
+        (str(p), c)
+        for p, c in zip(frontier.table["point"], frontier.table["top_channel"], strict=True)
+    ]
+    for _, channel, fill in points:
+        assert fill == palette.channel_color(channel)
+    assert palette.channel_color("credibility") != palette.channel_color("trade")
+    # Each point's details and the all-points table name its binding channel.
+    assert "Binding channel (largest risk)" in frontier_html
+    tables = _panel_tables(frontier_html)
+    every = _table_with(tables, "λ_credibility")
+    assert every["λ_credibility"] == ["Net value", "Risk", "Binding channel"]
+    assert [v[-1] for k, v in every.items() if k != "λ_credibility"] == [
+        "none",
+        "trade",
+        "credibility",
+        "trade",
+    ]
+    # The swept weight is named in the subtitle, the help and the axis.
+    assert "the credibility channel&#x27;s weight λ_credibility" in frontier_html
+    assert "the weight λ_credibility of the credibility channel alone" in frontier_html
+    assert "Risk accepted, credibility ($bn-eq/yr)" in frontier_html
+    assert "Colour: binding channel" in frontier_html
+
+
+def test_frontier_page_common_lambda_and_png(layers, tmp_path):
+    from redeploy.render.chart import plot_frontier
+    from redeploy.render.frontier import build_frontier_map
+
+    frontier = fx.fixture_frontier(None)
+    text = render_html(build_frontier_map(layers, frontier))
+    assert "the common risk weight λ of every channel" in text
+    assert "Risk accepted, every channel ($bn-eq/yr)" in text
+    assert text == render_html(build_frontier_map(layers, fx.fixture_frontier(None)))
+    png = plot_frontier(fx.fixture_frontier("credibility"), tmp_path / "f.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    again = plot_frontier(fx.fixture_frontier("credibility"), tmp_path / "g.png")
+    assert again.read_bytes() == png
+
+
+# ---------------------------------------------------------------------------- compare, sweep
+
+
+def test_compare_handles_the_home_pool(pair, layers):
+    from redeploy.model.base import HOME_ID
+    from redeploy.render.compare import build_compare_map, compare_results
+
+    table = compare_results(*pair)
+    home = table[(table["kind"] == "zone") & (table["zone_id"] == HOME_ID)]
+    assert home.loc[home["asset"] == "ground", "b"].item() == pytest.approx(1.5)
+    text = render_html(build_compare_map(layers, *pair, table=table))
+    tables = _panel_tables(text)
+    home_rows = _table_with(tables, "Returned home")
+    assert home_rows["Returned home"] == ["1.00", "1.50", "+0.50"]
+    assert home_rows["Sent abroad from home"] == ["0.50", "0.75", "+0.25"]
+    regions = _table_with(tables, "Region (kpe)")
+    assert "United States" not in regions
+    objective = _table_with(tables, "value")
+    assert "· credibility" in objective and "· autonomy" not in objective
+    assert "Korean peninsula → United States (home pool)" in text
+
+
+def test_robustness_page_lists_channels_and_totals(layers, result):
+    from redeploy.model.sweep import SUMMARY_COLUMNS
+    from redeploy.render.robustness import build_robustness_map
+
+    def row(kind, ident, metric, mean, p_positive=None):
+        return (kind, ident, metric, "", 10, mean, 0.1, mean * 0.8, mean, mean * 1.2, p_positive)
+
+    summary = pd.DataFrame(
+        [
+            row("objective", "", "value", 5.0),
+            row("objective", "", "risk", 2.0),
+            row("objective", "", "risk_credibility", 0.5),
+            row("objective", "", "risk_autonomy", 0.0),
+            row("objective", "", "total", 2.5),
+            row("total", "", "converted_kpe", 20.0),
+            row("total", "", "home_kpe", 1.4),
+            row("total", "", "released_kpe", 2.7),
+            row("zone", "pan", "military_kpe", 0.5, 1.0),
+            row("zone", "pan", "engagement_bn", 0.0, 0.0),
+        ],
+        columns=list(SUMMARY_COLUMNS),
+    )
+    text = render_html(build_robustness_map(layers, summary, result))
+    tables = _panel_tables(text)
+    objective = _table_with(tables, "Strategic value")
+    assert objective["· credibility"][0] == "0.50"
+    assert "· autonomy" not in objective
+    totals = _table_with(tables, "Sent home")
+    assert list(totals)[1:] == ["Released from fronts", "Sent home", "Converted to engagement"]
+    assert totals["Sent home"] == ["1.40", "1.12", "1.68"]

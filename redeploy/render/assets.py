@@ -83,7 +83,7 @@ padding:8px 11px;color:#1d2733;font:12.5px/1.35 system-ui,-apple-system,"Segoe U
 .rd-h1{font-size:21px;font-weight:650;letter-spacing:-.01em;line-height:1.2}
 .rd-h2{font-size:13.5px;color:#4a5563;margin-top:2px}
 .rd-h3{font-weight:650;font-size:12px;margin:8px 0 3px;color:#2b3642;text-transform:none}
-.rd-panel{width:310px;max-height:calc(100vh - 260px);overflow:auto}
+.rd-panel{width:310px;max-height:calc(100vh - 330px);overflow:auto}
 .rd-panel summary{cursor:pointer;font-size:14px}
 .rd-desc{white-space:pre-line;color:#39424d;margin:5px 0;max-height:92px;overflow:auto}
 .rd-tab{border-collapse:collapse;width:100%;font-size:11.5px}
@@ -113,13 +113,28 @@ border-radius:2px}
 .rd-pop-t{font-weight:650;font-size:14px;margin-bottom:1px}
 .rd-pop-k{color:#5b6673;font-size:11px;margin-bottom:4px}
 .rd-kv{border-collapse:collapse;margin:2px 0}
-.rd-kv th{text-align:left;font-weight:500;color:#5b6673;padding:0 8px 0 0;vertical-align:top}
+.rd-kv th{text-align:left;font-weight:500;color:#5b6673;padding:0 8px 0 0;vertical-align:top;
+min-width:118px}
 .rd-kv td{padding:0}
 .rd-pop .rd-tab{margin-top:4px}
 .rd-pop-n{color:#5b6673;font-style:italic;font-size:11px;margin-top:4px}
 .rd-pop-s{color:#5b6673;font-size:10.5px;margin-top:4px;border-top:1px solid #e3e6ea;
 padding-top:3px;overflow-wrap:anywhere}
 .rd-pop summary{cursor:pointer}
+.rd-pop-h{font-weight:650;font-size:11.5px;color:#2b3642;margin-top:7px}
+.rd-pop-more summary.rd-pop-h{font-weight:600;color:#4a5563}
+.rd-ptab th{white-space:normal;vertical-align:bottom;line-height:1.15}
+.rd-home{filter:drop-shadow(0 0 1px #fff) drop-shadow(0 0 1.5px #fff)
+drop-shadow(0 1px 2px rgba(0,0,0,.35))}
+.rd-home::before{content:"";position:absolute;inset:0;background:{home};
+clip-path:polygon(50% 0,61% 35%,98% 35%,68% 57%,79% 91%,50% 70%,21% 91%,32% 57%,2% 35%,39% 35%)}
+.rd-sec{margin-top:2px}
+.rd-allies td{white-space:nowrap}
+.rd-panel .rd-allies td:first-child{max-width:92px}
+.rd-sec>summary{font-weight:650;font-size:12px;color:#2b3642;margin:8px 0 3px}
+.rd-panel .rd-sec summary{font-size:12px}
+.rd-star{display:inline-block;width:16px;height:16px;background:{home};vertical-align:middle;
+clip-path:polygon(50% 0,61% 35%,98% 35%,68% 57%,79% 91%,50% 70%,21% 91%,32% 57%,2% 35%,39% 35%)}
 """
 
 
@@ -166,6 +181,17 @@ var RD = (function () {
     if (p.rows && p.rows.length) d.appendChild(table(null, p.rows, 'rd-kv'));
     if (p.tab) d.appendChild(table(p.tab.h, p.tab.r, 'rd-tab rd-ptab'));
     if (p.tab && p.tab.f) d.appendChild(el('div', p.tab.f, 'rd-pop-n'));
+    (p.tabs || []).forEach(function (x) {
+      if (x.t) d.appendChild(el('div', x.t, 'rd-pop-h'));
+      d.appendChild(x.h ? table(x.h, x.r, 'rd-tab rd-ptab') : table(null, x.r, 'rd-kv'));
+      if (x.f) d.appendChild(el('div', x.f, 'rd-pop-n'));
+    });
+    if (p.more && p.more.r.length) {
+      var more = el('details', null, 'rd-pop-more');
+      more.appendChild(el('summary', p.more.t, 'rd-pop-h'));
+      more.appendChild(table(null, p.more.r, 'rd-kv'));
+      d.appendChild(more);
+    }
     if (p.n) d.appendChild(fold('Notes', p.n, 'rd-pop-n', 0));
     if (p.src) d.appendChild(fold('Source: ', p.src, 'rd-pop-s', 110));
     return d;
@@ -200,6 +226,11 @@ var RD = (function () {
         return s;
       },
       pointToLayer: function (f, ll) {
+        if (f.properties && f.properties.sh === 'home') {
+          // The home pool: a star (CSS), not a circle, so it never reads as a layer's marker.
+          return L.marker(ll, { pane: 'rdMarkers', interactive: o.interactive, keyboard: false,
+            icon: L.divIcon({ className: 'rd-home', iconSize: [24, 24] }) });
+        }
         return L.circleMarker(ll, L.extend({}, o.style, {
           radius: (f.properties && f.properties.r) || 5, pane: 'rdMarkers',
           interactive: o.interactive, bubblingMouseEvents: false }));
@@ -208,7 +239,7 @@ var RD = (function () {
         var p = f.properties;
         if (!o.interactive || !p || p.t === undefined) return;
         l.bindPopup(function () { return popup(p); },
-                    { maxWidth: 420, minWidth: 220, maxHeight: 440,
+                    { maxWidth: 540, minWidth: 220, maxHeight: 460,
                       autoPanPaddingTopLeft: [20, 90], autoPanPaddingBottomRight: [340, 20] });
         l.bindTooltip(function () { return el('span', p.tt || p.t); },
                       { sticky: true, direction: 'top', opacity: 0.95 });

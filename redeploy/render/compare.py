@@ -23,14 +23,12 @@ from redeploy.io.atomic import write_atomic
 from redeploy.io.text import csv_text
 from redeploy.model.result import AllocationResult
 from redeploy.render import panels
-from redeploy.render.features import (
-    _asset_order,
-    flow_layer,
-    zone_layer,
-)
+from redeploy.render.features import flow_layer, zone_layer
 from redeploy.render.format import fmt_number, fmt_value, value_unit
+from redeploy.render.frames import HOME_ID, HOME_NAME, HOME_REGION, asset_order
 from redeploy.render.maps import add_layers, finish_map, new_map, stack_layers
-from redeploy.schemas import ASSET_UNITS, MILITARY_ASSETS, LayerKind
+from redeploy.render.popups import channel_label
+from redeploy.schemas import ASSET_UNITS, MILITARY_ASSETS, RISK_CHANNELS, LayerKind
 
 #: Columns of the comparison table (`compare_results`, the ``A-vs-B.csv`` file).
 COMPARE_COLUMNS = (
@@ -68,7 +66,7 @@ def _sum_by(frame: pd.DataFrame, keys: list[str], value: str) -> pd.Series:
 
 def compare_results(a: AllocationResult, b: AllocationResult) -> pd.DataFrame:
     """
-    Line up two results per zone and asset (allocated) and per flow (amount).
+    Line up two results per zone and asset (``added``: what each run adds) and per flow.
 
     Parameters
     ----------
@@ -81,7 +79,8 @@ def compare_results(a: AllocationResult, b: AllocationResult) -> pd.DataFrame:
         `COMPARE_COLUMNS`: ``kind`` is ``"zone"`` or ``"flow"``; ``a``, ``b`` the amounts
         (0 where a run has none), ``change = b - a``, ``status`` one of ``new``, ``grow``,
         ``shrink``, ``gone``, ``same``. Zones first, then flows, each sorted by ids and
-        asset order.
+        asset order. Zone ``us-home`` (region ``United States``) is the capacity returned
+        to the U.S. home pool; flows from or to ``us-home`` leave or reach it.
     """
     regions: dict[str, str] = {}
     for res in (a, b):
@@ -92,7 +91,7 @@ def compare_results(a: AllocationResult, b: AllocationResult) -> pd.DataFrame:
     rows = []
     za = _sum_by(a.zones, ["zone_id", "asset"], "added")
     zb = _sum_by(b.zones, ["zone_id", "asset"], "added")
-    for key in sorted(set(za.index) | set(zb.index), key=lambda k: (k[0], _asset_order(k[1]))):
+    for key in sorted(set(za.index) | set(zb.index), key=lambda k: (k[0], asset_order(k[1]))):
         va, vb = float(za.get(key, 0.0)), float(zb.get(key, 0.0))
         rows.append(
             (
@@ -110,9 +109,7 @@ def compare_results(a: AllocationResult, b: AllocationResult) -> pd.DataFrame:
         )
     fa = _sum_by(a.flows, ["front_id", "zone_id", "asset"], "amount")
     fb = _sum_by(b.flows, ["front_id", "zone_id", "asset"], "amount")
-    for key in sorted(
-        set(fa.index) | set(fb.index), key=lambda k: (k[0], k[1], _asset_order(k[2]))
-    ):
+    for key in sorted(set(fa.index) | set(fb.index), key=lambda k: (k[0], k[1], asset_order(k[2]))):
         va, vb = float(fa.get(key, 0.0)), float(fb.get(key, 0.0))
         rows.append(
             (
@@ -207,7 +204,8 @@ def _merged_flows(
 def _zone_changes(
     table: pd.DataFrame, a: AllocationResult, b: AllocationResult
 ) -> tuple[dict[str, float], dict[str, str], dict[str, list[list[str]]], list[float]]:
-    zones = table[table["kind"] == "zone"]
+    # The home pool is no peripheral zone: the panel shows it, the zone colours do not.
+    zones = table[(table["kind"] == "zone") & (table["zone_id"] != HOME_ID)]
     mil = zones[zones["asset"].isin(MILITARY_ASSETS)]
     change = mil.groupby("zone_id")["change"].sum()
     edges = palette.change_bins(change.to_numpy())
@@ -238,6 +236,66 @@ def _zone_changes(
     return {str(k): float(v) for k, v in change.items()}, colors, rows, edges
 
 
+def _change_row(name: str, va: float, vb: float) -> list[str]:
+    return [name, fmt_number(va), fmt_number(vb), ("+" if vb > va else "") + fmt_number(vb - va)]
+
+
+def _region_block(table: pd.DataFrame) -> str:
+    """What each run adds per region (military kpe, other classes in their units)."""
+    zones = table[(table["kind"] == "zone") & (table["region"] != HOME_REGION)].copy()
+    if zones.empty:
+        return ""
+    zones["group"] = zones["asset"].map(
+        lambda s: "Military kpe" if s in MILITARY_ASSETS else f"{s} ({ASSET_UNITS.get(s, '')})"
+    )
+    by_region = zones.groupby(["region", "group"], sort=False)[["a", "b", "change"]].sum()
+    rows = []
+    for key, r in by_region.iterrows():
+        region, group = cast(tuple[str, str], key)
+        if abs(r["a"]) + abs(r["b"]) <= TOLERANCE:
+            continue
+        name = region if group == "Military kpe" else f"{region}, {group}"
+        rows.append(_change_row(name, float(r["a"]), float(r["b"])))
+    return '<div class="rd-h3">Added by region</div>' + panels._table(
+        ["Region (kpe)", "A", "B", "Change"], rows, cls="rd-tab rd-cmp"
+    )
+
+
+def _home_block(table: pd.DataFrame) -> str:
+    """The home pool in A and B: military kpe returned home and sent abroad from home."""
+    mil = table[table["asset"].isin(MILITARY_ASSETS)]
+    home_in = mil[(mil["kind"] == "zone") & (mil["zone_id"] == HOME_ID)]
+    home_out = mil[(mil["kind"] == "flow") & (mil["front_id"] == HOME_ID)]
+    if home_in.empty and home_out.empty:
+        return ""
+    rows = [
+        _change_row(text, float(part["a"].sum()), float(part["b"].sum()))
+        for text, part in (("Returned home", home_in), ("Sent abroad from home", home_out))
+    ]
+    return f'<div class="rd-h3">{panels.esc(HOME_NAME)}</div>' + panels._table(
+        ["Military kpe", "A", "B", "Change"], rows, cls="rd-tab rd-cmp"
+    )
+
+
+def _objective_block(a: AllocationResult, b: AllocationResult) -> str:
+    """The objective's parts in A and B, each risk channel with a figure in either."""
+    rows = []
+    keys = ["value", "transit_cost", "risk", *(f"risk_{c}" for c in RISK_CHANNELS), "total"]
+    for key in keys:
+        if key not in a.objective and key not in b.objective:
+            continue
+        va, vb = float(a.objective.get(key, 0.0)), float(b.objective.get(key, 0.0))
+        if key.startswith("risk_") and va == 0 and vb == 0:
+            continue
+        name = f"· {channel_label(key[5:])}" if key.startswith("risk_") else key.replace("_", " ")
+        rows.append(_change_row(name, va, vb))
+    if not rows:
+        return ""
+    return f'<div class="rd-h3">Objective ({panels.esc(value_unit(b))})</div>' + panels._table(
+        ["Part", "A", "B", "Change"], rows, cls="rd-tab rd-cmp"
+    )
+
+
 def _panel(
     a: AllocationResult,
     b: AllocationResult,
@@ -253,43 +311,9 @@ def _panel(
     for label, res in (("A", a), ("B", b)):
         if res.description:
             out.append(f'<div class="rd-desc"><b>{label}:</b> {esc(res.description.strip())}</div>')
-    zones = table[table["kind"] == "zone"].copy()
-    zones["group"] = zones["asset"].map(
-        lambda s: "Military kpe" if s in MILITARY_ASSETS else f"{s} ({ASSET_UNITS.get(s, '')})"
-    )
-    by_region = zones.groupby(["region", "group"], sort=False)[["a", "b", "change"]].sum()
-    if not by_region.empty:
-        out.append('<div class="rd-h3">Allocated by region</div>')
-        rows = []
-        for key, r in by_region.iterrows():
-            region, group = cast(tuple[str, str], key)
-            if abs(r["a"]) + abs(r["b"]) <= TOLERANCE:
-                continue
-            name = region if group == "Military kpe" else f"{region}, {group}"
-            rows.append(
-                [
-                    name,
-                    fmt_number(r["a"]),
-                    fmt_number(r["b"]),
-                    ("+" if r["change"] > 0 else "") + fmt_number(r["change"]),
-                ]
-            )
-        out.append(panels._table(["Region (kpe)", "A", "B", "Change"], rows, cls="rd-tab rd-cmp"))
-    obj_rows = []
-    for key in ("value", "transit_cost", "risk", "total"):
-        if key in a.objective or key in b.objective:
-            va, vb = float(a.objective.get(key, 0.0)), float(b.objective.get(key, 0.0))
-            obj_rows.append(
-                [
-                    key.replace("_", " "),
-                    fmt_number(va),
-                    fmt_number(vb),
-                    ("+" if vb > va else "") + fmt_number(vb - va),
-                ]
-            )
-    if obj_rows:
-        out.append(f'<div class="rd-h3">Objective ({esc(value_unit(b))})</div>')
-        out.append(panels._table(["Part", "A", "B", "Change"], obj_rows, cls="rd-tab rd-cmp"))
+    out.append(_region_block(table))
+    out.append(_home_block(table))
+    out.append(_objective_block(a, b))
     flows = table[table["kind"] == "flow"]
     counts = flows["status"].value_counts()
     text = ", ".join(
@@ -328,10 +352,11 @@ def build_compare_map(
     """
     Build the comparison map of runs `a` and `b` (B - A).
 
-    Zones are coloured on a diverging scale by the change of military capacity allocated
-    (kpe); flows that grow, shrink, appear or disappear are drawn in distinct colours and
-    dashes, as wide as the larger of the two amounts. Markers and popups show B's values,
-    the panel sets A, B and the change side by side.
+    Zones are coloured on a diverging scale by the change of military capacity added
+    (kpe; the home pool is shown in the panel, not as a zone); flows that grow, shrink,
+    appear or disappear are drawn in distinct colours and dashes, as wide as the larger of
+    the two amounts. Markers and popups show B's values, the panel sets A, B and the change
+    side by side.
 
     Parameters
     ----------
@@ -377,7 +402,7 @@ def build_compare_map(
         data,
         flow_block=_flow_legend(),
         zone_block=panels.change_scale_html(
-            f"change of military capacity, {b.scenario} − {a.scenario}", "kpe", edges
+            f"change of military capacity added, {b.scenario} − {a.scenario}", "kpe", edges
         ),
     )
     return finish_map(

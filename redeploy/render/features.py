@@ -2,9 +2,11 @@
 
 Each feature's ``properties`` hold only what the page's script needs: ``t`` (title), ``k``
 (kind line), ``rows`` ([label, value] pairs, values already formatted with their units),
-``tab`` (a per-asset table), ``src`` (sources), ``tt`` (tooltip), and style keys ``r``
-(radius), ``fc`` (fill colour), ``c`` (line colour), ``w`` (line width), ``d`` (dash
-pattern). Text is plain: the page inserts it with ``textContent``, never as HTML.
+``tab`` (a per-asset table), ``tabs`` (further tables, each with a title ``t``; without a
+header ``h`` a [label, value] table), ``more`` (rows folded under a title), ``src``
+(sources), ``tt`` (tooltip), ``sh`` (a marker shape other than a circle: ``"home"``), and
+style keys ``r`` (radius), ``fc`` (fill colour), ``c`` (line colour), ``w`` (line width),
+``d`` (dash pattern). Text is plain: the page inserts it with ``textContent``, never as HTML.
 """
 
 from __future__ import annotations
@@ -19,12 +21,21 @@ import pandas as pd
 from redeploy import palette
 from redeploy.model.result import AllocationResult
 from redeploy.render.format import (
-    dual_note,
     finite,
     fmt_value,
     model_source,
     plain_text,
     source_line,
+)
+from redeploy.render.frames import (
+    HOME_ID,
+    allocation_by_zone,
+    asset_frame,
+    asset_order,
+    column_by_zone,
+    names,
+    records,
+    unit_of,
 )
 from redeploy.render.geojson import (
     BASEMAP_MIN_AREA,
@@ -37,25 +48,23 @@ from redeploy.render.geojson import (
     feature,
     feature_collection,
 )
-from redeploy.schemas import (
-    ASSET_UNITS,
-    ASSETS,
-    MILITARY_ASSETS,
-    SCHEMAS,
-    LayerKind,
-    column_label,
+from redeploy.render.popups import (
+    LEDGER_LABELS,
+    ZONE_TABLE_HEAD,
+    class_table,
+    front_popup,
+    label,
+    presence_rows,
+    scalar_rows,
+    zone_note,
+    zone_table,
 )
+from redeploy.schemas import SCHEMAS, LayerKind
 
-#: Ledger columns shown in a front's popup: label and unit.
-LEDGER_LABELS: Mapping[str, tuple[str, str]] = {
-    "ally_extra_spending_bn": ("Ally extra spending", "$bn/yr"),
-    "us_freed_kpe": ("U.S. capacity freed", "kpe"),
-    "us_freed_engagement_bn": ("Engagement freed", "$bn/yr"),
-    "us_freed_value_bn": ("Value of capacity freed", "$bn/yr"),
-    "us_redeployed_value_bn": ("Value redeployed", "$bn/yr"),
-    "double_burden_share": ("Double burden (share of extra spending)", "share"),
-    "price_per_retained_kpe_bn": ("Price per retained kpe", "$bn"),
-}
+# Kept under their former names for callers of this module.
+_names = names
+_asset_order = asset_order
+__all__ = ["LEDGER_LABELS", "allocation_by_zone"]
 
 #: Leaflet panes (created by the page) and their z-index: basemap under data, markers on top.
 PANES: Mapping[str, int] = {
@@ -65,6 +74,14 @@ PANES: Mapping[str, int] = {
     "rdFlows": 420,
     "rdMarkers": 450,
 }
+
+#: Style of markers: filled, white outline.
+_MARKER_STYLE: Mapping[str, Any] = {"color": "#ffffff", "weight": 1.2, "fillOpacity": 0.85}
+#: Marker styles by palette key that differ from `_MARKER_STYLE`. The existing U.S.
+#: presence is a ring in its own colour, so it never reads as what a run adds (flows,
+#: zone fill).
+_RING_STYLE: Mapping[str, Any] = {"weight": 2.4, "fillOpacity": 0.18}
+_RING_KEYS = frozenset({"posture"})
 
 
 @dataclass(frozen=True)
@@ -86,61 +103,6 @@ class LayerData:
         return len(self.collection["features"])
 
 
-# ---------------------------------------------------------------------------- formatting
-
-
-def _label(kind: str, column: str) -> str:
-    return column_label(SCHEMAS[LayerKind(kind)], column)
-
-
-# ---------------------------------------------------------------------------- columns
-
-
-def _scalar_rows(kind: str, row: Mapping[str, Any]) -> list[list[str]]:
-    schema = SCHEMAS[LayerKind(kind)]
-    rows = []
-    for name in schema.scalar_columns:
-        if name not in row:
-            continue
-        spec = schema.columns[name]
-        if spec.unit_column:
-            # The unit is in another column: the value is shown as a plain number.
-            value = fmt_value(row.get(name), "")
-            tu = plain_text(row.get(spec.unit_column))
-            if value is not None and tu:
-                value = f"{value} {tu}"
-        else:
-            value = fmt_value(row.get(name), spec.unit)
-        if value is not None:
-            rows.append([_label(kind, name), value])
-    return rows
-
-
-def _records(gdf: gpd.GeoDataFrame) -> list[dict[str, Any]]:
-    cols = [c for c in gdf.columns if c != gdf.geometry.name]
-    return [{str(k): v for k, v in rec.items()} for rec in gdf[cols].to_dict("records")]
-
-
-def _asset_frame(frame: pd.DataFrame, key: str) -> dict[str, dict[str, dict[str, Any]]]:
-    out: dict[str, dict[str, dict[str, Any]]] = {}
-    if frame is None or frame.empty or key not in frame:
-        return out
-    for rec in frame.to_dict("records"):
-        out.setdefault(str(rec[key]), {})[str(rec.get("asset"))] = {
-            str(k): v for k, v in rec.items()
-        }
-    return out
-
-
-def _assets_in(per_asset: Mapping[str, Any]) -> list[str]:
-    extra = sorted(a for a in per_asset if a not in ASSETS)
-    return [*ASSETS, *extra]
-
-
-def _unit(asset: str) -> str:
-    return ASSET_UNITS.get(asset, "")
-
-
 def _key_max(gdf: gpd.GeoDataFrame, column: str | None) -> float:
     if column is None or column not in gdf or gdf.empty:
         return 0.0
@@ -149,31 +111,11 @@ def _key_max(gdf: gpd.GeoDataFrame, column: str | None) -> float:
     return float(vmax) if pd.notna(vmax) else 0.0
 
 
-def allocation_by_zone(result: AllocationResult, metric: str) -> dict[str, float]:
-    """
-    Return the amount that colours each zone: military kpe summed, or one asset class.
-
-    Parameters
-    ----------
-    result
-        The allocation result (its `zones` frame is read).
-    metric
-        ``"military"`` (sum of `MILITARY_ASSETS`, in kpe) or an asset class name.
-    """
-    zones = result.zones
-    if zones is None or zones.empty:
-        return {}
-    assets = MILITARY_ASSETS if metric == "military" else (metric,)
-    sel = zones[zones["asset"].isin(assets)]
-    sums = pd.to_numeric(sel["added"], errors="coerce").fillna(0).groupby(sel["zone_id"]).sum()
-    return {str(k): float(v) for k, v in sums.items()}
-
-
 def metric_label(metric: str) -> tuple[str, str]:
-    """Return the legend label and unit of a zone colour metric."""
+    """Return the legend label and unit of a zone colour metric (what this run adds)."""
     if metric == "military":
-        return "Military capacity allocated", "kpe"
-    return f"{metric.capitalize()} allocated", _unit(metric)
+        return "Military capacity added by this run", "kpe"
+    return f"{metric.capitalize()} added by this run", unit_of(metric)
 
 
 # ---------------------------------------------------------------------------- layers
@@ -207,42 +149,11 @@ def basemap_layer(gdf: gpd.GeoDataFrame, *, show: bool = True) -> LayerData:
     )
 
 
-def _front_extras(
-    row: Mapping[str, Any], result: AllocationResult
-) -> tuple[list[list[str]], dict[str, Any] | None, str]:
-    fid = str(row.get("id"))
-    fronts = _asset_frame(result.fronts, "front_id").get(fid, {})
-    head = ["Asset", "Baseline", "Floor", "Subst.", "Freed", "Released", "Marg. value"]
-    body = []
-    for asset in _assets_in(fronts):
-        rec = fronts.get(asset, {})
-        unit = _unit(asset)
-        base = rec.get("baseline", row.get(f"us_{asset}"))
-        cells = [
-            asset,
-            fmt_value(base, unit) or "–",
-            fmt_value(row.get(f"floor_{asset}"), unit) or "–",
-            fmt_value(row.get(f"subst_{asset}"), "index") or "–",
-            fmt_value(rec.get("freed"), unit) or "–",
-            fmt_value(rec.get("released"), unit) or "–",
-            fmt_value(rec.get("marginal_value"), "") or "–",
-        ]
-        if any(c != "–" for c in cells[1:]):
-            body.append(cells)
-    rows: list[list[str]] = []
-    ledger = result.ledger
-    if ledger is not None and not ledger.empty and "front_id" in ledger:
-        match = ledger[ledger["front_id"].astype(str) == fid]
-        if not match.empty:
-            rec = {str(k): v for k, v in match.iloc[0].to_dict().items()}
-            for col, (label, unit) in LEDGER_LABELS.items():
-                value = fmt_value(rec.get(col), unit)
-                if value is not None:
-                    rows.append([label, value])
-    freed_mil = sum(finite(fronts.get(a, {}).get("freed")) or 0.0 for a in MILITARY_ASSETS)
-    note = dual_note(result, "freed at this front").replace("Value: ", "Risk and value: ", 1)
-    tab = {"h": head, "r": body, "f": note.split(". ", 1)[1]} if body else None
-    return rows, tab, f"freed {fmt_value(freed_mil, 'kpe')}"
+def _lower_first(text: str) -> str:
+    """Lower-case a label's first letter unless it starts an abbreviation (``U.S.``)."""
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
 
 
 def _marker_properties(
@@ -253,17 +164,19 @@ def _marker_properties(
     key = schema.key_figure
     key_spec = schema.columns.get(key) if key else None
     name = plain_text(rec.get("name")) or plain_text(rec.get("id"))
-    rows = _scalar_rows(kind, rec)
-    tab = None
+    rows = scalar_rows(kind, rec)
+    tab = class_table(kind, rec)
+    tabs: list[dict[str, Any]] = []
     model_note = ""
-    if kind == "fronts":
-        extra_rows, tab, model_note = _front_extras(rec, result)
-        rows += extra_rows
-    key_value = rec.get(key) if key else None
-    key_text = fmt_value(key_value, key_spec.unit) if key_spec else None
+    more = None
+    if kind == LayerKind.FRONTS:
+        # The model's figures first; the front's own (input) figures folded away.
+        tab, tabs, model_note = front_popup(rec, result)
+        more, rows = {"t": f"{schema.role.noun} figures (layer)", "r": rows}, []
+    key_text = fmt_value(rec.get(key), key_spec.unit) if key and key_spec else None
     tip = name
     if key_text is not None and key is not None:
-        tip += f" · {_label(kind, key).lower()} {key_text}"
+        tip += f" · {_lower_first(label(kind, key))} {key_text}"
     if model_note:
         tip += f" · {model_note}"
     src = source_line(rec)
@@ -271,35 +184,49 @@ def _marker_properties(
         "t": name,
         "k": f"{schema.role.noun} · {plain_text(rec.get('id'))}",
         "rows": rows,
-        "src": src if kind != "fronts" else f"{src}; model figures: {model_source(result)}",
+        "src": src if kind != LayerKind.FRONTS else f"{src}; model figures: {model_source(result)}",
         "tt": tip,
         "r": radius,
     }
     if tab:
         props["tab"] = tab
+    if tabs:
+        props["tabs"] = tabs
+    if more:
+        props["more"] = more
     notes = plain_text(rec.get("notes"))
     if notes:
         props["n"] = notes
     return props
 
 
+def _marker_style(palette_key: str) -> tuple[dict[str, Any], bool]:
+    """The layer's marker style and whether it is a ring (see `_RING_STYLE`)."""
+    color = palette.LAYER_COLORS.get(palette_key, "#333333")
+    ring = palette_key in _RING_KEYS
+    style = {**_MARKER_STYLE, **(_RING_STYLE if ring else {}), "fillColor": color, "opacity": 1}
+    if ring:
+        style["color"] = color
+    return style, ring
+
+
 def point_layer(kind: str, gdf: gpd.GeoDataFrame, result: AllocationResult) -> LayerData:
     """
-    Return a point layer (fronts, chokepoints, mineral zones, supply nodes) as sized markers.
+    Return a point layer (fronts, chokepoints, minerals, nodes, sites, posture) as markers.
 
     Markers are sized by the layer's key figure (`LayerSchema.key_figure`) with
     `palette.marker_radius`; polygon features (mineral zones may be polygons) are drawn
-    lightly with their sized marker at a point inside them.
+    lightly with their sized marker at a point inside them. The existing U.S. presence
+    (posture) is drawn as rings, apart from what the run adds.
     """
     schema = SCHEMAS[LayerKind(kind)]
     key = schema.key_figure
     key_spec = schema.columns.get(key) if key else None
     vmax = _key_max(gdf, key)
     r_min, r_max = palette.MARKER_RADII.get(schema.role.palette_key, (4.0, 12.0))
-    color = palette.LAYER_COLORS.get(schema.role.palette_key, "#333333")
+    style, ring = _marker_style(schema.role.palette_key)
     feats_poly, feats_pt = [], []
-    records = _records(gdf)
-    for rec, geom in zip(records, gdf.geometry, strict=True):
+    for rec, geom in zip(records(gdf), gdf.geometry, strict=True):
         if geom is None or geom.is_empty:
             continue
         radius = palette.marker_radius(
@@ -322,9 +249,10 @@ def point_layer(kind: str, gdf: gpd.GeoDataFrame, result: AllocationResult) -> L
     for f in feats_poly:
         del f["properties"]["r"]
     legend = {
-        "color": color,
+        "color": style["fillColor"],
+        "ring": ring,
         "label": schema.title,
-        "key_label": _label(kind, key) if key else "",
+        "key_label": label(kind, key) if key else "",
         "key_max": fmt_value(vmax, key_spec.unit) if key_spec and vmax > 0 else None,
         "r_min": r_min,
         "r_max": r_max,
@@ -334,38 +262,22 @@ def point_layer(kind: str, gdf: gpd.GeoDataFrame, result: AllocationResult) -> L
         title=schema.title,
         collection=feature_collection(feats_poly + feats_pt),
         pane="rdMarkers" if not feats_poly else "rdMinerals",
-        style={
-            "color": "#ffffff",
-            "weight": 1.2,
-            "fillColor": color,
-            "fillOpacity": 0.85,
-            "opacity": 1,
-        },
+        style=style,
         legend=legend,
     )
 
 
-_ZONE_TABLE_HEAD = ["Asset", "Room", "Allocated", "Value", "Marg. value"]
-
-
-def _zone_table(
-    rec: Mapping[str, Any], per_asset: Mapping[str, Mapping[str, Any]]
-) -> list[list[str]]:
-    """The rows of a zone popup's per-asset table: room, allocated, value, marginal value."""
-    body = []
-    for asset in _assets_in(per_asset):
-        r = per_asset.get(asset, {})
-        u = _unit(asset)
-        cells = [
-            asset,
-            fmt_value(rec.get(f"absorb_{asset}"), u) or "–",
-            fmt_value(r.get("added"), u) or "–",
-            fmt_value(r.get("value"), "") or "–",
-            fmt_value(r.get("marginal_value"), "") or "–",
-        ]
-        if any(c != "–" for c in cells[1:]):
-            body.append(cells)
-    return body
+def _zone_tip(name: str, amount: float, unit: str, metric: str, per: Mapping[str, Any]) -> str:
+    """A zone's tooltip: what this run adds (and engagement), and the existing presence."""
+    tip = f"{name} · {fmt_value(amount, unit)}"
+    eng = finite(per.get("engagement", {}).get("added")) or 0.0
+    if metric == "military" and eng > 0:
+        tip += f", {fmt_value(eng, unit_of('engagement'))}"
+    tip += " added by this run"
+    rows = presence_rows(per)
+    if rows and rows[0][1] not in ("0 kpe", ""):
+        tip += f" · existing U.S. presence {rows[0][1]}"
+    return tip
 
 
 def zone_layer(
@@ -379,14 +291,17 @@ def zone_layer(
     title: str | None = None,
 ) -> LayerData:
     """
-    Return the peripheral zones coloured by the capacity allocated to them.
+    Return the peripheral zones coloured by the capacity this run adds to them.
+
+    Popups show the existing U.S. presence apart from what the run adds, the zone's
+    access and its basis, and per asset its capacity, existing, added, value and dual.
 
     Parameters
     ----------
     gdf
         The `peripheral_zones` layer.
     result
-        The allocation result (`zones` frame: allocated, value, marginal value per asset).
+        The allocation result (`zones` frame: existing, added, capacity, value, dual).
     metric
         ``"military"`` (kpe summed over the military assets) or an asset class.
     values, colors, extra_rows, title
@@ -394,28 +309,25 @@ def zone_layer(
         rows added to the popup, and the layer title.
     """
     schema = SCHEMAS[LayerKind.PERIPHERAL_ZONES]
-    by_zone = _asset_frame(result.zones, "zone_id")
+    by_zone = asset_frame(result.zones, "zone_id")
     amounts = dict(values) if values is not None else allocation_by_zone(result, metric)
     edges = palette.allocation_bins(amounts.values())
-    label, unit = metric_label(metric)
+    label_text, unit = metric_label(metric)
+    note = zone_note(result)
     feats = []
-    for rec, geom in zip(_records(gdf), gdf.geometry, strict=True):
+    for rec, geom in zip(records(gdf), gdf.geometry, strict=True):
         zid = plain_text(rec.get("id"))
         name = plain_text(rec.get("name")) or zid
         per_asset = by_zone.get(zid, {})
-        body = _zone_table(rec, per_asset)
-        amount = amounts.get(zid, 0.0)
-        eng = finite(per_asset.get("engagement", {}).get("added")) or 0.0
-        rows = [*(extra_rows or {}).get(zid, []), *_scalar_rows("peripheral_zones", rec)]
+        body = zone_table(per_asset)
+        own = presence_rows(per_asset) if per_asset else []
+        rows = [*(extra_rows or {}).get(zid, []), *own, *scalar_rows("peripheral_zones", rec)]
         if colors is not None:
             fill = colors.get(zid, palette.ZONE_EMPTY_COLOR)
             tip = f"{name} · " + (rows[0][1] if rows else "")
         else:
-            fill = palette.allocation_color(amount, edges)
-            tip = f"{name} · {fmt_value(amount, unit)}"
-            if metric == "military" and eng > 0:
-                tip += f", {fmt_value(eng, '$bn/yr')}"
-            tip += " allocated"
+            fill = palette.allocation_color(amounts.get(zid, 0.0), edges)
+            tip = _zone_tip(name, amounts.get(zid, 0.0), unit, metric, per_asset)
         props: dict[str, Any] = {
             "t": name,
             "k": f"{schema.role.noun} · {plain_text(rec.get('region'))} · {zid}",
@@ -425,11 +337,7 @@ def zone_layer(
             "fc": fill,
         }
         if body:
-            props["tab"] = {
-                "h": _ZONE_TABLE_HEAD,
-                "r": body,
-                "f": dual_note(result, "of room in this zone"),
-            }
+            props["tab"] = {"h": ZONE_TABLE_HEAD, "r": body, "f": note}
         notes = plain_text(rec.get("notes"))
         if notes:
             props["n"] = notes
@@ -438,22 +346,20 @@ def zone_layer(
                 compact_geometry(geom, precision=SHAPE_PRECISION, simplify=POLYGON_SIMPLIFY), props
             )
         )
+    existing = column_by_zone(result, "military", "existing")
     return LayerData(
         kind="peripheral_zones",
-        title=title or f"{schema.title} by allocation",
+        title=title or f"{schema.title} by capacity added",
         collection=feature_collection(feats),
         pane="rdZones",
         style={"color": palette.ZONE_OUTLINE, "weight": 0.8, "fillOpacity": 0.9, "opacity": 0.9},
-        legend={"label": label, "unit": unit, "edges": edges},
+        legend={
+            "label": label_text,
+            "unit": unit,
+            "edges": edges,
+            "existing": fmt_value(sum(existing.values()), "kpe") if existing else None,
+        },
     )
-
-
-def _names(layers: Mapping[str, gpd.GeoDataFrame], kind: str) -> dict[str, str]:
-    gdf = layers.get(kind)
-    if gdf is None or "id" not in gdf:
-        return {}
-    names = gdf["name"] if "name" in gdf else gdf["id"]
-    return {str(i): plain_text(n) or str(i) for i, n in zip(gdf["id"], names, strict=True)}
 
 
 _MODE_LABELS = {"sea": "sea lane", "great_circle": "great circle"}
@@ -464,11 +370,21 @@ def _flow_rows(flow: pd.Series, unit: str, extra: list[list[str]] | None) -> lis
     rows = (
         list(extra) if extra is not None else [["Amount", fmt_value(flow["amount"], unit) or "–"]]
     )
-    for label, col, u in (("Distance", "distance_km", "km"), ("Transit cost", "cost", "")):
+    for text, col, u in (("Distance", "distance_km", "km"), ("Transit cost", "cost", "")):
         value = fmt_value(flow.get(col), u)
         if value is not None:
-            rows.append([label, value])
+            rows.append([text, value])
     return rows
+
+
+def _flow_kind(asset: str, front: str, zone: str, mode: str) -> str:
+    """A flow's kind line: its class, whether it goes home or leaves home, its route."""
+    what = f"{asset} flow"
+    if zone == HOME_ID:
+        what += " home"
+    elif front == HOME_ID:
+        what += " from home"
+    return f"{what} · {_MODE_LABELS.get(mode, mode)}".rstrip(" ·")
 
 
 def flow_layer(
@@ -498,8 +414,8 @@ def flow_layer(
         Overrides used by comparison maps: per-route style keys, the amount that sets each
         route's width and sort order, popup rows, and the layer title.
     """
-    fronts = _names(layers, "fronts")
-    zones = _names(layers, "peripheral_zones")
+    fronts = names(layers, "fronts")
+    zones = names(layers, "peripheral_zones")
     flows = result.flows.reset_index(drop=True)
     routes = result.routes.reset_index(drop=True)
     n = min(len(flows), len(routes))
@@ -507,23 +423,23 @@ def flow_layer(
         amt = amounts
     else:
         amt = [finite(a) or 0.0 for a in flows["amount"].iloc[:n]] if n else []
-    unit_of = [_unit(str(a)) for a in flows["asset"].iloc[:n]] if n else []
+    units = [unit_of(str(a)) for a in flows["asset"].iloc[:n]] if n else []
     amax: dict[str, float] = {}
-    for a, u in zip(amt, unit_of, strict=True):
+    for a, u in zip(amt, units, strict=True):
         amax[u] = max(amax.get(u, 0.0), a)
     feats = []
     for i in range(n):
         f = flows.iloc[i]
         geom = routes.geometry.iloc[i]
         asset = str(f["asset"])
-        unit = unit_of[i]
+        unit = units[i]
         mode = plain_text(routes["mode"].iloc[i]) if "mode" in routes else ""
         fname = fronts.get(str(f["front_id"]), str(f["front_id"]))
         zname = zones.get(str(f["zone_id"]), str(f["zone_id"]))
         rows = _flow_rows(f, unit, extra_rows[i] if extra_rows is not None else None)
         props: dict[str, Any] = {
             "t": f"{fname} → {zname}",
-            "k": f"{asset} flow · {_MODE_LABELS.get(mode, mode)}".rstrip(" ·"),
+            "k": _flow_kind(asset, str(f["front_id"]), str(f["zone_id"]), mode),
             "rows": rows,
             "src": model_source(result),
             "tt": f"{asset} {rows[0][1]}: {fname} → {zname}",
@@ -538,7 +454,7 @@ def flow_layer(
     feats.sort(key=lambda t: (-t[0], t[1]))
     collection = feature_collection([f for _, _, f in feats])
     legend = {
-        "assets": sorted({str(a) for a in flows["asset"]}, key=_asset_order) if n else [],
+        "assets": sorted({str(a) for a in flows["asset"]}, key=asset_order) if n else [],
         "max": {u: fmt_value(v, u) for u, v in sorted(amax.items()) if v > 0},
     }
     return LayerData(
@@ -549,7 +465,3 @@ def flow_layer(
         style={"opacity": 0.85, "lineCap": "round", "lineJoin": "round", "fill": False},
         legend=legend,
     )
-
-
-def _asset_order(asset: str) -> tuple[int, str]:
-    return (ASSETS.index(asset) if asset in ASSETS else len(ASSETS), asset)

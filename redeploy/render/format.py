@@ -64,6 +64,18 @@ def fmt_value(x: Any, unit: str = "") -> str | None:
     return f"{fmt_number(v)} {unit}"
 
 
+def fmt_bool(x: Any) -> str | None:
+    """Format a yes/no value (``True``, ``numpy.bool_``, ``"true"``) as ``yes`` or ``no``."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return None
+    if isinstance(x, str):
+        text = x.strip().lower()
+        if not text:
+            return None
+        return "yes" if text in ("true", "1", "yes", "y") else "no"
+    return "yes" if bool(x) else "no"
+
+
 def plain_text(x: Any) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return ""

@@ -24,24 +24,19 @@ from branca.element import Element, Figure
 from jinja2 import Template
 
 from redeploy import palette
-from redeploy.model.frontier import Frontier, region_slug
+from redeploy.model.frontier import Frontier
 from redeploy.model.result import AllocationResult
 from redeploy.render import panels
-from redeploy.render.features import (
-    LayerData,
-    _names,
-    allocation_by_zone,
-    flow_layer,
-    zone_layer,
-)
-from redeploy.render.format import fmt_number, fmt_value
+from redeploy.render.features import LayerData, flow_layer, zone_layer
+from redeploy.render.format import fmt_value
+from redeploy.render.frames import HOME_ID, allocation_by_zone, names
 from redeploy.render.frontier_chart import (
     SCENARIO_KEY,
     _lam,
     _points,
-    _star,
-    chart_svg,
+    swept_name,
 )
+from redeploy.render.frontier_panel import frontier_panel
 from redeploy.render.geojson import script_json
 from redeploy.render.maps import (
     RawHTML,
@@ -54,6 +49,7 @@ from redeploy.render.maps import (
     save_map,
     stack_layers,
 )
+from redeploy.render.popups import channel_label
 from redeploy.schemas import ASSET_UNITS, MILITARY_ASSETS, LayerKind
 
 _CSS = """
@@ -188,7 +184,11 @@ def _union_flows(
 
 
 def _zone_data(
-    result: AllocationResult, names: Mapping[str, str], edges: Sequence[float], lam: str
+    result: AllocationResult,
+    names: Mapping[str, str],
+    edges: Sequence[float],
+    lam: str,
+    sym: str = "λ",
 ) -> dict[str, list[Any]]:
     mil = allocation_by_zone(result, "military")
     zones = result.zones
@@ -197,6 +197,8 @@ def _zone_data(
         return out
     per = zones.pivot_table(index="zone_id", columns="asset", values="added", aggfunc="sum")
     for zid in sorted(per.index.astype(str)):
+        if zid == HOME_ID:  # the home pool has its own marker, not a zone
+            continue
         row = per.loc[zid]
         kpe = float(mil.get(zid, 0.0))
         eng = float(row.get("engagement", 0.0)) if "engagement" in row else 0.0
@@ -206,13 +208,13 @@ def _zone_data(
         tip = f"{name} · {fmt_value(kpe, 'kpe')}"
         if eng > 0:
             tip += f", {fmt_value(eng, '$bn/yr')}"
-        rows = [[f"Allocated at λ = {lam}", fmt_value(kpe, "kpe") or "0"]]
+        rows = [[f"Added at {sym} = {lam}", fmt_value(kpe, "kpe") or "0"]]
         if eng > 0:
             rows.append(["Engagement", fmt_value(eng, "$bn/yr") or "0"])
         for asset, amount in row.items():
             if asset in MILITARY_ASSETS and amount > 0:
                 rows.append([f"· {asset}", fmt_value(amount, ASSET_UNITS[asset]) or "0"])
-        out[zid] = [palette.allocation_color(kpe, edges), f"{tip} at λ = {lam}", rows]
+        out[zid] = [palette.allocation_color(kpe, edges), f"{tip} added at {sym} = {lam}", rows]
     return out
 
 
@@ -239,90 +241,6 @@ def _flow_data(
         tip = f"{key[2]} {text}: {fronts.get(key[0], key[0])} → {zones.get(key[1], key[1])}"
         out[str(index[key])] = [palette.flow_weight(amount, amax.get(unit, 0.0)), tip, rows]
     return out
-
-
-# ---------------------------------------------------------------- chart
-
-
-def _key_html() -> str:
-    dot = '<svg width="12" height="12"><circle cx="6" cy="6" r="4.5" fill="#17655c"/></svg>'
-    hollow = (
-        '<svg width="12" height="12"><circle cx="6" cy="6" r="4.5" fill="#fff" '
-        'stroke="#8a8f96" stroke-width="1.5"/></svg>'
-    )
-    star = (
-        f'<svg width="14" height="14"><polygon points="{_star(7, 7, 6.5)}" fill="#d4a017"/></svg>'
-    )
-    return (
-        f'<div class="rdf-key"><span>{dot} frontier point</span><span>{hollow} dominated'
-        f"</span><span>{star} scenario&#x27;s own λ</span></div>"
-    )
-
-
-def _detail_html(key: str, lam: float, row: Mapping[str, Any], regions: Sequence[str]) -> str:
-
-    esc = panels.esc
-    head = ("The scenario's own λ = " if key == SCENARIO_KEY else "λ = ") + _lam(lam)
-    if bool(row.get("dominated")):
-        head += " (dominated)"
-    obj = [
-        ["Net value (value − transit)", fmt_number(float(row["net_value"]))],
-        ["Value", fmt_number(float(row["value"]))],
-        ["Transit cost", fmt_number(float(row["transit_cost"]))],
-        ["Risk accepted (at λ = 1)", fmt_number(float(row["risk"]))],
-        [
-            "Released",
-            f"{fmt_value(float(row['released_kpe']), 'kpe')}, "
-            f"{fmt_value(float(row['released_engagement_bn']), '$bn/yr')}",
-        ],
-    ]
-    reg = []
-    for r in regions:
-        slug = region_slug(r)
-        kpe, eng = float(row.get(f"{slug}_kpe", 0.0)), float(row.get(f"{slug}_engagement_bn", 0.0))
-        if kpe > 0 or eng > 0:
-            reg.append([r, fmt_number(kpe), fmt_number(eng)])
-    out = [
-        f'<div class="rdf-detail" data-k="{esc(key)}" hidden>',
-        f'<div class="rd-h3">{esc(head)}</div>',
-        panels._table(["$bn-eq/yr", ""], obj, cls="rd-tab rd-obj"),
-    ]
-    if reg:
-        out.append('<div class="rd-h3">Allocated by region</div>')
-        out.append(panels._table(["Region", "Military kpe", "Engagem. $bn/yr"], reg))
-    else:
-        out.append(f"<div>{esc('Nothing is allocated at this point.')}</div>")
-    out.append("</div>")
-    return "".join(out)
-
-
-def _panel(frontier: Frontier, layers: Mapping[str, gpd.GeoDataFrame]) -> str:
-    esc = panels.esc
-    res = frontier.scenario_result
-    regions = sorted({str(r) for r in res.zones["region"]}) if not res.zones.empty else []
-    out = [
-        '<div id="rd-panel" class="rd-box rd-panel rdf-panel" style="display:none">',
-        f"<details open><summary>Value–risk frontier · <b>{esc(frontier.scenario)}</b></summary>",
-    ]
-    if res.description:
-        out.append(f'<div class="rd-desc">{esc(res.description.strip())}</div>')
-    out.append(
-        '<div class="rdf-help">'
-        + esc(
-            "Each point solves the allocation with a different risk weight λ: the LP "
-            "maximises value − transit cost − λ·risk. Click a point to see where "
-            "freed capacity goes there."
-        )
-        + "</div>"
-    )
-    out.append(_key_html())
-    out.append(chart_svg(frontier))
-    for key, lam, _, row in _points(frontier):
-        out.append(_detail_html(key, lam, row, regions))
-    out.append(panels.sources_html(layers))
-    out.append(panels.run_line(res))
-    out.append("</details></div>")
-    return "".join(out)
 
 
 # ---------------------------------------------------------------- the page
@@ -407,27 +325,32 @@ def build_frontier_map(
     add_layers(m, data)
     n = len(frontier.table)
     top = float(frontier.table["lambda"].max()) if n else 0.0
+    swept = (
+        "the risk weight λ"
+        if frontier.channel is None
+        else f"the {channel_label(frontier.channel)} channel's weight {swept_name(frontier)}"
+    )
     subtitle = (
-        f"Scenario {frontier.scenario}: {n} values of the risk weight λ from 0 to "
-        f"{_lam(top)} · click a point of the chart"
+        f"Scenario {frontier.scenario}: {n} values of {swept} from 0 to {_lam(top)} · "
+        "colour: binding risk channel · click a point of the chart"
     )
     legend = panels.legend_html(
         data,
         zone_block=panels.zone_scale_html(
-            "military capacity allocated (one scale for every λ)", "kpe", edges
+            "military capacity added (one scale for every point)", "kpe", edges
         ),
     )
     finish_map(
         m,
         title=title,
         subtitle=subtitle,
-        panel=_panel(frontier, layers),
+        panel=frontier_panel(frontier, layers),
         legend=legend,
         flows=flows.count if flows else 0,
     )
     zones_el = _find_layer(m, "peripheral_zones")
     if zones_el is not None:
-        payload = _payload(layers, points, edges, keys, biggest)
+        payload = _payload(frontier, layers, points, edges, keys, biggest)
         m.add_child(_FrontierScript(payload, zones_el, _find_layer(m, "flows")))
     return m
 
@@ -448,6 +371,7 @@ def _frontier_zones(
 
 
 def _payload(
+    frontier: Frontier,
     layers: Mapping[str, gpd.GeoDataFrame],
     points: Sequence[tuple[str, float, AllocationResult, Mapping[Any, Any]]],
     edges: Sequence[float],
@@ -455,7 +379,8 @@ def _payload(
     biggest: Mapping[tuple[str, str, str], float],
 ) -> dict[str, Any]:
     """What the page's point switcher needs: per point, zone colours and flow widths."""
-    fronts, zone_names = _names(layers, "fronts"), _names(layers, "peripheral_zones")
+    sym = swept_name(frontier)
+    fronts, zone_names = names(layers, "fronts"), names(layers, "peripheral_zones")
     index = {k: i for i, k in enumerate(keys)}
     amax: dict[str, float] = {}
     for k, a in biggest.items():
@@ -464,11 +389,11 @@ def _payload(
     return {
         "initial": SCENARIO_KEY,
         "empty": palette.ZONE_EMPTY_COLOR,
-        "none": "nothing allocated",
-        "alloc": "Allocated",
+        "none": "nothing added",
+        "alloc": "Added",
         "points": {
             key: {
-                "z": _zone_data(res, zone_names, edges, _lam(lam)),
+                "z": _zone_data(res, zone_names, edges, _lam(lam), sym),
                 "f": _flow_data(res, index, amax, fronts, zone_names),
             }
             for key, lam, res, _ in points

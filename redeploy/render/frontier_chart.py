@@ -1,4 +1,8 @@
-"""The frontier map's chart: net value against risk, one point per λ, as inline SVG."""
+"""The frontier map's chart: net value against risk, one point per λ, as inline SVG.
+
+Each point is coloured by its binding risk channel (the model's ``top_channel``: the channel
+with the largest risk cost there), so the chart shows which channel the tightrope runs on.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from redeploy import palette
 from redeploy.model.frontier import Frontier, lambda_label
 from redeploy.model.result import AllocationResult
 from redeploy.render import panels
 from redeploy.render.format import fmt_number
+from redeploy.render.popups import channel_label
 
 #: Size of the chart in CSS pixels.
 CHART_SIZE = (372, 250)
@@ -31,8 +37,31 @@ def _points(frontier: Frontier) -> list[tuple[str, float, AllocationResult, Mapp
 
 
 def _lam(lam: float) -> str:
-
     return lambda_label(lam)
+
+
+def top_channel(row: Mapping[Any, Any]) -> str:
+    """The binding channel of a frontier row (``""`` when the point has no risk)."""
+    value = row.get("top_channel")
+    return value if isinstance(value, str) else ""
+
+
+def channel_text(row: Mapping[Any, Any]) -> str:
+    """The binding channel of a frontier row in words (``none`` without risk)."""
+    top = top_channel(row)
+    return channel_label(top) if top else "none"
+
+
+def swept_name(frontier: Frontier) -> str:
+    """The swept weight's symbol: ``λ``, or ``λ_<channel>`` for one channel's weight."""
+    return "λ" if frontier.channel is None else f"λ_{frontier.channel}"
+
+
+def risk_axis_label(frontier: Frontier) -> str:
+    """What the chart's risk axis measures."""
+    if frontier.channel is None:
+        return "Risk accepted, every channel ($bn-eq/yr)"
+    return f"Risk accepted, {channel_label(frontier.channel)} ($bn-eq/yr)"
 
 
 def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
@@ -92,7 +121,7 @@ def _axes(pts: Sequence[tuple[str, float, AllocationResult, Mapping[Any, Any]]])
     return _Axes(r_hi * 1.06, v_lo, v_hi)
 
 
-def _frame_svg(ax: _Axes) -> list[str]:
+def _frame_svg(ax: _Axes, risk_label: str) -> list[str]:
     """The plot frame, the grid with its tick labels and the two axis titles."""
     esc = panels.esc
     w, h = CHART_SIZE
@@ -123,7 +152,7 @@ def _frame_svg(ax: _Axes) -> list[str]:
         )
     out.append(
         f'<text x="{(left + w - right) / 2:.1f}" y="{h - 4}" text-anchor="middle" '
-        f'fill="#2b3642">{esc("Risk accepted, Σ ρ·released ($bn-eq/yr)")}</text>'
+        f'fill="#2b3642">{esc(risk_label)}</text>'
     )
     out.append(
         f'<text transform="translate(11 {(top + h - bottom) / 2:.1f}) rotate(-90)" '
@@ -134,9 +163,12 @@ def _frame_svg(ax: _Axes) -> list[str]:
 
 
 def _grid_svg(
-    ax: _Axes, grid: Sequence[tuple[str, float, AllocationResult, Mapping[Any, Any]]]
+    ax: _Axes,
+    grid: Sequence[tuple[str, float, AllocationResult, Mapping[Any, Any]]],
+    symbol: str = "λ",
 ) -> list[str]:
-    """The frontier line through the undominated points, λ labels, one circle per point."""
+    """The frontier line through the undominated points, λ labels, one circle per point
+    coloured by its binding channel."""
     esc = panels.esc
     out = []
     front = sorted(
@@ -154,22 +186,25 @@ def _grid_svg(
         if abs(x - last[0]) > 34 or abs(y - last[1]) > 12:
             out.append(
                 f'<text x="{x + 6:.1f}" y="{y + 12:.1f}" fill="#33404d" '
-                f'font-size="9">{esc("λ=" + _lam(lam))}</text>'
+                f'font-size="9">{esc(symbol + "=" + _lam(lam))}</text>'
             )
             last = (x, y)
     for key, lam, _, row in grid:
         x, y = ax.sx(float(row["risk"])), ax.sy(float(row["net_value"]))
         dom = bool(row["dominated"])
-        fill = "#ffffff" if dom else "#17655c"
-        stroke = "#8a8f96" if dom else "#ffffff"
+        color = palette.channel_color(top_channel(row))
+        # Dominated points are hollow, ringed in their binding channel's colour.
+        fill = "#ffffff" if dom else color
+        stroke = color if dom else "#ffffff"
         tip = (
-            f"λ = {_lam(lam)}: net value {fmt_number(float(row['net_value']))}, risk "
-            f"{fmt_number(float(row['risk']))}{' (dominated)' if dom else ''}"
+            f"{symbol} = {_lam(lam)}: net value {fmt_number(float(row['net_value']))}, risk "
+            f"{fmt_number(float(row['risk']))}, binding channel {channel_text(row)}"
+            f"{' (dominated)' if dom else ''}"
         )
         out.append(
-            f'<circle class="rdf-pt" data-k="{esc(key)}" cx="{x:.1f}" cy="{y:.1f}" '
-            f'r="5" fill="{fill}" stroke="{stroke}" stroke-width="1.5" tabindex="0">'
-            f"<title>{esc(tip)}</title></circle>"
+            f'<circle class="rdf-pt" data-k="{esc(key)}" data-channel="{esc(top_channel(row))}" '
+            f'cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{fill}" stroke="{stroke}" '
+            f'stroke-width="1.5" tabindex="0"><title>{esc(tip)}</title></circle>'
         )
     return out
 
@@ -178,18 +213,22 @@ def chart_svg(frontier: Frontier) -> str:
     """
     Return the frontier chart as inline SVG: net value against risk, one circle per λ.
 
-    Circles carry ``class="rdf-pt"`` and ``data-k`` (the point's key); dominated points
-    are hollow grey; the scenario's own λ is a star. Every text is escaped.
+    Circles carry ``class="rdf-pt"``, ``data-k`` (the point's key) and ``data-channel``
+    (the binding risk channel), and are filled in that channel's colour
+    (`redeploy.palette.RISK_CHANNEL_COLORS`); dominated points are hollow; the scenario's
+    own weight is a star. Every text is escaped.
     """
     pts = _points(frontier)
     ax = _axes(pts)
-    out = _frame_svg(ax)
-    out += _grid_svg(ax, [p for p in pts if p[0] != SCENARIO_KEY])
+    symbol = swept_name(frontier)
+    out = _frame_svg(ax, risk_axis_label(frontier))
+    out += _grid_svg(ax, [p for p in pts if p[0] != SCENARIO_KEY], symbol)
     _, lam, _, row = next(p for p in pts if p[0] == SCENARIO_KEY)
     x, y = ax.sx(float(row["risk"])), ax.sy(float(row["net_value"]))
     tip = (
-        f"The scenario's own λ = {_lam(lam)}: net value "
-        f"{fmt_number(float(row['net_value']))}, risk {fmt_number(float(row['risk']))}"
+        f"The scenario's own {symbol} = {_lam(lam)}: net value "
+        f"{fmt_number(float(row['net_value']))}, risk {fmt_number(float(row['risk']))}, "
+        f"binding channel {channel_text(row)}"
     )
     out.append(
         f'<polygon class="rdf-pt" data-k="{SCENARIO_KEY}" points="{_star(x, y, 9)}" '

@@ -32,6 +32,7 @@ from redeploy.render.features import (
     zone_layer,
 )
 from redeploy.render.geojson import script_json
+from redeploy.render.home import home_layer
 from redeploy.schemas import FLOWS_DRAW_ORDER, SCHEMAS, LayerKind, drawn_kinds
 
 #: The fixed page size of slide images and the default PNG export.
@@ -95,7 +96,9 @@ class _Head(Element):
         self._name = "RedeployHead"
 
     def render(self, **kwargs: Any) -> str:
-        css = assets.PAGE_CSS.replace("{sea}", palette.SEA_COLOR)
+        css = assets.PAGE_CSS.replace("{sea}", palette.SEA_COLOR).replace(
+            "{home}", palette.HOME_COLOR
+        )
         return (
             f"<style>\n{assets.leaflet_css()}\n</style>\n"
             f"<script>\n{assets.leaflet_js()}\n</script>\n"
@@ -302,11 +305,14 @@ def build_map(
     """
     Build the briefing map of one allocation run.
 
-    Layers, bottom to top: the vector basemap, peripheral zones coloured by allocation,
-    mineral zones, flows (width by amount, colour by asset class, along `result.routes`),
-    supply nodes, chokepoints and fronts as markers sized by their key figure. Each is a
-    toggleable overlay; popups and tooltips show values with units and sources (fronts and
-    zones also their marginal values); a legend, a title and a scenario panel explain it.
+    Layers, bottom to top: the vector basemap, peripheral zones coloured by the capacity
+    this run adds, mineral zones, flows (width by amount, colour by asset class, along
+    `result.routes`), supply nodes, the sites that can host U.S. forces, the existing U.S.
+    presence (rings), chokepoints and fronts as markers sized by their key figure, and the
+    U.S. home pool (a star). Each is a toggleable overlay; popups and tooltips show values
+    with units and sources (fronts: the risk by channel and the allies' side; zones:
+    capacity, existing presence and access basis); a legend, a title and a scenario panel
+    explain it.
 
     Parameters
     ----------
@@ -374,7 +380,8 @@ def stack_layers(
 
     The basemap (a backdrop kind) and the marker kinds are drawn here; each map colours the
     peripheral zones its own way and passes those layers as `zones`, and its `flows`, which
-    go at `FLOWS_DRAW_ORDER`.
+    go at `FLOWS_DRAW_ORDER`. The U.S. home pool's marker, when the result has one, goes on
+    top.
 
     Parameters
     ----------
@@ -407,6 +414,9 @@ def stack_layers(
             out.append(point_layer(kind, gdf, result))
     if pending is not None:
         out.append(pending)
+    home = home_layer(layers, result)
+    if home is not None:
+        out.append(home)
     return out
 
 

@@ -6,101 +6,66 @@ ids) passes through `html.escape` here; the page only moves these blocks into pl
 
 from __future__ import annotations
 
-import html
-import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
-import pandas as pd
 
 from redeploy import palette
 from redeploy.model.result import AllocationResult
-from redeploy.render.features import LayerData, _names
-from redeploy.render.format import fmt_number, fmt_value, value_unit
+from redeploy.render.features import LayerData
+from redeploy.render.format import finite, fmt_number, fmt_value
+from redeploy.render.frames import HOME_ID
+from redeploy.render.markup import esc, table_html
+from redeploy.render.sections import (
+    allies_section,
+    fronts_section,
+    home_section,
+    objective_section,
+    regions_section,
+)
 from redeploy.schemas import MILITARY_ASSETS, SCHEMAS, LayerKind
+
+__all__ = ["esc"]
 
 _MAX_SOURCES = 40
 
-
-_MORE_ESCAPES = str.maketrans({"{": "&#123;", "}": "&#125;", "\n": "&#10;"})
-
-
-def esc(text: Any) -> str:
-    """
-    HTML-escape any value (quotes included).
-
-    Braces become character references too, so no text from data can ever read as a Jinja
-    tag if it reaches a template, and line breaks do, so the page's whitespace clean-up
-    (`redeploy.render.maps.render_html`) leaves a description's blank lines alone.
-    """
-    return html.escape("" if text is None else str(text), quote=True).translate(_MORE_ESCAPES)
-
-
-def _table(
-    head: Sequence[str], rows: Iterable[Sequence[str]], *, cls: str = "rd-tab", total: bool = False
-) -> str:
-    out = [f'<table class="{cls}"><thead><tr>']
-    out += [f"<th>{esc(h)}</th>" for h in head]
-    out.append("</tr></thead><tbody>")
-    rows = list(rows)
-    for i, row in enumerate(rows):
-        # The first cell may be cut short on screen: its title shows it whole.
-        first = f'<td title="{esc(row[0])}">{esc(row[0])}</td>'
-        tr = '<tr class="rd-tot">' if total and i == len(rows) - 1 else "<tr>"
-        out.append(tr + first + "".join(f"<td>{esc(c)}</td>" for c in row[1:]) + "</tr>")
-    out.append("</tbody></table>")
-    return "".join(out)
+# The table helper under its former name, for the other pages.
+_table = table_html
 
 
 def _num(x: Any) -> float:
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return 0.0
-    return v if math.isfinite(v) else 0.0
-
-
-def _split_totals(frame: pd.DataFrame, key: str, value: str) -> list[tuple[str, float, float]]:
-    """Sum `value` per `key` into (key, military kpe, engagement $bn/yr), in first-seen order."""
-    if frame is None or frame.empty or key not in frame:
-        return []
-    out: dict[str, list[float]] = {}
-    for rec in frame.to_dict("records"):
-        k = str(rec[key])
-        slot = out.setdefault(k, [0.0, 0.0])
-        if rec.get("asset") in MILITARY_ASSETS:
-            slot[0] += _num(rec.get(value))
-        elif rec.get("asset") == "engagement":
-            slot[1] += _num(rec.get(value))
-    return [(k, v[0], v[1]) for k, v in out.items()]
+    v = finite(x)
+    return 0.0 if v is None else v
 
 
 def headline(result: AllocationResult) -> str:
-    """Return one line that says what moved: totals of the flows, fronts and zones."""
+    """Return one line that says what moved: abroad (from fronts and home), and home."""
     flows = result.flows
     if flows is None or flows.empty:
         return "No capacity moves in this scenario."
+    abroad = flows[flows["zone_id"].astype(str) != HOME_ID]
     mil = sum(
         _num(a)
-        for a, s in zip(flows["amount"], flows["asset"], strict=True)
+        for a, s in zip(abroad["amount"], abroad["asset"], strict=True)
         if s in MILITARY_ASSETS
     )
     eng = sum(
-        _num(a) for a, s in zip(flows["amount"], flows["asset"], strict=True) if s == "engagement"
+        _num(a) for a, s in zip(abroad["amount"], abroad["asset"], strict=True) if s == "engagement"
     )
-    parts = []
-    if mil > 0:
-        parts.append(fmt_value(mil, "kpe"))
-    if eng > 0:
-        parts.append(fmt_value(eng, "$bn/yr"))
+    parts = [fmt_value(v, u) for v, u in ((mil, "kpe"), (eng, "$bn/yr")) if v > 0]
     moved = " and ".join(p for p in parts if p) or "nothing"
-    nf = flows["front_id"].nunique()
-    nz = flows["zone_id"].nunique()
-    return (
-        f"{moved} redeployed from {nf} front{'s' if nf != 1 else ''} "
-        f"to {nz} zone{'s' if nz != 1 else ''}"
+    sources = abroad.loc[abroad["front_id"].astype(str) != HOME_ID, "front_id"].nunique()
+    nz = abroad["zone_id"].nunique()
+    text = (
+        f"{moved} sent abroad from {sources} front{'s' if sources != 1 else ''}"
+        + (" and home" if (abroad["front_id"].astype(str) == HOME_ID).any() else "")
+        + f" to {nz} zone{'s' if nz != 1 else ''}"
     )
+    home = flows[(flows["zone_id"].astype(str) == HOME_ID) & flows["asset"].isin(MILITARY_ASSETS)]
+    if not home.empty:
+        text += f"; {fmt_value(sum(_num(a) for a in home['amount']), 'kpe')} returned home"
+    return text
 
 
 def title_html(title: str, subtitle: str) -> str:
@@ -118,8 +83,9 @@ def panel_html(
     extra: str = "",
 ) -> str:
     """
-    Return the scenario panel: name, assumptions, freed capacity by front, allocation by
-    region, objective parts, data sources and the run id.
+    Return the scenario panel: name, assumptions, freed capacity by front, the home pool,
+    existing and added capacity by region, the objective with each risk channel, the
+    allies' side, data sources and the run id.
 
     Parameters
     ----------
@@ -130,7 +96,6 @@ def panel_html(
     extra
         Already-escaped HTML placed before the run line (comparison maps use it).
     """
-    names = _names(layers, "fronts")
     out = [
         '<div id="rd-panel" class="rd-box rd-panel" style="display:none">',
         "<details open><summary>Scenario <b>",
@@ -139,50 +104,16 @@ def panel_html(
     ]
     if result.description:
         out.append(f'<div class="rd-desc">{esc(result.description.strip())}</div>')
-    fronts = [
-        (names.get(k, k), m, e) for k, m, e in _split_totals(result.fronts, "front_id", "freed")
-    ]
-    if fronts:
-        out.append('<div class="rd-h3">Freed U.S. capacity by front</div>')
-        out.append(_split_table("Front", [f for f in fronts if f[1] or f[2]], fronts))
-    regions = _split_totals(result.zones, "region", "added")
-    if regions:
-        out.append('<div class="rd-h3">Allocated by region</div>')
-        out.append(_split_table("Region", regions, regions))
-    if result.objective:
-        out.append(f'<div class="rd-h3">Objective ({esc(value_unit(result))})</div>')
-        labels = {
-            "value": "Strategic value",
-            "transit_cost": "− Transit cost",
-            "risk": "− Risk",
-            "total": "= Total",
-        }
-        keys = [k for k in labels if k in result.objective]
-        keys += sorted(k for k in result.objective if k not in labels)
-        rows = [[labels.get(k, k), fmt_number(_num(result.objective[k]))] for k in keys]
-        out.append(_table(["Part", ""], rows, cls="rd-tab rd-obj", total=True))
+    out.append(fronts_section(result, layers))
+    out.append(home_section(result))
+    out.append(regions_section(result))
+    out.append(objective_section(result))
+    out.append(allies_section(result, layers))
     out.append(extra)
     out.append(sources_html(layers))
     out.append(run_line(result))
     out.append("</details></div>")
     return "".join(out)
-
-
-_Split = Sequence[tuple[str, float, float]]
-
-
-def _split_table(label: str, rows: _Split, all_rows: _Split) -> str:
-    """Return a table of (name, military kpe, engagement $bn/yr) rows and their total.
-
-    An engagement column that is zero throughout is left out.
-    """
-    with_eng = any(r[2] for r in all_rows)
-    head = [label, "Military kpe"] + (["Engagem. $bn/yr"] if with_eng else [])
-    body = [[n, fmt_number(m)] + ([fmt_number(e)] if with_eng else []) for n, m, e in rows]
-    total = ["Total", fmt_number(sum(r[1] for r in all_rows))]
-    if with_eng:
-        total.append(fmt_number(sum(r[2] for r in all_rows)))
-    return _table(head, [*body, total], total=True)
 
 
 def run_line(result: AllocationResult, label: str = "run") -> str:
@@ -227,11 +158,16 @@ def sources_html(layers: Mapping[str, gpd.GeoDataFrame]) -> str:
     )
 
 
-def _circle(r: float, color: str) -> str:
-    d = 2 * r + 2
+def _circle(r: float, color: str, *, ring: bool = False) -> str:
+    d = 2 * r + 4
+    paint = (
+        f'fill="{color}" fill-opacity="0.18" stroke="{color}" stroke-width="2.4"'
+        if ring
+        else f'fill="{color}" fill-opacity="0.85" stroke="#fff"'
+    )
     return (
         f'<svg width="{d:g}" height="{d:g}" aria-hidden="true"><circle cx="{d / 2:g}" '
-        f'cy="{d / 2:g}" r="{r:g}" fill="{color}" fill-opacity="0.85" stroke="#fff"/></svg>'
+        f'cy="{d / 2:g}" r="{r:g}" {paint}/></svg>'
     )
 
 
@@ -318,6 +254,12 @@ def legend_html(
     elif zones is not None:
         lg = zones.legend
         out.append(zone_scale_html(lg["label"], lg["unit"], lg["edges"]))
+        if lg.get("existing"):
+            text = (
+                f"Existing U.S. presence ({lg['existing']} in the zones) is not in this "
+                "colour: see the rings of its own layer and each zone's popup."
+            )
+            out.append(f'<div class="rd-note">{esc(text)}</div>')
     markers = [d for d in layer_data if d.legend.get("color")]
     if markers:
         out.append('<div class="rd-h3">Markers · area ∝ key figure</div>')
@@ -328,9 +270,17 @@ def legend_html(
                 text += f": {lg['key_label']}"
                 if lg.get("key_max"):
                     text += f", largest {lg['key_max']}"
+            ring = bool(lg.get("ring"))
             out.append(
-                f'<div class="rd-mk">{_circle(lg["r_min"], lg["color"])}'
-                f"{_circle(lg['r_max'] * 0.6, lg['color'])}<span>{esc(text)}</span></div>"
+                f'<div class="rd-mk">{_circle(lg["r_min"], lg["color"], ring=ring)}'
+                f"{_circle(lg['r_max'] * 0.6, lg['color'], ring=ring)}<span>{esc(text)}</span>"
+                "</div>"
             )
+    home = by_kind.get("home")
+    if home is not None:
+        out.append(
+            f'<div class="rd-mk"><span class="rd-star"></span><span>'
+            f"{esc(home.legend.get('label', home.title))}</span></div>"
+        )
     out.append("</div>")
     return "".join(out)

@@ -22,15 +22,12 @@ import pandas as pd
 from redeploy import palette
 from redeploy.model.result import AllocationResult
 from redeploy.render import panels
-from redeploy.render.features import (
-    LayerData,
-    _names,
-    flow_layer,
-    zone_layer,
-)
+from redeploy.render.features import LayerData, flow_layer, zone_layer
 from redeploy.render.format import fmt_number, fmt_value
+from redeploy.render.frames import names
 from redeploy.render.maps import add_layers, finish_map, new_map, save_map, stack_layers
-from redeploy.schemas import LayerKind
+from redeploy.render.popups import channel_label
+from redeploy.schemas import RISK_CHANNELS, LayerKind
 
 #: Upper edges of the probability classes (a zone that never receives is drawn empty).
 PROBABILITY_EDGES: tuple[float, ...] = (0.2, 0.4, 0.6, 0.8, 1.0)
@@ -103,6 +100,57 @@ def _probability_block() -> str:
     return "".join(out)
 
 
+def _stat_row(name: str, r: Mapping[Any, Any]) -> list[str]:
+    return [name, *(fmt_number(float(r[k])) for k in ("mean", "p5", "p95"))]
+
+
+#: Order and labels of the objective's parts; the risk channels follow the risk.
+_OBJECTIVE_LABELS: Mapping[str, str] = {
+    "value": "Strategic value",
+    "transit_cost": "Transit cost",
+    "risk": "Risk",
+    **{f"risk_{c}": f"· {channel_label(c)}" for c in RISK_CHANNELS},
+    "total": "Total",
+}
+#: Labels of the sweep's totals (`redeploy.model.sweep.summarize`, kind ``total``).
+_TOTAL_LABELS: Mapping[str, str] = {
+    "released_kpe": "Released from fronts",
+    "home_kpe": "Sent home",
+    "converted_kpe": "Converted to engagement",
+}
+
+
+def _objective_block(summary: pd.DataFrame) -> str:
+    """The objective's parts across samples; risk channels never above 0 are left out."""
+    obj = summary[(summary["kind"] == "objective") & summary["mean"].notna()]
+    if obj.empty:
+        return ""
+    recs = {str(r["metric"]): r for r in obj.to_dict("records")}
+    order = [k for k in _OBJECTIVE_LABELS if k in recs]
+    order += sorted(k for k in recs if k not in _OBJECTIVE_LABELS)
+    rows = [
+        _stat_row(_OBJECTIVE_LABELS.get(k, k.replace("_", " ")), recs[k])
+        for k in order
+        if not (k.startswith("risk_") and float(recs[k]["p95"]) <= 0)
+    ]
+    return '<div class="rd-h3">Objective ($bn-eq/yr)</div>' + panels._table(
+        ["Part", "Mean", "p5", "p95"], rows
+    )
+
+
+def _totals_block(summary: pd.DataFrame) -> str:
+    """Military capacity released, sent home and converted across samples (kpe)."""
+    tot = summary[(summary["kind"] == "total") & summary["mean"].notna()]
+    if tot.empty:
+        return ""
+    recs = {str(r["metric"]): r for r in tot.to_dict("records")}
+    order = [k for k in _TOTAL_LABELS if k in recs] + sorted(set(recs) - set(_TOTAL_LABELS))
+    rows = [_stat_row(_TOTAL_LABELS.get(k, k.replace("_", " ")), recs[k]) for k in order]
+    return '<div class="rd-h3">Freed military capacity (kpe)</div>' + panels._table(
+        ["", "Mean", "p5", "p95"], rows
+    )
+
+
 def _panel(
     summary: pd.DataFrame,
     central: AllocationResult,
@@ -128,30 +176,18 @@ def _panel(
             for key, dist, mid in params
         ]
         out.append("</ul></details>")
-    obj = summary[summary["kind"] == "objective"]
-    if not obj.empty:
-        rows = [
-            [
-                str(r["metric"]).replace("_", " "),
-                fmt_number(float(r["mean"])),
-                fmt_number(float(r["p5"])),
-                fmt_number(float(r["p95"])),
-            ]
-            for r in obj.to_dict("records")
-            if pd.notna(r["mean"])
-        ]
-        out.append('<div class="rd-h3">Objective ($bn-eq/yr)</div>')
-        out.append(panels._table(["Part", "Mean", "p5", "p95"], rows))
+    out.append(_objective_block(summary))
+    out.append(_totals_block(summary))
     zones = summary[(summary["kind"] == "zone") & (summary["metric"] == "military_kpe")]
     zones = zones[zones["p_positive"].fillna(0) > 0]
     if not zones.empty:
-        names = _names(layers, "peripheral_zones")
+        zone_names = names(layers, "peripheral_zones")
         top = zones.sort_values(
             ["p_positive", "mean", "id"], ascending=[False, False, True], kind="mergesort"
         ).head(TOP_ZONES)
         rows = [
             [
-                names.get(str(r["id"]), str(r["id"])),
+                zone_names.get(str(r["id"]), str(r["id"])),
                 _pct(float(r["p_positive"])),
                 fmt_number(float(r["mean"])),
                 fmt_number(float(r["p95"])),

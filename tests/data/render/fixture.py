@@ -16,6 +16,7 @@ from redeploy.schemas import ASSETS, MILITARY_ASSETS, RISK_CHANNELS
 XSS_NAME = "<img src=x onerror=alert(1)>"
 XSS_FLAG_NAME = '<img src=x onerror="window.__xss=1">'
 XSS_SOURCE = "</script><script>window.__xss=2</script> Estimate 2024"
+XSS_ACCESS_BASIS = 'MoU 2025 <b onmouseover="window.__xss=4">sites</b>; port calls'
 XSS_DESCRIPTION = "Allies pay more.\n<script>window.__xss=3</script>\nTest fixture only."
 
 CRS = "EPSG:4326"
@@ -204,6 +205,9 @@ def fixture_layers() -> dict[str, gpd.GeoDataFrame]:
                 **_per_asset("absorb", (2.0, 2.0, 2.0, 0.5, 1.0)),
                 "us_trade_share_pct": 10.0,
                 "china_trade_share_pct": 25.0,
+                "access_basis": XSS_ACCESS_BASIS if i == "pan" else f"Agreement {i}; test",
+                "port_calls": i != "cod",
+                "sea_naval": 0.25,
             }
             for i, n, iso, r, _ in zone_rows
         ],
@@ -361,6 +365,35 @@ _FLOWS = [
 ]
 
 
+def _totals(flows: pd.DataFrame) -> dict:
+    """The totals the model reports (by region, the home pool, existing presence)."""
+    mil = flows[flows.asset.isin(MILITARY_ASSETS)]
+    home_in = float(mil.loc[mil.zone_id == HOME_ID, "amount"].sum())
+    home_out = float(mil.loc[mil.front_id == HOME_ID, "amount"].sum())
+    return {
+        "by_region": {},
+        "by_asset": {},
+        "home": {
+            "received_kpe": home_in,
+            "reserve_kpe": 0.25,
+            "sent_abroad_kpe": home_out,
+            "kept_kpe": home_in + 0.25 - home_out,
+        },
+        "existing_by_region": {
+            "Southeast Asia": 0.0,
+            "Africa": 0.0,
+            "South America": 0.0,
+            "Central America": 0.1,
+            "Caribbean": 0.0,
+        },
+        "converted_by_asset": {a: 0.2 if a == "air" else 0.0 for a in ASSETS},
+        "released_by_asset": {
+            a: float(flows.loc[(flows.asset == a) & (flows.front_id != HOME_ID), "amount"].sum())
+            for a in ASSETS
+        },
+    }
+
+
 def fixture_result(
     scenario: str = "fixture",
     *,
@@ -445,13 +478,16 @@ def fixture_result(
     for fid in ("nato_east", "korea", "guam", HOME_ID):
         for asset in ASSETS:
             out = flows[(flows.front_id == fid) & (flows.asset == asset)]
-            released = float(out.loc[out.zone_id != HOME_ID, "amount"].sum())
+            # As the model: `released` is what leaves for the zones and home; `to_home` the
+            # part of it sent home.
+            released = float(out["amount"].sum())
             to_home = float(out.loc[out.zone_id == HOME_ID, "amount"].sum())
             home = fid == HOME_ID
             converted = 0.2 if (fid == "nato_east" and asset == "air") else 0.0
-            freed = released + to_home + converted + (0.0 if home else 0.5)
+            freed = released + converted + (0.0 if home else 0.5)
+            # Channels 4 and 6 (autonomy, backlash) stay at 0: popups list only those > 0.
             risks = {
-                f"risk_{c}": 0.0 if home else 0.01 * (k + 1) * released
+                f"risk_{c}": 0.0 if home or k in (4, 6) else 0.01 * (k + 1) * released
                 for k, c in enumerate(RISK_CHANNELS)
             }
             front_recs.append(
@@ -463,7 +499,7 @@ def fixture_result(
                     "released": released,
                     "to_home": to_home,
                     "converted": converted,
-                    "retained": 0.0 if home else 5.0 - (released + to_home + converted),
+                    "retained": 0.0 if home else 5.0 - (released + converted),
                     **risks,
                     "risk": sum(risks.values()),
                     "marginal_value": 0.25,
@@ -497,14 +533,17 @@ def fixture_result(
                 "us_baseline": 5.0,
                 "us_retained": 4.0,
                 "us_withdrawn": 1.0,
-                "ally_substitute": 0.6,
-                "gap": 0.4,
-                "gap_cost_bn": 0.1,
-                "dependence": 0.8,
+                "ally_substitute": 1.0 - gap,
+                "gap": gap,
+                "gap_cost_bn": 0.25 * gap,
+                "dependence": dep,
                 "us_industry_inflow_bn": 0.6,
             }
             for fid in ("nato_east", "korea", "guam")
-            for asset in MILITARY_ASSETS
+            # Korea depends most on the U.S. for ISR and must build ground autonomy.
+            for asset, dep, gap in zip(
+                MILITARY_ASSETS, (0.5, 0.7, 0.8, 0.95), (0.1, 0.0, 0.4, 0.05), strict=True
+            )
         ]
     )
     risk_by_channel = {f"risk_{c}": float(fronts[f"risk_{c}"].sum()) for c in RISK_CHANNELS}
@@ -527,6 +566,70 @@ def fixture_result(
         ledger=ledger,
         allies=allies,
         routes=routes,
-        totals={"by_region": {}, "by_asset": {}},
-        meta={"risk_lambda": 1.0},
+        totals=_totals(flows),
+        meta={
+            "risk_lambda": 1.0,
+            "risk_weights": {c: 2.0 if c == "credibility" else 1.0 for c in RISK_CHANNELS},
+            "risk_unweighted": dict(zip(RISK_CHANNELS, risk_by_channel.values(), strict=True)),
+            "units": {"value": "$bn-eq/yr"},
+        },
+    )
+
+
+#: (λ, flow scale, binding channel) of the fixture frontier's points: the binding channel
+#: changes along the frontier, and the first point has no risk at all.
+_FRONTIER_POINTS = ((0.0, 1.5, ""), (0.5, 1.2, "trade"), (2.0, 1.0, "credibility"))
+
+
+def _frontier_row(lam: float, result: AllocationResult, top: str) -> dict:
+    obj = result.objective
+    risks = {f"risk_{c}": (0.0 if not top else obj[f"risk_{c}"]) for c in RISK_CHANNELS}
+    if top:
+        risks[f"risk_{top}"] = max(risks.values()) + 0.1
+    row = {
+        "lambda": lam,
+        "value": obj["value"],
+        "transit_cost": obj["transit_cost"],
+        "net_value": obj["value"] - obj["transit_cost"],
+        # The risk at weight 1 falls as the swept weight grows; the weighted costs
+        # (risk_<channel>) are 0 at weight 0, where no channel binds.
+        "risk": 4.0 - lam,
+        "total": obj["total"],
+        "released_kpe": 3.0 * lam + 1.0,
+        "converted_kpe": 0.2,
+        "to_home_kpe": 1.0,
+        "released_engagement_bn": 2.0,
+        "top_channel": top,
+        **risks,
+    }
+    for region, slug in (("Africa", "africa"), ("Central America", "central_america")):
+        row[f"{slug}_kpe"] = 0.5
+        row[f"{slug}_engagement_bn"] = 0.1 if region == "Africa" else 0.0
+    return row
+
+
+def fixture_frontier(channel: str | None = "credibility"):
+    """Return a hand-made `Frontier` of three points on the fixture (sweeping `channel`)."""
+    from redeploy.model.frontier import Frontier
+
+    results = tuple(
+        fixture_result(f"pt{i}", scale=s) for i, (_, s, _) in enumerate(_FRONTIER_POINTS)
+    )
+    rows = [
+        _frontier_row(lam, r, top)
+        for (lam, _, top), r in zip(_FRONTIER_POINTS, results, strict=True)
+    ]
+    table = pd.DataFrame(rows)
+    table.insert(0, "point", range(len(table)))
+    table.insert(table.columns.get_loc("released_engagement_bn") + 1, "dominated", False)
+    own = fixture_result("fixture")
+    return Frontier(
+        scenario="fixture",
+        run_id=own.run_id,
+        table=table,
+        results=results,
+        scenario_lambda=1.0,
+        scenario_result=own,
+        scenario_row=_frontier_row(1.0, own, "trade"),
+        channel=channel,
     )

@@ -27,7 +27,26 @@ PAYLOADS = (
 #: Text from the data that looks like an element id (``_`` and 32 hex digits).
 HASH_SOURCE = "doc https://example.org/file_0123456789abcdef0123456789abcdef.pdf"
 #: Free-text columns filled with payloads (enum and slug columns are validated).
-_TEXT_COLUMNS = ("theater", "primary_mineral", "competitor_stake", "foreign_stakes")
+_TEXT_COLUMNS = (
+    "theater",
+    "primary_mineral",
+    "competitor_stake",
+    "foreign_stakes",
+    "access_basis",
+    "agreement",
+    "site",
+    "date",
+)
+#: The sweep's uncertain parameters: a few of the baseline's, with keys of the v2 model
+#: (`model.conversion_cap`, not the removed `model.engagement_conversion`).
+UNCERTAIN = """
+[uncertain]
+"fronts.korea.hns_change_pct" = { dist = "triangular", low = 12.8, mode = 24.6, high = 37.2 }
+"fronts.taiwan.defense_pct_gdp" = { dist = "triangular", low = 2.82, mode = 3.32, high = 4.0 }
+"model.risk_lambda" = { dist = "truncnormal", mean = 1.0, sd = 0.35, low = 0.25, high = 2.0 }
+"model.conversion_cap" = { dist = "uniform", low = 0.3, high = 0.7 }
+"model.decay_km" = { dist = "triangular", low = 300, mode = 500, high = 900 }
+"""
 
 _cache: dict[str, dict[str, Path]] = {}
 
@@ -54,12 +73,13 @@ def write_layers(folder: Path, every: int = 3) -> Path:
     return folder
 
 
-def write_scenario(path: Path, name: str, extends: str) -> Path:
-    """Write a scenario extending `extends` whose description and assumptions are payloads."""
+def write_scenario(path: Path, name: str, extends: str, extra: str = "") -> Path:
+    """Write a scenario extending `extends` whose description and assumptions are payloads
+    (`extra`: more TOML, such as an ``[uncertain]`` table)."""
     text = (
         f"name = {json.dumps(name)}\nextends = {json.dumps(extends)}\n"
         f"description = {json.dumps(' '.join(PAYLOADS) + chr(10) * 3 + 'end')}\n"
-        f"assumptions = {json.dumps(list(PAYLOADS))}\n"
+        f"assumptions = {json.dumps(list(PAYLOADS))}\n{extra}"
     )
     path.write_text(text, encoding="utf-8")
     return path
@@ -76,7 +96,7 @@ def run_all(folder: Path, out: Path, *, sweep: bool = True) -> dict[str, Path]:
         write_layers(layers)
         write_scenario(folder / "a.toml", "hostile-a", "baseline")
         write_scenario(folder / "b.toml", "hostile-b", "nato-3.5-now")
-        write_scenario(folder / "u.toml", "hostile-u", "baseline-uncertain")
+        write_scenario(folder / "u.toml", "hostile-u", "baseline", UNCERTAIN)
     common = ["--layers", str(layers), "--out", str(out), "-q"]
     runner = CliRunner()
     commands = [

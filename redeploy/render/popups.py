@@ -1,0 +1,312 @@
+"""Popup content of map features: layer figures, and the result's tables for fronts and zones.
+
+Each builder returns plain text: ``rows`` ([label, value] pairs) and tables ``{"t": title,
+"h": header, "r": rows, "f": footnote}`` that the page's script writes with ``textContent``.
+Figures come from the layers and the result's frames as they are; sums over a front's or a
+zone's rows are shown as totals, never used to derive a model quantity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from redeploy.model.result import AllocationResult
+from redeploy.render.format import (
+    dual_note,
+    finite,
+    fmt_bool,
+    fmt_number,
+    fmt_value,
+    plain_text,
+    value_unit,
+)
+from redeploy.render.frames import asset_frame, assets_in, unit_of
+from redeploy.schemas import ASSETS, MILITARY_ASSETS, RISK_CHANNELS, SCHEMAS, LayerKind
+from redeploy.schemas import column_label as _column_label
+
+#: Ledger columns shown in a front's popup: label and unit (`AllocationResult.ledger`).
+LEDGER_LABELS: Mapping[str, tuple[str, str]] = {
+    "ally_extra_spending_bn": ("Ally extra spending", "$bn/yr"),
+    "ally_expected_spending_bn": ("Ally expected delivery", "$bn/yr"),
+    "us_freed_kpe": ("U.S. capacity freed", "kpe"),
+    "us_freed_engagement_bn": ("Engagement freed", "$bn/yr"),
+    "us_freed_value_bn": ("Value of capacity freed", "$bn/yr"),
+    "us_redeployed_value_bn": ("Value redeployed abroad", "$bn/yr"),
+    "us_home_value_bn": ("Value sent home", "$bn/yr"),
+    "converted_to_engagement_bn": ("Converted to engagement", "$bn/yr"),
+    "us_industry_inflow_bn": ("Inflow to U.S. industry", "$bn/yr"),
+    "double_burden_share": ("Double burden (share of extra spending)", "share"),
+    "price_per_retained_kpe_bn": ("Price per retained kpe", "$bn/yr"),
+}
+#: Ledger columns announced and expected: shown as one row when delivery falls short.
+_ANNOUNCED, _EXPECTED = "ally_extra_spending_bn", "ally_expected_spending_bn"
+
+#: Header of the per-class table of a layer's military columns, by column prefix.
+_CLASS_HEADS: Mapping[str, str] = {"cap": "Can host", "kpe": "Presence"}
+
+_NONE = "–"
+
+
+def label(kind: str, column: str) -> str:
+    """The popup label of a layer column (`redeploy.schemas.column_label`)."""
+    return _column_label(SCHEMAS[LayerKind(kind)], column)
+
+
+def channel_label(channel: str) -> str:
+    """A risk channel in words (``counter_alignment`` -> ``counter-alignment``)."""
+    return channel.replace("_", "-")
+
+
+def _cell(x: Any) -> str:
+    v = finite(x)
+    return _NONE if v is None else fmt_number(v)
+
+
+def military_prefixes(kind: str) -> list[str]:
+    """Prefixes of a layer's column groups with one column per military class only
+    (``cap_<class>`` of sites, ``kpe_<class>`` of posture): shown as a per-class table."""
+    schema = SCHEMAS[LayerKind(kind)]
+    out = []
+    for name in schema.columns:
+        if not name.endswith(f"_{MILITARY_ASSETS[0]}"):
+            continue
+        prefix = name[: -len(MILITARY_ASSETS[0]) - 1]
+        if prefix in schema.per_asset_prefixes:
+            continue
+        if all(f"{prefix}_{a}" in schema.columns for a in MILITARY_ASSETS):
+            out.append(prefix)
+    return out
+
+
+def scalar_rows(kind: str, row: Mapping[str, Any]) -> list[list[str]]:
+    """[label, value] rows of a feature's own figures (`LayerSchema.scalar_columns`)."""
+    schema = SCHEMAS[LayerKind(kind)]
+    grouped = {f"{p}_{a}" for p in military_prefixes(kind) for a in MILITARY_ASSETS}
+    rows = []
+    for name in schema.scalar_columns:
+        if name not in row or name in grouped:
+            continue
+        spec = schema.columns[name]
+        value: str | None
+        if spec.dtype == "bool":
+            value = fmt_bool(row.get(name))
+        elif spec.unit_column:
+            # The unit is in another column: the value is shown as a plain number.
+            value = fmt_value(row.get(name), "")
+            tu = plain_text(row.get(spec.unit_column))
+            if value is not None and tu:
+                value = f"{value} {tu}"
+        elif spec.dtype in ("str", "enum", "slug"):
+            value = fmt_value(row.get(name), "raw")
+        else:
+            value = fmt_value(row.get(name), spec.unit)
+        if value is not None:
+            rows.append([label(kind, name), value])
+    return rows
+
+
+def class_table(kind: str, row: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The per-class table of a feature's military column groups (None when it has none)."""
+    prefixes = military_prefixes(kind)
+    if not prefixes:
+        return None
+    schema = SCHEMAS[LayerKind(kind)]
+    head = ["Class"]
+    for p in prefixes:
+        unit = schema.columns[f"{p}_{MILITARY_ASSETS[0]}"].unit
+        head.append(f"{_CLASS_HEADS.get(p, p)} ({unit})" if unit else _CLASS_HEADS.get(p, p))
+    body = [[a, *(_cell(row.get(f"{p}_{a}")) for p in prefixes)] for a in MILITARY_ASSETS]
+    return {"h": head, "r": body}
+
+
+# ---------------------------------------------------------------------------- fronts
+
+_FRONT_HEAD = [
+    "Asset",
+    "Baseline",
+    "Floor",
+    "Freed",
+    "Released",
+    "To home",
+    "Converted",
+    "Retained",
+    "Marg. value",
+]
+
+
+def front_table(row: Mapping[str, Any], result: AllocationResult) -> dict[str, Any] | None:
+    """Per asset: baseline, floor, freed, released, to home, converted, retained, duals."""
+    fid = str(row.get("id"))
+    per = asset_frame(result.fronts, "front_id").get(fid, {})
+    body = []
+    for asset in assets_in(per):
+        rec = per.get(asset, {})
+        cells = [
+            asset,
+            _cell(rec.get("baseline", row.get(f"us_{asset}"))),
+            _cell(row.get(f"floor_{asset}")),
+            *(_cell(rec.get(c)) for c in ("freed", "released", "to_home", "converted", "retained")),
+            _cell(rec.get("marginal_value")),
+        ]
+        if any(c != _NONE for c in cells[1:]):
+            body.append(cells)
+    if not body:
+        return None
+    note = dual_note(result, "freed at this front").split(". ", 1)[1]
+    return {
+        "h": _FRONT_HEAD,
+        "r": body,
+        "f": (
+            "Military classes in kpe, engagement in $bn/yr. Released: sent to zones and home "
+            "(To home: the part sent home). Converted: turned into engagement. Retained: "
+            f"freed but kept on the front. {note}"
+        ),
+    }
+
+
+def risk_table(fid: str, result: AllocationResult) -> dict[str, Any] | None:
+    """The front's risk cost per channel (summed over its asset rows), channels > 0."""
+    fronts = result.fronts
+    if fronts is None or fronts.empty or "front_id" not in fronts:
+        return None
+    mine = fronts[fronts["front_id"].astype(str) == fid]
+    body = []
+    for c in RISK_CHANNELS:
+        col = f"risk_{c}"
+        v = float(mine[col].sum()) if col in mine else 0.0
+        if v > 0:
+            body.append([channel_label(c), fmt_number(v)])
+    if not body:
+        return None
+    if "risk" in mine:
+        body.append(["All channels", fmt_number(float(mine["risk"].sum()))])
+    return {
+        "t": f"Risk by channel ({value_unit(result)}, weighted)",
+        "h": ["Channel", "Risk"],
+        "r": body,
+        "f": "The FAF paper's channels as priced by the model, at their weights λ·λ_c.",
+    }
+
+
+def allies_table(fid: str, result: AllocationResult) -> dict[str, Any] | None:
+    """The allies' side of the front per military class: dependence, gap, gap cost, inflow."""
+    per = asset_frame(result.allies, "front_id").get(fid, {})
+    body = []
+    for asset in MILITARY_ASSETS:
+        rec = per.get(asset)
+        if rec is None:
+            continue
+        dep = finite(rec.get("dependence"))
+        body.append(
+            [
+                asset,
+                _NONE if dep is None else f"{fmt_number(100 * dep)}%",
+                _cell(rec.get("gap")),
+                _cell(rec.get("gap_cost_bn")),
+                _cell(rec.get("us_industry_inflow_bn")),
+            ]
+        )
+    if not body:
+        return None
+    return {
+        "t": "Allies' side: where the ally stays dependent, where it must build autonomy",
+        "h": ["Class", "Dependence", "Gap (kpe)", "Gap cost ($bn/yr)", "U.S. industry ($bn/yr)"],
+        "r": body,
+        "f": (
+            "Dependence: share of the class the U.S. still provides. Gap: U.S. capacity "
+            "withdrawn less what the ally's expected spending substitutes (autonomy to "
+            "build), costed at the ally's unit cost. U.S. industry: the class's share of the "
+            "ally's spending that flows back to U.S. industry."
+        ),
+    }
+
+
+def ledger_rows(fid: str, result: AllocationResult) -> list[list[str]]:
+    """The front's ledger as [label, value] rows; expected delivery beside the announced."""
+    ledger = result.ledger
+    if ledger is None or ledger.empty or "front_id" not in ledger:
+        return []
+    match = ledger[ledger["front_id"].astype(str) == fid]
+    if match.empty:
+        return []
+    rec = {str(k): v for k, v in match.iloc[0].to_dict().items()}
+    announced, expected = finite(rec.get(_ANNOUNCED)), finite(rec.get(_EXPECTED))
+    short = announced is not None and expected is not None and expected < announced - 1e-9
+    rows = []
+    for col, (text, unit) in LEDGER_LABELS.items():
+        if col == _EXPECTED and short:
+            continue
+        value = fmt_value(rec.get(col), unit)
+        if col == _ANNOUNCED and short:
+            value = (
+                f"expected delivery {fmt_value(expected, unit)} of announced "
+                f"{fmt_value(announced, unit)}"
+            )
+        if value is not None:
+            rows.append([text, value])
+    return rows
+
+
+def front_popup(
+    row: Mapping[str, Any], result: AllocationResult
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]], str]:
+    """A front's main table, further tables (risk, allies, ledger) and tooltip note."""
+    fid = str(row.get("id"))
+    ledger = ledger_rows(fid, result)
+    tabs = [t for t in (risk_table(fid, result), allies_table(fid, result)) if t]
+    if ledger:
+        tabs.append({"t": "Ledger: the ally's money and the U.S. capacity it frees", "r": ledger})
+    per = asset_frame(result.fronts, "front_id").get(fid, {})
+    freed = sum(finite(per.get(a, {}).get("freed")) or 0.0 for a in MILITARY_ASSETS)
+    note = f"freed {fmt_value(freed, 'kpe')}"
+    risk = sum(finite(per.get(a, {}).get("risk")) or 0.0 for a in ASSETS)
+    if risk > 0:
+        note += f" · risk {fmt_number(risk)} {value_unit(result)}"
+    return front_table(row, result), tabs, note
+
+
+# ---------------------------------------------------------------------------- zones
+
+ZONE_TABLE_HEAD = ["Asset", "Capacity", "Existing", "Added", "Value", "Marg. value"]
+
+
+def zone_table(per_asset: Mapping[str, Mapping[str, Any]]) -> list[list[str]]:
+    """Rows of a zone's per-asset table: capacity, existing, added, value, marginal value."""
+    body = []
+    for asset in assets_in(per_asset):
+        r = per_asset.get(asset)
+        if r is None:
+            continue
+        cells = [
+            asset,
+            *(_cell(r.get(c)) for c in ("capacity", "existing", "added", "value")),
+            _cell(r.get("marginal_value")),
+        ]
+        if any(c not in (_NONE, "0") for c in cells[1:5]):
+            body.append(cells)
+    return body
+
+
+def zone_note(result: AllocationResult) -> str:
+    """The footnote of a zone's table: units and what each column is."""
+    note = dual_note(result, "of capacity in this zone").split(". ", 1)[1]
+    return (
+        "Military classes in kpe, engagement in $bn/yr. Capacity: what the zone's sites "
+        "(and the sea off it) can host; Existing: U.S. presence already there; Added: by "
+        f"this run. Value: {value_unit(result)}. {note}"
+    )
+
+
+def presence_rows(per_asset: Mapping[str, Mapping[str, Any]]) -> list[list[str]]:
+    """The zone's existing U.S. presence and what this run adds (military kpe, engagement)."""
+    existing = sum(finite(per_asset.get(a, {}).get("existing")) or 0.0 for a in MILITARY_ASSETS)
+    added = sum(finite(per_asset.get(a, {}).get("added")) or 0.0 for a in MILITARY_ASSETS)
+    eng = finite(per_asset.get("engagement", {}).get("added")) or 0.0
+    rows = [
+        ["Existing U.S. presence", fmt_value(existing, "kpe") or "0 kpe"],
+        ["Added by this run", fmt_value(added, "kpe") or "0 kpe"],
+    ]
+    if eng > 0:
+        rows.append(["Engagement added", fmt_value(eng, unit_of("engagement")) or ""])
+    return rows
