@@ -205,3 +205,35 @@ def test_run_reads_a_layer_without_crs_when_crs_is_given(runner, tmp_path, broke
     )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "baseline-flows.csv").exists()
+
+
+def test_quiet_run_prints_nothing_on_stdout(tmp_path):
+    """HiGHS's licence banner (printed from C++ by the first Highs) never reaches stdout."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "redeploy", "run", "-q", "--format", "csv", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""
+    assert "Running HiGHS" not in proc.stderr
+
+
+def test_forces_under_access_only_the_scenario_grants_are_warned(runner, tmp_path):
+    scenario = tmp_path / "granted.toml"
+    scenario.write_text(
+        'extends = "baseline"\ndescription = "Angola granted access"\n'
+        '[zones.ago]\naccess = "full"\nabsorb = { ground = 2.0 }\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["run", "-s", str(scenario), "--out", str(tmp_path), "-q"])
+    assert result.exit_code == 0, result.output
+    assert "zones.ago.access = 'full' grants basing access to Angola (ago)" in result.stderr
+    assert "kpe of military capacity there" in result.stderr
+    # the baseline itself grants nothing: no warning
+    plain = runner.invoke(app, ["run", "--out", str(tmp_path / "b"), "-q"])
+    assert "warning" not in plain.stderr

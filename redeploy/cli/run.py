@@ -82,6 +82,8 @@ def run(
         every_layer = with_basemap(output.layers, layers, layer_overrides=overrides, crs=crs)
         say("writing outputs")
         written = write_run(output, out, layers=every_layer, formats=formats, tiles=tiles, png=png)
+    for warning in output.warnings:
+        stderr.print(warning, highlight=False, markup=False, soft_wrap=True)
     if quiet:
         return
     result = output.result

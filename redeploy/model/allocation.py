@@ -23,7 +23,7 @@ from redeploy.errors import InfeasibleAllocationError
 from redeploy.model import lp
 from redeploy.model.assemble import ZERO_TOL, assemble_result
 from redeploy.model.feasibility import check_feasibility, solver_infeasible_message
-from redeploy.model.highs import HIGHS_OPTIONS, pass_lp
+from redeploy.model.highs import HIGHS_OPTIONS, new_highs, pass_lp
 from redeploy.model.inputs import AllocationInputs
 from redeploy.model.result import AllocationResult
 from redeploy.model.sifting import solve_sifted
@@ -84,7 +84,7 @@ class AllocationModel:
         t0 = time.perf_counter()
         self.inputs = inputs
         self.structure = lp.build_structure(inputs)
-        self.highs = highspy.Highs()
+        self.highs = new_highs()
         self.options = {**HIGHS_OPTIONS, **(highs_options or {})}
         # whole units (MILP) and a reserve that must all leave need every flow at once
         whole = inputs.units or inputs.home_deploy_all

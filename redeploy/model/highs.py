@@ -6,6 +6,8 @@ a flow left out of a model would improve its optimum (sifting, the sweep's core 
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,6 +28,39 @@ HIGHS_OPTIONS: Mapping[str, Any] = {
 #: duals is above this: HiGHS's own dual feasibility tolerance, the test it applies to the
 #: columns it holds.
 PRICE_TOL = 1e-7
+
+_banner_shown = False
+
+
+def new_highs() -> highspy.Highs:
+    """
+    Return a new `highspy.Highs` with `HIGHS_OPTIONS` set.
+
+    highspy 1.16 prints its licence banner on the process's standard output (file
+    descriptor 1, from C++) when the first `Highs` is made, whatever its options: the
+    first one is made with that descriptor pointed at the null device, so `--json` output
+    and tables written to stdout stay clean.
+    """
+    global _banner_shown
+    if _banner_shown:
+        highs = highspy.Highs()
+    else:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(null, 1)
+            finally:
+                os.close(null)
+            highs = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        _banner_shown = True
+    for key, value in HIGHS_OPTIONS.items():
+        highs.setOptionValue(key, value)
+    return highs
 
 
 def pass_lp(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import highspy
 import numpy as np
 
-from redeploy.model.highs import PRICE_TOL, columns_of, pass_lp
+from redeploy.model.highs import PRICE_TOL, columns_of, new_highs, pass_lp
 
 if TYPE_CHECKING:
     from redeploy.model.allocation import AllocationModel
@@ -64,7 +64,7 @@ def solve_sifted(self: AllocationModel) -> tuple[np.ndarray, np.ndarray, int, fl
         rank = np.arange(n) - np.repeat(first, np.diff(np.r_[first, n]))
         chosen[order[rank < SIFT_START]] = True
     columns = np.r_[np.flatnonzero(chosen), np.arange(n, self.n_cols)]
-    sub = highspy.Highs()
+    sub = new_highs()
     for key, val in self.options.items():
         sub.setOptionValue(key, val)
     pass_lp(

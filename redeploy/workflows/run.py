@@ -48,6 +48,41 @@ class RunOutput:
     timings: dict[str, float] = field(default_factory=dict)
     #: The validated layers the model read (``MODEL_LAYERS``), for maps and GIS exports.
     layers: dict[str, Any] = field(default_factory=dict)
+    #: Warnings about the run (e.g. forces sent under access only the scenario grants).
+    warnings: tuple[str, ...] = ()
+
+
+def access_warnings(
+    scenario: Scenario, layers: Mapping[str, Any], result: AllocationResult
+) -> list[str]:
+    """
+    Warn, zone by zone, where the run sends military capacity under basing access that
+    only the scenario grants (``zones.<id>.access``): the zones layer's evidence gives
+    that zone no access (no agreement and no U.S. presence, `access_basis` empty).
+    """
+    zones = layers.get("peripheral_zones")
+    if zones is None or result.flows.empty:
+        return []
+    layer = zones.set_index("id")
+    military = result.flows[result.flows["asset"] != "engagement"]
+    out = []
+    for zid, override in sorted(scenario.zones.items()):
+        if override.access in (None, "none") or zid not in layer.index:
+            continue
+        if str(layer.loc[zid, "access"]) != "none":
+            continue
+        sent = military[military["zone_id"] == zid]
+        if sent.empty:
+            continue
+        by_class = sent.groupby("asset")["amount"].sum()
+        classes = ", ".join(f"{a} {v:.3f}" for a, v in by_class.items())
+        out.append(
+            f"warning: {scenario.source}: zones.{zid}.access = {override.access!r} grants "
+            f"basing access to {layer.loc[zid, 'name']} ({zid}) that no agreement or U.S. "
+            f"presence supports (its access in the zones layer is 'none'); this run sends "
+            f"{by_class.sum():.3f} kpe of military capacity there ({classes} kpe)."
+        )
+    return out
 
 
 def with_basemap(
@@ -180,7 +215,13 @@ def run_scenario(
         files = write_tables(result, out_dir)
         timings["write"] = time.perf_counter() - t
     return RunOutput(
-        result=result, inputs=inputs, scenario=sc, files=files, timings=timings, layers=layers
+        result=result,
+        inputs=inputs,
+        scenario=sc,
+        files=files,
+        timings=timings,
+        layers=layers,
+        warnings=tuple(access_warnings(sc, layers, result)),
     )
 
 
