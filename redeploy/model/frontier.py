@@ -1,15 +1,17 @@
 """The value-risk frontier ("reciprocity tightrope"): sweep the risk weight λ and re-solve warm.
 
-For λ on a fixed grid, the LP maximises value − transit cost − λ·risk; each solution is a
-point (risk, net value) of the frontier, with risk = Σ ρ·released counted at λ = 1 and net
-value = value − transit cost. As λ falls, more risk is accepted and the net value never
+For λ on a fixed grid (the common multiplier of every risk channel, or one channel's
+weight), the LP maximises value − transit cost − λ·risk; each solution is a point (risk, net
+value) of the frontier, with risk the swept channels' cost counted at λ = 1 and net value =
+value − transit cost. As λ falls, more risk is accepted and the net value never
 falls (parametric LP: both are non-decreasing). The model is built once; each λ only
 changes the objective's coefficients (`AllocationModel.update`) and HiGHS re-solves from
 the previous basis.
 
 The grid is ``0`` and then ``points - 1`` values spaced geometrically from ``top / 1000`` to
-``top``, where ``top`` is just above the largest λ at which releasing any unit still pays
-for itself (`lambda_top`): from there on, only what region floors force is released.
+``top``, where ``top`` is just above the largest λ at which withdrawing any unit (to a zone,
+home, or converted into engagement) still pays for itself (`lambda_top`): from there on,
+only what region floors force is withdrawn.
 
 The files (``NAME-frontier.csv``, ``.png``, ``.html``) are written by
 `redeploy.workflows.frontier`; the chart and the page are drawn by `redeploy.render`.
