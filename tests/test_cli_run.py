@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -237,3 +238,22 @@ def test_forces_under_access_only_the_scenario_grants_are_warned(runner, tmp_pat
     # the baseline itself grants nothing: no warning
     plain = runner.invoke(app, ["run", "--out", str(tmp_path / "b"), "-q"])
     assert "warning" not in plain.stderr
+
+
+def test_whole_units_solve_the_shipped_baseline(runner, tmp_path):
+    """[model] units = true: a MILP solved to optimality, every military addition a whole
+    number of the class's units."""
+    scenario = tmp_path / "units.toml"
+    scenario.write_text(
+        'extends = "baseline"\ndescription = "whole units"\n[model]\nunits = true\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["run", "-s", str(scenario), "--out", str(tmp_path), "-q"])
+    assert result.exit_code == 0, result.output
+    coeffs = effective_coefficients(load_scenario(scenario))
+    zones = pd.read_csv(tmp_path / "units-zones.csv")
+    added = zones[(zones["asset"] != "engagement") & (zones["zone_id"] != HOME_ID)]
+    size = added["asset"].map(lambda a: getattr(coeffs.assets, a).unit_size)
+    units = added["added"] / size
+    assert (added["added"] > 0).any()
+    assert np.allclose(units, units.round(), atol=1e-6)

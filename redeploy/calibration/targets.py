@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 import pandas as pd
 
 from redeploy._shipped import shipped_folder
 from redeploy.errors import LayerValidationError, Problem
+from redeploy.schemas import MILITARY_ASSETS, REGIONS
 
 #: Columns each target file must have.
 POSTURE_COLUMNS = ("zone_id", "region", "asset", "observed_kpe", "weight")
@@ -86,27 +88,46 @@ def default_targets_dir() -> Path:
     return shipped_folder("geodata", "REDEPLOY_GEODATA") / "calibration"
 
 
+def _problem(
+    path: Path, message: str, row: int | None = None, column: str | None = None
+) -> NoReturn:
+    raise LayerValidationError(path, "calibration", [Problem(message, row=row, column=column)])
+
+
 def _read(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
+    """Read one target file: its columns present, figures >= 0, weights from 0 to 1,
+    classes and regions known. Raises `LayerValidationError` naming the file, the row (1 =
+    first data row), the column, the value and what is allowed."""
     try:
         frame = pd.read_csv(path)
     except (OSError, ValueError) as err:
         raise LayerValidationError(path, "calibration", [Problem(f"cannot read: {err}")]) from err
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        problem = Problem(f"missing column(s) {', '.join(missing)}; needs {', '.join(columns)}")
-        raise LayerValidationError(path, "calibration", [problem])
+        _problem(path, f"missing column(s) {', '.join(missing)}; needs {', '.join(columns)}")
     for column in columns[-2:]:
         values = pd.to_numeric(frame[column], errors="coerce")
-        bad = np.flatnonzero(values.isna().to_numpy() | (values.to_numpy() < 0))
+        top = 1.0 if column == "weight" else np.inf
+        bad = np.flatnonzero(
+            values.isna().to_numpy() | (values.to_numpy() < 0) | (values.to_numpy() > top)
+        )
         if bad.size:
             row = int(bad[0])
-            problem = Problem(
-                f"must be a number >= 0, got {frame[column].iloc[row]!r}",
-                row=row + 1,
-                column=column,
-            )
-            raise LayerValidationError(path, "calibration", [problem])
+            allowed = "a number from 0 to 1" if column == "weight" else "a number >= 0"
+            _problem(path, f"must be {allowed}, got {frame[column].iloc[row]!r}", row + 1, column)
         frame[column] = values.astype(float)
+    for column, known in (("asset", MILITARY_ASSETS), ("region", REGIONS)):
+        if column not in columns:
+            continue
+        unknown = np.flatnonzero(~frame[column].astype(str).isin(known).to_numpy())
+        if unknown.size:
+            row = int(unknown[0])
+            _problem(
+                path,
+                f"unknown {column} {frame[column].iloc[row]!r}; allowed: {', '.join(known)}",
+                row + 1,
+                column,
+            )
     return frame
 
 

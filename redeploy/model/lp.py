@@ -323,13 +323,22 @@ def _home_lower(inp: AllocationInputs, st: LPStructure, supply: np.ndarray) -> n
     n_a = len(inp.assets)
     f, z, a = inp.flow_front, inp.flow_zone, inp.flow_asset
     from_home = f == inp.home_front
+    # whole units: each zone takes whole units only, so the reserve leaves in whole units
+    size = np.where(inp.units & inp.military & (inp.unit_size > 0), inp.unit_size, 0.0)
     room = np.zeros(n_a)
     for asset in range(n_a):
         zones = np.unique(z[from_home & (a == asset)])
-        room[asset] = inp.seg_length[zones, asset].sum()
+        rooms = inp.seg_length[zones, asset].sum(axis=-1)
+        if size[asset] > 0:
+            rooms = np.floor(rooms / size[asset] + 1e-9) * size[asset]
+        room[asset] = rooms.sum()
     keys = st.supply_keys
     home = keys // n_a == inp.home_front
-    lower[home] = np.minimum(supply[home], room[keys[home] % n_a])
+    k = keys[home] % n_a
+    low = np.minimum(supply[home], room[k])
+    whole = size[k] > 0
+    low[whole] = np.floor(low[whole] / size[k][whole] + 1e-9) * size[k][whole]
+    lower[home] = low
     return lower
 
 
