@@ -282,7 +282,8 @@ def test_zone_value_is_contested_and_normalised(layers):
     sea = inp.zone_ids.index("sea_zone")
     assert index[sea, 0] == pytest.approx(1.0)  # Malacca and Singapore lie inside
     zl = layers["peripheral_zones"].set_index("id")
-    contest = (1 - zl["us_influence"]) * (0.5 + zl["competitor_influence"])
+    base = load_coefficients().model.contestability_base
+    contest = (1 - zl["us_influence"]) * (base + zl["competitor_influence"])
     np.testing.assert_allclose(inp.meta["contestability"], contest.to_numpy())
 
 

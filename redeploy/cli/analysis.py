@@ -28,6 +28,7 @@ from redeploy.io.atomic import check_out_dir
 from redeploy.schemas import RISK_CHANNELS
 
 if TYPE_CHECKING:
+    from redeploy.model.frontier import Frontier
     from redeploy.workflows.sweep import SweepOutput
 
 
@@ -60,7 +61,6 @@ def frontier(
     map of the chosen point, with the channel that weighs most at each point)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from redeploy.model.frontier import lambda_label
     from redeploy.workflows.frontier import run_frontier
 
     if channel is not None and channel not in RISK_CHANNELS:
@@ -100,7 +100,13 @@ def frontier(
         files = list(output.files.values())
     if quiet:
         return
-    fr = output.frontier
+    _print_frontier(output.frontier, files)
+
+
+def _print_frontier(fr: Frontier, files: list[Path]) -> None:
+    """The frontier's table, the scenario's own point and the files written, on stdout."""
+    from redeploy.model.frontier import lambda_label
+
     swept = "λ" if fr.channel is None else f"λ_{fr.channel}"
     table = Table(title=f"value-risk frontier · {fr.scenario} · {swept} ($bn-eq/yr)")
     for col in (swept, "net value", "risk", "released kpe", "top channel", "dominated"):

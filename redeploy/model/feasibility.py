@@ -18,6 +18,106 @@ def _fmt(x: float) -> str:
     return format_number(x)
 
 
+def _key(region: str, name: str) -> str:
+    return f'regions."{region}".{name}' if " " in region else f"regions.{region}.{name}"
+
+
+def _military_floor_problems(
+    inp: AllocationInputs, r: int, region_room: np.ndarray, can_reach: np.ndarray
+) -> list[str]:
+    """A region's military floor against its cap, its room and what can reach it."""
+    region, military = inp.regions[r], inp.military
+    lo, hi = inp.region_floor[r], inp.region_cap[r]
+    out = []
+    if not np.isnan(lo) and not np.isnan(hi) and lo > hi + 1e-9:
+        out.append(
+            f"`{_key(region, 'floor')}` = {_fmt(lo)} kpe is above "
+            f"`{_key(region, 'cap')}` = {_fmt(hi)} kpe; lower the floor or raise the cap."
+        )
+    if np.isnan(lo) or lo <= 1e-9:
+        return out
+    mil_room = region_room[r, military].sum()
+    mil_reach = can_reach[r, military].sum()
+    if lo > mil_room + 1e-9:
+        out.append(
+            f"`{_key(region, 'floor')}` = {_fmt(lo)} kpe but the zones of {region} "
+            f"that military assets may enter can absorb only {_fmt(mil_room)} kpe; "
+            f"lower `{_key(region, 'floor')}` to at most {_fmt(mil_room)} or raise "
+            "absorptive capacity (`zones.<id>.absorb`, "
+            f"`{_key(region, 'absorb_multiplier')}`)."
+        )
+    elif lo > mil_reach + 1e-9:
+        out.append(
+            f"`{_key(region, 'floor')}` = {_fmt(lo)} kpe but only {_fmt(mil_reach)} "
+            f"kpe is freed at fronts that can reach {region}; lower "
+            f"`{_key(region, 'floor')}` to at most {_fmt(mil_reach)} or free more "
+            "capacity (`fronts.<id>`)."
+        )
+    return out
+
+
+def _asset_floor_problems(
+    inp: AllocationInputs, r: int, region_room: np.ndarray, can_reach: np.ndarray
+) -> list[str]:
+    """A region's per-class floors against their caps, the room and what can reach it."""
+    region, out = inp.regions[r], []
+    for a, asset in enumerate(inp.assets):
+        lo, hi = inp.region_asset_floor[r, a], inp.region_asset_cap[r, a]
+        kf, kc = _key(region, f"asset_floor.{asset}"), _key(region, f"asset_cap.{asset}")
+        u = ASSET_UNITS[asset]
+        if not np.isnan(lo) and not np.isnan(hi) and lo > hi + 1e-9:
+            out.append(
+                f"`{kf}` = {_fmt(lo)} {u} is above `{kc}` = {_fmt(hi)} {u}; "
+                "lower the floor or raise the cap."
+            )
+        if not np.isnan(lo) and lo > region_room[r, a] + 1e-9:
+            out.append(
+                f"`{kf}` = {_fmt(lo)} {u} but {region} can absorb only "
+                f"{_fmt(region_room[r, a])} {u} of {asset}; lower `{kf}`."
+            )
+        elif not np.isnan(lo) and lo > can_reach[r, a] + 1e-9:
+            out.append(
+                f"`{kf}` = {_fmt(lo)} {u} but only {_fmt(can_reach[r, a])} "
+                f"{u} of {asset} is freed at fronts that can reach {region}; "
+                f"lower `{kf}`."
+            )
+    return out
+
+
+def _total_problems(inp: AllocationInputs, freed_asset: np.ndarray) -> list[str]:
+    """The floors of all regions together against everything freed."""
+    out = []
+    total_floor = np.nansum(inp.region_floor)
+    total_freed = freed_asset[inp.military].sum()
+    if total_floor > total_freed + 1e-9:
+        named = ", ".join(
+            f"`{_key(r, 'floor')}` = {_fmt(v)}"
+            for r, v in zip(inp.regions, inp.region_floor, strict=True)
+            if not np.isnan(v)
+        )
+        out.append(
+            f"region floors add up to {_fmt(total_floor)} kpe of military "
+            f"capacity but only {_fmt(total_freed)} kpe is freed at all fronts "
+            f"({named}); lower the floors or free more capacity."
+        )
+    for a, asset in enumerate(inp.assets):
+        col = inp.region_asset_floor[:, a]
+        tot = np.nansum(col)
+        if tot > freed_asset[a] + 1e-9:
+            named = ", ".join(
+                f"`{_key(r, f'asset_floor.{asset}')}` = {_fmt(v)}"
+                for r, v in zip(inp.regions, col, strict=True)
+                if not np.isnan(v)
+            )
+            unit = ASSET_UNITS[asset]
+            out.append(
+                f"region floors add up to {_fmt(tot)} {unit} of {asset} "
+                f"but only {_fmt(freed_asset[a])} {unit} is freed at all "
+                f"fronts ({named}); lower them."
+            )
+    return out
+
+
 def check_feasibility(inp: AllocationInputs) -> None:
     """
     Find obvious conflicts before solving: floor above cap, floors above what is freed,
@@ -29,89 +129,12 @@ def check_feasibility(inp: AllocationInputs) -> None:
         Naming the scenario file, the keys in conflict and what to change.
     """
     src = inp.scenario_source or f"scenario {inp.scenario!r}"
-    military = inp.military
-    problems: list[str] = []
     region_room, can_reach, available = _room_and_reach(inp)
-    freed_asset = available.sum(axis=0)
-    unit = {a: ASSET_UNITS[a] for a in inp.assets}
-
-    def key(region: str, name: str) -> str:
-        return f'regions."{region}".{name}' if " " in region else f"regions.{region}.{name}"
-
-    for r, region in enumerate(inp.regions):
-        lo, hi = inp.region_floor[r], inp.region_cap[r]
-        if not np.isnan(lo) and not np.isnan(hi) and lo > hi + 1e-9:
-            problems.append(
-                f"`{key(region, 'floor')}` = {_fmt(lo)} kpe is above "
-                f"`{key(region, 'cap')}` = {_fmt(hi)} kpe; lower the floor or "
-                "raise the cap."
-            )
-        if not np.isnan(lo) and lo > 1e-9:
-            mil_room = region_room[r, military].sum()
-            mil_reach = can_reach[r, military].sum()
-            if lo > mil_room + 1e-9:
-                problems.append(
-                    f"`{key(region, 'floor')}` = {_fmt(lo)} kpe but the zones of {region} "
-                    f"that military assets may enter can absorb only {_fmt(mil_room)} kpe; "
-                    f"lower `{key(region, 'floor')}` to at most {_fmt(mil_room)} or raise "
-                    "absorptive capacity (`zones.<id>.absorb`, "
-                    f"`{key(region, 'absorb_multiplier')}`)."
-                )
-            elif lo > mil_reach + 1e-9:
-                problems.append(
-                    f"`{key(region, 'floor')}` = {_fmt(lo)} kpe but only {_fmt(mil_reach)} "
-                    f"kpe is freed at fronts that can reach {region}; lower "
-                    f"`{key(region, 'floor')}` to at most {_fmt(mil_reach)} or free more "
-                    "capacity (`fronts.<id>`)."
-                )
-        for a, asset in enumerate(inp.assets):
-            lo, hi = inp.region_asset_floor[r, a], inp.region_asset_cap[r, a]
-            kf, kc = key(region, f"asset_floor.{asset}"), key(region, f"asset_cap.{asset}")
-            u = unit[asset]
-            if not np.isnan(lo) and not np.isnan(hi) and lo > hi + 1e-9:
-                problems.append(
-                    f"`{kf}` = {_fmt(lo)} {u} is above `{kc}` = {_fmt(hi)} {u}; "
-                    "lower the floor or raise the cap."
-                )
-            if not np.isnan(lo) and lo > region_room[r, a] + 1e-9:
-                problems.append(
-                    f"`{kf}` = {_fmt(lo)} {u} but {region} can absorb only "
-                    f"{_fmt(region_room[r, a])} {u} of {asset}; lower `{kf}`."
-                )
-            elif not np.isnan(lo) and lo > can_reach[r, a] + 1e-9:
-                problems.append(
-                    f"`{kf}` = {_fmt(lo)} {u} but only {_fmt(can_reach[r, a])} "
-                    f"{u} of {asset} is freed at fronts that can reach {region}; "
-                    f"lower `{kf}`."
-                )
-    # floors of all regions together against everything freed
-    total_floor = np.nansum(inp.region_floor)
-    total_freed = freed_asset[military].sum()
-    if total_floor > total_freed + 1e-9:
-        named = ", ".join(
-            f"`{key(r, 'floor')}` = {_fmt(v)}"
-            for r, v in zip(inp.regions, inp.region_floor, strict=True)
-            if not np.isnan(v)
-        )
-        problems.append(
-            f"region floors add up to {_fmt(total_floor)} kpe of military "
-            f"capacity but only {_fmt(total_freed)} kpe is freed at all fronts "
-            f"({named}); lower the floors or free more capacity."
-        )
-    for a, asset in enumerate(inp.assets):
-        col = inp.region_asset_floor[:, a]
-        tot = np.nansum(col)
-        if tot > freed_asset[a] + 1e-9:
-            named = ", ".join(
-                f"`{key(r, f'asset_floor.{asset}')}` = {_fmt(v)}"
-                for r, v in zip(inp.regions, col, strict=True)
-                if not np.isnan(v)
-            )
-            problems.append(
-                f"region floors add up to {_fmt(tot)} {unit[asset]} of {asset} "
-                f"but only {_fmt(freed_asset[a])} {unit[asset]} is freed at all "
-                f"fronts ({named}); lower them."
-            )
+    problems: list[str] = []
+    for r in range(len(inp.regions)):
+        problems += _military_floor_problems(inp, r, region_room, can_reach)
+        problems += _asset_floor_problems(inp, r, region_room, can_reach)
+    problems += _total_problems(inp, available.sum(axis=0))
     if len(problems) == 1:
         raise InfeasibleAllocationError(f"{src}: {problems[0]}")
     if problems:

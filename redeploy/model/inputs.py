@@ -21,6 +21,8 @@ import shapely
 
 from redeploy.model.base import HOME_ID, HOME_LONLAT, HOME_REGION, HOMELAND_POINTS, ModelBase
 from redeploy.model.base import prepare_base as prepare_base
+from redeploy.model.flows import access_mask as access_mask
+from redeploy.model.flows import flow_structure as flow_structure
 from redeploy.model.repricing import (
     MILITARY,
     check_scenario_ids,
@@ -42,9 +44,6 @@ from redeploy.schemas import ASSET_UNITS, ASSETS, MILITARY_ASSETS, REGIONS
 
 if TYPE_CHECKING:
     import geopandas as gpd
-
-#: (A,) True for the class that moves along sea lanes.
-SEA_ASSETS = np.array([a == "naval" for a in ASSETS])
 
 
 @dataclass(frozen=True)
@@ -389,50 +388,6 @@ def scenario_arrays(base: ModelBase, scenario: Scenario, coeffs: CoefficientSet)
         region_asset_cap=acaps,
         coefficients=coeffs,
     )
-
-
-def access_mask(base: ModelBase, access: np.ndarray, port_calls: bool = True) -> np.ndarray:
-    """
-    (F+1, Z+1, A) True for every flow basing access (or at-sea presence) allows: engagement
-    everywhere, military classes into zones with access, naval also off zones with port
-    calls, military capacity home from every front; never from a front to its own hosts.
-    """
-    n_f, n_z = len(base.fronts.ids), len(base.zones.ids)
-    allowed = np.ones((n_f + 1, n_z + 1, len(ASSETS)), dtype=bool)
-    basing = access[:n_z] != "none"
-    allowed[:, :n_z, :] &= np.where(MILITARY[None, :], basing[:, None], True)[None, :, :]
-    if port_calls:
-        naval = ASSETS.index("naval")
-        allowed[:, :n_z, naval] |= base.zones.port_calls[None, :]
-    allowed[:n_f, :n_z, :] &= ~base.same_country[:, :, None]
-    allowed[:, n_z, :] = MILITARY[None, :]  # home takes military capacity back
-    allowed[n_f, n_z, :] = False  # home to home is no flow
-    return allowed
-
-
-def flow_structure(base: ModelBase, mask: np.ndarray) -> dict[str, np.ndarray]:
-    """
-    Return the flow variables of the (F+1, Z+1, A) `mask`: indices, distance (km), sea lane.
-
-    Naval flows follow sea lanes, the others great circles; flows home end (and flows
-    from home start) at the nearest homeland point.
-    """
-    n_f, n_z = len(base.fronts.ids), len(base.zones.ids)
-    f_idx, z_idx, a_idx = np.nonzero(mask)
-    is_sea = SEA_ASSETS[a_idx]
-    gc = np.zeros((n_f + 1, n_z + 1))
-    sea = np.zeros((n_f + 1, n_z + 1))
-    gc[:n_f, :n_z], sea[:n_f, :n_z] = base.great_circle_km, base.sea_km
-    gc[:n_f, n_z], sea[:n_f, n_z] = base.front_home_km[:, 0], base.front_home_km[:, 1]
-    gc[n_f, :n_z], sea[n_f, :n_z] = base.zone_home_km[:, 0], base.zone_home_km[:, 1]
-    dist = np.where(is_sea, sea[f_idx, z_idx], gc[f_idx, z_idx])
-    return {
-        "flow_front": f_idx.astype(np.int64),
-        "flow_zone": z_idx.astype(np.int64),
-        "flow_asset": a_idx.astype(np.int64),
-        "flow_distance_km": dist,
-        "flow_sea": is_sea,
-    }
 
 
 def build_inputs(
