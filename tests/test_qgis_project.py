@@ -417,9 +417,9 @@ def test_qgis_shows_sites_posture_and_the_home_pool(qgis):
     tips = qgis["map_tips_by_feature"]
     # booleans read back as booleans: QGIS writes yes/no from them
     posture = tips[layer_id_of("posture")]
-    assert "Counts" in posture["idn_exercise"]
-    assert re.search(r"Counts</th><td[^>]*>yes<", posture["idn_exercise"])
-    assert re.search(r"Counts</th><td[^>]*>no<", posture["cod_attache"])
+    assert "Counts as existing presence" in posture["idn_exercise"]
+    assert re.search(r"Counts as existing presence</th><td[^>]*>yes<", posture["idn_exercise"])
+    assert re.search(r"Counts as existing presence</th><td[^>]*>no<", posture["cod_attache"])
     fronts = tips[layer_id_of("fronts")]
     assert re.search(r"Nuclear sharing</th><td[^>]*>yes<", fronts["korea"])
     assert re.search(r"Nuclear sharing</th><td[^>]*>–<", fronts["baltic"])  # NULL

@@ -619,18 +619,18 @@ def test_sites_and_posture_layers(html):
     props = _props(html)
     site = props["Howard (former air base)"]
     rows = dict(map(tuple, site["rows"]))
-    assert rows["Kind"] == "agreed_location"
+    assert rows["Facility"] == "agreed_location"
     assert rows["Agreement"] == "Panama MoU (test)"
     assert rows["Status"] == "active"
     assert site["tab"]["h"] == ["Class", "Can host (kpe)"]
     assert ["ground", "1.00"] in site["tab"]["r"]
     presence = props["Rotational presence, Panama"]
     rows = dict(map(tuple, presence["rows"]))
-    assert rows["Kind"] == "rotational"
+    assert rows["Kind of presence"] == "rotational"
     assert rows["Date"] == "2025"
     assert rows["Personnel"] == "200"
-    assert rows["Weeks per year"] == "26.0 weeks"
-    assert rows["Counts"] == "yes"
+    assert rows["Weeks a year"] == "26.0 weeks"
+    assert rows["Counts as existing presence"] == "yes"
     assert presence["tab"]["h"] == ["Class", "Presence (kpe)"]
     assert ["ground", "0.10"] in presence["tab"]["r"]
     assert "Test source 2024" in presence["src"]
@@ -663,7 +663,7 @@ def test_zone_popup_existing_added_capacity_and_access_basis(html):
     # Free text as given (its ';' kept), never markup: \u003c-escaped in the page's data.
     assert rows["Access basis"] == fx.XSS_ACCESS_BASIS
     assert rows["Port calls"] == "yes"
-    assert rows["Sea naval"] == "0.25 kpe"
+    assert rows["At-sea naval room"] == "0.25 kpe"
     assert fx.XSS_ACCESS_BASIS not in html
     assert "MoU 2025 \\u003cb onmouseover" in html
     assert pan["tt"] == "Panama · 2.00 kpe added by this run · existing U.S. presence 0.10 kpe"

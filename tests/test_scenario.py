@@ -414,6 +414,8 @@ def test_scenario_modules_import_only_earlier_ones():
         "distributions",
         "parameters",
         "sampling",
+        "tables",
+        "coefficient_models",
         "models",
         "uncertain",
         "loading",
