@@ -650,7 +650,7 @@ def test_sites_and_posture_layers(html):
     assert filled["fillColor"] == palette.LAYER_COLORS["sites"]
     assert len(data) >= 9
     assert "Existing U.S. presence: Personnel, largest 200" in html
-    assert "Sites that can host U.S. forces: Cap ground, largest 2.00 kpe" in html
+    assert "Sites that can host U.S. forces: Can host (ground), largest 2.00 kpe" in html
 
 
 def test_zone_popup_existing_added_capacity_and_access_basis(html):
