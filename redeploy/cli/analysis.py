@@ -166,6 +166,14 @@ def sweep(
     seed: Annotated[
         int, typer.Option("--seed", min=0, help="Seed: sample i depends only on (seed, i).")
     ] = 0,
+    method: Annotated[
+        str,
+        typer.Option(
+            "--method",
+            help="How samples are laid out: random (sample i depends only on (seed, i)), "
+            "latin-hypercube or sobol (scipy.stats.qmc; spread more evenly, seeded).",
+        ),
+    ] = "random",
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
     batch_size: BatchSizeOpt = None,
@@ -178,12 +186,16 @@ def sweep(
     """Sample the scenario's [uncertain] parameters, solve each sample on Dask and write
     NAME-sweep.parquet (every sample), NAME-sweep-summary.csv and NAME-sweep.html (the
     robustness map). Ctrl-C keeps the completed samples (exit 130)."""
-    from redeploy.scenario import load_scenario
+    from redeploy.scenario import SAMPLING_METHODS, load_scenario
     from redeploy.workflows.cluster import check_scheduler
     from redeploy.workflows.sweep import SweepInterrupted, run_sweep
 
     if workers is not None and scheduler is not None:
         raise typer.BadParameter("give --workers or --scheduler, not both", param_hint="--workers")
+    if method not in SAMPLING_METHODS:
+        raise typer.BadParameter(
+            f"{method!r}; use one of {', '.join(SAMPLING_METHODS)}", param_hint="--method"
+        )
     overrides = parse_layer_overrides(layer)
     note_shipped_layers(layers, overrides, quiet)
     check_out_dir(out)
@@ -209,6 +221,7 @@ def sweep(
             crs=crs,
             out_dir=out,
             progress=not quiet,
+            method=method,  # type: ignore[arg-type]  # checked against SAMPLING_METHODS
         )
     except OSError as err:
         if scheduler is None:

@@ -199,3 +199,62 @@ def coefficients_markdown(path: str | Path | None = None) -> str:
         source = c.source.replace("|", "/")
         lines.append(f"| `{c.key}` | {cell(c.value)} | {c.unit} | {source} |")
     return "\n".join(lines) + "\n"
+
+
+#: How much wider than the calibration's posterior range (in log space) the shipped
+#: uncertain scenario samples each calibrated coefficient: CMA-ES's final spread measures
+#: how sharply the optimiser converged, not the data's uncertainty (docs/validation.md).
+UNCERTAIN_WIDEN = 3.0
+
+
+def calibrated_uncertain_lines(
+    widen: float = UNCERTAIN_WIDEN, path: str | Path | None = None
+) -> list[str]:
+    """
+    Return ``[uncertain]`` entries (TOML lines) for every calibrated scalar coefficient.
+
+    Each coefficient of value v with posterior range [lo, hi] gets a factor
+    f = max(hi / v, v / lo) ** widen and is drawn log-uniform on [v / f, v · f], whose
+    geometric midpoint is v: a scenario's central run keeps the calibrated value. A key
+    bounded above by 1 (shares, fits) whose v · f would pass 1 is drawn uniform on
+    [v − d, v + d] instead, d = min(v (f − 1), 1 − v, v); keys at 0 or pinned at a bound
+    are left out.
+    """
+    from redeploy.scenario.uncertain import resolve_parameter
+
+    lines = []
+    for c in coefficient_entries(path):
+        raw = _raw_entry(c.key, path)
+        rng = raw.get("range")
+        value = c.value
+        if rng is None or isinstance(value, list | bool) or not value:
+            continue
+        lo, hi = (float(x) for x in rng)
+        v = float(value)
+        factor = max(hi / v, v / lo) ** widen if lo > 0 else 1.0
+        if factor <= 1.0:
+            continue
+        top = dict(resolve_parameter(c.key).bounds).get("<=")
+        key = json.dumps(c.key)
+        if top is not None and v * factor > top:
+            d = min(v * (factor - 1.0), top - v, v)
+            if d <= 0:
+                continue
+            lines.append(f'{key} = {{ dist = "uniform", low = {_r(v - d)}, high = {_r(v + d)} }}')
+        else:
+            low, high = _r(v / factor), _r(v * factor)
+            lines.append(f'{key} = {{ dist = "loguniform", low = {low}, high = {high} }}')
+    return lines
+
+
+def _r(x: float) -> str:
+    return repr(round(float(x), 9) + 0.0)
+
+
+def _raw_entry(key: str, path: str | Path | None) -> dict[str, Any]:
+    """The TOML table of coefficient `key` as written (with its prior, multiplier, range)."""
+    with Path(path or COEFFICIENTS_FILE).open("rb") as fh:
+        node: Any = tomllib.load(fh)
+    for part in key.split("."):
+        node = node[part]
+    return dict(node)

@@ -4,14 +4,16 @@ Each kind is declared once, as a model: its keys, their checks, the JSON Schema 
 its central value and its quantile function::
 
     {dist = "uniform", low = 400, high = 600}
+    {dist = "loguniform", low = 0.8, high = 1.25}
     {dist = "triangular", low = 15, mode = 24.6, high = 30}
     {dist = "truncnormal", mean = 1, sd = 0.2, low = 0.5, high = 1.5}
     {dist = "choice", values = [4, 5], weights = [1, 3]}
 
 `redeploy run` uses each distribution's *central value*: the midpoint of a uniform, the
-mode of a triangular, the ``mean`` of a truncated normal (its most likely value), and the
-most likely value of a choice (the first listed on ties). `redeploy sweep` draws a value by
-the inverse CDF (`Distribution.ppf`) at a uniform number (`redeploy.scenario.sampling`).
+geometric midpoint of a log-uniform, the mode of a triangular, the ``mean`` of a truncated
+normal (its most likely value), and the most likely value of a choice (the first listed on
+ties). `redeploy sweep` draws a value by the inverse CDF (`Distribution.ppf`) at a uniform
+number (`redeploy.scenario.sampling`).
 """
 
 from __future__ import annotations
@@ -55,7 +57,8 @@ class Distribution(BaseModel, ABC):
 
     @property
     def kind(self) -> str:
-        """``"uniform"``, ``"triangular"``, ``"truncnormal"`` or ``"choice"``."""
+        """``"uniform"``, ``"loguniform"``, ``"triangular"``, ``"truncnormal"`` or
+        ``"choice"``."""
         return self.dist
 
     @property
@@ -130,6 +133,40 @@ class Uniform(Distribution):
         frozen = stats.uniform(loc=self.low, scale=self.high - self.low)
         x: np.ndarray = np.clip(frozen.ppf(np.asarray(u, dtype=float)), self.low, self.high)
         return x
+
+
+class LogUniform(Distribution):
+    """Every value's logarithm from ``log(low)`` to ``log(high)`` equally likely: a factor
+    of uncertainty either way (a multiplier e^±s of a calibrated coefficient)."""
+
+    dist: Literal["loguniform"]
+    low: float = Field(
+        description="Smallest value (> 0).", json_schema_extra={"exclusiveMinimum": 0}
+    )
+    high: float = Field(description="Largest value (>= low).")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LogUniform:
+        if self.low <= 0:
+            msg = f"loguniform needs low > 0, got low = {_g(self.low)}"
+            raise ValueError(msg)
+        _check_low_high(self.kind, self.low, self.high)
+        return self
+
+    @property
+    def support(self) -> tuple[float, float]:
+        """``(low, high)``."""
+        return self.low, self.high
+
+    def central(self) -> float:
+        """Return the geometric midpoint sqrt(low * high)."""
+        return float(np.sqrt(self.low * self.high))
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Return the quantiles at `u`: low * (high / low) ** u."""
+        u = np.asarray(u, dtype=float)
+        x = np.exp(np.log(self.low) + u * (np.log(self.high) - np.log(self.low)))
+        return np.asarray(np.clip(x, self.low, self.high), dtype=float)
 
 
 class Triangular(Distribution):
@@ -286,10 +323,12 @@ class Choice(Distribution):
 
 #: A distribution table as a file gives it: the kind is chosen by its ``dist`` key.
 DistributionTable = Annotated[
-    Uniform | Triangular | TruncNormal | Choice, Field(discriminator="dist")
+    Uniform | LogUniform | Triangular | TruncNormal | Choice, Field(discriminator="dist")
 ]
-_TABLE: TypeAdapter[Uniform | Triangular | TruncNormal | Choice] = TypeAdapter(DistributionTable)
-_KINDS: tuple[type[Distribution], ...] = (Uniform, Triangular, TruncNormal, Choice)
+_TABLE: TypeAdapter[Uniform | LogUniform | Triangular | TruncNormal | Choice] = TypeAdapter(
+    DistributionTable
+)
+_KINDS: tuple[type[Distribution], ...] = (Uniform, LogUniform, Triangular, TruncNormal, Choice)
 
 
 def _kind_of(cls: type[Distribution]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import json
 import math
 import shutil
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -37,7 +39,14 @@ from redeploy.model.sweep import (
     sample_columns,
     summarize,
 )
-from redeploy.scenario import CoefficientSet, Scenario, effective_coefficients, load_coefficients
+from redeploy.scenario import (
+    CoefficientSet,
+    SamplingMethod,
+    Scenario,
+    effective_coefficients,
+    load_coefficients,
+    sample_design,
+)
 from redeploy.schemas import ASSET_UNITS
 from redeploy.workflows.cluster import sweep_client, worker_threads
 from redeploy.workflows.run import MODEL_LAYERS, compute_run_id, with_basemap
@@ -118,6 +127,8 @@ class SweepOutput:
     interrupted: bool = False
     #: Completed samples per status other than optimal (``infeasible``, ``invalid``).
     not_solved: dict[str, int] = field(default_factory=dict)
+    #: How the samples were laid out (`redeploy.scenario.SAMPLING_METHODS`).
+    method: str = "random"
 
 
 def default_batch_size(samples: int, workers: int) -> int:
@@ -193,6 +204,7 @@ def run_sweep(
     write_map: bool = True,
     on_batch: Callable[[int, int], None] | None = None,
     processes: bool = True,
+    method: SamplingMethod = "random",
     _fault: Fault | None = None,
 ) -> SweepOutput:
     """
@@ -226,6 +238,10 @@ def run_sweep(
         Called with (samples done, samples) after each completed batch.
     processes
         Local cluster workers in processes (True) or threads.
+    method
+        ``"random"`` (sample ``i`` depends only on (seed, i)), ``"latin-hypercube"`` or
+        ``"sobol"`` (`redeploy.scenario.sample_design`: the whole design is drawn on the
+        client, seeded, and each batch gets its rows).
 
     Returns
     -------
@@ -246,8 +262,104 @@ def run_sweep(
     inputs = _SweepInputs.read(scenario, layers_dir, layer_overrides, crs)
     plan = inputs.plan
     files = sweep_paths(plan.name, out_dir)
-    parts_dir = files["parts"]
-    manifest = {"scenario": plan.name, "run_id": plan.run_id, "seed": seed, "samples": samples}
+    rows = None
+    if method != "random":
+        drawn = sample_design(plan.paths, seed, range(samples), method=method, samples=samples)
+        rows = np.column_stack([drawn[p] for p in plan.paths]) if plan.paths else None
+    manifest = {
+        "scenario": plan.name,
+        "run_id": plan.run_id,
+        "seed": seed,
+        "samples": samples,
+        "method": method,
+    }
+    run = solve_samples(
+        plan,
+        samples,
+        seed,
+        files["parts"],
+        manifest,
+        client=client,
+        workers=workers,
+        scheduler=scheduler,
+        batch_size=batch_size,
+        processes=processes,
+        progress=progress,
+        on_batch=on_batch,
+        design=rows,
+        fault=_fault,
+    )
+    table = run.table
+    written = {
+        "parquet": write_parquet(table, files["parquet"], _parquet_meta(manifest, table, plan))
+    }
+    failed, not_solved = _not_solved(table)
+    output = SweepOutput(
+        plan=plan,
+        samples=samples,
+        completed=len(table),
+        failed=failed,
+        seed=seed,
+        not_solved=not_solved,
+        workers=run.workers,
+        batch_size=run.batch_size,
+        seconds=time.perf_counter() - t0,
+        solve_seconds=run.seconds,
+        files=written,
+        interrupted=run.interrupted,
+        method=method,
+    )
+    if run.interrupted:
+        raise SweepInterrupted(output)
+    summary = summarize(table)
+    written["summary"] = write_text(files["summary"], summary_csv(summary))
+    if write_map:
+        every = with_basemap(inputs.layers, layers_dir, layer_overrides=layer_overrides, crs=crs)
+        written["map"] = inputs.write_map(every, summary, output, files["map"])
+    shutil.rmtree(files["parts"], ignore_errors=True)
+    return dataclasses.replace(
+        output, files=written, summary=summary, seconds=time.perf_counter() - t0
+    )
+
+
+@dataclass(frozen=True)
+class SolvedSamples:
+    """The sample table of `solve_samples` and how it was solved."""
+
+    table: pd.DataFrame
+    workers: int
+    batch_size: int
+    #: Wall time from submitting the first batch to receiving the last one.
+    seconds: float
+    interrupted: bool
+
+
+def solve_samples(
+    plan: SweepPlan,
+    samples: int,
+    seed: int,
+    parts_dir: Path,
+    manifest: Mapping[str, Any],
+    *,
+    client: Client | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    batch_size: int | None = None,
+    processes: bool = True,
+    progress: bool = True,
+    on_batch: Callable[[int, int], None] | None = None,
+    design: np.ndarray | None = None,
+    fault: Fault | None = None,
+    label: str = "sweep",
+) -> SolvedSamples:
+    """
+    Solve samples ``0 .. samples - 1`` of `plan` on Dask, keeping each completed batch as a
+    part file in `parts_dir` (so Ctrl-C keeps them), and combine them.
+
+    Sample ``i`` is drawn from (seed, i), or is row ``i`` of `design` (uniform numbers, one
+    column per uncertain parameter in `plan.paths` order). Used by `run_sweep`, and by
+    `redeploy.workflows.uncertainty` for the sensitivity and discovery designs.
+    """
     with contextlib.ExitStack() as stack:
         if client is None:
             client = stack.enter_context(sweep_client(workers, scheduler, processes=processes))
@@ -260,39 +372,21 @@ def run_sweep(
         size = min(samples, batch_size or default_batch_size(samples, n_workers))
         t_solve = time.perf_counter()
         interrupted = _run_batches(
-            client, plan, samples, seed, size, parts_dir, progress, on_batch, _fault
+            client,
+            plan,
+            samples,
+            seed,
+            size,
+            parts_dir,
+            progress,
+            on_batch,
+            fault,
+            design=design,
+            label=label,
         )
         t_solve = time.perf_counter() - t_solve
     table = combine_parts(parts_dir, sample_columns(plan))
-    written = {
-        "parquet": write_parquet(table, files["parquet"], _parquet_meta(manifest, table, plan))
-    }
-    failed, not_solved = _not_solved(table)
-    output = SweepOutput(
-        plan=plan,
-        samples=samples,
-        completed=len(table),
-        failed=failed,
-        seed=seed,
-        not_solved=not_solved,
-        workers=n_workers,
-        batch_size=size,
-        seconds=time.perf_counter() - t0,
-        solve_seconds=t_solve,
-        files=written,
-        interrupted=interrupted,
-    )
-    if interrupted:
-        raise SweepInterrupted(output)
-    summary = summarize(table)
-    written["summary"] = write_text(files["summary"], summary_csv(summary))
-    if write_map:
-        every = with_basemap(inputs.layers, layers_dir, layer_overrides=layer_overrides, crs=crs)
-        written["map"] = inputs.write_map(every, summary, output, files["map"])
-    shutil.rmtree(parts_dir, ignore_errors=True)
-    return dataclasses.replace(
-        output, files=written, summary=summary, seconds=time.perf_counter() - t0
-    )
+    return SolvedSamples(table, n_workers, size, t_solve, interrupted)
 
 
 def _parquet_meta(
@@ -328,27 +422,42 @@ def _run_batches(
     progress: bool,
     on_batch: Callable[[int, int], None] | None,
     fault: Fault | None,
+    design: np.ndarray | None = None,
+    label: str = "sweep",
 ) -> bool:
-    """Submit the batches and write each part file as it completes; True if interrupted."""
+    """Submit the batches and write each part file as it completes; True if interrupted.
+
+    With a `design` (one row of uniform numbers per sample) each batch gets its rows."""
     from distributed import as_completed
 
     remote = None
     futures: list[Any] = []
     done = 0
     bar = _progress_bar(progress, samples)
+    tag = str(seed) if design is None else hashlib.sha256(design.tobytes()).hexdigest()[:16]
     try:
         remote = client.scatter(plan, broadcast=True, hash=False)
         for start in range(0, samples, size):
             stop = min(samples, start + size)
-            key = f"redeploy-sweep-{plan.token[:16]}-{seed}-{start}-{stop}"
+            rows = None if design is None else design[start:stop]
+            key = f"redeploy-{label}-{plan.token[:16]}-{tag}-{start}-{stop}"
             futures.append(
                 client.submit(
-                    run_batch, remote, start, stop, seed, fault, key=key, retries=2, pure=True
+                    run_batch,
+                    remote,
+                    start,
+                    stop,
+                    seed,
+                    fault,
+                    rows,
+                    key=key,
+                    retries=2,
+                    pure=True,
                 )
             )
         index = {f.key: b for b, f in enumerate(futures)}
         with bar:
-            task = bar.add_task(f"sweep {plan.name}", total=samples)
+            task = bar.add_task(f"{label} {plan.name}", total=samples)
             for fut in as_completed(futures):
                 part = fut.result()
                 write_parquet(

@@ -76,14 +76,34 @@ class Fault:
     exit_process: bool = False
 
 
+def design_values(plan: SweepPlan, design: np.ndarray) -> dict[str, np.ndarray]:
+    """
+    Return ``{path: values}`` of the rows of a design: uniform numbers in [0, 1), one column
+    per uncertain parameter in `plan.paths` order, mapped by each distribution's inverse CDF.
+    """
+    out: dict[str, np.ndarray] = {}
+    for j, (path, param, dist) in enumerate(plan.params):
+        values = dist.ppf(np.asarray(design, dtype=float)[:, j])
+        out[path] = values.astype(np.int64) if param.integer else values.astype(float)
+    return out
+
+
 def run_batch(
-    plan: SweepPlan, start: int, stop: int, seed: int, fault: Fault | None = None
+    plan: SweepPlan,
+    start: int,
+    stop: int,
+    seed: int,
+    fault: Fault | None = None,
+    design: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """
     Solve samples ``start`` to ``stop - 1`` of `plan` (the task each worker runs).
 
     A pure function of its arguments: the model is built once per worker thread and every
-    sample starts from the central basis.
+    sample starts from the central basis. Sample ``i`` is drawn from (seed, i), or, when
+    `design` is given, is its row ``i - start`` (rows of uniform numbers, one column per
+    uncertain parameter in `plan.paths` order: a Latin hypercube, a Sobol' sequence, or a
+    sensitivity method's design).
 
     Returns
     -------
@@ -98,7 +118,10 @@ def run_batch(
         raise RuntimeError(msg)
     solver = _solver(plan)
     indices = list(range(start, stop))
-    drawn = sample_parameters({p: (par, d) for p, par, d in plan.params}, seed, indices)
+    if design is None:
+        drawn = sample_parameters({p: (par, d) for p, par, d in plan.params}, seed, indices)
+    else:
+        drawn = design_values(plan, design)
     rows = []
     for k, i in enumerate(indices):
         row = solver.solve({p: v[k] for p, v in drawn.items()})
