@@ -2,10 +2,18 @@
 
 Exit codes: 0 success, 2 bad input (message on stderr), 3 infeasible scenario, 130 Ctrl-C.
 Commands live by group: `redeploy.cli.layers`, `.scenarios`, `.run` (run, compare) and
-`.analysis` (frontier, sweep); `redeploy.cli.common` holds the app, options and messages.
+`.analysis` (frontier, sweep), `.calibrate` (calibrate, validate) and `.uncertainty`
+(sensitivity, discover); `redeploy.cli.common` holds the app, options and messages.
 """
 
-from redeploy.cli import analysis, calibrate, layers, run, scenarios  # noqa: F401  (register commands)
+from redeploy.cli import (  # noqa: F401  (register commands)
+    analysis,
+    calibrate,
+    layers,
+    run,
+    scenarios,
+    uncertainty,
+)
 from redeploy.cli.common import app
 
 

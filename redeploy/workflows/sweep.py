@@ -138,7 +138,7 @@ def default_batch_size(samples: int, workers: int) -> int:
 
 
 @dataclass(frozen=True)
-class _SweepInputs:
+class SweepInputs:
     """What a sweep reads once: the scenario, coefficients, model layers, run id and plan."""
 
     scenario: Scenario
@@ -154,7 +154,7 @@ class _SweepInputs:
         layers_dir: str | Path | None,
         layer_overrides: Mapping[str, str | Path] | None,
         crs: str | None,
-    ) -> _SweepInputs:
+    ) -> SweepInputs:
         from redeploy.layers import read_layers, resolve_layer_paths
         from redeploy.scenario import load_scenario
 
@@ -259,7 +259,7 @@ def run_sweep(
         msg = f"--samples must be at least 1, got {samples}"
         raise ScenarioError(msg)
     t0 = time.perf_counter()
-    inputs = _SweepInputs.read(scenario, layers_dir, layer_overrides, crs)
+    inputs = SweepInputs.read(scenario, layers_dir, layer_overrides, crs)
     plan = inputs.plan
     files = sweep_paths(plan.name, out_dir)
     rows = None
