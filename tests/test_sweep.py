@@ -269,6 +269,15 @@ def cluster():
         yield client
 
 
+def test_a_local_cluster_listens_on_this_machine_only(cluster):
+    """The scheduler, the workers and the dashboard bind to 127.0.0.1, never to every
+    interface of the machine."""
+    info = cluster.scheduler_info()
+    assert cluster.scheduler.address.startswith("tcp://127.0.0.1:")
+    assert info["workers"] and all(w.startswith("tcp://127.0.0.1:") for w in info["workers"])
+    assert cluster.dashboard_link.startswith("http://127.0.0.1:")
+
+
 @pytest.fixture(scope="module")
 def two_workers(tiny, cluster, tmp_path_factory):
     out = tmp_path_factory.mktemp("two")

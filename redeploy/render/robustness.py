@@ -78,6 +78,11 @@ def _rows(stats: Mapping[str, Mapping[str, float]], first: str) -> list[list[str
     return rows
 
 
+def _driver_row(drivers: Mapping[str, str], zone: str) -> list[list[str]]:
+    text = drivers.get(zone)
+    return [["Driven most by", text]] if text else []
+
+
 def _probability_block() -> str:
     esc = panels.esc
     out = [
@@ -157,6 +162,7 @@ def _panel(
     layers: Mapping[str, gpd.GeoDataFrame],
     facts: Sequence[tuple[str, str]],
     params: Sequence[tuple[str, str, str]],
+    map_drivers: Sequence[tuple[str, str]] = (),
 ) -> str:
     esc = panels.esc
     out = [
@@ -176,6 +182,9 @@ def _panel(
             for key, dist, mid in params
         ]
         out.append("</ul></details>")
+    if map_drivers:
+        out.append('<div class="rd-h3">What drives this map most</div>')
+        out.append(panels._table(["Parameter", "Index"], [list(d) for d in map_drivers]))
     out.append(_objective_block(summary))
     out.append(_totals_block(summary))
     zones = summary[(summary["kind"] == "zone") & (summary["metric"] == "military_kpe")]
@@ -211,6 +220,8 @@ def build_robustness_map(
     params: Sequence[tuple[str, str, str]] = (),
     tiles: str | None = None,
     title: str | None = None,
+    drivers: Mapping[str, str] | None = None,
+    map_drivers: Sequence[tuple[str, str]] = (),
 ) -> folium.Map:
     """
     Build the robustness map of a sweep.
@@ -231,6 +242,12 @@ def build_robustness_map(
         Optional xyzservices provider name for web tiles.
     title
         Map title.
+    drivers
+        ``{zone_id: text}``: the parameters that most drive each zone's allocation (a
+        popup row).
+    map_drivers
+        ``(parameter, figure)`` of the parameters that drive the whole map most, and where
+        the figure comes from (the panel lists them).
 
     Returns
     -------
@@ -244,7 +261,7 @@ def build_robustness_map(
     zones: list[LayerData] = []
     spread_edges: list[float] = []
     if zones_gdf is not None:
-        zones, spread_edges = _robustness_zones(zones_gdf, central, stats)
+        zones, spread_edges = _robustness_zones(zones_gdf, central, stats, drivers or {})
     flows = None
     if central.routes is not None and len(central.routes):
         flows = dataclasses.replace(
@@ -266,20 +283,23 @@ def build_robustness_map(
         m,
         title=title,
         subtitle=subtitle,
-        panel=_panel(summary, central, layers, facts, params),
+        panel=_panel(summary, central, layers, facts, params, map_drivers),
         legend=legend,
         flows=flows.count if flows else 0,
     )
 
 
 def _robustness_zones(
-    zones_gdf: gpd.GeoDataFrame, central: AllocationResult, stats: Mapping[str, Any]
+    zones_gdf: gpd.GeoDataFrame,
+    central: AllocationResult,
+    stats: Mapping[str, Any],
+    drivers: Mapping[str, str],
 ) -> tuple[list[LayerData], list[float]]:
     """The zones by how often they receive, then (hidden) by the spread p5–p95 of what they
     receive, and the spread's class edges."""
     prob = {z: s.get("military_kpe", {}).get("p_positive", 0.0) for z, s in stats.items()}
     colors = {z: palette.allocation_color(p, PROBABILITY_EDGES) for z, p in prob.items()}
-    rows = {z: _rows(s, "probability") for z, s in stats.items()}
+    rows = {z: _rows(s, "probability") + _driver_row(drivers, z) for z, s in stats.items()}
     zones = [
         zone_layer(
             zones_gdf,
@@ -296,7 +316,7 @@ def _robustness_zones(
     }
     spread_edges = palette.allocation_bins(spread.values())
     colors = {z: palette.allocation_color(v, spread_edges) for z, v in spread.items()}
-    rows = {z: _rows(s, "spread") for z, s in stats.items()}
+    rows = {z: _rows(s, "spread") + _driver_row(drivers, z) for z, s in stats.items()}
     spread_layer = zone_layer(
         zones_gdf,
         central,
@@ -318,6 +338,8 @@ def write_robustness_map(
     facts: Sequence[tuple[str, str]] = (),
     params: Sequence[tuple[str, str, str]] = (),
     tiles: str | None = None,
+    drivers: Mapping[str, str] | None = None,
+    map_drivers: Sequence[tuple[str, str]] = (),
 ) -> Path:
     """
     Write the robustness map to `path` (atomically; same inputs, same bytes).
@@ -329,6 +351,17 @@ def write_robustness_map(
         timings, so the file does not change from run to run.
     params
         ``(path, distribution, central value)`` of each uncertain parameter.
+    drivers, map_drivers
+        As for `build_robustness_map`.
     """
-    m = build_robustness_map(layers, summary, central, tiles=tiles, facts=facts, params=params)
+    m = build_robustness_map(
+        layers,
+        summary,
+        central,
+        tiles=tiles,
+        facts=facts,
+        params=params,
+        drivers=drivers,
+        map_drivers=map_drivers,
+    )
     return save_map(m, path)

@@ -90,7 +90,10 @@ def sweep_client(
         n_workers=n,
         threads_per_worker=1,
         processes=processes,
-        dashboard_address=":0",  # a free port: never clash with a running cluster
+        # this machine only: the scheduler, the workers and the dashboard listen on the
+        # loopback interface (a free port: never clash with a running cluster)
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
         # Failures reach the user through the sweep (retries, a clear message); workers'
         # own log lines (a heartbeat racing the shutdown) would only add tracebacks.
         silence_logs=logging.CRITICAL,

@@ -167,9 +167,16 @@ class SweepInputs:
         return cls(sc, coeffs, layers, run_id, plan)
 
     def write_map(
-        self, every_layer: Mapping[str, Any], summary: pd.DataFrame, output: SweepOutput, path: Path
+        self,
+        every_layer: Mapping[str, Any],
+        summary: pd.DataFrame,
+        output: SweepOutput,
+        path: Path,
+        table: pd.DataFrame | None = None,
     ) -> Path:
-        """Solve the central run and write the robustness map of `summary` to `path`."""
+        """Solve the central run and write the robustness map of `summary` to `path`,
+        with what drives each zone and the whole map (from `table`, the samples, and the
+        scenario's sensitivity run in the same folder when there is one)."""
         from redeploy.model.allocation import solve_allocation
         from redeploy.render.robustness import write_robustness_map
 
@@ -177,6 +184,7 @@ class SweepInputs:
             self.layers, self.scenario, coefficients=self.coefficients, run_id=self.run_id
         )
         central = solve_allocation(inputs)
+        zone_drivers, map_drivers = _drivers(table, path.parent, self.plan)
         return write_robustness_map(
             every_layer,
             summary,
@@ -184,6 +192,8 @@ class SweepInputs:
             path,
             facts=_facts(output),
             params=_params(output),
+            drivers=zone_drivers,
+            map_drivers=map_drivers,
         )
 
 
@@ -315,7 +325,7 @@ def run_sweep(
     written["summary"] = write_text(files["summary"], summary_csv(summary))
     if write_map:
         every = with_basemap(inputs.layers, layers_dir, layer_overrides=layer_overrides, crs=crs)
-        written["map"] = inputs.write_map(every, summary, output, files["map"])
+        written["map"] = inputs.write_map(every, summary, output, files["map"], table)
     shutil.rmtree(files["parts"], ignore_errors=True)
     return dataclasses.replace(
         output, files=written, summary=summary, seconds=time.perf_counter() - t0
@@ -537,3 +547,31 @@ def _facts(output: SweepOutput) -> list[tuple[str, str]]:
 def _params(output: SweepOutput) -> list[tuple[str, str, str]]:
     """``(path, distribution, central value)`` of each uncertain parameter."""
     return [(path, d.describe(), f"{d.central():g}") for path, _, d in output.plan.params]
+
+
+def _drivers(
+    table: pd.DataFrame | None, folder: Path, plan: SweepPlan
+) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """What drives each zone's military allocation (the top three parameters by absolute
+    Spearman rank correlation over the samples) and the whole map: the scenario's
+    ``NAME-sensitivity.csv`` in the same folder when there is one (mean ST or mu* over its
+    outcomes), otherwise the rank correlation with the total withdrawn."""
+    from redeploy.render.uncertainty import driver_rows, drivers_text, parameter_label
+
+    if table is None or table.empty:
+        return {}, []
+    zones = {
+        col.split(":")[1]: col
+        for col in table.columns
+        if col.startswith("zone:") and col.endswith(":military_kpe")
+    }
+    per_zone = {z: drivers_text(d) for z, d in driver_rows(table, zones).items() if d}
+    sensitivity = folder / f"{plan.name}-sensitivity.csv"
+    if sensitivity.exists():
+        frame = pd.read_csv(sensitivity)
+        key = "ST" if "ST" in frame.columns else "mu_star"
+        mean = frame.groupby("parameter")[key].mean().sort_values(ascending=False).head(5)
+        label = f"mean {key} over the outcomes of {sensitivity.name}"
+        return per_zone, [(parameter_label(str(p)), f"{v:.2f} ({label})") for p, v in mean.items()]
+    top = driver_rows(table, {"total": "total:released_kpe"}, top=5).get("total", [])
+    return per_zone, [(parameter_label(p), f"ρ {r:+.2f} with the total withdrawn") for p, r in top]
