@@ -248,7 +248,9 @@ def calibrated_uncertain_lines(
 
 
 def _r(x: float) -> str:
-    return repr(round(float(x), 9) + 0.0)
+    """A TOML float with 12 significant digits (so low · high keeps the value's square)."""
+    text = f"{float(x):.12g}"
+    return text if any(c in text for c in ".en") else text + ".0"
 
 
 def _raw_entry(key: str, path: str | Path | None) -> dict[str, Any]:

@@ -91,8 +91,9 @@ def sweep_client(
         threads_per_worker=1,
         processes=processes,
         # this machine only: the scheduler, the workers and the dashboard listen on the
-        # loopback interface (a free port: never clash with a running cluster)
-        host="127.0.0.1",
+        # loopback interface (a free port: never clash with a running cluster); threads
+        # talk in process (inproc://), with no socket at all
+        **({"host": "127.0.0.1"} if processes else {}),
         dashboard_address="127.0.0.1:0",
         # Failures reach the user through the sweep (retries, a clear message); workers'
         # own log lines (a heartbeat racing the shutdown) would only add tracebacks.
