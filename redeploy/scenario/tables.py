@@ -6,6 +6,7 @@ of value, per risk channel) that `redeploy.scenario.models` and
 
 from __future__ import annotations
 
+import functools
 import math
 import typing
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,18 @@ from redeploy.schemas import ASSETS, RISK_CHANNELS, value_layers
 VALUE_KINDS: tuple[str, ...] = (*value_layers(), "perimeter")
 
 
+@functools.cache
+def _field_kind(model: type[BaseModel], name: str) -> tuple[Any, Any]:
+    """The type a field holds (`unwrap_annotation`) and, for a list, its items' type:
+    computed once per model and field (sweeps validate a scenario per sample)."""
+    field = model.model_fields.get(name)
+    kind = unwrap_annotation(field.annotation) if field is not None else None
+    item = None
+    if typing.get_origin(kind) is list:
+        item = unwrap_annotation(typing.get_args(kind)[0])
+    return kind, item
+
+
 class _Strict(BaseModel):
     """Base of every scenario table: frozen, unknown keys and quoted numbers are refused."""
 
@@ -32,8 +45,7 @@ class _Strict(BaseModel):
     def _typed_scalars(cls, value: Any, info: ValidationInfo) -> Any:
         # TOML types its values: "3.0" or true where a number is expected (or 1 where
         # true/false is) is a mistake in the file, not something to coerce silently.
-        field = cls.model_fields.get(info.field_name or "")
-        kind = unwrap_annotation(field.annotation) if field is not None else None
+        kind, item = _field_kind(cls, info.field_name or "")
         if kind in (int, float) and isinstance(value, float) and not math.isfinite(value):
             raise ValueError(not_finite(value))
         if kind in (int, float) and isinstance(value, str | bool):
@@ -43,8 +55,7 @@ class _Strict(BaseModel):
         if kind is bool and not isinstance(value, bool):
             msg = f"give true or false (unquoted in TOML), not {type_name(value)}"
             raise ValueError(msg)
-        if typing.get_origin(kind) is list and isinstance(value, list):
-            item = unwrap_annotation(typing.get_args(kind)[0])
+        if item is not None and isinstance(value, list):
             bad = [i for i, v in enumerate(value) if isinstance(v, str | bool)]
             if item in (int, float) and bad:
                 msg = (
