@@ -272,17 +272,9 @@ def run_sweep(
     inputs = SweepInputs.read(scenario, layers_dir, layer_overrides, crs)
     plan = inputs.plan
     files = sweep_paths(plan.name, out_dir)
-    rows = None
-    if method != "random":
-        drawn = sample_design(plan.paths, seed, range(samples), method=method, samples=samples)
-        rows = np.column_stack([drawn[p] for p in plan.paths]) if plan.paths else None
-    manifest = {
-        "scenario": plan.name,
-        "run_id": plan.run_id,
-        "seed": seed,
-        "samples": samples,
-        "method": method,
-    }
+    rows = _design_rows(plan, samples, seed, method)
+    manifest = {"scenario": plan.name, "run_id": plan.run_id, "seed": seed}
+    manifest |= {"samples": samples, "method": method}
     run = solve_samples(
         plan,
         samples,
@@ -330,6 +322,17 @@ def run_sweep(
     return dataclasses.replace(
         output, files=written, summary=summary, seconds=time.perf_counter() - t0
     )
+
+
+def _design_rows(
+    plan: SweepPlan, samples: int, seed: int, method: SamplingMethod
+) -> np.ndarray | None:
+    """The design's rows (one column per uncertain parameter), or None for random draws
+    (sample ``i`` then depends only on (seed, i) and is drawn by its worker)."""
+    if method == "random" or not plan.paths:
+        return None
+    drawn = sample_design(plan.paths, seed, range(samples), method=method, samples=samples)
+    return np.column_stack([drawn[p] for p in plan.paths])
 
 
 @dataclass(frozen=True)
