@@ -85,9 +85,9 @@ class RiskTerms:
         """Return the terms with a last front row and zone row for the home pool (no risk)."""
 
         def row(a: np.ndarray, axis: int = 0) -> np.ndarray:
-            pad = [(0, 0)] * a.ndim
-            pad[axis] = (0, 1)
-            return np.pad(a, pad)
+            shape = list(a.shape)
+            shape[axis] = 1
+            return np.concatenate([a, np.zeros(shape, dtype=a.dtype)], axis=axis)
 
         return RiskTerms(
             per_unit=row(self.per_unit, axis=1),

@@ -27,6 +27,7 @@ from redeploy.model.sweep.batch import (
 from redeploy.model.sweep.plan import SweepPlan, prepare_sweep
 from redeploy.model.sweep.samples import (
     STATUS_OK,
+    FastSamples,
     SampleArrays,
     SampleSolver,
     outcome,
@@ -39,6 +40,7 @@ __all__ = [
     "EPSILON",
     "STATUS_OK",
     "SUMMARY_COLUMNS",
+    "FastSamples",
     "Fault",
     "SampleArrays",
     "SampleSolver",
