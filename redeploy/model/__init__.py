@@ -11,7 +11,7 @@ from typing import Any
 
 _EXPORTS: dict[str, str] = {
     "AllocationModel": "redeploy.model.allocation",
-    "RawSolution": "redeploy.model.allocation",
+    "RawSolution": "redeploy.model.solution",
     "build_model": "redeploy.model.allocation",
     "solve_allocation": "redeploy.model.allocation",
     "AllocationInputs": "redeploy.model.inputs",

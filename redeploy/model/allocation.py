@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import highspy
@@ -27,32 +26,13 @@ from redeploy.model.highs import HIGHS_OPTIONS, new_highs, pass_lp
 from redeploy.model.inputs import AllocationInputs
 from redeploy.model.result import AllocationResult
 from redeploy.model.sifting import solve_sifted
+from redeploy.model.solution import RawSolution as RawSolution
 
 #: LPs with at least this many flows are solved by sifting (`AllocationModel.solve_raw`):
 #: below it (the shipped layers have a few thousand) one solve of the whole LP is as fast.
 SIFT_MIN_FLOWS = 30_000
 #: Relative MIP gap of whole-unit solves (HiGHS's default is 1e-4).
 MIP_GAP = 1e-6
-
-
-@dataclass(frozen=True)
-class RawSolution:
-    """One solve as arrays: objective, columns, row duals, and per-class totals."""
-
-    objective: float
-    #: All columns (flows first, `redeploy.model.lp` order) and all row duals.
-    x: np.ndarray
-    duals: np.ndarray
-    #: (n,) flow amounts; (F, A) released (flows out, home included) and converted;
-    #: (Z, A) allocated (flows in, home included).
-    flows: np.ndarray
-    released: np.ndarray
-    converted: np.ndarray
-    allocated: np.ndarray
-    #: (F, A) worth of one more unit freed; (Z, A) worth of one more unit of room.
-    front_marginal_value: np.ndarray
-    zone_marginal_value: np.ndarray
-    iterations: int
 
 
 class AllocationModel:
@@ -187,7 +167,8 @@ class AllocationModel:
         self.highs.changeColsBounds(self.n_cols, cols, np.zeros(self.n_cols), self._col_upper())
         lower, upper = self._row_bounds()
         rows = np.arange(self.n_rows, dtype=np.int32)
-        self.highs.changeRowsBounds(self.n_rows, rows, lower, upper)
+        # highspy 1.16's stub omits changeRowsBounds; the binding has it (_core._Highs)
+        self.highs.changeRowsBounds(self.n_rows, rows, lower, upper)  # type: ignore[attr-defined]
         self.highs.changeObjectiveOffset(self._offset())
 
     def close_flows(self, closed: np.ndarray) -> None:
@@ -270,7 +251,7 @@ class AllocationModel:
         t0 = time.perf_counter()
         sifted = None
         if self.n_cols and self.sift and not self._has_basis:
-            sifted = solve_sifted(self)
+            sifted = self._sift()
         if sifted is not None:
             x, duals, iterations, objective = sifted
         elif self.n_cols:
@@ -279,6 +260,25 @@ class AllocationModel:
             x, duals, iterations, objective = np.zeros(0), np.zeros(self.n_rows), 0, 0.0
         self.solve_seconds = time.perf_counter() - t0
         return self._raw(x, duals, iterations, objective)
+
+    def _sift(self) -> tuple[np.ndarray, np.ndarray, int, float] | None:
+        """Solve by sifting (`redeploy.model.sifting`); hand its optimal basis to `highs`."""
+        sifted = solve_sifted(
+            self.inputs,
+            self.structure,
+            self._csc,
+            cost=self._costs(),
+            col_upper=self._col_upper(),
+            row_bounds=self._row_bounds(),
+            offset=self._offset(),
+            options=self.options,
+        )
+        if sifted is None:
+            return None
+        x, duals, iterations, objective, basis = sifted
+        # left-out flows nonbasic at zero: a re-solve after `update` starts from the optimum
+        self._has_basis = self.highs.setBasis(basis) == highspy.HighsStatus.kOk
+        return x, duals, iterations, objective
 
     def _run(self) -> tuple[np.ndarray, np.ndarray, int, float]:
         """Solve the problem held in `highs` (a MILP: then the LP at its integers)."""

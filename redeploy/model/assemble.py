@@ -7,7 +7,7 @@ geometry per flow (flows home end at the nearest homeland point).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import geopandas as gpd
 import highspy
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from redeploy.model.inputs import AllocationInputs
-from redeploy.model.lp import region_bounds
+from redeploy.model.lp import LPStructure, region_bounds
 from redeploy.model.parts import ZERO_TOL, SolutionParts, solution_parts
 from redeploy.model.result import (
     ALLY_COLUMNS,
@@ -26,16 +26,35 @@ from redeploy.model.result import (
     AllocationResult,
 )
 from redeploy.model.routes import great_circle_path, sea_paths, split_antimeridian
+from redeploy.model.solution import RawSolution
 from redeploy.schemas import CRS, RISK_CHANNELS
 
-if TYPE_CHECKING:
-    from redeploy.model.allocation import AllocationModel, RawSolution
-
-__all__ = ["ZERO_TOL", "assemble_result"]
+__all__ = ["ZERO_TOL", "SolvedModel", "assemble_result"]
 
 #: Share of allies' extra defense spending that buys equipment (NATO's guideline is at
 #: least 20 %; European allies reported about 30 % in 2024, recalled): assumption.
 EQUIPMENT_SHARE = 0.3
+
+
+class SolvedModel(Protocol):
+    """What `assemble_result` reads of the model a solution comes from: an
+    `redeploy.model.allocation.AllocationModel` (named here by its shape, so this module
+    does not import the one that imports it)."""
+
+    @property
+    def inputs(self) -> AllocationInputs: ...
+    @property
+    def structure(self) -> LPStructure: ...
+    @property
+    def n_cols(self) -> int: ...
+    @property
+    def n_flow(self) -> int: ...
+    @property
+    def n_rows(self) -> int: ...
+    @property
+    def build_seconds(self) -> float: ...
+    @property
+    def solve_seconds(self) -> float: ...
 
 
 def _sorted(frame: pd.DataFrame, keys: list[str], assets: tuple[str, ...]) -> pd.DataFrame:
@@ -252,7 +271,7 @@ def _totals(inp: AllocationInputs, parts: SolutionParts) -> dict[str, Any]:
     return totals
 
 
-def _bounds(model: AllocationModel, raw: RawSolution) -> list[dict[str, Any]]:
+def _bounds(model: SolvedModel, raw: RawSolution) -> list[dict[str, Any]]:
     st = model.structure
     lower, upper = region_bounds(model.inputs, st)
     start = st.row_offsets["region"]
@@ -273,7 +292,7 @@ def _bounds(model: AllocationModel, raw: RawSolution) -> list[dict[str, Any]]:
     ]
 
 
-def _meta(model: AllocationModel, raw: RawSolution) -> dict[str, Any]:
+def _meta(model: SolvedModel, raw: RawSolution) -> dict[str, Any]:
     inp = model.inputs
     return {
         "region_bounds": _bounds(model, raw),
@@ -301,7 +320,7 @@ def _meta(model: AllocationModel, raw: RawSolution) -> dict[str, Any]:
     }
 
 
-def assemble_result(model: AllocationModel, raw: RawSolution) -> AllocationResult:
+def assemble_result(model: SolvedModel, raw: RawSolution) -> AllocationResult:
     """Return the `AllocationResult` of the solution `raw` of `model`."""
     inp = model.inputs
     parts = solution_parts(inp, model.structure, raw.x)
@@ -338,10 +357,10 @@ def _route_ends(
     """Start and end of a route: flows home end at the front's nearest homeland point,
     flows from home start at the zone's."""
     if z == inp.home_zone:
-        return tuple(inp.front_lonlat[f]), tuple(inp.front_home_lonlat[f])  # type: ignore[return-value]
+        return tuple(inp.front_lonlat[f]), tuple(inp.front_home_lonlat[f])
     if f == inp.home_front:
-        return tuple(inp.zone_home_lonlat[z]), tuple(inp.zone_lonlat[z])  # type: ignore[return-value]
-    return tuple(inp.front_lonlat[f]), tuple(inp.zone_lonlat[z])  # type: ignore[return-value]
+        return tuple(inp.zone_home_lonlat[z]), tuple(inp.zone_lonlat[z])
+    return tuple(inp.front_lonlat[f]), tuple(inp.zone_lonlat[z])
 
 
 def _routes(inp: AllocationInputs, flows: pd.DataFrame, ends: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -351,7 +370,7 @@ def _routes(inp: AllocationInputs, flows: pd.DataFrame, ends: pd.DataFrame) -> g
     sea = ends["_sea"].to_numpy(dtype=bool)
     sea_rows = np.flatnonzero(sea)
     pairs = [_route_ends(inp, int(f_arr[i]), int(z_arr[i])) for i in sea_rows]
-    for i, path in zip(sea_rows, sea_paths(pairs), strict=True):
+    for i, path in zip(sea_rows.tolist(), sea_paths(pairs), strict=True):
         geoms[i] = split_antimeridian(path)
     cache: dict[tuple[int, int], Any] = {}
     for i in range(len(flows)):

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -32,6 +33,9 @@ from redeploy.model.inputs import AllocationInputs
 from redeploy.model.result import AllocationResult
 from redeploy.model.risk import FIXED_CHANNELS
 from redeploy.schemas import RISK_CHANNELS
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 #: Default number of λ values.
 DEFAULT_POINTS = 15
@@ -85,7 +89,8 @@ def _weights(inputs: AllocationInputs, channel: str | None) -> np.ndarray:
     """(C,) channel weights at weight 1 of the swept parameter."""
     if channel is None:
         return np.asarray(inputs.risk_weights, dtype=float)
-    return np.eye(len(RISK_CHANNELS))[RISK_CHANNELS.index(channel)] * inputs.risk_lambda
+    unit = np.eye(len(RISK_CHANNELS))[RISK_CHANNELS.index(channel)]
+    return np.asarray(unit * inputs.risk_lambda, dtype=float)
 
 
 def channel_rates(inputs: AllocationInputs, channel: str | None) -> np.ndarray:
@@ -130,7 +135,7 @@ def _conversion_ratios(inputs: AllocationInputs, channel: str | None) -> np.ndar
         & (gain > 0)
         & (rho > 0)
     )
-    return gain[usable] / rho[usable]
+    return np.asarray(gain[usable] / rho[usable], dtype=float)
 
 
 def lambda_top(inputs: AllocationInputs, channel: str | None = None) -> float:
@@ -238,7 +243,7 @@ def _top_channel(weighted: Mapping[str, float]) -> str:
     return max(priced, key=lambda c: (priced[c], c)) if priced else ""
 
 
-def dominated(net_value: Sequence[float], risk: Sequence[float]) -> np.ndarray:
+def dominated(net_value: npt.ArrayLike, risk: npt.ArrayLike) -> np.ndarray:
     """
     Mark dominated points: another point has >= net value and <= risk, one of them strictly.
 
@@ -249,7 +254,7 @@ def dominated(net_value: Sequence[float], risk: Sequence[float]) -> np.ndarray:
     ge = v[None, :] >= v[:, None] - TOLERANCE
     le = r[None, :] <= r[:, None] + TOLERANCE
     strict = (v[None, :] > v[:, None] + TOLERANCE) | (r[None, :] < r[:, None] - TOLERANCE)
-    return (ge & le & strict).any(axis=1)
+    return np.asarray((ge & le & strict).any(axis=1), dtype=bool)
 
 
 def _swept_weights(inputs: AllocationInputs, channel: str | None, lam: float) -> dict[str, object]:
@@ -343,7 +348,7 @@ def trace_frontier(
 
 def frontier_table(
     inputs: AllocationInputs,
-    lambdas: Sequence[float],
+    lambdas: Iterable[float],
     results: Sequence[AllocationResult],
     *,
     channel: str | None = None,
@@ -366,7 +371,9 @@ def frontier_table(
     table = table.sort_values("lambda", kind="mergesort").reset_index(drop=True)
     table.insert(0, "point", np.arange(len(table)))
     mark = dominated(table["net_value"], table["risk"])
-    table.insert(table.columns.get_loc("released_engagement_bn") + 1, "dominated", mark)
+    loc = table.columns.get_loc("released_engagement_bn")
+    assert isinstance(loc, int)  # the columns are unique
+    table.insert(loc + 1, "dominated", mark)
     return table
 
 

@@ -156,7 +156,7 @@ class AllocationInputs:
     @property
     def destination_risk(self) -> np.ndarray:
         """(Z, A) weighted counter-alignment cost of sending one unit into a zone."""
-        w = self.channel_weights[RISK_CHANNELS.index("counter_alignment")]
+        w: float = self.channel_weights[RISK_CHANNELS.index("counter_alignment")]
         return w * self.risk.destination
 
     def with_flows(self, keep: np.ndarray) -> AllocationInputs:
@@ -206,18 +206,21 @@ class ScenarioArrays:
     @property
     def risk_lambda(self) -> float:
         """The common risk multiplier λ."""
-        return float(self.coefficients.model.risk_lambda)
+        lam = self.coefficients.model.risk_lambda
+        assert lam is not None  # effective_coefficients sets every key (coefficients.toml)
+        return float(lam)
 
     def flow_open(self, front: np.ndarray, zone: np.ndarray, asset: np.ndarray) -> np.ndarray:
         """(n,) True for the flows this scenario creates."""
-        return self.can_release[front, asset] & self.open_zone[zone, asset]
+        return np.asarray(self.can_release[front, asset] & self.open_zone[zone, asset], dtype=bool)
 
     def flow_costs(
         self, zone: np.ndarray, asset: np.ndarray, distance_km: np.ndarray
     ) -> np.ndarray:
         """(n,) transit cost per unit: t = δ/1000 · τ_a + π_a · [access = limited]."""
         limited = self.access[zone] == "limited"
-        return distance_km / 1000.0 * self.transit[asset] + self.penalty[asset] * limited
+        cost = distance_km / 1000.0 * self.transit[asset] + self.penalty[asset] * limited
+        return np.asarray(cost, dtype=float)
 
 
 def _zone_value(
@@ -225,17 +228,18 @@ def _zone_value(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Return value (Z, A), basing capacity (Z, A), index (Z, K), contestability (Z,) and
     competitor influence (Z,) of the real zones."""
-    zd, zov = base.zones, scenario.zones
+    zd, zov, m = base.zones, scenario.zones, coeffs.model
+    # effective_coefficients sets every key (coefficients.toml)
+    assert m.decay_km is not None and m.perimeter_km is not None
+    assert m.contestability_base is not None
     per = {a: getattr(coeffs.assets, a) for a in ASSETS}
-    weights = [getattr(coeffs.model.layer_weights, k) for k in VALUE_KINDS]
+    weights = [getattr(m.layer_weights, k) for k in VALUE_KINDS]
     fit = np.array([[getattr(per[a].fit, k) for k in VALUE_KINDS] for a in ASSETS])
-    index = value_index(
-        base.items, len(zd.ids), float(coeffs.model.decay_km), float(coeffs.model.perimeter_km)
-    )
+    index = value_index(base.items, len(zd.ids), float(m.decay_km), float(m.perimeter_km))
     a_index = asset_index(index, fit, weights)
     us_inf = override_vector(zd.us_influence, zd.ids, zov, "us_influence")
     comp_inf = override_vector(zd.competitor_influence, zd.ids, zov, "competitor_influence")
-    contest = (1.0 - us_inf) * (float(coeffs.model.contestability_base) + comp_inf)
+    contest = (1.0 - us_inf) * (float(m.contestability_base) + comp_inf)
     zone_mult = override_vector(np.ones(len(zd.ids)), zd.ids, zov, "value_multiplier")
     region_mult, absorb_mult = np.ones(len(zd.ids)), np.ones(len(zd.ids))
     for r in REGIONS:

@@ -21,7 +21,9 @@ floors; costs and bounds are recomputed from `AllocationInputs` on every change
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import numpy as np
 from scipy import sparse
@@ -31,6 +33,9 @@ from redeploy.scenario import RISK_CHANNELS
 
 _CRED = RISK_CHANNELS.index("credibility")
 _FRAG = RISK_CHANNELS.index("fragmentation")
+#: Adds entries to the constraint matrix (`matrix`): rows, columns, and one value for all
+#: of them or one each.
+_AddEntries: TypeAlias = Callable[[np.ndarray, np.ndarray, np.ndarray | float], None]
 
 
 def compact(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -375,7 +380,7 @@ def matrix(inp: AllocationInputs, st: LPStructure) -> sparse.csc_matrix:
     return sparse.csc_matrix((vals_all, (rows_all, cols_all)), shape=(st.n_rows, st.n_cols))
 
 
-def _conversion_entries(inp: AllocationInputs, st: LPStructure, add) -> None:  # type: ignore[no-untyped-def]
+def _conversion_entries(inp: AllocationInputs, st: LPStructure, add: _AddEntries) -> None:
     """A conversion uses military supply, adds engagement supply and counts to the cap."""
     n_a = len(inp.assets)
     col, row = st.offsets, st.row_offsets
@@ -389,7 +394,9 @@ def _conversion_entries(inp: AllocationInputs, st: LPStructure, add) -> None:  #
         add(row["cap"] + np.searchsorted(st.cap_fronts, st.conv_front), conv, dollars)
 
 
-def _withdrawal_entries(inp: AllocationInputs, st: LPStructure, add, flows: np.ndarray) -> None:  # type: ignore[no-untyped-def]
+def _withdrawal_entries(
+    inp: AllocationInputs, st: LPStructure, add: _AddEntries, flows: np.ndarray
+) -> None:
     """Floor-tier and credibility rows: withdrawal = flows out + conversions."""
     n_a = len(inp.assets)
     col, row = st.offsets, st.row_offsets
@@ -415,7 +422,9 @@ def _withdrawal_entries(inp: AllocationInputs, st: LPStructure, add, flows: np.n
     add(row["cred"] + cred_pos[st.cred_front], col["cred"] + np.arange(st.cred_front.size), -1.0)
 
 
-def _unit_entries(inp: AllocationInputs, st: LPStructure, add, flows: np.ndarray, n_a: int) -> None:  # type: ignore[no-untyped-def]
+def _unit_entries(
+    inp: AllocationInputs, st: LPStructure, add: _AddEntries, flows: np.ndarray, n_a: int
+) -> None:
     """Whole units: inflow = size · n; inflow <= room · opened."""
     col, row = st.offsets, st.row_offsets
     unit_pos = np.full(st.pair_keys.size, -1)

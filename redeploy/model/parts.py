@@ -60,7 +60,7 @@ class SolutionParts:
     @property
     def withdrawn(self) -> np.ndarray:
         """(F, A) capacity withdrawn from each front: released plus converted."""
-        return self.released + self.converted
+        return np.asarray(self.released + self.converted, dtype=float)
 
     def objective(self) -> dict[str, float]:
         """Value, transit cost, every risk channel, their sum, and the total ($bn-eq/yr)."""

@@ -327,7 +327,7 @@ def _check_splits(split: np.ndarray, ids: Sequence[str], scenario: Scenario) -> 
             f"{scenario.source}: key 'fronts.{ids[i]}.split': asset shares add up to "
             f"{split[i].sum():g}; they must add up to at most 1 (the rest is the ally's own "
             "needs)."
-            for i in bad
+            for i in bad.tolist()
         ]
         raise ScenarioError("\n".join(lines))
 
@@ -431,4 +431,4 @@ def _effort_shares(
         share = np.where(
             totals[inverse] > 0, military_baseline / totals[inverse], 1.0 / counts[inverse]
         )
-    return share
+    return np.asarray(share, dtype=float)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from platformdirs import user_cache_path
@@ -24,6 +25,9 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 from shapely.geometry import LineString, MultiLineString
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 #: The ellipsoid every geodesic distance of the model uses.
 GEOD = Geod(ellps="WGS84")
@@ -172,11 +176,11 @@ def haversine_km(
     dp = p2 - p1
     dl = np.radians(np.asarray(lon2) - np.asarray(lon1))
     a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    return np.asarray(2 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))), dtype=float)
 
 
 def geodesic_km(
-    lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray
+    lon1: npt.ArrayLike, lat1: npt.ArrayLike, lon2: npt.ArrayLike, lat2: npt.ArrayLike
 ) -> np.ndarray:
     """Return WGS84 geodesic distances (km) between paired points (vectorised)."""
     lon1, lat1, lon2, lat2 = np.broadcast_arrays(
@@ -195,7 +199,7 @@ def snap_to_sea(lon: np.ndarray, lat: np.ndarray, net: SeaNetwork | None = None)
     """Return, for each point, the index of the nearest node of the sea network."""
     net = net or sea_network()
     _, k = net.tree.query(_unit_xyz(np.atleast_1d(lon), np.atleast_1d(lat)))
-    return net.snappable[np.asarray(k, dtype=int)]
+    return np.asarray(net.snappable[np.asarray(k, dtype=int)], dtype=np.intp)
 
 
 def sea_distance_matrix(origins: np.ndarray, destinations: np.ndarray) -> np.ndarray:
@@ -227,7 +231,7 @@ def sea_distance_matrix(origins: np.ndarray, destinations: np.ndarray) -> np.nda
     core = dist[inverse][:, d_node]
     o_leg = geodesic_km(origins[:, 0], origins[:, 1], net.lon[o_node], net.lat[o_node])
     d_leg = geodesic_km(destinations[:, 0], destinations[:, 1], net.lon[d_node], net.lat[d_node])
-    return core + o_leg[:, None] + d_leg[None, :]
+    return np.asarray(core + o_leg[:, None] + d_leg[None, :], dtype=float)
 
 
 def great_circle_matrix(origins: np.ndarray, destinations: np.ndarray) -> np.ndarray:

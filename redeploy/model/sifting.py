@@ -8,15 +8,15 @@ those that would improve it are added, until none would (docs/model.md §5).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import Any
 
 import highspy
 import numpy as np
 
 from redeploy.model.highs import PRICE_TOL, columns_of, new_highs, pass_lp
-
-if TYPE_CHECKING:
-    from redeploy.model.allocation import AllocationModel
+from redeploy.model.inputs import AllocationInputs
+from redeploy.model.lp import LPStructure
 
 #: Sifting starts from this many best flows (first-unit worth) into each (zone, asset)
 #: and out of each (front, asset); each round then adds the left-out flows with the largest
@@ -27,7 +27,17 @@ SIFT_ADD_SHARE = 0.25
 SIFT_MIN_ADD = 1_000
 
 
-def solve_sifted(self: AllocationModel) -> tuple[np.ndarray, np.ndarray, int, float] | None:
+def solve_sifted(
+    inputs: AllocationInputs,
+    structure: LPStructure,
+    csc: tuple[np.ndarray, np.ndarray, np.ndarray],
+    *,
+    cost: np.ndarray,
+    col_upper: np.ndarray,
+    row_bounds: tuple[np.ndarray, np.ndarray],
+    offset: float,
+    options: Mapping[str, Any],
+) -> tuple[np.ndarray, np.ndarray, int, float, highspy.HighsBasis] | None:
     """
     Solve the LP by sifting: on a few flows first, adding left-out ones that price in.
 
@@ -38,18 +48,30 @@ def solve_sifted(self: AllocationModel) -> tuple[np.ndarray, np.ndarray, int, fl
     HiGHS goes on from its basis. When none prices in, the small LP's optimum is
     optimal for the whole LP (its duals are those of the whole LP).
 
+    Parameters
+    ----------
+    inputs, structure
+        The model's inputs and the LP's layout (`redeploy.model.lp.build_structure`).
+    csc
+        The whole constraint matrix as CSC arrays (start, index, value).
+    cost, col_upper, row_bounds, offset
+        The whole LP's column costs and upper bounds, row bounds (lower, upper) and
+        objective constant (`redeploy.model.lp`).
+    options
+        HiGHS options of the small LP.
+
     Returns
     -------
     tuple or None
-        Columns and row duals in the whole LP's layout, simplex iterations and the
-        objective; None when the small LP is not optimal (a region floor may need
-        flows left out): `solve_raw` then solves the whole LP.
+        Columns and row duals in the whole LP's layout, simplex iterations, the
+        objective and the optimal basis of the whole LP (left-out flows nonbasic at
+        zero); None when the small LP is not optimal (a region floor may need flows
+        left out): `solve_raw` then solves the whole LP.
     """
-    inp, st, n = self.inputs, self.structure, self.n_flow
-    start, index, value = self._csc
-    cost = self._costs()
-    col_upper = self._col_upper()
-    lower, upper = self._row_bounds()
+    inp, st = inputs, structure
+    n, n_cols = st.n_flow, st.n_cols
+    start, index, value = csc
+    lower, upper = row_bounds
     is_open = col_upper[:n] > 0
     n_a = len(inp.assets)
     pz, pa = st.pair_keys // n_a, st.pair_keys % n_a
@@ -63,9 +85,9 @@ def solve_sifted(self: AllocationModel) -> tuple[np.ndarray, np.ndarray, int, fl
         first = np.r_[0, np.flatnonzero(keys[1:] != keys[:-1]) + 1]
         rank = np.arange(n) - np.repeat(first, np.diff(np.r_[first, n]))
         chosen[order[rank < SIFT_START]] = True
-    columns = np.r_[np.flatnonzero(chosen), np.arange(n, self.n_cols)]
+    columns = np.r_[np.flatnonzero(chosen), np.arange(n, n_cols)]
     sub = new_highs()
-    for key, val in self.options.items():
+    for key, val in options.items():
         sub.setOptionValue(key, val)
     pass_lp(
         sub,
@@ -74,7 +96,7 @@ def solve_sifted(self: AllocationModel) -> tuple[np.ndarray, np.ndarray, int, fl
         lower,
         upper,
         columns_of(start, index, value, columns),
-        offset=self._offset(),
+        offset=offset,
     )
     iterations = 0
     flow_entries = int(start[n])
@@ -105,18 +127,20 @@ def solve_sifted(self: AllocationModel) -> tuple[np.ndarray, np.ndarray, int, fl
             add_index,
             add_value,
         )
-    x = np.zeros(self.n_cols)
+    x = np.zeros(n_cols)
     x[columns] = np.asarray(sol.col_value, dtype=float)
     objective = float(sub.getInfoValue("objective_function_value")[1])
-    # Hand the optimal basis to `highs` (left-out flows nonbasic at zero), so that a
-    # re-solve after `update` starts from it.
-    basis = sub.getBasis()
-    status = np.zeros(self.n_cols, dtype=np.int8)  # kLower
+    return x, duals, iterations, objective, _whole_basis(sub.getBasis(), columns, n_cols)
+
+
+def _whole_basis(basis: highspy.HighsBasis, columns: np.ndarray, n_cols: int) -> highspy.HighsBasis:
+    """The small LP's optimal `basis` in the whole LP's layout: the small LP's `columns`
+    keep their status, left-out flows are nonbasic at zero."""
+    status = np.zeros(n_cols, dtype=np.int8)  # kLower
     status[columns] = [int(v) for v in basis.col_status]
     lookup = [highspy.HighsBasisStatus(v) for v in range(int(status.max(initial=0)) + 1)]
     whole = highspy.HighsBasis()
     whole.col_status = [lookup[v] for v in status.tolist()]
     whole.row_status = basis.row_status
     whole.valid = True
-    self._has_basis = self.highs.setBasis(whole) == highspy.HighsStatus.kOk
-    return x, duals, iterations, objective
+    return whole

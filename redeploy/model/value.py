@@ -116,7 +116,8 @@ def item_figures(kind: str, gdf: gpd.GeoDataFrame) -> np.ndarray:
 
 def item_points(gdf: gpd.GeoDataFrame) -> np.ndarray:
     """Return the (n, 2) lon/lat of each feature (a point on its surface)."""
-    return shapely.get_coordinates(shapely.point_on_surface(gdf.geometry.to_numpy()))
+    points = shapely.point_on_surface(gdf.geometry.to_numpy())
+    return np.asarray(shapely.get_coordinates(points), dtype=float)
 
 
 def value_items(
@@ -158,7 +159,7 @@ def value_index(
         scale = perimeter_km if kind == "perimeter" else decay_km
         out[:, k] = (s[None, :] * np.exp(-dist / scale)).sum(axis=1)
     top = out.max(axis=0)
-    return np.divide(out, top, out=np.zeros_like(out), where=top > 0)
+    return np.asarray(np.divide(out, top, out=np.zeros_like(out), where=top > 0), dtype=float)
 
 
 def asset_index(index: np.ndarray, fit: np.ndarray, weights: Sequence[float]) -> np.ndarray:
@@ -176,9 +177,10 @@ def asset_index(index: np.ndarray, fit: np.ndarray, weights: Sequence[float]) ->
     """
     fw = fit * np.asarray(weights, dtype=float)[None, :]
     denom = fw.sum(axis=1)
-    return np.divide(
+    out = np.divide(
         index @ fw.T,
         denom[None, :],
         out=np.zeros((index.shape[0], fit.shape[0])),
         where=denom[None, :] > 0,
     )
+    return np.asarray(out, dtype=float)

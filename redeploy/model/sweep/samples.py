@@ -12,7 +12,7 @@ import dataclasses
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import highspy
 import numpy as np
@@ -23,6 +23,7 @@ from redeploy.model.allocation import AllocationModel, RawSolution
 from redeploy.model.inputs import AllocationInputs, ScenarioArrays, scenario_arrays
 from redeploy.model.parts import solution_parts
 from redeploy.model.risk import channel_weights
+from redeploy.model.sweep.plan_record import SweepPlan
 from redeploy.scenario import (
     CoefficientSet,
     Scenario,
@@ -31,9 +32,6 @@ from redeploy.scenario import (
     format_validation_error,
 )
 from redeploy.schemas import RISK_CHANNELS
-
-if TYPE_CHECKING:
-    from redeploy.model.sweep.plan import SweepPlan
 
 #: Status of a sample solved to optimality.
 STATUS_OK = "optimal"
@@ -147,7 +145,8 @@ def used_flows(inp: AllocationInputs, arrays: SampleArrays) -> np.ndarray:
     f, a = inp.flow_front, inp.flow_asset
     eng = inp.assets.index("engagement") if "engagement" in inp.assets else -1
     # engagement flows are fed by conversions, home flows by what fronts send home
-    return arrays.flow_open & ((freed[f, a] > 0) | (f == inp.home_front) | (a == eng))
+    used = arrays.flow_open & ((freed[f, a] > 0) | (f == inp.home_front) | (a == eng))
+    return np.asarray(used, dtype=bool)
 
 
 def basis(status: tuple[np.ndarray, np.ndarray]) -> highspy.HighsBasis:
@@ -311,8 +310,8 @@ class SampleSolver:
         sample = arrays.inputs(plan.inputs)
         if not self.warm or self._needs_cold(arrays, sample):
             self.last_solve = "cold"
-            model = AllocationModel(sample.with_flows(arrays.flow_open), sift=False)
-            return model.solve_raw(check=False), model, "cold"
+            cold = AllocationModel(sample.with_flows(arrays.flow_open), sift=False)
+            return cold.solve_raw(check=False), cold, "cold"
         model = self.model
         assert model is not None and self.start is not None
         self.last_solve = "warm"
