@@ -20,7 +20,7 @@ PACKAGE = ROOT / "redeploy"
 #: allow-list.
 MAX_MODULE_LINES = 600
 MAX_FUNCTION_LINES = 80
-#: The model is rewritten in its own issue, which splits its long functions and lifts this.
+#: Paths left out of the size limits (none: every module, the model's included, meets them).
 SIZE_EXEMPT: tuple[str, ...] = ()
 
 

@@ -202,8 +202,9 @@ def _updated(node: Any, updates: Mapping[str, Any]) -> Any:
             out[key] = _updated(node[key], sub) if isinstance(sub, dict) else sub
         return out
     changes = {}
+    table: type[BaseModel] = type(node)
     for key, sub in updates.items():
-        name = _attribute(type(node), key)
+        name = _attribute(table, key)
         if isinstance(sub, dict):
             child = getattr(node, name)
             if child is None:
