@@ -17,7 +17,6 @@ from redeploy.layers import read_layers
 from redeploy.model.allocation import solve_allocation
 from redeploy.model.inputs import build_inputs
 from redeploy.model.sweep import (
-    FastSamples,
     Fault,
     SampleSolver,
     prepare_sweep,
@@ -27,7 +26,7 @@ from redeploy.model.sweep import (
     sample_scenario,
     summarize,
 )
-from redeploy.scenario import effective_coefficients, load_scenario, sample_parameters
+from redeploy.scenario import load_scenario, sample_parameters
 from redeploy.workflows.cluster import sweep_client
 from redeploy.workflows.run import MODEL_LAYERS
 from redeploy.workflows.sweep import (
@@ -121,23 +120,6 @@ def test_sample_inputs_equal_build_inputs(tiny):
         pos = {k: i for i, k in enumerate(all_flows.tolist())}
         idx = [pos[k] for k in theirs.tolist()]
         np.testing.assert_allclose(mine.flow_transit_cost[idx], ref.flow_transit_cost, rtol=1e-12)
-
-
-@pytest.mark.parametrize("scenario", ["tiny", "baseline-uncertain"])
-def test_fast_samples_equal_validated_ones(tiny, scenario):
-    """A sample's scenario and coefficients, copied along the sampled paths from the plan's
-    once-validated ones, are those the full validation gives."""
-    if scenario == "tiny":
-        plan = tiny.plan
-    else:
-        plan = prepare_sweep(read_layers(None, kinds=MODEL_LAYERS), load_scenario(scenario))
-    fast = FastSamples(plan)
-    for values in _draws(plan, 5, range(20)):
-        sc, coeffs = fast.sample(values)
-        ref = sample_scenario(plan, values)
-        assert sc.model_dump() == ref.model_dump()
-        assert coeffs.model_dump() == effective_coefficients(ref, plan.coefficients).model_dump()
-        assert sc.source == ref.source
 
 
 def test_warm_resolves_equal_cold_solves(tiny):

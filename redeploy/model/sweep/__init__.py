@@ -27,7 +27,6 @@ from redeploy.model.sweep.batch import (
 from redeploy.model.sweep.plan import SweepPlan, prepare_sweep
 from redeploy.model.sweep.samples import (
     STATUS_OK,
-    FastSamples,
     SampleArrays,
     SampleSolver,
     outcome,
@@ -40,7 +39,6 @@ __all__ = [
     "EPSILON",
     "STATUS_OK",
     "SUMMARY_COLUMNS",
-    "FastSamples",
     "Fault",
     "SampleArrays",
     "SampleSolver",

@@ -9,14 +9,13 @@ on a model built for the sample alone.
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import highspy
 import numpy as np
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from redeploy.errors import InfeasibleAllocationError, RedeployError, ScenarioError
 from redeploy.model.allocation import AllocationModel, RawSolution
@@ -25,7 +24,6 @@ from redeploy.model.parts import solution_parts
 from redeploy.model.risk import channel_weights
 from redeploy.model.sweep.plan_record import SweepPlan
 from redeploy.scenario import (
-    CoefficientSet,
     Scenario,
     apply_values,
     effective_coefficients,
@@ -119,17 +117,14 @@ def input_changes(arrays: ScenarioArrays, inp: AllocationInputs) -> dict[str, An
     }
 
 
-def sample_arrays(
-    plan: SweepPlan, scenario: Scenario, coefficients: CoefficientSet | None = None
-) -> SampleArrays:
+def sample_arrays(plan: SweepPlan, scenario: Scenario) -> SampleArrays:
     """
     Compute the inputs of one sample's scenario on the plan's structure.
 
     The equations are those of every run (`redeploy.model.inputs.scenario_arrays`), on
-    the layers the plan read once. `coefficients` are the sample's effective coefficients
-    (computed from the scenario when omitted).
+    the layers the plan read once.
     """
-    coeffs = coefficients or effective_coefficients(scenario, plan.coefficients)
+    coeffs = effective_coefficients(scenario, plan.coefficients)
     arrays = scenario_arrays(plan.base, scenario, coeffs)
     inp = plan.inputs
     return SampleArrays(
@@ -183,83 +178,6 @@ def same_structure(plan_inputs: AllocationInputs, sample: AllocationInputs) -> b
     return True
 
 
-@functools.cache
-def _attribute(model: type[BaseModel], key: str) -> str:
-    """The attribute of `model` that data key `key` (its name or its alias) sets."""
-    for name, info in model.model_fields.items():
-        if key in (name, info.alias):
-            return name
-    raise KeyError(key)
-
-
-def _updated(node: Any, updates: Mapping[str, Any]) -> Any:
-    """`node` (a scenario table, or a dict of them) with `updates` set: a tree of keys whose
-    leaves are values. Each table on the way is copied once (`model_copy`); the others are
-    shared."""
-    if isinstance(node, Mapping):
-        out = dict(node)
-        for key, sub in updates.items():
-            out[key] = _updated(node[key], sub) if isinstance(sub, dict) else sub
-        return out
-    changes = {}
-    table: type[BaseModel] = type(node)
-    for key, sub in updates.items():
-        name = _attribute(table, key)
-        if isinstance(sub, dict):
-            child = getattr(node, name)
-            if child is None:
-                raise KeyError(key)
-            changes[name] = _updated(child, sub)
-        else:
-            changes[name] = sub
-    return node.model_copy(update=changes)
-
-
-def _tree(pairs: list[tuple[tuple[str, ...], Any]]) -> dict[str, Any]:
-    """``{("a", "b"): 1, ("a", "c"): 2}`` as ``{"a": {"b": 1, "c": 2}}``."""
-    tree: dict[str, Any] = {}
-    for keys, value in pairs:
-        node = tree
-        for key in keys[:-1]:
-            node = node.setdefault(key, {})
-        node[keys[-1]] = value
-    return tree
-
-
-class FastSamples:
-    """
-    A plan's scenario and effective coefficients validated once, and each sample's made by
-    copying them along the sampled paths only.
-
-    A sampled value needs no validation: its distribution's whole support was checked
-    against the key's bounds when the scenario was read, and the plan's scenario already
-    holds every uncertain key at its central value, so each path exists. The model's own
-    rules (floors within baselines, region floors and caps) are checked by the equations
-    and the feasibility check as in every run. `tests/test_sweep.py` checks the result is
-    the validated path's (`sample_scenario`, `effective_coefficients`).
-    """
-
-    def __init__(self, plan: SweepPlan) -> None:
-        self.plan = plan
-        scenario = Scenario.model_validate(plan.base_data)
-        scenario._source = plan.source
-        self.scenario = scenario
-        self.coefficients = effective_coefficients(scenario, plan.coefficients)
-
-    def sample(self, values: Mapping[str, Any]) -> tuple[Scenario, CoefficientSet]:
-        """Return the scenario and the effective coefficients of one sample."""
-        pairs = [
-            (param.keys, _plain(values[path]))
-            for path, param, _ in self.plan.params
-            if path in values
-        ]
-        scenario = _updated(self.scenario, _tree(pairs))
-        own = [(keys, v) for keys, v in pairs if keys[0] in ("model", "assets")]
-        coeffs = _updated(self.coefficients, _tree(own)) if own else self.coefficients
-        scenario._source = self.plan.source
-        return scenario, coeffs
-
-
 class SampleSolver:
     """
     Solve samples of one plan: on the warm model from its central basis, or alone.
@@ -288,7 +206,6 @@ class SampleSolver:
         self.start = basis(plan.basis) if warm else None
         #: The model the last sample was solved on (``warm`` or ``cold``).
         self.last_solve = ""
-        self.fast = FastSamples(plan)
 
     def _needs_cold(self, arrays: SampleArrays, sample: AllocationInputs) -> bool:
         inp = self.plan.inputs
@@ -333,8 +250,8 @@ class SampleSolver:
         plan = self.plan
         row: dict[str, Any] = {f"param:{p}": _plain(values[p]) for p in plan.paths}
         try:
-            scenario, coeffs = self.fast.sample(values)
-            arrays = sample_arrays(plan, scenario, coeffs)
+            scenario = sample_scenario(plan, values)
+            arrays = sample_arrays(plan, scenario)
         except RedeployError:
             return {**row, "status": "invalid"}
         try:
