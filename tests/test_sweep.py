@@ -446,12 +446,12 @@ def test_ctrl_c_in_a_terminal_stops_workers_quietly(tiny, tmp_path, layers_dir):
         text=True,
     )
     parts = out / "tiny-uncertain-sweep.parts"
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 180
     while not list(parts.glob("batch-*.parquet")) and time.monotonic() < deadline:
         assert proc.poll() is None, proc.communicate()
         time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGINT)
-    _, err = proc.communicate(timeout=90)
+    _, err = proc.communicate(timeout=180)  # generous: a loaded machine is slow
     assert proc.returncode == 130, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert "interrupted:" in err and "samples kept" in err
