@@ -763,7 +763,7 @@ def test_front_popup_risk_breakdown_and_allies(html, result):
         "Retained",
         "Marg. value (index)",
     ]
-    row = ["ground (kpe)", "5", "8", "1.5", "1", "1", "0", "4", "0.25"]
+    row = ["ground (kpe)", "5", "8", "1.5", "1", "1", "0", "0.5", "0.25"]
     assert row in korea["tab"]["r"]
     tabs = {t["t"].split(" (")[0].split(":")[0]: t for t in korea["tabs"]}
     risk = tabs["Risk by channel"]
@@ -963,3 +963,234 @@ def test_robustness_page_lists_channels_and_totals(layers, result):
     totals = _table_with(tables, "Sent home")
     assert list(totals)[1:] == ["Released from fronts", "Sent home", "Converted to engagement"]
     assert totals["Sent home"] == ["1.4", "1.1", "1.7"]
+
+
+# ---------------------------------------------------------------------------- briefing
+
+
+def test_numbers_read_as_people_write_them():
+    from redeploy.render.format import fmt_money, fmt_number, fmt_value
+
+    assert fmt_value(0.0061, "$bn/yr") == "$6m/yr"
+    assert fmt_value(0.196, "kpe") == "0.2 kpe"
+    assert fmt_value(2.46, "$bn/yr") == "$2.5bn/yr"
+    assert fmt_value(68.96, "$bn/yr") == "$69bn/yr"
+    assert fmt_value(0.331, "share") == "33%" and fmt_value(0.0825, "share") == "8.2%"
+    assert fmt_value(16.908, "$bn-eq/yr") == "16.9 $bn-eq/yr"
+    assert fmt_money(-1.5) == "−$1.5bn/yr" and fmt_money(0.9996) == "$1bn/yr"
+    assert [fmt_number(v) for v in (0.000012, 10.0, 37009.0)] == ["0.000012", "10", "37,009"]
+
+
+def test_every_page_carries_the_key_of_units(html, frontier_html, pair, layers, hostile):
+    from redeploy.render.compare import build_compare_map
+
+    pages = {
+        "run": html,
+        "frontier": frontier_html,
+        "compare": render_html(build_compare_map(layers, *pair)),
+        "sweep": hostile["sweep"].read_text(encoding="utf-8"),
+    }
+    for name, text in pages.items():
+        key = text[text.index('<div class="rd-key">') :]
+        key = key[: key.index("</div>")]
+        assert "<b>kpe</b> thousand U.S. service-member equivalents" in key, name
+        assert "<b>$bn/yr</b> billion U.S. dollars a year: engagement" in key, name
+        assert "an index in $bn-equivalent a year" in key, name
+        assert "not a dollar estimate" in key and "never added" in key, name
+
+
+def test_story_follows_the_money(html, result, layers):
+    from redeploy.render.story import story_figures, story_html
+
+    f = story_figures(result)
+    # Sums of the frames as the model wrote them (ledger: 3 fronts x $10bn/yr).
+    assert f["announced"] == pytest.approx(30.0) and f["expected"] == pytest.approx(25.5)
+    assert f["forces_abroad"] == pytest.approx(7.7) and f["engagement_abroad"] == pytest.approx(2.0)
+    parts = f["abroad_direct"] + f["to_home"] + f["converted"] + f["retained"]
+    assert parts == pytest.approx(f["freed"])  # the bar accounts for every kpe freed
+    story = story_html(result, layers)
+    assert "Follow the money" in story
+    assert "Allies pay <b>$30bn/yr</b> more (expected delivery $25.5bn/yr" in story
+    for part in ("sent abroad", "returned home", "converted into engagement", "not released"):
+        assert part in story
+    assert story.count('<span style="width:') == 4
+    assert "Double burden</b>: 15% of each ally's extra spending" in story
+    # The story comes first in the panel, and the subtitle says what allies pay.
+    panel = html[html.index('<div id="rd-panel"') :]
+    assert panel.index("Follow the money") < panel.index("Freed U.S. forces by front")
+    assert "Scenario fixture: Allies pay $30bn/yr more; 7.7 kpe of U.S. forces" in html
+
+
+def test_no_repricing_story_says_nothing_is_freed(result, layers):
+    from redeploy.render.story import headline, story_html
+
+    none = dataclasses.replace(
+        result,
+        flows=result.flows.iloc[0:0],
+        routes=result.routes.iloc[0:0],
+        fronts=result.fronts.assign(freed=0.0, released=0.0, converted=0.0, retained=0.0),
+        ledger=result.ledger.assign(ally_extra_spending_bn=0.0, ally_expected_spending_bn=0.0),
+    )
+    assert "Nothing is freed" in story_html(none, layers)
+    assert headline(none) == "No capacity moves"
+
+
+def _with_floor(result, dual: float):
+    bound = {"region": "Central America", "asset": "military", "floor": 1.5, "cap": None}
+    meta = {**result.meta, "region_bounds": [{**bound, "marginal_value": dual}]}
+    return dataclasses.replace(result, meta=meta)
+
+
+def test_floor_forced_allocations_are_marked(layers, result):
+    held = render_html(build_map(layers, _with_floor(result, -0.4)))
+    props = _props(held)
+    pan = props["Panama"]
+    assert pan["fl"].startswith("⚑ Held up by the scenario's floor for Central America")
+    assert pan["tt"].startswith("⚑ Panama")
+    flow = props["United States (home pool) → Panama"]
+    assert flow["fl"] == pan["fl"]
+    assert "⚑ held up by a binding scenario floor" in held  # the legend's key
+    assert "Central America ⚑" in held  # the story's and the regions' tables
+    labels = json.loads(re.search(r"RD\.labels\(map_\w+, (\[.*?\])\);", held)[1])
+    assert any(x["t"].startswith("Panama ⚑") for x in labels)
+    # A floor that does not bind is the model's own choice: said in the popup, not marked.
+    free = render_html(build_map(layers, _with_floor(result, 0.0)))
+    pan = _props(free)["Panama"]
+    assert "fl" not in pan and "⚑" not in free
+    assert [
+        "Scenario bound",
+        "Central America: at least 1.5 kpe of forces (does not bind: "
+        "the model's own choice meets it).",
+    ] in pan["rows"]
+
+
+def test_estimates_are_drawn_apart(layers, result):
+    sourced = {k: v.copy() for k, v in layers.items()}
+    for kind in ("peripheral_zones", "chokepoints", "fronts"):
+        sourced[kind].loc[sourced[kind].index[0], "confidence"] = "sourced"
+    text = render_html(build_map(sourced, result))
+    props = _props(text)
+    assert "e" not in props["Viet Nam"] and props["Indonesia"]["e"] == 1
+    assert "e" not in props["Strait of Malacca"] and props["Panama Canal"]["e"] == 1
+    assert "e" not in props["NATO eastern flank"] and props["Korean peninsula"]["e"] == 1
+    options = [json.loads(o) for o in re.findall(r"RD\.layer\(\{.*?\}, (\{\"pane\".*?\})\);", text)]
+    est = {o["kind"]: o.get("est") for o in options}
+    assert est["peripheral_zones"] == {"dashArray": "4 3"}
+    assert est["chokepoints"]["dashArray"] and est["chokepoints"]["fillOpacity"] < 0.85
+    assert "dashed outline, lighter fill: an estimated figure; solid: sourced" in text
+
+
+def test_labels_name_fronts_receiving_zones_and_top_chokepoints(html):
+    from redeploy.render.labels import short_names
+
+    labels = json.loads(re.search(r"RD\.labels\(map_\w+, (\[.*?\])\);", html)[1])
+    kinds = [x["k"] for x in labels]
+    # Fronts first (most leaving first), then the zones that receive, then chokepoints.
+    assert kinds == sorted(kinds, key=["fronts", "peripheral_zones", "chokepoints"].index)
+    fronts = [x["t"] for x in labels if x["k"] == "fronts"]
+    assert fronts == [
+        "Korean peninsula: 8 kpe leave",
+        "NATO eastern flank: 4 kpe leave",
+        "Guam and Marianas: 1 kpe leave",
+    ]
+    zones = {x["t"] for x in labels if x["k"] == "peripheral_zones"}
+    assert "DR Congo 3 kpe · $1.2bn/yr" in zones and "Brazil $800m/yr" in zones
+    assert all(x["a"] == 1 for x in labels if x["k"] == "peripheral_zones")
+    chokes = [x["t"] for x in labels if x["k"] == "chokepoints"]
+    assert chokes[0] == "Strait of Malacca" and len(chokes) == 3
+    assert "\\u003cimg" in html.split("RD.labels(")[1].split("RD.ready")[0]  # escaped
+    names = [
+        "NATO eastern flank - Poland",
+        "NATO eastern flank - Baltic states",
+        "Germany - rear hub (EUCOM/AFRICOM HQ, Ramstein)",
+        "Japan (Yokota, Yokosuka)",
+        "Japan - Okinawa & Southwest (Nansei) Islands (Kadena)",
+        "Taiwan",
+    ]
+    assert short_names(names) == [
+        "Poland",
+        "Baltic states",
+        "Germany",
+        "Japan",
+        "Okinawa & Southwest Islands",
+        "Taiwan",
+    ]
+
+
+def test_slide_options_parse_and_refuse():
+    from redeploy.render.slide import REGIONS, SlideOptions, parse_bbox, parse_size
+
+    assert parse_size("1920x1080") == (1920, 1080) and parse_size(" 1280 X 720 ") == (1280, 720)
+    assert parse_bbox("Africa") == REGIONS["africa"] == parse_bbox("africa")
+    assert parse_bbox("indo_pacific") == REGIONS["indo-pacific"]
+    assert parse_bbox("-20,-40,60,40") == (-20.0, -40.0, 60.0, 40.0)
+    for bad in ("1920", "10x10", "axb", "99999x100"):
+        with pytest.raises(ValueError, match="size"):
+            parse_size(bad)
+    for bad in ("europe", "1,2,3", "60,-40,-20,40", "0,-90,10,10", "nan,1,2,3"):
+        with pytest.raises(ValueError, match="region"):
+            parse_bbox(bad)
+    options = SlideOptions(bbox=REGIONS["americas"], title="<T>", subtitle="s")
+    assert options.script_options() == {
+        "bbox": list(REGIONS["americas"]),
+        "title": "<T>",
+        "subtitle": "s",
+    }
+    assert SlideOptions().script_options() == {} and SlideOptions().size == (1600, 900)
+
+
+def test_cli_refuses_bad_slide_options(tmp_path):
+    from typer.testing import CliRunner
+
+    from redeploy.cli import app
+
+    runner = CliRunner()
+    for args, hint in (
+        (["--size", "1920x1080"], "--size"),
+        (["--png", "--size", "big"], "--size"),
+        (["--png", "--bbox", "europe"], "--bbox"),
+        (["--zones", "dollars"], "--zones"),
+    ):
+        res = runner.invoke(app, ["run", "--out", str(tmp_path), *args])
+        assert res.exit_code == 2, (args, res.output)
+        assert hint in res.output
+    assert not list(tmp_path.iterdir())
+
+
+def test_compare_briefs_money_and_forces_apart(pair, layers):
+    from redeploy.render.compare import build_compare_map
+    from redeploy.render.compare_summary import FRONT_HEAD, REGION_HEAD, change_text
+
+    text = render_html(build_compare_map(layers, *pair))
+    subtitle = re.search(r'<div class="rd-h2">(.*?)</div>', text)[1]
+    assert "forces abroad 7.7 kpe → 13 kpe (+5.3 kpe)" in subtitle
+    assert "engagement $2bn/yr → $1.2bn/yr (−$800m/yr)" in subtitle
+    assert "summed" not in text
+    # Both views: the difference map and A and B side by side (with its legend).
+    assert 'name="rd-view" value="diff" checked' in text and 'value="twin"' in text
+    assert 'data-rd-view="twin" hidden' in text and "RD.twin(map_" in text
+    tables = _panel_tables(text)
+    spending = _table_with(tables, "Ally (front)")
+    assert spending["Ally (front)"] == ["A → B", "Burden A → B"]
+    assert spending["Korean peninsula"] == ["10 → 10", "15% → 15%"]
+    money = _table_with(tables, "Allies' extra spending ($bn/yr)")
+    assert money["Forces sent abroad (kpe)"] == ["7.7", "13", "+5.3"]
+    regions, fronts = change_text(*pair, layers)
+    assert len(REGION_HEAD) == len(regions[0]) and len(FRONT_HEAD) == len(fronts[0])
+    assert regions[0][0] == "Africa" and regions[0][1:4] == ["3", "4.5", "+1.5"]
+    assert {r[0] for r in fronts} == {"Korean peninsula", "NATO eastern flank", "Guam and Marianas"}
+
+
+def test_cli_compare_prints_the_largest_changes(tmp_path):
+    from typer.testing import CliRunner
+
+    from redeploy.cli import app
+
+    res = CliRunner().invoke(app, ["compare", "baseline", "no-repricing", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    out = res.stdout
+    assert "largest changes by region, baseline → no-repricing" in out
+    assert "largest changes by front, baseline → no-repricing" in out
+    assert "Africa" in out and "Germany" in out and "($bn/yr)" in out
+    page = (tmp_path / "baseline-vs-no-repricing.html").read_text()
+    assert 'value="twin"' in page and "Allies&#x27; side: who pays how much more" in page

@@ -162,7 +162,7 @@ var RD = (function () {
   // On comparison pages a block may also belong to one view (`data-rd-view`).
   function syncLegend(map) {
     var view = document.documentElement.getAttribute('data-rd-view');
-    document.querySelectorAll('[data-rd-kind]').forEach(function (e) {
+    document.querySelectorAll('#rd-legend [data-rd-kind]').forEach(function (e) {
       var ks = e.getAttribute('data-rd-kind').split(' '), v = e.getAttribute('data-rd-view');
       e.hidden = !ks.some(function (k) { return shown(map, k); }) || (!!v && !!view && v !== view);
     });
@@ -176,14 +176,14 @@ var RD = (function () {
         if (p && p.fa) l.setStyle({ fillColor: p.fa[i] || p.fa[0] });
       });
     });
-    document.querySelectorAll('[data-rd-metric]').forEach(function (e) {
+    document.querySelectorAll('#rd-legend [data-rd-metric]').forEach(function (e) {
       e.hidden = e.getAttribute('data-rd-metric') !== String(i);
     });
     document.querySelectorAll('input[name="rd-metric"]').forEach(function (e) {
       e.checked = e.value === String(i);
       e.parentNode.classList.toggle('rd-on', e.checked);
     });
-    document.documentElement.setAttribute('data-rd-metric', String(i));
+    document.documentElement.setAttribute('data-rd-zones', String(i));
   }
 
   // ------------------------------------------------------------------ labels
@@ -226,7 +226,10 @@ var RD = (function () {
     labels.forEach(function (it) {
       if (!shown(map, it.k)) { it.e.style.display = 'none'; return; }
       it.e.style.display = '';
-      if (!it.w) { it.w = it.e.offsetWidth; it.h = it.e.offsetHeight; }
+      if (!it.w) {  // whole pixels and a pixel to spare: labels never touch
+        var box = it.e.getBoundingClientRect();
+        it.w = Math.ceil(box.width) + 2; it.h = Math.ceil(box.height) + 2;
+      }
       var p = map.latLngToContainerPoint(it.ll), r = it.r + 3, w = it.w, h = it.h;
       var spots = [[r, -h / 2], [-r - w, -h / 2], [-w / 2, -r - h], [-w / 2, r]];
       // Zone labels sit on their zone first, then beside it.
@@ -241,7 +244,7 @@ var RD = (function () {
       if (!found) { it.e.style.display = 'none'; return; }
       taken.push(found);
       n += 1;
-      L.DomUtil.setPosition(it.e, map.containerPointToLayerPoint([found.x, found.y]));
+      L.DomUtil.setPosition(it.e, map.containerPointToLayerPoint([found.x + 1, found.y + 1]).round());
     });
     document.documentElement.setAttribute('data-rd-labels', String(n));
   }

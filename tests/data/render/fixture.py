@@ -502,7 +502,7 @@ def fixture_result(
                     "released": released,
                     "to_home": to_home,
                     "converted": converted,
-                    "retained": 0.0 if home else 5.0 - (released + converted),
+                    "retained": 0.0 if home else 0.5,  # freed, kept on the front
                     **risks,
                     "risk": sum(risks.values()),
                     "marginal_value": 0.25,
