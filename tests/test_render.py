@@ -1031,7 +1031,9 @@ def test_no_repricing_story_says_nothing_is_freed(result, layers):
         fronts=result.fronts.assign(freed=0.0, released=0.0, converted=0.0, retained=0.0),
         ledger=result.ledger.assign(ally_extra_spending_bn=0.0, ally_expected_spending_bn=0.0),
     )
-    assert "Nothing is freed" in story_html(none, layers)
+    story = story_html(none, layers)
+    assert "Allies pay no more than in the reference year." in story
+    assert "Nothing is freed" in story
     assert headline(none) == "No capacity moves"
 
 

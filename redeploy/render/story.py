@@ -285,9 +285,12 @@ def story_html(result: AllocationResult, layers: Any) -> str:
     """
     f = story_figures(result)
     out = ['<div class="rd-story">', heading("Follow the money")]
-    pay = f"Allies pay <b>{esc(fmt_value(f['announced'], '$bn/yr'))}</b> more"
-    if f["expected"] and f["expected"] < f["announced"] - 1e-9:
-        pay += f" (expected delivery {esc(fmt_value(f['expected'], '$bn/yr'))}: backlash)"
+    if f["announced"] > 0:
+        pay = f"Allies pay <b>{esc(fmt_value(f['announced'], '$bn/yr'))}</b> more"
+        if f["expected"] and f["expected"] < f["announced"] - 1e-9:
+            pay += f" (expected delivery {esc(fmt_value(f['expected'], '$bn/yr'))}: backlash)"
+    else:
+        pay = "Allies pay no more than in the reference year"
     out.append(_step(1, pay + "."))
     if f["freed"] <= 0:
         out.append(_step(2, "Nothing is freed: no U.S. forces leave the fronts."))
