@@ -99,6 +99,11 @@ MARKER_RADII: Mapping[str, tuple[float, float]] = {
 }
 #: Flow line width range in pixels (smallest and largest flow of the map).
 FLOW_WEIGHTS: tuple[float, float] = (1.5, 9.0)
+#: Width range of engagement flows ($bn/yr): their own, narrower scale, drawn dotted, so
+#: money never reads as forces (kpe).
+ENGAGEMENT_WEIGHTS: tuple[float, float] = (2.0, 6.5)
+#: Dash pattern of engagement flows (round caps make it a chain of dots).
+ENGAGEMENT_DASH = "0.1 7"
 
 # The 1-2-5 series gives class edges people read at a glance.
 _NICE = tuple(k * 10.0**e for e in range(-3, 7) for k in (1, 2, 5))
@@ -265,14 +270,15 @@ def marker_radius(value: float, vmax: float, *, r_min: float = 4.0, r_max: float
     return round(r_min + (r_max - r_min) * math.sqrt(share), 1)
 
 
-def flow_weight(amount: float, amax: float) -> float:
+def flow_weight(amount: float, amax: float, weights: tuple[float, float] = FLOW_WEIGHTS) -> float:
     """
     Return the line width in pixels of a flow of `amount`, linear in the amount.
 
-    ``w_min + (w_max - w_min) * amount / amax`` with `FLOW_WEIGHTS` as ``(w_min, w_max)``;
-    `amax` is the largest flow drawn in the same unit.
+    ``w_min + (w_max - w_min) * amount / amax`` with `weights` as ``(w_min, w_max)``
+    (`FLOW_WEIGHTS` by default, `ENGAGEMENT_WEIGHTS` for engagement); `amax` is the largest
+    flow drawn on the same scale (one unit: kpe or $bn/yr).
     """
-    w_min, w_max = FLOW_WEIGHTS
+    w_min, w_max = weights
     if amax is None or not math.isfinite(amax) or amax <= 0 or not math.isfinite(amount):
         return w_min
     return round(w_min + (w_max - w_min) * min(1.0, max(0.0, amount / amax)), 1)

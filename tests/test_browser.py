@@ -61,9 +61,10 @@ def test_every_layer_in_the_control(page):
     )
     assert labels == [
         "Countries (basemap)",
-        "Peripheral zones by capacity added",
+        "Peripheral zones by what this run adds",
         "Critical-mineral zones",
-        "Flows of freed capacity",
+        "Forces moved (kpe)",
+        "Engagement funded ($bn/yr)",
         "Supply-chain nodes",
         "Sites that can host U.S. forces",
         "Existing U.S. presence",
@@ -134,7 +135,7 @@ def test_hostile_popup_shows_text_and_runs_nothing(page):
 
 def test_front_popup_has_marginal_values(page):
     text = _open_popup(page, "Korean peninsula")
-    assert "Marg. value" in text and "$10.0bn/yr" in text and "Source: Test source" in text
+    assert "Marg. value" in text and "$10bn/yr" in text and "Source: Test source" in text
 
 
 def test_home_pool_is_a_star_with_its_popup(page):
@@ -145,17 +146,17 @@ def test_home_pool_is_a_star_with_its_popup(page):
     )
     assert star is not None and star[:2] == [24, 24] and star[2].startswith("polygon")
     text = _open_popup(page, "United States (home pool)")
-    assert "Received from fronts1.00 kpe" in text
-    assert "Sent abroad0.50 kpe" in text
-    assert "Returned home fromFrontClasskpeKorean peninsulaground1.00" in text
-    assert "Sent from home toZoneClasskpePanamaground0.50" in text
+    assert "Received from fronts1 kpe" in text
+    assert "Sent abroad0.5 kpe" in text
+    assert "Returned home fromFrontClasskpeKorean peninsulaground1" in text
+    assert "Sent from home toZoneClasskpePanamaground0.5" in text
 
 
 def test_front_popup_shows_risk_channels_and_allies(page):
     text = _open_popup(page, "Korean peninsula")
-    assert "Risk by channel ($bn-eq/yr, weighted)" in text
+    assert "Risk by channel ($bn-eq/yr index, weighted)" in text
     assert "counter-alignment0.14" in text and "autonomy" not in text.split("Allies")[0]
-    assert "Allies' side" in text and "ground80.0%0.40" in text
+    assert "Allies' side" in text and "ground80%0.4" in text
     # The front's own figures are in a closed <details>, after the model's tables.
     folded = page.execute_script(
         "var d = window.__rdPopup.querySelector('details.rd-pop-more');"
@@ -167,14 +168,14 @@ def test_front_popup_shows_risk_channels_and_allies(page):
 def test_zone_popup_shows_access_basis_as_text(page):
     text = _open_popup(page, "Panama")
     assert fx.XSS_ACCESS_BASIS in text
-    assert "Existing U.S. presence0.10 kpe" in text and "Added by this run2.00 kpe" in text
+    assert "Existing U.S. presence0.1 kpe" in text and "Added by this run2 kpe" in text
     assert page.execute_script("return window.__rdPopup.querySelectorAll('b').length;") == 0
     assert page.execute_script("return typeof window.__xss;") == "undefined"
 
 
 def test_panel_shows_channels_home_and_allies(page):
     text = page.execute_script("return document.getElementById('rd-panel').textContent;")
-    assert "· credibility (weight 2, unweighted 0.10)" in text
+    assert "· credibility (weight 2, unweighted 0.1)" in text
     assert "United States (home pool)" in text and "Received from fronts" in text
     assert "By region: existing U.S. presence and what this run adds" in text
     assert "Allies' side: double burden and dependence" in text
@@ -247,7 +248,7 @@ def test_comparison_map_in_browser(driver, tmp_path):
         "return Array.from(document.querySelectorAll('.leaflet-rdFlows-pane path'))"
         ".filter(function (p) { return p.getAttribute('stroke-dasharray'); }).length;"
     )
-    assert dashed == 1
+    assert dashed == 2  # the two engagement flows, dotted (one of them disappears in B)
     assert driver.execute_script("return typeof window.__xss;") == "undefined"
 
 
@@ -314,3 +315,339 @@ def test_hostile_pages_run_nothing_offline(driver, tmp_path_factory, kind):
     # The description, blank lines kept, then the assumptions, one a line.
     assert " ".join(hostile_inputs.PAYLOADS) + "\n\n\nend\n" in desc
     assert all(f"\n- {p}" in desc for p in hostile_inputs.PAYLOADS)
+
+
+# ---------------------------------------------------------------------------- briefing
+
+_MAP = (
+    "return Object.keys(window).map(function (k) { return window[k]; })"
+    ".filter(function (v) { return v instanceof L.Map; })[0];"
+)
+
+# Rectangles (viewport px) of the visible labels and of the page's boxes and controls.
+_LABEL_BOXES = r"""
+function rect(e) { var r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }
+var labels = Array.from(document.querySelectorAll('.rd-label'))
+  .filter(function (e) { return e.style.display !== 'none' && e.offsetWidth > 0; })
+  .map(function (e) { return { t: e.textContent, r: rect(e) }; });
+var boxes = Array.from(document.querySelectorAll(
+  '.rd-box, .leaflet-control-layers, .leaflet-control-zoom, .leaflet-control-attribution'))
+  .filter(function (e) { return e.offsetParent !== null && e.offsetWidth > 0; }).map(rect);
+return { labels: labels, boxes: boxes, w: window.innerWidth, h: window.innerHeight,
+         all: document.querySelectorAll('.rd-label').length };
+"""
+
+# For the widest flows of each flow layer: the share of points along each path that are
+# in the window and not under the title, panel, legend or a control.
+_FLOWS_SEEN = r"""
+var n = arguments[0], out = [];
+['rdFlows'].forEach(function () {
+  var paths = Array.from(document.querySelectorAll('.leaflet-rdFlows-pane path'));
+  var dotted = paths.filter(function (p) { return p.getAttribute('stroke-dasharray'); });
+  var solid = paths.filter(function (p) { return !p.getAttribute('stroke-dasharray'); });
+  [solid, dotted].forEach(function (group) {
+    group.sort(function (a, b) {
+      return Number(b.getAttribute('stroke-width')) - Number(a.getAttribute('stroke-width'));
+    });
+    group.slice(0, n).forEach(function (p) {
+      var len = p.getTotalLength(), m = p.getScreenCTM(), seen = 0, k = 40;
+      for (var i = 0; i <= k; i++) {
+        var q = p.getPointAtLength(len * i / k), s = new DOMPoint(q.x, q.y).matrixTransform(m);
+        if (s.x < 0 || s.y < 0 || s.x >= innerWidth || s.y >= innerHeight) continue;
+        var top = document.elementFromPoint(s.x, s.y);
+        if (top && top.closest('.leaflet-control-container')) continue;
+        seen += 1;
+      }
+      out.push(seen / (k + 1));
+    });
+  });
+});
+return out;
+"""
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.fixture(scope="module")
+def shipped_map(tmp_path_factory):
+    """The baseline map of the shipped layers, as `redeploy run` writes it."""
+    require_browser()
+    from redeploy.render.maps import write_map
+    from redeploy.workflows.run import run_scenario, with_basemap
+
+    output = run_scenario("baseline")
+    layers = with_basemap(output.layers)
+    return write_map(layers, output.result, tmp_path_factory.mktemp("shipped"))[0]
+
+
+def test_key_of_units_is_shown(page):
+    key = page.execute_script(
+        "var k = document.querySelector('#rd-legend .rd-key'), r = k.getBoundingClientRect();"
+        "return [k.textContent, r.top >= 0 && r.bottom <= innerHeight && r.width > 0];"
+    )
+    assert key[1], "the key is off the window"
+    for text in (
+        "kpe thousand U.S. service-member equivalents",
+        "$bn/yr billion U.S. dollars a year: engagement",
+        "$bn-eq/yr value, transit cost, risk: an index",
+        "not a dollar estimate",
+        "an estimated figure",
+    ):
+        assert text in key[0]
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1600, 900), (1920, 1080)])
+def test_labels_visible_and_apart_on_the_shipped_map(shipped_map, size):
+    with chromium_driver(width=size[0], height=size[1]) as driver:
+        open_map(driver, shipped_map)
+        seen = driver.execute_script(_LABEL_BOXES)
+    labels = seen["labels"]
+    texts = [x["t"] for x in labels]
+    # Fronts with what leaves, receiving zones (money too), a chokepoint at least.
+    assert any(t.startswith("Germany: ") and t.endswith("kpe leave") for t in texts), texts
+    assert any(t.startswith("Indonesia") and "$" in t for t in texts), texts
+    assert any(t.startswith("Strait of") or t.endswith("Canal") for t in texts), texts
+    assert len(labels) >= 15 and len(labels) < seen["all"]  # some give way
+    for i, a in enumerate(labels):
+        r = a["r"]
+        assert r[0] >= 0 and r[2] <= seen["w"] and r[1] >= 0 and r[3] <= seen["h"], a
+        for b in labels[i + 1 :]:
+            assert not _overlap(r, b["r"]), (a["t"], b["t"])
+        for box in seen["boxes"]:
+            assert not _overlap(r, box), (a["t"], box)
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_layout_leaves_the_main_flows_in_the_open(shipped_map, size):
+    with chromium_driver(width=size[0], height=size[1]) as driver:
+        open_map(driver, shipped_map)
+        shares = driver.execute_script(_FLOWS_SEEN, 6)
+    assert len(shares) == 12
+    # Each of the six widest forces and engagement lines is seen along most of its length
+    # (its ends may sit under a front's marker or at the window's edge).
+    assert min(shares) >= 0.85, shares
+
+
+def test_slide_has_no_controls_and_is_the_png(map_path, tmp_path):
+    require_browser()
+    from PIL import Image
+
+    from redeploy.render.png import prepare_slide
+    from redeploy.render.slide import REGIONS, SlideOptions
+
+    options = SlideOptions(size=(1280, 720), bbox=REGIONS["africa"], title="Africa <b>slide</b>")
+    with chromium_driver(width=1280, height=720) as driver:
+        open_map(driver, map_path)
+        shown = driver.execute_script(
+            "return Array.from(document.querySelectorAll('.leaflet-control-layers, "
+            ".leaflet-control-zoom')).map(function (e) { return e.offsetParent !== null; });"
+        )
+        assert shown == [True, True]  # interactive controls on the page itself
+        prepare_slide(driver, options)
+        state = driver.execute_script(
+            "var m = (function () {" + _MAP + "})(), c = m.getCenter();"
+            "return { controls: Array.from(document.querySelectorAll('.leaflet-control-layers, "
+            ".leaflet-control-zoom')).map(function (e) { return e.offsetParent !== null; }),"
+            " title: document.querySelector('#rd-title .rd-h1').innerHTML,"
+            " key: !!document.querySelector('.rd-key').offsetParent,"
+            " labels: document.documentElement.getAttribute('data-rd-labels'),"
+            " center: [c.lat, c.lng] };"
+        )
+        shot = driver.get_screenshot_as_png()
+    assert state["controls"] == [False, False]
+    assert state["title"] == "Africa &lt;b&gt;slide&lt;/b&gt;"  # text, never markup
+    assert state["key"] and int(state["labels"]) > 0
+    west, south, east, north = REGIONS["africa"]
+    assert west < state["center"][1] < east and south < state["center"][0] < north
+    png = save_png(map_path, tmp_path / "slide.png", options=options)
+    assert png.read_bytes() == shot
+    with Image.open(png) as image:
+        assert image.size == (1280, 720)
+
+
+def _page_count(pdf: bytes) -> int:
+    import re
+
+    return len(re.findall(rb"/Type\s*/Page(?![a-z])", pdf))
+
+
+@pytest.mark.parametrize("paper", [(21.0, 29.7), (21.59, 27.94)], ids=["A4", "Letter"])
+def test_print_fits_one_landscape_page(driver, map_path, paper):
+    import base64
+
+    from selenium.webdriver.common.print_page_options import PrintOptions
+
+    open_map(driver, map_path)
+    options = PrintOptions()
+    options.orientation = "landscape"
+    options.page_width, options.page_height = paper
+    options.background = True
+    pdf = base64.b64decode(driver.print_page(options))
+    assert _page_count(pdf) == 1
+    # As printed: the map fills the page with its title, story, legend and key; no control.
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        driver.execute_script("window.dispatchEvent(new Event('beforeprint'));")
+        state = driver.execute_script(
+            "function r(s) { var e = document.querySelector(s); if (!e || !e.offsetParent)"
+            " return null; var b = e.getBoundingClientRect(); return [b.left, b.top, b.right,"
+            " b.bottom]; }"
+            "return { map: r('.folium-map'), key: r('.rd-key'), title: r('#rd-title'),"
+            " story: r('.rd-story'), zoom: r('.leaflet-control-zoom'),"
+            " layers: r('.leaflet-control-layers') };"
+        )
+        driver.execute_script("window.dispatchEvent(new Event('afterprint'));")
+    finally:
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    m = state["map"]
+    assert (m[2] - m[0], m[3] - m[1]) == (1010, 740)
+    assert state["zoom"] is None and state["layers"] is None
+    for part in ("key", "title", "story"):
+        b = state[part]
+        assert b is not None and m[0] <= b[0] and b[2] <= m[2] and m[1] <= b[1] and b[3] <= m[3]
+
+
+def test_legend_follows_the_layer_control_and_zone_choice(driver, map_path):
+    open_map(driver, map_path)
+
+    def hidden(kind):
+        return driver.execute_script(
+            "return document.querySelector('#rd-legend [data-rd-kind=\"' + arguments[0] + "
+            "'\"]').hidden;",
+            kind,
+        )
+
+    def toggle(title):
+        driver.execute_script(
+            "var title = arguments[0];"
+            "Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
+            ".filter(function (l) { return l.textContent.trim() === title; })[0]"
+            ".querySelector('input').click();",
+            title,
+        )
+
+    assert not hidden("flows_engagement")
+    toggle("Engagement funded ($bn/yr)")
+    assert hidden("flows_engagement") and not hidden("flows")
+    toggle("Engagement funded ($bn/yr)")
+    assert not hidden("flows_engagement")
+    zone_labels = (
+        "return document.querySelectorAll('.rd-label-zone:not([style*=\"none\"])').length;"
+    )
+    assert driver.execute_script(zone_labels) > 0
+    toggle("Peripheral zones by what this run adds")
+    assert hidden("peripheral_zones") and driver.execute_script(zone_labels) == 0
+    toggle("Peripheral zones by what this run adds")
+    # Zones coloured by engagement: Brazil (engagement only) takes its engagement fill.
+    fills = driver.execute_script(
+        "var out = {}; Object.keys(window).forEach(function (k) { var v = window[k];"
+        " if (v instanceof L.GeoJSON) v.eachLayer(function (l) {"
+        "  if (l.feature && l.feature.properties.t === 'Brazil') out.now = l.options.fillColor,"
+        "  out.fa = l.feature.properties.fa; }); }); return out;"
+    )
+    assert fills["now"] == fills["fa"][0] == palette.ZONE_EMPTY_COLOR
+    driver.execute_script('document.querySelector(\'input[name="rd-metric"][value="1"]\').click();')
+    fills = driver.execute_script(
+        "var out = {}; Object.keys(window).forEach(function (k) { var v = window[k];"
+        " if (v instanceof L.GeoJSON) v.eachLayer(function (l) {"
+        "  if (l.feature && l.feature.properties.t === 'Brazil') out.now = l.options.fillColor;"
+        " }); }); return [out.now, document.querySelector('#rd-legend [data-rd-metric=\"1\"]')"
+        ".hidden, document.documentElement.getAttribute('data-rd-zones')];"
+    )
+    assert fills == [palette.allocation_color(0.8, palette.allocation_bins([1.2, 0.8])), False, "1"]
+
+
+def test_no_focus_rectangle_on_click(driver, map_path):
+    open_map(driver, map_path)
+    x, y = driver.execute_script(
+        "var p = document.querySelector('.leaflet-rdFlows-pane path.leaflet-interactive');"
+        "var q = p.getPointAtLength(p.getTotalLength() / 2);"
+        "var s = new DOMPoint(q.x, q.y).matrixTransform(p.getScreenCTM());"
+        "return [s.x, s.y];"
+    )
+    for kind in ("mousePressed", "mouseReleased"):
+        driver.execute_cdp_cmd(
+            "Input.dispatchMouseEvent",
+            {"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1},
+        )
+    state = driver.execute_script(
+        "var e = document.activeElement, s = getComputedStyle(e);"
+        "return [e.tagName, s.outlineStyle, s.outlineWidth,"
+        " !!document.querySelector('.leaflet-popup')];"
+    )
+    assert state[3], "the click did not reach the flow"
+    assert state[1] == "none" or state[2] == "0px", state
+
+
+def test_compare_side_by_side_is_synchronised(driver, tmp_path):
+    from redeploy.render.compare import write_comparison
+
+    a = fx.fixture_result("base")
+    b = fx.fixture_result("more", scale=1.5, drop=1, add_extra=True)
+    html_path, _ = write_comparison(fx.fixture_layers(), a, b, tmp_path)
+    open_map(driver, html_path)
+    assert (
+        driver.execute_script("return document.documentElement.getAttribute('data-rd-view');")
+        == "diff"
+    )
+    driver.execute_script(
+        'document.querySelector(\'input[name="rd-view"][value="twin"]\').click();'
+    )
+    state = driver.execute_script(
+        "var maps = RD.twin.maps; maps[0].setView([0, 20], 3, { animate: false });"
+        "return { n: maps.length, heads: Array.from(document.querySelectorAll('.rd-twin-h'))"
+        ".map(function (e) { return e.textContent; }),"
+        " centers: maps.map(function (m) { var c = m.getCenter();"
+        "   return [c.lat, c.lng, m.getZoom()]; }),"
+        " paths: Array.from(document.querySelectorAll('.rd-twin-map')).map(function (e) {"
+        "   return e.querySelectorAll('.leaflet-rdFlows-pane path').length; }),"
+        " legend: Array.from(document.querySelectorAll('#rd-legend [data-rd-view]'))"
+        "   .filter(function (e) { return !e.hidden; })"
+        "   .map(function (e) { return e.getAttribute('data-rd-view'); }) };"
+    )
+    assert state["n"] == 2 and state["heads"] == ["A · base", "B · more"]
+    assert state["centers"][0] == state["centers"][1] == [0, 20, 3]
+    # A has the 9 flows of base, B the 9 of more (one dropped, one added).
+    assert state["paths"] == [9, 9]
+    assert set(state["legend"]) == {"twin"}
+    assert not [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
+
+
+def test_cli_writes_a_clean_africa_slide(tmp_path):
+    """The issue's acceptance: run --png --size 1920x1080 --bbox africa --title ..."""
+    require_browser()
+    from PIL import Image
+    from typer.testing import CliRunner
+
+    from redeploy.cli import app
+
+    title = "Africa: engagement, not garrisons"
+    res = CliRunner().invoke(
+        app,
+        [
+            "run",
+            "--png",
+            "--size",
+            "1920x1080",
+            "--bbox",
+            "africa",
+            "--title",
+            title,
+            "--zones",
+            "engagement",
+            "--format",
+            "csv",
+            "--out",
+            str(tmp_path),
+            "-q",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    with Image.open(tmp_path / "baseline.png") as image:
+        assert image.size == (1920, 1080)
+        assert len(image.convert("RGB").getcolors(maxcolors=1 << 20)) > 200
+    html = (tmp_path / "baseline.html").read_text()
+    assert f'<div class="rd-h1">{title}</div>' in html
+    assert 'value="1" checked>Engagement ($bn/yr)' in html

@@ -87,9 +87,10 @@ def test_size_is_compact(html):
 def test_every_layer_in_the_control(html):
     for name in (
         "Countries (basemap)",
-        "Peripheral zones by capacity added",
+        "Peripheral zones by what this run adds",
         "Critical-mineral zones",
-        "Flows of freed capacity",
+        "Forces moved (kpe)",
+        "Engagement funded ($bn/yr)",
         "Supply-chain nodes",
         "Sites that can host U.S. forces",
         "Existing U.S. presence",
@@ -108,9 +109,12 @@ def test_feature_ids_and_names_present(html, layers):
 
 def test_flows_one_path_each_multilines_kept(html, result):
     data = _layer_data(html)
-    flows = next(d for d in data if any("→" in f["properties"].get("t", "") for f in d["features"]))
-    assert len(flows["features"]) == len(result.flows)
-    guam = [f for f in flows["features"] if f["properties"]["t"].startswith("Guam")]
+    forces, money = [
+        d for d in data if any("→" in f["properties"].get("t", "") for f in d["features"])
+    ]
+    assert len(forces["features"]) + len(money["features"]) == len(result.flows)
+    assert len(money["features"]) == int((result.flows["asset"] == "engagement").sum())
+    guam = [f for f in forces["features"] if f["properties"]["t"].startswith("Guam")]
     assert guam and all(f["geometry"]["type"] == "MultiLineString" for f in guam)
     for f in guam:
         lons = [pt[0] for part in f["geometry"]["coordinates"] for pt in part]
@@ -118,23 +122,50 @@ def test_flows_one_path_each_multilines_kept(html, result):
         assert max(lons) == 180.0
         assert min(x for x in lons if x > 0) >= 144.8
     assert "data-rd-flows" in html and "RD.ready(map_" in html
-    widths = [f["properties"]["w"] for f in flows["features"]]
-    assert widths == sorted(widths, reverse=True)
-    assert max(widths) == palette.FLOW_WEIGHTS[1]
-    colors = {f["properties"]["c"] for f in flows["features"]}
-    assert colors <= set(palette.ASSET_COLORS.values())
+    # Forces and money on width scales of their own: each layer's largest flow is its
+    # widest, and engagement is a chain of dots in its own colour.
+    for layer, weights in ((forces, palette.FLOW_WEIGHTS), (money, palette.ENGAGEMENT_WEIGHTS)):
+        widths = [f["properties"]["w"] for f in layer["features"]]
+        assert widths == sorted(widths, reverse=True)
+        assert max(widths) == weights[1]
+    colors = {f["properties"]["c"] for f in forces["features"]}
+    assert colors <= set(palette.ASSET_COLORS.values()) - {palette.asset_color("engagement")}
+    assert {f["properties"]["c"] for f in money["features"]} == {palette.asset_color("engagement")}
+    assert all(f["properties"]["d"].startswith("0.1 ") for f in money["features"])
+    assert not any("d" in f["properties"] for f in forces["features"])
 
 
-def test_markers_sized_by_key_figure(html):
+def test_fronts_sized_by_what_leaves_inside_what_is_there(html):
     data = _layer_data(html)
     fronts = next(
         d
         for d in data
         if any(f["properties"].get("t") == "Korean peninsula" for f in d["features"])
     )
-    radii = {f["properties"]["t"]: f["properties"]["r"] for f in fronts["features"]}
-    assert radii["Korean peninsula"] == palette.MARKER_RADII["fronts"][1]
-    assert radii["Guam and Marianas"] < radii["NATO eastern flank"] < radii["Korean peninsula"]
+    fills = {
+        f["properties"]["t"]: f["properties"] for f in fronts["features"] if "t" in f["properties"]
+    }
+    rings = [f["properties"] for f in fronts["features"] if f["properties"].get("ring")]
+    # One ring per front (20 kpe there today at each), the filled circle inside it on the
+    # same area scale: Korea 8 kpe leave, NATO 4, Guam 1.
+    r_max = palette.MARKER_RADII["fronts"][1]
+    assert len(rings) == 3 and {r["r"] for r in rings} == {r_max}
+    assert fills["Korean peninsula"]["r"] == round(r_max * (8 / 20) ** 0.5, 1)
+    assert (
+        fills["Guam and Marianas"]["r"]
+        < fills["NATO eastern flank"]["r"]
+        < fills["Korean peninsula"]["r"]
+    )
+    assert ["Leave the front", "8 kpe"] in fills["Korean peninsula"]["rows"]
+    assert ["U.S. forces there today", "20 kpe"] in fills["Korean peninsula"]["rows"]
+    assert fills["Korean peninsula"]["tt"] == "Korean peninsula · 8 kpe of 20 kpe leave"
+    assert "filled = U.S. forces that leave (kpe), ring = U.S. forces there today" in html
+
+
+def test_markers_sized_by_key_figure(html):
+    props = _props(html)
+    assert props["Strait of Malacca"]["r"] == palette.MARKER_RADII["chokepoints"][1]
+    assert props["Panama Canal"]["r"] < props["Strait of Malacca"]["r"]
 
 
 def test_popups_carry_units_sources_and_marginal_values(html):
@@ -144,26 +175,46 @@ def test_popups_carry_units_sources_and_marginal_values(html):
     assert ["Oil flow", "23.7 mb/d"] in malacca["rows"]
     assert malacca["src"].startswith("Test source 2024")
     korea = props["Korean peninsula"]
-    assert "Marg. value" in korea["tab"]["h"]
+    assert "Marg. value (index)" in korea["tab"]["h"]
     assert "one more unit" in korea["tab"]["f"]
+    # Every row of a per-class table names its unit.
+    assert [r[0] for r in korea["tab"]["r"]][-1] == "engagement ($bn/yr)"
+    assert korea["tab"]["r"][0][0] == "naval (kpe)"
     # Expected delivery below the announced spending: both shown, in one row.
     ledger = next(t for t in korea["tabs"] if t["t"].startswith("Ledger"))
     assert [
         "Ally extra spending",
-        "expected delivery $8.50bn/yr of announced $10.0bn/yr",
+        "expected delivery $8.5bn/yr of announced $10bn/yr",
     ] in ledger["r"]
     assert "run 0123456789ab" in korea["src"]
     vnm = props["Viet Nam"]
-    assert vnm["tab"]["h"][-1] == "Marg. value"
-    assert vnm["fc"] != palette.ZONE_EMPTY_COLOR
-    assert props["Brazil"]["fc"] == palette.ZONE_EMPTY_COLOR  # engagement only, no kpe
+    assert vnm["tab"]["h"][-1] == "Marg. value (index)"
+    # Zones carry one fill per choice: forces (kpe), engagement ($bn/yr), value (index).
+    assert vnm["fa"][0] != palette.ZONE_EMPTY_COLOR
+    brazil = props["Brazil"]["fa"]  # engagement only, no kpe
+    assert brazil[0] == palette.ZONE_EMPTY_COLOR and brazil[1] != palette.ZONE_EMPTY_COLOR
+    # A flow's amount says forces or money, its transit cost has its unit.
+    flows = [
+        f["properties"]
+        for d in data
+        for f in d["features"]
+        if f["properties"].get("t") == "NATO eastern flank → DR Congo"
+    ]
+    rows = sorted(r for f in flows for r in f["rows"] if r[0] in ("Amount", "Transit cost"))
+    assert rows == [
+        ["Amount", "$1.2bn/yr of engagement (money, not forces)"],
+        ["Amount", "3 kpe of forces"],
+        ["Transit cost", "0.12 $bn-eq/yr"],
+        ["Transit cost", "0.3 $bn-eq/yr"],
+    ]
 
 
 def test_legend_panel_title(html, result):
     assert 'id="rd-legend"' in html and 'id="rd-panel"' in html and 'id="rd-title"' in html
-    for asset in palette.ASSET_COLORS:
+    for asset in set(palette.ASSET_COLORS) - {"engagement"}:
         assert f">{asset}</span>" in html
-    assert "Freed U.S. capacity by front" in html
+    assert "Engagement funded ($bn/yr)" in html
+    assert "Freed U.S. forces by front" in html
     assert "By region: existing U.S. presence and what this run adds" in html
     assert "Strategic value" in html
     assert result.run_id in html
@@ -253,7 +304,7 @@ def test_missing_layers_are_left_out(result):
     layers = {"peripheral_zones": fx.fixture_layers()["peripheral_zones"]}
     text = render_html(build_map(layers, result))
     assert '"Alliance fronts"' not in text
-    assert '"Flows of freed capacity"' in text
+    assert '"Forces moved (kpe)"' in text and '"Engagement funded ($bn/yr)"' in text
 
 
 def test_basemap_is_simplified_and_quantised():
@@ -365,7 +416,18 @@ def test_write_comparison(pair, layers, tmp_path):
     ]
     assert len(flow_props) == 10  # 9 in A, one dropped, one added: union of 10
     gone = [p for p in flow_props if p["c"] == palette.FLOW_CHANGE_STYLES["gone"]["c"]]
-    assert len(gone) == 1 and gone[0]["d"] == palette.FLOW_CHANGE_STYLES["gone"]["d"]
+    # The flow that disappears is engagement: it keeps its dots, in the colour of "gone".
+    assert len(gone) == 1 and gone[0]["d"].startswith("0.1 ")
+    # Widths follow the change (forces and engagement each on its own scale), and the
+    # side-by-side view gets each run's own width (0 where a run has no such flow).
+    vnm = next(p for p in flow_props if p["t"] == "Korean peninsula → Viet Nam")
+    assert vnm["rows"][0] == ["Change", "+1 kpe (grows)"]
+    assert vnm["ab"][0] > 0 and vnm["ab"][1] > vnm["ab"][0]
+    assert gone[0]["ab"][1] == 0 and gone[0]["ab"][0] > 0
+    new = next(p for p in flow_props if p["t"] == "Korean peninsula → Brazil")
+    assert new["w"] == palette.FLOW_WEIGHTS[1]  # +1.5 kpe: the largest change of forces
+    assert new["ab"][0] == 0
+    assert gone[0]["w"] == palette.ENGAGEMENT_WEIGHTS[1]  # −$1.2bn/yr: the largest of money
 
 
 def test_write_map_names_file_by_scenario(layers, result, tmp_path):
@@ -378,7 +440,8 @@ def test_write_map_names_file_by_scenario(layers, result, tmp_path):
 
 def test_zone_metric_engagement(layers, result):
     text = render_html(build_map(layers, result, zone_metric="engagement"))
-    assert "Zones: Engagement added by this run ($bn/yr)" in text
+    assert 'name="rd-metric" value="1" checked>Engagement ($bn/yr)' in text
+    assert '<div data-rd-metric="0" title="forces added" hidden>' in text
 
 
 # ---------------------------------------------------------------------------- CLI
@@ -420,9 +483,10 @@ def test_run_without_flows_still_lists_flows(layers, result):
         result, flows=result.flows.iloc[0:0], routes=result.routes.iloc[0:0]
     )
     text = render_html(build_map(layers, empty))
-    assert '"Flows of freed capacity" : feature_group_' in text
-    assert "No capacity moves in this scenario." in text
-    assert re.search(r"RD\.ready\(map_\w+, 0\)", text)
+    assert '"Forces moved (kpe)" : feature_group_' in text
+    assert '"Engagement funded ($bn/yr)" : feature_group_' in text
+    assert "no capacity moves" in text
+    assert re.search(r"RD\.ready\(map_\w+, 0, ", text)
 
 
 # ---------------------------------------------------------------------------- the four pages
@@ -458,6 +522,8 @@ _ALLOWED_TAGS = {
     "ul",
     "li",
     "code",
+    "label",
+    "input",
 }
 
 
@@ -579,16 +645,16 @@ def test_home_pool_marker_and_popup(html):
     assert home["sh"] == "home"
     assert home["_geom"] == {"type": "Point", "coordinates": list(HOME_LONLAT)}
     rows = dict(map(tuple, home["rows"]))
-    assert rows["Received from fronts"] == "1.00 kpe"
-    assert rows["Sent abroad"] == "0.50 kpe"
+    assert rows["Received from fronts"] == "1 kpe"
+    assert rows["Sent abroad"] == "0.5 kpe"
     assert rows["Reserve at home (scenario)"] == "0.25 kpe"
     assert rows["Kept at home"] == "0.75 kpe"
-    assert ["ground", "1.00", "0.50"] in home["tab"]["r"]
+    assert ["ground", "1", "0.5"] in home["tab"]["r"]
     tabs = {t["t"]: t["r"] for t in home["tabs"]}
-    assert tabs["Returned home from"] == [["Korean peninsula", "ground", "1.00"]]
-    assert tabs["Sent from home to"] == [["Panama", "ground", "0.50"]]
+    assert tabs["Returned home from"] == [["Korean peninsula", "ground", "1"]]
+    assert tabs["Sent from home to"] == [["Panama", "ground", "0.5"]]
     # The page draws a star for it (CSS), and the legend names it.
-    assert "f.properties.sh === 'home'" in html
+    assert "p.sh === 'home'" in html
     assert "United States (home pool): received, sent abroad, reserve" in html
 
 
@@ -623,16 +689,16 @@ def test_sites_and_posture_layers(html):
     assert rows["Agreement"] == "Panama MoU (test)"
     assert rows["Status"] == "active"
     assert site["tab"]["h"] == ["Class", "Can host (kpe)"]
-    assert ["ground", "1.00"] in site["tab"]["r"]
+    assert ["ground", "1"] in site["tab"]["r"]
     presence = props["Rotational presence, Panama"]
     rows = dict(map(tuple, presence["rows"]))
     assert rows["Kind of presence"] == "rotational"
     assert rows["Date"] == "2025"
     assert rows["Personnel"] == "200"
-    assert rows["Weeks a year"] == "26.0 weeks"
+    assert rows["Weeks a year"] == "26 weeks"
     assert rows["Counts as existing presence"] == "yes"
     assert presence["tab"]["h"] == ["Class", "Presence (kpe)"]
-    assert ["ground", "0.10"] in presence["tab"]["r"]
+    assert ["ground", "0.1"] in presence["tab"]["r"]
     assert "Test source 2024" in presence["src"]
     # The larger site (by its key figure) gets the larger marker.
     assert props["Kinshasa airfield"]["r"] > site["r"]
@@ -650,25 +716,33 @@ def test_sites_and_posture_layers(html):
     assert filled["fillColor"] == palette.LAYER_COLORS["sites"]
     assert len(data) >= 9
     assert "Existing U.S. presence: Personnel, largest 200" in html
-    assert "Sites that can host U.S. forces: Can host (ground), largest 2.00 kpe" in html
+    assert "Sites that can host U.S. forces: Can host (ground), largest 2 kpe" in html
 
 
 def test_zone_popup_existing_added_capacity_and_access_basis(html):
     pan = _props(html)["Panama"]
-    assert pan["tab"]["h"] == ["Asset", "Capacity", "Existing", "Added", "Value", "Marg. value"]
-    assert ["ground", "2.00", "0.10", "0.50", "1.00", "0.50"] in pan["tab"]["r"]
+    assert pan["tab"]["h"] == [
+        "Asset",
+        "Capacity",
+        "Existing",
+        "Added",
+        "Value (index)",
+        "Marg. value (index)",
+    ]
+    assert ["ground (kpe)", "2", "0.1", "0.5", "1", "0.5"] in pan["tab"]["r"]
     rows = dict(map(tuple, pan["rows"]))
-    assert rows["Existing U.S. presence"] == "0.10 kpe"
-    assert rows["Added by this run"] == "2.00 kpe"
+    assert rows["Existing U.S. presence"] == "0.1 kpe"
+    assert rows["Added by this run"] == "2 kpe"
     # Free text as given (its ';' kept), never markup: \u003c-escaped in the page's data.
     assert rows["Access basis"] == fx.XSS_ACCESS_BASIS
     assert rows["Port calls"] == "yes"
     assert rows["At-sea naval room"] == "0.25 kpe"
     assert fx.XSS_ACCESS_BASIS not in html
     assert "MoU 2025 \\u003cb onmouseover" in html
-    assert pan["tt"] == "Panama · 2.00 kpe added by this run · existing U.S. presence 0.10 kpe"
-    assert "Zones: Military capacity added by this run (kpe)" in html
-    assert "Existing U.S. presence (0.10 kpe in the zones) is not in this colour" in html
+    assert pan["tt"] == "Panama · adds 2 kpe · existing U.S. presence 0.1 kpe"
+    assert _props(html)["DR Congo"]["tt"] == "DR Congo · adds 3 kpe and $1.2bn/yr"
+    assert "Zones coloured by what this run adds" in html
+    assert "Existing U.S. presence (0.1 kpe) is not in this colour" in html
     # The old "Room" column read the layer's absorb_ figures, which the model no longer
     # uses where sites exist.
     assert "Room" not in pan["tab"]["h"]
@@ -687,11 +761,10 @@ def test_front_popup_risk_breakdown_and_allies(html, result):
         "To home",
         "Converted",
         "Retained",
-        "Marg. value",
+        "Marg. value (index)",
     ]
-    assert ["ground", "5.00", "8.00", "1.50", "1.00", "1.00", "0", "4.00", "0.25"] in korea["tab"][
-        "r"
-    ]
+    row = ["ground (kpe)", "5", "8", "1.5", "1", "1", "0", "0.5", "0.25"]
+    assert row in korea["tab"]["r"]
     tabs = {t["t"].split(" (")[0].split(":")[0]: t for t in korea["tabs"]}
     risk = tabs["Risk by channel"]
     mine = result.fronts[result.fronts["front_id"] == "korea"]
@@ -713,10 +786,11 @@ def test_front_popup_risk_breakdown_and_allies(html, result):
     allies = tabs["Allies' side"]
     assert allies["h"][:3] == ["Class", "Dependence", "Gap (kpe)"]
     assert [r[0] for r in allies["r"]] == list(MILITARY_ASSETS)
-    assert ["ground", "80.0%", "0.40", "0.10", "0.60"] in allies["r"]
+    assert ["ground", "80%", "0.4", "0.1", "0.6"] in allies["r"]
     ledger = dict(map(tuple, tabs["Ledger"]["r"]))
-    assert ledger["Inflow to U.S. industry"] == "$2.55bn/yr"
-    assert ledger["Value sent home"] == "$0.20bn/yr"
+    assert ledger["Inflow to U.S. industry"] == "$2.5bn/yr"
+    assert ledger["U.S. cost of forces sent home"] == "$200m/yr"
+    assert ledger["Price per retained kpe"] == "0.8 $bn/yr per kpe"
     assert "Ally expected delivery" not in ledger  # folded into the announced row
     # The front's own (layer) figures are folded away, after the model's tables.
     assert korea["more"]["t"] == "Alliance front figures (layer)"
@@ -737,8 +811,8 @@ def test_expected_delivery_equal_to_announced_is_one_plain_row(result):
     ledger = result.ledger.copy()
     ledger["ally_expected_spending_bn"] = ledger["ally_extra_spending_bn"]
     rows = dict(map(tuple, ledger_rows("korea", dataclasses.replace(result, ledger=ledger))))
-    assert rows["Ally extra spending"] == "$10.0bn/yr"
-    assert rows["Ally expected delivery"] == "$10.0bn/yr"
+    assert rows["Ally extra spending"] == "$10bn/yr"
+    assert rows["Ally expected delivery"] == "$10bn/yr"
 
 
 def test_panel_channels_home_regions_and_allies(html, result):
@@ -755,19 +829,19 @@ def test_panel_channels_home_regions_and_allies(html, result):
     ]
     assert objective["= Total"] == [panels.fmt_number(result.objective["total"])]
     home = _table_with(tables, "Received from fronts")
-    assert home["Sent abroad"] == ["0.50"] and home["Reserve at home (scenario)"] == ["0.25"]
-    regions = _table_with(tables, "Central America")
-    assert regions["Central America"][:2] == ["0.10", "2.00"]  # existing, added
+    assert home["Sent abroad"] == ["0.5"] and home["Reserve at home (scenario)"] == ["0.25"]
+    regions = _table_with(tables, "Region")
+    assert regions["Central America"][:2] == ["0.1", "2"]  # existing, added
     assert "United States" not in regions
     fronts = _table_with(tables, "Korean peninsula")
     assert "United States (home pool)" not in fronts
     allies = _table_with(tables, "Ally (front)")
     assert allies["Ally (front)"] == ["Burden", "Depends on", "Gap kpe"]
-    assert allies["Korean peninsula"] == ["15.0%", "isr 95.0%", "ground 0.40"]
-    assert "Allies announce $30.0bn/yr of extra spending; expected delivery $25.5bn/yr" in html
+    assert allies["Korean peninsula"] == ["15%", "isr 95%", "ground 0.4"]
+    assert "Allies announce $30bn/yr of extra spending; expected delivery $25.5bn/yr" in html
     assert panels.headline(result) == (
-        "7.70 kpe and $2.00bn/yr sent abroad from 3 fronts and home to 6 zones; "
-        "1.00 kpe returned home"
+        "Allies pay $30bn/yr more; 7.7 kpe of U.S. forces and $2bn/yr of engagement go "
+        "abroad to 6 zones"
     )
 
 
@@ -849,11 +923,11 @@ def test_compare_handles_the_home_pool(pair, layers):
     assert home.loc[home["asset"] == "ground", "b"].item() == pytest.approx(1.5)
     text = render_html(build_compare_map(layers, *pair, table=table))
     tables = _panel_tables(text)
-    home_rows = _table_with(tables, "Returned home")
-    assert home_rows["Returned home"] == ["1.00", "1.50", "+0.50"]
-    assert home_rows["Sent abroad from home"] == ["0.50", "0.75", "+0.25"]
-    regions = _table_with(tables, "Region (kpe)")
-    assert "United States" not in regions
+    home_rows = _table_with(tables, "Sent abroad from home")
+    assert home_rows["Returned home"] == ["1", "1.5", "+0.5"]
+    assert home_rows["Sent abroad from home"] == ["0.5", "0.75", "+0.25"]
+    regions = _table_with(tables, "Region")
+    assert "United States" not in regions and "United States (kpe)" not in regions
     objective = _table_with(tables, "value")
     assert "· credibility" in objective and "· autonomy" not in objective
     assert "Korean peninsula → United States (home pool)" in text
@@ -884,8 +958,241 @@ def test_robustness_page_lists_channels_and_totals(layers, result):
     text = render_html(build_robustness_map(layers, summary, result))
     tables = _panel_tables(text)
     objective = _table_with(tables, "Strategic value")
-    assert objective["· credibility"][0] == "0.50"
+    assert objective["· credibility"][0] == "0.5"
     assert "· autonomy" not in objective
     totals = _table_with(tables, "Sent home")
     assert list(totals)[1:] == ["Released from fronts", "Sent home", "Converted to engagement"]
-    assert totals["Sent home"] == ["1.40", "1.12", "1.68"]
+    assert totals["Sent home"] == ["1.4", "1.1", "1.7"]
+
+
+# ---------------------------------------------------------------------------- briefing
+
+
+def test_numbers_read_as_people_write_them():
+    from redeploy.render.format import fmt_money, fmt_number, fmt_value
+
+    assert fmt_value(0.0061, "$bn/yr") == "$6m/yr"
+    assert fmt_value(0.196, "kpe") == "0.2 kpe"
+    assert fmt_value(2.46, "$bn/yr") == "$2.5bn/yr"
+    assert fmt_value(68.96, "$bn/yr") == "$69bn/yr"
+    assert fmt_value(0.331, "share") == "33%" and fmt_value(0.0825, "share") == "8.2%"
+    assert fmt_value(16.908, "$bn-eq/yr") == "16.9 $bn-eq/yr"
+    assert fmt_money(-1.5) == "−$1.5bn/yr" and fmt_money(0.9996) == "$1bn/yr"
+    assert [fmt_number(v) for v in (0.000012, 10.0, 37009.0)] == ["0.000012", "10", "37,009"]
+
+
+def test_every_page_carries_the_key_of_units(html, frontier_html, pair, layers, hostile):
+    from redeploy.render.compare import build_compare_map
+
+    pages = {
+        "run": html,
+        "frontier": frontier_html,
+        "compare": render_html(build_compare_map(layers, *pair)),
+        "sweep": hostile["sweep"].read_text(encoding="utf-8"),
+    }
+    for name, text in pages.items():
+        key = text[text.index('<div class="rd-key">') :]
+        key = key[: key.index("</div>")]
+        assert "<b>kpe</b> thousand U.S. service-member equivalents" in key, name
+        assert "<b>$bn/yr</b> billion U.S. dollars a year: engagement" in key, name
+        assert "an index in $bn-equivalent a year" in key, name
+        assert "not a dollar estimate" in key and "never added" in key, name
+
+
+def test_story_follows_the_money(html, result, layers):
+    from redeploy.render.story import story_figures, story_html
+
+    f = story_figures(result)
+    # Sums of the frames as the model wrote them (ledger: 3 fronts x $10bn/yr).
+    assert f["announced"] == pytest.approx(30.0) and f["expected"] == pytest.approx(25.5)
+    assert f["forces_abroad"] == pytest.approx(7.7) and f["engagement_abroad"] == pytest.approx(2.0)
+    parts = f["abroad_direct"] + f["to_home"] + f["converted"] + f["retained"]
+    assert parts == pytest.approx(f["freed"])  # the bar accounts for every kpe freed
+    story = story_html(result, layers)
+    assert "Follow the money" in story
+    assert "Allies pay <b>$30bn/yr</b> more (expected delivery $25.5bn/yr" in story
+    for part in ("sent abroad", "returned home", "converted into engagement", "not released"):
+        assert part in story
+    assert story.count('<span style="width:') == 4
+    assert "Double burden</b>: 15% of each ally's extra spending" in story
+    # The story comes first in the panel, and the subtitle says what allies pay.
+    panel = html[html.index('<div id="rd-panel"') :]
+    assert panel.index("Follow the money") < panel.index("Freed U.S. forces by front")
+    assert "Scenario fixture: Allies pay $30bn/yr more; 7.7 kpe of U.S. forces" in html
+
+
+def test_no_repricing_story_says_nothing_is_freed(result, layers):
+    from redeploy.render.story import headline, story_html
+
+    none = dataclasses.replace(
+        result,
+        flows=result.flows.iloc[0:0],
+        routes=result.routes.iloc[0:0],
+        fronts=result.fronts.assign(freed=0.0, released=0.0, converted=0.0, retained=0.0),
+        ledger=result.ledger.assign(ally_extra_spending_bn=0.0, ally_expected_spending_bn=0.0),
+    )
+    story = story_html(none, layers)
+    assert "Allies pay no more than in the reference year." in story
+    assert "Nothing is freed" in story
+    assert headline(none) == "No capacity moves"
+
+
+def _with_floor(result, dual: float):
+    bound = {"region": "Central America", "asset": "military", "floor": 1.5, "cap": None}
+    meta = {**result.meta, "region_bounds": [{**bound, "marginal_value": dual}]}
+    return dataclasses.replace(result, meta=meta)
+
+
+def test_floor_forced_allocations_are_marked(layers, result):
+    held = render_html(build_map(layers, _with_floor(result, -0.4)))
+    props = _props(held)
+    pan = props["Panama"]
+    assert pan["fl"].startswith("⚑ Held up by the scenario's floor for Central America")
+    assert pan["tt"].startswith("⚑ Panama")
+    flow = props["United States (home pool) → Panama"]
+    assert flow["fl"] == pan["fl"]
+    assert "⚑ held up by a binding scenario floor" in held  # the legend's key
+    assert "Central America ⚑" in held  # the story's and the regions' tables
+    labels = json.loads(re.search(r"RD\.labels\(map_\w+, (\[.*?\])\);", held)[1])
+    assert any(x["t"].startswith("Panama ⚑") for x in labels)
+    # A floor that does not bind is the model's own choice: said in the popup, not marked.
+    free = render_html(build_map(layers, _with_floor(result, 0.0)))
+    pan = _props(free)["Panama"]
+    assert "fl" not in pan and "⚑" not in free
+    assert [
+        "Scenario bound",
+        "Central America: at least 1.5 kpe of forces (does not bind: "
+        "the model's own choice meets it).",
+    ] in pan["rows"]
+
+
+def test_estimates_are_drawn_apart(layers, result):
+    sourced = {k: v.copy() for k, v in layers.items()}
+    for kind in ("peripheral_zones", "chokepoints", "fronts"):
+        sourced[kind].loc[sourced[kind].index[0], "confidence"] = "sourced"
+    text = render_html(build_map(sourced, result))
+    props = _props(text)
+    assert "e" not in props["Viet Nam"] and props["Indonesia"]["e"] == 1
+    assert "e" not in props["Strait of Malacca"] and props["Panama Canal"]["e"] == 1
+    assert "e" not in props["NATO eastern flank"] and props["Korean peninsula"]["e"] == 1
+    options = [json.loads(o) for o in re.findall(r"RD\.layer\(\{.*?\}, (\{\"pane\".*?\})\);", text)]
+    est = {o["kind"]: o.get("est") for o in options}
+    assert est["peripheral_zones"] == {"dashArray": "4 3"}
+    assert est["chokepoints"]["dashArray"] and est["chokepoints"]["fillOpacity"] < 0.85
+    assert "dashed outline, lighter fill: an estimated figure; solid: sourced" in text
+
+
+def test_labels_name_fronts_receiving_zones_and_top_chokepoints(html):
+    from redeploy.render.labels import short_names
+
+    labels = json.loads(re.search(r"RD\.labels\(map_\w+, (\[.*?\])\);", html)[1])
+    kinds = [x["k"] for x in labels]
+    # Fronts first (most leaving first), then the zones that receive, then chokepoints.
+    assert kinds == sorted(kinds, key=["fronts", "peripheral_zones", "chokepoints"].index)
+    fronts = [x["t"] for x in labels if x["k"] == "fronts"]
+    assert fronts == [
+        "Korean peninsula: 8 kpe leave",
+        "NATO eastern flank: 4 kpe leave",
+        "Guam and Marianas: 1 kpe leave",
+    ]
+    zones = {x["t"] for x in labels if x["k"] == "peripheral_zones"}
+    assert "DR Congo 3 kpe · $1.2bn/yr" in zones and "Brazil $800m/yr" in zones
+    assert all(x["a"] == 1 for x in labels if x["k"] == "peripheral_zones")
+    chokes = [x["t"] for x in labels if x["k"] == "chokepoints"]
+    assert chokes[0] == "Strait of Malacca" and len(chokes) == 3
+    assert "\\u003cimg" in html.split("RD.labels(")[1].split("RD.ready")[0]  # escaped
+    names = [
+        "NATO eastern flank - Poland",
+        "NATO eastern flank - Baltic states",
+        "Germany - rear hub (EUCOM/AFRICOM HQ, Ramstein)",
+        "Japan (Yokota, Yokosuka)",
+        "Japan - Okinawa & Southwest (Nansei) Islands (Kadena)",
+        "Taiwan",
+    ]
+    assert short_names(names) == [
+        "Poland",
+        "Baltic states",
+        "Germany",
+        "Japan",
+        "Okinawa & Southwest Islands",
+        "Taiwan",
+    ]
+
+
+def test_slide_options_parse_and_refuse():
+    from redeploy.render.slide import REGIONS, SlideOptions, parse_bbox, parse_size
+
+    assert parse_size("1920x1080") == (1920, 1080) and parse_size(" 1280 X 720 ") == (1280, 720)
+    assert parse_bbox("Africa") == REGIONS["africa"] == parse_bbox("africa")
+    assert parse_bbox("indo_pacific") == REGIONS["indo-pacific"]
+    assert parse_bbox("-20,-40,60,40") == (-20.0, -40.0, 60.0, 40.0)
+    for bad in ("1920", "10x10", "axb", "99999x100"):
+        with pytest.raises(ValueError, match="size"):
+            parse_size(bad)
+    for bad in ("europe", "1,2,3", "60,-40,-20,40", "0,-90,10,10", "nan,1,2,3"):
+        with pytest.raises(ValueError, match="region"):
+            parse_bbox(bad)
+    options = SlideOptions(bbox=REGIONS["americas"], title="<T>", subtitle="s")
+    assert options.script_options() == {
+        "bbox": list(REGIONS["americas"]),
+        "title": "<T>",
+        "subtitle": "s",
+    }
+    assert SlideOptions().script_options() == {} and SlideOptions().size == (1600, 900)
+
+
+def test_cli_refuses_bad_slide_options(tmp_path):
+    from typer.testing import CliRunner
+
+    from redeploy.cli import app
+
+    runner = CliRunner()
+    for args, hint in (
+        (["--size", "1920x1080"], "--size"),
+        (["--png", "--size", "big"], "--size"),
+        (["--png", "--bbox", "europe"], "--bbox"),
+        (["--zones", "dollars"], "--zones"),
+    ):
+        res = runner.invoke(app, ["run", "--out", str(tmp_path), *args])
+        assert res.exit_code == 2, (args, res.output)
+        assert hint in res.output
+    assert not list(tmp_path.iterdir())
+
+
+def test_compare_briefs_money_and_forces_apart(pair, layers):
+    from redeploy.render.compare import build_compare_map
+    from redeploy.render.compare_summary import FRONT_HEAD, REGION_HEAD, change_text
+
+    text = render_html(build_compare_map(layers, *pair))
+    subtitle = re.search(r'<div class="rd-h2">(.*?)</div>', text)[1]
+    assert "forces abroad 7.7 kpe → 13 kpe (+5.3 kpe)" in subtitle
+    assert "engagement $2bn/yr → $1.2bn/yr (−$800m/yr)" in subtitle
+    assert "summed" not in text
+    # Both views: the difference map and A and B side by side (with its legend).
+    assert 'name="rd-view" value="diff" checked' in text and 'value="twin"' in text
+    assert 'data-rd-view="twin" hidden' in text and "RD.twin(map_" in text
+    tables = _panel_tables(text)
+    spending = _table_with(tables, "Ally (front)")
+    assert spending["Ally (front)"] == ["A → B", "Burden A → B"]
+    assert spending["Korean peninsula"] == ["10 → 10", "15% → 15%"]
+    money = _table_with(tables, "Allies' extra spending ($bn/yr)")
+    assert money["Forces sent abroad (kpe)"] == ["7.7", "13", "+5.3"]
+    regions, fronts = change_text(*pair, layers)
+    assert len(REGION_HEAD) == len(regions[0]) and len(FRONT_HEAD) == len(fronts[0])
+    assert regions[0][0] == "Africa" and regions[0][1:4] == ["3", "4.5", "+1.5"]
+    assert {r[0] for r in fronts} == {"Korean peninsula", "NATO eastern flank", "Guam and Marianas"}
+
+
+def test_cli_compare_prints_the_largest_changes(tmp_path):
+    from typer.testing import CliRunner
+
+    from redeploy.cli import app
+
+    res = CliRunner().invoke(app, ["compare", "baseline", "no-repricing", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    out = res.stdout
+    assert "largest changes by region, baseline → no-repricing" in out
+    assert "largest changes by front, baseline → no-repricing" in out
+    assert "Africa" in out and "Germany" in out and "($bn/yr)" in out
+    page = (tmp_path / "baseline-vs-no-repricing.html").read_text()
+    assert 'value="twin"' in page and "Allies&#x27; side: who pays how much more" in page

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -26,6 +27,49 @@ from redeploy.cli.common import (
 )
 from redeploy.io.atomic import check_out_dir
 
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from typing import Any
+
+    from redeploy.model.result import AllocationResult
+    from redeploy.render.slide import SlideOptions
+
+
+PngOpt = Annotated[
+    bool,
+    typer.Option(
+        "--png", help="Also write NAME.png, a slide without the map's controls (headless Chromium)."
+    ),
+]
+SizeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--size", help="PNG size WIDTHxHEIGHT in pixels (default 1600x900).", metavar="WxH"
+    ),
+]
+BboxOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--bbox",
+        help="PNG region: world, indo-pacific, africa, americas, or WEST,SOUTH,EAST,NORTH "
+        "in degrees (default: the map's first view).",
+        metavar="REGION",
+    ),
+]
+TitleOpt = Annotated[str | None, typer.Option("--title", help="Title of the map and the PNG.")]
+SubtitleOpt = Annotated[
+    str | None,
+    typer.Option("--subtitle", help="Line under the title (default: what allies pay, what moves)."),
+]
+ZonesOpt = Annotated[
+    str,
+    typer.Option(
+        "--zones",
+        help="What colours the zones first: forces (kpe), engagement ($bn/yr) or value "
+        "(index); the map's legend switches between them.",
+    ),
+]
+
 
 @app.command("run")
 def run(
@@ -46,9 +90,12 @@ def run(
         ),
     ] = "gpkg,csv",
     tiles: TilesOpt = None,
-    png: Annotated[
-        bool, typer.Option("--png", help="Also write NAME.png (1600x900, headless Chromium).")
-    ] = False,
+    png: PngOpt = False,
+    size: SizeOpt = None,
+    bbox: BboxOpt = None,
+    title: TitleOpt = None,
+    subtitle: SubtitleOpt = None,
+    zones: ZonesOpt = "forces",
 ) -> None:
     """Solve the allocation for a scenario and write NAME.html (the map),
     NAME-flows/fronts/zones/ledger.csv, NAME-summary.json and NAME.gpkg (exit 2 on bad
@@ -61,6 +108,8 @@ def run(
     except ExportFormatError as err:
         raise typer.BadParameter(str(err), param_hint="--format") from None
     check_tiles(tiles)
+    slide = slide_options(png=png, size=size, bbox=bbox, title=title, subtitle=subtitle)
+    zone_metric = zone_choice(zones)
     overrides = parse_layer_overrides(layer)
     note_shipped_layers(layers, overrides, quiet)
     check_out_dir(out)
@@ -81,12 +130,25 @@ def run(
         )
         every_layer = with_basemap(output.layers, layers, layer_overrides=overrides, crs=crs)
         say("writing outputs")
-        written = write_run(output, out, layers=every_layer, formats=formats, tiles=tiles, png=png)
+        written = write_run(
+            output,
+            out,
+            layers=every_layer,
+            formats=formats,
+            tiles=tiles,
+            png=slide or False,
+            title=title,
+            subtitle=subtitle,
+            zone_metric=zone_metric,
+        )
     for warning in output.warnings:
         stderr.print(warning, highlight=False, markup=False, soft_wrap=True)
-    if quiet:
-        return
-    result = output.result
+    if not quiet:
+        print_run(output.result, written)
+
+
+def print_run(result: AllocationResult, written: Sequence[Path]) -> None:
+    """Print a run's objective, what each region receives, and the files written."""
     obj = result.objective
     stdout.print(
         f"[bold]{result.scenario}[/bold]: value {obj['value']:.3f}, transit "
@@ -103,6 +165,43 @@ def run(
     stdout.print(table)
     for path in written:
         stdout.print(f"wrote {display_path(path)}")
+
+
+#: ``--zones`` choices and the zone metric each names (`redeploy.render.features.ZONE_METRICS`).
+ZONE_CHOICES = {"forces": "military", "engagement": "engagement", "value": "all"}
+
+
+def zone_choice(text: str) -> str:
+    """The zone metric ``--zones`` names (`ZONE_CHOICES`); a bad value exits with code 2."""
+    metric = ZONE_CHOICES.get(text.strip().lower())
+    if metric is None:
+        msg = f"{text!r} is not one of {', '.join(ZONE_CHOICES)}"
+        raise typer.BadParameter(msg, param_hint="--zones")
+    return metric
+
+
+def slide_options(
+    *, png: bool, size: str | None, bbox: str | None, title: str | None, subtitle: str | None
+) -> SlideOptions | None:
+    """The PNG slide `run` writes (None without ``--png``); ``--size``/``--bbox`` need it."""
+    from redeploy.render.slide import SlideOptions, parse_bbox, parse_size
+
+    if not png:
+        for value, hint in ((size, "--size"), (bbox, "--bbox")):
+            if value is not None:
+                msg = f"{hint} shapes the PNG: add --png"
+                raise typer.BadParameter(msg, param_hint=hint)
+        return None
+    try:
+        dims = parse_size(size) if size is not None else None
+    except ValueError as err:
+        raise typer.BadParameter(str(err), param_hint="--size") from None
+    try:
+        box = parse_bbox(bbox) if bbox is not None else None
+    except ValueError as err:
+        raise typer.BadParameter(str(err), param_hint="--bbox") from None
+    options = SlideOptions(bbox=box, title=title, subtitle=subtitle)
+    return dataclasses.replace(options, size=dims) if dims else options
 
 
 @app.command("compare")
@@ -145,5 +244,23 @@ def compare(
         )
     files = output.files
     if not quiet:
+        print_changes(output.a, output.b, output.layers)
         for path in files:
             stdout.print(f"wrote {display_path(path)}")
+
+
+def print_changes(a: AllocationResult, b: AllocationResult, layers: Mapping[str, Any]) -> None:
+    """Print the largest changes from A to B by region and by front (forces and money apart)."""
+    from redeploy.render.compare_summary import FRONT_HEAD, REGION_HEAD, change_text
+
+    regions, fronts = change_text(a, b, layers)
+    for what, head, rows in (("region", REGION_HEAD, regions), ("front", FRONT_HEAD, fronts)):
+        if not rows:
+            continue
+        table = Table(title=f"largest changes by {what}, {a.scenario} → {b.scenario}")
+        table.add_column(head[0])
+        for h in head[1:]:
+            table.add_column(h, justify="right")
+        for row in rows:
+            table.add_row(*row)
+        stdout.print(table)

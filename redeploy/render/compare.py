@@ -10,9 +10,9 @@ import dataclasses
 import math
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -23,12 +23,24 @@ from redeploy.io.atomic import write_atomic
 from redeploy.io.text import csv_text
 from redeploy.model.result import AllocationResult
 from redeploy.render import panels
+from redeploy.render.compare_panel import compare_panel, headline_change
+from redeploy.render.compare_summary import arrow, front_changes
+from redeploy.render.compare_views import (
+    TwinScript,
+    change_zone_block,
+    flow_widths,
+    twin_blocks,
+    zone_fills,
+    zone_sums,
+)
 from redeploy.render.features import flow_layer, zone_layer
-from redeploy.render.format import fmt_number, fmt_value, value_unit
-from redeploy.render.frames import HOME_ID, HOME_NAME, HOME_REGION, asset_order
-from redeploy.render.maps import add_layers, finish_map, new_map, stack_layers
-from redeploy.render.popups import channel_label
-from redeploy.schemas import ASSET_UNITS, MILITARY_ASSETS, RISK_CHANNELS, LayerKind
+from redeploy.render.format import fmt_value
+from redeploy.render.frames import HOME_ID, asset_order
+from redeploy.render.layerdata import LayerData
+from redeploy.render.legend import line_svg, width_samples
+from redeploy.render.maps import add_layers, finish_map, new_map, stabilise_ids, stack_layers
+from redeploy.render.markup import esc
+from redeploy.schemas import ASSET_UNITS, LayerKind
 
 #: Columns of the comparison table (`compare_results`, the ``A-vs-B.csv`` file).
 COMPARE_COLUMNS = (
@@ -140,7 +152,8 @@ def comparison_name(a: AllocationResult, b: AllocationResult) -> str:
 def _merged_flows(
     a: AllocationResult, b: AllocationResult, table: pd.DataFrame
 ) -> tuple[AllocationResult, list[dict[str, Any]], list[float], list[list[list[str]]]]:
-    """Return a result whose flows/routes are the union of A's and B's, and their styles."""
+    """Return a result whose flows/routes are the union of A's and B's, their styles by
+    status, the amount that sets each one's width (the change, B - A) and popup rows."""
     flows = table[table["kind"] == "flow"].reset_index(drop=True)
     geoms: dict[tuple[str, str, str], tuple[object, str, Any, Any]] = {}
     for res in (a, b):  # B's route wins where both have one
@@ -176,8 +189,16 @@ def _merged_flows(
             {"front_id": key[0], "zone_id": key[1], "asset": key[2], "mode": mode, "geometry": geom}
         )
         st = palette.FLOW_CHANGE_STYLES[rec["status"]]
-        styles.append({"c": st["c"], "d": st["d"] or None, "o": st["o"]})
-        amounts.append(max(rec["a"], rec["b"]))
+        styles.append(
+            {
+                "c": st["c"],
+                "d": st["d"] or None,
+                "o": st["o"],
+                "_ab": (rec["a"], rec["b"]),
+                "_asset": key[2],
+            }
+        )
+        amounts.append(abs(rec["change"]))
         sign = "+" if rec["change"] > 0 else ""
         extra.append(
             [
@@ -201,143 +222,45 @@ def _merged_flows(
     return merged, styles, amounts, extra
 
 
-def _zone_changes(
+def _zone_rows(
     table: pd.DataFrame, a: AllocationResult, b: AllocationResult
-) -> tuple[dict[str, float], dict[str, str], dict[str, list[list[str]]], list[float]]:
-    # The home pool is no peripheral zone: the panel shows it, the zone colours do not.
+) -> dict[str, list[list[str]]]:
+    """Popup rows of each zone whose allocation changes: forces (kpe) and each class."""
     zones = table[(table["kind"] == "zone") & (table["zone_id"] != HOME_ID)]
-    mil = zones[zones["asset"].isin(MILITARY_ASSETS)]
-    change = mil.groupby("zone_id")["change"].sum()
-    edges = palette.change_bins(change.to_numpy())
-    colors = {
-        str(z): palette.change_color(float(v), edges, tolerance=TOLERANCE)
-        for z, v in change.items()
-    }
+    va, vb = zone_sums(table, "military")
     rows: dict[str, list[list[str]]] = {}
-    va = mil.groupby("zone_id")["a"].sum().to_dict()
-    vb = mil.groupby("zone_id")["b"].sum().to_dict()
-    for z, v in change.items():
-        sign = "+" if v > 0 else ""
-        rows[str(z)] = [
-            [
-                f"Military kpe, {a.scenario} → {b.scenario}",
-                f"{fmt_number(va[z])} → {fmt_number(vb[z])} ({sign}{fmt_number(v)})",
-            ]
-        ]
+    for z in sorted(set(va) | set(vb)):
+        x, y = va.get(z, 0.0), vb.get(z, 0.0)
+        rows[z] = [[f"Forces, {a.scenario} → {b.scenario}", arrow(x, y, "kpe")]]
     for rec in zones[zones["status"] != "same"].to_dict("records"):
-        sign = "+" if rec["change"] > 0 else ""
         rows.setdefault(rec["zone_id"], []).append(
-            [
-                f"{rec['asset']} ({rec['unit']})",
-                f"{fmt_number(rec['a'])} → {fmt_number(rec['b'])} ({sign}"
-                f"{fmt_number(rec['change'])})",
-            ]
+            [f"{rec['asset']} ({rec['unit']})", arrow(rec["a"], rec["b"], rec["unit"])]
         )
-    return {str(k): float(v) for k, v in change.items()}, colors, rows, edges
+    return rows
 
 
-def _change_row(name: str, va: float, vb: float) -> list[str]:
-    return [name, fmt_number(va), fmt_number(vb), ("+" if vb > va else "") + fmt_number(vb - va)]
-
-
-def _region_block(table: pd.DataFrame) -> str:
-    """What each run adds per region (military kpe, other classes in their units)."""
-    zones = table[(table["kind"] == "zone") & (table["region"] != HOME_REGION)].copy()
-    if zones.empty:
-        return ""
-    zones["group"] = zones["asset"].map(
-        lambda s: "Military kpe" if s in MILITARY_ASSETS else f"{s} ({ASSET_UNITS.get(s, '')})"
-    )
-    by_region = zones.groupby(["region", "group"], sort=False)[["a", "b", "change"]].sum()
-    rows = []
-    for key, r in by_region.iterrows():
-        region, group = cast(tuple[str, str], key)
-        if abs(r["a"]) + abs(r["b"]) <= TOLERANCE:
-            continue
-        name = region if group == "Military kpe" else f"{region}, {group}"
-        rows.append(_change_row(name, float(r["a"]), float(r["b"])))
-    return '<div class="rd-h3">Added by region</div>' + panels._table(
-        ["Region (kpe)", "A", "B", "Change"], rows, cls="rd-tab rd-cmp"
-    )
-
-
-def _home_block(table: pd.DataFrame) -> str:
-    """The home pool in A and B: military kpe returned home and sent abroad from home."""
-    mil = table[table["asset"].isin(MILITARY_ASSETS)]
-    home_in = mil[(mil["kind"] == "zone") & (mil["zone_id"] == HOME_ID)]
-    home_out = mil[(mil["kind"] == "flow") & (mil["front_id"] == HOME_ID)]
-    if home_in.empty and home_out.empty:
-        return ""
-    rows = [
-        _change_row(text, float(part["a"].sum()), float(part["b"].sum()))
-        for text, part in (("Returned home", home_in), ("Sent abroad from home", home_out))
-    ]
-    return f'<div class="rd-h3">{panels.esc(HOME_NAME)}</div>' + panels._table(
-        ["Military kpe", "A", "B", "Change"], rows, cls="rd-tab rd-cmp"
-    )
-
-
-def _objective_block(a: AllocationResult, b: AllocationResult) -> str:
-    """The objective's parts in A and B, each risk channel with a figure in either."""
-    rows = []
-    keys = ["value", "transit_cost", "risk", *(f"risk_{c}" for c in RISK_CHANNELS), "total"]
-    for key in keys:
-        if key not in a.objective and key not in b.objective:
-            continue
-        va, vb = float(a.objective.get(key, 0.0)), float(b.objective.get(key, 0.0))
-        if key.startswith("risk_") and va == 0 and vb == 0:
-            continue
-        name = f"· {channel_label(key[5:])}" if key.startswith("risk_") else key.replace("_", " ")
-        rows.append(_change_row(name, va, vb))
-    if not rows:
-        return ""
-    return f'<div class="rd-h3">Objective ({panels.esc(value_unit(b))})</div>' + panels._table(
-        ["Part", "A", "B", "Change"], rows, cls="rd-tab rd-cmp"
-    )
-
-
-def _panel(
-    a: AllocationResult,
-    b: AllocationResult,
-    table: pd.DataFrame,
-    layers: Mapping[str, gpd.GeoDataFrame],
-) -> str:
-    esc = panels.esc
-    out = [
-        '<div id="rd-panel" class="rd-box rd-panel" style="display:none">',
-        f"<details open><summary>Comparison <b>{esc(a.scenario)}</b> → "
-        f"<b>{esc(b.scenario)}</b></summary>",
-    ]
-    for label, res in (("A", a), ("B", b)):
-        if res.description:
-            out.append(f'<div class="rd-desc"><b>{label}:</b> {esc(res.description.strip())}</div>')
-    out.append(_region_block(table))
-    out.append(_home_block(table))
-    out.append(_objective_block(a, b))
-    flows = table[table["kind"] == "flow"]
-    counts = flows["status"].value_counts()
-    text = ", ".join(
-        f"{int(counts.get(k, 0))} {palette.FLOW_CHANGE_STYLES[k]['label']}"
-        for k in ("new", "grow", "shrink", "gone", "same")
-        if counts.get(k, 0)
-    )
-    out.append(f'<div class="rd-h3">Flows</div><div>{esc(text or "none")}</div>')
-    out.append(panels.sources_html(layers))
-    out.append(panels.run_line(a, f"A ({a.scenario})"))
-    out.append(panels.run_line(b, f"B ({b.scenario})"))
-    out.append("</details></div>")
-    return "".join(out)
-
-
-def _flow_legend() -> str:
-    out = ['<div class="rd-h3">Flows, A → B · width ∝ larger amount</div><div class="rd-scale">']
+def _flow_legend(data: Sequence[LayerData]) -> str:
+    """The difference view's flows: colours by change, each kind's width scale (the change)."""
+    out = ['<div class="rd-h3">Flows, A → B: width ∝ change</div><div class="rd-scale">']
     for st in palette.FLOW_CHANGE_STYLES.values():
         out.append(
-            f"<span>{panels._line(str(st['c']), 4, str(st['d']) or None)}"
-            f"{panels.esc(st['label'])}</span>"
+            f"<span>{line_svg(str(st['c']), 4, str(st['d']) or None)}{esc(st['label'])}</span>"
         )
     out.append("</div>")
-    return "".join(out)
+    for d in data:
+        for unit, amax in sorted(d.legend.get("amax", {}).items()):
+            weights = tuple(d.legend.get("weights", palette.FLOW_WEIGHTS))
+            dash = d.legend.get("dash")
+            samples = width_samples(float(amax), unit, (float(weights[0]), float(weights[1])))
+            spans = "".join(
+                f"<span>{line_svg('#6b7480', w, dash)}{esc(t)}</span>" for t, w in samples
+            )
+            what = "engagement" if d.kind == "flows_engagement" else "forces"
+            out.append(f'<div class="rd-w"><span>{what}:</span>{spans}</div>')
+    kinds = " ".join(d.kind for d in data)
+    return (
+        f'<div class="rd-lg" data-rd-kind="{esc(kinds)}" data-rd-view="diff">{"".join(out)}</div>'
+    )
 
 
 def build_compare_map(
@@ -350,13 +273,16 @@ def build_compare_map(
     table: pd.DataFrame | None = None,
 ) -> folium.Map:
     """
-    Build the comparison map of runs `a` and `b` (B - A).
+    Build the comparison page of runs `a` and `b` (B - A), with two views.
 
-    Zones are coloured on a diverging scale by the change of military capacity added
-    (kpe; the home pool is shown in the panel, not as a zone); flows that grow, shrink,
-    appear or disappear are drawn in distinct colours and dashes, as wide as the larger of
-    the two amounts. Markers and popups show B's values, the panel sets A, B and the change
-    side by side.
+    The difference map colours zones on a diverging scale by the change of the forces
+    (kpe) or of the engagement ($bn/yr) each run adds (the legend switches; the home pool
+    is in the panel, not a zone) and draws flows that grow, shrink, appear or disappear in
+    distinct colours, as wide as the change: forces and engagement each on its own scale,
+    never added. Side by side, A and B are drawn on two synchronised maps with shared
+    scales. The panel follows the money from A to B, shows which allies pay how much more
+    and their double burden, the regions, the home pool and the objective; markers and
+    popups show B's values.
 
     Parameters
     ----------
@@ -379,49 +305,92 @@ def build_compare_map(
     table = compare_results(a, b) if table is None else table
     title = title or f"{a.scenario} → {b.scenario}: what changes"
     m = new_map(layers, tiles=tiles, title=title)
-    values, colors, rows, edges = _zone_changes(table, a, b)
-    zones_gdf = layers.get(LayerKind.PERIPHERAL_ZONES)
-    zones = []
-    if zones_gdf is not None:
-        title_z = "Peripheral zones by change"
-        zones.append(
-            zone_layer(zones_gdf, b, values=values, colors=colors, extra_rows=rows, title=title_z)
-        )
-    merged, styles, amounts, extra = _merged_flows(a, b, table)
-    flows = flow_layer(
-        layers,
-        merged,
-        styles=styles,
-        amounts=amounts,
-        extra_rows=extra,
-        title="Flows: change A → B",
-    )
+    zones, change_edges, twin_edges = _change_zones(layers, table, a, b)
+    flows = _change_flows(layers, a, b, table)
+    flow_widths(flows)
     data = stack_layers(layers, b, zones=zones, flows=flows, tiles=tiles)
     add_layers(m, data)
+    twin_zones, twin_flows = twin_blocks(flows, twin_edges)
     legend = panels.legend_html(
         data,
-        flow_block=_flow_legend(),
-        zone_block=panels.change_scale_html(
-            f"change of military capacity added, {b.scenario} − {a.scenario}", "kpe", edges
-        ),
+        flow_block=_flow_legend(flows) + twin_flows,
+        zone_block=change_zone_block(change_edges) + twin_zones,
     )
-    return finish_map(
+    finish_map(
         m,
         title=title,
-        subtitle=_subtitle(a, b, table),
-        panel=_panel(a, b, table, layers),
+        subtitle=headline_change(a, b),
+        panel=compare_panel(a, b, table, front_changes(a, b, layers), layers),
         legend=legend,
-        flows=flows.count,
+        flows=sum(d.count for d in flows),
     )
+    m.add_child(TwinScript(a.scenario, b.scenario))
+    stabilise_ids(m)
+    return m
 
 
-def _subtitle(a: AllocationResult, b: AllocationResult, table: pd.DataFrame) -> str:
-    fl = table[table["kind"] == "flow"]
-    sa, sb = fl["a"].sum(), fl["b"].sum()
-    return (
-        f"Flows total {fmt_number(sa)} in {a.scenario}, {fmt_number(sb)} in "
-        f"{b.scenario} (kpe and $bn/yr summed per run)"
+def _change_zones(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    table: pd.DataFrame,
+    a: AllocationResult,
+    b: AllocationResult,
+) -> tuple[list[LayerData], list[list[float]], list[float]]:
+    """The zones layer of a comparison, with the fills of both views, and their scales."""
+    zones_gdf = layers.get(LayerKind.PERIPHERAL_ZONES)
+    if zones_gdf is None:
+        return [], [[], []], []
+    va, vb = zone_sums(table, "military")
+    change = {z: vb.get(z, 0.0) - va.get(z, 0.0) for z in set(va) | set(vb)}
+    zl = zone_layer(
+        zones_gdf,
+        b,
+        values=change,
+        colors={},
+        extra_rows=_zone_rows(table, a, b),
+        title="Peripheral zones by change",
     )
+    ids = [str(i) for i in zones_gdf["id"]]
+    change_edges, twin_edges = zone_fills(zl, ids, table, TOLERANCE)
+    return [zl], change_edges, twin_edges
+
+
+def _change_flows(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    a: AllocationResult,
+    b: AllocationResult,
+    table: pd.DataFrame,
+) -> list[LayerData]:
+    """The flows that change, forces and engagement apart, each as wide as its change."""
+    merged, styles, amounts, extra = _merged_flows(a, b, table)
+    money = [str(x) == "engagement" for x in merged.flows["asset"]]
+    out = []
+    for is_money in (False, True):
+        pick = [i for i, mny in enumerate(money) if mny == is_money]
+        part = dataclasses.replace(
+            merged,
+            flows=merged.flows.iloc[pick].reset_index(drop=True),
+            routes=merged.routes.iloc[pick].reset_index(drop=True),
+        )
+        st = [dict(styles[i]) for i in pick]
+        if is_money:  # engagement keeps its dots whatever the status
+            for x in st:
+                x.pop("d", None)
+        out.append(
+            flow_layer(
+                layers,
+                part,
+                styles=st,
+                amounts=[amounts[i] for i in pick],
+                extra_rows=[extra[i] for i in pick],
+                title="Engagement: change A → B ($bn/yr)"
+                if is_money
+                else "Forces: change A → B (kpe)",
+                kind="flows_engagement" if is_money else "flows",
+                weights=palette.ENGAGEMENT_WEIGHTS if is_money else palette.FLOW_WEIGHTS,
+                dotted=is_money,
+            )
+        )
+    return out
 
 
 def table_csv(table: pd.DataFrame) -> str:

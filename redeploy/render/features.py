@@ -6,13 +6,14 @@ Each feature's ``properties`` hold only what the page's script needs: ``t`` (tit
 header ``h`` a [label, value] table), ``more`` (rows folded under a title), ``src``
 (sources), ``tt`` (tooltip), ``sh`` (a marker shape other than a circle: ``"home"``), and
 style keys ``r`` (radius), ``fc`` (fill colour), ``c`` (line colour), ``w`` (line width),
-``d`` (dash pattern). Text is plain: the page inserts it with ``textContent``, never as HTML.
+``d`` (dash pattern), ``fa`` (fill colours to choose from: forces, engagement, value), ``e``
+(an estimated figure, drawn apart), ``fl`` (a scenario bound that holds the allocation up).
+Text is plain: the page inserts it with ``textContent``, never as HTML.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
@@ -20,6 +21,7 @@ import pandas as pd
 
 from redeploy import palette
 from redeploy.model.result import AllocationResult
+from redeploy.render.flows import flow_layer
 from redeploy.render.format import (
     finite,
     fmt_value,
@@ -28,7 +30,6 @@ from redeploy.render.format import (
     source_line,
 )
 from redeploy.render.frames import (
-    HOME_ID,
     allocation_by_zone,
     asset_frame,
     asset_order,
@@ -48,6 +49,7 @@ from redeploy.render.geojson import (
     feature,
     feature_collection,
 )
+from redeploy.render.layerdata import LayerData
 from redeploy.render.popups import (
     LEDGER_LABELS,
     ZONE_TABLE_HEAD,
@@ -59,12 +61,13 @@ from redeploy.render.popups import (
     zone_note,
     zone_table,
 )
+from redeploy.render.story import FLOOR_MARK, bounds_for
 from redeploy.schemas import SCHEMAS, LayerKind
 
 # Kept under their former names for callers of this module.
 _names = names
 _asset_order = asset_order
-__all__ = ["LEDGER_LABELS", "allocation_by_zone"]
+__all__ = ["LEDGER_LABELS", "LayerData", "allocation_by_zone", "flow_layer"]
 
 #: Leaflet panes (created by the page) and their z-index: basemap under data, markers on top.
 PANES: Mapping[str, int] = {
@@ -82,25 +85,16 @@ _MARKER_STYLE: Mapping[str, Any] = {"color": "#ffffff", "weight": 1.2, "fillOpac
 #: zone fill).
 _RING_STYLE: Mapping[str, Any] = {"weight": 2.4, "fillOpacity": 0.18}
 _RING_KEYS = frozenset({"posture"})
+#: What estimated features add to a layer's style: markers lighter with a dashed outline in
+#: their own colour, zone outlines dashed.
+_EST_MARKER: Mapping[str, Any] = {"dashArray": "2.5 2", "fillOpacity": 0.45, "weight": 1.4}
+_EST_RING: Mapping[str, Any] = {"dashArray": "3 2"}
+_EST_ZONE: Mapping[str, Any] = {"dashArray": "4 3"}
 
 
-@dataclass(frozen=True)
-class LayerData:
-    """One map layer ready to draw: its GeoJSON, pane, base style and legend facts."""
-
-    kind: str
-    title: str
-    collection: dict[str, Any]
-    pane: str
-    style: dict[str, Any]
-    interactive: bool = True
-    show: bool = True
-    legend: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def count(self) -> int:
-        """Number of features drawn."""
-        return len(self.collection["features"])
+def is_estimate(rec: Mapping[str, Any]) -> bool:
+    """Whether a feature's figures are an estimate (its ``confidence`` column)."""
+    return plain_text(rec.get("confidence")).strip().lower() == "estimate"
 
 
 def _key_max(gdf: gpd.GeoDataFrame, column: str | None) -> float:
@@ -197,6 +191,8 @@ def _marker_properties(
     notes = plain_text(rec.get("notes"))
     if notes:
         props["n"] = notes
+    if is_estimate(rec):
+        props["e"] = 1
     return props
 
 
@@ -257,27 +253,107 @@ def point_layer(kind: str, gdf: gpd.GeoDataFrame, result: AllocationResult) -> L
         "r_min": r_min,
         "r_max": r_max,
     }
-    return LayerData(
+    est = dict(_EST_RING) if ring else {**_EST_MARKER, "color": style["fillColor"]}
+    data = LayerData(
         kind=kind,
         title=schema.title,
         collection=feature_collection(feats_poly + feats_pt),
         pane="rdMarkers" if not feats_poly else "rdMinerals",
         style=style,
         legend=legend,
+        est=est,
     )
+    legend["estimates"] = data.estimates
+    return data
 
 
-def _zone_tip(name: str, amount: float, unit: str, metric: str, per: Mapping[str, Any]) -> str:
-    """A zone's tooltip: what this run adds (and engagement), and the existing presence."""
-    tip = f"{name} · {fmt_value(amount, unit)}"
-    eng = finite(per.get("engagement", {}).get("added")) or 0.0
-    if metric == "military" and eng > 0:
-        tip += f", {fmt_value(eng, unit_of('engagement'))}"
-    tip += " added by this run"
+#: A run map's choice of zone colours: (metric, legend label, short label, unit). The
+#: metric is an asset class, ``military`` (the military classes, kpe) or ``all`` (value).
+ZONE_METRICS: tuple[tuple[str, str, str, str], ...] = (
+    ("military", "forces added", "Forces (kpe)", "kpe"),
+    ("engagement", "engagement added", "Engagement ($bn/yr)", "$bn/yr"),
+    ("all", "value realised by what is added (index)", "Value (index)", "$bn-eq/yr"),
+)
+
+
+def _zone_tip(name: str, per: Mapping[str, Any]) -> str:
+    """A zone's tooltip: the forces and the engagement this run adds, the existing presence."""
     rows = presence_rows(per)
+    added = [r[1] for r in rows[1:] if r[1] not in ("0 kpe", "")]
+    tip = f"{name} · " + (f"adds {' and '.join(added)}" if added else "nothing added")
     if rows and rows[0][1] not in ("0 kpe", ""):
         tip += f" · existing U.S. presence {rows[0][1]}"
     return tip
+
+
+def _bound_rows(result: AllocationResult, region: str) -> tuple[list[list[str]], str]:
+    """Popup rows of the region's scenario bounds, and the text of a binding floor ("")."""
+    bounds = bounds_for(result, region)
+    held = next((b.text() for b in bounds if b.floor_binds), "")
+    rows = [["Scenario bound", b.text()] for b in bounds if not b.floor_binds]
+    return rows, held
+
+
+def _zone_choices(
+    result: AllocationResult, metric: str
+) -> tuple[list[dict[str, float]], list[list[float]], int]:
+    """Per choice of `ZONE_METRICS`: amounts by zone and class edges; the initial choice."""
+    amounts = [
+        column_by_zone(result, m, "added" if m != "all" else "value") for m, *_ in ZONE_METRICS
+    ]
+    edges = [palette.allocation_bins(a.values()) for a in amounts]
+    initial = next((i for i, m in enumerate(ZONE_METRICS) if m[0] == metric), 0)
+    return amounts, edges, initial
+
+
+def _zone_properties(
+    rec: Mapping[str, Any],
+    result: AllocationResult,
+    *,
+    fills: tuple[list[dict[str, float]], list[list[float]]] | None,
+    colors: Mapping[str, str] | None,
+    extra_rows: Mapping[str, list[list[str]]] | None,
+) -> dict[str, Any]:
+    """One zone's popup, tooltip and fills (`fills`: amounts and edges per choice, or one
+    fill from `colors`)."""
+    schema = SCHEMAS[LayerKind.PERIPHERAL_ZONES]
+    zid = plain_text(rec.get("id"))
+    name = plain_text(rec.get("name")) or zid
+    per_asset = asset_frame(result.zones, "zone_id").get(zid, {})
+    body = zone_table(per_asset)
+    own = presence_rows(per_asset) if per_asset else []
+    bound_rows, held = _bound_rows(result, plain_text(rec.get("region")))
+    rows = [
+        *(extra_rows or {}).get(zid, []),
+        *own,
+        *bound_rows,
+        *scalar_rows("peripheral_zones", rec),
+    ]
+    props: dict[str, Any] = {
+        "t": name,
+        "k": f"{schema.role.noun} · {plain_text(rec.get('region'))} · {zid}",
+        "rows": rows,
+        "src": f"{source_line(rec)}; model figures: {model_source(result)}",
+    }
+    if fills is None:
+        props["tt"] = f"{name} · " + (rows[0][1] if rows else "")
+        props["fc"] = (colors or {}).get(zid, palette.ZONE_EMPTY_COLOR)
+    else:
+        props["tt"] = _zone_tip(name, per_asset)
+        props["fa"] = [
+            palette.allocation_color(a.get(zid, 0.0), e) for a, e in zip(*fills, strict=True)
+        ]
+    if held and extra_rows is None:
+        props["fl"] = held
+        props["tt"] = f"{FLOOR_MARK} {props['tt']}"
+    if body:
+        props["tab"] = {"h": ZONE_TABLE_HEAD, "r": body, "f": zone_note(result)}
+    notes = plain_text(rec.get("notes"))
+    if notes:
+        props["n"] = notes
+    if is_estimate(rec):
+        props["e"] = 1
+    return props
 
 
 def zone_layer(
@@ -291,10 +367,14 @@ def zone_layer(
     title: str | None = None,
 ) -> LayerData:
     """
-    Return the peripheral zones coloured by the capacity this run adds to them.
+    Return the peripheral zones coloured by what this run adds to them.
 
-    Popups show the existing U.S. presence apart from what the run adds, the zone's
-    access and its basis, and per asset its capacity, existing, added, value and dual.
+    By default each zone carries three fills to choose from in the legend: the forces
+    added (kpe), the engagement added ($bn/yr) and the value realised ($bn-eq/yr index);
+    `metric` picks the first one shown. Popups show the existing U.S. presence apart from
+    what the run adds, the zone's access and its basis, the region's scenario bounds (a
+    binding floor marked), and per asset its capacity, existing, added, value and dual.
+    Estimated zones have a dashed outline.
 
     Parameters
     ----------
@@ -303,165 +383,46 @@ def zone_layer(
     result
         The allocation result (`zones` frame: existing, added, capacity, value, dual).
     metric
-        ``"military"`` (kpe summed over the military assets) or an asset class.
+        ``"military"``, ``"engagement"`` or ``"all"`` (value): the fill shown first.
     values, colors, extra_rows, title
         Overrides used by comparison maps: the value shown per zone, its fill colour,
-        rows added to the popup, and the layer title.
+        rows added to the popup, and the layer title (one fill, no choice).
     """
-    schema = SCHEMAS[LayerKind.PERIPHERAL_ZONES]
-    by_zone = asset_frame(result.zones, "zone_id")
-    amounts = dict(values) if values is not None else allocation_by_zone(result, metric)
-    edges = palette.allocation_bins(amounts.values())
-    label_text, unit = metric_label(metric)
-    note = zone_note(result)
-    feats = []
-    for rec, geom in zip(records(gdf), gdf.geometry, strict=True):
-        zid = plain_text(rec.get("id"))
-        name = plain_text(rec.get("name")) or zid
-        per_asset = by_zone.get(zid, {})
-        body = zone_table(per_asset)
-        own = presence_rows(per_asset) if per_asset else []
-        rows = [*(extra_rows or {}).get(zid, []), *own, *scalar_rows("peripheral_zones", rec)]
-        if colors is not None:
-            fill = colors.get(zid, palette.ZONE_EMPTY_COLOR)
-            tip = f"{name} · " + (rows[0][1] if rows else "")
-        else:
-            fill = palette.allocation_color(amounts.get(zid, 0.0), edges)
-            tip = _zone_tip(name, amounts.get(zid, 0.0), unit, metric, per_asset)
-        props: dict[str, Any] = {
-            "t": name,
-            "k": f"{schema.role.noun} · {plain_text(rec.get('region'))} · {zid}",
-            "rows": rows,
-            "src": f"{source_line(rec)}; model figures: {model_source(result)}",
-            "tt": tip,
-            "fc": fill,
-        }
-        if body:
-            props["tab"] = {"h": ZONE_TABLE_HEAD, "r": body, "f": note}
-        notes = plain_text(rec.get("notes"))
-        if notes:
-            props["n"] = notes
-        feats.append(
-            feature(
-                compact_geometry(geom, precision=SHAPE_PRECISION, simplify=POLYGON_SIMPLIFY), props
-            )
+    amounts, edges, initial = _zone_choices(result, metric)
+    fills = None if colors is not None else (amounts, edges)
+    feats = [
+        feature(
+            compact_geometry(geom, precision=SHAPE_PRECISION, simplify=POLYGON_SIMPLIFY),
+            _zone_properties(rec, result, fills=fills, colors=colors, extra_rows=extra_rows),
         )
+        for rec, geom in zip(records(gdf), gdf.geometry, strict=True)
+    ]
     existing = column_by_zone(result, "military", "existing")
-    return LayerData(
+    data = LayerData(
         kind="peripheral_zones",
-        title=title or f"{schema.title} by capacity added",
+        title=title or f"{SCHEMAS[LayerKind.PERIPHERAL_ZONES].title} by what this run adds",
         collection=feature_collection(feats),
         pane="rdZones",
         style={"color": palette.ZONE_OUTLINE, "weight": 0.8, "fillOpacity": 0.9, "opacity": 0.9},
         legend={
-            "label": label_text,
-            "unit": unit,
-            "edges": edges,
             "existing": fmt_value(sum(existing.values()), "kpe") if existing else None,
         },
+        est=dict(_EST_ZONE),
     )
-
-
-_MODE_LABELS = {"sea": "sea lane", "great_circle": "great circle"}
-
-
-def _flow_rows(flow: pd.Series, unit: str, extra: list[list[str]] | None) -> list[list[str]]:
-    """A flow popup's rows: its amount (or the `extra` rows given), distance, transit cost."""
-    rows = (
-        list(extra) if extra is not None else [["Amount", fmt_value(flow["amount"], unit) or "–"]]
-    )
-    for text, col, u in (("Distance", "distance_km", "km"), ("Transit cost", "cost", "")):
-        value = fmt_value(flow.get(col), u)
-        if value is not None:
-            rows.append([text, value])
-    return rows
-
-
-def _flow_kind(asset: str, front: str, zone: str, mode: str) -> str:
-    """A flow's kind line: its class, whether it goes home or leaves home, its route."""
-    what = f"{asset} flow"
-    if zone == HOME_ID:
-        what += " home"
-    elif front == HOME_ID:
-        what += " from home"
-    return f"{what} · {_MODE_LABELS.get(mode, mode)}".rstrip(" ·")
-
-
-def flow_layer(
-    layers: Mapping[str, gpd.GeoDataFrame],
-    result: AllocationResult,
-    *,
-    styles: list[dict[str, Any]] | None = None,
-    amounts: list[float] | None = None,
-    extra_rows: list[list[list[str]]] | None = None,
-    title: str = "Flows of freed capacity",
-) -> LayerData:
-    """
-    Return the flows drawn along `result.routes`, width by amount and colour by asset class.
-
-    The routes are already split at the antimeridian (MultiLineStrings), so each flow is
-    one path that crosses the map edge instead of the whole map. Widths are relative to the
-    largest flow in the same unit (kpe or $bn/yr). Larger flows are drawn first, so the
-    thinner ones stay visible on top of them.
-
-    Parameters
-    ----------
-    layers
-        Input layers, for front and zone names.
-    result
-        The allocation result; `routes` row ``i`` is the route of `flows` row ``i``.
-    styles, amounts, extra_rows, title
-        Overrides used by comparison maps: per-route style keys, the amount that sets each
-        route's width and sort order, popup rows, and the layer title.
-    """
-    fronts = names(layers, "fronts")
-    zones = names(layers, "peripheral_zones")
-    flows = result.flows.reset_index(drop=True)
-    routes = result.routes.reset_index(drop=True)
-    n = min(len(flows), len(routes))
-    if amounts is not None:
-        amt = amounts
+    if colors is None:
+        data.legend["choices"] = [
+            {"label": lab, "short": short, "unit": unit, "edges": e}
+            for (_, lab, short, unit), e in zip(ZONE_METRICS, edges, strict=True)
+        ]
+        data.legend["initial"] = initial
     else:
-        amt = [finite(a) or 0.0 for a in flows["amount"].iloc[:n]] if n else []
-    units = [unit_of(str(a)) for a in flows["asset"].iloc[:n]] if n else []
-    amax: dict[str, float] = {}
-    for a, u in zip(amt, units, strict=True):
-        amax[u] = max(amax.get(u, 0.0), a)
-    feats = []
-    for i in range(n):
-        f = flows.iloc[i]
-        geom = routes.geometry.iloc[i]
-        asset = str(f["asset"])
-        unit = units[i]
-        mode = plain_text(routes["mode"].iloc[i]) if "mode" in routes else ""
-        fname = fronts.get(str(f["front_id"]), str(f["front_id"]))
-        zname = zones.get(str(f["zone_id"]), str(f["zone_id"]))
-        rows = _flow_rows(f, unit, extra_rows[i] if extra_rows is not None else None)
-        props: dict[str, Any] = {
-            "t": f"{fname} → {zname}",
-            "k": _flow_kind(asset, str(f["front_id"]), str(f["zone_id"]), mode),
-            "rows": rows,
-            "src": model_source(result),
-            "tt": f"{asset} {rows[0][1]}: {fname} → {zname}",
-            "c": palette.asset_color(asset),
-            "w": palette.flow_weight(amt[i], amax.get(unit, 0.0)),
-        }
-        if styles is not None:
-            props.update(styles[i])
-        g = compact_geometry(geom, precision=SHAPE_PRECISION)
-        feats.append((props["w"], i, feature(g, props)))
-    # Wide lines first, so thinner ones on the same route stay visible on top.
-    feats.sort(key=lambda t: (-t[0], t[1]))
-    collection = feature_collection([f for _, _, f in feats])
-    legend = {
-        "assets": sorted({str(a) for a in flows["asset"]}, key=asset_order) if n else [],
-        "max": {u: fmt_value(v, u) for u, v in sorted(amax.items()) if v > 0},
-    }
-    return LayerData(
-        kind="flows",
-        title=title,
-        collection=collection,
-        pane="rdFlows",
-        style={"opacity": 0.85, "lineCap": "round", "lineJoin": "round", "fill": False},
-        legend=legend,
-    )
+        label_text, unit = metric_label(metric)
+        data.legend.update(
+            {
+                "label": label_text,
+                "unit": unit,
+                "edges": palette.allocation_bins((values or {}).values()),
+            }
+        )
+    data.legend["estimates"] = data.estimates
+    return data

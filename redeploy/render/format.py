@@ -18,17 +18,40 @@ def finite(x: Any) -> float | None:
 
 
 def fmt_number(x: float) -> str:
-    """Format a number for people: about three significant digits, thousands separated."""
+    """
+    Format a number for people: two significant digits below 10, one decimal below 100,
+    whole numbers with thousands separated above; trailing zeros dropped.
+
+    >>> [fmt_number(v) for v in (0.0061, 0.196, 1.79, 23.64, 11.0, 37009.0)]
+    ['0.0061', '0.2', '1.8', '23.6', '11', '37,009']
+    """
     a = abs(x)
-    if a == 0:
-        return "0"
+    if a == 0 or not math.isfinite(a):
+        return "0" if a == 0 else str(x)
     if a >= 100:
         return f"{x:,.0f}"
-    if a >= 10:
-        return f"{x:.1f}"
-    if a >= 0.01:
-        return f"{x:.2f}"
-    return f"{x:.2g}"
+    text = f"{x:.1f}" if a >= 10 else f"{x:.2g}"
+    if "e" in text:  # below 1e-4 `g` switches to exponents: people read decimals
+        text = f"{x:.{1 - math.floor(math.log10(a))}f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def fmt_money(x: float, per: str = "/yr") -> str:
+    """
+    Format an amount in $bn: ``$2.5bn/yr`` from 1 up, ``$200m/yr`` and ``$6m/yr`` below.
+
+    >>> [fmt_money(v) for v in (68.96, 2.46, 0.2, 0.0061, 0.0004, -1.5, 0.0)]
+    ['$69bn/yr', '$2.5bn/yr', '$200m/yr', '$6m/yr', '$0.4m/yr', '−$1.5bn/yr', '$0bn/yr']
+    """
+    sign = "−" if x < 0 else ""
+    a = abs(x)
+    if a == 0:
+        return f"$0bn{per}"
+    if a >= 0.9995:  # what would round to $1,000m is $1bn
+        return f"{sign}${fmt_number(a)}bn{per}"
+    m = a * 1000
+    text = f"{m:,.0f}" if m >= 1 else f"{m:.1g}"
+    return f"{sign}${text}m{per}"
 
 
 def fmt_value(x: Any, unit: str = "") -> str | None:
@@ -46,13 +69,12 @@ def fmt_value(x: Any, unit: str = "") -> str | None:
     if v is None:
         return None
     if unit == "$bn/yr":
-        return f"${fmt_number(v)}bn/yr"
+        return fmt_money(v)
     if unit == "$bn":
-        return f"${fmt_number(v)}bn"
-    if unit == "%":
-        return f"{fmt_number(v)}%"
-    if unit == "share":
-        return f"{fmt_number(100 * v)}%"
+        return fmt_money(v, "")
+    if unit in ("%", "share"):
+        pct = 100 * v if unit == "share" else v
+        return f"{pct:.0f}%" if abs(pct) >= 10 else f"{fmt_number(pct)}%"
     if unit == "year":
         return f"{v:.0f}"
     if unit == "1-5":

@@ -76,13 +76,17 @@ def column_by_zone(result: AllocationResult, metric: str, column: str) -> dict[s
     """
     Sum `column` of `result.zones` per peripheral zone over `metric`'s classes.
 
-    `metric` is ``"military"`` (the `MILITARY_ASSETS`, in kpe) or one asset class. The home
+    `metric` is ``"military"`` (the `MILITARY_ASSETS`, in kpe), ``"all"`` (every class: for
+    a column in one unit across classes, such as ``value``) or one asset class. The home
     pool is not a peripheral zone and is left out.
     """
     zones = result.zones
     if zones is None or zones.empty or column not in zones:
         return {}
-    assets = MILITARY_ASSETS if metric == "military" else (metric,)
+    if metric == "all":
+        assets: tuple[str, ...] = tuple(str(a) for a in zones["asset"].unique())
+    else:
+        assets = MILITARY_ASSETS if metric == "military" else (metric,)
     sel = zones[zones["asset"].isin(assets) & (zones["zone_id"].astype(str) != HOME_ID)]
     sums = pd.to_numeric(sel[column], errors="coerce").fillna(0).groupby(sel["zone_id"]).sum()
     return {str(k): float(v) for k, v in sums.items()}

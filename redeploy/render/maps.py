@@ -23,20 +23,16 @@ from redeploy import palette
 from redeploy.io.atomic import write_atomic
 from redeploy.model.result import AllocationResult
 from redeploy.render import assets, panels
-from redeploy.render.features import (
-    PANES,
-    LayerData,
-    basemap_layer,
-    flow_layer,
-    point_layer,
-    zone_layer,
-)
+from redeploy.render.features import PANES, basemap_layer, point_layer, zone_layer
+from redeploy.render.flows import flow_layers
+from redeploy.render.fronts import front_forces, front_layer
 from redeploy.render.geojson import script_json
 from redeploy.render.home import home_layer
+from redeploy.render.labels import map_labels
+from redeploy.render.layerdata import LayerData
+from redeploy.render.slide import SlideOptions
+from redeploy.render.story import any_floor_held, headline
 from redeploy.schemas import FLOWS_DRAW_ORDER, SCHEMAS, LayerKind, drawn_kinds
-
-#: The fixed page size of slide images and the default PNG export.
-SLIDE_SIZE = (1600, 900)
 
 _DEFAULT_TITLE = "Where freed U.S. capacity could go"
 
@@ -96,13 +92,15 @@ class _Head(Element):
         self._name = "RedeployHead"
 
     def render(self, **kwargs: Any) -> str:
-        css = assets.PAGE_CSS.replace("{sea}", palette.SEA_COLOR).replace(
-            "{home}", palette.HOME_COLOR
+        css = (
+            assets.page_css()
+            .replace("{sea}", palette.SEA_COLOR)
+            .replace("{home}", palette.HOME_COLOR)
         )
         return (
             f"<style>\n{assets.leaflet_css()}\n</style>\n"
             f"<script>\n{assets.leaflet_js()}\n</script>\n"
-            f"<style>{css}</style>\n<script>{assets.PAGE_JS}</script>"
+            f"<style>{css}</style>\n<script>{assets.page_js()}</script>"
         )
 
 
@@ -126,22 +124,33 @@ RD.panes({{ this._parent.get_name() }}, {{ this.panes }});
 
 
 class _Controls(SafeMacro):
-    """Move the pre-rendered, escaped HTML blocks into Leaflet controls; mark the page ready."""
+    """Move the pre-rendered, escaped HTML blocks into Leaflet controls, add the labels, fit
+    the first view clear of the title, panel and legend, and mark the page ready."""
 
     _template = Template(
         """{% macro script(this, kwargs) %}
 {%- for id, pos in this.blocks %}
 RD.control({{ id }}, {{ pos }}).addTo({{ this._parent.get_name() }});
 {%- endfor %}
-RD.ready({{ this._parent.get_name() }}, {{ this.flows }});
+RD.labels({{ this._parent.get_name() }}, {{ this.labels }});
+RD.ready({{ this._parent.get_name() }}, {{ this.flows }}, {{ this.bounds }});
 {% endmacro %}"""
     )
 
-    def __init__(self, blocks: Sequence[tuple[str, str]], flows: int) -> None:
+    def __init__(
+        self,
+        blocks: Sequence[tuple[str, str]],
+        flows: int,
+        *,
+        bounds: list[list[float]] | None = None,
+        labels: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
         super().__init__()
         self._name = "RedeployControls"
         self.blocks = [(script_json(i), script_json(p)) for i, p in blocks]
         self.flows = int(flows)
+        self.bounds = script_json(bounds)
+        self.labels = script_json(list(labels))
 
 
 class GeoJsonLayer(SafeMacro):
@@ -160,9 +169,15 @@ var {{ this.get_name() }} = RD.layer({{ this.data }}, {{ this.options }});
         self.kind = data.kind
         self.count = data.count
         self.data = script_json(data.collection)
-        self.options = script_json(
-            {"pane": data.pane, "interactive": data.interactive, "style": data.style}
-        )
+        options = {
+            "pane": data.pane,
+            "interactive": data.interactive,
+            "style": data.style,
+            "kind": data.kind,
+        }
+        if data.est:
+            options["est"] = data.est
+        self.options = script_json(options)
 
 
 def _add_layer(m: folium.Map, data: LayerData) -> folium.FeatureGroup:
@@ -192,9 +207,14 @@ def _tile_layer(tiles: str) -> folium.TileLayer:
 
 
 def _bounds(layers: Mapping[str, gpd.GeoDataFrame]) -> list[list[float]]:
+    """The first view: the fronts and the peripheral zones (what moves, from where, to
+    where); outlying items (the Bering and Drake chokepoints) stay a pan away. Without
+    either layer, every data layer frames it; backdrop kinds (the basemap) never do."""
     boxes = []
-    # The data layers frame the first view; backdrop kinds (the basemap) do not.
-    for kind in (k for k, s in SCHEMAS.items() if not s.role.backdrop):
+    framing = [LayerKind.FRONTS, LayerKind.PERIPHERAL_ZONES]
+    if not any(layers.get(k) is not None and not layers[k].empty for k in framing):
+        framing = [LayerKind(k) for k, s in SCHEMAS.items() if not s.role.backdrop]
+    for kind in framing:
         gdf = layers.get(kind)
         if gdf is not None and not gdf.empty:
             boxes.append(gdf.total_bounds)
@@ -230,7 +250,7 @@ def new_map(
         location=[20.0, 20.0],
         zoom_start=2,
         tiles=None,
-        zoom_control="bottomright",
+        zoom_control="topright",
         zoom_snap=0.25,
         zoom_delta=0.5,
         min_zoom=1,
@@ -246,20 +266,20 @@ def new_map(
     if tiles:
         m.add_child(_tile_layer(tiles))
     m.add_child(_Setup(_ATTRIBUTION))
-    fit_view(m, _bounds(layers), right=330)
+    fit_view(m, _bounds(layers))
     return m
 
 
-def fit_view(m: folium.Map, bounds: list[list[float]], *, right: int) -> None:
+def fit_view(m: folium.Map, bounds: list[list[float]], *, right: int = 0) -> None:
     """
-    Fit the first view to `bounds`, clear of the title (top) and the panel (`right` px).
+    Set the bounds the first view fits: the page fits them once its title, panel and legend
+    are drawn, clear of each as measured (`RD.fit`), so no window size hides the data.
 
-    Without animation: a zoom animation would still run when the page marks itself ready,
+    `right` is kept for callers; the panel's width is measured instead. The fit runs
+    without animation: a zoom animation would still run when the page marks itself ready,
     and a screenshot taken then would catch an in-between frame (PNGs would differ).
     """
-    fit = folium.map.FitBounds(bounds, padding_top_left=(10, 70), padding_bottom_right=(right, 10))
-    fit.options["animate"] = False
-    m.add_child(fit, name="fit_bounds")
+    m._rd_bounds = bounds  # type: ignore[attr-defined]  # read by finish_map
 
 
 def add_layers(m: folium.Map, data: Sequence[LayerData]) -> None:
@@ -276,9 +296,11 @@ def finish_map(
     panel: str,
     legend: str,
     flows: int,
+    labels: Sequence[Mapping[str, Any]] = (),
 ) -> folium.Map:
-    """Add the layer control, title, panel and legend; make every element id stable."""
-    folium.LayerControl(position="topright", collapsed=False).add_to(m)
+    """Add the layer control (folded: it opens on hover), title, panel, legend and labels;
+    make every element id stable."""
+    folium.LayerControl(position="topright", collapsed=True).add_to(m)
     root = m.get_root()
     assert isinstance(root, Figure)
     # Raw text, not branca's Element: that would compile the data in them as Jinja.
@@ -287,7 +309,10 @@ def finish_map(
     root.html.add_child(RawHTML(legend), name="rd_legend")
     m.add_child(
         _Controls(
-            [("rd-title", "topleft"), ("rd-panel", "topright"), ("rd-legend", "bottomleft")], flows
+            [("rd-title", "topleft"), ("rd-panel", "topright"), ("rd-legend", "bottomleft")],
+            flows,
+            bounds=getattr(m, "_rd_bounds", None),
+            labels=labels,
         )
     )
     stabilise_ids(m)
@@ -300,19 +325,23 @@ def build_map(
     *,
     tiles: str | None = None,
     title: str | None = None,
+    subtitle: str | None = None,
     zone_metric: str = "military",
 ) -> folium.Map:
     """
     Build the briefing map of one allocation run.
 
-    Layers, bottom to top: the vector basemap, peripheral zones coloured by the capacity
-    this run adds, mineral zones, flows (width by amount, colour by asset class, along
-    `result.routes`), supply nodes, the sites that can host U.S. forces, the existing U.S.
-    presence (rings), chokepoints and fronts as markers sized by their key figure, and the
-    U.S. home pool (a star). Each is a toggleable overlay; popups and tooltips show values
-    with units and sources (fronts: the risk by channel and the allies' side; zones:
-    capacity, existing presence and access basis); a legend, a title and a scenario panel
-    explain it.
+    Layers, bottom to top: the vector basemap, peripheral zones coloured by what this run
+    adds (forces, engagement or value: the legend switches), mineral zones, the forces
+    moved (kpe, solid, colour by class) and the engagement funded ($bn/yr, dotted gold),
+    each flow layer on its own width scale along `result.routes`, supply nodes, the sites
+    that can host U.S. forces, the existing U.S. presence (rings), chokepoints, the fronts
+    (a filled circle for the U.S. forces that leave inside a ring for those there today),
+    and the U.S. home pool (a star). Each is a toggleable overlay; estimated features are
+    drawn dashed and lighter; popups and tooltips show values with units and sources;
+    permanent labels name the fronts, the zones that receive and the top chokepoints. A
+    title, a scenario panel that follows the money (allied spending, forces freed, where
+    they go, the double burden) and a legend with the key of units explain it.
 
     Parameters
     ----------
@@ -325,11 +354,12 @@ def build_map(
     tiles
         An xyzservices provider name (``"OpenStreetMap.Mapnik"``) to add web tiles; by
         default the map needs no network at all.
-    title
-        Title shown on the map; defaults to a generic one.
+    title, subtitle
+        Title shown on the map (a generic one by default) and the line under it (by
+        default: what allies pay, and what goes abroad to how many zones).
     zone_metric
-        What colours the zones: ``"military"`` (kpe summed over military assets) or an
-        asset class such as ``"engagement"``.
+        The zone colours shown first: ``"military"`` (forces added, kpe), ``"engagement"``
+        ($bn/yr) or ``"all"`` (value realised, $bn-eq/yr index).
 
     Returns
     -------
@@ -340,15 +370,17 @@ def build_map(
     m = new_map(layers, tiles=tiles, title=f"{title} · {result.scenario}")
     data = list(iter_layer_data(layers, result, tiles=tiles, zone_metric=zone_metric))
     add_layers(m, data)
-    flows = next((d for d in data if d.kind == "flows"), None)
-    subtitle = f"Scenario {result.scenario}: {panels.headline(result)}"
+    flows = sum(d.count for d in data if d.kind.startswith("flows"))
+    if subtitle is None:
+        subtitle = f"Scenario {result.scenario}: {headline(result)}"
     return finish_map(
         m,
         title=title,
         subtitle=subtitle,
         panel=panels.panel_html(result, layers),
-        legend=panels.legend_html(data),
-        flows=flows.count if flows else 0,
+        legend=panels.legend_html(data, floors=any_floor_held(result)),
+        flows=flows,
+        labels=map_labels(layers, result, data, front_forces(result)),
     )
 
 
@@ -363,7 +395,7 @@ def iter_layer_data(
     zones_gdf = layers.get(LayerKind.PERIPHERAL_ZONES)
     zones = [zone_layer(zones_gdf, result, metric=zone_metric)] if zones_gdf is not None else []
     # Listed even when empty, so every run's map has the same layers.
-    flows = flow_layer(layers, result) if result.routes is not None else None
+    flows = flow_layers(layers, result) if result.routes is not None else None
     yield from stack_layers(layers, result, zones=zones, flows=flows, tiles=tiles)
 
 
@@ -372,16 +404,17 @@ def stack_layers(
     result: AllocationResult,
     *,
     zones: Sequence[LayerData] = (),
-    flows: LayerData | None = None,
+    flows: LayerData | Sequence[LayerData] | None = None,
     tiles: str | None = None,
 ) -> list[LayerData]:
     """
     Return a map's layers bottom to top, in the kinds' drawing order (`LayerRole.draw_order`).
 
-    The basemap (a backdrop kind) and the marker kinds are drawn here; each map colours the
-    peripheral zones its own way and passes those layers as `zones`, and its `flows`, which
-    go at `FLOWS_DRAW_ORDER`. The U.S. home pool's marker, when the result has one, goes on
-    top.
+    The basemap (a backdrop kind) and the marker kinds are drawn here (the fronts as what
+    leaves inside what is there today, `front_layer`); each map colours the peripheral
+    zones its own way and passes those layers as `zones`, and its `flows` (one layer or
+    several), which go at `FLOWS_DRAW_ORDER`. The U.S. home pool's marker, when the result
+    has one, goes on top.
 
     Parameters
     ----------
@@ -392,17 +425,17 @@ def stack_layers(
     zones
         The layers drawn in place of the peripheral zones.
     flows
-        The flows layer, or None for a map without flows.
+        The flows layer(s), or None for a map without flows.
     tiles
         Web tiles of the map, if any: the basemap is then hidden at first.
     """
     out: list[LayerData] = []
-    pending = flows
+    pending = [flows] if isinstance(flows, LayerData) else list(flows or [])
     for kind in drawn_kinds():
         role = SCHEMAS[LayerKind(kind)].role
-        if pending is not None and role.draw_order > FLOWS_DRAW_ORDER:
-            out.append(pending)
-            pending = None
+        if pending and role.draw_order > FLOWS_DRAW_ORDER:
+            out.extend(pending)
+            pending = []
         gdf = layers.get(kind)
         if gdf is None:
             continue
@@ -410,10 +443,11 @@ def stack_layers(
             out.append(basemap_layer(gdf, show=not tiles))
         elif kind == LayerKind.PERIPHERAL_ZONES:
             out.extend(zones)
+        elif kind == LayerKind.FRONTS:
+            out.append(front_layer(gdf, result))
         else:
             out.append(point_layer(kind, gdf, result))
-    if pending is not None:
-        out.append(pending)
+    out.extend(pending)
     home = home_layer(layers, result)
     if home is not None:
         out.append(home)
@@ -489,8 +523,10 @@ def write_map(
     *,
     name: str | None = None,
     tiles: str | None = None,
-    png: bool = False,
+    png: bool | SlideOptions = False,
     title: str | None = None,
+    subtitle: str | None = None,
+    zone_metric: str = "military",
 ) -> list[Path]:
     """
     Write the map of a run as ``OUT/NAME.html`` (and ``OUT/NAME.png`` with `png`).
@@ -510,9 +546,13 @@ def write_map(
     tiles
         Optional xyzservices provider name for web tiles (``--tiles``).
     png
-        Also render a 1600x900 PNG with headless Chromium (``--png``).
-    title
-        Map title.
+        Also render a PNG slide with headless Chromium (``--png``): True for the defaults
+        (`SLIDE_SIZE`, the whole map, the page's title), or `SlideOptions` for a size, a
+        region and a title of the slide's own.
+    title, subtitle
+        Map title and the line under it (HTML and PNG).
+    zone_metric
+        What colours the zones first (`build_map`).
 
     Returns
     -------
@@ -521,13 +561,17 @@ def write_map(
     """
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", name or result.scenario).strip("._") or "map"
     html_path = save_map(
-        build_map(layers, result, tiles=tiles, title=title), Path(out_dir) / f"{stem}.html"
+        build_map(
+            layers, result, tiles=tiles, title=title, subtitle=subtitle, zone_metric=zone_metric
+        ),
+        Path(out_dir) / f"{stem}.html",
     )
     files = [html_path]
     if png:
         from redeploy.render.png import save_png
 
-        files.append(save_png(html_path, width=SLIDE_SIZE[0], height=SLIDE_SIZE[1]))
+        options = png if isinstance(png, SlideOptions) else SlideOptions()
+        files.append(save_png(html_path, options=options))
     return files
 
 

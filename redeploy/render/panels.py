@@ -6,16 +6,14 @@ ids) passes through `html.escape` here; the page only moves these blocks into pl
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import geopandas as gpd
 
-from redeploy import palette
 from redeploy.model.result import AllocationResult
-from redeploy.render.features import LayerData
-from redeploy.render.format import finite, fmt_number, fmt_value
-from redeploy.render.frames import HOME_ID
+from redeploy.render.format import finite, fmt_number
+from redeploy.render.legend import change_scale_html, legend_html, zone_scale_html
 from redeploy.render.markup import esc, table_html
 from redeploy.render.sections import (
     allies_section,
@@ -24,9 +22,17 @@ from redeploy.render.sections import (
     objective_section,
     regions_section,
 )
-from redeploy.schemas import MILITARY_ASSETS, SCHEMAS, LayerKind
+from redeploy.render.story import headline, story_html
+from redeploy.schemas import SCHEMAS, LayerKind
 
-__all__ = ["esc"]
+__all__ = [
+    "change_scale_html",
+    "esc",
+    "fmt_number",
+    "headline",
+    "legend_html",
+    "zone_scale_html",
+]
 
 _MAX_SOURCES = 40
 
@@ -37,35 +43,6 @@ _table = table_html
 def _num(x: Any) -> float:
     v = finite(x)
     return 0.0 if v is None else v
-
-
-def headline(result: AllocationResult) -> str:
-    """Return one line that says what moved: abroad (from fronts and home), and home."""
-    flows = result.flows
-    if flows is None or flows.empty:
-        return "No capacity moves in this scenario."
-    abroad = flows[flows["zone_id"].astype(str) != HOME_ID]
-    mil = sum(
-        _num(a)
-        for a, s in zip(abroad["amount"], abroad["asset"], strict=True)
-        if s in MILITARY_ASSETS
-    )
-    eng = sum(
-        _num(a) for a, s in zip(abroad["amount"], abroad["asset"], strict=True) if s == "engagement"
-    )
-    parts = [fmt_value(v, u) for v, u in ((mil, "kpe"), (eng, "$bn/yr")) if v > 0]
-    moved = " and ".join(p for p in parts if p) or "nothing"
-    sources = abroad.loc[abroad["front_id"].astype(str) != HOME_ID, "front_id"].nunique()
-    nz = abroad["zone_id"].nunique()
-    text = (
-        f"{moved} sent abroad from {sources} front{'s' if sources != 1 else ''}"
-        + (" and home" if (abroad["front_id"].astype(str) == HOME_ID).any() else "")
-        + f" to {nz} zone{'s' if nz != 1 else ''}"
-    )
-    home = flows[(flows["zone_id"].astype(str) == HOME_ID) & flows["asset"].isin(MILITARY_ASSETS)]
-    if not home.empty:
-        text += f"; {fmt_value(sum(_num(a) for a in home['amount']), 'kpe')} returned home"
-    return text
 
 
 def title_html(title: str, subtitle: str) -> str:
@@ -83,8 +60,9 @@ def panel_html(
     extra: str = "",
 ) -> str:
     """
-    Return the scenario panel: name, assumptions, freed capacity by front, the home pool,
-    existing and added capacity by region, the objective with each risk channel, the
+    Return the scenario panel: name, the story (follow the money: allied spending, forces
+    freed, where they go, the double burden), assumptions, freed capacity by front, the home
+    pool, existing and added capacity by region, the objective with each risk channel, the
     allies' side, data sources and the run id.
 
     Parameters
@@ -102,6 +80,7 @@ def panel_html(
         esc(result.scenario),
         "</b></summary>",
     ]
+    out.append(story_html(result, layers))
     if result.description:
         out.append(f'<div class="rd-desc">{esc(result.description.strip())}</div>')
     out.append(fronts_section(result, layers))
@@ -156,131 +135,3 @@ def sources_html(layers: Mapping[str, gpd.GeoDataFrame]) -> str:
         f'<details class="rd-src"><summary>Data sources ({n})</summary>'
         f"<ul>{''.join(items)}</ul></details>"
     )
-
-
-def _circle(r: float, color: str, *, ring: bool = False) -> str:
-    d = 2 * r + 4
-    paint = (
-        f'fill="{color}" fill-opacity="0.18" stroke="{color}" stroke-width="2.4"'
-        if ring
-        else f'fill="{color}" fill-opacity="0.85" stroke="#fff"'
-    )
-    return (
-        f'<svg width="{d:g}" height="{d:g}" aria-hidden="true"><circle cx="{d / 2:g}" '
-        f'cy="{d / 2:g}" r="{r:g}" {paint}/></svg>'
-    )
-
-
-def _line(color: str, width: float = 4, dash: str | None = None) -> str:
-    dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-    return (
-        f'<svg width="28" height="12" aria-hidden="true"><line x1="2" y1="6" x2="26" '
-        f'y2="6" stroke="{color}" stroke-width="{width:g}" stroke-linecap="round"'
-        f"{dash_attr}/></svg>"
-    )
-
-
-def _swatch(color: str) -> str:
-    return f'<span class="rd-sw" style="background:{color}"></span>'
-
-
-def zone_scale_html(label: str, unit: str, edges: Sequence[float]) -> str:
-    """Return the legend block of the allocation colour classes."""
-    out = [f'<div class="rd-h3">Zones: {esc(label)} ({esc(unit)})</div><div class="rd-scale">']
-    out.append(f"<span>{_swatch(palette.ZONE_EMPTY_COLOR)}none</span>")
-    lower = 0.0
-    for edge in edges:
-        color = palette.allocation_color(edge, edges)
-        text = f"≤ {fmt_number(edge)}" if lower == 0 else f"{fmt_number(lower)}–{fmt_number(edge)}"
-        out.append(f"<span>{_swatch(color)}{esc(text)}</span>")
-        lower = edge
-    out.append("</div>")
-    return "".join(out)
-
-
-def change_scale_html(label: str, unit: str, edges: Sequence[float]) -> str:
-    """Return the legend block of a diverging change scale."""
-    out = [f'<div class="rd-h3">Zones: {esc(label)} ({esc(unit)})</div><div class="rd-scale">']
-    for e in reversed(edges):
-        out.append(
-            f"<span>{_swatch(palette.change_color(-e, edges))}{esc('−' + fmt_number(e))}</span>"
-        )
-    out.append(f"<span>{_swatch(palette.change_color(0.0, edges))}no change</span>")
-    for e in edges:
-        out.append(
-            f"<span>{_swatch(palette.change_color(e, edges))}{esc('+' + fmt_number(e))}</span>"
-        )
-    out.append("</div>")
-    return "".join(out)
-
-
-def legend_html(
-    layer_data: Sequence[LayerData],
-    *,
-    flow_block: str | None = None,
-    zone_block: str | None = None,
-) -> str:
-    """
-    Return the legend: flow colours and widths, the zone colour scale, marker sizes.
-
-    Parameters
-    ----------
-    layer_data
-        The drawn layers (their `legend` facts are read).
-    flow_block, zone_block
-        Replacement blocks for flows and zones (comparison maps).
-    """
-    out = ['<div id="rd-legend" class="rd-box rd-legend" style="display:none">']
-    by_kind = {d.kind: d for d in layer_data}
-    flows = by_kind.get("flows")
-    if flow_block is not None:
-        out.append(flow_block)
-    elif flows is not None and flows.legend.get("assets"):
-        out.append(
-            '<div class="rd-h3">Flows by asset class · width ∝ amount</div><div class="rd-scale">'
-        )
-        for asset in flows.legend["assets"]:
-            out.append(f"<span>{_line(palette.asset_color(asset))}{esc(asset)}</span>")
-        out.append("</div>")
-        maxes = flows.legend.get("max", {})
-        if maxes:
-            text = "widest: " + " · ".join(v for v in maxes.values() if v)
-            out.append(
-                f'<div class="rd-note">{_line("#777", 1.5)}{_line("#777", 9)}{esc(text)}</div>'
-            )
-    zones = by_kind.get("peripheral_zones")
-    if zone_block is not None:
-        out.append(zone_block)
-    elif zones is not None:
-        lg = zones.legend
-        out.append(zone_scale_html(lg["label"], lg["unit"], lg["edges"]))
-        if lg.get("existing"):
-            text = (
-                f"Existing U.S. presence ({lg['existing']} in the zones) is not in this "
-                "colour: see the rings of its own layer and each zone's popup."
-            )
-            out.append(f'<div class="rd-note">{esc(text)}</div>')
-    markers = [d for d in layer_data if d.legend.get("color")]
-    if markers:
-        out.append('<div class="rd-h3">Markers · area ∝ key figure</div>')
-        for d in reversed(markers):
-            lg = d.legend
-            text = d.title
-            if lg.get("key_label"):
-                text += f": {lg['key_label']}"
-                if lg.get("key_max"):
-                    text += f", largest {lg['key_max']}"
-            ring = bool(lg.get("ring"))
-            out.append(
-                f'<div class="rd-mk">{_circle(lg["r_min"], lg["color"], ring=ring)}'
-                f"{_circle(lg['r_max'] * 0.6, lg['color'], ring=ring)}<span>{esc(text)}</span>"
-                "</div>"
-            )
-    home = by_kind.get("home")
-    if home is not None:
-        out.append(
-            f'<div class="rd-mk"><span class="rd-star"></span><span>'
-            f"{esc(home.legend.get('label', home.title))}</span></div>"
-        )
-    out.append("</div>")
-    return "".join(out)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from redeploy.errors import RedeployError
 from redeploy.io.atomic import write_atomic
+from redeploy.render.slide import SlideOptions
 
 if TYPE_CHECKING:
     from selenium.webdriver.remote.webdriver import WebDriver
@@ -150,15 +151,43 @@ def open_map(driver: WebDriver, html_path: str | os.PathLike[str]) -> None:
     wait_ready(driver)
 
 
+def wait_attribute(
+    driver: WebDriver, name: str, value: str = "1", *, timeout: float = 30.0
+) -> None:
+    """Wait until the page's root element has attribute `name` set to `value`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if driver.execute_script(
+            "return document.documentElement.getAttribute(arguments[0]) === arguments[1];",
+            name,
+            value,
+        ):
+            return
+        time.sleep(0.05)
+    msg = f"the map did not set {name}={value!r} within {timeout:g} s"
+    raise RedeployError(msg)
+
+
+def prepare_slide(driver: WebDriver, options: SlideOptions) -> None:
+    """Lay an opened map out as a slide (`RD.slide`): controls hidden, the view fitted."""
+    driver.execute_script("RD.slide(arguments[0]);", options.script_options())
+    wait_attribute(driver, "data-rd-slide")
+
+
 def save_png(
     html_path: str | os.PathLike[str],
     png_path: str | os.PathLike[str] | None = None,
     *,
-    width: int = 1600,
-    height: int = 900,
+    width: int | None = None,
+    height: int | None = None,
+    options: SlideOptions | None = None,
 ) -> Path:
     """
-    Render a saved map to a PNG for slides with headless Chromium.
+    Render a saved map to a PNG slide with headless Chromium.
+
+    The slide hides the interactive controls (layer list, zoom buttons), keeps the title,
+    the panel's story, the labels and the legend with its key, and fits the view (or the
+    region of `options`) clear of them.
 
     Parameters
     ----------
@@ -167,17 +196,23 @@ def save_png(
     png_path
         Output file; defaults to `html_path` with the ``.png`` suffix.
     width, height
-        Image size in pixels (16:9 by default).
+        Image size in pixels; they override `options.size` (1600x900 by default).
+    options
+        The slide's size, region, title and subtitle.
 
     Returns
     -------
     pathlib.Path
         The PNG written (atomically).
     """
+    options = options or SlideOptions()
+    w = width or options.size[0]
+    h = height or options.size[1]
     html_path = Path(html_path)
     out = Path(png_path) if png_path is not None else html_path.with_suffix(".png")
-    with chromium_driver(width=width, height=height) as driver:
+    with chromium_driver(width=w, height=h) as driver:
         open_map(driver, html_path)
+        prepare_slide(driver, options)
         data = driver.get_screenshot_as_png()
     write_atomic(out, data)
     return out

@@ -29,15 +29,15 @@ from redeploy.schemas import column_label as _column_label
 LEDGER_LABELS: Mapping[str, tuple[str, str]] = {
     "ally_extra_spending_bn": ("Ally extra spending", "$bn/yr"),
     "ally_expected_spending_bn": ("Ally expected delivery", "$bn/yr"),
-    "us_freed_kpe": ("U.S. capacity freed", "kpe"),
+    "us_freed_kpe": ("U.S. forces freed", "kpe"),
     "us_freed_engagement_bn": ("Engagement freed", "$bn/yr"),
-    "us_freed_value_bn": ("Value of capacity freed", "$bn/yr"),
-    "us_redeployed_value_bn": ("Value redeployed abroad", "$bn/yr"),
-    "us_home_value_bn": ("Value sent home", "$bn/yr"),
-    "converted_to_engagement_bn": ("Converted to engagement", "$bn/yr"),
+    "us_freed_value_bn": ("U.S. cost of the forces freed", "$bn/yr"),
+    "us_redeployed_value_bn": ("U.S. cost of forces sent abroad", "$bn/yr"),
+    "us_home_value_bn": ("U.S. cost of forces sent home", "$bn/yr"),
+    "converted_to_engagement_bn": ("Engagement bought by converting forces", "$bn/yr"),
     "us_industry_inflow_bn": ("Inflow to U.S. industry", "$bn/yr"),
     "double_burden_share": ("Double burden (share of extra spending)", "share"),
-    "price_per_retained_kpe_bn": ("Price per retained kpe", "$bn/yr"),
+    "price_per_retained_kpe_bn": ("Price per retained kpe", "$bn/yr per kpe"),
 }
 #: Ledger columns announced and expected: shown as one row when delivery falls short.
 _ANNOUNCED, _EXPECTED = "ally_extra_spending_bn", "ally_expected_spending_bn"
@@ -46,6 +46,12 @@ _ANNOUNCED, _EXPECTED = "ally_extra_spending_bn", "ally_expected_spending_bn"
 _CLASS_HEADS: Mapping[str, str] = {"cap": "Can host", "kpe": "Presence"}
 
 _NONE = "–"
+
+
+def asset_cell(asset: str) -> str:
+    """An asset class with its unit, as a table's first cell (``naval (kpe)``)."""
+    unit = unit_of(asset)
+    return f"{asset} ({unit})" if unit else asset
 
 
 def label(kind: str, column: str) -> str:
@@ -131,7 +137,7 @@ _FRONT_HEAD = [
     "To home",
     "Converted",
     "Retained",
-    "Marg. value",
+    "Marg. value (index)",
 ]
 
 
@@ -143,7 +149,7 @@ def front_table(row: Mapping[str, Any], result: AllocationResult) -> dict[str, A
     for asset in assets_in(per):
         rec = per.get(asset, {})
         cells = [
-            asset,
+            asset_cell(asset),
             _cell(rec.get("baseline", row.get(f"us_{asset}"))),
             _cell(row.get(f"floor_{asset}")),
             *(_cell(rec.get(c)) for c in ("freed", "released", "to_home", "converted", "retained")),
@@ -158,7 +164,7 @@ def front_table(row: Mapping[str, Any], result: AllocationResult) -> dict[str, A
         "h": _FRONT_HEAD,
         "r": body,
         "f": (
-            "Military classes in kpe, engagement in $bn/yr. Released: sent to zones and home "
+            "Released: sent to zones and home "
             "(To home: the part sent home). Converted: turned into engagement. Retained: "
             f"freed but kept on the front. {note}"
         ),
@@ -182,7 +188,7 @@ def risk_table(fid: str, result: AllocationResult) -> dict[str, Any] | None:
     if "risk" in mine:
         body.append(["All channels", fmt_number(float(mine["risk"].sum()))])
     return {
-        "t": f"Risk by channel ({value_unit(result)}, weighted)",
+        "t": f"Risk by channel ({value_unit(result)} index, weighted)",
         "h": ["Channel", "Risk"],
         "r": body,
         "f": "The FAF paper's channels as priced by the model, at their weights λ·λ_c.",
@@ -268,7 +274,7 @@ def front_popup(
 
 # ---------------------------------------------------------------------------- zones
 
-ZONE_TABLE_HEAD = ["Asset", "Capacity", "Existing", "Added", "Value", "Marg. value"]
+ZONE_TABLE_HEAD = ["Asset", "Capacity", "Existing", "Added", "Value (index)", "Marg. value (index)"]
 
 
 def zone_table(per_asset: Mapping[str, Mapping[str, Any]]) -> list[list[str]]:
@@ -279,7 +285,7 @@ def zone_table(per_asset: Mapping[str, Mapping[str, Any]]) -> list[list[str]]:
         if r is None:
             continue
         cells = [
-            asset,
+            asset_cell(asset),
             *(_cell(r.get(c)) for c in ("capacity", "existing", "added", "value")),
             _cell(r.get("marginal_value")),
         ]
@@ -292,9 +298,9 @@ def zone_note(result: AllocationResult) -> str:
     """The footnote of a zone's table: units and what each column is."""
     note = dual_note(result, "of capacity in this zone").split(". ", 1)[1]
     return (
-        "Military classes in kpe, engagement in $bn/yr. Capacity: what the zone's sites "
-        "(and the sea off it) can host; Existing: U.S. presence already there; Added: by "
-        f"this run. Value: {value_unit(result)}. {note}"
+        "Capacity: what the zone's sites (and the sea off it) can host; Existing: U.S. "
+        "presence already there; Added: by this run, each in its class's unit. Value: "
+        f"{value_unit(result)}, an index resting on stated assumptions, not dollars. {note}"
     )
 
 

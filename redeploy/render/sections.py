@@ -27,6 +27,7 @@ from redeploy.render.frames import (
 )
 from redeploy.render.markup import esc, heading, note, table_html
 from redeploy.render.popups import channel_label
+from redeploy.render.story import FLOOR_MARK, floor_held, region_bounds
 from redeploy.schemas import MILITARY_ASSETS, RISK_CHANNELS
 
 Split = Sequence[tuple[str, float, float]]
@@ -79,7 +80,7 @@ def fronts_section(result: AllocationResult, layers: Mapping[str, gpd.GeoDataFra
     ]
     if not fronts:
         return ""
-    out = [heading("Freed U.S. capacity by front")]
+    out = [heading("Freed U.S. forces by front")]
     out.append(split_table("Front", [f for f in fronts if f[1] or f[2]], fronts))
     fr = result.fronts
     if fr is not None and not fr.empty and "front_id" in fr:
@@ -134,7 +135,8 @@ def regions_section(result: AllocationResult) -> str:
     head = ["Region", "Existing", "Added"] + (["Engagem."] if with_eng else [])
     body = []
     for region, mil, eng in added:
-        row = [region, fmt_number(existing.get(region, 0.0)), fmt_number(mil)]
+        mark = f" {FLOOR_MARK}" if floor_held(result, region) else ""
+        row = [region + mark, fmt_number(existing.get(region, 0.0)), fmt_number(mil)]
         body.append(row + ([fmt_number(eng)] if with_eng else []))
     row_total = [
         "Total",
@@ -144,10 +146,14 @@ def regions_section(result: AllocationResult) -> str:
     if with_eng:
         row_total.append(fmt_number(sum(r[2] for r in added)))
     unit = "military kpe" + ("; engagement added, $bn/yr" if with_eng else "")
+    text = f"Existing: U.S. presence already there; Added: by this run ({unit})."
+    bounds = region_bounds(result)
+    if bounds:
+        text += " Scenario bounds: " + " ".join(b.text() for b in bounds)
     return (
         heading("By region: existing U.S. presence and what this run adds")
         + table_html(head, [*body, row_total], total=True)
-        + note(f"Existing: U.S. presence already there; Added: by this run ({unit}).")
+        + note(text)
     )
 
 
@@ -184,8 +190,14 @@ def objective_section(result: AllocationResult) -> str:
     rows += [[k, fmt_number(_num(obj[k]))] for k in sorted(obj) if k not in shown]
     if "total" in obj:
         rows.append(["= Total", fmt_number(_num(obj["total"]))])
-    return heading(f"Objective ({value_unit(result)})") + table_html(
-        ["Part", ""], rows, cls="rd-tab rd-obj", total="total" in obj
+    return (
+        heading(f"Objective ({value_unit(result)} index)")
+        + table_html(["Part", ""], rows, cls="rd-tab rd-obj", total="total" in obj)
+        + note(
+            "Value, transit cost and risk are an index in $bn-equivalent a year that rests on "
+            "the model's stated coefficients (assumptions): a way to weigh them against each "
+            "other, not a dollar estimate."
+        )
     )
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from redeploy.errors import ScenarioError
 from redeploy.io.atomic import published, staged_output
@@ -15,11 +16,12 @@ from redeploy.workflows.run import run_scenario, with_basemap
 
 @dataclass(frozen=True)
 class CompareOutput:
-    """What `run_compare` produced: both results and the files written."""
+    """What `run_compare` produced: both results, the files written, the layers drawn."""
 
     a: AllocationResult
     b: AllocationResult
     files: list[Path]
+    layers: Mapping[str, Any] = field(default_factory=dict)
 
 
 def load_pair(a: str | Path | Scenario, b: str | Path | Scenario) -> tuple[Scenario, Scenario]:
@@ -90,4 +92,4 @@ def run_compare(
     with staged_output(out_dir) as stage:
         written = write_comparison(every_layer, results[0], results[1], stage, tiles=tiles)
         files = published(list(written), stage, Path(out_dir))
-    return CompareOutput(a=results[0], b=results[1], files=files)
+    return CompareOutput(a=results[0], b=results[1], files=files, layers=every_layer)

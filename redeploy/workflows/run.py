@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from redeploy.export.tables import write_tables
 from redeploy.io.atomic import published, staged_output
@@ -30,6 +30,9 @@ from redeploy.scenario import (
     load_scenario,
 )
 from redeploy.schemas import model_kinds
+
+if TYPE_CHECKING:
+    from redeploy.render.slide import SlideOptions
 
 #: The layer kinds the model reads (`LayerRole.model_input` in redeploy.schemas).
 MODEL_LAYERS: tuple[str, ...] = model_kinds()
@@ -232,7 +235,10 @@ def write_run(
     layers: Mapping[str, Any] | None = None,
     formats: Sequence[str] = ("gpkg", "csv"),
     tiles: str | None = None,
-    png: bool = False,
+    png: bool | SlideOptions = False,
+    title: str | None = None,
+    subtitle: str | None = None,
+    zone_metric: str = "military",
 ) -> list[Path]:
     """
     Write a run's files into `out_dir`, all or none: tables, GIS files and the map.
@@ -251,7 +257,12 @@ def write_run(
     tiles
         Optional web-tile provider of the map.
     png
-        Also write ``NAME.png`` (headless Chromium).
+        Also write ``NAME.png`` (headless Chromium): True for the default slide, or the
+        slide's size, region and title (`redeploy.render.slide.SlideOptions`).
+    title, subtitle
+        The map's title and the line under it.
+    zone_metric
+        What colours the zones first (`redeploy.render.build_map`).
 
     Returns
     -------
@@ -274,5 +285,14 @@ def write_run(
         gis = [f for f in formats if f != "csv"]
         if gis:
             written += write_results(every_layer, output.result, stage, formats=gis)
-        written += write_map(every_layer, output.result, stage, tiles=tiles, png=png)
+        written += write_map(
+            every_layer,
+            output.result,
+            stage,
+            tiles=tiles,
+            png=png,
+            title=title,
+            subtitle=subtitle,
+            zone_metric=zone_metric,
+        )
         return list(dict.fromkeys(published(written, stage, Path(out_dir))))

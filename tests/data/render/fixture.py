@@ -21,6 +21,9 @@ XSS_DESCRIPTION = "Allies pay more.\n<script>window.__xss=3</script>\nTest fixtu
 
 CRS = "EPSG:4326"
 
+#: U.S. forces withdrawn per class at each front (kpe): the fronts' markers are sized by it.
+_WITHDRAWN = {"nato_east": 1.0, "korea": 2.0, "guam": 0.25}
+
 
 def _common(i: str, name: str, source: str = "Test source 2024") -> dict:
     return {
@@ -499,7 +502,7 @@ def fixture_result(
                     "released": released,
                     "to_home": to_home,
                     "converted": converted,
-                    "retained": 0.0 if home else 5.0 - (released + converted),
+                    "retained": 0.0 if home else 0.5,  # freed, kept on the front
                     **risks,
                     "risk": sum(risks.values()),
                     "marginal_value": 0.25,
@@ -531,8 +534,8 @@ def fixture_result(
                 "front_id": fid,
                 "asset": asset,
                 "us_baseline": 5.0,
-                "us_retained": 4.0,
-                "us_withdrawn": 1.0,
+                "us_retained": 5.0 - _WITHDRAWN[fid],
+                "us_withdrawn": _WITHDRAWN[fid],
                 "ally_substitute": 1.0 - gap,
                 "gap": gap,
                 "gap_cost_bn": 0.25 * gap,
