@@ -126,7 +126,7 @@ def test_the_fit_starts_from_the_priors_and_stays_in_bounds():
 
 def test_tiny_fit_is_reproducible_byte_for_byte(tiny_fit):
     (a, fa), (_, fb), (_, fc) = tiny_fit["a"], tiny_fit["b"], tiny_fit["c"]
-    names = sorted(p.name for p in fa.iterdir())
+    names = sorted(p.name for p in fa.iterdir() if p.name != ".redeploy")
     assert names == ["calibrated.toml", "validation.csv", "validation.html", "validation.json"]
     for name in names:
         assert (fa / name).read_bytes() == (fb / name).read_bytes(), name

@@ -113,7 +113,8 @@ def test_frontier_channel_option_names_its_files(tmp_path, runner):
     )
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        f"baseline-frontier-opportunism.{k}" for k in ("csv", "html", "png")
+        ".redeploy",  # the lock and the set's manifest
+        *(f"baseline-frontier-opportunism.{k}" for k in ("csv", "html", "png")),
     ]
     bad = runner.invoke(app, ["frontier", "--channel", "oportunism", "--out", str(tmp_path)])
     assert bad.exit_code == 2

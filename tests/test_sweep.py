@@ -446,8 +446,9 @@ def test_ctrl_c_in_a_terminal_stops_workers_quietly(tiny, tmp_path, layers_dir):
     assert proc.returncode == 130, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert "interrupted:" in err and "samples kept" in err
-    table, meta = read_sweep(out / "tiny-uncertain-sweep.parquet")
+    table, meta = read_sweep(out / "tiny-uncertain-sweep-partial.parquet")
     assert 0 < len(table) == meta["completed"] < 200000
+    assert not (out / "tiny-uncertain-sweep.parquet").exists()  # only a whole sweep's name
 
 
 def test_the_summary_line_counts_samples_not_solved(tiny, tmp_path, layers_dir, runner):

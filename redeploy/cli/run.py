@@ -24,7 +24,7 @@ from redeploy.cli.common import (
     stderr,
     stdout,
 )
-from redeploy.io.atomic import check_out_dir
+from redeploy.io.publish import claim_output
 
 
 @app.command("run")
@@ -63,8 +63,8 @@ def run(
     check_tiles(tiles)
     overrides = parse_layer_overrides(layer)
     note_shipped_layers(layers, overrides, quiet)
-    check_out_dir(out)
     with contextlib.ExitStack() as stack:
+        stack.enter_context(claim_output(out))  # one writer in --out for the whole command
         status = None if quiet else stack.enter_context(stderr.status("redeploy run"))
 
         def say(msg: str) -> None:
@@ -125,9 +125,9 @@ def compare(
     check_tiles(tiles)
     overrides = parse_layer_overrides(layer)
     note_shipped_layers(layers, overrides, quiet)
-    check_out_dir(out)
     pair = load_pair(a, b)  # both checked before either is solved
     with contextlib.ExitStack() as stack:
+        stack.enter_context(claim_output(out))  # one writer in --out for the whole command
         status = None if quiet else stack.enter_context(stderr.status("redeploy compare"))
 
         def say(name: str) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from redeploy.errors import ScenarioError
-from redeploy.io.atomic import published, staged_output
+from redeploy.io.publish import published, staged_output
 from redeploy.model.result import AllocationResult
 from redeploy.scenario import Scenario, load_scenario
 from redeploy.workflows.run import run_scenario, with_basemap

@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 
 from redeploy.errors import OutputError, ScenarioError
 from redeploy.io.atomic import write_atomic, write_with
+from redeploy.io.publish import claim_output, published, staged_output
 from redeploy.io.text import csv_text
 from redeploy.model.inputs import build_inputs
 from redeploy.model.sweep import (
@@ -63,13 +64,15 @@ def summary_csv(summary: pd.DataFrame) -> str:
 
 
 def sweep_paths(name: str, out_dir: str | Path) -> dict[str, Path]:
-    """Return ``{"parquet", "summary", "map", "parts"}`` paths of a sweep of `name`."""
+    """Return ``{"parquet", "summary", "map", "parts", "partial"}`` paths of a sweep of
+    `name` (``partial``: the samples of an interrupted sweep)."""
     out = Path(out_dir)
     return {
         "parquet": out / f"{name}-sweep.parquet",
         "summary": out / f"{name}-sweep-summary.csv",
         "map": out / f"{name}-sweep.html",
         "parts": out / f"{name}-sweep.parts",
+        "partial": out / f"{name}-sweep-partial.parquet",
     }
 
 
@@ -237,7 +240,8 @@ def run_sweep(
     ScenarioError, LayerValidationError, InfeasibleAllocationError
         For bad input (before any sample is solved).
     SweepInterrupted
-        On Ctrl-C: completed batches are combined into ``NAME-sweep.parquet`` first.
+        On Ctrl-C: completed batches are combined into ``NAME-sweep-partial.parquet``
+        first (an earlier complete sweep's files stay as they were).
     """
     if samples < 1:
         msg = f"--samples must be at least 1, got {samples}"
@@ -245,10 +249,10 @@ def run_sweep(
     t0 = time.perf_counter()
     inputs = _SweepInputs.read(scenario, layers_dir, layer_overrides, crs)
     plan = inputs.plan
-    files = sweep_paths(plan.name, out_dir)
-    parts_dir = files["parts"]
+    parts_dir = sweep_paths(plan.name, out_dir)["parts"]
     manifest = {"scenario": plan.name, "run_id": plan.run_id, "seed": seed, "samples": samples}
-    with contextlib.ExitStack() as stack:
+    # one writer in the folder from the first part file to the published set
+    with claim_output(out_dir), contextlib.ExitStack() as stack:
         if client is None:
             client = stack.enter_context(sweep_client(workers, scheduler, processes=processes))
         # only once the cluster runs: a sweep that cannot start leaves the folder as it was
@@ -263,36 +267,73 @@ def run_sweep(
             client, plan, samples, seed, size, parts_dir, progress, on_batch, _fault
         )
         t_solve = time.perf_counter() - t_solve
-    table = combine_parts(parts_dir, sample_columns(plan))
-    written = {
-        "parquet": write_parquet(table, files["parquet"], _parquet_meta(manifest, table, plan))
-    }
-    failed, not_solved = _not_solved(table)
-    output = SweepOutput(
-        plan=plan,
-        samples=samples,
-        completed=len(table),
-        failed=failed,
-        seed=seed,
-        not_solved=not_solved,
-        workers=n_workers,
-        batch_size=size,
-        seconds=time.perf_counter() - t0,
-        solve_seconds=t_solve,
-        files=written,
-        interrupted=interrupted,
-    )
-    if interrupted:
-        raise SweepInterrupted(output)
-    summary = summarize(table)
-    written["summary"] = write_text(files["summary"], summary_csv(summary))
-    if write_map:
-        every = with_basemap(inputs.layers, layers_dir, layer_overrides=layer_overrides, crs=crs)
-        written["map"] = inputs.write_map(every, summary, output, files["map"])
-    shutil.rmtree(parts_dir, ignore_errors=True)
+        stack.close()  # the cluster: publishing needs none
+        table = combine_parts(parts_dir, sample_columns(plan))
+        failed, not_solved = _not_solved(table)
+        output = SweepOutput(
+            plan=plan,
+            samples=samples,
+            completed=len(table),
+            failed=failed,
+            seed=seed,
+            not_solved=not_solved,
+            workers=n_workers,
+            batch_size=size,
+            seconds=time.perf_counter() - t0,
+            solve_seconds=t_solve,
+            interrupted=interrupted,
+        )
+        meta = _parquet_meta(manifest, table, plan)
+        if interrupted:
+            raise SweepInterrupted(
+                dataclasses.replace(output, files=_publish_partial(table, meta, plan, out_dir))
+            )
+        summary = summarize(table)
+        every = (
+            with_basemap(inputs.layers, layers_dir, layer_overrides=layer_overrides, crs=crs)
+            if write_map
+            else None
+        )
+        written = _publish(inputs, table, meta, summary, output, every, out_dir)
+        shutil.rmtree(parts_dir, ignore_errors=True)
     return dataclasses.replace(
         output, files=written, summary=summary, seconds=time.perf_counter() - t0
     )
+
+
+def _publish(
+    inputs: _SweepInputs,
+    table: pd.DataFrame,
+    meta: Mapping[str, Any],
+    summary: pd.DataFrame,
+    output: SweepOutput,
+    every_layer: Mapping[str, Any] | None,
+    out_dir: str | Path,
+) -> dict[str, Path]:
+    """Publish the sweep's parquet, summary and (with `every_layer`) map as one set."""
+    name = inputs.plan.name
+    with staged_output(out_dir, name=f"{name}-sweep", run_id=inputs.plan.run_id) as stage:
+        paths = sweep_paths(name, stage)
+        staged = {
+            "parquet": write_parquet(table, paths["parquet"], meta),
+            "summary": write_text(paths["summary"], summary_csv(summary)),
+        }
+        if every_layer is not None:
+            staged["map"] = inputs.write_map(every_layer, summary, output, paths["map"])
+        final = published(list(staged.values()), stage, Path(out_dir))
+    return dict(zip(staged, final, strict=True))
+
+
+def _publish_partial(
+    table: pd.DataFrame, meta: Mapping[str, Any], plan: SweepPlan, out_dir: str | Path
+) -> dict[str, Path]:
+    """Publish an interrupted sweep's samples as their own set, ``NAME-sweep-partial.parquet``,
+    so a complete sweep's parquet, summary and map stay one set."""
+    name = f"{plan.name}-sweep-partial"
+    with staged_output(out_dir, name=name, run_id=plan.run_id) as stage:
+        path = write_parquet(table, sweep_paths(plan.name, stage)["partial"], meta)
+        final = published([path], stage, Path(out_dir))
+    return {"parquet": final[0]}
 
 
 def _parquet_meta(
