@@ -294,3 +294,47 @@ def test_redeploy_run_killed_between_two_moves_is_finished_by_the_next_run(tmp_p
         == check_sets(out)[0].run_id
         != json.loads(before["small-summary.json"])["run_id"]
     )
+
+
+def _failing_move(monkeypatch, error: BaseException, at: int) -> None:
+    """Make the `at`-th move of a staged output into the folder raise `error`."""
+    real = os.replace
+    moves = [0]
+
+    def replace(src, dst, *args, **kwargs):
+        if ".redeploy-stage-" in str(src) and ".redeploy-stage-" not in str(dst):
+            moves[0] += 1
+            if moves[0] == at:
+                raise error
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr("redeploy.io.publish.os.replace", replace)
+
+
+FIVE = {f"s-{i}.csv": "new" for i in range(5)}
+
+
+def test_ctrl_c_between_two_moves_still_publishes_the_whole_set(tmp_path, monkeypatch):
+    publish(tmp_path, dict.fromkeys(FIVE, "old"))
+    _failing_move(monkeypatch, KeyboardInterrupt(), at=3)
+    with pytest.raises(KeyboardInterrupt):
+        publish(tmp_path, FIVE)
+    assert {(tmp_path / n).read_text() for n in FIVE} == {"new"}
+    assert [c.ok for c in check_sets(tmp_path)] == [True]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".redeploy-")]
+
+
+def test_a_move_that_fails_keeps_the_staging_for_the_next_command(tmp_path, monkeypatch):
+    publish(tmp_path, dict.fromkeys(FIVE, "old"))
+    _failing_move(monkeypatch, OSError(28, "No space left on device"), at=3)
+    with pytest.raises(OutputError, match=r"s-2.csv: could not move the output into place: No sp"):
+        publish(tmp_path, FIVE)
+    assert {(tmp_path / n).read_text() for n in FIVE} == {"old", "new"}  # a mix...
+    [check] = check_sets(tmp_path)
+    assert check.state == "publishing" and not check.ok  # ...that says so
+    monkeypatch.undo()
+    notes = publish(tmp_path, {"t.csv": "x"}, name="t")  # the next command, same process
+    assert any("finished publishing set 's'" in n and "last 3 of its 5" in n for n in notes)
+    assert {(tmp_path / n).read_text() for n in FIVE} == {"new"}
+    assert all(c.ok for c in check_sets(tmp_path))
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".redeploy-")]

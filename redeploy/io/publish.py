@@ -203,7 +203,8 @@ def staged_output(
             for message in notes:
                 claim.note(message)
         finally:
-            shutil.rmtree(stage, ignore_errors=True)
+            if not _committed(out, stage):
+                shutil.rmtree(stage, ignore_errors=True)
 
 
 def published(paths: list[Path], stage: Path, out: Path) -> list[Path]:
@@ -282,6 +283,23 @@ def _finish(out: Path, manifest: Manifest) -> None:
     write_manifest(own, manifest)
 
 
+def _move_all(stage: Path, out: Path, manifest: Manifest) -> None:
+    """Steps 2 and 3: move every staged file of `manifest` into `out`, mark it complete."""
+    for name in sorted(manifest.files):
+        _move(stage, out, name)
+    fsync_folder(out)
+    _finish(out, manifest)
+
+
+def _committed(out: Path, stage: Path) -> bool:
+    """Whether a manifest being published names `stage`: its files must wait there for the
+    next command (the command failed between its moves)."""
+    return any(
+        m is not None and m.state == PUBLISHING and m.stage == stage.name
+        for _, m in list_manifests(out)
+    )
+
+
 def publish_set(
     stage: Path, out: Path, *, name: str | None = None, run_id: str | None = None
 ) -> tuple[str | None, list[str]]:
@@ -304,10 +322,14 @@ def publish_set(
     previous = read_manifest(path)
     owner = Owner.me().to_json()
     write_manifest(path, Manifest(name, PUBLISHING, files, run_id, stage=stage.name, owner=owner))
-    for entry in entries:
-        _move(stage, out, entry.name)
-    fsync_folder(out)
-    _finish(out, Manifest(name, COMPLETE, files, run_id))
+    try:  # committed: from here on the new set wins
+        _move_all(stage, out, Manifest(name, COMPLETE, files, run_id))
+    except KeyboardInterrupt:
+        # Ctrl-C between two moves: finish them (milliseconds) rather than leave a mix
+        # until the next command; the interrupt is still reported.
+        with contextlib.suppress(Exception):
+            _move_all(stage, out, Manifest(name, COMPLETE, files, run_id))
+        raise
     notes = []
     if previous is not None:
         left = sorted(n for n in previous.files if n not in files and (out / n).exists())
@@ -338,7 +360,9 @@ def recover(out: Path) -> tuple[list[str], set[str]]:
         if manifest is None or manifest.state != PUBLISHING:
             continue
         owner = Owner.from_json(manifest.owner)
-        alive = owner.alive() if owner is not None else False
+        # this process's own earlier attempt is not running: it holds the lock now
+        mine = owner is not None and owner.pid == os.getpid() and owner.alive() is True
+        alive = owner.alive() if owner is not None and not mine else False
         who = owner.describe() if owner is not None else "a process"
         if alive is not False:
             if manifest.stage:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import shutil
 import time
@@ -42,6 +43,7 @@ class Leftover:
     #: True: its process runs; False: it does not; None: cannot tell (another host, no pid).
     alive: bool | None
     who: str
+    pid: int | None = None
 
     def describe(self) -> str:
         """``staging folder .redeploy-stage-1-x (4.6 MB) left by process 1 (...)``."""
@@ -79,11 +81,11 @@ def _leftover(path: Path) -> Leftover | None:
     if name.startswith(STAGE_PREFIX) and path.is_dir():
         owner = _owner_of_stage(path)
         if owner is not None:
-            return Leftover(path, owner.alive(), owner.describe())
+            return Leftover(path, owner.alive(), owner.describe(), owner.pid)
         match = _STAGE_PID.match(name)
         if match:
             pid = int(match.group(1))
-            return Leftover(path, pid_alive(pid), f"process {pid}")
+            return Leftover(path, pid_alive(pid), f"process {pid}", pid)
     if name.startswith(_LEGACY) and path.is_dir():
         try:
             age = time.time() - path.stat().st_mtime
@@ -94,8 +96,15 @@ def _leftover(path: Path) -> Leftover | None:
     match = _TEMP.match(name)
     if match and not path.is_dir():
         pid = int(match.group(1))
-        return Leftover(path, pid_alive(pid), f"process {pid}")
+        return Leftover(path, pid_alive(pid), f"process {pid}", pid)
     return None
+
+
+def _mine(item: Leftover | None) -> Leftover | None:
+    """This process's own leftovers are stale: under the folder's lock, none is in use."""
+    if item is not None and item.alive and item.pid == os.getpid():
+        return Leftover(item.path, False, item.who, item.pid)
+    return item
 
 
 def find_leftovers(out: Path, *, keep: Collection[str] = ()) -> list[Leftover]:
@@ -112,7 +121,7 @@ def find_leftovers(out: Path, *, keep: Collection[str] = ()) -> list[Leftover]:
         for path in entries:
             if path.name in keep:
                 continue
-            item = _leftover(path)
+            item = _mine(_leftover(path))
             if item is not None:
                 found.append(item)
     return found
