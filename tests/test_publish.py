@@ -123,7 +123,7 @@ def test_a_half_published_set_without_its_staging_is_reported_incomplete(tmp_pat
     result = runner.invoke(app, ["verify", "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert "set 's' (incomplete, run id run-b): s.csv is not the file" in result.output
-    assert "ok   t: 1 files" in result.output
+    assert "ok   t: 1 file\n" in result.output
     publish(tmp_path, {"s.html": "new", "s.csv": "new"})  # running the command again
     assert all(c.ok for c in check_sets(tmp_path))
     assert runner.invoke(app, ["verify", "--out", str(tmp_path)]).exit_code == 0
@@ -338,3 +338,14 @@ def test_a_move_that_fails_keeps_the_staging_for_the_next_command(tmp_path, monk
     assert {(tmp_path / n).read_text() for n in FIVE} == {"new"}
     assert all(c.ok for c in check_sets(tmp_path))
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".redeploy-")]
+
+
+def test_an_output_that_cannot_be_written_is_named_where_it_goes(tmp_path):
+    from redeploy.io import write_atomic
+
+    with pytest.raises(OutputError) as info, staged_output(tmp_path / "out") as stage:
+        (stage / "s.csv").mkdir()  # the write fails, as on a full disk
+        write_atomic(stage / "s.csv", "a,b\n")
+    assert str(info.value).startswith(f"{tmp_path / 'out' / 's.csv'}: could not write the file")
+    assert ".redeploy-stage-" not in str(info.value)
+    assert not (tmp_path / "out").exists()

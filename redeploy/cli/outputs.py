@@ -36,7 +36,8 @@ def verify(
     for check in checks:
         run = f", run id {check.run_id[:12]}" if check.run_id else ""
         if check.ok:
-            stdout.print(f"ok   {check.name}: {len(check.files)} files{run}", markup=False)
+            n = len(check.files)
+            stdout.print(f"ok   {check.name}: {n} file{'s' if n != 1 else ''}{run}", markup=False)
             continue
         bad += [f"{where}: set {check.name!r} ({check.state}{run}): {p}" for p in check.problems]
     bad += [

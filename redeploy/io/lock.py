@@ -61,7 +61,9 @@ def command_line() -> str:
     """The command this process runs, as a shell would show it (``redeploy run -s x``)."""
     argv = list(sys.argv) or ["python"]
     name = Path(argv[0]).name
-    if name in ("__main__.py", "-c", "-m") or not name:
+    if name == "__main__.py":  # python -m redeploy
+        name = Path(argv[0]).parent.name or "python"
+    elif name in ("-c", "-m") or not name:
         name = "python"
     return shlex.join([name, *argv[1:]])
 

@@ -196,7 +196,13 @@ def staged_output(
     with claim_output(out) as claim:
         stage = _new_stage(out)
         try:
-            yield stage
+            try:
+                yield stage
+            except OutputError as err:  # name the output, not its staging copy
+                text = str(err).replace(str(stage), str(out))
+                if text == str(err):
+                    raise
+                raise type(err)(text) from err
             published_name, notes = publish_set(stage, out, name=name, run_id=run_id)
             if published_name is not None:
                 claim.published.append(published_name)
