@@ -82,3 +82,7 @@ class InfeasibleAllocationError(RedeployError, RuntimeError):
 
 class OutputError(RedeployError, OSError):
     """An output could not be written."""
+
+
+class OutputBusyError(OutputError):
+    """Another command holds the output folder's lock (``OUT/.redeploy/lock``)."""

@@ -7,6 +7,7 @@ feature id (and row), the column, the value and what is allowed.
 from __future__ import annotations
 
 import difflib
+import json
 import math
 import warnings
 from collections import Counter
@@ -61,6 +62,12 @@ CSV_COORDINATES: tuple[tuple[str, str], ...] = (
     ("longitude", "latitude"),
     ("x", "y"),
 )
+
+#: GDAL's GeoJSON reader refuses a string of this many characters or more ("Too many
+#: characters in number", whatever the token).
+_GDAL_JSON_MAX_STRING = 10_000_000
+#: Largest GeoJSON file read again in Python to name a string GDAL refused.
+_EXPLAIN_MAX_BYTES = 256 << 20
 
 #: Key of ``GeoDataFrame.attrs`` where `_read_csv` leaves {row: (column, value)} of rows
 #: whose coordinates are empty or not numbers, so the message names that column.
@@ -290,6 +297,16 @@ def _check_folder_names(folder: Path) -> None:
                     f"pass the one you mean with --layer {kind}=PATH"
                 )
             )
+    for kind in kinds:
+        for ext in LAYER_EXTENSIONS:
+            entry = folder / f"{kind}{ext}"
+            if entry.is_dir():
+                problems.append(
+                    Problem(
+                        f"{entry.name} is a folder, not a layer file; give layer '{kind}' as "
+                        f"one file ({kind}.geojson, {kind}.gpkg, ...) or move the folder out"
+                    )
+                )
     expected = {f"{kind}{ext}" for kind in kinds for ext in LAYER_EXTENSIONS}
     for path in sorted(folder.iterdir()):
         name = path.name
@@ -391,6 +408,9 @@ def _read_raw(path: Path, schema: LayerSchema, *, crs: str | None) -> gpd.GeoDat
                         f"GeoPackage has no table named "
                         f"'{schema.kind.value}' (tables: {', '.join(names)})",
                     )
+            # A list in one GeoJSON feature would turn the whole column into lists (GDAL's
+            # RealList): as JSON text only that cell is a list, and validation names it.
+            options = {"ARRAY_AS_STRING": "YES"} if suffix in (".geojson", ".json") else {}
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 # A GeoJSON column of mixed types ("high" among integers) reaches
@@ -398,11 +418,15 @@ def _read_raw(path: Path, schema: LayerSchema, *, crs: str | None) -> gpd.GeoDat
                 warnings.filterwarnings(
                     "ignore", message=r"Could not parse column .* as JSON", category=UserWarning
                 )
-                gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+                gdf = gpd.read_file(path, layer=layer, engine="pyogrio", **options)
     except LayerValidationError:
         raise
     except Exception as err:  # GDAL/pyarrow raise many types for unreadable files
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        if "Too many characters" in reason and suffix in (".geojson", ".json"):
+            long_strings = _long_strings(path, schema)
+            if long_strings is not None:
+                raise long_strings from None
         raise _fail(
             path,
             schema,
@@ -416,6 +440,38 @@ def _read_raw(path: Path, schema: LayerSchema, *, crs: str | None) -> gpd.GeoDat
     if len(gdf) == 0:
         raise _fail(path, schema, "layer is empty: it has no features")
     return _to_project_crs(gdf, path, schema, crs=crs)
+
+
+def _long_strings(path: Path, schema: LayerSchema) -> LayerValidationError | None:
+    """
+    Name each property of a GeoJSON file that holds a string too long for GDAL's reader,
+    feature by feature; None when the file holds none (GDAL failed on something else).
+    """
+    try:
+        if path.stat().st_size > _EXPLAIN_MAX_BYTES:
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    features = data.get("features") if isinstance(data, dict) else None
+    problems = []
+    for row, feature in enumerate(features if isinstance(features, list) else [], start=1):
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        if not isinstance(props, dict):
+            continue
+        fid = props.get(schema.id_column)
+        for key, value in props.items():
+            if isinstance(value, str) and len(value) >= _GDAL_JSON_MAX_STRING:
+                message = (
+                    f"holds a string of {len(value):,} characters; GDAL's GeoJSON reader "
+                    f"takes strings of up to {_GDAL_JSON_MAX_STRING - 1:,}: shorten it (keep "
+                    "long text in a separate file) or store the layer as GeoPackage"
+                )
+                feature_id = fid if isinstance(fid, str) and len(fid) < 200 else None
+                problems.append(Problem(message, feature_id=feature_id, row=row, column=key))
+    if not problems:
+        return None
+    return LayerValidationError(path, schema.kind.value, problems)
 
 
 def _restore_dbf_names(gdf: gpd.GeoDataFrame, schema: LayerSchema) -> gpd.GeoDataFrame:

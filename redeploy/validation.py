@@ -6,6 +6,8 @@ feature id (and row), the column, the value and what is allowed.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -169,6 +171,24 @@ def _is_missing(value: object) -> bool:
     return isinstance(value, str) and value.strip() == ""
 
 
+def _shown(value: object) -> str:
+    """`value` for a message, naming its type when a cell holds a list or an object (GDAL
+    gives a GeoJSON array in a text column as JSON text, ``'[ "full" ]'``)."""
+    if isinstance(value, str) and value[:1] in "[{" and value[-1:] in "]}" and len(value) < 10_000:
+        with contextlib.suppress(ValueError, RecursionError):
+            value = json.loads(value)
+    if isinstance(value, list | tuple | np.ndarray):
+        items = value.tolist() if isinstance(value, np.ndarray) else list(value)
+        return f"a list {items!r}"
+    if isinstance(value, dict):
+        return f"an object {value!r}"
+    return repr(value)
+
+
+def _is_scalar(value: object) -> bool:
+    return not isinstance(value, list | tuple | dict | set | np.ndarray)
+
+
 def _empty_column(spec: ColumnSpec, n: int) -> pd.Series:
     if spec.dtype == "float":
         return pd.Series(np.full(n, np.nan), dtype="float64")
@@ -204,7 +224,7 @@ def _check_bool(
         elif isinstance(v, str) and v.strip().lower() in _BOOL_TEXT:
             out.append(_BOOL_TEXT[v.strip().lower()])
         else:
-            report(i, f"must be {spec.allowed()}, got {v!r}")
+            report(i, f"must be {spec.allowed()}, got {_shown(v)}")
             out.append(None)
     return pd.Series(out, dtype="object")
 
@@ -226,9 +246,11 @@ def _check_column(
                     report(i, f"is empty (null or NaN) but required; allowed: {spec.allowed()}")
                 continue
             try:
+                if not _is_scalar(v):  # a list cell: float() would take a 1-item array
+                    raise TypeError
                 x = float(v)
             except (TypeError, ValueError):
-                report(i, f"must be {spec.allowed()}, got {v!r}")
+                report(i, f"must be {spec.allowed()}, got {_shown(v)}")
                 continue
             if math.isnan(x):
                 if spec.required:
@@ -257,11 +279,15 @@ def _check_column(
                 report(i, f"is empty (null or NaN) but required; allowed: {spec.allowed()}")
             texts.append(None)
             continue
+        if not _is_scalar(v):
+            report(i, f"must be {spec.allowed()}, got {_shown(v)}")
+            texts.append(None)
+            continue
         text = str(v).strip()
         if spec.dtype == "enum" and text not in spec.choices:
-            report(i, f"must be {spec.allowed()}, got {v!r}")
+            report(i, f"must be {spec.allowed()}, got {_shown(v)}")
         elif spec.dtype == "slug" and not _SLUG.match(text):
-            report(i, f"must be {spec.allowed()}, got {v!r}")
+            report(i, f"must be {spec.allowed()}, got {_shown(v)}")
         elif spec.dtype == "iso3" and not is_iso3(text):
             report(i, f"unknown ISO3 code {v!r}; allowed: {spec.allowed()}")
         elif spec.dtype == "iso3_list":

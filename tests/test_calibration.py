@@ -17,6 +17,7 @@ from redeploy.calibration.fit import LOG_BOUND, apply, parameters
 from redeploy.calibration.targets import default_targets_dir, load_targets
 from redeploy.cli import app
 from redeploy.errors import LayerValidationError
+from redeploy.io import check_sets
 from redeploy.layers import read_layers
 from redeploy.model.base import prepare_base
 from redeploy.scenario import load_coefficients, prior_coefficients
@@ -126,8 +127,10 @@ def test_the_fit_starts_from_the_priors_and_stays_in_bounds():
 
 def test_tiny_fit_is_reproducible_byte_for_byte(tiny_fit):
     (a, fa), (_, fb), (_, fc) = tiny_fit["a"], tiny_fit["b"], tiny_fit["c"]
-    names = sorted(p.name for p in fa.iterdir())
+    names = sorted(p.name for p in fa.iterdir() if p.name != ".redeploy")
     assert names == ["calibrated.toml", "validation.csv", "validation.html", "validation.json"]
+    [published] = check_sets(fa)  # the four files are one set
+    assert published.name == "calibrated" and published.files == tuple(names) and published.ok
     for name in names:
         assert (fa / name).read_bytes() == (fb / name).read_bytes(), name
     assert (fa / "calibrated.toml").read_bytes() != (fc / "calibrated.toml").read_bytes()

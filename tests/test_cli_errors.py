@@ -93,7 +93,8 @@ def test_out_nested_folder_is_created(runner, tmp_path):
     result = run(runner, "-s", str(SMALL), "--out", str(out), "--format", "csv")
     assert result.exit_code == 0, result.output
     assert (out / "small-flows.csv").is_file()
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    # no staging left: only the control folder (lock and the set's manifest)
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [".redeploy"]
 
 
 def test_failed_run_leaves_no_new_folder(runner, tmp_path):
@@ -118,7 +119,7 @@ def test_failure_while_writing_leaves_every_earlier_output(runner, tmp_path, mon
     assert_clean_failure(result)
     assert "disk full" in result.stderr
     assert snapshot(tmp_path) == before  # the tables were not replaced either
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(before)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*before, ".redeploy"])
 
 
 def test_output_blocked_by_a_folder_changes_nothing(runner, tmp_path):

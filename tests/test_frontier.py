@@ -113,8 +113,13 @@ def test_frontier_channel_option_names_its_files(tmp_path, runner):
     )
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        f"baseline-frontier-opportunism.{k}" for k in ("csv", "html", "png")
+        ".redeploy",  # the lock and the set's manifest
+        *(f"baseline-frontier-opportunism.{k}" for k in ("csv", "html", "png")),
     ]
+    from redeploy.io import check_sets
+
+    [published] = check_sets(tmp_path)  # the three files are one set
+    assert published.name == "baseline-frontier-opportunism" and published.ok
     bad = runner.invoke(app, ["frontier", "--channel", "oportunism", "--out", str(tmp_path)])
     assert bad.exit_code == 2
     assert "Did you mean 'opportunism'?" in bad.output

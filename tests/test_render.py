@@ -464,6 +464,14 @@ def test_cli_run_writes_map_and_compare(tmp_path):
     assert res.exit_code == 0, res.output
     assert (tmp_path / "baseline-vs-no-repricing.html").is_file()
     assert (tmp_path / "baseline-vs-no-repricing.csv").is_file()
+    from redeploy.io import check_sets  # each command's files published as one set
+
+    sets = {c.name: c for c in check_sets(tmp_path)}
+    assert sets["baseline-vs-no-repricing"].files == (
+        "baseline-vs-no-repricing.csv",
+        "baseline-vs-no-repricing.html",
+    )
+    assert all(c.ok for c in sets.values()) and len(sets["baseline"].files) == 7
 
 
 def test_cli_rejects_unknown_tiles(tmp_path):

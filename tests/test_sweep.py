@@ -411,6 +411,32 @@ def test_interrupt_keeps_completed_batches(tiny, cluster, tmp_path, layers_dir):
     assert not (tmp_path / "tiny-uncertain-sweep-summary.csv").exists()
 
 
+def test_an_interrupted_sweep_leaves_an_earlier_complete_sweep_whole(
+    tiny, cluster, tmp_path, layers_dir
+):
+    from redeploy.io import check_sets
+
+    common = {"client": cluster, "layers_dir": layers_dir, "out_dir": tmp_path, "progress": False}
+    whole = run_sweep(tiny.path, samples=32, seed=3, batch_size=16, write_map=False, **common)
+    before = {key: path.read_bytes() for key, path in whole.files.items()}
+
+    def stop(done, total):
+        raise KeyboardInterrupt
+
+    with pytest.raises(SweepInterrupted) as info:
+        run_sweep(tiny.path, samples=200, seed=4, batch_size=16, on_batch=stop, **common)
+    assert {key: path.read_bytes() for key, path in whole.files.items()} == before
+    partial = info.value.output.files["parquet"]
+    assert partial.name == "tiny-uncertain-sweep-partial.parquet"
+    assert read_sweep(partial)[1]["seed"] == 4
+    sets = {c.name: c for c in check_sets(tmp_path)}
+    assert sets["tiny-uncertain-sweep"].ok and sets["tiny-uncertain-sweep-partial"].ok
+    assert sets["tiny-uncertain-sweep"].files == (
+        "tiny-uncertain-sweep-summary.csv",
+        "tiny-uncertain-sweep.parquet",
+    )
+
+
 def test_ctrl_c_in_a_terminal_stops_workers_quietly(tiny, tmp_path, layers_dir):
     # A terminal's Ctrl-C reaches the whole process group: client and worker processes.
     # The client keeps the completed batches; the workers must not print tracebacks.
@@ -455,8 +481,9 @@ def test_ctrl_c_in_a_terminal_stops_workers_quietly(tiny, tmp_path, layers_dir):
     assert proc.returncode == 130, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert "interrupted:" in err and "samples kept" in err
-    table, meta = read_sweep(out / "tiny-uncertain-sweep.parquet")
+    table, meta = read_sweep(out / "tiny-uncertain-sweep-partial.parquet")
     assert 0 < len(table) == meta["completed"] < 200000
+    assert not (out / "tiny-uncertain-sweep.parquet").exists()  # only a whole sweep's name
 
 
 def test_the_summary_line_counts_samples_not_solved(tiny, tmp_path, layers_dir, runner):

@@ -59,10 +59,12 @@ COMMANDS: tuple[tuple[str, list[str]], ...] = (
 
 
 def _digest(folder: Path) -> dict[str, str]:
+    """sha256 of every output (not of the control folder ``.redeploy/``: the lock and the
+    manifests, which hold these same hashes)."""
     return {
         str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(folder.rglob("*"))
-        if p.is_file()
+        if p.is_file() and p.relative_to(folder).parts[0] != ".redeploy"
     }
 
 

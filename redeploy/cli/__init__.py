@@ -1,15 +1,18 @@
 """The `redeploy` command line: a thin layer over `redeploy.workflows`.
 
 Exit codes: 0 success, 2 bad input (message on stderr), 3 infeasible scenario, 130 Ctrl-C.
-Commands live by group: `redeploy.cli.layers`, `.scenarios`, `.run` (run, compare) and
-`.analysis` (frontier, sweep), `.calibrate` (calibrate, validate) and `.uncertainty`
-(sensitivity, discover); `redeploy.cli.common` holds the app, options and messages.
+Commands live by group: `redeploy.cli.layers`, `.scenarios`, `.run` (run, compare),
+`.analysis` (frontier, sweep), `.calibrate` (calibrate, validate), `.uncertainty`
+(sensitivity, discover) and `.outputs` (verify); `redeploy.cli.common` holds the app,
+options and messages.
 """
 
-from redeploy.cli import (  # noqa: F401  (register commands)
+# importing the modules registers their commands
+from redeploy.cli import (  # noqa: F401
     analysis,
     calibrate,
     layers,
+    outputs,
     run,
     scenarios,
     uncertainty,

@@ -24,7 +24,9 @@ from redeploy.cli.common import (
     stderr,
     stdout,
 )
+from redeploy.errors import OutputError
 from redeploy.io.atomic import check_out_dir
+from redeploy.io.publish import claim_output
 from redeploy.schemas import RISK_CHANNELS
 
 if TYPE_CHECKING:
@@ -73,7 +75,7 @@ def frontier(
         )
     overrides = parse_layer_overrides(layer)
     note_shipped_layers(layers, overrides, quiet)
-    check_out_dir(out)
+    claim = claim_output(out)  # one writer in --out for the whole command
     bar = Progress(
         TextColumn("redeploy frontier: {task.description}"),
         BarColumn(),
@@ -81,7 +83,7 @@ def frontier(
         console=stderr,
         disable=quiet,
     )
-    with bar:
+    with claim, bar:
         task = bar.add_task("building the model", total=points + 1)
 
         def step(stage: str, done: int, total: int) -> None:
@@ -198,7 +200,7 @@ def sweep(
         )
     overrides = parse_layer_overrides(layer)
     note_shipped_layers(layers, overrides, quiet)
-    check_out_dir(out)
+    check_out_dir(out)  # run_sweep holds --out from its first part file
     if scheduler is not None:
         check_scheduler(scheduler)
     sc = load_scenario(scenario)
@@ -224,7 +226,7 @@ def sweep(
             method=method,  # type: ignore[arg-type]  # checked against SAMPLING_METHODS
         )
     except OSError as err:
-        if scheduler is None:
+        if scheduler is None or isinstance(err, OutputError):
             raise
         exit_with(f"error: --scheduler {scheduler}: cannot use the Dask scheduler there: {err}", 2)
     except SweepInterrupted as stop:

@@ -21,7 +21,7 @@ from redeploy.cli.common import (
     stderr,
     stdout,
 )
-from redeploy.io.atomic import check_out_dir
+from redeploy.io.publish import claim_output
 
 TargetsOpt = Annotated[
     Path | None,
@@ -91,8 +91,8 @@ def validate(
     validation.csv, validation.json and validation.html."""
     from redeploy.workflows.calibrate import run_validate
 
-    check_out_dir(out)
-    with stderr.status("redeploy validate", spinner="dots") if not quiet else _Null():
+    claim = claim_output(out)  # one writer in --out for the whole command
+    with claim, stderr.status("redeploy validate", spinner="dots") if not quiet else _Null():
         output = run_validate(
             scenario,
             coefficients=coefficients,
@@ -134,7 +134,7 @@ def calibrate(
 
     from redeploy.workflows.calibrate import run_calibrate
 
-    check_out_dir(out)
+    claim = claim_output(out)  # one writer in --out for the whole command
     bar = Progress(
         TextColumn("redeploy calibrate: {task.description}"),
         BarColumn(),
@@ -143,7 +143,7 @@ def calibrate(
         console=stderr,
         disable=quiet,
     )
-    with bar:
+    with claim, bar:
         task = bar.add_task("fit", total=budget, best="–")
 
         def step(stage: str, done: int, total: int, best: float) -> None:

@@ -25,7 +25,7 @@ from redeploy.cli.common import (
     stderr,
     stdout,
 )
-from redeploy.io.atomic import check_out_dir
+from redeploy.io.publish import claim_output
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -112,8 +112,8 @@ def run(
     zone_metric = zone_choice(zones)
     overrides = parse_layer_overrides(layer)
     note_shipped_layers(layers, overrides, quiet)
-    check_out_dir(out)
     with contextlib.ExitStack() as stack:
+        stack.enter_context(claim_output(out))  # one writer in --out for the whole command
         status = None if quiet else stack.enter_context(stderr.status("redeploy run"))
 
         def say(msg: str) -> None:
@@ -224,9 +224,9 @@ def compare(
     check_tiles(tiles)
     overrides = parse_layer_overrides(layer)
     note_shipped_layers(layers, overrides, quiet)
-    check_out_dir(out)
     pair = load_pair(a, b)  # both checked before either is solved
     with contextlib.ExitStack() as stack:
+        stack.enter_context(claim_output(out))  # one writer in --out for the whole command
         status = None if quiet else stack.enter_context(stderr.status("redeploy compare"))
 
         def say(name: str) -> None:

@@ -1,8 +1,8 @@
-"""Safe writes: a temporary file beside the target moved into place only on success, and
-staging folders whose files are published together when a command succeeds.
+"""Safe writes: a temporary file beside the target moved into place only on success.
 
-A failed or interrupted run therefore leaves earlier outputs intact. Files get the usual
-permissions (0666 less the umask), not the owner-only mode of `tempfile.mkstemp`.
+A failed or interrupted write therefore leaves the earlier file intact. Files get the usual
+permissions (0666 less the umask), not the owner-only mode of `tempfile.mkstemp`. Sets of
+files published together live in `redeploy.io.publish`.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
@@ -137,7 +135,7 @@ def write_with(
     return Path(path)
 
 
-# ---------------------------------------------------------------- staged output folders
+# ---------------------------------------------------------------- output folders
 
 
 def check_out_dir(out: Path) -> None:
@@ -167,71 +165,3 @@ def check_out_dir(out: Path) -> None:
     if not os.access(parent, os.W_OK | os.X_OK):
         msg = f"--out {out}: cannot create the folder: {parent} is not writable"
         raise OutputError(msg)
-
-
-@contextlib.contextmanager
-def staged_output(out: str | os.PathLike[str]) -> Iterator[Path]:
-    """
-    Yield a hidden staging folder inside `out`; move what was written there into `out`
-    only when the block succeeds, so a failed run leaves every earlier output intact.
-
-    Each file is moved with `os.replace`; a folder output (``NAME-geojson/``) replaces the
-    earlier folder of that name whole.
-
-    Raises
-    ------
-    OutputError
-        When `out` cannot be created or written, or an output cannot be moved into place.
-    """
-    out = Path(out)
-    check_out_dir(out)
-    created = [p for p in (out, *out.parents) if not p.exists()]
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=".redeploy-stage-", dir=out))
-    except OSError as err:
-        msg = f"--out {out}: cannot create the output folder: {err.strerror or err}"
-        raise OutputError(msg) from err
-    ok = False
-    try:
-        yield stage
-        publish(stage, out)
-        ok = True
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-        if not ok:
-            for folder in created:  # innermost first; only the empty ones this run made
-                with contextlib.suppress(OSError):
-                    folder.rmdir()
-
-
-def publish(stage: Path, out: Path) -> None:
-    """Move every entry of `stage` into `out` (checking every target first)."""
-    entries = sorted(stage.iterdir())
-    for entry in entries:  # check every target first, so a refusal changes nothing
-        target = out / entry.name
-        if target.exists() and target.is_dir() != entry.is_dir():
-            kind = "folder" if target.is_dir() else "file"
-            msg = (
-                f"{target}: is a {kind} in the way of this run's output; move it "
-                "away and run again (earlier outputs are unchanged)"
-            )
-            raise OutputError(msg)
-    for entry in entries:
-        target = out / entry.name
-        try:
-            if entry.is_dir() and target.exists():
-                old = Path(tempfile.mkdtemp(prefix=".redeploy-old-", dir=out))
-                os.replace(target, old / entry.name)
-                os.replace(entry, target)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.replace(entry, target)
-        except OSError as err:
-            msg = f"{target}: could not move the output into place: {err}"
-            raise OutputError(msg) from err
-
-
-def published(paths: list[Path], stage: Path, out: Path) -> list[Path]:
-    """Return where the files written under `stage` are once published into `out`."""
-    return [Path(out) / Path(p).relative_to(stage) for p in paths]

@@ -1,8 +1,10 @@
 """Workflows: the commands as Python functions, wiring the stages and publishing outputs.
 
 `run_scenario` / `write_run` (`redeploy run`), `run_compare`, `run_frontier` and
-`run_sweep`. Each writes its set of files through `redeploy.io.atomic` so that a failed
-command leaves earlier outputs intact. The CLI (`redeploy.cli`) is a thin layer over these.
+`run_sweep`. Each publishes its set of files through `redeploy.io.publish` (staged, then
+moved into place under the folder's lock with a manifest), so that a failed command leaves
+earlier outputs intact and a killed one leaves a set the next command finishes. The CLI
+(`redeploy.cli`) is a thin layer over these.
 """
 
 from redeploy.workflows.run import (

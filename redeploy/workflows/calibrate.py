@@ -26,7 +26,8 @@ from redeploy.calibration.report import (
     validation_table,
 )
 from redeploy.calibration.targets import Targets, default_targets_dir, load_targets
-from redeploy.io.atomic import published, staged_output, write_atomic
+from redeploy.io.atomic import write_atomic
+from redeploy.io.publish import published, staged_output
 from redeploy.layers import read_layers
 from redeploy.model.base import ModelBase, prepare_base
 from redeploy.render.validation import validation_html

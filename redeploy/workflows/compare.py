@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from redeploy.errors import ScenarioError
-from redeploy.io.atomic import published, staged_output
+from redeploy.io.publish import published, staged_output
 from redeploy.model.result import AllocationResult
 from redeploy.scenario import Scenario, load_scenario
 from redeploy.workflows.run import run_scenario, with_basemap

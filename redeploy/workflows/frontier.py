@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from redeploy.io.atomic import published, staged_output, write_atomic
+from redeploy.io.atomic import write_atomic
+from redeploy.io.publish import published, staged_output
 from redeploy.io.text import csv_text
 from redeploy.model.frontier import DEFAULT_POINTS, Frontier, trace_frontier
 from redeploy.model.inputs import AllocationInputs
@@ -121,7 +122,7 @@ def run_frontier(
     )
     say("writing", points + 1, points + 1)
     every_layer = with_basemap(base.layers, layers_dir, layer_overrides=layer_overrides, crs=crs)
-    with staged_output(out_dir) as stage:
+    with staged_output(out_dir, run_id=frontier.run_id) as stage:
         written = write_frontier(frontier, every_layer, stage)
         files = dict(
             zip(written, published(list(written.values()), stage, Path(out_dir)), strict=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from redeploy.export.tables import write_tables
-from redeploy.io.atomic import published, staged_output
+from redeploy.io.publish import published, staged_output
 from redeploy.model.allocation import solve_allocation
 from redeploy.model.inputs import AllocationInputs, build_inputs
 from redeploy.model.result import AllocationResult
@@ -215,7 +215,11 @@ def run_scenario(
     if out_dir is not None:
         t = time.perf_counter()
         say("writing tables")
-        files = write_tables(result, out_dir)
+        with staged_output(out_dir, name=result.scenario, run_id=result.run_id) as stage:
+            staged = write_tables(result, stage)
+            files = dict(
+                zip(staged, published(list(staged.values()), stage, Path(out_dir)), strict=True)
+            )
         timings["write"] = time.perf_counter() - t
     return RunOutput(
         result=result,
@@ -278,7 +282,8 @@ def write_run(
     from redeploy.render import write_map
 
     every_layer = dict(layers if layers is not None else output.layers)
-    with staged_output(out_dir) as stage:
+    result = output.result
+    with staged_output(out_dir, name=result.scenario, run_id=result.run_id) as stage:
         written: list[Path] = []
         if "csv" in formats:
             written += write_tables(output.result, stage).values()

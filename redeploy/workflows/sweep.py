@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 
 from redeploy.errors import OutputError, ScenarioError
 from redeploy.io.atomic import write_atomic, write_with
+from redeploy.io.publish import claim_output, published, staged_output
 from redeploy.io.text import csv_text
 from redeploy.model.inputs import build_inputs
 from redeploy.model.sweep import (
@@ -72,13 +73,15 @@ def summary_csv(summary: pd.DataFrame) -> str:
 
 
 def sweep_paths(name: str, out_dir: str | Path) -> dict[str, Path]:
-    """Return ``{"parquet", "summary", "map", "parts"}`` paths of a sweep of `name`."""
+    """Return ``{"parquet", "summary", "map", "parts", "partial"}`` paths of a sweep of
+    `name` (``partial``: the samples of an interrupted sweep)."""
     out = Path(out_dir)
     return {
         "parquet": out / f"{name}-sweep.parquet",
         "summary": out / f"{name}-sweep-summary.csv",
         "map": out / f"{name}-sweep.html",
         "parts": out / f"{name}-sweep.parts",
+        "partial": out / f"{name}-sweep-partial.parquet",
     }
 
 
@@ -173,10 +176,11 @@ class SweepInputs:
         output: SweepOutput,
         path: Path,
         table: pd.DataFrame | None = None,
+        folder: Path | None = None,
     ) -> Path:
         """Solve the central run and write the robustness map of `summary` to `path`,
         with what drives each zone and the whole map (from `table`, the samples, and the
-        scenario's sensitivity run in the same folder when there is one)."""
+        scenario's sensitivity run in `folder`, the output folder, when there is one)."""
         from redeploy.model.allocation import solve_allocation
         from redeploy.render.robustness import write_robustness_map
 
@@ -184,7 +188,7 @@ class SweepInputs:
             self.layers, self.scenario, coefficients=self.coefficients, run_id=self.run_id
         )
         central = solve_allocation(inputs)
-        zone_drivers, map_drivers = _drivers(table, path.parent, self.plan)
+        zone_drivers, map_drivers = _drivers(table, folder or path.parent, self.plan)
         return write_robustness_map(
             every_layer,
             summary,
@@ -271,57 +275,97 @@ def run_sweep(
     t0 = time.perf_counter()
     inputs = SweepInputs.read(scenario, layers_dir, layer_overrides, crs)
     plan = inputs.plan
-    files = sweep_paths(plan.name, out_dir)
+    parts_dir = sweep_paths(plan.name, out_dir)["parts"]
     rows = _design_rows(plan, samples, seed, method)
     manifest = {"scenario": plan.name, "run_id": plan.run_id, "seed": seed}
     manifest |= {"samples": samples, "method": method}
-    run = solve_samples(
-        plan,
-        samples,
-        seed,
-        files["parts"],
-        manifest,
-        client=client,
-        workers=workers,
-        scheduler=scheduler,
-        batch_size=batch_size,
-        processes=processes,
-        progress=progress,
-        on_batch=on_batch,
-        design=rows,
-        fault=_fault,
-    )
-    table = run.table
-    written = {
-        "parquet": write_parquet(table, files["parquet"], _parquet_meta(manifest, table, plan))
-    }
-    failed, not_solved = _not_solved(table)
-    output = SweepOutput(
-        plan=plan,
-        samples=samples,
-        completed=len(table),
-        failed=failed,
-        seed=seed,
-        not_solved=not_solved,
-        workers=run.workers,
-        batch_size=run.batch_size,
-        seconds=time.perf_counter() - t0,
-        solve_seconds=run.seconds,
-        files=written,
-        interrupted=run.interrupted,
-        method=method,
-    )
-    if run.interrupted:
-        raise SweepInterrupted(output)
-    summary = summarize(table)
-    written["summary"] = write_text(files["summary"], summary_csv(summary))
-    if write_map:
-        every = with_basemap(inputs.layers, layers_dir, layer_overrides=layer_overrides, crs=crs)
-        written["map"] = inputs.write_map(every, summary, output, files["map"], table)
-    shutil.rmtree(files["parts"], ignore_errors=True)
+    # one writer in the folder from the first part file to the published set
+    with claim_output(out_dir):
+        run = solve_samples(
+            plan,
+            samples,
+            seed,
+            parts_dir,
+            manifest,
+            client=client,
+            workers=workers,
+            scheduler=scheduler,
+            batch_size=batch_size,
+            processes=processes,
+            progress=progress,
+            on_batch=on_batch,
+            design=rows,
+            fault=_fault,
+        )
+        table = run.table
+        failed, not_solved = _not_solved(table)
+        output = SweepOutput(
+            plan=plan,
+            samples=samples,
+            completed=len(table),
+            failed=failed,
+            seed=seed,
+            not_solved=not_solved,
+            workers=run.workers,
+            batch_size=run.batch_size,
+            seconds=time.perf_counter() - t0,
+            solve_seconds=run.seconds,
+            interrupted=run.interrupted,
+            method=method,
+        )
+        meta = _parquet_meta(manifest, table, plan)
+        if run.interrupted:
+            raise SweepInterrupted(
+                dataclasses.replace(output, files=_publish_partial(table, meta, plan, out_dir))
+            )
+        summary = summarize(table)
+        every = (
+            with_basemap(inputs.layers, layers_dir, layer_overrides=layer_overrides, crs=crs)
+            if write_map
+            else None
+        )
+        written = _publish(inputs, table, meta, summary, output, every, out_dir)
+        shutil.rmtree(parts_dir, ignore_errors=True)
     return dataclasses.replace(
         output, files=written, summary=summary, seconds=time.perf_counter() - t0
     )
+
+
+def _publish(
+    inputs: SweepInputs,
+    table: pd.DataFrame,
+    meta: Mapping[str, Any],
+    summary: pd.DataFrame,
+    output: SweepOutput,
+    every_layer: Mapping[str, Any] | None,
+    out_dir: str | Path,
+) -> dict[str, Path]:
+    """Publish the sweep's parquet, summary and (with `every_layer`) map as one set."""
+    name = inputs.plan.name
+    with staged_output(out_dir, name=f"{name}-sweep", run_id=inputs.plan.run_id) as stage:
+        paths = sweep_paths(name, stage)
+        staged = {
+            "parquet": write_parquet(table, paths["parquet"], meta),
+            "summary": write_text(paths["summary"], summary_csv(summary)),
+        }
+        if every_layer is not None:
+            staged["map"] = inputs.write_map(
+                every_layer, summary, output, paths["map"], table, Path(out_dir)
+            )
+        final = published(list(staged.values()), stage, Path(out_dir))
+    return dict(zip(staged, final, strict=True))
+
+
+def _publish_partial(
+    table: pd.DataFrame, meta: Mapping[str, Any], plan: SweepPlan, out_dir: str | Path
+) -> dict[str, Path]:
+    """Publish an interrupted sweep's samples as their own set, ``NAME-sweep-partial.parquet``,
+    so a complete sweep's parquet, summary and map stay one set."""
+    name = f"{plan.name}-sweep-partial"
+    with staged_output(out_dir, name=name, run_id=plan.run_id) as stage:
+        path = write_parquet(table, sweep_paths(plan.name, stage)["partial"], meta)
+        final = published([path], stage, Path(out_dir))
+    return {"parquet": final[0]}
 
 
 def _design_rows(

@@ -28,7 +28,8 @@ from redeploy.analysis.prim import box_table, prim
 from redeploy.analysis.results import DiscoverOutput, SensitivityOutput
 from redeploy.analysis.sensitivity import check_samples, design, indices
 from redeploy.errors import ScenarioError
-from redeploy.io.atomic import published, staged_output, write_atomic
+from redeploy.io.atomic import write_atomic
+from redeploy.io.publish import claim_output, published, staged_output
 from redeploy.io.text import csv_text
 from redeploy.model.allocation import solve_allocation
 from redeploy.model.inputs import build_inputs
@@ -154,22 +155,23 @@ def run_sensitivity(
     plan = inputs.plan
     rows = design(method, plan.paths, samples, seed)
     cluster = _Cluster(client, workers, scheduler, batch_size, processes, progress)
-    table, n_workers, _ = _solve(plan, rows, seed, out_dir, "sensitivity", cluster)
-    names = sensitivity_outputs(plan.inputs.regions)
-    values, failed = _filled(outcomes(table), table, names)
-    result = indices(method, plan.paths, rows, values, seed)
-    output = SensitivityOutput(
-        plan=plan,
-        method=method,
-        samples=samples,
-        evaluations=len(rows),
-        failed=failed,
-        table=result,
-        outputs=tuple(names),
-        workers=n_workers,
-        seconds=time.perf_counter() - t0,
-    )
-    files = _write_sensitivity(output, inputs, out_dir, write_map, layers_dir, layer_overrides, crs)
+    with claim_output(out_dir):  # one writer in the folder, from parts to published set
+        table, n_workers, _ = _solve(plan, rows, seed, out_dir, "sensitivity", cluster)
+        names = sensitivity_outputs(plan.inputs.regions)
+        values, failed = _filled(outcomes(table), table, names)
+        output = SensitivityOutput(
+            plan=plan,
+            method=method,
+            samples=samples,
+            evaluations=len(rows),
+            failed=failed,
+            table=indices(method, plan.paths, rows, values, seed),
+            outputs=tuple(names),
+            workers=n_workers,
+            seconds=time.perf_counter() - t0,
+        )
+        where = (layers_dir, layer_overrides, crs)
+        files = _write_sensitivity(output, inputs, out_dir, write_map, *where)
     return dataclasses.replace(output, files=files)
 
 
@@ -198,7 +200,7 @@ def _write_sensitivity(
     from redeploy.render.uncertainty import plot_sensitivity, write_sensitivity_map
 
     name = output.plan.name
-    with staged_output(out_dir) as stage:
+    with staged_output(out_dir, name=f"{name}-sensitivity", run_id=output.plan.run_id) as stage:
         png = plot_sensitivity(output, stage / f"{name}-sensitivity.png")
         written = {
             "csv": write_atomic(stage / f"{name}-sensitivity.csv", csv_text(output.table)),
@@ -274,36 +276,37 @@ def run_discover(
     drawn = sample_design(plan.paths, seed, range(samples), method=method, samples=samples)
     rows = np.column_stack([drawn[p] for p in plan.paths])
     cluster = _Cluster(client, workers, scheduler, batch_size, processes, progress)
-    table, n_workers, _ = _solve(plan, rows, seed, out_dir, "discover", cluster)
-    ok = (table["status"] == STATUS_OK).to_numpy()
-    x = table.loc[ok, [f"param:{p}" for p in plan.paths]].set_axis(plan.paths, axis=1)
-    y = condition.holds(outcomes(table))[ok]
-    try:
-        result = prim(x.reset_index(drop=True), y)
-    except ValueError as err:
-        msg = f"--when {when!r}: {err}"
-        raise ScenarioError(msg) from None
-    from redeploy.render.uncertainty import box_words
+    with claim_output(out_dir):  # one writer in the folder, from parts to published set
+        table, n_workers, _ = _solve(plan, rows, seed, out_dir, "discover", cluster)
+        ok = (table["status"] == STATUS_OK).to_numpy()
+        x = table.loc[ok, [f"param:{p}" for p in plan.paths]].set_axis(plan.paths, axis=1)
+        y = condition.holds(outcomes(table))[ok]
+        try:
+            result = prim(x.reset_index(drop=True), y)
+        except ValueError as err:
+            msg = f"--when {when!r}: {err}"
+            raise ScenarioError(msg) from None
+        from redeploy.render.uncertainty import box_words
 
-    output = DiscoverOutput(
-        plan=plan,
-        condition=condition,
-        samples=samples,
-        failed=int((~ok).sum()),
-        result=result,
-        table=box_table(result),
-        words=box_words(result, condition),
-        workers=n_workers,
-        seconds=time.perf_counter() - t0,
-    )
-    return dataclasses.replace(output, files=_write_discover(output, out_dir))
+        output = DiscoverOutput(
+            plan=plan,
+            condition=condition,
+            samples=samples,
+            failed=int((~ok).sum()),
+            result=result,
+            table=box_table(result),
+            words=box_words(result, condition),
+            workers=n_workers,
+            seconds=time.perf_counter() - t0,
+        )
+        return dataclasses.replace(output, files=_write_discover(output, out_dir))
 
 
 def _write_discover(output: DiscoverOutput, out_dir: str | Path) -> dict[str, Path]:
     from redeploy.render.uncertainty import discover_html, plot_peeling
 
     name = output.plan.name
-    with staged_output(out_dir) as stage:
+    with staged_output(out_dir, name=f"{name}-discover", run_id=output.plan.run_id) as stage:
         png = plot_peeling(output.result, stage / f"{name}-discover.png")
         written = {
             "csv": write_atomic(stage / f"{name}-discover.csv", csv_text(output.table)),
