@@ -8,14 +8,11 @@ Completed batches are kept as part files while the sweep runs, so Ctrl-C keeps t
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import hashlib
 import json
-import math
 import shutil
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +23,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from redeploy.errors import OutputError, ScenarioError
-from redeploy.io.atomic import write_atomic, write_with
 from redeploy.io.publish import claim_output, published, staged_output
 from redeploy.io.text import csv_text
 from redeploy.model.inputs import build_inputs
@@ -36,8 +32,6 @@ from redeploy.model.sweep import (
     Fault,
     SweepPlan,
     prepare_sweep,
-    run_batch,
-    sample_columns,
     summarize,
 )
 from redeploy.scenario import (
@@ -49,14 +43,31 @@ from redeploy.scenario import (
     sample_design,
 )
 from redeploy.schemas import ASSET_UNITS
-from redeploy.workflows.cluster import sweep_client, worker_threads
 from redeploy.workflows.run import MODEL_LAYERS, compute_run_id, with_basemap
+from redeploy.workflows.samples import (
+    BATCH_BOUNDS as BATCH_BOUNDS,
+)
+from redeploy.workflows.samples import (
+    SolvedSamples as SolvedSamples,
+)
+from redeploy.workflows.samples import (
+    combine_parts as combine_parts,
+)
+from redeploy.workflows.samples import (
+    default_batch_size as default_batch_size,
+)
+from redeploy.workflows.samples import (
+    solve_samples as solve_samples,
+)
+from redeploy.workflows.samples import (
+    write_parquet as write_parquet,
+)
+from redeploy.workflows.samples import (
+    write_text as write_text,
+)
 
 if TYPE_CHECKING:
     from distributed import Client
-
-#: Smallest and largest default batch (samples per task).
-BATCH_BOUNDS = (16, 512)
 
 
 class SweepInterrupted(KeyboardInterrupt):
@@ -85,32 +96,6 @@ def sweep_paths(name: str, out_dir: str | Path) -> dict[str, Path]:
     }
 
 
-def write_parquet(table: pd.DataFrame, path: Path, meta: Mapping[str, Any]) -> Path:
-    """Write a sample table to parquet atomically, with `meta` as JSON schema metadata."""
-    arrow = pa.Table.from_pandas(table, preserve_index=False)
-    old = arrow.schema.metadata or {}
-    arrow = arrow.replace_schema_metadata(
-        {**old, b"redeploy": json.dumps(meta, sort_keys=True).encode()}
-    )
-    return write_with(path, lambda tmp: pq.write_table(arrow, tmp))
-
-
-def write_text(path: Path, text: str) -> Path:
-    """Write `text` (UTF-8, ``\\n``) to `path` atomically."""
-    return write_atomic(path, text)
-
-
-def combine_parts(parts_dir: Path, columns: Sequence[str]) -> pd.DataFrame:
-    """Read every ``batch-*.parquet`` in `parts_dir` into one table sorted by sample."""
-    files = sorted(parts_dir.glob("batch-*.parquet"))
-    frames = [pq.read_table(f).to_pandas() for f in files]
-    if not frames:
-        return pd.DataFrame(columns=list(columns))
-    table = pd.concat(frames, ignore_index=True).reindex(columns=list(columns))
-    combined: pd.DataFrame = table.sort_values("sample", kind="mergesort").reset_index(drop=True)
-    return combined
-
-
 @dataclass(frozen=True)
 class SweepOutput:
     """What `run_sweep` produced."""
@@ -132,12 +117,6 @@ class SweepOutput:
     not_solved: dict[str, int] = field(default_factory=dict)
     #: How the samples were laid out (`redeploy.scenario.SAMPLING_METHODS`).
     method: str = "random"
-
-
-def default_batch_size(samples: int, workers: int) -> int:
-    """Return ``ceil(samples / (4 * workers))`` bounded to `BATCH_BOUNDS`."""
-    lo, hi = BATCH_BOUNDS
-    return max(lo, min(hi, math.ceil(samples / (4 * max(workers, 1)))))
 
 
 @dataclass(frozen=True)
@@ -379,73 +358,6 @@ def _design_rows(
     return np.column_stack([drawn[p] for p in plan.paths])
 
 
-@dataclass(frozen=True)
-class SolvedSamples:
-    """The sample table of `solve_samples` and how it was solved."""
-
-    table: pd.DataFrame
-    workers: int
-    batch_size: int
-    #: Wall time from submitting the first batch to receiving the last one.
-    seconds: float
-    interrupted: bool
-
-
-def solve_samples(
-    plan: SweepPlan,
-    samples: int,
-    seed: int,
-    parts_dir: Path,
-    manifest: Mapping[str, Any],
-    *,
-    client: Client | None = None,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    batch_size: int | None = None,
-    processes: bool = True,
-    progress: bool = True,
-    on_batch: Callable[[int, int], None] | None = None,
-    design: np.ndarray | None = None,
-    fault: Fault | None = None,
-    label: str = "sweep",
-) -> SolvedSamples:
-    """
-    Solve samples ``0 .. samples - 1`` of `plan` on Dask, keeping each completed batch as a
-    part file in `parts_dir` (so Ctrl-C keeps them), and combine them.
-
-    Sample ``i`` is drawn from (seed, i), or is row ``i`` of `design` (uniform numbers, one
-    column per uncertain parameter in `plan.paths` order). Used by `run_sweep`, and by
-    `redeploy.workflows.uncertainty` for the sensitivity and discovery designs.
-    """
-    with contextlib.ExitStack() as stack:
-        if client is None:
-            client = stack.enter_context(sweep_client(workers, scheduler, processes=processes))
-        # only once the cluster runs: a sweep that cannot start leaves the folder as it was
-        if parts_dir.exists():
-            shutil.rmtree(parts_dir)
-        parts_dir.mkdir(parents=True)
-        write_text(parts_dir / "manifest.json", json.dumps(manifest, sort_keys=True) + "\n")
-        n_workers = worker_threads(client)
-        size = min(samples, batch_size or default_batch_size(samples, n_workers))
-        t_solve = time.perf_counter()
-        interrupted = _run_batches(
-            client,
-            plan,
-            samples,
-            seed,
-            size,
-            parts_dir,
-            progress,
-            on_batch,
-            fault,
-            design=design,
-            label=label,
-        )
-        t_solve = time.perf_counter() - t_solve
-    table = combine_parts(parts_dir, sample_columns(plan))
-    return SolvedSamples(table, n_workers, size, t_solve, interrupted)
-
-
 def _parquet_meta(
     manifest: Mapping[str, Any], table: pd.DataFrame, plan: SweepPlan
 ) -> dict[str, Any]:
@@ -467,97 +379,6 @@ def _not_solved(table: pd.DataFrame) -> tuple[int, dict[str, int]]:
     bad = table["status"] != STATUS_OK
     counts = table.loc[bad, "status"].value_counts()
     return int(bad.sum()), {str(k): int(v) for k, v in sorted(counts.items())}
-
-
-def _run_batches(
-    client: Client,
-    plan: SweepPlan,
-    samples: int,
-    seed: int,
-    size: int,
-    parts_dir: Path,
-    progress: bool,
-    on_batch: Callable[[int, int], None] | None,
-    fault: Fault | None,
-    design: np.ndarray | None = None,
-    label: str = "sweep",
-) -> bool:
-    """Submit the batches and write each part file as it completes; True if interrupted.
-
-    With a `design` (one row of uniform numbers per sample) each batch gets its rows."""
-    from distributed import as_completed
-
-    remote = None
-    futures: list[Any] = []
-    done = 0
-    bar = _progress_bar(progress, samples)
-    tag = str(seed) if design is None else hashlib.sha256(design.tobytes()).hexdigest()[:16]
-    try:
-        remote = client.scatter(plan, broadcast=True, hash=False)
-        for start in range(0, samples, size):
-            stop = min(samples, start + size)
-            rows = None if design is None else design[start:stop]
-            key = f"redeploy-{label}-{plan.token[:16]}-{tag}-{start}-{stop}"
-            futures.append(
-                client.submit(
-                    run_batch,
-                    remote,
-                    start,
-                    stop,
-                    seed,
-                    fault,
-                    rows,
-                    key=key,
-                    retries=2,
-                    pure=True,
-                )
-            )
-        index = {f.key: b for b, f in enumerate(futures)}
-        with bar:
-            task = bar.add_task(f"{label} {plan.name}", total=samples)
-            for fut in as_completed(futures):
-                part = fut.result()
-                write_parquet(
-                    part,
-                    parts_dir / f"batch-{index[fut.key]:05d}.parquet",
-                    {"start": int(part["sample"].min()), "stop": int(part["sample"].max()) + 1},
-                )
-                done += len(part)
-                bar.update(task, advance=len(part))
-                if on_batch is not None:
-                    on_batch(done, samples)
-    except KeyboardInterrupt:  # also while the plan is being sent: nothing solved yet
-        client.cancel(futures)
-        return True
-    finally:
-        if remote is not None:
-            with contextlib.suppress(Exception):
-                client.cancel(remote)
-    return False
-
-
-def _progress_bar(enabled: bool, total: int) -> Any:
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(bar_width=16),  # the whole line fits 80 columns with a long name
-        MofNCompleteColumn(),
-        TextColumn("samples"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        disable=not enabled,
-        transient=False,
-    )
 
 
 def read_sweep(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:

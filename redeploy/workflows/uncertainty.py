@@ -1,7 +1,7 @@
 """`redeploy sensitivity` and `redeploy discover` as Python functions.
 
 Both solve samples of a scenario's ``[uncertain]`` parameters on Dask with the sweep's
-machinery (`redeploy.workflows.sweep.solve_samples`), then analyse them
+machinery (`redeploy.workflows.samples.solve_samples`), then analyse them
 (`redeploy.analysis`): Sobol' or Morris indices per outcome (SALib), or a PRIM box where a
 condition on an outcome holds. Outputs are published together (`redeploy.io.atomic`).
 """
@@ -36,7 +36,8 @@ from redeploy.model.inputs import build_inputs
 from redeploy.model.sweep import STATUS_OK, SweepPlan, sample_columns
 from redeploy.scenario import SamplingMethod, Scenario, sample_design
 from redeploy.workflows.run import with_basemap
-from redeploy.workflows.sweep import SweepInputs, solve_samples
+from redeploy.workflows.samples import solve_samples
+from redeploy.workflows.sweep import SweepInputs
 
 if TYPE_CHECKING:
     from distributed import Client
