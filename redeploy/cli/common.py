@@ -161,12 +161,17 @@ def _crs_option(value: str | None) -> str | None:
     from pyproj import CRS
     from pyproj.exceptions import CRSError
 
+    from redeploy.validation import crs_problem
+
     try:
-        CRS.from_user_input(value)
+        parsed = CRS.from_user_input(value)
     except CRSError as err:
         reason = str(err).strip().splitlines()[0]
         msg = f"{value!r} is not a CRS pyproj knows ({reason}); give e.g. EPSG:4326"
         raise typer.BadParameter(msg, param_hint="--crs") from None
+    problem = crs_problem(parsed)
+    if problem is not None:
+        raise typer.BadParameter(problem, param_hint="--crs")
     return value
 
 
