@@ -13,6 +13,7 @@ import json
 import os
 import sqlite3
 import threading
+import typing
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -154,6 +155,7 @@ def test_a_json_boolean_in_a_number_column_is_refused(runner, tmp_path):
 
 def test_every_number_of_every_layer_and_scenario_is_bounded():
     from redeploy.scenario import scenario_json_schema
+    from redeploy.scenario.distributions import DistributionTable
     from redeploy.schemas import SCHEMAS
 
     for schema in SCHEMAS.values():
@@ -182,7 +184,8 @@ def test_every_number_of_every_layer_and_scenario_is_bounded():
     ]
     # a distribution's low, high, mode, mean and values must lie within the bounds of the
     # key it is drawn for (checked when the scenario is read)
-    drawn = ("/$defs/Choice/", "/$defs/Triangular/", "/$defs/TruncNormal/", "/$defs/Uniform/")
+    kinds = typing.get_args(typing.get_args(DistributionTable)[0])
+    drawn = tuple(f"/$defs/{kind.__name__}/" for kind in kinds)
     assert unbounded and all(p.startswith(drawn) for p in unbounded), unbounded
 
 
