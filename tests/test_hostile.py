@@ -16,6 +16,7 @@ import threading
 import typing
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import geopandas as gpd
@@ -321,3 +322,237 @@ def test_a_column_the_geopackage_cannot_hold_is_refused_before_solving(
     message = refused(result, str(layer), needle)
     assert ".redeploy-stage" not in message
     assert not out.exists()
+
+
+# ----------------------------------------------------------------------- disk full
+
+
+def changed_small(tmp_path: Path) -> Path:
+    """small.toml with other figures and the same name, so the same output files."""
+    text = SMALL.read_text(encoding="utf-8").replace(
+        "defense_pct_gdp = 3.0", "defense_pct_gdp = 4.0"
+    )
+    path = tmp_path / "changed.toml"
+    path.write_text('name = "small"\n' + text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def earlier(tmp_path_factory) -> Path:
+    """A complete earlier run of small.toml (every format), to copy and try to spoil."""
+    from typer.testing import CliRunner
+
+    out = tmp_path_factory.mktemp("earlier") / "out"
+    assert CliRunner().invoke(app, run_args(out)).exit_code == 0
+    return out
+
+
+def earlier_copy(earlier: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    return Path(shutil.copytree(earlier, tmp_path / "out"))
+
+
+@pytest.mark.parametrize("where", ["gpkg", "html"])
+def test_a_full_disk_names_the_target_says_so_and_keeps_earlier_outputs(
+    runner, tmp_path, monkeypatch, earlier, where
+):
+    import errno
+
+    import pyogrio
+
+    out = earlier_copy(earlier, tmp_path)
+    before = snapshot(out)
+    real_text = Path.write_text
+
+    def full_gpkg(frame, path, *args, **kwargs):
+        raise pyogrio.errors.DataSourceError(f"{path}: database or disk is full")
+
+    def full_html(self, *args, **kwargs):
+        if self.suffix == ".html":
+            raise OSError(errno.ENOSPC, "No space left on device", str(self))
+        return real_text(self, *args, **kwargs)
+
+    if where == "gpkg":
+        monkeypatch.setattr(pyogrio, "write_dataframe", full_gpkg)
+    else:
+        monkeypatch.setattr(Path, "write_text", full_html)
+    formats = "gpkg" if where == "gpkg" else "csv"  # the map is always written
+    result = invoke(runner, *run_args(out, "-s", changed_small(tmp_path), "--format", formats))
+    target = out / f"small.{where}"
+    message = refused(result, f"{target}: could not write the file: the disk is full")
+    assert ".redeploy-stage" not in message and ".tmp" not in message
+    assert snapshot(out) == before
+
+
+def test_a_vague_write_error_on_a_nearly_full_disk_says_the_disk_is_nearly_full(
+    tmp_path, monkeypatch
+):
+    import shutil
+
+    from redeploy.errors import OutputError
+    from redeploy.io.atomic import atomic_path
+
+    # GDAL says only "Failed to commit transaction" when SQLite lacks room for its journal
+    usage = shutil._ntuple_diskusage(10**9, 10**9 - 300_000, 300_000)
+    monkeypatch.setattr("redeploy.io.atomic.shutil.disk_usage", lambda _path: usage)
+    target = tmp_path / "small.gpkg"
+    with pytest.raises(OutputError) as err, atomic_path(target, catch=(RuntimeError,)) as tmp:
+        raise RuntimeError(f"{tmp}: Failed to commit transaction")
+    assert str(err.value).startswith(f"{target}: could not write the file: the disk is nearly")
+    assert "0.3 MB free" in str(err.value) and ".tmp" not in str(err.value)
+
+
+# -------------------------------------------------------------------------- sweeps
+
+UNCERTAIN = f"""\
+name = "small-uncertain"
+extends = "{SMALL}"
+[uncertain]
+"fronts.alpha.defense_pct_gdp" = {{dist = "uniform", low = 2.6, high = 3.6}}
+"model.decay_km" = {{dist = "triangular", low = 200, mode = 500, high = 1500}}
+"""
+
+
+@pytest.fixture(scope="module")
+def threads():
+    """A Dask cluster of threads in this process: quick to start for the sweep cases."""
+    from redeploy.workflows.cluster import sweep_client
+
+    with sweep_client(2, processes=False) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def earlier_sweep(tmp_path_factory, threads):
+    """A complete sweep of 64 samples: parquet, summary and map."""
+    from redeploy.workflows.sweep import run_sweep
+
+    folder = tmp_path_factory.mktemp("sweep")
+    scenario = folder / "small-uncertain.toml"
+    scenario.write_text(UNCERTAIN, encoding="utf-8")
+    out = folder / "out"
+    output = run_sweep(
+        scenario, samples=64, client=threads, layers_dir=MODEL_DATA, out_dir=out, progress=False
+    )
+    assert sorted(output.files) == ["map", "parquet", "summary"]
+    return scenario, out
+
+
+def sweep_copy(earlier_sweep, tmp_path: Path) -> tuple[Path, Path]:
+    import shutil
+
+    scenario, out = earlier_sweep
+    return scenario, Path(shutil.copytree(out, tmp_path / "out"))
+
+
+def test_an_interrupted_sweep_leaves_the_earlier_sweep_whole(tmp_path, threads, earlier_sweep):
+    from redeploy.workflows.sweep import SweepInterrupted, read_sweep, run_sweep
+
+    scenario, out = sweep_copy(earlier_sweep, tmp_path)
+    before = snapshot(out)
+
+    def stop(done, total):
+        if done >= 32:
+            raise KeyboardInterrupt
+
+    with pytest.raises(SweepInterrupted) as info:
+        run_sweep(
+            scenario,
+            samples=256,
+            batch_size=16,
+            client=threads,
+            layers_dir=MODEL_DATA,
+            out_dir=out,
+            progress=False,
+            on_batch=stop,
+        )
+    partial = out / "small-uncertain-sweep-partial.parquet"
+    assert info.value.output.files["parquet"] == partial
+    assert snapshot(out) == {**before, partial.name: partial.read_bytes()}
+    table, meta = read_sweep(partial)
+    assert 32 <= len(table) == meta["completed"] < 256 and meta["samples"] == 256
+    assert len(read_sweep(out / "small-uncertain-sweep.parquet")[0]) == 64
+
+
+def test_a_sweep_that_loses_its_workers_says_so_and_keeps_its_samples(
+    runner, tmp_path, threads, earlier_sweep, monkeypatch
+):
+    from distributed import KilledWorker
+
+    from redeploy.model.sweep import run_batch
+    from redeploy.workflows.sweep import read_sweep
+
+    scenario, out = sweep_copy(earlier_sweep, tmp_path)
+    before = snapshot(out)
+
+    def dying(plan, start, stop, *args):
+        # what Dask raises for a batch once the workers running it have died
+        if start >= 64:
+            worker = SimpleNamespace(address="tcp://127.0.0.1:1")
+            raise KilledWorker(f"batch {start}", worker, allowed_failures=3)
+        return run_batch(plan, start, stop, *args)
+
+    monkeypatch.setattr("redeploy.workflows.sweep.run_batch", dying)
+    monkeypatch.setattr(
+        "redeploy.workflows.sweep.sweep_client", lambda *a, **k: contextlib_nullcontext(threads)
+    )
+    args = ["sweep", "-s", scenario, "--layers", MODEL_DATA, "-n", 256, "--batch-size", 16]
+    message = refused(
+        invoke(runner, *args, "--out", out, "-q"),
+        "the sweep lost its Dask workers after 64 of 256 samples (KilledWorker",
+        "small-uncertain-sweep-partial.parquet",
+    )
+    assert "Traceback" not in message
+    partial = out / "small-uncertain-sweep-partial.parquet"
+    assert snapshot(out) == {**before, partial.name: partial.read_bytes()}
+    assert list(read_sweep(partial)[0]["sample"]) == list(range(64))
+
+
+def contextlib_nullcontext(value):
+    import contextlib
+
+    return contextlib.nullcontext(value)
+
+
+def test_a_parts_folder_that_is_a_symlink_is_refused_not_followed(runner, tmp_path, earlier_sweep):
+    scenario, out = sweep_copy(earlier_sweep, tmp_path)
+    elsewhere = tmp_path / "precious"
+    elsewhere.mkdir()
+    (elsewhere / "keep.txt").write_text("mine")
+    (out / "small-uncertain-sweep.parts").symlink_to(elsewhere)
+    before = snapshot(out)
+    args = ["sweep", "-s", scenario, "--layers", MODEL_DATA, "-n", 8, "-w", 1, "--out", out]
+    refused(
+        invoke(runner, *args),
+        "small-uncertain-sweep.parts: is a symbolic link",
+        "never follows a link",
+    )
+    assert (elsewhere / "keep.txt").read_text() == "mine"
+    assert snapshot(out) == before
+
+
+# ------------------------------------------------------------ a missing or broken browser
+
+
+@pytest.mark.parametrize("browser", ["exits", "hangs", "missing"])
+def test_png_without_a_working_browser_exits_2_and_writes_the_rest(
+    runner, tmp_path, monkeypatch, browser
+):
+    fake = tmp_path / "fake-chromedriver"
+    fake.write_text("#!/bin/sh\n" + ("sleep 60\n" if browser == "hangs" else "exit 1\n"))
+    fake.chmod(0o755)
+    driver = str(tmp_path / "nowhere") if browser == "missing" else str(fake)
+    monkeypatch.setenv("REDEPLOY_CHROMEDRIVER", driver)
+    monkeypatch.setattr("redeploy.render.png.START_SECONDS", 1.0)
+    out = tmp_path / "out"
+    message = refused(
+        invoke(runner, *run_args(out, "--format", "csv", "--png")),
+        f"{out / 'small.png'}: not written",
+        "REDEPLOY_CHROMIUM and REDEPLOY_CHROMEDRIVER",
+        "apt-get install chromium chromium-driver",
+        f"the map and tables were written to {out}",
+    )
+    assert driver in message
+    assert {"small.html", "small-flows.csv", "small-summary.json"} <= set(snapshot(out))
+    assert not (out / "small.png").exists()

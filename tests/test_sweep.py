@@ -455,7 +455,7 @@ def test_ctrl_c_in_a_terminal_stops_workers_quietly(tiny, tmp_path, layers_dir):
     assert proc.returncode == 130, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert "interrupted:" in err and "samples kept" in err
-    table, meta = read_sweep(out / "tiny-uncertain-sweep.parquet")
+    table, meta = read_sweep(out / "tiny-uncertain-sweep-partial.parquet")
     assert 0 < len(table) == meta["completed"] < 200000
 
 

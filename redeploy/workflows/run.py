@@ -262,11 +262,17 @@ def write_run(
     ------
     OutputError
         When a file cannot be written; earlier outputs are left as they were.
+    BrowserError
+        When `png` is set and headless Chromium is missing or fails: every other file is
+        written first.
     """
     from redeploy.export import write_results
     from redeploy.render import write_map
+    from redeploy.render.maps import SLIDE_SIZE
+    from redeploy.render.png import BrowserError, save_png
 
     every_layer = dict(layers if layers is not None else output.layers)
+    failed: BrowserError | None = None
     with staged_output(out_dir) as stage:
         written: list[Path] = []
         if "csv" in formats:
@@ -274,5 +280,16 @@ def write_run(
         gis = [f for f in formats if f != "csv"]
         if gis:
             written += write_results(every_layer, output.result, stage, formats=gis)
-        written += write_map(every_layer, output.result, stage, tiles=tiles, png=png)
-        return list(dict.fromkeys(published(written, stage, Path(out_dir))))
+        html = write_map(every_layer, output.result, stage, tiles=tiles)[0]
+        written.append(html)
+        if png:
+            try:
+                written.append(save_png(html, width=SLIDE_SIZE[0], height=SLIDE_SIZE[1]))
+            except BrowserError as err:  # the map and tables are still worth having
+                failed = err
+        files = list(dict.fromkeys(published(written, stage, Path(out_dir))))
+    if failed is not None:
+        target = Path(out_dir) / html.with_suffix(".png").name
+        msg = f"{target}: not written: {failed}; the map and tables were written to {out_dir}"
+        raise BrowserError(msg)
+    return files

@@ -48,6 +48,7 @@ from redeploy.scenario import (
     sample_design,
 )
 from redeploy.schemas import ASSET_UNITS
+from redeploy.workflows import sweep_faults as faults
 from redeploy.workflows.cluster import sweep_client, worker_threads
 from redeploy.workflows.run import MODEL_LAYERS, compute_run_id, with_basemap
 
@@ -72,10 +73,12 @@ def summary_csv(summary: pd.DataFrame) -> str:
 
 
 def sweep_paths(name: str, out_dir: str | Path) -> dict[str, Path]:
-    """Return ``{"parquet", "summary", "map", "parts"}`` paths of a sweep of `name`."""
+    """Return ``{"parquet", "summary", "map", "parts", "partial"}`` paths of a sweep of
+    `name`; an interrupted sweep's samples go to "partial", beside an earlier sweep's."""
     out = Path(out_dir)
     return {
         "parquet": out / f"{name}-sweep.parquet",
+        "partial": out / f"{name}-sweep-partial.parquet",
         "summary": out / f"{name}-sweep-summary.csv",
         "map": out / f"{name}-sweep.html",
         "parts": out / f"{name}-sweep.parts",
@@ -263,7 +266,9 @@ def run_sweep(
     ScenarioError, LayerValidationError, InfeasibleAllocationError
         For bad input (before any sample is solved).
     SweepInterrupted
-        On Ctrl-C: completed batches are combined into ``NAME-sweep.parquet`` first.
+        On Ctrl-C: completed batches are combined into ``NAME-sweep-partial.parquet``.
+    WorkersLost
+        When the Dask workers are lost: the completed samples are kept in the same file.
     """
     if samples < 1:
         msg = f"--samples must be at least 1, got {samples}"
@@ -275,26 +280,30 @@ def run_sweep(
     rows = _design_rows(plan, samples, seed, method)
     manifest = {"scenario": plan.name, "run_id": plan.run_id, "seed": seed}
     manifest |= {"samples": samples, "method": method}
-    run = solve_samples(
-        plan,
-        samples,
-        seed,
-        files["parts"],
-        manifest,
-        client=client,
-        workers=workers,
-        scheduler=scheduler,
-        batch_size=batch_size,
-        processes=processes,
-        progress=progress,
-        on_batch=on_batch,
-        design=rows,
-        fault=_fault,
-    )
+    try:
+        run = solve_samples(
+            plan,
+            samples,
+            seed,
+            files["parts"],
+            manifest,
+            client=client,
+            workers=workers,
+            scheduler=scheduler,
+            batch_size=batch_size,
+            processes=processes,
+            progress=progress,
+            on_batch=on_batch,
+            design=rows,
+            fault=_fault,
+        )
+    except faults.WorkersLost as err:  # keep the completed samples, beside any earlier sweep
+        table = err.table if err.table is not None else pd.DataFrame()
+        path = write_parquet(table, files["partial"], _parquet_meta(manifest, table, plan))
+        raise faults.lost(err, table, samples, path) from None
     table = run.table
-    written = {
-        "parquet": write_parquet(table, files["parquet"], _parquet_meta(manifest, table, plan))
-    }
+    target = files["partial" if run.interrupted else "parquet"]
+    written = {"parquet": write_parquet(table, target, _parquet_meta(manifest, table, plan))}
     failed, not_solved = _not_solved(table)
     output = SweepOutput(
         plan=plan,
@@ -373,6 +382,8 @@ def solve_samples(
     column per uncertain parameter in `plan.paths` order). Used by `run_sweep`, and by
     `redeploy.workflows.uncertainty` for the sensitivity and discovery designs.
     """
+    faults.check_parts_dir(parts_dir)
+    gone = None
     with contextlib.ExitStack() as stack:
         if client is None:
             client = stack.enter_context(sweep_client(workers, scheduler, processes=processes))
@@ -384,21 +395,26 @@ def solve_samples(
         n_workers = worker_threads(client)
         size = min(samples, batch_size or default_batch_size(samples, n_workers))
         t_solve = time.perf_counter()
-        interrupted = _run_batches(
-            client,
-            plan,
-            samples,
-            seed,
-            size,
-            parts_dir,
-            progress,
-            on_batch,
-            fault,
-            design=design,
-            label=label,
-        )
+        try:
+            interrupted = _run_batches(
+                client,
+                plan,
+                samples,
+                seed,
+                size,
+                parts_dir,
+                progress,
+                on_batch,
+                fault,
+                design=design,
+                label=label,
+            )
+        except faults.WorkersLost as err:  # raised below, once the cluster is closed
+            gone = err
         t_solve = time.perf_counter() - t_solve
     table = combine_parts(parts_dir, sample_columns(plan))
+    if gone is not None:
+        raise faults.lost(gone, table, samples, None)
     return SolvedSamples(table, n_workers, size, t_solve, interrupted)
 
 
@@ -485,6 +501,10 @@ def _run_batches(
     except KeyboardInterrupt:  # also while the plan is being sent: nothing solved yet
         client.cancel(futures)
         return True
+    except faults.lost_worker_errors() as err:
+        with contextlib.suppress(Exception):
+            client.cancel(futures)
+        raise faults.workers_lost(err) from None
     finally:
         if remote is not None:
             with contextlib.suppress(Exception):
