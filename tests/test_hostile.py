@@ -556,3 +556,52 @@ def test_png_without_a_working_browser_exits_2_and_writes_the_rest(
     assert driver in message
     assert {"small.html", "small-flows.csv", "small-summary.json"} <= set(snapshot(out))
     assert not (out / "small.png").exists()
+
+
+# ------------------------------------------------------------- text from files on a terminal
+
+#: Retitle the terminal, hide text, clear the screen, reverse the line, overwrite it.
+ESCAPES = "\x1b]0;PWNED\x07 \x1b[8mhidden\x1b[0m \x1b[2J \u202egnp.exe \rover \x9b31m"
+
+
+def steering(text: str) -> list[str]:
+    """The characters of `text` that can steer a terminal (newlines and tabs aside)."""
+    return [
+        c
+        for c in text
+        if (ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F or 0x202A <= ord(c) <= 0x202E
+    ]
+
+
+def test_scenarios_show_prints_no_control_character(runner, tmp_path):
+    path = tmp_path / "evil.toml"
+    text = json.dumps(ESCAPES)  # a TOML basic string is a JSON string
+    path.write_text(
+        f"extends = {json.dumps(str(SMALL))}\ndescription = {text}\nassumptions = [{text}]\n",
+        encoding="utf-8",
+    )
+    result = invoke(runner, "scenarios", "show", path)
+    assert result.exit_code == 0, result.output
+    assert not steering(result.output), steering(result.output)
+    assert "\\x1b]0;PWNED\\x07" in result.output and "\\u202egnp.exe" in result.output
+    assert "[8mhidden" in result.output  # shown, escaped: nothing is hidden
+
+
+def test_paths_and_names_with_escapes_or_markup_are_shown_as_text(runner, tmp_path):
+    bad = tmp_path / "chokepoints\x1b]0;x\x07.geojson"
+    bad.write_text("{}", encoding="utf-8")
+    result = invoke(runner, "layers", "validate", bad, "--kind", "chokepoints")
+    assert result.exit_code == 2 and not steering(result.output), result.output
+    assert "chokepoints\\x1b]0;x\\x07.geojson" in result.stderr
+    # rich markup in a path would style the text or end in a MarkupError
+    out = tmp_path / "[/bold][red]out\x1b[31m"
+    args = ["run", "--layers", MODEL_DATA, "-s", SMALL, "--out", out, "--format", "csv"]
+    result = invoke(runner, *args)
+    assert result.exit_code == 0 and not steering(result.output), result.output
+    assert "[/bold][red]out\\x1b[31m/small.html" in result.stdout.replace("\n", "")
+
+
+def test_an_empty_scenario_name_is_refused_as_empty(runner, tmp_path):
+    result = invoke(runner, "run", "--layers", MODEL_DATA, "--scenario", "", "--out", tmp_path)
+    message = refused(result, "the scenario name is empty ('')", "baseline")
+    assert "is a directory" not in message
