@@ -605,3 +605,42 @@ def test_an_empty_scenario_name_is_refused_as_empty(runner, tmp_path):
     result = invoke(runner, "run", "--layers", MODEL_DATA, "--scenario", "", "--out", tmp_path)
     message = refused(result, "the scenario name is empty ('')", "baseline")
     assert "is a directory" not in message
+
+
+# ------------------------------------------------------------------ too large for memory
+
+
+def test_a_layer_too_large_for_memory_is_refused_before_allocating(runner, tmp_path, monkeypatch):
+    data = geojson("supply_nodes")
+    first = data["features"][0]
+    data["features"] = [
+        {**first, "properties": {**first["properties"], "id": f"n{i}"}} for i in range(2000)
+    ]
+    path = tmp_path / "supply_nodes.geojson"
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+    from redeploy.model.value import zone_item_distances
+
+    def allocated(zones, items):
+        assert len(items) < 2000, "the distances to the 2,000 nodes were allocated"
+        return zone_item_distances(zones, items)
+
+    # this machine as if it had 10 kB free: the check must stop the run before the arrays
+    monkeypatch.setattr("redeploy.model.memory.available_bytes", lambda: 10_000)
+    monkeypatch.setattr("redeploy.model.value.zone_item_distances", allocated)
+    out = tmp_path / "out"
+    refused(
+        invoke(runner, *run_args(out, "--layer", f"supply_nodes={path}")),
+        "the 2,000 features of layer 'supply_nodes'",
+        "GB of memory, more than the 0.0 GB this machine has available",
+        "use fewer supply_nodes features",
+    )
+    assert not out.exists()
+
+
+def test_a_memory_error_anywhere_ends_in_a_message_not_a_traceback(runner, tmp_path, monkeypatch):
+    def exhausted(*_args, **_kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr("redeploy.workflows.run.solve_allocation", exhausted)
+    refused(invoke(runner, *run_args(tmp_path / "out")), "error: not enough memory")

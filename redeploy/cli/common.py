@@ -97,6 +97,13 @@ class _Group(TyperGroup):
         except OSError as err:  # a file or network error no layer below turned into a message
             where = f"{err.filename}: " if getattr(err, "filename", None) else ""
             exit_with(f"error: {where}{err.strerror or err}", 2)
+        except MemoryError as err:  # a step the model could not size in advance
+            reason = f" ({err})" if str(err) else ""
+            exit_with(
+                f"error: not enough memory{reason}; the inputs are too large for this "
+                "machine: use fewer features or a machine with more memory",
+                2,
+            )
         except KeyboardInterrupt:
             exit_with(
                 "interrupted: every file is replaced only once complete, so no output "
