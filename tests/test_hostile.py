@@ -25,6 +25,8 @@ import pytest
 from redeploy.cli import app
 
 MODEL_DATA = Path(__file__).resolve().parent / "data" / "model"
+#: A basemap of a few polygons: maps drawn over it take a fraction of the shipped one's time.
+TINY_BASEMAP = Path(__file__).resolve().parent / "data" / "layers" / "basemap.geojson"
 SMALL = MODEL_DATA / "scenarios" / "small.toml"
 #: Seconds a case that once hung may take before the test fails.
 DEADLINE = 30.0
@@ -68,7 +70,8 @@ def refused(result, *needles: str, code: int = 2) -> str:
 
 
 def run_args(out: Path, *extra: str) -> list[str]:
-    return ["run", "--layers", str(MODEL_DATA), "-s", str(SMALL), "-q", "--out", str(out), *extra]
+    layers = ["--layers", str(MODEL_DATA), "--layer", f"basemap={TINY_BASEMAP}"]
+    return ["run", *layers, "-s", str(SMALL), "-q", "--out", str(out), *extra]
 
 
 def geojson(kind: str) -> dict[str, Any]:
@@ -337,13 +340,47 @@ def changed_small(tmp_path: Path) -> Path:
     return path
 
 
+def xss(where: str) -> str:
+    """A payload that runs script if a page ever shows it as HTML; `where` names the field."""
+    return f"<script>alert('{where}')</script><img src=x onerror=alert('{where}')>"
+
+
 @pytest.fixture(scope="module")
-def earlier(tmp_path_factory) -> Path:
-    """A complete earlier run of small.toml (every format), to copy and try to spoil."""
+def hostile(tmp_path_factory) -> SimpleNamespace:
+    """The model fixtures with a script in every text field of every layer and in the
+    scenario's description and assumptions (ids, codes and enums cannot hold one)."""
+    from redeploy.schemas import SCHEMAS
+
+    folder = tmp_path_factory.mktemp("hostile")
+    for kind in ("fronts", "chokepoints", "mineral_zones", "supply_nodes", "peripheral_zones"):
+        data = geojson(kind)
+        if kind == "peripheral_zones":  # and a tiny basemap, whose names hold one too
+            base = json.loads(TINY_BASEMAP.read_text(encoding="utf-8"))
+            for feature in base["features"]:
+                feature["properties"]["name"] = xss("basemap.name")
+            (folder / "basemap.geojson").write_text(json.dumps(base), encoding="utf-8")
+        text = [c for c, spec in SCHEMAS[kind].columns.items() if spec.dtype in ("str", "str_list")]
+        for feature in data["features"]:
+            feature["properties"].update({c: xss(f"{kind}.{c}") for c in text})
+        (folder / f"{kind}.geojson").write_text(json.dumps(data), encoding="utf-8")
+    scenario = folder / "small.toml"
+    scenario.write_text(
+        f'extends = {json.dumps(str(SMALL))}\ndescription = "{xss("description")}"\n'
+        f'assumptions = ["{xss("assumption")}"]\n',
+        encoding="utf-8",
+    )
+    return SimpleNamespace(layers=folder, scenario=scenario)
+
+
+@pytest.fixture(scope="module")
+def earlier(tmp_path_factory, hostile) -> Path:
+    """A complete earlier run (map, tables, summary) of the hostile data, to copy and try
+    to spoil."""
     from typer.testing import CliRunner
 
     out = tmp_path_factory.mktemp("earlier") / "out"
-    assert CliRunner().invoke(app, run_args(out)).exit_code == 0
+    args = ["run", "--layers", hostile.layers, "-s", hostile.scenario, "-q", "--out", out]
+    assert CliRunner().invoke(app, [*map(str, args), "--format", "csv"]).exit_code == 0
     return out
 
 
@@ -408,6 +445,7 @@ def test_a_vague_write_error_on_a_nearly_full_disk_says_the_disk_is_nearly_full(
 UNCERTAIN = f"""\
 name = "small-uncertain"
 extends = "{SMALL}"
+description = "{xss("sweep description")}"
 [uncertain]
 "fronts.alpha.defense_pct_gdp" = {{dist = "uniform", low = 2.6, high = 3.6}}
 "model.decay_km" = {{dist = "triangular", low = 200, mode = 500, high = 1500}}
@@ -424,8 +462,8 @@ def threads():
 
 
 @pytest.fixture(scope="module")
-def earlier_sweep(tmp_path_factory, threads):
-    """A complete sweep of 64 samples: parquet, summary and map."""
+def earlier_sweep(tmp_path_factory, threads, hostile):
+    """A complete sweep of 32 samples of the hostile data: parquet, summary and map."""
     from redeploy.workflows.sweep import run_sweep
 
     folder = tmp_path_factory.mktemp("sweep")
@@ -433,7 +471,13 @@ def earlier_sweep(tmp_path_factory, threads):
     scenario.write_text(UNCERTAIN, encoding="utf-8")
     out = folder / "out"
     output = run_sweep(
-        scenario, samples=64, client=threads, layers_dir=MODEL_DATA, out_dir=out, progress=False
+        scenario,
+        samples=32,
+        batch_size=8,
+        client=threads,
+        layers_dir=hostile.layers,
+        out_dir=out,
+        progress=False,
     )
     assert sorted(output.files) == ["map", "parquet", "summary"]
     return scenario, out
@@ -453,14 +497,14 @@ def test_an_interrupted_sweep_leaves_the_earlier_sweep_whole(tmp_path, threads, 
     before = snapshot(out)
 
     def stop(done, total):
-        if done >= 32:
+        if done >= 16:
             raise KeyboardInterrupt
 
     with pytest.raises(SweepInterrupted) as info:
         run_sweep(
             scenario,
             samples=256,
-            batch_size=16,
+            batch_size=8,
             client=threads,
             layers_dir=MODEL_DATA,
             out_dir=out,
@@ -471,8 +515,8 @@ def test_an_interrupted_sweep_leaves_the_earlier_sweep_whole(tmp_path, threads, 
     assert info.value.output.files["parquet"] == partial
     assert snapshot(out) == {**before, partial.name: partial.read_bytes()}
     table, meta = read_sweep(partial)
-    assert 32 <= len(table) == meta["completed"] < 256 and meta["samples"] == 256
-    assert len(read_sweep(out / "small-uncertain-sweep.parquet")[0]) == 64
+    assert 16 <= len(table) == meta["completed"] < 256 and meta["samples"] == 256
+    assert len(read_sweep(out / "small-uncertain-sweep.parquet")[0]) == 32
 
 
 def test_a_sweep_that_loses_its_workers_says_so_and_keeps_its_samples(
@@ -488,7 +532,7 @@ def test_a_sweep_that_loses_its_workers_says_so_and_keeps_its_samples(
 
     def dying(plan, start, stop, *args):
         # what Dask raises for a batch once the workers running it have died
-        if start >= 64:
+        if start >= 16:
             worker = SimpleNamespace(address="tcp://127.0.0.1:1")
             raise KilledWorker(f"batch {start}", worker, allowed_failures=3)
         return run_batch(plan, start, stop, *args)
@@ -497,16 +541,16 @@ def test_a_sweep_that_loses_its_workers_says_so_and_keeps_its_samples(
     monkeypatch.setattr(
         "redeploy.workflows.sweep.sweep_client", lambda *a, **k: contextlib_nullcontext(threads)
     )
-    args = ["sweep", "-s", scenario, "--layers", MODEL_DATA, "-n", 256, "--batch-size", 16]
+    args = ["sweep", "-s", scenario, "--layers", MODEL_DATA, "-n", 64, "--batch-size", 8]
     message = refused(
         invoke(runner, *args, "--out", out, "-q"),
-        "the sweep lost its Dask workers after 64 of 256 samples (KilledWorker",
+        "the sweep lost its Dask workers after 16 of 64 samples (KilledWorker",
         "small-uncertain-sweep-partial.parquet",
     )
     assert "Traceback" not in message
     partial = out / "small-uncertain-sweep-partial.parquet"
     assert snapshot(out) == {**before, partial.name: partial.read_bytes()}
-    assert list(read_sweep(partial)[0]["sample"]) == list(range(64))
+    assert list(read_sweep(partial)[0]["sample"]) == list(range(16))
 
 
 def contextlib_nullcontext(value):
@@ -535,27 +579,41 @@ def test_a_parts_folder_that_is_a_symlink_is_refused_not_followed(runner, tmp_pa
 # ------------------------------------------------------------ a missing or broken browser
 
 
-@pytest.mark.parametrize("browser", ["exits", "hangs", "missing"])
-def test_png_without_a_working_browser_exits_2_and_writes_the_rest(
-    runner, tmp_path, monkeypatch, browser
-):
-    fake = tmp_path / "fake-chromedriver"
-    fake.write_text("#!/bin/sh\n" + ("sleep 60\n" if browser == "hangs" else "exit 1\n"))
-    fake.chmod(0o755)
-    driver = str(tmp_path / "nowhere") if browser == "missing" else str(fake)
-    monkeypatch.setenv("REDEPLOY_CHROMEDRIVER", driver)
-    monkeypatch.setattr("redeploy.render.png.START_SECONDS", 1.0)
+def test_png_without_a_working_browser_exits_2_and_writes_the_rest(runner, tmp_path, monkeypatch):
+    monkeypatch.setenv("REDEPLOY_CHROMEDRIVER", "/bin/false")  # a driver that exits at once
     out = tmp_path / "out"
-    message = refused(
+    refused(
         invoke(runner, *run_args(out, "--format", "csv", "--png")),
-        f"{out / 'small.png'}: not written",
+        f"{out / 'small.png'}: not written: headless Chromium did not start",
+        "driver /bin/false",
         "REDEPLOY_CHROMIUM and REDEPLOY_CHROMEDRIVER",
         "apt-get install chromium chromium-driver",
         f"the map and tables were written to {out}",
     )
-    assert driver in message
     assert {"small.html", "small-flows.csv", "small-summary.json"} <= set(snapshot(out))
     assert not (out / "small.png").exists()
+
+
+@pytest.mark.parametrize("driver", ["hangs", "missing"])
+def test_a_browser_that_hangs_or_is_missing_is_named_in_time(tmp_path, monkeypatch, driver):
+    from redeploy.render.png import BrowserError, chromium_driver
+
+    fake = tmp_path / "fake-chromedriver"
+    fake.write_text("#!/bin/sh\nsleep 60\n")
+    fake.chmod(0o755)
+    path = str(fake if driver == "hangs" else tmp_path / "nowhere")
+    monkeypatch.setenv("REDEPLOY_CHROMEDRIVER", path)
+    monkeypatch.setattr("redeploy.render.png.START_SECONDS", 1.0)
+
+    def start() -> None:
+        with chromium_driver():
+            pass
+
+    with pytest.raises(BrowserError) as err:
+        within(DEADLINE, start)
+    needle = "no answer within 1 s" if driver == "hangs" else "is not an executable file"
+    assert path in str(err.value) and needle in str(err.value)
+    assert "REDEPLOY_CHROMIUM and REDEPLOY_CHROMEDRIVER" in str(err.value)
 
 
 # ------------------------------------------------------------- text from files on a terminal
@@ -594,17 +652,147 @@ def test_paths_and_names_with_escapes_or_markup_are_shown_as_text(runner, tmp_pa
     assert result.exit_code == 2 and not steering(result.output), result.output
     assert "chokepoints\\x1b]0;x\\x07.geojson" in result.stderr
     # rich markup in a path would style the text or end in a MarkupError
-    out = tmp_path / "[/bold][red]out\x1b[31m"
-    args = ["run", "--layers", MODEL_DATA, "-s", SMALL, "--out", out, "--format", "csv"]
-    result = invoke(runner, *args)
+    folder = tmp_path / "[/bold][red]in\x1b[31m"
+    folder.mkdir(parents=True)
+    layer = folder / "chokepoints.geojson"
+    layer.write_bytes((MODEL_DATA / "chokepoints.geojson").read_bytes())
+    result = invoke(runner, "layers", "validate", layer)
     assert result.exit_code == 0 and not steering(result.output), result.output
-    assert "[/bold][red]out\\x1b[31m/small.html" in result.stdout.replace("\n", "")
+    assert "[/bold][red]in\\x1b[31m/chokepoints.geojson" in result.stdout.replace("\n", "")
 
 
 def test_an_empty_scenario_name_is_refused_as_empty(runner, tmp_path):
     result = invoke(runner, "run", "--layers", MODEL_DATA, "--scenario", "", "--out", tmp_path)
     message = refused(result, "the scenario name is empty ('')", "baseline")
     assert "is a directory" not in message
+
+
+# ------------------------------------------------ pages, kills, Ctrl-C and determinism
+
+
+def test_no_page_runs_a_script_from_a_file(runner, tmp_path, hostile, earlier, earlier_sweep):
+    other = tmp_path / "other.toml"
+    other.write_text(
+        f"extends = {json.dumps(str(hostile.scenario))}\n[fronts.alpha]\ndefense_pct_gdp = 4.5\n"
+    )
+    out = tmp_path / "out"
+    common = ["--layers", hostile.layers, "--out", out, "-q"]
+    assert invoke(runner, "compare", hostile.scenario, other, *common).exit_code == 0
+    args = ["frontier", "-s", hostile.scenario, "--points", 2]
+    assert invoke(runner, *args, *common).exit_code == 0
+    pages = {
+        "run": earlier / "small.html",
+        "compare": out / "small-vs-other.html",
+        "frontier": out / "small-frontier.html",
+        "sweep": earlier_sweep[1] / "small-uncertain-sweep.html",
+    }
+    for kind, page in pages.items():
+        html = page.read_text(encoding="utf-8")
+        assert "onerror=alert(" in html, kind  # the payloads reached the page ...
+        assert "<script>alert(" not in html, kind  # ... and stay text
+        assert "<img src=x onerror" not in html, kind
+    shown = pages["run"].read_text(encoding="utf-8")
+    for field in ("fronts.name", "fronts.source", "peripheral_zones.name", "description"):
+        assert f"alert(&#x27;{field}&#x27;)" in shown or f"alert('{field}')" in shown, field
+
+
+def test_the_same_hostile_inputs_give_the_same_bytes(runner, tmp_path, hostile, earlier):
+    out = tmp_path / "again"
+    args = ["run", "--layers", hostile.layers, "-s", hostile.scenario, "-q", "--out", out]
+    assert invoke(runner, *args, "--format", "csv").exit_code == 0
+    assert len(snapshot(out)) == 7 and snapshot(out) == snapshot(earlier)
+
+
+def writing(out: Path) -> bool:
+    """Whether a run has begun writing into `out` (its staging folder is there)."""
+    return any(p.name.startswith(".redeploy-stage-") for p in out.iterdir())
+
+
+def test_kill_9_and_ctrl_c_at_any_moment_leave_earlier_outputs_whole(tmp_path, hostile, earlier):
+    """Runs of other figures over copies of an earlier run, started together and stopped
+    at several moments: SIGKILL while loading and as writing begins; SIGINT
+    as writing begins. Every file left is whole: the earlier one or the new one."""
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from typer.testing import CliRunner
+
+    changed = tmp_path / "small.toml"
+    changed.write_text(
+        hostile.scenario.read_text(encoding="utf-8") + "[fronts.bravo]\nhns_usd_bn = 3.0\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    # (signal, seconds after start, or after writing began when the second is None)
+    when = {
+        "kill-loading": (signal.SIGKILL, 0.5, None),
+        "kill-writing": (signal.SIGKILL, None, 0.05),
+        "int-writing": (signal.SIGINT, None, 0.05),
+    }
+    procs, began = {}, {}
+    for label in when:
+        out = Path(shutil.copytree(earlier, tmp_path / label))
+        args = ["run", "--layers", hostile.layers, "-s", changed, "-q", "--out", out]
+        cmd = [sys.executable, "-m", "redeploy", *map(str, args), "--format", "csv"]
+        procs[label] = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)
+    start, pending = time.monotonic(), set(when)
+    while pending and time.monotonic() < start + 2 * DEADLINE:  # a busy machine is slow
+        now = time.monotonic()
+        for label in sorted(pending):
+            sig, after_start, after_writing = when[label]
+            if label not in began and after_writing is not None and writing(tmp_path / label):
+                began[label] = now
+            due = (after_start is not None and now >= start + after_start) or (
+                label in began and now >= began[label] + after_writing
+            )
+            if due or procs[label].poll() is not None:
+                if procs[label].poll() is None:
+                    procs[label].send_signal(sig)
+                pending.discard(label)
+        time.sleep(0.01)
+    assert not pending, f"no moment reached for {pending}"
+    old, new = snapshot(earlier), {}
+    for label, proc in procs.items():
+        _, err = proc.communicate(timeout=DEADLINE)
+        assert "Traceback" not in err, (label, err)
+        if label.startswith("int"):
+            assert proc.returncode == 130, (label, proc.returncode, err)
+        files = snapshot(tmp_path / label)
+        changed_files = {name for name in files if files[name] != old.get(name)}
+        if changed_files and not new:  # a signal that came as the files were moved in
+            out = tmp_path / "reference"
+            args = ["run", "--layers", hostile.layers, "-s", changed, "-q", "--out", out]
+            args += ["--format", "csv"]
+            assert CliRunner().invoke(app, [str(a) for a in args]).exit_code == 0
+            new = snapshot(out)
+        assert all(files[name] == new[name] for name in changed_files), label
+        assert set(files) == set(old), label
+    assert set(began) == {"kill-writing", "int-writing"}
+
+
+def test_ctrl_c_while_the_cli_loads_exits_130_quietly(monkeypatch, capsys):
+    import signal
+    import sys
+    import time
+    import types
+
+    import redeploy.__main__ as entry
+
+    class Loading(types.ModuleType):
+        def __getattr__(self, name: str) -> Any:
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while the CLI's modules load
+            time.sleep(5)
+            raise AssertionError("Ctrl-C did not end the loading")
+
+    before = signal.getsignal(signal.SIGINT)
+    monkeypatch.setitem(sys.modules, "redeploy.cli", Loading("redeploy.cli"))
+    with pytest.raises(SystemExit) as stop:
+        entry.main()
+    assert stop.value.code == 130
+    assert capsys.readouterr().err == "interrupted: nothing was done.\n"
+    assert signal.getsignal(signal.SIGINT) is before
 
 
 # ------------------------------------------------------------------ too large for memory
