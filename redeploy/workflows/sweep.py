@@ -298,9 +298,8 @@ def run_sweep(
             fault=_fault,
         )
     except faults.WorkersLost as err:  # keep the completed samples, beside any earlier sweep
-        table = err.table if err.table is not None else pd.DataFrame()
-        path = write_parquet(table, files["partial"], _parquet_meta(manifest, table, plan))
-        raise faults.lost(err, table, samples, path) from None
+        path = write_parquet(err.table, files["partial"], _parquet_meta(manifest, err.table, plan))
+        raise faults.lost(err, samples, path) from None
     table = run.table
     target = files["partial" if run.interrupted else "parquet"]
     written = {"parquet": write_parquet(table, target, _parquet_meta(manifest, table, plan))}
@@ -414,7 +413,7 @@ def solve_samples(
         t_solve = time.perf_counter() - t_solve
     table = combine_parts(parts_dir, sample_columns(plan))
     if gone is not None:
-        raise faults.lost(gone, table, samples, None)
+        raise faults.lost(gone, samples, None, table)
     return SolvedSamples(table, n_workers, size, t_solve, interrupted)
 
 

@@ -23,9 +23,11 @@ class WorkersLost(RedeployError):
     `reason` is Dask's error and `table` the samples completed before (when known)."""
 
     def __init__(self, message: str, *, reason: str = "", table: pd.DataFrame | None = None):
+        import pandas as pd
+
         super().__init__(message)
         self.reason = reason or message
-        self.table = table
+        self.table = table if table is not None else pd.DataFrame()
 
 
 def lost_worker_errors() -> tuple[type[BaseException], ...]:
@@ -45,8 +47,12 @@ def workers_lost(err: BaseException) -> WorkersLost:
     return WorkersLost(reason, reason=reason)
 
 
-def lost(err: WorkersLost, table: pd.DataFrame, samples: int, path: Path | None) -> WorkersLost:
-    """Return `err` again with the whole message: samples completed, where they are kept."""
+def lost(
+    err: WorkersLost, samples: int, path: Path | None, table: pd.DataFrame | None = None
+) -> WorkersLost:
+    """Return `err` again with the whole message: the samples completed (`table`, by
+    default the error's), and where they are kept."""
+    table = table if table is not None else err.table
     kept = f"; the {len(table):,} completed samples are kept in {path}" if path else ""
     message = (
         f"the sweep lost its Dask workers after {len(table):,} of {samples:,} samples "
