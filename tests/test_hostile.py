@@ -352,6 +352,7 @@ def hostile(tmp_path_factory) -> SimpleNamespace:
     from redeploy.schemas import SCHEMAS
 
     folder = tmp_path_factory.mktemp("hostile")
+    shipped = Path(__file__).resolve().parent.parent / "geodata"
     for kind in ("fronts", "chokepoints", "mineral_zones", "supply_nodes", "peripheral_zones"):
         data = geojson(kind)
         if kind == "peripheral_zones":  # and a tiny basemap, whose names hold one too
@@ -360,6 +361,12 @@ def hostile(tmp_path_factory) -> SimpleNamespace:
                 feature["properties"]["name"] = xss("basemap.name")
             (folder / "basemap.geojson").write_text(json.dumps(base), encoding="utf-8")
         text = [c for c, spec in SCHEMAS[kind].columns.items() if spec.dtype in ("str", "str_list")]
+        for feature in data["features"]:
+            feature["properties"].update({c: xss(f"{kind}.{c}") for c in text})
+        (folder / f"{kind}.geojson").write_text(json.dumps(data), encoding="utf-8")
+    for kind in ("sites", "posture"):  # the model fixtures have none: the shipped ones
+        data = json.loads((shipped / f"{kind}.geojson").read_text(encoding="utf-8"))
+        text = [c for c, spec in SCHEMAS[kind].columns.items() if spec.dtype == "str"]
         for feature in data["features"]:
             feature["properties"].update({c: xss(f"{kind}.{c}") for c in text})
         (folder / f"{kind}.geojson").write_text(json.dumps(data), encoding="utf-8")
@@ -692,7 +699,8 @@ def test_no_page_runs_a_script_from_a_file(runner, tmp_path, hostile, earlier, e
         assert "<script>alert(" not in html, kind  # ... and stay text
         assert "<img src=x onerror" not in html, kind
     shown = pages["run"].read_text(encoding="utf-8")
-    for field in ("fronts.name", "fronts.source", "peripheral_zones.name", "description"):
+    fields = ("fronts.name", "fronts.source", "peripheral_zones.name", "sites.name", "description")
+    for field in fields:
         assert f"alert(&#x27;{field}&#x27;)" in shown or f"alert('{field}')" in shown, field
 
 
