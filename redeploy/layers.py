@@ -22,12 +22,15 @@ from pyproj import CRS as ProjCRS
 
 from redeploy._shipped import shipped_folder
 from redeploy.errors import LayerValidationError, Problem
+from redeploy.io import sources
+from redeploy.io.sources import count_table_rows, json_boolean_properties, special_file_problem
 from redeploy.schemas import CRS, SCHEMAS, LayerKind, LayerSchema, get_schema
 from redeploy.validation import (
     _DBF_NAME_LENGTH,
     _fail,
     _to_project_crs,
     _validate,
+    crs_problem,
     is_iso3,
     validate_layer,
 )
@@ -72,6 +75,9 @@ _EXPLAIN_MAX_BYTES = 256 << 20
 #: Key of ``GeoDataFrame.attrs`` where `_read_csv` leaves {row: (column, value)} of rows
 #: whose coordinates are empty or not numbers, so the message names that column.
 _COORDINATE_PROBLEMS = "redeploy_coordinate_problems"
+#: Key of ``GeoDataFrame.attrs`` where `_read_raw` leaves {column: rows} of a GeoJSON's
+#: number columns that hold true or false (GDAL reads them as 1 and 0).
+_JSON_BOOLEANS = "redeploy_json_booleans"
 
 
 def default_layers_dir() -> Path:
@@ -90,7 +96,8 @@ def find_layer_file(folder: Path, kind: str | LayerKind) -> Path | None:
     kind = LayerKind(kind).value
     for ext in LAYER_EXTENSIONS:
         candidate = folder / f"{kind}{ext}"
-        if candidate.is_file():
+        # a named pipe or device is returned too, for read_layer to refuse it by name
+        if candidate.is_file() or special_file_problem(candidate):
             return candidate
     return None
 
@@ -129,17 +136,23 @@ def read_layer(
         kind = path.stem
     if not path.exists():
         raise LayerValidationError(path, str(kind), [Problem("file not found")])
+    special = special_file_problem(path)
+    if special is not None:
+        raise LayerValidationError(path, str(kind), [Problem(special)])
     schema = _schema_for(path, kind)
     if crs is not None:
         _check_crs(crs, path, schema)
     gdf = _read_raw(path, schema, crs=crs)
     coordinates = gdf.attrs.pop(_COORDINATE_PROBLEMS, {})
-    return _validate(gdf, schema, source=path, coordinate_problems=coordinates)
+    booleans = gdf.attrs.pop(_JSON_BOOLEANS, {})
+    return _validate(
+        gdf, schema, source=path, coordinate_problems=coordinates, boolean_cells=booleans
+    )
 
 
 def _check_crs(crs: str, path: Path, schema: LayerSchema) -> None:
     try:
-        ProjCRS.from_user_input(crs)
+        parsed = ProjCRS.from_user_input(crs)
     except Exception as err:  # pyproj.exceptions.CRSError, TypeError
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise _fail(
@@ -148,6 +161,9 @@ def _check_crs(crs: str, path: Path, schema: LayerSchema) -> None:
             f"--crs {crs!r} is not a CRS pyproj knows ({reason}); give an authority code "
             "such as EPSG:4326 or EPSG:3857",
         ) from None
+    problem = crs_problem(parsed, what="the CRS given by --crs,")
+    if problem is not None:
+        raise _fail(path, schema, problem)
 
 
 def read_layers(
@@ -248,6 +264,9 @@ def _resolve(
         raise LayerValidationError(
             base, "all", [Problem(f"layer folder or file not found; {hint}")]
         )
+    special = special_file_problem(base)
+    if special is not None:
+        raise LayerValidationError(base, "all", [Problem(special)])
     own_folder = base.is_dir() and base.resolve() != shipped.resolve()
     if layers_dir is not None and own_folder:
         _check_folder_names(base)
@@ -394,20 +413,7 @@ def _read_raw(path: Path, schema: LayerSchema, *, crs: str | None) -> gpd.GeoDat
         if suffix in (".parquet", ".geoparquet"):
             gdf = gpd.read_parquet(path)
         else:
-            layer = None
-            if suffix == ".gpkg":
-                names = [row[0] for row in pyogrio.list_layers(path)]
-                if schema.kind.value in names:
-                    layer = schema.kind.value
-                elif len(names) == 1:
-                    layer = names[0]
-                else:
-                    raise _fail(
-                        path,
-                        schema,
-                        f"GeoPackage has no table named "
-                        f"'{schema.kind.value}' (tables: {', '.join(names)})",
-                    )
+            layer = _gpkg_table(path, schema) if suffix == ".gpkg" else None
             # A list in one GeoJSON feature would turn the whole column into lists (GDAL's
             # RealList): as JSON text only that cell is a list, and validation names it.
             options = {"ARRAY_AS_STRING": "YES"} if suffix in (".geojson", ".json") else {}
@@ -439,7 +445,41 @@ def _read_raw(path: Path, schema: LayerSchema, *, crs: str | None) -> gpd.GeoDat
         gdf = _restore_dbf_names(gdf, schema)
     if len(gdf) == 0:
         raise _fail(path, schema, "layer is empty: it has no features")
-    return _to_project_crs(gdf, path, schema, crs=crs)
+    gdf = _to_project_crs(gdf, path, schema, crs=crs)
+    if suffix in (".geojson", ".json"):
+        numeric = {c for c, spec in schema.columns.items() if spec.dtype in ("float", "int")}
+        found = json_boolean_properties(path)
+        gdf.attrs[_JSON_BOOLEANS] = {c: rows for c, rows in found.items() if c in numeric}
+    return gdf
+
+
+def _gpkg_table(path: Path, schema: LayerSchema) -> str:
+    """
+    Return the GeoPackage table holding layer `schema` (named after the kind, or the only
+    one), once SQLite has counted its rows within `DATABASE_READ_SECONDS`: a view whose
+    query never ends (a recursive one) is refused instead of read forever.
+    """
+    names = [row[0] for row in pyogrio.list_layers(path)]
+    if schema.kind.value in names:
+        layer = str(schema.kind.value)
+    elif len(names) == 1:
+        layer = str(names[0])
+    else:
+        raise _fail(
+            path,
+            schema,
+            f"GeoPackage has no table named '{schema.kind.value}' (tables: {', '.join(names)})",
+        )
+    try:
+        count_table_rows(path, layer, seconds=sources.DATABASE_READ_SECONDS)
+    except TimeoutError:
+        msg = (
+            f"table {layer!r} could not be read within {sources.DATABASE_READ_SECONDS:g} s "
+            "(a view whose query never ends, such as a recursive one?); store the layer as "
+            "a plain table"
+        )
+        raise _fail(path, schema, msg) from None
+    return layer
 
 
 def _long_strings(path: Path, schema: LayerSchema) -> LayerValidationError | None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from redeploy.schemas import CRS, SCHEMAS
+from redeploy.schema_types import bound_text
+from redeploy.schemas import CRS, SCHEMAS, UNIT_MAXIMA
+from redeploy.validation import RESERVED_COLUMNS
 
 #: What each unit of the layers and outputs means.
 UNIT_NOTES: Mapping[str, str] = {
@@ -28,6 +30,19 @@ def describe_markdown() -> str:
         "",
     ]
     out += [f"- `{u}`: {d}" for u, d in UNIT_NOTES.items()]
+    maxima = ", ".join(f"`{u}` {bound_text(m)}" for u, m in UNIT_MAXIMA.items())
+    reserved = " and ".join(f"`{r}`" for r in RESERVED_COLUMNS)
+    out += [
+        "",
+        "Every number is bounded on both sides (the `allowed` column); a number without a "
+        f"bound of its own takes its unit's largest value ({maxima}), generous limits on "
+        "what exists. A true/false value where a number is expected is refused (GDAL reads "
+        "a GeoJSON `true` among numbers as 1: redeploy reads the file's JSON to tell them "
+        "apart). A layer may carry columns of its own beside these, except "
+        f"{reserved} (case does not matter), which the GeoPackage outputs use for the "
+        "feature id and the geometry, and names that differ from another column only in "
+        "case (`ID` beside `id`): GeoPackage and Shapefile field names ignore case.",
+    ]
     for schema in SCHEMAS.values():
         geoms = ", ".join(sorted(schema.geometry_types))
         out += [

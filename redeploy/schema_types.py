@@ -6,10 +6,38 @@ names a kind, so adding one never touches this module.
 
 from __future__ import annotations
 
+import dataclasses
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 DType = Literal["str", "float", "int", "bool", "iso3", "iso3_list", "str_list", "enum", "slug"]
+
+#: Largest value of a numeric column that declares no maximum of its own, by unit: generous
+#: limits on what exists, so that a typo or a hostile figure (1e308) is refused with a
+#: message instead of overflowing the model's arithmetic. Scenario figures in these units
+#: share the bounds. A numeric column in a unit not listed must declare its maximum.
+UNIT_MAXIMA: Mapping[str, float] = {
+    # ten million service-member equivalents; the whole U.S. active force is ~1,300 kpe
+    "kpe": 10_000,
+    # about twice world GDP (~110,000 $bn in 2024)
+    "$bn/yr": 200_000,
+    # more than the world's armed forces
+    "persons": 100_000_000,
+    # Malacca, the busiest strait, sees ~94,000 a year
+    "transits/yr": 10_000_000,
+    # a throughput in its own unit (TEU/yr, Mt/yr, ...): Singapore moves 4.1e7 TEU/yr
+    "see unit": 1e12,
+}
+
+
+def bound_text(x: float) -> str:
+    """Return a bound as text: ``25``, ``0.5``; whole numbers from 10,000 up with thousands
+    separators (``200,000``, ``1,000,000,000,000``), so years stay ``2100``."""
+    if math.isfinite(x) and float(x).is_integer() and abs(x) >= 10_000:
+        return f"{x:,.0f}"
+    return f"{x:g}"
 
 
 @dataclass(frozen=True)
@@ -47,15 +75,43 @@ class ColumnSpec:
         if self.dtype in ("float", "int"):
             kind = "an integer" if self.dtype == "int" else "a number"
             if self.minimum is not None and self.maximum is not None:
-                text = f"{kind} from {self.minimum:g} to {self.maximum:g}"
+                text = f"{kind} from {bound_text(self.minimum)} to {bound_text(self.maximum)}"
             elif self.minimum is not None:
-                text = f"{kind} >= {self.minimum:g}"
+                text = f"{kind} >= {bound_text(self.minimum)}"
             elif self.maximum is not None:
-                text = f"{kind} <= {self.maximum:g}"
+                text = f"{kind} <= {bound_text(self.maximum)}"
             else:
                 text = kind
             return f"{text}, at most {self.at_most}" if self.at_most else text
         return "non-empty text"
+
+
+def bounded(spec: ColumnSpec) -> ColumnSpec:
+    """
+    Return `spec` with its unit's maximum (`UNIT_MAXIMA`) when it is a number without one.
+
+    Every number of an input layer is bounded on both sides (`LayerSchema` applies this to
+    its columns); one in a unit not listed must declare its maximum itself.
+
+    Raises
+    ------
+    ValueError
+        For a number column without a minimum, or without a maximum in an unlisted unit.
+    """
+    if spec.dtype not in ("float", "int"):
+        return spec
+    if spec.minimum is None:
+        msg = f"number column ({spec.description!r}) must declare its minimum"
+        raise ValueError(msg)
+    if spec.maximum is not None:
+        return spec
+    if spec.unit not in UNIT_MAXIMA:
+        msg = (
+            f"number column ({spec.description!r}) in unit {spec.unit!r} must declare its "
+            f"maximum (units with a default: {', '.join(UNIT_MAXIMA)})"
+        )
+        raise ValueError(msg)
+    return dataclasses.replace(spec, maximum=UNIT_MAXIMA[spec.unit])
 
 
 #: Where the flows of a result are drawn among the layer kinds' `LayerRole.draw_order`:

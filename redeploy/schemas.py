@@ -23,9 +23,11 @@ from redeploy.schema_columns import (
 )
 from redeploy.schema_types import COMMON_COLUMNS as COMMON_COLUMNS
 from redeploy.schema_types import FLOWS_DRAW_ORDER as FLOWS_DRAW_ORDER
+from redeploy.schema_types import UNIT_MAXIMA as UNIT_MAXIMA
 from redeploy.schema_types import ColumnSpec as ColumnSpec
 from redeploy.schema_types import DType as DType
 from redeploy.schema_types import LayerRole as LayerRole
+from redeploy.schema_types import bounded
 
 CRS = "EPSG:4326"
 
@@ -93,6 +95,11 @@ class LayerSchema:
     id_column: str = "id"
     crs: str = CRS
     extra_columns: Mapping[str, ColumnSpec] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # every number of a layer is bounded on both sides (UNIT_MAXIMA by default)
+        columns = {name: bounded(spec) for name, spec in self.columns.items()}
+        object.__setattr__(self, "columns", columns)
 
     @property
     def required_columns(self) -> list[str]:

@@ -10,7 +10,7 @@ import contextlib
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,8 @@ import pandas as pd
 import pycountry
 import shapely
 from pyproj import CRS as ProjCRS
+from pyproj import Transformer
+from pyproj.exceptions import ProjError
 
 from redeploy.errors import LayerValidationError, Problem
 from redeploy.schemas import CRS, ColumnSpec, LayerKind, LayerSchema, get_schema
@@ -49,6 +51,59 @@ def _fail(path: Path, schema: LayerSchema, message: str) -> LayerValidationError
     return LayerValidationError(path, schema.kind.value, [Problem(message)])
 
 
+def crs_label(crs: ProjCRS) -> str:
+    """Name a CRS for messages: its authority code and name (``'EPSG:4978' (WGS 84)``)."""
+    try:
+        authority = crs.to_authority()
+    except Exception:  # pyproj.exceptions.CRSError on odd custom definitions
+        authority = None
+    if authority:
+        return f"{':'.join(authority)!r} ({crs.name})"
+    return repr(crs.name)
+
+
+def crs_problem(crs: str | ProjCRS, *, what: str = "CRS") -> str | None:
+    """
+    Say why coordinates in `crs` cannot be brought to EPSG:4326, or return None.
+
+    The message starts with `what` and the CRS's code and name (``the file's CRS
+    'EPSG:4978' (WGS 84) is geocentric ...``).
+
+    Layers need a horizontal CRS of the Earth (geographic or projected, compound with a
+    height allowed) that PROJ can transform to EPSG:4326. Refused by name: geocentric
+    CRSs (X, Y, Z from the Earth's centre), vertical CRSs (heights only), local
+    engineering CRSs, CRSs of other celestial bodies and anything PROJ cannot transform.
+    """
+    source = crs if isinstance(crs, ProjCRS) else ProjCRS.from_user_input(crs)
+    label = f"{what} {crs_label(source)}"
+    fix = f"give the file's horizontal CRS on the Earth, e.g. {CRS} or a UTM zone"
+    horizontal = source.is_geographic or source.is_projected
+    if source.is_geocentric:
+        return (
+            f"{label} is geocentric (X, Y, Z from the Earth's centre), not longitude/"
+            f"latitude or a map projection; {fix}"
+        )
+    if source.is_vertical and not horizontal:
+        return f"{label} is a vertical CRS (heights only, no horizontal position); {fix}"
+    if getattr(source, "is_engineering", False) or source.type_name == "Engineering CRS":
+        return f"{label} is a local engineering CRS, not tied to a place on the Earth; {fix}"
+    if not horizontal:
+        return f"{label} is a {source.type_name}, not a geographic or projected CRS; {fix}"
+    try:
+        Transformer.from_crs(source, CRS, always_xy=True)
+    except ProjError as err:
+        text = str(err)
+        body = re.search(r"\(([^()]+ vs [^()]+)\)", text)
+        if "celestial body" in text and body:
+            return (
+                f"{label} belongs to another celestial body ({body.group(1)}): its "
+                f"coordinates have no place on the Earth's map; {fix}"
+            )
+        reason = text.strip().splitlines()[0] if text.strip() else type(err).__name__
+        return f"{label} has no transformation to {CRS} that PROJ knows ({reason}); {fix}"
+    return None
+
+
 def _to_project_crs(
     gdf: gpd.GeoDataFrame, path: Path, schema: LayerSchema, *, crs: str | None
 ) -> gpd.GeoDataFrame:
@@ -60,10 +115,16 @@ def _to_project_crs(
                 "declares no CRS; set one in the file or pass --crs (e.g. --crs EPSG:4326)",
             )
         gdf = gdf.set_crs(crs)
+        origin = "the CRS given by --crs,"
+    else:
+        origin = "the file's CRS"
     target = ProjCRS.from_user_input(CRS)
     if gdf.crs.equals(target) or ProjCRS.from_user_input(gdf.crs).equals(target):
         return gdf
     source_crs = ProjCRS.from_user_input(gdf.crs)
+    problem = crs_problem(source_crs, what=origin)
+    if problem is not None:
+        raise _fail(path, schema, problem)
     if source_crs.is_projected and len(gdf) and not gdf.geometry.is_empty.all():
         minx, miny, maxx, maxy = gdf.total_bounds
         if minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90:
@@ -75,7 +136,12 @@ def _to_project_crs(
                 "longitude/latitude degrees; fix the CRS in the file (layers are "
                 f"{CRS}) or reproject it",
             )
-    return gdf.to_crs(CRS)
+    try:
+        return gdf.to_crs(CRS)
+    except ProjError as err:
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        msg = f"cannot reproject from CRS {crs_label(source_crs)} to {CRS} ({reason})"
+        raise _fail(path, schema, msg) from None
 
 
 def validate_layer(
@@ -115,6 +181,7 @@ def _validate(
     *,
     source: Path,
     coordinate_problems: Mapping[int, tuple[str, object]] | None = None,
+    boolean_cells: Mapping[str, Collection[int]] | None = None,
 ) -> gpd.GeoDataFrame:
     if gdf.crs is None or not ProjCRS.from_user_input(gdf.crs).equals(ProjCRS(CRS)):
         gdf = _to_project_crs(gdf, source, schema, crs=None)
@@ -138,6 +205,7 @@ def _validate(
                 column=col,
             )
         )
+    problems.extend(_column_name_problems(gdf, schema))
     ids = _feature_ids(gdf, schema)
     out = gdf.copy()
     for col, spec in schema.columns.items():
@@ -145,7 +213,8 @@ def _validate(
             if not spec.required:
                 out[col] = _empty_column(spec, len(gdf))
             continue
-        out[col] = _check_column(gdf[col], col, spec, ids, problems)
+        booleans = (boolean_cells or {}).get(col, ())
+        out[col] = _check_column(gdf[col], col, spec, ids, problems, booleans)
     problems.extend(_check_at_most(out, schema, ids))
     if schema.id_column in gdf.columns:
         problems.extend(_duplicate_ids(gdf[schema.id_column], ids))
@@ -155,6 +224,46 @@ def _validate(
     front = [c for c in schema.columns if c in out.columns]
     rest = [c for c in out.columns if c not in schema.columns and c != out.geometry.name]
     return out[[*front, *rest, out.geometry.name]]
+
+
+#: Column names the GeoPackage outputs use themselves: GDAL's feature id and geometry.
+RESERVED_COLUMNS: tuple[str, ...] = ("fid", "geom")
+
+
+def _column_name_problems(gdf: gpd.GeoDataFrame, schema: LayerSchema) -> list[Problem]:
+    """
+    Refuse column names the GIS outputs cannot hold, before any work is done.
+
+    GeoPackage (SQLite) field names ignore case, and GDAL keeps ``fid`` and ``geom`` for
+    the feature id and the geometry, so an extra ``fid``, ``GEOM`` or ``ID`` (beside
+    ``id``) would pass validation and fail only when the outputs are written.
+    """
+    names = [str(c) for c in gdf.columns if c != gdf.geometry.name]
+    problems = []
+    for name in names:
+        if name.lower() in RESERVED_COLUMNS:
+            problems.append(
+                Problem(
+                    f"the column name {name!r} is reserved: GeoPackage outputs use "
+                    f"{' and '.join(repr(r) for r in RESERVED_COLUMNS)} for the feature id "
+                    "and the geometry (case does not matter); rename or drop the column",
+                    column=name,
+                )
+            )
+    first: dict[str, str] = {}
+    # schema columns first, so that the extra column of a clash is the one named
+    for name in sorted(names, key=lambda n: n not in schema.columns):
+        other = first.setdefault(name.lower(), name)
+        if other != name:
+            problems.append(
+                Problem(
+                    f"the column name differs from {other!r} only in case; GeoPackage and "
+                    "Shapefile field names ignore case, so the outputs cannot hold both: "
+                    "rename or drop one of them",
+                    column=name,
+                )
+            )
+    return problems
 
 
 def _feature_ids(gdf: gpd.GeoDataFrame, schema: LayerSchema) -> list[str | None]:
@@ -171,9 +280,15 @@ def _is_missing(value: object) -> bool:
     return isinstance(value, str) and value.strip() == ""
 
 
-def _shown(value: object) -> str:
+def _shown(value: object, limit: int = 60) -> str:
     """`value` for a message, naming its type when a cell holds a list or an object (GDAL
-    gives a GeoJSON array in a text column as JSON text, ``'[ "full" ]'``)."""
+    gives a GeoJSON array in a text column as JSON text, ``'[ "full" ]'``), cut to about
+    `limit` characters."""
+    text = _described(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _described(value: object) -> str:
     if isinstance(value, str) and value[:1] in "[{" and value[-1:] in "]}" and len(value) < 10_000:
         with contextlib.suppress(ValueError, RecursionError):
             value = json.loads(value)
@@ -230,8 +345,16 @@ def _check_bool(
 
 
 def _check_column(
-    values: pd.Series, col: str, spec: ColumnSpec, ids: list[str | None], problems: list[Problem]
+    values: pd.Series,
+    col: str,
+    spec: ColumnSpec,
+    ids: list[str | None],
+    problems: list[Problem],
+    booleans: Collection[int] = (),
 ) -> pd.Series:
+    """Check and type one column; `booleans` are rows whose source value was a JSON
+    true/false that the reader turned into a number."""
+
     def report(i: int, message: str) -> None:
         problems.append(Problem(message, feature_id=ids[i], row=i + 1, column=col))
 
@@ -239,39 +362,59 @@ def _check_column(
     if spec.dtype == "bool":
         return _check_bool(raw, spec, report)
     if spec.dtype in ("float", "int"):
-        nums = np.full(len(raw), np.nan)
-        for i, v in enumerate(raw):
-            if _is_missing(v):
-                if spec.required:
-                    report(i, f"is empty (null or NaN) but required; allowed: {spec.allowed()}")
-                continue
-            try:
-                if not _is_scalar(v):  # a list cell: float() would take a 1-item array
-                    raise TypeError
-                x = float(v)
-            except (TypeError, ValueError):
-                report(i, f"must be {spec.allowed()}, got {_shown(v)}")
-                continue
-            if math.isnan(x):
-                if spec.required:
-                    report(i, f"is NaN but required; allowed: {spec.allowed()}")
-                continue
-            if (
-                math.isinf(x)
-                or (spec.minimum is not None and x < spec.minimum)
-                or (spec.maximum is not None and x > spec.maximum)
-            ):
-                report(i, f"must be {spec.allowed()}, got {v!r}")
-                continue
-            if spec.dtype == "int" and not float(x).is_integer():
-                report(i, f"must be {spec.allowed()}, got {v!r}")
-                continue
-            nums[i] = x
-        if spec.dtype == "int":
-            series = pd.Series(nums).round()
-            return series.astype("Int64") if np.isnan(nums).any() else series.astype("int64")
-        return pd.Series(nums, dtype="float64")
+        return _check_numbers(raw, spec, report, booleans)
+    return _check_texts(raw, spec, report)
 
+
+def _check_numbers(
+    raw: list[object],
+    spec: ColumnSpec,
+    report: Callable[[int, str], None],
+    booleans: Collection[int],
+) -> pd.Series:
+    """Numbers within the column's bounds; true/false, text and infinities refused."""
+    nums = np.full(len(raw), np.nan)
+    for i, v in enumerate(raw):
+        if i in booleans or isinstance(v, bool | np.bool_):
+            shown = ("true" if v else "false") if i in booleans else repr(v)
+            report(i, f"must be {spec.allowed()}, got {shown} (a boolean, not a number)")
+            continue
+        if _is_missing(v):
+            if spec.required:
+                report(i, f"is empty (null or NaN) but required; allowed: {spec.allowed()}")
+            continue
+        try:
+            if not _is_scalar(v):  # a list cell: float() would take a 1-item array
+                raise TypeError
+            x = float(v)  # type: ignore[arg-type]
+        except (TypeError, ValueError, OverflowError):
+            report(i, f"must be {spec.allowed()}, got {_shown(v)}")
+            continue
+        if math.isnan(x):
+            if spec.required:
+                report(i, f"is NaN but required; allowed: {spec.allowed()}")
+            continue
+        if (
+            math.isinf(x)
+            or (spec.minimum is not None and x < spec.minimum)
+            or (spec.maximum is not None and x > spec.maximum)
+        ):
+            report(i, f"must be {spec.allowed()}, got {_shown(v)}")
+            continue
+        if spec.dtype == "int" and not float(x).is_integer():
+            report(i, f"must be {spec.allowed()}, got {_shown(v)}")
+            continue
+        nums[i] = x
+    if spec.dtype == "int":
+        series = pd.Series(nums).round()
+        return series.astype("Int64") if np.isnan(nums).any() else series.astype("int64")
+    return pd.Series(nums, dtype="float64")
+
+
+def _check_texts(
+    raw: list[object], spec: ColumnSpec, report: Callable[[int, str], None]
+) -> pd.Series:
+    """Text columns: enums, slugs, ISO3 codes and lists, free text."""
     texts: list[str | None] = []
     for i, v in enumerate(raw):
         if _is_missing(v):

@@ -130,7 +130,7 @@ def test_resolve_parameter():
         "floor",
     )
     assert resolve_parameter("zones.ago.absorb.naval").keys[-1] == "naval"
-    assert resolve_parameter("model.layer_weights.minerals").bounds == ((">=", 0.0),)
+    assert resolve_parameter("model.layer_weights.minerals").bounds == ((">=", 0.0), ("<=", 100.0))
     for bad, needle in [
         ("fronts.korea.nope", "not a key of fronts.korea; allowed there: defense_pct_gdp"),
         ("fronts.korea", "names a table"),

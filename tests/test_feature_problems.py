@@ -29,8 +29,8 @@ def _with(tmp_path: Path, source: Path, row: int, column: str, value: object) ->
 @pytest.mark.parametrize(
     ("column", "value", "shown"),
     [
-        ("absorb_naval", [1.0, 2.0], "must be a number >= 0, got a list [1.0, 2.0]"),
-        ("absorb_naval", [2.25], "must be a number >= 0, got a list [2.25]"),
+        ("absorb_naval", [1.0, 2.0], "must be a number from 0 to 10,000, got a list [1.0, 2.0]"),
+        ("absorb_naval", [2.25], "must be a number from 0 to 10,000, got a list [2.25]"),
         ("access", ["full"], "got a list ['full']"),
         ("us_influence", {"v": 1}, "got an object {'v': 1}"),
     ],

@@ -418,6 +418,7 @@ def test_scenario_modules_import_only_earlier_ones():
         "coefficient_models",
         "models",
         "uncertain",
+        "toml_limits",
         "loading",
         "coefficients",
     ]

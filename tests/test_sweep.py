@@ -486,6 +486,58 @@ def test_ctrl_c_in_a_terminal_stops_workers_quietly(tiny, tmp_path, layers_dir):
     assert not (out / "tiny-uncertain-sweep.parquet").exists()  # only a whole sweep's name
 
 
+def _worker_processes(pid: int) -> list[int]:
+    """The Dask worker processes a `redeploy sweep` process started (Linux /proc)."""
+    from pathlib import Path
+
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and b"spawn_main" in cmdline:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_sweep_whose_workers_are_all_killed_exits_2_and_keeps_its_samples(
+    tiny, tmp_path, layers_dir
+):
+    import os
+    import signal
+    import subprocess
+    import time
+
+    out = tmp_path / "out"
+    args = ["--scenario", tiny.path, "--layers", layers_dir, "--samples", 200000]
+    args += ["--batch-size", 64, "--workers", 2, "--out", out, "--quiet"]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from redeploy.cli import main; main()", "sweep", *map(str, args)],
+        start_new_session=True,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    parts = out / "tiny-uncertain-sweep.parts"
+    deadline = time.monotonic() + 90
+    while not list(parts.glob("batch-*.parquet")) and time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.2)
+    while proc.poll() is None and time.monotonic() < deadline:  # kill -9 every worker
+        for pid in _worker_processes(proc.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(1)
+    _, err = proc.communicate(timeout=90)
+    assert proc.returncode == 2, err
+    assert "Traceback" not in err and "the sweep lost its Dask workers after" in err, err
+    table, meta = read_sweep(out / "tiny-uncertain-sweep-partial.parquet")
+    assert 0 < len(table) == meta["completed"] < 200000
+    assert not (out / "tiny-uncertain-sweep.parquet").exists()
+
+
 def test_the_summary_line_counts_samples_not_solved(tiny, tmp_path, layers_dir, runner):
     # A floor that is usually met and sometimes far above what Africa can absorb.
     text = tiny.path.read_text(encoding="utf-8").replace(

@@ -5,12 +5,15 @@ Exit codes: 0 success, 2 bad input (message on stderr), 3 infeasible scenario, 1
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import click
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
 from typer.core import TyperGroup
 
 from redeploy.errors import InfeasibleAllocationError, RedeployError
@@ -47,13 +50,37 @@ def _hide_flag_types() -> None:
 _hide_flag_types()
 
 
+#: Characters that can steer a terminal (C0 and C1 controls, ESC and DEL, bidirectional
+#: overrides) and are shown escaped: ``\x1b``, ``\u202e``. Newline and tab are kept
+#: in running text; `terminal_text` escapes them too with ``newlines=False``.
+_STEERING = r"\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_UNSAFE = re.compile(f"[{_STEERING}]")
+_UNSAFE_LINE = re.compile(f"[{_STEERING}\\n\\t]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_text(text: str, *, newlines: bool = True) -> str:
+    """
+    Return `text` (from a file, a path, a message) safe to print on a terminal.
+
+    Control characters, escape sequences (ESC, CSI) and bidirectional overrides, which
+    could retitle the terminal, move the cursor or hide text, are shown escaped
+    (``\\x1b``, ``\\u202e``); with ``newlines=False`` newlines and tabs are too.
+    """
+    return (_UNSAFE if newlines else _UNSAFE_LINE).sub(_escaped, text)
+
+
 def exit_with(message: str, code: int) -> NoReturn:
-    """Print `message` on stderr and exit with `code` (no traceback).
+    """Print `message` on stderr, made `terminal_text`, and exit with `code` (no traceback).
 
     Typer vendors its own click, so a `click.ClickException` raised here would not be
     caught by typer's main loop; `typer.Exit` is.
     """
-    click.echo(message, err=True)
+    click.echo(terminal_text(message), err=True)
     raise typer.Exit(code)
 
 
@@ -70,6 +97,13 @@ class _Group(TyperGroup):
         except OSError as err:  # a file or network error no layer below turned into a message
             where = f"{err.filename}: " if getattr(err, "filename", None) else ""
             exit_with(f"error: {where}{err.strerror or err}", 2)
+        except MemoryError as err:  # a step the model could not size in advance
+            reason = f" ({err})" if str(err) else ""
+            exit_with(
+                f"error: not enough memory{reason}; the inputs are too large for this "
+                "machine: use fewer features or a machine with more memory",
+                2,
+            )
         except KeyboardInterrupt:
             exit_with(
                 "interrupted: every file is replaced only once complete, so no output "
@@ -99,10 +133,19 @@ scenarios_app = typer.Typer(help="List, show and describe scenario files.", no_a
 app.add_typer(scenarios_app, name="scenarios")
 
 
-stdout = Console(highlight=False)
+class SafeConsole(Console):
+    """A rich console that shows every string it renders (printed, or in a table) as
+    `terminal_text`: text from files and paths can never steer the terminal."""
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        """Render `text` as rich does, once its control characters are shown escaped."""
+        return super().render_str(terminal_text(text), **kwargs)
 
 
-stderr = Console(stderr=True, highlight=False)
+stdout = SafeConsole(highlight=False)
+
+
+stderr = SafeConsole(stderr=True, highlight=False)
 
 
 def _print_version(value: bool) -> None:
@@ -161,12 +204,17 @@ def _crs_option(value: str | None) -> str | None:
     from pyproj import CRS
     from pyproj.exceptions import CRSError
 
+    from redeploy.validation import crs_problem
+
     try:
-        CRS.from_user_input(value)
+        parsed = CRS.from_user_input(value)
     except CRSError as err:
         reason = str(err).strip().splitlines()[0]
         msg = f"{value!r} is not a CRS pyproj knows ({reason}); give e.g. EPSG:4326"
         raise typer.BadParameter(msg, param_hint="--crs") from None
+    problem = crs_problem(parsed)
+    if problem is not None:
+        raise typer.BadParameter(problem, param_hint="--crs")
     return value
 
 
@@ -231,7 +279,6 @@ def note_shipped_layers(layers: Path | None, overrides: dict[str, Path], quiet: 
         stderr.print(
             f"note: layers not in {display_path(layers)}, read from the shipped set: "
             f"{', '.join(kinds)}",
-            markup=False,
             soft_wrap=True,
         )
 
@@ -246,7 +293,10 @@ def check_tiles(tiles: str | None) -> None:
 
 
 def display_path(path: Path) -> str:
+    """Return `path` for printing with rich markup on: relative to the working folder where
+    it lies below it, its characters shown as they are (never read as markup or escapes)."""
     try:
-        return str(Path(path).resolve().relative_to(Path.cwd()))
+        text = str(Path(path).resolve().relative_to(Path.cwd()))
     except ValueError:
-        return str(path)
+        text = str(path)
+    return escape(terminal_text(text, newlines=False))

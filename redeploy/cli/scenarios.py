@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from redeploy.cli.common import display_path, scenarios_app, stdout
@@ -23,7 +24,7 @@ def scenarios_list() -> None:
     table.add_column("file")
     for name, path in list_scenarios().items():
         sc = load_scenario(path)
-        table.add_row(name, sc.description, display_path(path))
+        table.add_row(name, escape(sc.description), display_path(path))
     stdout.print(table)
 
 

@@ -8,8 +8,11 @@ files published together live in `redeploy.io.publish`.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
 import secrets
+import shutil
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
@@ -45,6 +48,39 @@ def make_folder(folder: Path) -> None:
         )
         msg = f"{folder}: cannot create the output folder: {why}"
         raise OutputError(msg) from err
+
+
+#: How the C library, SQLite (GDAL's GeoPackage driver) and Arrow say the disk is full.
+_DISK_FULL = re.compile(r"no space left on device|database or disk is full|disk quota", re.I)
+
+
+def write_error_reason(err: BaseException, tmp: Path, path: Path) -> str:
+    """
+    Say why writing `path` failed: the library's reason, with the temporary file's name
+    replaced by the target's, led by what the disk's free space tells when it is (nearly)
+    full.
+    """
+    text = (err.strerror if isinstance(err, OSError) else None) or str(err) or type(err).__name__
+    text = text.replace(str(tmp), str(path))
+    fix = "free space there or write elsewhere (--out); earlier outputs are unchanged"
+    if getattr(err, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or _DISK_FULL.search(text):
+        return f"the disk is full ({text}) on the disk that holds {path.parent}; {fix}"
+    try:
+        free = shutil.disk_usage(path.parent).free
+    except OSError:
+        return text
+    if free < _NEARLY_FULL_BYTES:
+        # SQLite may fail for want of room for its journal with GDAL saying only "Failed
+        # to commit transaction", while some megabytes are still free
+        return (
+            f"the disk is nearly full ({free / 1e6:.1f} MB free on the disk that holds "
+            f"{path.parent}), the likely cause of: {text}; {fix}"
+        )
+    return text
+
+
+#: Free bytes below which a failed write is put down to a nearly full disk.
+_NEARLY_FULL_BYTES = 16 << 20
 
 
 def temp_sibling(path: Path) -> Path:
@@ -85,11 +121,10 @@ def atomic_path(
     except OutputError:
         raise
     except OSError as err:
-        # the reason only: the temporary file's name would mislead
-        msg = f"{path}: could not write the file: {err.strerror or err}"
+        msg = f"{path}: could not write the file: {write_error_reason(err, tmp, path)}"
         raise OutputError(msg) from err
     except catch as err:
-        msg = f"{path}: could not write the file: {err}"
+        msg = f"{path}: could not write the file: {write_error_reason(err, tmp, path)}"
         raise OutputError(msg) from err
     finally:
         for leftover in (tmp, *(tmp.with_name(tmp.name + s) for s in ("-journal", "-wal", "-shm"))):

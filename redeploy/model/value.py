@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import shapely
 
+from redeploy.model.memory import require_memory
 from redeploy.model.routes import geodesic_km, haversine_km
 from redeploy.scenario import VALUE_KINDS
 from redeploy.schemas import SCHEMAS, LayerKind, value_layers
@@ -138,8 +139,22 @@ def value_items(
         if gdf is None or len(gdf) == 0:
             out.append(None)
             continue
+        require_memory(
+            distance_bytes(len(gdf), vertices),
+            f"measuring the distances from the {len(gdf):,} features of layer "
+            f"'{VALUE_LAYERS[kind]}' to the {len(zones):,} peripheral zones "
+            f"({len(vertices.coords):,} boundary vertices)",
+            f"use fewer {VALUE_LAYERS[kind]} features, or a machine with more memory",
+        )
         out.append((item_figures(kind, gdf), zone_item_distances(vertices, item_points(gdf))))
     return tuple(out)
+
+
+def distance_bytes(n_items: int, zones: ZoneVertices) -> int:
+    """Peak bytes of `zone_item_distances` for `n_items` items: six (items x vertices)
+    float arrays at once while it ranks the vertices (measured), then about eight
+    (zones x items) ones."""
+    return 8 * n_items * (6 * len(zones.coords) + 8 * len(zones.geoms))
 
 
 def value_index(

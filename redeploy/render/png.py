@@ -6,14 +6,17 @@ opens the map as a ``file://`` URL and waits for the page's ready mark before th
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import tempfile
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from redeploy.errors import RedeployError
 from redeploy.io.atomic import write_atomic
@@ -25,6 +28,30 @@ if TYPE_CHECKING:
 #: Where Debian's packages put the browser and its driver; the environment can override.
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 CHROMEDRIVER_CANDIDATES = ("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver")
+#: How to get a working browser, for every message about a missing or broken one.
+INSTALL_HINT = (
+    "install Debian's 'chromium' and 'chromium-driver' (apt-get install chromium "
+    "chromium-driver), or set REDEPLOY_CHROMIUM and REDEPLOY_CHROMEDRIVER to a working "
+    "Chromium and its matching chromedriver"
+)
+
+
+class BrowserError(RedeployError):
+    """Headless Chromium (or its driver, or selenium) is missing or failed."""
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(getattr(err, "msg", None) or err).strip()
+    line = text.splitlines()[0] if text else type(err).__name__
+    return line.split("; For documentation on this error")[0]
+
+
+def _check_override(variable: str) -> None:
+    """Refuse an environment override that names no executable file."""
+    value = os.environ.get(variable)
+    if value and not (Path(value).is_file() and os.access(value, os.X_OK)):
+        msg = f"{variable}={value!r} is not an executable file; {INSTALL_HINT}"
+        raise BrowserError(msg)
 
 
 def find_chromium() -> tuple[str, str] | None:
@@ -69,22 +96,21 @@ def chromium_driver(
 
     Raises
     ------
-    RedeployError
-        When Chromium, chromedriver or selenium is missing.
+    BrowserError
+        When Chromium, chromedriver or selenium is missing, or the browser does not start.
     """
+    _check_override("REDEPLOY_CHROMIUM")
+    _check_override("REDEPLOY_CHROMEDRIVER")
     found = find_chromium()
     if found is None:
-        msg = (
-            "headless Chromium is needed for PNG export: install Debian's 'chromium' and "
-            "'chromium-driver' (apt-get install chromium chromium-driver)"
-        )
-        raise RedeployError(msg)
+        msg = f"headless Chromium and chromedriver are needed for PNG export: {INSTALL_HINT}"
+        raise BrowserError(msg)
     try:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
     except ImportError as err:
         msg = "PNG export needs selenium: pip install selenium"
-        raise RedeployError(msg) from err
+        raise BrowserError(msg) from err
     browser, driver_path = found
     profile = tempfile.mkdtemp(prefix="redeploy-chromium-")
     options = webdriver.ChromeOptions()
@@ -112,7 +138,17 @@ def chromium_driver(
         options.add_argument(arg)
     if logging:
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=driver_path))
+    # its own session, so that a browser or driver that hangs can be stopped with its children
+    service = Service(executable_path=driver_path, popen_kw={"start_new_session": True})
+    try:
+        driver = _start(lambda: webdriver.Chrome(options=options, service=service), service)
+    except Exception as err:  # selenium's WebDriverException family, OSError, TimeoutError
+        shutil.rmtree(profile, ignore_errors=True)
+        msg = (
+            f"headless Chromium did not start (browser {browser}, driver {driver_path}): "
+            f"{_first_line(err)}; {INSTALL_HINT}"
+        )
+        raise BrowserError(msg) from None
     try:
         driver.set_page_load_timeout(60)
         _fit_viewport(driver, width, height)
@@ -120,6 +156,38 @@ def chromium_driver(
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+#: Seconds Chromium and chromedriver get to start (they take one or two).
+START_SECONDS = 20.0
+
+
+def _start(start: Callable[[], WebDriver], service: Any) -> WebDriver:
+    """Return ``start()``, or stop the driver's process group and raise TimeoutError when it
+    takes longer than `START_SECONDS` (a browser or driver that hangs instead of starting)."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["driver"] = start()
+        except Exception as err:  # re-raised in the caller's thread
+            box["error"] = err
+
+    thread = threading.Thread(target=target, name="redeploy-chromium", daemon=True)
+    thread.start()
+    thread.join(START_SECONDS)
+    if thread.is_alive():
+        process = getattr(service, "process", None)
+        if process is not None:
+            with contextlib.suppress(OSError):
+                os.killpg(process.pid, signal.SIGKILL)
+        thread.join(5)
+        msg = f"no answer within {START_SECONDS:g} s"
+        raise TimeoutError(msg)
+    if "error" in box:
+        raise box["error"]
+    driver: WebDriver = box["driver"]
+    return driver
 
 
 def _fit_viewport(driver: WebDriver, width: int, height: int) -> None:
@@ -210,9 +278,15 @@ def save_png(
     h = height or options.size[1]
     html_path = Path(html_path)
     out = Path(png_path) if png_path is not None else html_path.with_suffix(".png")
+    from selenium.common.exceptions import WebDriverException
+
     with chromium_driver(width=w, height=h) as driver:
-        open_map(driver, html_path)
-        prepare_slide(driver, options)
-        data = driver.get_screenshot_as_png()
+        try:
+            open_map(driver, html_path)
+            prepare_slide(driver, options)
+            data = driver.get_screenshot_as_png()
+        except WebDriverException as err:
+            msg = f"headless Chromium failed while drawing {html_path}: {_first_line(err)}"
+            raise BrowserError(msg) from None
     write_atomic(out, data)
     return out

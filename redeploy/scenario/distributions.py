@@ -38,6 +38,11 @@ from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import ErrorDetails, PydanticCustomError
 from scipy import special, stats
 
+#: Largest standard deviation of a truncated normal, and largest choice weight: finite
+#: bounds, so that no sum or ratio of them overflows (the values themselves are bounded by
+#: the key they are drawn for).
+MAX_PARAMETER = 1e12
+
 
 def _g(x: Any) -> str:
     return f"{x:g}" if isinstance(x, float) else str(x)
@@ -219,6 +224,7 @@ class TruncNormal(Distribution):
     mean: float = Field(description="Mean of the normal, its most likely value.")
     # sd > 0 is checked with the other relations, in their order: see _ordered.
     sd: float = Field(
+        le=MAX_PARAMETER,
         description="Standard deviation of the normal (> 0).",
         json_schema_extra={"exclusiveMinimum": 0},
     )
@@ -264,7 +270,7 @@ class Choice(Distribution):
 
     dist: Literal["choice"]
     values: list[float] = Field(min_length=1, description="The values.")
-    weights: list[Annotated[float, Field(ge=0)]] | SkipJsonSchema[None] = Field(
+    weights: list[Annotated[float, Field(ge=0, le=MAX_PARAMETER)]] | SkipJsonSchema[None] = Field(
         None, description="One weight >= 0 per value; equal weights when left out."
     )
 
@@ -420,7 +426,9 @@ def _key_problem(kind: str, key: str, table: Mapping[str, Any], error: ErrorDeta
     if key == "weights":
         n = len(table["values"])
         return (
-            f"choice weights must be {n} numbers >= 0 (one per value) with a "
-            f"positive sum, got {value!r}"
+            f"choice weights must be {n} numbers >= 0 and <= {MAX_PARAMETER:g} (one per "
+            f"value) with a positive sum, got {value!r}"
         )
+    if error["type"] == "less_than_equal":
+        return f"{kind} {key} must be at most {MAX_PARAMETER:g}, got {value!r}"
     return f"{kind} {key} must be a finite number, got {value!r}"

@@ -13,9 +13,19 @@ from pydantic import ValidationError
 
 from redeploy._shipped import shipped_folder
 from redeploy.errors import ScenarioError
+from redeploy.io.sources import read_limited, special_file_problem
 from redeploy.scenario.messages import format_validation_error, type_name
 from redeploy.scenario.models import Scenario
 from redeploy.scenario.parameters import deep_merge
+from redeploy.scenario.toml_limits import (
+    MAX_EXTENDS_DEPTH,
+    MAX_EXTENDS_FILES,
+    MAX_SCENARIO_BYTES,
+    NESTING_HINT,
+    SIZE_HINT,
+    check_toml_nesting,
+    check_toml_values,
+)
 from redeploy.scenario.uncertain import merge_uncertain
 
 
@@ -48,7 +58,18 @@ def resolve_scenario_path(name_or_path: str | Path) -> Path:
         When the name is not shipped and no such file exists; lists the shipped names.
     """
     text = str(name_or_path)
+    if not text.strip():
+        names = ", ".join(list_scenarios()) or "(none shipped)"
+        msg = (
+            f"the scenario name is empty ({text!r}); give a shipped scenario name "
+            f"({names}) or the path of a .toml file."
+        )
+        raise ScenarioError(msg)
     path = Path(text)
+    special = special_file_problem(path)
+    if special is not None:
+        msg = f"{text}: {special}"
+        raise ScenarioError(msg)
     looks_like_path = path.suffix == ".toml" or os.sep in text or "/" in text
     if path.is_dir() and (looks_like_path or text not in list_scenarios()):
         msg = (
@@ -97,7 +118,7 @@ def load_scenario(name_or_path: str | Path = "baseline") -> Scenario:
         the message names the file, the dotted key, the value and what is allowed.
     """
     path = resolve_scenario_path(name_or_path)
-    data = _with_bases(read_toml(path), path, frozenset({path.resolve()}))
+    data = _with_bases(read_toml(path), path, (path.resolve(),))
     return scenario_from_dict(data, source=str(path), default_name=path.stem)
 
 
@@ -115,9 +136,16 @@ def read_toml(path: Path) -> dict[str, Any]:
         When the file cannot be read, is not UTF-8 TOML, or a table or the assumptions
         have the wrong TOML type.
     """
+    special = special_file_problem(path)
+    if special is not None:
+        msg = f"{path}: {special}"
+        raise ScenarioError(msg)
     try:
-        text = path.read_bytes().decode("utf-8")
-        data = tomllib.loads(text.removeprefix(_BOM))
+        text = read_limited(path, MAX_SCENARIO_BYTES).decode("utf-8").removeprefix(_BOM)
+        check_toml_nesting(text, path)
+        data = tomllib.loads(text)
+    except ScenarioError:
+        raise
     except tomllib.TOMLDecodeError as err:
         msg = f"{path}: not valid TOML: {err}"
         raise ScenarioError(msg) from err
@@ -127,6 +155,15 @@ def read_toml(path: Path) -> dict[str, Any]:
     except OSError as err:
         msg = f"{path}: cannot read scenario: {err}"
         raise ScenarioError(msg) from err
+    except RecursionError:  # nesting check_toml_nesting did not see (it is a backstop)
+        msg = f"{path}: arrays or tables nested too deeply to read; {NESTING_HINT}"
+        raise ScenarioError(msg) from None
+    except ValueError as err:  # the file's size, or an integer of thousands of digits
+        too_long = "integer string conversion" in str(err)
+        reason = "an integer has thousands of digits" if too_long else str(err)
+        msg = f"{path}: cannot read scenario: {reason}; {SIZE_HINT}"
+        raise ScenarioError(msg) from None
+    check_toml_values(data, path)
     _check_shape(data, path)
     return data
 
@@ -172,7 +209,7 @@ def _check_shape(data: Mapping[str, Any], path: Path) -> None:
             raise ScenarioError(msg)
 
 
-def _with_bases(data: dict[str, Any], path: Path, seen: frozenset[Path]) -> dict[str, Any]:
+def _with_bases(data: dict[str, Any], path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     """
     Merge the scenarios named by ``extends`` under `data`.
 
@@ -180,10 +217,7 @@ def _with_bases(data: dict[str, Any], path: Path, seen: frozenset[Path]) -> dict
     the order listed (depth first): ``extends = ["a", "b"]`` with both built on
     ``baseline`` applies baseline, a, b, then `data`.
     """
-    order: list[tuple[Path, dict[str, Any]]] = []
-    for base_path, base in _ancestors(data, path, seen):
-        if all(base_path != p for p, _ in order):
-            order.append((base_path, base))
+    order, _ = _ancestors(data, path, seen, {})
     merged: dict[str, Any] = {}
     for _, base in order:
         own = {k: v for k, v in base.items() if k not in ("name", "extends")}
@@ -191,35 +225,83 @@ def _with_bases(data: dict[str, Any], path: Path, seen: frozenset[Path]) -> dict
     return merge_scenario_data(merged, data)
 
 
+#: A file an ``extends`` names: its data, the files it builds on (bases first, each once)
+#: and the length of its longest chain of ``extends``.
+_Base = tuple[dict[str, Any], list[tuple[Path, dict[str, Any]]], int]
+
+
 def _ancestors(
-    data: Mapping[str, Any], path: Path, seen: frozenset[Path]
-) -> list[tuple[Path, dict[str, Any]]]:
+    data: Mapping[str, Any],
+    path: Path,
+    seen: tuple[Path, ...],
+    cache: dict[Path, _Base],
+) -> tuple[list[tuple[Path, dict[str, Any]]], int]:
+    """
+    The scenarios `data` (read from `path`) builds on, bases first, each once, and the
+    length of its longest chain of ``extends``.
+
+    `seen` is the chain of files from the one loaded down to `path` (for cycles and the
+    depth bound); `cache` holds each file read, once, with its own ancestors.
+    """
     ext = data.get("extends")
     if ext is None:
-        return []
+        return [], 0
     names = [ext] if isinstance(ext, str) else ext
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        msg = f"{path}: key 'extends' = {ext!r}: give a scenario name or a list of names."
+        msg = f"{path}: key 'extends' = {_short(ext)}: give a scenario name or a list of names."
         raise ScenarioError(msg)
+    _check_depth(path, seen, 0)
     out: list[tuple[Path, dict[str, Any]]] = []
+    height = 0
     for name in names:
-        candidate = path.parent / name
-        try:
-            if candidate.suffix == ".toml" and candidate.is_file():
-                base_path = candidate
-            else:
-                base_path = resolve_scenario_path(name)
-        except ScenarioError as err:
-            msg = f"{path}: key 'extends': {err}"
-            raise ScenarioError(msg) from None
+        base_path = _base_path(name, path)
         key = base_path.resolve()
         if key in seen:
             msg = f"{path}: key 'extends': {name!r} leads back to this file (a cycle)."
             raise ScenarioError(msg)
-        base = read_toml(base_path)
-        out += _ancestors(base, base_path, seen | {key})
-        out.append((key, base))
-    return out
+        entry = cache.get(key)
+        if entry is None:
+            if len(cache) >= MAX_EXTENDS_FILES:
+                msg = (
+                    f"{path}: key 'extends': the scenario builds on more than "
+                    f"{MAX_EXTENDS_FILES} files in all; merge some of them."
+                )
+                raise ScenarioError(msg)
+            base = read_toml(base_path)
+            entry = (base, *_ancestors(base, base_path, (*seen, key), cache))
+            cache[key] = entry
+        else:
+            _check_depth(path, seen, entry[2] + 1)
+        height = max(height, entry[2] + 1)
+        for item in [*entry[1], (key, entry[0])]:
+            if all(item[0] != p for p, _ in out):
+                out.append(item)
+    return out, height
+
+
+def _base_path(name: str, path: Path) -> Path:
+    """The file of ``extends = name`` in `path`: a .toml beside it, or a shipped name."""
+    candidate = path.parent / name
+    try:
+        if candidate.suffix == ".toml" and candidate.is_file():
+            return candidate
+        return resolve_scenario_path(name)
+    except ScenarioError as err:
+        msg = f"{path}: key 'extends': {err}"
+        raise ScenarioError(msg) from None
+
+
+def _check_depth(path: Path, seen: tuple[Path, ...], below: int) -> None:
+    """Refuse a chain of ``extends`` longer than `MAX_EXTENDS_DEPTH` through `path`."""
+    if len(seen) + below <= MAX_EXTENDS_DEPTH:
+        return
+    chain = " -> ".join(p.name for p in seen[:3]) + " -> ... -> " + path.name
+    msg = (
+        f"{path}: key 'extends': scenarios build on each other more than "
+        f"{MAX_EXTENDS_DEPTH} deep ({chain}); at most {MAX_EXTENDS_DEPTH} levels of "
+        "'extends' are allowed, so merge some of the files."
+    )
+    raise ScenarioError(msg)
 
 
 _SPENDING_KEYS = ("defense_pct_gdp", "target_pct_gdp", "target_year")

@@ -32,7 +32,7 @@ from redeploy.scenario.tables import (
     PerAssetShare,
     _Strict,
 )
-from redeploy.schemas import ACCESS_LEVELS, REGIONS
+from redeploy.schemas import ACCESS_LEVELS, REGIONS, UNIT_MAXIMA
 
 #: The year whose figures the fronts layer holds; every scenario measures against it.
 REFERENCE_YEAR: Final = 2024
@@ -58,10 +58,16 @@ class FrontOverride(_Strict):
         None, ge=REFERENCE_YEAR + 1, le=2100, description="Year the target is reached."
     )
     gdp_usd_bn: float | None = Field(
-        None, ge=0, description="Hosts' GDP ($bn/yr); default the layer's reference figure."
+        None,
+        ge=0,
+        le=UNIT_MAXIMA["$bn/yr"],
+        description="Hosts' GDP ($bn/yr); default the layer's reference figure.",
     )
     hns_usd_bn: float | None = Field(
-        None, ge=0, description="Host-nation support at the horizon year ($bn/yr)."
+        None,
+        ge=0,
+        le=UNIT_MAXIMA["$bn/yr"],
+        description="Host-nation support at the horizon year ($bn/yr).",
     )
     hns_change_pct: float | None = Field(
         None,
@@ -139,10 +145,16 @@ class RegionOverride(_Strict):
     """Floors, caps and multipliers of one region."""
 
     floor: float | None = Field(
-        None, ge=0, description="Least total military allocation to the region (kpe)."
+        None,
+        ge=0,
+        le=UNIT_MAXIMA["kpe"],
+        description="Least total military allocation to the region (kpe).",
     )
     cap: float | None = Field(
-        None, ge=0, description="Most total military allocation to the region (kpe)."
+        None,
+        ge=0,
+        le=UNIT_MAXIMA["kpe"],
+        description="Most total military allocation to the region (kpe).",
     )
     asset_floor: PerAssetAmount | None = None
     asset_cap: PerAssetAmount | None = None

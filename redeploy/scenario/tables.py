@@ -9,13 +9,14 @@ from __future__ import annotations
 import functools
 import math
 import typing
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator
 
 from redeploy.scenario.fields import unwrap_annotation
 from redeploy.scenario.messages import not_finite, type_name
-from redeploy.schemas import ASSETS, RISK_CHANNELS, value_layers
+from redeploy.schemas import ASSET_UNITS, ASSETS, RISK_CHANNELS, UNIT_MAXIMA, value_layers
 
 #: The kinds of value a zone can hold; the asset-fit matrix has one column per kind: one per
 #: layer kind feeding zone value (`LayerRole.value_kind` in redeploy.schemas), then
@@ -75,15 +76,21 @@ def _optional_table(
     keys: tuple[str, ...],
     *,
     ge: float | None = None,
-    le: float | None = None,
+    le: float | Mapping[str, float] | None = None,
     gt: float | None = None,
     unit: str = "",
 ) -> type[_Strict]:
-    """Build a table model with one optional bounded number per key."""
+    """Build a table model with one optional bounded number per key (`le` may be per key)."""
     fields: dict[str, Any] = {
         key: (
             float | None,
-            Field(None, ge=ge, le=le, gt=gt, description=f"{key}{f' ({unit})' if unit else ''}"),
+            Field(
+                None,
+                ge=ge,
+                le=le.get(key) if isinstance(le, Mapping) else le,
+                gt=gt,
+                description=f"{key}{f' ({unit})' if unit else ''}",
+            ),
         )
         for key in keys
     }
@@ -112,13 +119,18 @@ else:
         "One amount per asset class (kpe for military classes, $bn/yr for engagement).",
         ASSETS,
         ge=0,
+        le={a: UNIT_MAXIMA[ASSET_UNITS[a]] for a in ASSETS},
         unit="kpe or $bn/yr",
     )
     PerAssetShare = _optional_table(
         "PerAssetShare", "One share from 0 to 1 per asset class.", ASSETS, ge=0, le=1
     )
     LayerWeights = _optional_table(
-        "LayerWeights", "Weight of each kind of value in a zone's value.", VALUE_KINDS, ge=0
+        "LayerWeights",
+        "Weight of each kind of value in a zone's value.",
+        VALUE_KINDS,
+        ge=0,
+        le=100,
     )
     FitRow = _optional_table(
         "FitRow",

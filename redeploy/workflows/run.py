@@ -277,12 +277,18 @@ def write_run(
     ------
     OutputError
         When a file cannot be written; earlier outputs are left as they were.
+    BrowserError
+        When `png` is set and headless Chromium is missing or fails: every other file is
+        written first.
     """
     from redeploy.export import write_results
     from redeploy.render import write_map
+    from redeploy.render.png import BrowserError, save_png
+    from redeploy.render.slide import SlideOptions
 
     every_layer = dict(layers if layers is not None else output.layers)
     result = output.result
+    failed: BrowserError | None = None
     with staged_output(out_dir, name=result.scenario, run_id=result.run_id) as stage:
         written: list[Path] = []
         if "csv" in formats:
@@ -290,14 +296,25 @@ def write_run(
         gis = [f for f in formats if f != "csv"]
         if gis:
             written += write_results(every_layer, output.result, stage, formats=gis)
-        written += write_map(
+        html = write_map(
             every_layer,
             output.result,
             stage,
             tiles=tiles,
-            png=png,
             title=title,
             subtitle=subtitle,
             zone_metric=zone_metric,
-        )
-        return list(dict.fromkeys(published(written, stage, Path(out_dir))))
+        )[0]
+        written.append(html)
+        if png:
+            options = png if isinstance(png, SlideOptions) else SlideOptions()
+            try:
+                written.append(save_png(html, options=options))
+            except BrowserError as err:  # the map and tables are still worth having
+                failed = err
+        files = list(dict.fromkeys(published(written, stage, Path(out_dir))))
+    if failed is not None:
+        target = Path(out_dir) / html.with_suffix(".png").name
+        msg = f"{target}: not written: {failed}; the map and tables were written to {out_dir}"
+        raise BrowserError(msg)
+    return files

@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 
 from redeploy.io.atomic import write_atomic, write_with
 from redeploy.model.sweep import Fault, SweepPlan, run_batch, sample_columns
+from redeploy.workflows import sweep_faults as faults
 from redeploy.workflows.cluster import sweep_client, worker_threads
 
 if TYPE_CHECKING:
@@ -106,6 +107,8 @@ def solve_samples(
     column per uncertain parameter in `plan.paths` order). Used by `run_sweep`, and by
     `redeploy.workflows.uncertainty` for the sensitivity and discovery designs.
     """
+    faults.check_parts_dir(parts_dir)
+    gone = None
     with contextlib.ExitStack() as stack:
         if client is None:
             client = stack.enter_context(sweep_client(workers, scheduler, processes=processes))
@@ -117,21 +120,27 @@ def solve_samples(
         n_workers = worker_threads(client)
         size = min(samples, batch_size or default_batch_size(samples, n_workers))
         t_solve = time.perf_counter()
-        interrupted = _run_batches(
-            client,
-            plan,
-            samples,
-            seed,
-            size,
-            parts_dir,
-            progress,
-            on_batch,
-            fault,
-            design=design,
-            label=label,
-        )
+        interrupted = False
+        try:
+            interrupted = _run_batches(
+                client,
+                plan,
+                samples,
+                seed,
+                size,
+                parts_dir,
+                progress,
+                on_batch,
+                fault,
+                design=design,
+                label=label,
+            )
+        except faults.WorkersLost as err:  # raised below, once the cluster is closed
+            gone = err
         t_solve = time.perf_counter() - t_solve
     table = combine_parts(parts_dir, sample_columns(plan))
+    if gone is not None:
+        raise faults.lost(gone, samples, None, table)
     return SolvedSamples(table, n_workers, size, t_solve, interrupted)
 
 
@@ -195,6 +204,10 @@ def _run_batches(
     except KeyboardInterrupt:  # also while the plan is being sent: nothing solved yet
         client.cancel(futures)
         return True
+    except faults.lost_worker_errors() as err:
+        with contextlib.suppress(Exception):
+            client.cancel(futures)
+        raise faults.workers_lost(err) from None
     finally:
         if remote is not None:
             with contextlib.suppress(Exception):

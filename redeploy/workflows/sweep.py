@@ -43,6 +43,7 @@ from redeploy.scenario import (
     sample_design,
 )
 from redeploy.schemas import ASSET_UNITS
+from redeploy.workflows import sweep_faults as faults
 from redeploy.workflows.run import MODEL_LAYERS, compute_run_id, with_basemap
 from redeploy.workflows.samples import (
     BATCH_BOUNDS as BATCH_BOUNDS,
@@ -246,7 +247,9 @@ def run_sweep(
     ScenarioError, LayerValidationError, InfeasibleAllocationError
         For bad input (before any sample is solved).
     SweepInterrupted
-        On Ctrl-C: completed batches are combined into ``NAME-sweep.parquet`` first.
+        On Ctrl-C: completed batches are combined into ``NAME-sweep-partial.parquet``.
+    WorkersLost
+        When the Dask workers are lost: the completed samples are kept in the same file.
     """
     if samples < 1:
         msg = f"--samples must be at least 1, got {samples}"
@@ -260,38 +263,29 @@ def run_sweep(
     manifest |= {"samples": samples, "method": method}
     # one writer in the folder from the first part file to the published set
     with claim_output(out_dir):
-        run = solve_samples(
-            plan,
-            samples,
-            seed,
-            parts_dir,
-            manifest,
-            client=client,
-            workers=workers,
-            scheduler=scheduler,
-            batch_size=batch_size,
-            processes=processes,
-            progress=progress,
-            on_batch=on_batch,
-            design=rows,
-            fault=_fault,
-        )
+        try:
+            run = solve_samples(
+                plan,
+                samples,
+                seed,
+                parts_dir,
+                manifest,
+                client=client,
+                workers=workers,
+                scheduler=scheduler,
+                batch_size=batch_size,
+                processes=processes,
+                progress=progress,
+                on_batch=on_batch,
+                design=rows,
+                fault=_fault,
+            )
+        except faults.WorkersLost as err:  # keep the completed samples, beside any earlier sweep
+            meta = _parquet_meta(manifest, err.table, plan)
+            kept = _publish_partial(err.table, meta, plan, out_dir)["parquet"]
+            raise faults.lost(err, samples, kept) from None
         table = run.table
-        failed, not_solved = _not_solved(table)
-        output = SweepOutput(
-            plan=plan,
-            samples=samples,
-            completed=len(table),
-            failed=failed,
-            seed=seed,
-            not_solved=not_solved,
-            workers=run.workers,
-            batch_size=run.batch_size,
-            seconds=time.perf_counter() - t0,
-            solve_seconds=run.seconds,
-            interrupted=run.interrupted,
-            method=method,
-        )
+        output = _sweep_output(plan, run, samples, seed, method, t0)
         meta = _parquet_meta(manifest, table, plan)
         if run.interrupted:
             raise SweepInterrupted(
@@ -307,6 +301,32 @@ def run_sweep(
         shutil.rmtree(parts_dir, ignore_errors=True)
     return dataclasses.replace(
         output, files=written, summary=summary, seconds=time.perf_counter() - t0
+    )
+
+
+def _sweep_output(
+    plan: SweepPlan,
+    run: SolvedSamples,
+    samples: int,
+    seed: int,
+    method: SamplingMethod,
+    t0: float,
+) -> SweepOutput:
+    """The sweep's counts and timings (its files and summary are added once published)."""
+    failed, not_solved = _not_solved(run.table)
+    return SweepOutput(
+        plan=plan,
+        samples=samples,
+        completed=len(run.table),
+        failed=failed,
+        seed=seed,
+        not_solved=not_solved,
+        workers=run.workers,
+        batch_size=run.batch_size,
+        seconds=time.perf_counter() - t0,
+        solve_seconds=run.seconds,
+        interrupted=run.interrupted,
+        method=method,
     )
 
 
