@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pyogrio
+import shapely
 
 from redeploy.errors import OutputError, RedeployError
 from redeploy.export.columns import (
@@ -296,10 +299,49 @@ def _write_geojson(table: ExportTable, path: Path) -> Path:
     return path
 
 
+def _as_multi(frame: gpd.GeoDataFrame, geometry_type: str | None) -> gpd.GeoDataFrame:
+    """Return `frame` with single lines or polygons made Multi where `geometry_type` is a
+    Multi type, as the GeoPackage and GeoJSON writers store them (``promote_to_multi``)."""
+    if geometry_type not in ("MultiLineString", "MultiPolygon", "MultiPoint"):
+        return frame
+    single = geometry_type.removeprefix("Multi")
+    geoms = frame.geometry.array
+    kinds = np.asarray(frame.geometry.geom_type)
+    promote = kinds == single
+    if not promote.any():
+        return frame
+    maker = {
+        "LineString": shapely.MultiLineString,
+        "Polygon": shapely.MultiPolygon,
+        "Point": shapely.MultiPoint,
+    }[single]
+    values = np.asarray(geoms, dtype=object)
+    for i in np.flatnonzero(promote):
+        values[i] = maker([values[i]])
+    return frame.set_geometry(gpd.GeoSeries(values, index=frame.index, crs=frame.crs))
+
+
+def _geo_metadata(
+    metadata: Mapping[bytes, bytes] | None, geometry_type: str | None
+) -> dict[bytes, bytes]:
+    """GeoParquet ``geo`` metadata naming the layer's one geometry type even when it has no
+    rows (``geometry_types`` would otherwise list what the rows happen to hold)."""
+    out = dict(metadata or {})
+    if geometry_type is None or geometry_type == "Unknown" or b"geo" not in out:
+        return out
+    geo = json.loads(out[b"geo"])
+    for column in geo.get("columns", {}).values():
+        column["geometry_types"] = [geometry_type]
+    out[b"geo"] = json.dumps(geo, separators=(",", ":"), sort_keys=True).encode()
+    return out
+
+
 def _write_parquet(table: ExportTable, path: Path) -> Path:
     buffer = io.BytesIO()
+    geometry_type: str | None = None
     if isinstance(table.frame, gpd.GeoDataFrame):
-        table.frame.to_parquet(buffer, index=False)
+        geometry_type, _ = _geometry_type(table.frame, _DEFAULT_GEOMETRY.get(table.name, "Unknown"))
+        _as_multi(table.frame, geometry_type).to_parquet(buffer, index=False)
     else:
         pd.DataFrame(table.frame).to_parquet(buffer, index=False, engine="pyarrow")
     arrow = pq.read_table(io.BytesIO(buffer.getvalue()))
@@ -312,7 +354,8 @@ def _write_parquet(table: ExportTable, path: Path) -> Path:
                 meta[b"unit"] = spec.unit.encode()
             f = f.with_metadata(meta)
         fields.append(f)
-    arrow = arrow.cast(pa.schema(fields, metadata=arrow.schema.metadata))
+    metadata = _geo_metadata(arrow.schema.metadata, geometry_type)
+    arrow = arrow.cast(pa.schema(fields, metadata=metadata))
     with _atomic(path) as tmp:
         pq.write_table(arrow, tmp)
     return path
