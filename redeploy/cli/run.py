@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from redeploy.cli.common import (
+    AddLayerOpt,
     CrsOpt,
     LayerOpt,
     LayersOpt,
@@ -20,11 +21,18 @@ from redeploy.cli.common import (
     check_tiles,
     display_path,
     note_shipped_layers,
+    parse_layer_additions,
     parse_layer_overrides,
     stderr,
     stdout,
 )
+from redeploy.cli.json_output import JsonOpt, compare_document, print_json, run_document
 from redeploy.io.atomic import check_out_dir
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from redeploy.model.result import AllocationResult
 
 
 @app.command("run")
@@ -42,13 +50,16 @@ def run(
         typer.Option(
             "--format",
             help="Comma-separated outputs: gpkg (NAME.gpkg: layers, results, QGIS styles), "
-            "geojson (NAME-geojson/), parquet (NAME-parquet/), csv (tables and summary).",
+            "geojson (NAME-geojson/), parquet (NAME-parquet/), csv (tables and summary), "
+            "xlsx (NAME.xlsx: the briefing workbook).",
         ),
     ] = "gpkg,csv",
     tiles: TilesOpt = None,
     png: Annotated[
         bool, typer.Option("--png", help="Also write NAME.png (1600x900, headless Chromium).")
     ] = False,
+    add_layer: AddLayerOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Solve the allocation for a scenario and write NAME.html (the map),
     NAME-flows/fronts/zones/ledger.csv, NAME-summary.json and NAME.gpkg (exit 2 on bad
@@ -62,6 +73,7 @@ def run(
         raise typer.BadParameter(str(err), param_hint="--format") from None
     check_tiles(tiles)
     overrides = parse_layer_overrides(layer)
+    additions = parse_layer_additions(add_layer)
     note_shipped_layers(layers, overrides, quiet)
     check_out_dir(out)
     with contextlib.ExitStack() as stack:
@@ -78,15 +90,21 @@ def run(
             crs=crs,
             out_dir=None,
             progress=say,
+            layer_additions=additions,
         )
         every_layer = with_basemap(output.layers, layers, layer_overrides=overrides, crs=crs)
         say("writing outputs")
         written = write_run(output, out, layers=every_layer, formats=formats, tiles=tiles, png=png)
     for warning in output.warnings:
         stderr.print(warning, highlight=False, markup=False, soft_wrap=True)
-    if quiet:
-        return
-    result = output.result
+    if as_json:
+        print_json(run_document(output, written))
+    elif not quiet:
+        _print_run(output.result, written)
+
+
+def _print_run(result: AllocationResult, written: Sequence[Path]) -> None:
+    """Print a run's objective, what each region receives and the files written."""
     obj = result.objective
     stdout.print(
         f"[bold]{result.scenario}[/bold]: value {obj['value']:.3f}, transit "
@@ -117,6 +135,8 @@ def compare(
     ] = Path("maps"),
     tiles: TilesOpt = None,
     quiet: QuietOpt = False,
+    add_layer: AddLayerOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Solve scenarios A and B and write A-vs-B.html (zones by change, flows that grow,
     shrink, appear or disappear) and A-vs-B.csv (per zone and asset, and per flow)."""
@@ -124,6 +144,7 @@ def compare(
 
     check_tiles(tiles)
     overrides = parse_layer_overrides(layer)
+    additions = parse_layer_additions(add_layer)
     note_shipped_layers(layers, overrides, quiet)
     check_out_dir(out)
     pair = load_pair(a, b)  # both checked before either is solved
@@ -142,8 +163,11 @@ def compare(
             out_dir=out,
             tiles=tiles,
             progress=say,
+            layer_additions=additions,
         )
     files = output.files
-    if not quiet:
+    if as_json:
+        print_json(compare_document(output))
+    elif not quiet:
         for path in files:
             stdout.print(f"wrote {display_path(path)}")

@@ -18,6 +18,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -27,6 +28,7 @@ import pyarrow.parquet as pq
 import pyogrio
 import shapely
 
+from redeploy._version import __version__
 from redeploy.errors import OutputError, RedeployError
 from redeploy.export.columns import (
     RESULT_GEOMETRY,
@@ -39,6 +41,7 @@ from redeploy.export.qgis_project import write_project
 from redeploy.export.qgis_styles import style_for_layer
 from redeploy.export.results import build_result_layers, prepare_layer
 from redeploy.export.tables import write_tables
+from redeploy.export.xlsx import write_workbook
 from redeploy.io.atomic import atomic_path
 from redeploy.model.result import (
     AllocationResult,
@@ -47,10 +50,14 @@ from redeploy.schemas import (
     CRS,
 )
 
+if TYPE_CHECKING:
+    from redeploy.scenario import Scenario
+
 #: Formats `write_layers` writes.
 LAYER_FORMATS: tuple[str, ...] = ("gpkg", "geojson", "parquet")
-#: Formats `write_results` writes (``csv`` are the model's tables, `redeploy.export.tables`).
-RESULT_FORMATS: tuple[str, ...] = ("gpkg", "geojson", "parquet", "csv")
+#: Formats `write_results` writes (``csv`` are the model's tables, `redeploy.export.tables`;
+#: ``xlsx`` the briefing workbook, `redeploy.export.xlsx`).
+RESULT_FORMATS: tuple[str, ...] = ("gpkg", "geojson", "parquet", "csv", "xlsx")
 
 _EXTENSION_TO_DRIVER: Mapping[str, str] = {
     ".gpkg": "GPKG",
@@ -442,6 +449,7 @@ def write_results(
     *,
     name: str | None = None,
     formats: str | Sequence[str] = ("gpkg", "csv"),
+    scenario: Scenario | None = None,
 ) -> list[Path]:
     """
     Write input layers and result layers of one run.
@@ -462,8 +470,11 @@ def write_results(
         QGIS, with a QGIS project),
         ``geojson`` (``OUT/NAME-geojson/<layer>.geojson``), ``parquet``
         (``OUT/NAME-parquet/<layer>.parquet``) and ``csv`` (the model's tables and JSON
-        summary, `redeploy.export.tables.write_tables`: ``OUT/<scenario>-flows.csv`` ...); a list
+        summary, `redeploy.export.tables.write_tables`: ``OUT/<scenario>-flows.csv`` ...) and
+        ``xlsx`` (``OUT/NAME.xlsx``, the briefing workbook, `redeploy.export.xlsx`); a list
         or a comma-separated string.
+    scenario
+        The run's scenario: its assumptions and settings go into the workbook.
 
     Returns
     -------
@@ -495,6 +506,17 @@ def write_results(
             )
         elif key in ("geojson", "parquet"):
             written += _write(tables, out_dir / f"{base}-{key}", key)
+        elif key == "xlsx":
+            written.append(
+                write_workbook(
+                    result,
+                    layers,
+                    out_dir / f"{base}.xlsx",
+                    scenario=scenario,
+                    timestamp=_timestamp(),
+                    creator=f"redeploy {__version__}",
+                )
+            )
         else:
             written += _write_csv(result, out_dir)
     return written
