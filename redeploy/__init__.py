@@ -19,6 +19,7 @@ checkers see them through the ``TYPE_CHECKING`` imports below, which mirror `_EX
 
 from __future__ import annotations
 
+import logging
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +47,9 @@ if TYPE_CHECKING:
     from redeploy.workflows.frontier import run_frontier
     from redeploy.workflows.run import run_scenario
     from redeploy.workflows.sweep import run_sweep
+
+# A library leaves where its diagnostics go to the program (the CLI: -v on stderr).
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 _EXPORTS: dict[str, str] = {
     "ASSETS": "redeploy.schemas",

@@ -164,3 +164,58 @@ class LayerRole:
     value_kind: str | None = None
     value_figure: tuple[str, ...] = ()
     backdrop: bool = False
+
+
+@dataclass(frozen=True)
+class ColumnDefault:
+    """
+    The value a feature added to a shipped layer (``--add-layer``) gets where it leaves a
+    column empty or the file lacks the column; such a feature is marked ``estimate``.
+
+    Attributes
+    ----------
+    rule
+        The default in words, for docs and the feature's ``notes``.
+    value
+        A fixed value; in text, ``{id}`` stands for the feature's id and ``{file}`` for the
+        added file's name.
+    by, values
+        Or a value chosen by another column's value (``importance`` by the node's ``kind``):
+        ``values[feature[by]]``; a feature whose `by` value is not listed gets no default.
+    """
+
+    rule: str
+    value: str | float | None = None
+    by: str | None = None
+    values: tuple[tuple[str, float], ...] = ()
+
+    def for_feature(self, feature_id: str, file_name: str, by_value: object) -> object:
+        """Return the default for one feature, or None when there is none."""
+        if self.by is not None:
+            key = str(by_value).strip().lower() if by_value is not None else ""
+            return dict(self.values).get(key)
+        if isinstance(self.value, str):
+            return self.value.replace("{id}", feature_id).replace("{file}", file_name)
+        return self.value
+
+
+@dataclass(frozen=True)
+class AddedRules:
+    """
+    How a layer kind takes features added to it (``--add-layer``, `redeploy.own_layers`).
+
+    Attributes
+    ----------
+    defaults
+        Defaults of the columns an added feature may leave empty.
+    country_column
+        The column naming the country (ISO3) or countries a feature lies in or borders: an
+        added feature farther than `country_km` from all of them is warned about (it
+        catches swapped longitude and latitude).
+    country_km
+        How far from those countries a feature may lie.
+    """
+
+    defaults: Mapping[str, ColumnDefault] = dataclasses.field(default_factory=dict)
+    country_column: str | None = None
+    country_km: float = 50.0

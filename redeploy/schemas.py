@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 # Re-exported: code and docs name them as redeploy.schemas.ColumnSpec and so on.
+from redeploy.schema_added import ADDED_RULES
 from redeploy.schema_columns import (
     FRONT_RISK_COLUMNS,
     POSTURE_COLUMNS,
@@ -24,6 +25,7 @@ from redeploy.schema_columns import (
 from redeploy.schema_types import COMMON_COLUMNS as COMMON_COLUMNS
 from redeploy.schema_types import FLOWS_DRAW_ORDER as FLOWS_DRAW_ORDER
 from redeploy.schema_types import UNIT_MAXIMA as UNIT_MAXIMA
+from redeploy.schema_types import AddedRules as AddedRules
 from redeploy.schema_types import ColumnSpec as ColumnSpec
 from redeploy.schema_types import DType as DType
 from redeploy.schema_types import LayerRole as LayerRole
@@ -95,6 +97,8 @@ class LayerSchema:
     id_column: str = "id"
     crs: str = CRS
     extra_columns: Mapping[str, ColumnSpec] = field(default_factory=dict)
+    #: How the kind takes features added to it (--add-layer; `redeploy.schema_added`).
+    added: AddedRules = field(default_factory=AddedRules)
 
     def __post_init__(self) -> None:
         # every number of a layer is bounded on both sides (UNIT_MAXIMA by default)
@@ -180,6 +184,7 @@ def _per_asset(
 
 FRONTS = LayerSchema(
     kind=LayerKind.FRONTS,
+    added=ADDED_RULES[LayerKind.FRONTS.value],
     title="Alliance fronts",
     description=(
         "Established fronts where U.S. capacity is committed and allies are asked to pay "
@@ -259,6 +264,7 @@ FRONTS = LayerSchema(
 
 CHOKEPOINTS = LayerSchema(
     kind=LayerKind.CHOKEPOINTS,
+    added=ADDED_RULES[LayerKind.CHOKEPOINTS.value],
     title="Maritime chokepoints",
     description="Straits, canals and sea routes whose traffic the periphery's value draws on.",
     geometry_types=frozenset({"Point"}),
@@ -314,6 +320,7 @@ CHOKEPOINTS = LayerSchema(
 
 MINERAL_ZONES = LayerSchema(
     kind=LayerKind.MINERAL_ZONES,
+    added=ADDED_RULES[LayerKind.MINERAL_ZONES.value],
     title="Critical-mineral zones",
     description="Mining districts of critical minerals, with country-level production shares.",
     geometry_types=frozenset({"Point", "Polygon", "MultiPolygon"}),
@@ -363,6 +370,7 @@ MINERAL_ZONES = LayerSchema(
 
 SUPPLY_NODES = LayerSchema(
     kind=LayerKind.SUPPLY_NODES,
+    added=ADDED_RULES[LayerKind.SUPPLY_NODES.value],
     title="Supply-chain nodes",
     description="Ports, fabs, corridors, cable landings and bases in global supply chains.",
     geometry_types=frozenset({"Point"}),
@@ -411,6 +419,7 @@ SUPPLY_NODES = LayerSchema(
 
 PERIPHERAL_ZONES = LayerSchema(
     kind=LayerKind.PERIPHERAL_ZONES,
+    added=ADDED_RULES[LayerKind.PERIPHERAL_ZONES.value],
     title="Peripheral zones",
     description=(
         "Uncommitted zones of competition (countries of Southeast Asia, Africa, South "
@@ -475,6 +484,7 @@ PERIPHERAL_ZONES = LayerSchema(
 
 SITES = LayerSchema(
     kind=LayerKind.SITES,
+    added=ADDED_RULES[LayerKind.SITES.value],
     title="Sites that can host U.S. forces",
     description=(
         "Named bases, airfields, ports and agreed locations in the peripheral zones, with "
@@ -496,6 +506,7 @@ SITES = LayerSchema(
 
 POSTURE = LayerSchema(
     kind=LayerKind.POSTURE,
+    added=ADDED_RULES[LayerKind.POSTURE.value],
     title="Existing U.S. presence",
     description=(
         "Observed U.S. presence in the peripheral zones (DMDC permanent counts, rotational, "

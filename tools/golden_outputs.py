@@ -23,6 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORD = ROOT / "tests" / "data" / "golden_outputs.json"
+# The checkout's package, not an installed copy (an editable install of another worktree)
+sys.path.insert(0, str(ROOT))
 
 #: (label, CLI arguments after the command's output folder option).
 COMMANDS: tuple[tuple[str, list[str]], ...] = (

@@ -24,6 +24,7 @@ from redeploy.cli.common import (
     stderr,
     stdout,
 )
+from redeploy.cli.json_output import JsonOpt, print_json, sweep_document
 from redeploy.errors import OutputError
 from redeploy.io.atomic import check_out_dir
 from redeploy.io.publish import claim_output
@@ -184,6 +185,7 @@ def sweep(
     crs: CrsOpt = None,
     out: OutOpt = Path("maps"),
     quiet: QuietOpt = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Sample the scenario's [uncertain] parameters, solve each sample on Dask and write
     NAME-sweep.parquet (every sample), NAME-sweep-summary.csv and NAME-sweep.html (the
@@ -238,7 +240,9 @@ def sweep(
             "(no summary or map written).",
             130,
         )
-    if not quiet:
+    if as_json:
+        print_json(sweep_document(output))
+    elif not quiet:
         _report_sweep(output)
 
 

@@ -37,7 +37,8 @@ def _hide_flag_types() -> None:
         return
 
     def display_type_rich(self: typer.core.TyperOption, ctx: Context) -> str | None:
-        if getattr(self, "is_flag", False) and not getattr(self, "secondary_opts", None):
+        flag = getattr(self, "is_flag", False) and not getattr(self, "secondary_opts", None)
+        if flag or getattr(self, "count", False):  # -v, -vv: no value either
             return None
         shown: str | None = show(self, ctx)
         return shown
@@ -118,7 +119,7 @@ app = typer.Typer(
     help="Map where U.S. strategic capacity freed by allied burden-sharing could go.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode="markdown",
 )
 
@@ -167,8 +168,37 @@ def _root(
             help="Print redeploy's version and exit.",
         ),
     ] = False,
+    verbose: Annotated[
+        int,
+        typer.Option(
+            "--verbose",
+            "-v",
+            count=True,
+            show_default=False,
+            help="Diagnostics of the `redeploy` logger on stderr: -v stage timings and "
+            "files read, -vv solver and cache details.",
+        ),
+    ] = 0,
 ) -> None:
     """Map where U.S. strategic capacity freed by allied burden-sharing could go."""
+    from redeploy.cli.diagnostics import configure_logging, unwrap_off_terminal
+
+    configure_logging(verbose)
+    unwrap_off_terminal(stdout, stderr)
+
+
+def complete_scenario(incomplete: str) -> list[str]:
+    """Shell completion of --scenario: the shipped scenarios' names."""
+    from redeploy.scenario import list_scenarios
+
+    return [name for name in list_scenarios() if name.startswith(incomplete)]
+
+
+def complete_layer_kind(incomplete: str) -> list[str]:
+    """Shell completion of --layer and --add-layer: ``KIND=`` for each layer kind."""
+    from redeploy.schemas import LayerKind
+
+    return [f"{k.value}=" for k in LayerKind if f"{k.value}=".startswith(incomplete)]
 
 
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")]
@@ -192,9 +222,39 @@ LayerOpt = Annotated[
         "--layer",
         help="Replace one layer: KIND=PATH (repeatable).",
         show_default=False,
+        autocompletion=complete_layer_kind,
         metavar="KIND=PATH",
     ),
 ]
+
+
+AddLayerOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--add-layer",
+        help="Add the features of FILE to the layer KIND, keeping its own (repeatable; "
+        "ids must be new; empty columns take documented defaults and mark the feature "
+        "'estimate': docs/own-layers.md). The run is named SCENARIO_with_FILE-STEM.",
+        show_default=False,
+        metavar="KIND=FILE",
+        autocompletion=complete_layer_kind,
+    ),
+]
+
+
+def parse_layer_additions(values: list[str] | None) -> dict[str, list[Path]]:
+    """Parse ``--add-layer KIND=FILE`` options into ``{kind: [file, ...]}`` (given order)."""
+    from redeploy.schemas import LayerKind
+
+    out: dict[str, list[Path]] = {}
+    known = [k.value for k in LayerKind if k is not LayerKind.BASEMAP]
+    for value in values or []:
+        kind, sep, path = value.partition("=")
+        if not sep or kind not in known or not path:
+            msg = f"expected KIND=FILE with KIND one of {', '.join(known)}, got {value!r}"
+            raise typer.BadParameter(msg, param_hint="--add-layer")
+        out.setdefault(kind, []).append(Path(path))
+    return out
 
 
 def _crs_option(value: str | None) -> str | None:
@@ -234,6 +294,7 @@ ScenarioOpt = Annotated[
     typer.Option(
         "--scenario",
         "-s",
+        autocompletion=complete_scenario,
         help="Shipped scenario name (see `redeploy scenarios list`) or path of a .toml file.",
     ),
 ]

@@ -10,27 +10,45 @@ import typer
 from rich.table import Table
 
 from redeploy.cli.common import (
+    AddLayerOpt,
     CrsOpt,
     LayerOpt,
     LayersOpt,
     display_path,
     layers_app,
     note_shipped_layers,
+    parse_layer_additions,
     parse_layer_overrides,
     stderr,
     stdout,
 )
+from redeploy.cli.json_output import JsonOpt, layers_document, print_json
 from redeploy.schemas import LayerKind
 
 
 @layers_app.command("list")
-def layers_list(layers: LayersOpt = None, layer: LayerOpt = None, crs: CrsOpt = None) -> None:
+def layers_list(
+    layers: LayersOpt = None,
+    layer: LayerOpt = None,
+    crs: CrsOpt = None,
+    add_layer: AddLayerOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Show each layer: file, geometry type, feature count and share of sourced features."""
-    from redeploy.layers import read_layers, resolve_layer_paths, sourced_share
+    from redeploy.layers import sourced_share
+    from redeploy.own_layers import read_layer_set
 
     overrides = parse_layer_overrides(layer)
-    paths = resolve_layer_paths(layers, overrides=overrides)
-    frames = read_layers(layers, overrides=overrides, crs=crs)
+    read = read_layer_set(
+        layers, overrides=overrides, additions=parse_layer_additions(add_layer), crs=crs
+    )
+    for warning in read.warnings:
+        stderr.print(warning, markup=False, soft_wrap=True)
+    if as_json:
+        print_json(layers_document(read))
+        return
+    frames = read.frames
+    paths = {f.kind: f.path for f in read.files if f.origin != "added"}
     table = Table(title="redeploy layers")
     for col in ("layer", "geometry", "features", "sourced", "file"):
         table.add_column(
@@ -40,9 +58,9 @@ def layers_list(layers: LayersOpt = None, layer: LayerOpt = None, crs: CrsOpt = 
         types = sorted(set(gdf.geom_type))
         geoms = ", ".join(t for t in types if f"Multi{t}" not in types)
         geoms = geoms.replace("MultiPolygon", "(Multi)Polygon") if "Polygon" in types else geoms
-        table.add_row(
-            kind, geoms, str(len(gdf)), f"{sourced_share(gdf):.0%}", display_path(paths[kind])
-        )
+        shown = display_path(paths[kind])
+        shown += "".join(f" + {display_path(f.path)}" for f in read.added if f.kind == kind)
+        table.add_row(kind, geoms, str(len(gdf)), f"{sourced_share(gdf):.0%}", shown)
     stdout.print(table)
 
 

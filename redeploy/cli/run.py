@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from redeploy.cli.common import (
+    AddLayerOpt,
     CrsOpt,
     LayerOpt,
     LayersOpt,
@@ -21,10 +22,12 @@ from redeploy.cli.common import (
     check_tiles,
     display_path,
     note_shipped_layers,
+    parse_layer_additions,
     parse_layer_overrides,
     stderr,
     stdout,
 )
+from redeploy.cli.json_output import JsonOpt, compare_document, print_json, run_document
 from redeploy.io.publish import claim_output
 
 if TYPE_CHECKING:
@@ -86,7 +89,8 @@ def run(
         typer.Option(
             "--format",
             help="Comma-separated outputs: gpkg (NAME.gpkg: layers, results, QGIS styles), "
-            "geojson (NAME-geojson/), parquet (NAME-parquet/), csv (tables and summary).",
+            "geojson (NAME-geojson/), parquet (NAME-parquet/), csv (tables and summary), "
+            "xlsx (NAME.xlsx: the briefing workbook).",
         ),
     ] = "gpkg,csv",
     tiles: TilesOpt = None,
@@ -96,6 +100,8 @@ def run(
     title: TitleOpt = None,
     subtitle: SubtitleOpt = None,
     zones: ZonesOpt = "forces",
+    add_layer: AddLayerOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Solve the allocation for a scenario and write NAME.html (the map),
     NAME-flows/fronts/zones/ledger.csv, NAME-summary.json and NAME.gpkg (exit 2 on bad
@@ -111,6 +117,7 @@ def run(
     slide = slide_options(png=png, size=size, bbox=bbox, title=title, subtitle=subtitle)
     zone_metric = zone_choice(zones)
     overrides = parse_layer_overrides(layer)
+    additions = parse_layer_additions(add_layer)
     note_shipped_layers(layers, overrides, quiet)
     with contextlib.ExitStack() as stack:
         stack.enter_context(claim_output(out))  # one writer in --out for the whole command
@@ -127,6 +134,7 @@ def run(
             crs=crs,
             out_dir=None,
             progress=say,
+            layer_additions=additions,
         )
         every_layer = with_basemap(output.layers, layers, layer_overrides=overrides, crs=crs)
         say("writing outputs")
@@ -143,7 +151,9 @@ def run(
         )
     for warning in output.warnings:
         stderr.print(warning, highlight=False, markup=False, soft_wrap=True)
-    if not quiet:
+    if as_json:
+        print_json(run_document(output, written))
+    elif not quiet:
         print_run(output.result, written)
 
 
@@ -216,6 +226,8 @@ def compare(
     ] = Path("maps"),
     tiles: TilesOpt = None,
     quiet: QuietOpt = False,
+    add_layer: AddLayerOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Solve scenarios A and B and write A-vs-B.html (zones by change, flows that grow,
     shrink, appear or disappear) and A-vs-B.csv (per zone and asset, and per flow)."""
@@ -223,6 +235,7 @@ def compare(
 
     check_tiles(tiles)
     overrides = parse_layer_overrides(layer)
+    additions = parse_layer_additions(add_layer)
     note_shipped_layers(layers, overrides, quiet)
     pair = load_pair(a, b)  # both checked before either is solved
     with contextlib.ExitStack() as stack:
@@ -241,9 +254,12 @@ def compare(
             out_dir=out,
             tiles=tiles,
             progress=say,
+            layer_additions=additions,
         )
     files = output.files
-    if not quiet:
+    if as_json:
+        print_json(compare_document(output))
+    elif not quiet:
         print_changes(output.a, output.b, output.layers)
         for path in files:
             stdout.print(f"wrote {display_path(path)}")

@@ -11,20 +11,26 @@ from rich.markup import escape
 from rich.table import Table
 
 from redeploy.cli.common import display_path, scenarios_app, stdout
+from redeploy.cli.json_output import JsonOpt, print_json, scenarios_document
 
 
 @scenarios_app.command("list")
-def scenarios_list() -> None:
+def scenarios_list(as_json: JsonOpt = False) -> None:
     """List the shipped scenarios with their descriptions."""
     from redeploy.scenario import list_scenarios, load_scenario
 
+    rows = [
+        (name, load_scenario(path).description, path) for name, path in list_scenarios().items()
+    ]
+    if as_json:
+        print_json(scenarios_document(rows))
+        return
     table = Table(title="redeploy scenarios")
     table.add_column("name")
     table.add_column("description", overflow="fold")
     table.add_column("file")
-    for name, path in list_scenarios().items():
-        sc = load_scenario(path)
-        table.add_row(name, escape(sc.description), display_path(path))
+    for name, description, path in rows:
+        table.add_row(name, escape(description), display_path(path))
     stdout.print(table)
 
 

@@ -13,17 +13,22 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pyogrio
+import shapely
 
+from redeploy._version import __version__
 from redeploy.errors import OutputError, RedeployError
 from redeploy.export.columns import (
     RESULT_GEOMETRY,
@@ -36,6 +41,7 @@ from redeploy.export.qgis_project import write_project
 from redeploy.export.qgis_styles import style_for_layer
 from redeploy.export.results import build_result_layers, prepare_layer
 from redeploy.export.tables import write_tables
+from redeploy.export.xlsx import write_workbook
 from redeploy.io.atomic import atomic_path
 from redeploy.model.result import (
     AllocationResult,
@@ -44,10 +50,14 @@ from redeploy.schemas import (
     CRS,
 )
 
+if TYPE_CHECKING:
+    from redeploy.scenario import Scenario
+
 #: Formats `write_layers` writes.
 LAYER_FORMATS: tuple[str, ...] = ("gpkg", "geojson", "parquet")
-#: Formats `write_results` writes (``csv`` are the model's tables, `redeploy.export.tables`).
-RESULT_FORMATS: tuple[str, ...] = ("gpkg", "geojson", "parquet", "csv")
+#: Formats `write_results` writes (``csv`` are the model's tables, `redeploy.export.tables`;
+#: ``xlsx`` the briefing workbook, `redeploy.export.xlsx`).
+RESULT_FORMATS: tuple[str, ...] = ("gpkg", "geojson", "parquet", "csv", "xlsx")
 
 _EXTENSION_TO_DRIVER: Mapping[str, str] = {
     ".gpkg": "GPKG",
@@ -296,10 +306,49 @@ def _write_geojson(table: ExportTable, path: Path) -> Path:
     return path
 
 
+def _as_multi(frame: gpd.GeoDataFrame, geometry_type: str | None) -> gpd.GeoDataFrame:
+    """Return `frame` with single lines or polygons made Multi where `geometry_type` is a
+    Multi type, as the GeoPackage and GeoJSON writers store them (``promote_to_multi``)."""
+    if geometry_type not in ("MultiLineString", "MultiPolygon", "MultiPoint"):
+        return frame
+    single = geometry_type.removeprefix("Multi")
+    geoms = frame.geometry.array
+    kinds = np.asarray(frame.geometry.geom_type)
+    promote = kinds == single
+    if not promote.any():
+        return frame
+    maker = {
+        "LineString": shapely.MultiLineString,
+        "Polygon": shapely.MultiPolygon,
+        "Point": shapely.MultiPoint,
+    }[single]
+    values = np.asarray(geoms, dtype=object)
+    for i in np.flatnonzero(promote):
+        values[i] = maker([values[i]])
+    return frame.set_geometry(gpd.GeoSeries(values, index=frame.index, crs=frame.crs))
+
+
+def _geo_metadata(
+    metadata: Mapping[bytes, bytes] | None, geometry_type: str | None
+) -> dict[bytes, bytes]:
+    """GeoParquet ``geo`` metadata naming the layer's one geometry type even when it has no
+    rows (``geometry_types`` would otherwise list what the rows happen to hold)."""
+    out = dict(metadata or {})
+    if geometry_type is None or geometry_type == "Unknown" or b"geo" not in out:
+        return out
+    geo = json.loads(out[b"geo"])
+    for column in geo.get("columns", {}).values():
+        column["geometry_types"] = [geometry_type]
+    out[b"geo"] = json.dumps(geo, separators=(",", ":"), sort_keys=True).encode()
+    return out
+
+
 def _write_parquet(table: ExportTable, path: Path) -> Path:
     buffer = io.BytesIO()
+    geometry_type: str | None = None
     if isinstance(table.frame, gpd.GeoDataFrame):
-        table.frame.to_parquet(buffer, index=False)
+        geometry_type, _ = _geometry_type(table.frame, _DEFAULT_GEOMETRY.get(table.name, "Unknown"))
+        _as_multi(table.frame, geometry_type).to_parquet(buffer, index=False)
     else:
         pd.DataFrame(table.frame).to_parquet(buffer, index=False, engine="pyarrow")
     arrow = pq.read_table(io.BytesIO(buffer.getvalue()))
@@ -312,7 +361,8 @@ def _write_parquet(table: ExportTable, path: Path) -> Path:
                 meta[b"unit"] = spec.unit.encode()
             f = f.with_metadata(meta)
         fields.append(f)
-    arrow = arrow.cast(pa.schema(fields, metadata=arrow.schema.metadata))
+    metadata = _geo_metadata(arrow.schema.metadata, geometry_type)
+    arrow = arrow.cast(pa.schema(fields, metadata=metadata))
     with _atomic(path) as tmp:
         pq.write_table(arrow, tmp)
     return path
@@ -399,6 +449,7 @@ def write_results(
     *,
     name: str | None = None,
     formats: str | Sequence[str] = ("gpkg", "csv"),
+    scenario: Scenario | None = None,
 ) -> list[Path]:
     """
     Write input layers and result layers of one run.
@@ -419,8 +470,11 @@ def write_results(
         QGIS, with a QGIS project),
         ``geojson`` (``OUT/NAME-geojson/<layer>.geojson``), ``parquet``
         (``OUT/NAME-parquet/<layer>.parquet``) and ``csv`` (the model's tables and JSON
-        summary, `redeploy.export.tables.write_tables`: ``OUT/<scenario>-flows.csv`` ...); a list
+        summary, `redeploy.export.tables.write_tables`: ``OUT/<scenario>-flows.csv`` ...) and
+        ``xlsx`` (``OUT/NAME.xlsx``, the briefing workbook, `redeploy.export.xlsx`); a list
         or a comma-separated string.
+    scenario
+        The run's scenario: its assumptions and settings go into the workbook.
 
     Returns
     -------
@@ -452,6 +506,17 @@ def write_results(
             )
         elif key in ("geojson", "parquet"):
             written += _write(tables, out_dir / f"{base}-{key}", key)
+        elif key == "xlsx":
+            written.append(
+                write_workbook(
+                    result,
+                    layers,
+                    out_dir / f"{base}.xlsx",
+                    scenario=scenario,
+                    timestamp=_timestamp(),
+                    creator=f"redeploy {__version__}",
+                )
+            )
         else:
             written += _write_csv(result, out_dir)
     return written

@@ -124,6 +124,8 @@ def summary_dict(result: AllocationResult) -> dict[str, Any]:
         "region_bounds": result.meta.get("region_bounds", []),
         "model": {k: result.meta.get(k) for k in meta_keys if k in result.meta},
         "risk_unweighted": result.meta.get("risk_unweighted", {}),
+        # every layer file the run read: kind, origin (shipped, own, added), path, sha256
+        "layer_files": result.meta.get("layer_files", []),
     }
     out: dict[str, Any] = jsonable(summary)
     return out

@@ -11,6 +11,7 @@ LP with every integer column fixed at its optimum, whose duals are reported.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -27,6 +28,8 @@ from redeploy.model.inputs import AllocationInputs
 from redeploy.model.result import AllocationResult
 from redeploy.model.sifting import solve_sifted
 from redeploy.model.solution import RawSolution as RawSolution
+
+log = logging.getLogger(__name__)
 
 #: LPs with at least this many flows are solved by sifting (`AllocationModel.solve_raw`):
 #: below it (the shipped layers have a few thousand) one solve of the whole LP is as fast.
@@ -259,6 +262,14 @@ class AllocationModel:
         else:
             x, duals, iterations, objective = np.zeros(0), np.zeros(self.n_rows), 0, 0.0
         self.solve_seconds = time.perf_counter() - t0
+        log.debug(
+            "HiGHS: %d columns, %d rows, %d iterations%s, %.3f s",
+            self.n_cols,
+            self.n_rows,
+            iterations,
+            " (sifting)" if sifted is not None else "",
+            self.solve_seconds,
+        )
         return self._raw(x, duals, iterations, objective)
 
     def _sift(self) -> tuple[np.ndarray, np.ndarray, int, float] | None:

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class AllocationInputs:
     """
     Everything the LP needs, as arrays indexed by fronts (F), zones (Z), assets (A).
@@ -121,6 +121,17 @@ class AllocationInputs:
     home_deploy_all: bool = False
     scenario_source: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        from redeploy.model.summary_html import inputs_text
+
+        return inputs_text(self)
+
+    def _repr_html_(self) -> str:
+        """Sizes and capacity per class, as a notebook shows inputs (not the arrays)."""
+        from redeploy.model.summary_html import inputs_html
+
+        return inputs_html(self)
 
     @property
     def n_flows(self) -> int:

@@ -80,7 +80,7 @@ ALLY_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class AllocationResult:
     """
     Everything one solve produced.
@@ -124,3 +124,14 @@ class AllocationResult:
     totals: dict[str, Any]
     meta: dict[str, Any] = field(default_factory=dict)
     allies: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(ALLY_COLUMNS)))
+
+    def __repr__(self) -> str:
+        from redeploy.model.summary_html import result_text
+
+        return result_text(self)
+
+    def _repr_html_(self) -> str:
+        """The objective and what each region gets, as a notebook shows a result."""
+        from redeploy.model.summary_html import result_html
+
+        return result_html(self)

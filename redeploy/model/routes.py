@@ -10,6 +10,7 @@ with longitudes in [-180, 180], so a flow from Japan to Panama crosses the Pacif
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from shapely.geometry import LineString, MultiLineString
 
 if TYPE_CHECKING:
     import numpy.typing as npt
+
+log = logging.getLogger(__name__)
 
 #: The ellipsoid every geodesic distance of the model uses.
 GEOD = Geod(ellps="WGS84")
@@ -96,12 +99,14 @@ def sea_network() -> SeaNetwork:
     if file is not None and file.is_file():
         try:
             with np.load(file) as z:
+                log.debug("sea-lane network read from the cache %s", file)
                 return _network_from_arrays(
                     z["lon"], z["lat"], z["indptr"], z["indices"], z["data"]
                 )
         except (OSError, ValueError, KeyError):
             pass  # a broken cache file is rebuilt below
     lon, lat, mat = _build_sea_graph()
+    log.debug("sea-lane network built from searoute (cache: %s)", file or "off")
     if file is not None:
         try:
             file.parent.mkdir(parents=True, exist_ok=True)

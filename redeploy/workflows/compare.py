@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,7 @@ def run_compare(
     out_dir: str | Path = "maps",
     tiles: str | None = None,
     progress: Callable[[str], None] | None = None,
+    layer_additions: Mapping[str, Sequence[str | Path]] | None = None,
 ) -> CompareOutput:
     """
     Solve scenarios A and B and write ``A-vs-B.html`` and ``A-vs-B.csv`` together.
@@ -77,6 +78,8 @@ def run_compare(
         Optional web-tile provider of the map.
     progress
         Called with the name of each scenario before it is solved.
+    layer_additions
+        Features added to the layers (as in `run_scenario`).
     """
     from redeploy.render import write_comparison
 
@@ -85,7 +88,12 @@ def run_compare(
         if progress is not None:
             progress(sc.name)
         output = run_scenario(
-            sc, layers_dir=layers_dir, layer_overrides=layer_overrides, crs=crs, out_dir=None
+            sc,
+            layers_dir=layers_dir,
+            layer_overrides=layer_overrides,
+            layer_additions=layer_additions,
+            crs=crs,
+            out_dir=None,
         )
         results.append(output.result)
     every_layer = with_basemap(output.layers, layers_dir, layer_overrides=layer_overrides, crs=crs)

@@ -7,7 +7,9 @@ together, so a failed write leaves every earlier output intact.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +41,8 @@ MODEL_LAYERS: tuple[str, ...] = model_kinds()
 #: Default output folder of `redeploy run`.
 DEFAULT_OUT_DIR = Path("maps")
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class RunOutput:
@@ -53,6 +57,17 @@ class RunOutput:
     layers: dict[str, Any] = field(default_factory=dict)
     #: Warnings about the run (e.g. forces sent under access only the scenario grants).
     warnings: tuple[str, ...] = ()
+
+    def map(self, **options: Any) -> Any:
+        """Return the run's interactive map (a folium Map: a notebook shows it inline),
+        on the run's layers and the shipped basemap; `options` go to `build_map`."""
+        from redeploy.render import build_map
+
+        return build_map(with_basemap(self.layers), self.result, **options)
+
+    def _repr_html_(self) -> str:
+        """The result's summary (`AllocationResult._repr_html_`)."""
+        return self.result._repr_html_()
 
 
 def access_warnings(
@@ -151,6 +166,7 @@ def run_scenario(
     out_dir: str | Path | None = DEFAULT_OUT_DIR,
     coefficients: CoefficientSet | None = None,
     progress: Callable[[str], None] | None = None,
+    layer_additions: Mapping[str, Sequence[str | Path]] | None = None,
 ) -> RunOutput:
     """
     Load layers and a scenario, solve the allocation and write the tables.
@@ -171,6 +187,9 @@ def run_scenario(
         Default coefficients (``redeploy/data/coefficients.toml`` when omitted).
     progress
         Called with a short message before each stage.
+    layer_additions
+        ``{kind: [file, ...]}`` of features added to the shipped (or `layers_dir`) layer of
+        that kind (`redeploy.own_layers`); the run is then named ``SCENARIO_with_STEM``.
 
     Returns
     -------
@@ -183,7 +202,7 @@ def run_scenario(
         `ScenarioError`, `LayerValidationError`, `InfeasibleAllocationError` or
         `OutputError`; nothing is written unless the solve succeeded.
     """
-    from redeploy.layers import read_layers, resolve_layer_paths
+    from redeploy.own_layers import read_layer_set
 
     say = progress or (lambda _msg: None)
     timings: dict[str, float] = {}
@@ -196,19 +215,28 @@ def run_scenario(
 
     t = time.perf_counter()
     say("reading layers")
-    paths = resolve_layer_paths(layers_dir, overrides=layer_overrides, kinds=MODEL_LAYERS)
-    layers = read_layers(layers_dir, overrides=layer_overrides, kinds=MODEL_LAYERS, crs=crs)
+    layer_set = read_layer_set(
+        layers_dir,
+        overrides=layer_overrides,
+        additions=layer_additions,
+        kinds=MODEL_LAYERS,
+        crs=crs,
+    )
+    layers = layer_set.frames
+    if layer_set.added:  # a run on added features is not the scenario's own run
+        sc = sc.model_copy(update={"name": layer_set.run_name(sc.name)})
     timings["layers"] = time.perf_counter() - t
 
     t = time.perf_counter()
     say("building model inputs")
-    run_id = compute_run_id(paths, sc, effective)
+    run_id = compute_run_id(layer_set.hashed_paths(), sc, effective)
     inputs = build_inputs(layers, sc, coefficients=coeffs, run_id=run_id)
     timings["inputs"] = time.perf_counter() - t
 
     t = time.perf_counter()
     say(f"solving the LP ({inputs.n_flows} flow variables)")
     result = solve_allocation(inputs)
+    result = dataclasses.replace(result, meta={**result.meta, "layer_files": layer_set.records()})
     timings["solve"] = time.perf_counter() - t
 
     files: dict[str, Path] = {}
@@ -221,6 +249,7 @@ def run_scenario(
                 zip(staged, published(list(staged.values()), stage, Path(out_dir)), strict=True)
             )
         timings["write"] = time.perf_counter() - t
+    log.info("run %s: %s", sc.name, ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))
     return RunOutput(
         result=result,
         inputs=inputs,
@@ -228,7 +257,7 @@ def run_scenario(
         files=files,
         timings=timings,
         layers=layers,
-        warnings=tuple(access_warnings(sc, layers, result)),
+        warnings=(*layer_set.warnings, *access_warnings(sc, layers, result)),
     )
 
 
@@ -257,7 +286,7 @@ def write_run(
         Every layer for the map and the GIS files (the model's layers and the basemap,
         `with_basemap`); by default the run's own layers without a basemap.
     formats
-        Any of ``csv`` (tables and summary), ``gpkg``, ``geojson``, ``parquet``.
+        Any of ``csv`` (tables and summary), ``gpkg``, ``geojson``, ``parquet``, ``xlsx``.
     tiles
         Optional web-tile provider of the map.
     png
@@ -295,7 +324,9 @@ def write_run(
             written += write_tables(output.result, stage).values()
         gis = [f for f in formats if f != "csv"]
         if gis:
-            written += write_results(every_layer, output.result, stage, formats=gis)
+            written += write_results(
+                every_layer, output.result, stage, formats=gis, scenario=output.scenario
+            )
         html = write_map(
             every_layer,
             output.result,
