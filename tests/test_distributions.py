@@ -14,6 +14,7 @@ from redeploy.scenario import (
     apply_values,
     load_scenario,
     parse_distribution,
+    path_key,
     resolve_parameter,
     sample_design,
     sample_parameters,
@@ -278,6 +279,27 @@ def test_sample_i_depends_only_on_seed_index_and_path():
     assert not np.array_equal(uniforms(8, range(50), "model.decay_km"), all_)
     assert not np.array_equal(uniforms(7, range(50), "model.risk_lambda"), all_)
     assert (all_ >= 0).all() and (all_ < 1).all()
+
+
+@pytest.mark.parametrize("seed", [0, 7, 2**33 + 1, 2**140 + 9])
+def test_uniforms_are_numpys_seed_sequence_numbers(seed):
+    """The array computation gives exactly SeedSequence's numbers (so sweeps drawn before it
+    are reproduced), for small and large indices and seeds of several 32-bit words."""
+    rng = np.random.default_rng(seed % 2**32)
+    indices = [*range(30), *rng.integers(0, 2**32, 60).tolist(), 2**32 - 1]
+    for path in ("model.decay_km", "fronts.japan.delivery"):
+        key = path_key(path)
+        expected = [
+            float(
+                np.random.SeedSequence(seed, spawn_key=(i, key)).generate_state(1, np.uint64)[0]
+                >> np.uint64(11)
+            )
+            * 2.0**-53
+            for i in indices
+        ]
+        assert uniforms(seed, indices, path).tolist() == expected
+        # an index beyond 32 bits takes numpy's own path, with the same numbers
+        assert uniforms(seed, [*indices[:3], 2**40], path).tolist()[:3] == expected[:3]
 
 
 def test_adding_a_parameter_leaves_the_others_unchanged():

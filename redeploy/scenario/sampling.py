@@ -37,15 +37,94 @@ def uniforms(seed: int, indices: Iterable[int], path: str) -> np.ndarray:
     Return one uniform number in [0, 1) per sample index for parameter `path`.
 
     Number ``i`` comes from ``SeedSequence(seed, spawn_key=(i, path_key(path)))``: it
-    depends only on the seed, the index and the path.
+    depends only on the seed, the index and the path. The sequences' first 64-bit words are
+    computed for all indices at once (`seed_states`), the same numbers as numpy's.
     """
-    key = path_key(path)
+    states = seed_states(
+        seed, np.fromiter((int(i) for i in indices), dtype=np.int64), path_key(path)
+    )
+    return (states >> np.uint64(11)).astype(float) * 2.0**-53
+
+
+# numpy's SeedSequence (O'Neill's seed_seq hash, numpy/random/bit_generator.pyx), its
+# constants and pool of four 32-bit words
+_INIT_A, _MULT_A = 0x43B0D7E5, 0x931E8875
+_INIT_B, _MULT_B = 0x8B51F9DD, 0x58F38DED
+_MIX_L, _MIX_R = np.uint32(0xCA01F9DD), np.uint32(0x4973F715)
+_POOL = 4
+_MASK32 = 0xFFFFFFFF
+
+
+def seed_states(seed: int, indices: np.ndarray, key: int) -> np.ndarray:
+    """
+    Return ``SeedSequence(seed, spawn_key=(i, key)).generate_state(1, np.uint64)[0]`` for
+    every index ``i``, computed on arrays (a sweep draws one per sample and parameter, and
+    one SeedSequence object each took most of a sample's time outside the LP).
+
+    Indices and `key` must fit 32 bits (numpy's words); other indices are computed one by
+    one with numpy's SeedSequence.
+    """
+    indices = np.asarray(indices, dtype=np.int64)
+    if (
+        seed < 0
+        or not 0 <= key <= _MASK32
+        or (indices.size and (indices.min() < 0 or indices.max() > _MASK32))
+    ):
+        return np.array(
+            [
+                np.random.SeedSequence(seed, spawn_key=(int(i), key)).generate_state(1, np.uint64)[
+                    0
+                ]
+                for i in indices
+            ],
+            dtype=np.uint64,
+        )
+    run = _words(seed)
+    run += [0] * (_POOL - len(run))
+    n = len(indices)
+    entropy = [np.full(n, w, np.uint32) for w in run]
+    entropy += [indices.astype(np.uint32), np.full(n, key, np.uint32)]
+    hash_const = _INIT_A
+
+    def hashmix(value: np.ndarray) -> np.ndarray:
+        nonlocal hash_const
+        value = value ^ np.uint32(hash_const)
+        hash_const = (hash_const * _MULT_A) & _MASK32
+        value = value * np.uint32(hash_const)
+        return value ^ (value >> np.uint32(16))
+
+    def mix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        result: np.ndarray = np.subtract(np.multiply(_MIX_L, x), np.multiply(_MIX_R, y))
+        mixed: np.ndarray = np.bitwise_xor(result, result >> np.uint32(16))
+        return mixed
+
+    with np.errstate(over="ignore"):  # 32-bit arithmetic wraps, as in numpy's C code
+        mixer = [hashmix(entropy[i]) for i in range(_POOL)]
+        for src in range(_POOL):
+            for dst in range(_POOL):
+                if src != dst:
+                    mixer[dst] = mix(mixer[dst], hashmix(mixer[src]))
+        for src in range(_POOL, len(entropy)):
+            for dst in range(_POOL):
+                mixer[dst] = mix(mixer[dst], hashmix(entropy[src]))
+        words = []
+        hash_b = _INIT_B
+        for i in range(2):  # one uint64 is two 32-bit words, low first
+            value = mixer[i] ^ np.uint32(hash_b)
+            hash_b = (hash_b * _MULT_B) & _MASK32
+            value = value * np.uint32(hash_b)
+            words.append(value ^ (value >> np.uint32(16)))
+    return words[0].astype(np.uint64) | (words[1].astype(np.uint64) << np.uint64(32))
+
+
+def _words(n: int) -> list[int]:
+    """`n` as little-endian 32-bit words (numpy's `_int_to_uint32_array`; 0 is ``[0]``)."""
     out = []
-    for i in indices:
-        sequence = np.random.SeedSequence(seed, spawn_key=(int(i), key))
-        state = sequence.generate_state(1, np.uint64)[0]
-        out.append(float(state >> np.uint64(11)) * 2.0**-53)
-    return np.asarray(out, dtype=float)
+    while True:
+        out.append(n & _MASK32)
+        n >>= 32
+        if n == 0:
+            return out
 
 
 def sample_design(
