@@ -9,6 +9,7 @@ on a model built for the sample alone.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -266,30 +267,70 @@ def outcome(model: AllocationModel, raw: RawSolution) -> dict[str, float]:
     inp = model.inputs
     parts = solution_parts(inp, model.structure, raw.x)
     out: dict[str, float] = {f"objective:{k}": v for k, v in parts.objective().items()}
+    layout = _layout_of(inp)
     mil = inp.military
-    cost = inp.us_unit_cost
     home_z, home_f = inp.home_zone, inp.home_front
-    alloc_mil = parts.allocated[:, mil].sum(axis=1)
-    alloc_eng = parts.allocated[:, ~mil].sum(axis=1)
-    alloc_bn = (parts.allocated[:, mil] * cost[mil]).sum(axis=1)
-    for k, zid in enumerate(inp.zone_ids[:home_z]):
-        out[f"zone:{zid}:military_kpe"] = float(alloc_mil[k])
-        out[f"zone:{zid}:engagement_bn"] = float(alloc_eng[k])
-    withdrawn_mil = parts.withdrawn[:, mil].sum(axis=1)
-    released_eng = parts.released[:, ~mil].sum(axis=1)
-    for k, fid in enumerate(inp.front_ids[:home_f]):
-        out[f"front:{fid}:military_kpe"] = float(withdrawn_mil[k])
-        out[f"front:{fid}:engagement_bn"] = float(released_eng[k])
-    regions = np.asarray(inp.zone_region)
-    for r in inp.regions:
-        sel = regions == r
-        out[f"region:{r}:military_kpe"] = float(alloc_mil[sel].sum())
-        out[f"region:{r}:military_bn"] = float(alloc_bn[sel].sum())
-        out[f"region:{r}:engagement_bn"] = float(alloc_eng[sel].sum())
+    allocated = parts.allocated[:home_z]
+    alloc_mil = allocated[:, mil].sum(axis=1)
+    alloc_eng = allocated[:, ~mil].sum(axis=1)
+    alloc_bn = (allocated[:, mil] * inp.us_unit_cost[mil]).sum(axis=1)
+    zones = np.column_stack([alloc_mil, alloc_eng]).ravel()
+    fronts = np.column_stack(
+        [parts.withdrawn[:home_f, mil].sum(axis=1), parts.released[:home_f, ~mil].sum(axis=1)]
+    ).ravel()
+    regions = [
+        float(a[sel].sum()) for sel in layout.zones_in for a in (alloc_mil, alloc_bn, alloc_eng)
+    ]
+    out.update(zip(layout.zone_keys, zones.tolist(), strict=True))
+    out.update(zip(layout.front_keys, fronts.tolist(), strict=True))
+    out.update(zip(layout.region_keys, regions, strict=True))
     out["total:released_kpe"] = float(parts.released[:home_f][:, mil].sum())
     out["total:converted_kpe"] = float(parts.converted[:home_f][:, mil].sum())
     out["total:home_kpe"] = float(parts.allocated[home_z, mil].sum())
     return out
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """A sample row's column names, worked out once per model (not per sample)."""
+
+    zone_keys: tuple[str, ...]
+    front_keys: tuple[str, ...]
+    region_keys: tuple[str, ...]
+    #: per region, which zones are in it
+    zones_in: tuple[np.ndarray, ...]
+
+
+def _layout_of(inp: AllocationInputs) -> _Layout:
+    return _layout(
+        tuple(inp.zone_ids[: inp.home_zone]),
+        tuple(inp.front_ids[: inp.home_front]),
+        tuple(inp.regions),
+        tuple(inp.zone_region[: inp.home_zone]),
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _layout(
+    zone_ids: tuple[str, ...],
+    front_ids: tuple[str, ...],
+    regions: tuple[str, ...],
+    zone_region: tuple[str, ...],
+) -> _Layout:
+    return _Layout(
+        zone_keys=tuple(
+            f"zone:{z}:{what}" for z in zone_ids for what in ("military_kpe", "engagement_bn")
+        ),
+        front_keys=tuple(
+            f"front:{f}:{what}" for f in front_ids for what in ("military_kpe", "engagement_bn")
+        ),
+        region_keys=tuple(
+            f"region:{r}:{what}"
+            for r in regions
+            for what in ("military_kpe", "military_bn", "engagement_bn")
+        ),
+        zones_in=tuple(np.asarray(zone_region) == r for r in regions),
+    )
 
 
 def sample_columns(plan: SweepPlan) -> list[str]:
@@ -311,11 +352,7 @@ def sample_columns(plan: SweepPlan) -> list[str]:
         f"objective:{k}"
         for k in ("value", "transit_cost", *(f"risk_{c}" for c in RISK_CHANNELS), "risk", "total")
     ]
-    for zid in inp.zone_ids[: inp.home_zone]:
-        cols += [f"zone:{zid}:military_kpe", f"zone:{zid}:engagement_bn"]
-    for fid in inp.front_ids[: inp.home_front]:
-        cols += [f"front:{fid}:military_kpe", f"front:{fid}:engagement_bn"]
-    for r in inp.regions:
-        cols += [f"region:{r}:military_kpe", f"region:{r}:military_bn", f"region:{r}:engagement_bn"]
+    layout = _layout_of(inp)
+    cols += [*layout.zone_keys, *layout.front_keys, *layout.region_keys]
     cols += ["total:released_kpe", "total:converted_kpe", "total:home_kpe"]
     return cols
