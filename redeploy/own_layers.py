@@ -37,6 +37,7 @@ from redeploy.layers import (
 from redeploy.layers import _read_raw as read_raw
 from redeploy.schemas import LayerKind, LayerSchema, get_schema
 from redeploy.validation import _validate as validate_frame
+from redeploy.validation import is_missing
 
 log = logging.getLogger(__name__)
 
@@ -184,14 +185,6 @@ def read_layer_set(
     return LayerSet(frames, tuple(files), tuple(warnings))
 
 
-def _missing(value: object) -> bool:
-    if value is None or value is pd.NA:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and value.strip() == ""
-
-
 def fill_defaults(
     raw: gpd.GeoDataFrame, schema: LayerSchema, *, file_name: str
 ) -> gpd.GeoDataFrame:
@@ -202,13 +195,13 @@ def fill_defaults(
     """
     out = raw.copy()
     id_col = schema.id_column
-    ids = [None if _missing(v) else str(v) for v in out.get(id_col, [None] * len(out))]
+    ids = [None if is_missing(v) else str(v) for v in out.get(id_col, [None] * len(out))]
     filled: dict[int, list[str]] = {}
     for col, default in schema.added.defaults.items():
         values = list(out[col]) if col in out.columns else [None] * len(out)
         by = list(out[default.by]) if default.by and default.by in out.columns else None
         for i, value in enumerate(values):
-            if not _missing(value) or ids[i] is None:
+            if not is_missing(value) or ids[i] is None:
                 continue
             new = default.for_feature(ids[i] or "", file_name, by[i] if by else None)
             if new is not None:
@@ -222,7 +215,7 @@ def fill_defaults(
     for i, names in filled.items():
         confidence[i] = "estimate"
         said = f"defaults of --add-layer (docs/own-layers.md): {', '.join(names)}"
-        notes[i] = said if _missing(notes[i]) else f"{notes[i]}; {said}"
+        notes[i] = said if is_missing(notes[i]) else f"{notes[i]}; {said}"
     out["confidence"] = pd.Series(confidence, index=out.index, dtype=object)
     out["notes"] = pd.Series(notes, index=out.index, dtype=object)
     return out

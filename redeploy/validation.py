@@ -269,10 +269,11 @@ def _column_name_problems(gdf: gpd.GeoDataFrame, schema: LayerSchema) -> list[Pr
 def _feature_ids(gdf: gpd.GeoDataFrame, schema: LayerSchema) -> list[str | None]:
     if schema.id_column not in gdf.columns:
         return [None] * len(gdf)
-    return [None if _is_missing(v) else str(v) for v in gdf[schema.id_column]]
+    return [None if is_missing(v) else str(v) for v in gdf[schema.id_column]]
 
 
-def _is_missing(value: object) -> bool:
+def is_missing(value: object) -> bool:
+    """None, NA, NaN or blank text: a cell with no value."""
     if value is None or value is pd.NA:
         return True
     if isinstance(value, float) and math.isnan(value):
@@ -327,7 +328,7 @@ def _check_bool(
     """
     out: list[bool | None] = []
     for i, v in enumerate(raw):
-        if _is_missing(v):
+        if is_missing(v):
             if spec.required:
                 report(i, f"is empty (null or NaN) but required; allowed: {spec.allowed()}")
             out.append(None)
@@ -379,7 +380,7 @@ def _check_numbers(
             shown = ("true" if v else "false") if i in booleans else repr(v)
             report(i, f"must be {spec.allowed()}, got {shown} (a boolean, not a number)")
             continue
-        if _is_missing(v):
+        if is_missing(v):
             if spec.required:
                 report(i, f"is empty (null or NaN) but required; allowed: {spec.allowed()}")
             continue
@@ -417,7 +418,7 @@ def _check_texts(
     """Text columns: enums, slugs, ISO3 codes and lists, free text."""
     texts: list[str | None] = []
     for i, v in enumerate(raw):
-        if _is_missing(v):
+        if is_missing(v):
             if spec.required:
                 report(i, f"is empty (null or NaN) but required; allowed: {spec.allowed()}")
             texts.append(None)
@@ -522,7 +523,7 @@ def _check_geometry(
         if missing[i] and i in coordinate_problems:
             name, value = coordinate_problems[i]
             what = "longitude" if name.lower() in ("lon", "longitude", "x") else "latitude"
-            got = "is empty" if _is_missing(value) else f"got {value!r}"
+            got = "is empty" if is_missing(value) else f"got {value!r}"
             message = f"the point's {what} must be a number ({CRS} degrees), {got}"
             problems.append(Problem(message, feature_id=ids[i], row=i + 1, column=name))
             continue
