@@ -476,10 +476,12 @@ def test_flow_properties(data):
     channels = fronts[[f"risk_{c}" for c in RISK_CHANNELS]].sum(axis=1)
     np.testing.assert_allclose(channels, fronts["risk"], atol=1e-9)
 
-    # Sifting reaches the same optimum as one solve of the whole problem
+    # Sifting reaches the same optimum as one solve of the whole problem, within what
+    # HiGHS's own tolerances allow (1e-7 on each primal and dual residual, so two optimal
+    # bases may differ by a few 1e-7 in the objective: 2.8e-7 was seen)
     sifted = build_model(inp, sift=True).solve_raw()
     whole = build_model(inp, sift=False).solve_raw()
-    assert sifted.objective == pytest.approx(whole.objective, abs=1e-7)
+    assert sifted.objective == pytest.approx(whole.objective, rel=1e-7, abs=1e-6)
 
 
 def _released(res) -> float:

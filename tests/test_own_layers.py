@@ -177,3 +177,35 @@ def test_layers_list_shows_added_files(runner, ports):
     assert nodes["features"] == 31
     assert [f["origin"] for f in nodes["files"]] == ["shipped", "added"]
     assert len(doc["warnings"]) == 1
+
+
+def test_frontier_takes_added_layers_and_names_its_files_after_them(runner, ports, tmp_path):
+    result = runner.invoke(
+        app,
+        [
+            "frontier",
+            "--add-layer",
+            f"supply_nodes={ports}",
+            "--points",
+            "3",
+            "--out",
+            str(tmp_path),
+            "-q",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "port_durban" in result.stderr  # the swapped point is warned about here too
+    assert (tmp_path / "baseline_with_my_ports-frontier.csv").is_file()
+    assert not (tmp_path / "baseline-frontier.csv").exists()
+
+
+def test_sweeps_read_added_layers_with_their_own_name_and_run_id(ports):
+    from redeploy.workflows.sweep import SweepInputs
+
+    shipped = SweepInputs.read("baseline-uncertain", None, None, None)
+    added = SweepInputs.read("baseline-uncertain", None, None, None, {"supply_nodes": [ports]})
+    assert added.plan.name == "baseline-uncertain_with_my_ports"
+    assert len(added.layers["supply_nodes"]) == len(shipped.layers["supply_nodes"]) + 3
+    assert added.run_id != shipped.run_id
+    # without additions the run id is the one `redeploy run` gives the same inputs
+    assert shipped.run_id == run_scenario("baseline-uncertain", out_dir=None).result.run_id

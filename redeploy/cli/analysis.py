@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from redeploy.cli.common import (
+    AddLayerOpt,
     CrsOpt,
     LayerOpt,
     LayersOpt,
@@ -20,6 +21,7 @@ from redeploy.cli.common import (
     display_path,
     exit_with,
     note_shipped_layers,
+    parse_layer_additions,
     parse_layer_overrides,
     stderr,
     stdout,
@@ -55,6 +57,7 @@ def frontier(
     ] = None,
     layers: LayersOpt = None,
     layer: LayerOpt = None,
+    add_layer: AddLayerOpt = None,
     crs: CrsOpt = None,
     out: OutOpt = Path("maps"),
     quiet: QuietOpt = False,
@@ -75,6 +78,7 @@ def frontier(
             2,
         )
     overrides = parse_layer_overrides(layer)
+    additions = parse_layer_additions(add_layer)
     note_shipped_layers(layers, overrides, quiet)
     claim = claim_output(out)  # one writer in --out for the whole command
     bar = Progress(
@@ -95,6 +99,7 @@ def frontier(
             points=points,
             layers_dir=layers,
             layer_overrides=overrides,
+            layer_additions=additions,
             crs=crs,
             out_dir=out,
             progress=step,
@@ -182,6 +187,7 @@ def sweep(
     batch_size: BatchSizeOpt = None,
     layers: LayersOpt = None,
     layer: LayerOpt = None,
+    add_layer: AddLayerOpt = None,
     crs: CrsOpt = None,
     out: OutOpt = Path("maps"),
     quiet: QuietOpt = False,
@@ -201,6 +207,7 @@ def sweep(
             f"{method!r}; use one of {', '.join(SAMPLING_METHODS)}", param_hint="--method"
         )
     overrides = parse_layer_overrides(layer)
+    additions = parse_layer_additions(add_layer)
     note_shipped_layers(layers, overrides, quiet)
     check_out_dir(out)  # run_sweep holds --out from its first part file
     if scheduler is not None:
@@ -222,6 +229,7 @@ def sweep(
             batch_size=batch_size,
             layers_dir=layers,
             layer_overrides=overrides,
+            layer_additions=additions,
             crs=crs,
             out_dir=out,
             progress=not quiet,

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from redeploy.cli.analysis import BatchSizeOpt, SchedulerOpt, WorkersOpt
 from redeploy.cli.common import (
+    AddLayerOpt,
     CrsOpt,
     LayerOpt,
     LayersOpt,
@@ -21,6 +22,7 @@ from redeploy.cli.common import (
     display_path,
     exit_with,
     note_shipped_layers,
+    parse_layer_additions,
     parse_layer_overrides,
     stdout,
 )
@@ -70,6 +72,7 @@ def sensitivity(
     batch_size: BatchSizeOpt = None,
     layers: LayersOpt = None,
     layer: LayerOpt = None,
+    add_layer: AddLayerOpt = None,
     crs: CrsOpt = None,
     out: OutOpt = Path("maps"),
     quiet: QuietOpt = False,
@@ -82,6 +85,7 @@ def sensitivity(
 
     _cluster_checks(workers, scheduler)
     overrides = parse_layer_overrides(layer)
+    additions = parse_layer_additions(add_layer)
     note_shipped_layers(layers, overrides, quiet)
     check_out_dir(out)
     try:
@@ -96,6 +100,7 @@ def sensitivity(
             progress=not quiet,
             layers_dir=layers,
             layer_overrides=overrides,
+            layer_additions=additions,
             crs=crs,
             out_dir=out,
         )
@@ -150,6 +155,7 @@ def discover(
     batch_size: BatchSizeOpt = None,
     layers: LayersOpt = None,
     layer: LayerOpt = None,
+    add_layer: AddLayerOpt = None,
     crs: CrsOpt = None,
     out: OutOpt = Path("maps"),
     quiet: QuietOpt = False,
@@ -161,6 +167,7 @@ def discover(
 
     _cluster_checks(workers, scheduler)
     overrides = parse_layer_overrides(layer)
+    additions = parse_layer_additions(add_layer)
     note_shipped_layers(layers, overrides, quiet)
     check_out_dir(out)
     try:
@@ -175,6 +182,7 @@ def discover(
             progress=not quiet,
             layers_dir=layers,
             layer_overrides=overrides,
+            layer_additions=additions,
             crs=crs,
             out_dir=out,
         )

@@ -7,7 +7,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import logging
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +25,8 @@ from redeploy.workflows.run import run_scenario, with_basemap
 
 if TYPE_CHECKING:
     import geopandas as gpd
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,7 @@ def run_frontier(
     out_dir: str | Path = "maps",
     progress: Callable[[str, int, int], None] | None = None,
     channel: str | None = None,
+    layer_additions: Mapping[str, Sequence[str | Path]] | None = None,
 ) -> FrontierOutput:
     """
     Load layers and a scenario, trace its frontier and write the three files.
@@ -94,6 +98,8 @@ def run_frontier(
         Number of λ values.
     layers_dir, layer_overrides
         Layers replacing the shipped ones.
+    layer_additions
+        ``{kind: [file, ...]}`` of features added to a layer (as in `redeploy run`).
     out_dir
         Output folder; the three files are published together once all are written.
     progress
@@ -112,8 +118,15 @@ def run_frontier(
     say = progress or (lambda _s, _d, _t: None)
     say("building the model", 0, points + 1)
     base = run_scenario(
-        scenario, layers_dir=layers_dir, layer_overrides=layer_overrides, crs=crs, out_dir=None
+        scenario,
+        layers_dir=layers_dir,
+        layer_overrides=layer_overrides,
+        crs=crs,
+        out_dir=None,
+        layer_additions=layer_additions,
     )
+    for warning in base.warnings:
+        log.warning("%s", warning)
     frontier = trace_frontier(
         base.inputs,
         points=points,

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import shutil
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -69,6 +70,8 @@ from redeploy.workflows.samples import (
 
 if TYPE_CHECKING:
     from distributed import Client
+
+log = logging.getLogger(__name__)
 
 
 class SweepInterrupted(KeyboardInterrupt):
@@ -137,15 +140,26 @@ class SweepInputs:
         layers_dir: str | Path | None,
         layer_overrides: Mapping[str, str | Path] | None,
         crs: str | None,
+        layer_additions: Mapping[str, Sequence[str | Path]] | None = None,
     ) -> SweepInputs:
-        from redeploy.layers import read_layers, resolve_layer_paths
+        from redeploy.own_layers import read_layer_set
         from redeploy.scenario import load_scenario
 
         sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         coeffs = load_coefficients()
-        paths = resolve_layer_paths(layers_dir, overrides=layer_overrides, kinds=MODEL_LAYERS)
-        layers = read_layers(layers_dir, overrides=layer_overrides, kinds=MODEL_LAYERS, crs=crs)
-        run_id = compute_run_id(paths, sc, effective_coefficients(sc, coeffs))
+        layer_set = read_layer_set(
+            layers_dir,
+            overrides=layer_overrides,
+            additions=layer_additions,
+            kinds=MODEL_LAYERS,
+            crs=crs,
+        )
+        for warning in layer_set.warnings:
+            log.warning("%s", warning)
+        layers = layer_set.frames
+        if layer_set.added:  # named after the added files, as `redeploy run` names its run
+            sc = sc.model_copy(update={"name": layer_set.run_name(sc.name)})
+        run_id = compute_run_id(layer_set.hashed_paths(), sc, effective_coefficients(sc, coeffs))
         plan = prepare_sweep(layers, sc, coefficients=coeffs, run_id=run_id)
         return cls(sc, coeffs, layers, run_id, plan)
 
@@ -194,6 +208,7 @@ def run_sweep(
     crs: str | None = None,
     out_dir: str | Path = "maps",
     client: Client | None = None,
+    layer_additions: Mapping[str, Sequence[str | Path]] | None = None,
     progress: bool = True,
     write_map: bool = True,
     on_batch: Callable[[int, int], None] | None = None,
@@ -220,6 +235,9 @@ def run_sweep(
         Samples per task; default `default_batch_size`.
     layers_dir, layer_overrides
         Layers replacing the shipped ones (as in `redeploy run`).
+    layer_additions
+        ``{kind: [file, ...]}`` of features added to a layer (as in `redeploy run`); the
+        sweep is then named ``SCENARIO_with_STEM``.
     out_dir
         Output folder.
     client
@@ -255,7 +273,7 @@ def run_sweep(
         msg = f"--samples must be at least 1, got {samples}"
         raise ScenarioError(msg)
     t0 = time.perf_counter()
-    inputs = SweepInputs.read(scenario, layers_dir, layer_overrides, crs)
+    inputs = SweepInputs.read(scenario, layers_dir, layer_overrides, crs, layer_additions)
     plan = inputs.plan
     parts_dir = sweep_paths(plan.name, out_dir)["parts"]
     rows = _design_rows(plan, samples, seed, method)

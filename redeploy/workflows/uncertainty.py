@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,8 +60,9 @@ def _read(
     layers_dir: str | Path | None,
     layer_overrides: Mapping[str, str | Path] | None,
     crs: str | None,
+    layer_additions: Mapping[str, Sequence[str | Path]] | None,
 ) -> SweepInputs:
-    inputs = SweepInputs.read(scenario, layers_dir, layer_overrides, crs)
+    inputs = SweepInputs.read(scenario, layers_dir, layer_overrides, crs, layer_additions)
     if not inputs.plan.paths:
         msg = (
             f"{inputs.plan.source}: scenario {inputs.plan.name!r} has no [uncertain] table: "
@@ -125,6 +126,7 @@ def run_sensitivity(
     layer_overrides: Mapping[str, str | Path] | None = None,
     crs: str | None = None,
     out_dir: str | Path = "maps",
+    layer_additions: Mapping[str, Sequence[str | Path]] | None = None,
     write_map: bool = True,
 ) -> SensitivityOutput:
     """
@@ -152,7 +154,7 @@ def run_sensitivity(
     """
     check_samples(method, samples)
     t0 = time.perf_counter()
-    inputs = _read(scenario, layers_dir, layer_overrides, crs)
+    inputs = _read(scenario, layers_dir, layer_overrides, crs, layer_additions)
     plan = inputs.plan
     rows = design(method, plan.paths, samples, seed)
     cluster = _Cluster(client, workers, scheduler, batch_size, processes, progress)
@@ -244,6 +246,7 @@ def run_discover(
     layer_overrides: Mapping[str, str | Path] | None = None,
     crs: str | None = None,
     out_dir: str | Path = "maps",
+    layer_additions: Mapping[str, Sequence[str | Path]] | None = None,
     on_solved: Callable[[int, int], None] | None = None,
 ) -> DiscoverOutput:
     """
@@ -271,7 +274,7 @@ def run_discover(
         msg = f"--samples must be at least 10 for PRIM, got {samples}"
         raise ScenarioError(msg)
     t0 = time.perf_counter()
-    inputs = _read(scenario, layers_dir, layer_overrides, crs)
+    inputs = _read(scenario, layers_dir, layer_overrides, crs, layer_additions)
     plan = inputs.plan
     condition = parse_condition(when, outcome_names(plan))
     drawn = sample_design(plan.paths, seed, range(samples), method=method, samples=samples)
