@@ -5,12 +5,14 @@ on random layers."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from redeploy.errors import InfeasibleAllocationError, format_number
 from redeploy.model.allocation import build_model, solve_allocation
+from redeploy.model.assemble import overall_double_burden
 from redeploy.model.feasibility import check_feasibility
 from redeploy.model.inputs import AllocationInputs, build_inputs
 from redeploy.model.risk import RiskTerms
@@ -213,6 +215,47 @@ def test_region_floor_forces_flow_and_prices_it():
     (bound,) = res.meta["region_bounds"]
     assert bound["region"] == "Caribbean"
     assert bound["marginal_value"] == pytest.approx(-3.0)
+    # the zones table marks the allocation the floor holds up: the Caribbean's military
+    # rows (the floor counts forces), not its engagement nor any other region
+    held = res.zones[res.zones["floor_held"]]
+    assert set(held["region"]) == {"Caribbean"} and set(held["asset"]) == {"ground"}
+    assert res.zones["floor_held"].dtype == bool
+    free = solve_allocation(hand_inputs())
+    assert not free.zones["floor_held"].any()
+
+
+def test_zones_added_in_dollars_at_the_us_unit_cost():
+    """`added_bn` is what the run adds in $bn/yr: ground kpe at its U.S. unit cost (0.5),
+    engagement as it is, whatever the engagement 'unit cost' says (units never mixed)."""
+    res = solve_allocation(hand_inputs(us_unit_cost=np.array([0.5, 7.0])))
+    z = res.zones
+    ground, eng = z["asset"] == "ground", z["asset"] == "engagement"
+    assert z.loc[ground, "added_bn"].to_numpy() == pytest.approx(0.5 * z.loc[ground, "added"])
+    assert z.loc[eng, "added_bn"].to_numpy() == pytest.approx(z.loc[eng, "added"].to_numpy())
+    assert z.loc[eng, "added"].sum() > 0 and z.loc[ground, "added"].sum() > 0
+
+
+def test_overall_double_burden_weights_fronts_by_extra_spending():
+    """All fronts together: Σ (redeployed + converted) / Σ ΔS over the paying fronts, as
+    each front's share is counted; a front that pays nothing more counts for nothing."""
+    ledger = pd.DataFrame(
+        {
+            "front_id": ["a", "b", "c"],
+            "ally_extra_spending_bn": [10.0, 30.0, -5.0],
+            "us_redeployed_value_bn": [1.0, 3.0, 2.0],
+            "converted_to_engagement_bn": [1.0, 0.0, 0.0],
+        }
+    )
+    assert overall_double_burden(ledger) == pytest.approx((2.0 + 3.0) / 40.0)
+    nobody = ledger.assign(ally_extra_spending_bn=[0.0, -1.0, 0.0])
+    assert overall_double_burden(nobody) == 0.0
+    res = solve_allocation(hand_inputs())
+    led = res.ledger
+    expected = (led["us_redeployed_value_bn"] + led["converted_to_engagement_bn"]).sum() / led[
+        "ally_extra_spending_bn"
+    ].sum()
+    assert res.totals["double_burden_share"] == pytest.approx(expected)
+    assert res.totals["double_burden_share"] > 0
 
 
 def test_whole_units_round_every_military_allocation():

@@ -557,6 +557,17 @@ def test_legend_follows_the_layer_control_and_zone_choice(driver, map_path):
         ".hidden, document.documentElement.getAttribute('data-rd-zones')];"
     )
     assert fills == [palette.allocation_color(0.8, palette.allocation_bins([1.2, 0.8])), False, "1"]
+    # Total dollars (the zones table's added_bn): Brazil takes its third fill, its scale shows.
+    driver.execute_script('document.querySelector(\'input[name="rd-metric"][value="2"]\').click();')
+    total = driver.execute_script(
+        "var out = {}; Object.keys(window).forEach(function (k) { var v = window[k];"
+        " if (v instanceof L.GeoJSON) v.eachLayer(function (l) {"
+        "  if (l.feature && l.feature.properties.t === 'Brazil') out.now = l.options.fillColor,"
+        "  out.fa = l.feature.properties.fa; }); });"
+        " return [out.now, out.fa, document.querySelector('#rd-legend [data-rd-metric=\"2\"]')"
+        ".hidden];"
+    )
+    assert total[0] == total[1][2] != palette.ZONE_EMPTY_COLOR and total[2] is False
 
 
 def test_no_focus_rectangle_on_click(driver, map_path):

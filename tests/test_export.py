@@ -409,7 +409,19 @@ def test_result_layers_reshape_without_computing(layers, result):
         *(f"added_{a}" for a in ASSETS),
         "added_military",
         "added_total",
+        "added_bn",
     ]
+    # dollars: the zones table's added_bn summed (ground from home 0.4 kpe at 0.3, and
+    # engagement 1.25 $bn/yr), never kpe plus $bn
+    assert zones.loc["cod", "added_bn"] == pytest.approx(0.4 * 0.3 + 1.25)
+    assert zones.loc["fji", "added_bn"] == pytest.approx(2.0 * 0.3)
+    # the binding Africa floor holds cod up, and nothing else
+    assert zones["floor_held"].to_dict() == {
+        "cod": True,
+        "fji": False,
+        "idn": False,
+        HOME_ID: False,
+    }
     for prefix in ("existing", "capacity"):
         assert [c for c in zones.columns if c.startswith(f"{prefix}_")] == [
             *(f"{prefix}_{a}" for a in ASSETS),

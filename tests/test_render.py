@@ -444,6 +444,27 @@ def test_zone_metric_engagement(layers, result):
     assert '<div data-rd-metric="0" title="forces added" hidden>' in text
 
 
+def test_zone_metric_total_dollars_from_the_zones_table(layers, result):
+    """The total is the model's `added_bn` (forces at U.S. cost plus engagement), read from
+    the zones table, never kpe added to $bn in the page."""
+    text = render_html(build_map(layers, result, zone_metric="total"))
+    assert 'name="rd-metric" value="2" checked>Total ($bn/yr)' in text
+    assert 'title="total dollars added: forces at their U.S. cost plus engagement"' in text
+    assert "the model&#x27;s U.S. cost per kpe, plus engagement ($bn/yr)" in text
+    props = _props(text)
+    assert all(len(p["fa"]) == 4 for p in props.values() if "fa" in p)
+    vnm, brazil = props["Viet Nam"]["fa"], props["Brazil"]["fa"]
+    assert vnm[2] != palette.ZONE_EMPTY_COLOR and brazil[2] != palette.ZONE_EMPTY_COLOR
+    # Only Brazil's dollars in the table: Viet Nam's forces no longer colour the total.
+    zones = result.zones.assign(
+        added_bn=result.zones["added_bn"].where(result.zones["zone_id"] == "bra", 0.0)
+    )
+    only = _props(render_html(build_map(layers, dataclasses.replace(result, zones=zones))))
+    assert only["Viet Nam"]["fa"][2] == palette.ZONE_EMPTY_COLOR
+    assert only["Viet Nam"]["fa"][0] == vnm[0]  # forces (kpe) unchanged
+    assert only["Brazil"]["fa"][2] != palette.ZONE_EMPTY_COLOR
+
+
 # ---------------------------------------------------------------------------- CLI
 
 
@@ -1022,7 +1043,14 @@ def test_story_follows_the_money(html, result, layers):
     for part in ("sent abroad", "returned home", "converted into engagement", "not released"):
         assert part in story
     assert story.count('<span style="width:') == 4
-    assert "Double burden</b>: 15% of each ally's extra spending" in story
+    # All fronts together (the model's totals), then by front (the ledger's shares).
+    assert (
+        "Double burden</b>: <b>15%</b> of the allies' extra spending, all fronts together, "
+        "funds U.S. expansion elsewhere" in story
+    )
+    assert "By front: 15% of each ally's extra spending" in story
+    other = dataclasses.replace(result, totals={**result.totals, "double_burden_share": 0.4})
+    assert "<b>40%</b> of the allies' extra spending" in story_html(other, layers)
     # The story comes first in the panel, and the subtitle says what allies pay.
     panel = html[html.index('<div id="rd-panel"') :]
     assert panel.index("Follow the money") < panel.index("Freed U.S. forces by front")
@@ -1147,6 +1175,14 @@ def test_slide_options_parse_and_refuse():
         "subtitle": "s",
     }
     assert SlideOptions().script_options() == {} and SlideOptions().size == (1600, 900)
+
+
+def test_cli_zone_choices_name_the_map_metrics():
+    from redeploy.cli.run import ZONE_CHOICES, zone_choice
+    from redeploy.render.features import ZONE_METRICS
+
+    assert zone_choice(" Total ") == "total"
+    assert set(ZONE_CHOICES.values()) == {m for m, *_ in ZONE_METRICS}
 
 
 def test_cli_refuses_bad_slide_options(tmp_path):

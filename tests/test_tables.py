@@ -110,6 +110,28 @@ def test_summary(result, tmp_path):
     assert summary["units"]["assets"]["engagement"] == "$bn/yr"
     assert "Southeast Asia" in summary["totals"]["by_region_and_asset"]
     assert "build_seconds" not in json.dumps(summary)  # no timings: same inputs, same bytes
+    # the double burden of all fronts together, as the model counted it from the ledger
+    share = summary["totals"]["double_burden_share"]
+    assert share == pytest.approx(result.totals["double_burden_share"], abs=1e-6)
+    ledger = result.ledger[result.ledger["ally_extra_spending_bn"] > 0]
+    funds = ledger["us_redeployed_value_bn"] + ledger["converted_to_engagement_bn"]
+    assert share == pytest.approx(funds.sum() / ledger["ally_extra_spending_bn"].sum(), abs=1e-6)
+    assert summary["units"]["columns"]["added_bn"] == "$bn/yr"
+
+
+def test_zones_csv_in_dollars_and_floor_marks(result, tmp_path):
+    """The zones CSV carries the model's dollars of what is added and the floor mark."""
+    zones = pd.read_csv(write_tables(result, tmp_path)["zones"])
+    assert zones["floor_held"].dtype == bool
+    assert zones["floor_held"].tolist() == result.zones["floor_held"].tolist()
+    mil = zones["asset"].isin(MILITARY_ASSETS)
+    # engagement is already in dollars; forces are not: their dollars differ from kpe
+    eng = zones[~mil]
+    assert eng["added_bn"].to_numpy() == pytest.approx(eng["added"].to_numpy(), abs=1e-6)
+    forces = zones[mil & (zones["added"] > 0)]
+    assert not forces.empty
+    assert (forces["added_bn"] > 0).all()
+    assert zones["added_bn"].to_numpy() == pytest.approx(result.zones["added_bn"], abs=1e-6)
 
 
 def test_failed_write_leaves_earlier_outputs(result, tmp_path, monkeypatch):

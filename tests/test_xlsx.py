@@ -87,6 +87,26 @@ def test_number_formats(workbook):
     assert ledger.cell(3, share).number_format == "0.0%"
 
 
+def test_zones_sheet_marks_floors_and_summary_has_the_double_burden(workbook):
+    wb, _, result = workbook
+    header, units, *rows = _rows(wb["Zones"])
+    assert units[header.index("added_bn")] == "$bn/yr"
+    held = {
+        (r[header.index("zone_id")], r[header.index("asset")])
+        for r in rows
+        if r[header.index("floor_held")] is True
+    }
+    zones = result.zones
+    assert held == set(map(tuple, zones.loc[zones["floor_held"], ["zone_id", "asset"]].values))
+    assert held and all(zone == "cod" for zone, _ in held)
+    summary = {row[0]: row[1:] for row in _rows(wb["Summary"])[2:]}
+    share = result.totals["double_burden_share"]
+    assert summary["double burden, all fronts together"] == (
+        pytest.approx(share, abs=1e-6),
+        "share",
+    )
+
+
 def test_assumptions_and_sources(workbook):
     wb, layers, _ = workbook
     items = {row[0]: row[1] for row in _rows(wb["Assumptions"])[2:]}

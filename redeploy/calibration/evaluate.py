@@ -32,7 +32,7 @@ from redeploy.model.inputs import (
     flow_structure,
     scenario_arrays,
 )
-from redeploy.model.parts import SolutionParts, solution_parts
+from redeploy.model.parts import SolutionParts, solution_parts, us_dollars
 from redeploy.scenario import CoefficientSet, Scenario, effective_coefficients, scenario_from_dict
 from redeploy.schemas import ASSETS, MILITARY_ASSETS, REGIONS
 
@@ -228,7 +228,7 @@ class ScenarioRun:
         """(A,) added per class in `region` and its military dollars at U.S. unit cost."""
         sel = np.asarray(self.inputs.zone_region) == region
         added = self.parts.allocated[sel].sum(axis=0)
-        dollars = float((added * self.inputs.us_unit_cost)[_MIL].sum())
+        dollars = float(us_dollars(self.inputs, added)[_MIL].sum())
         return added, dollars
 
     def released(self) -> float:

@@ -197,11 +197,8 @@ def sweep(
     NAME-sweep.parquet (every sample), NAME-sweep-summary.csv and NAME-sweep.html (the
     robustness map). Ctrl-C keeps the completed samples (exit 130)."""
     from redeploy.scenario import SAMPLING_METHODS, load_scenario
-    from redeploy.workflows.cluster import check_scheduler
     from redeploy.workflows.sweep import SweepInterrupted, run_sweep
 
-    if workers is not None and scheduler is not None:
-        raise typer.BadParameter("give --workers or --scheduler, not both", param_hint="--workers")
     if method not in SAMPLING_METHODS:
         raise typer.BadParameter(
             f"{method!r}; use one of {', '.join(SAMPLING_METHODS)}", param_hint="--method"
@@ -210,8 +207,7 @@ def sweep(
     additions = parse_layer_additions(add_layer)
     note_shipped_layers(layers, overrides, quiet)
     check_out_dir(out)  # run_sweep holds --out from its first part file
-    if scheduler is not None:
-        check_scheduler(scheduler)
+    cluster_checks(workers, scheduler)
     sc = load_scenario(scenario)
     if not sc.uncertain and not quiet:
         stderr.print(
@@ -252,6 +248,16 @@ def sweep(
         print_json(sweep_document(output))
     elif not quiet:
         _report_sweep(output)
+
+
+def cluster_checks(workers: int | None, scheduler: str | None) -> None:
+    """Refuse --workers with --scheduler, and a scheduler that cannot be reached."""
+    from redeploy.workflows.cluster import check_scheduler
+
+    if workers is not None and scheduler is not None:
+        raise typer.BadParameter("give --workers or --scheduler, not both", param_hint="--workers")
+    if scheduler is not None:
+        check_scheduler(scheduler)
 
 
 def _report_sweep(output: SweepOutput) -> None:

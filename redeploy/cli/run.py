@@ -68,8 +68,9 @@ ZonesOpt = Annotated[
     str,
     typer.Option(
         "--zones",
-        help="What colours the zones first: forces (kpe), engagement ($bn/yr) or value "
-        "(index); the map's legend switches between them.",
+        help="What colours the zones first: forces (kpe), engagement ($bn/yr), total "
+        "(forces at their U.S. cost plus engagement, $bn/yr) or value (index); the map's "
+        "legend switches between them.",
     ),
 ]
 
@@ -178,7 +179,12 @@ def print_run(result: AllocationResult, written: Sequence[Path]) -> None:
 
 
 #: ``--zones`` choices and the zone metric each names (`redeploy.render.features.ZONE_METRICS`).
-ZONE_CHOICES = {"forces": "military", "engagement": "engagement", "value": "all"}
+ZONE_CHOICES = {
+    "forces": "military",
+    "engagement": "engagement",
+    "total": "total",
+    "value": "all",
+}
 
 
 def zone_choice(text: str) -> str:

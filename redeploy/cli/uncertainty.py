@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from redeploy.cli.analysis import BatchSizeOpt, SchedulerOpt, WorkersOpt
+from redeploy.cli.analysis import BatchSizeOpt, SchedulerOpt, WorkersOpt, cluster_checks
 from redeploy.cli.common import (
     AddLayerOpt,
     CrsOpt,
@@ -34,15 +34,6 @@ if TYPE_CHECKING:
 SeedOpt = Annotated[
     int, typer.Option("--seed", min=0, help="Seed of the design (same seed, same outputs).")
 ]
-
-
-def _cluster_checks(workers: int | None, scheduler: str | None) -> None:
-    from redeploy.workflows.cluster import check_scheduler
-
-    if workers is not None and scheduler is not None:
-        raise typer.BadParameter("give --workers or --scheduler, not both", param_hint="--workers")
-    if scheduler is not None:
-        check_scheduler(scheduler)
 
 
 @app.command("sensitivity")
@@ -83,7 +74,7 @@ def sensitivity(
     total on the terminal."""
     from redeploy.workflows.uncertainty import run_sensitivity
 
-    _cluster_checks(workers, scheduler)
+    cluster_checks(workers, scheduler)
     overrides = parse_layer_overrides(layer)
     additions = parse_layer_additions(add_layer)
     note_shipped_layers(layers, overrides, quiet)
@@ -165,7 +156,7 @@ def discover(
     .png (the peeling trajectory) and .html (the box in words)."""
     from redeploy.workflows.uncertainty import run_discover
 
-    _cluster_checks(workers, scheduler)
+    cluster_checks(workers, scheduler)
     overrides = parse_layer_overrides(layer)
     additions = parse_layer_additions(add_layer)
     note_shipped_layers(layers, overrides, quiet)

@@ -152,6 +152,14 @@ def _zone_allocations_columns() -> dict[str, ColumnSpec]:
             True,
             0,
         ),
+        "added_bn": ColumnSpec(
+            "float",
+            "Total dollars the run adds to the zone: military capacity at the model's U.S. "
+            "cost per kpe plus engagement (the zones table's added_bn summed over classes).",
+            "$bn/yr",
+            True,
+            0,
+        ),
         "value": ColumnSpec(
             "float",
             "Strategic value of what the run adds to the zone, summed over asset classes.",
@@ -159,6 +167,12 @@ def _zone_allocations_columns() -> dict[str, ColumnSpec]:
         ),
         **_marginal(
             "Marginal value of one more unit of room in the zone, the dual of its capacity"
+        ),
+        "floor_held": ColumnSpec(
+            "bool",
+            "True when a binding scenario floor of the zone's region holds its allocation "
+            "up: without the floor the model would send less (the zones table's "
+            "floor_held, for any class).",
         ),
     }
 

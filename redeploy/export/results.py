@@ -184,13 +184,17 @@ def _zone_layer(zones_layer: gpd.GeoDataFrame, result: AllocationResult) -> gpd.
     wide = [_wide(zones, "zone_id", c, c, assets) for c in ("existing", "added", "capacity")]
     mv = _wide(zones, "zone_id", "marginal_value", "mv", assets)
     value = zones.groupby("zone_id")["value"].sum(min_count=1).rename("value")
-    out = _join_on_id(base, [*wide, value, mv])
+    dollars = zones.groupby("zone_id")["added_bn"].sum(min_count=1).rename("added_bn")
+    held = zones.groupby("zone_id")["floor_held"].any().rename("floor_held")
+    out = _join_on_id(base, [*wide, dollars, value, mv, held])
     amounts = [c for w in wide for c in w.columns]
     out[amounts] = out[amounts].fillna(0.0)  # a zone without rows has and receives nothing
     for prefix in ("existing", "added"):
         military = [f"{prefix}_{a}" for a in MILITARY_ASSETS if f"{prefix}_{a}" in amounts]
         out[f"{prefix}_military"] = out[military].sum(axis=1)
     out["added_total"] = out[list(wide[1].columns)].sum(axis=1)
+    out["added_bn"] = out["added_bn"].fillna(0.0)
+    out["floor_held"] = out["floor_held"].eq(True)  # a zone without rows is held by none
     cols = [c for c in RESULT_COLUMNS["zone_allocations"] if c in out.columns]
     out = gpd.GeoDataFrame(out[[*cols, base.geometry.name]], crs=zones_layer.crs)
     return prepare_layer("zone_allocations", out)

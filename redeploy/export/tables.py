@@ -50,8 +50,10 @@ COLUMN_UNITS: Mapping[str, str] = {
     "marginal_value": "$bn-eq/yr per unit",
     "existing": "kpe or $bn/yr",
     "added": "kpe or $bn/yr",
+    "added_bn": "$bn/yr",
     "capacity": "kpe or $bn/yr",
     "value": "$bn-eq/yr",
+    "floor_held": "true or false",
     "ally_extra_spending_bn": "$bn/yr",
     "ally_expected_spending_bn": "$bn/yr",
     "us_freed_kpe": "kpe",
@@ -110,6 +112,8 @@ def summary_dict(result: AllocationResult) -> dict[str, Any]:
             "converted_by_asset": result.totals.get("converted_by_asset", {}),
             "home": result.totals.get("home", {}),
             "existing_military_kpe_by_region": result.totals.get("existing_by_region", {}),
+            # the ledger's double burden of all fronts together (docs/model.md §7)
+            "double_burden_share": result.totals.get("double_burden_share"),
             "flows": len(result.flows),
             "regions_served": sorted(
                 r for r, v in regions.items() if sum(v.values()) > 10**-DECIMALS

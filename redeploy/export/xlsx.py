@@ -131,6 +131,9 @@ def _summary_rows(result: AllocationResult) -> list[tuple[str, object, str]]:
         rows.append((f"{region}: engagement added", eng, "$bn/yr"))
     for asset, amount in result.totals.get("home", {}).items():
         rows.append((f"home pool: {asset}", amount, ASSET_UNITS.get(str(asset), "")))
+    share = result.totals.get("double_burden_share")
+    if share is not None:
+        rows.append(("double burden, all fronts together", share, "share"))
     return rows
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from redeploy.model.inputs import AllocationInputs
 from redeploy.model.lp import LPStructure, region_bounds
-from redeploy.model.parts import ZERO_TOL, SolutionParts, solution_parts
+from redeploy.model.parts import ZERO_TOL, SolutionParts, solution_parts, us_dollars
 from redeploy.model.result import (
     ALLY_COLUMNS,
     FLOW_COLUMNS,
@@ -24,6 +24,7 @@ from redeploy.model.result import (
     LEDGER_COLUMNS,
     ZONE_COLUMNS,
     AllocationResult,
+    floor_held,
 )
 from redeploy.model.routes import great_circle_path, sea_paths, split_antimeridian
 from redeploy.model.solution import RawSolution
@@ -90,9 +91,17 @@ def _fronts_table(inp: AllocationInputs, parts: SolutionParts, raw: RawSolution)
     return _sorted(frame, ["front_id"], inp.assets)[list(FRONT_COLUMNS)]
 
 
-def _zones_table(inp: AllocationInputs, parts: SolutionParts, raw: RawSolution) -> pd.DataFrame:
+def _zones_table(
+    inp: AllocationInputs,
+    parts: SolutionParts,
+    raw: RawSolution,
+    bounds: list[dict[str, Any]],
+) -> pd.DataFrame:
+    """Per zone and class: existing, added (and in $bn/yr, `us_dollars`), capacity, value,
+    dual, and whether a binding scenario floor of the zone's region holds it up."""
     n_z, n_a = len(inp.zone_ids), len(inp.assets)
     capacity = np.where(np.isfinite(inp.absorb), inp.absorb, 0.0)
+    held = {(r, a): floor_held(bounds, r, a) for r in set(inp.zone_region) for a in inp.assets}
     frame = pd.DataFrame(
         {
             "zone_id": np.repeat(inp.zone_ids, n_a),
@@ -100,9 +109,11 @@ def _zones_table(inp: AllocationInputs, parts: SolutionParts, raw: RawSolution) 
             "asset": np.tile(np.array(inp.assets), n_z),
             "existing": inp.existing.ravel(),
             "added": parts.allocated.ravel(),
+            "added_bn": us_dollars(inp, parts.allocated).ravel(),
             "capacity": capacity.ravel(),
             "value": parts.zone_value.ravel(),
             "marginal_value": raw.zone_marginal_value.ravel(),
+            "floor_held": [held[r, a] for r in inp.zone_region for a in inp.assets],
         }
     )
     return _sorted(frame, ["zone_id"], inp.assets)[list(ZONE_COLUMNS)]
@@ -193,6 +204,21 @@ def _ledger(inp: AllocationInputs, parts: SolutionParts) -> pd.DataFrame:
     )
     ledger = ledger[ledger["front_id"] != inp.front_ids[inp.home_front]]
     return ledger.sort_values("front_id", kind="mergesort").reset_index(drop=True)
+
+
+def overall_double_burden(ledger: pd.DataFrame) -> float:
+    """
+    Return the double-burden share of all fronts together: Σ (redeployed + converted) /
+    Σ ΔS_f over the fronts whose allies pay more (ΔS_f > 0), as each front's
+    ``double_burden_share`` is (redeployed + converted) / ΔS_f there and 0 elsewhere. It is
+    the fronts' shares weighted by their extra spending; 0 when no ally pays more.
+    """
+    extra = pd.to_numeric(ledger["ally_extra_spending_bn"], errors="coerce").fillna(0.0)
+    paying = extra > 0
+    funds = pd.to_numeric(ledger["us_redeployed_value_bn"], errors="coerce").fillna(0.0)
+    funds = funds + pd.to_numeric(ledger["converted_to_engagement_bn"], errors="coerce").fillna(0.0)
+    whole = float(extra[paying].sum())
+    return float(funds[paying].sum()) / whole if whole > 0 else 0.0
 
 
 def _allies(inp: AllocationInputs, parts: SolutionParts) -> pd.DataFrame:
@@ -325,6 +351,9 @@ def assemble_result(model: SolvedModel, raw: RawSolution) -> AllocationResult:
     inp = model.inputs
     parts = solution_parts(inp, model.structure, raw.x)
     flows, ends = _flows_table(inp, parts)
+    meta = _meta(model, raw)
+    ledger = _ledger(inp, parts)[list(LEDGER_COLUMNS)]
+    totals = {**_totals(inp, parts), "double_burden_share": overall_double_burden(ledger)}
     return AllocationResult(
         scenario=inp.scenario,
         description=inp.description,
@@ -333,13 +362,13 @@ def assemble_result(model: SolvedModel, raw: RawSolution) -> AllocationResult:
         objective=parts.objective(),
         flows=flows,
         fronts=_fronts_table(inp, parts, raw),
-        zones=_zones_table(inp, parts, raw),
-        ledger=_ledger(inp, parts)[list(LEDGER_COLUMNS)],
+        zones=_zones_table(inp, parts, raw, meta["region_bounds"]),
+        ledger=ledger,
         allies=_allies(inp, parts),
         routes=_routes(inp, flows, ends),
-        totals=_totals(inp, parts),
+        totals=totals,
         meta={
-            **_meta(model, raw),
+            **meta,
             "risk_unweighted": {
                 c: float(parts.risk_raw[k].sum()) for k, c in enumerate(RISK_CHANNELS)
             },

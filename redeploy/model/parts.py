@@ -148,6 +148,18 @@ def solution_parts(inp: AllocationInputs, st: LPStructure, x: np.ndarray) -> Sol
     )
 
 
+def us_dollars(inp: AllocationInputs, amounts: np.ndarray) -> np.ndarray:
+    """
+    Return (..., A) `amounts` of each class in $bn/yr: military kpe at the model's U.S.
+    unit costs (`AllocationInputs.us_unit_cost`), engagement (already $bn/yr) as it is.
+
+    The one conversion of forces into dollars: the pattern checks (P1) compare classes
+    with it and the zones table's ``added_bn`` is written with it.
+    """
+    mil = inp.military
+    return np.where(mil, np.asarray(amounts, dtype=float) * inp.us_unit_cost, amounts)
+
+
 def fixed_by_class(inp: AllocationInputs) -> np.ndarray:
     """(C, F, A) the fixed channels' cost of each front, spread over its military classes
     in proportion to its U.S. baseline (evenly when it has none)."""

@@ -6,13 +6,14 @@ sweeps). Rendering and export read these frames; they never recompute model quan
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
-from redeploy.schemas import RISK_CHANNELS
+from redeploy.schemas import MILITARY_ASSETS, RISK_CHANNELS
 
 #: Id and region of the U.S. home pool: a destination for capacity fronts release and do
 #: not send abroad, and a source of capacity sent to the periphery from home. Here, with
@@ -46,10 +47,48 @@ ZONE_COLUMNS = (
     "asset",
     "existing",
     "added",
+    "added_bn",
     "capacity",
     "value",
     "marginal_value",
+    "floor_held",
 )
+#: A region bound's dual beyond which it binds ($bn-eq/yr per unit of the region's total).
+BINDING_DUAL = 1e-7
+
+
+def floor_binds(floor: float | None, dual: float) -> bool:
+    """A binding floor: set (`floor` not None) and the model would allocate less without it
+    (its dual, ``region_bounds[].marginal_value``, negative)."""
+    return floor is not None and dual < -BINDING_DUAL
+
+
+def cap_binds(cap: float | None, dual: float) -> bool:
+    """A binding cap: set and the model would allocate more without it (positive dual)."""
+    return cap is not None and dual > BINDING_DUAL
+
+
+def bound_covers(bound_asset: str, asset: str) -> bool:
+    """Whether a region bound on `bound_asset` (``"military"`` or a class) counts `asset`."""
+    return asset == bound_asset or (bound_asset == "military" and asset in MILITARY_ASSETS)
+
+
+def floor_held(bounds: Iterable[Mapping[str, Any]], region: str, asset: str) -> bool:
+    """
+    Whether a binding scenario floor holds up what `region` receives of `asset`.
+
+    `bounds` are ``meta["region_bounds"]`` rows (``region``, ``asset``, ``floor``,
+    ``marginal_value``). The zones table's ``floor_held`` column is this, computed once when
+    the result is assembled; the map's popups, legend and story mark the same floors.
+    """
+    return any(
+        str(b.get("region", "")) == region
+        and bound_covers(str(b.get("asset") or "military"), asset)
+        and floor_binds(b.get("floor"), float(b.get("marginal_value") or 0.0))
+        for b in bounds
+    )
+
+
 #: Columns of `AllocationResult.ledger` (one row per front).
 LEDGER_COLUMNS = (
     "front_id",

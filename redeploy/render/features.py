@@ -6,8 +6,9 @@ Each feature's ``properties`` hold only what the page's script needs: ``t`` (tit
 header ``h`` a [label, value] table), ``more`` (rows folded under a title), ``src``
 (sources), ``tt`` (tooltip), ``sh`` (a marker shape other than a circle: ``"home"``), and
 style keys ``r`` (radius), ``fc`` (fill colour), ``c`` (line colour), ``w`` (line width),
-``d`` (dash pattern), ``fa`` (fill colours to choose from: forces, engagement, value), ``e``
-(an estimated figure, drawn apart), ``fl`` (a scenario bound that holds the allocation up).
+``d`` (dash pattern), ``fa`` (fill colours to choose from: forces, engagement, total
+dollars, value), ``e`` (an estimated figure, drawn apart), ``fl`` (a scenario bound that
+holds the allocation up).
 Text is plain: the page inserts it with ``textContent``, never as HTML.
 """
 
@@ -268,12 +269,31 @@ def point_layer(kind: str, gdf: gpd.GeoDataFrame, result: AllocationResult) -> L
 
 
 #: A run map's choice of zone colours: (metric, legend label, short label, unit). The
-#: metric is an asset class, ``military`` (the military classes, kpe) or ``all`` (value).
+#: metric is an asset class, ``military`` (the military classes, kpe), ``all`` (value) or
+#: ``total`` (dollars: the zones table's ``added_bn``, forces at U.S. unit cost plus
+#: engagement, as the model wrote it).
 ZONE_METRICS: tuple[tuple[str, str, str, str], ...] = (
     ("military", "forces added", "Forces (kpe)", "kpe"),
     ("engagement", "engagement added", "Engagement ($bn/yr)", "$bn/yr"),
+    (
+        "total",
+        "total dollars added: forces at their U.S. cost plus engagement",
+        "Total ($bn/yr)",
+        "$bn/yr",
+    ),
     ("all", "value realised by what is added (index)", "Value (index)", "$bn-eq/yr"),
 )
+#: What each zone metric sums: (classes for `column_by_zone`, column of the zones table).
+ZONE_METRIC_COLUMNS: Mapping[str, tuple[str, str]] = {
+    "military": ("military", "added"),
+    "engagement": ("engagement", "added"),
+    "total": ("all", "added_bn"),
+    "all": ("all", "value"),
+}
+#: Notes under a zone scale of the legend, by metric.
+_ZONE_NOTES: Mapping[str, str] = {
+    "total": "Forces in dollars at the model's U.S. cost per kpe, plus engagement ($bn/yr).",
+}
 
 
 def _zone_tip(name: str, per: Mapping[str, Any]) -> str:
@@ -298,9 +318,7 @@ def _zone_choices(
     result: AllocationResult, metric: str
 ) -> tuple[list[dict[str, float]], list[list[float]], int]:
     """Per choice of `ZONE_METRICS`: amounts by zone and class edges; the initial choice."""
-    amounts = [
-        column_by_zone(result, m, "added" if m != "all" else "value") for m, *_ in ZONE_METRICS
-    ]
+    amounts = [column_by_zone(result, *ZONE_METRIC_COLUMNS[m]) for m, *_ in ZONE_METRICS]
     edges = [palette.allocation_bins(a.values()) for a in amounts]
     initial = next((i for i, m in enumerate(ZONE_METRICS) if m[0] == metric), 0)
     return amounts, edges, initial
@@ -369,8 +387,9 @@ def zone_layer(
     """
     Return the peripheral zones coloured by what this run adds to them.
 
-    By default each zone carries three fills to choose from in the legend: the forces
-    added (kpe), the engagement added ($bn/yr) and the value realised ($bn-eq/yr index);
+    By default each zone carries four fills to choose from in the legend: the forces
+    added (kpe), the engagement added ($bn/yr), the total dollars added ($bn/yr: the
+    zones table's ``added_bn``) and the value realised ($bn-eq/yr index);
     `metric` picks the first one shown. Popups show the existing U.S. presence apart from
     what the run adds, the zone's access and its basis, the region's scenario bounds (a
     binding floor marked), and per asset its capacity, existing, added, value and dual.
@@ -383,7 +402,8 @@ def zone_layer(
     result
         The allocation result (`zones` frame: existing, added, capacity, value, dual).
     metric
-        ``"military"``, ``"engagement"`` or ``"all"`` (value): the fill shown first.
+        ``"military"``, ``"engagement"``, ``"total"`` or ``"all"`` (value): the fill
+        shown first.
     values, colors, extra_rows, title
         Overrides used by comparison maps: the value shown per zone, its fill colour,
         rows added to the popup, and the layer title (one fill, no choice).
@@ -411,8 +431,8 @@ def zone_layer(
     )
     if colors is None:
         data.legend["choices"] = [
-            {"label": lab, "short": short, "unit": unit, "edges": e}
-            for (_, lab, short, unit), e in zip(ZONE_METRICS, edges, strict=True)
+            {"label": lab, "short": short, "unit": unit, "edges": e, "note": _ZONE_NOTES.get(m)}
+            for (m, lab, short, unit), e in zip(ZONE_METRICS, edges, strict=True)
         ]
         data.legend["initial"] = initial
     else:

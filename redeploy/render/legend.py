@@ -163,6 +163,8 @@ def zone_blocks(d: LayerData) -> str:
         hidden = "" if i == initial else " hidden"
         scale = zone_scale_html(c["label"], c["unit"], c["edges"])
         scale = scale[scale.index('<div class="rd-scale">') :]  # the choice names the scale
+        if c.get("note"):
+            scale += f'<div class="rd-note">{esc(c["note"])}</div>'
         out.append(f'<div data-rd-metric="{i}" title="{esc(c["label"])}"{hidden}>{scale}</div>')
     if lg.get("existing"):
         text = f"Existing U.S. presence ({lg['existing']}) is not in this colour: see its rings."

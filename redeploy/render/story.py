@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from redeploy import palette
-from redeploy.model.result import AllocationResult
+from redeploy.model.result import AllocationResult, bound_covers, cap_binds, floor_binds
 from redeploy.render.format import finite, fmt_number, fmt_value
 from redeploy.render.frames import HOME_ID, HOME_REGION, military_total, names, total
 from redeploy.render.markup import esc, heading, note, table_html
@@ -29,8 +29,6 @@ BAR_COLORS = {
     "converted": palette.ASSET_COLORS["engagement"],
     "retained": "#b8bec6",
 }
-#: Dual below which a bound counts as binding ($bn-eq/yr per unit).
-_BINDS = 1e-7
 #: The mark of an allocation held up by a binding scenario floor.
 FLOOR_MARK = "⚑"
 
@@ -57,17 +55,18 @@ class Bound:
 
     @property
     def floor_binds(self) -> bool:
-        """A binding floor: the model would allocate less without it (negative dual)."""
-        return self.floor is not None and self.dual < -_BINDS
+        """A binding floor: the model would allocate less without it (negative dual; the
+        model's `redeploy.model.result.floor_binds`, as the zones table's ``floor_held``)."""
+        return floor_binds(self.floor, self.dual)
 
     @property
     def cap_binds(self) -> bool:
         """A binding cap: the model would allocate more without it (positive dual)."""
-        return self.cap is not None and self.dual > _BINDS
+        return cap_binds(self.cap, self.dual)
 
     def covers(self, asset: str) -> bool:
         """Whether the bound counts allocations of asset class `asset`."""
-        return asset == self.asset or (self.asset == "military" and asset in MILITARY_ASSETS)
+        return bound_covers(self.asset, asset)
 
     def text(self) -> str:
         """The bound in words, for popups: held up, capped, or not binding."""
@@ -260,22 +259,33 @@ def _regions_table(result: AllocationResult) -> str:
 
 
 def _burden(result: AllocationResult, layers: Any) -> str:
+    """The double burden: all fronts together (the result's totals, as the ledger defines
+    each front's share, docs/model.md §7), then its range by front."""
+    overall = finite((result.totals or {}).get("double_burden_share"))
     ledger = result.ledger
-    if ledger is None or ledger.empty or "double_burden_share" not in ledger:
-        return ""
-    paying = ledger[pd.to_numeric(ledger["ally_extra_spending_bn"], errors="coerce") > 0]
-    shares = pd.to_numeric(paying["double_burden_share"], errors="coerce").dropna()
-    if shares.empty:
-        return ""
-    ids = dict(zip(paying.index, paying["front_id"].astype(str), strict=True))
-    top = ids[shares.idxmax()]
-    name = names(layers, "fronts").get(top, top)
-    lo, hi = fmt_value(shares.min(), "share"), fmt_value(shares.max(), "share")
-    span = hi if lo == hi else f"{lo}–{hi}"
-    return (
-        f"<b>Double burden</b>: {esc(span)} of each ally's extra spending funds U.S. expansion "
-        f"elsewhere (most: {esc(name)}, {esc(hi)}); the rest buys its own defense."
-    )
+    shares = pd.Series(dtype=float)
+    paying = pd.DataFrame()
+    if ledger is not None and not ledger.empty and "double_burden_share" in ledger:
+        paying = ledger[pd.to_numeric(ledger["ally_extra_spending_bn"], errors="coerce") > 0]
+        shares = pd.to_numeric(paying["double_burden_share"], errors="coerce").dropna()
+    if shares.empty and not overall:
+        return ""  # no ally pays more: no double burden to tell
+    text = "<b>Double burden</b>: "
+    if overall is not None:
+        text += (
+            f"<b>{esc(fmt_value(overall, 'share'))}</b> of the allies' extra spending, all "
+            "fronts together, funds U.S. expansion elsewhere; the rest buys their own defense."
+        )
+    if not shares.empty:
+        ids = dict(zip(paying.index, paying["front_id"].astype(str), strict=True))
+        top = ids[shares.idxmax()]
+        name = names(layers, "fronts").get(top, top)
+        lo, hi = fmt_value(shares.min(), "share"), fmt_value(shares.max(), "share")
+        span = hi if lo == hi else f"{lo}–{hi}"
+        text += (
+            f" By front: {esc(span)} of each ally's extra spending (most: {esc(name)}, {esc(hi)})."
+        )
+    return text
 
 
 def story_html(result: AllocationResult, layers: Any) -> str:

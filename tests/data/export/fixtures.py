@@ -187,9 +187,11 @@ def make_result(*, empty: bool = False) -> AllocationResult:
                 a,
                 0.25 if (z, a) == ("cod", "ground") else 0.0,
                 alloc.get((z, a), 0.0),
+                alloc.get((z, a), 0.0) * (1.0 if a == "engagement" else 0.3),
                 0.0 if z == HOME_ID or a == "engagement" else 3.0,
                 10.0 * alloc.get((z, a), 0.0),
                 0.5 if a != "isr" else np.nan,
+                z == "cod" and a in MILITARY_ASSETS,
             )
             for z in ("idn", "cod", "fji", HOME_ID)
             for a in ASSETS
@@ -200,9 +202,11 @@ def make_result(*, empty: bool = False) -> AllocationResult:
             "asset",
             "existing",
             "added",
+            "added_bn",
             "capacity",
             "value",
             "marginal_value",
+            "floor_held",
         ],
     )
     released: dict[tuple[str, str], float] = {}
@@ -298,5 +302,18 @@ def make_result(*, empty: bool = False) -> AllocationResult:
         ledger=ledger,
         allies=allies,
         routes=routes,
-        totals={"by_region": {}, "by_asset": {}},
+        # Σ (redeployed + converted) / Σ extra spending over the paying fronts
+        totals={"by_region": {}, "by_asset": {}, "double_burden_share": 2.45 / 34.5},
+        # Africa's floor binds: cod's military rows are held up by it (`floor_held`)
+        meta={
+            "region_bounds": [
+                {
+                    "region": "Africa",
+                    "asset": "military",
+                    "floor": 0.5,
+                    "cap": None,
+                    "marginal_value": -0.25,
+                }
+            ]
+        },
     )

@@ -23,6 +23,9 @@ CRS = "EPSG:4326"
 
 #: U.S. forces withdrawn per class at each front (kpe): the fronts' markers are sized by it.
 _WITHDRAWN = {"nato_east": 1.0, "korea": 2.0, "guam": 0.25}
+#: U.S. cost of a unit added ($bn/yr per kpe; engagement is already $bn/yr), as the
+#: model's `us_dollars` writes the zones table's ``added_bn``.
+US_UNIT_COST = {"naval": 0.375, "air": 0.375, "ground": 0.3, "isr": 0.45, "engagement": 1.0}
 
 
 def _common(i: str, name: str, source: str = "Test source 2024") -> dict:
@@ -397,6 +400,13 @@ def _totals(flows: pd.DataFrame) -> dict:
     }
 
 
+def _overall_burden(ledger: pd.DataFrame) -> float:
+    """All fronts' double burden, as the model's `overall_double_burden` counts it."""
+    paying = ledger[ledger["ally_extra_spending_bn"] > 0]
+    funds = paying["us_redeployed_value_bn"] + paying["converted_to_engagement_bn"]
+    return float(funds.sum() / paying["ally_extra_spending_bn"].sum())
+
+
 def fixture_result(
     scenario: str = "fixture",
     *,
@@ -472,9 +482,11 @@ def fixture_result(
                     "asset": asset,
                     "existing": existing.get((zid, asset), 0.0),
                     "added": added,
+                    "added_bn": added * US_UNIT_COST[asset],
                     "capacity": 0.0 if home or asset == "engagement" else 2.0,
                     "value": 0.0 if home else 2.0 * added,
                     "marginal_value": 0.5 if added < 2 and not home else 0.0,
+                    "floor_held": False,
                 }
             )
     front_recs = []
@@ -569,7 +581,7 @@ def fixture_result(
         ledger=ledger,
         allies=allies,
         routes=routes,
-        totals=_totals(flows),
+        totals={**_totals(flows), "double_burden_share": _overall_burden(ledger)},
         meta={
             "risk_lambda": 1.0,
             "risk_weights": {c: 2.0 if c == "credibility" else 1.0 for c in RISK_CHANNELS},
