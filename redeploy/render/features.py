@@ -47,6 +47,7 @@ from redeploy.render.geojson import (
     compact_geometry,
     feature,
     feature_collection,
+    marker_points,
 )
 from redeploy.render.popups import (
     LEDGER_LABELS,
@@ -226,24 +227,26 @@ def point_layer(kind: str, gdf: gpd.GeoDataFrame, result: AllocationResult) -> L
     r_min, r_max = palette.MARKER_RADII.get(schema.role.palette_key, (4.0, 12.0))
     style, ring = _marker_style(schema.role.palette_key)
     feats_poly, feats_pt = [], []
-    for rec, geom in zip(records(gdf), gdf.geometry, strict=True):
-        if geom is None or geom.is_empty:
-            continue
+    drawn = [
+        (rec, geom)
+        for rec, geom in zip(records(gdf), gdf.geometry, strict=True)
+        if geom is not None and not geom.is_empty
+    ]
+    # Every marker's point at once (a polygon's at a point inside it).
+    points = marker_points([geom for _, geom in drawn], precision=POINT_PRECISION)
+    for (rec, geom), point in zip(drawn, points, strict=True):
         radius = palette.marker_radius(
             finite(rec.get(key) if key else None) or 0.0, vmax, r_min=r_min, r_max=r_max
         )
         props = _marker_properties(kind, rec, result, radius)
-        if geom.geom_type == "Point":
-            point = geom
-        else:
+        if geom.geom_type != "Point":
             feats_poly.append(
                 feature(
                     compact_geometry(geom, precision=SHAPE_PRECISION, simplify=POLYGON_SIMPLIFY),
                     {**props, "r": None},
                 )
             )
-            point = geom.representative_point()
-        feats_pt.append(feature(compact_geometry(point, precision=POINT_PRECISION), props))
+        feats_pt.append(feature(point, props))
     # Small markers on top of large ones, so every one stays clickable.
     feats_pt.sort(key=lambda f: -f["properties"]["r"])
     for f in feats_poly:
