@@ -210,10 +210,37 @@ var RD = (function () {
     } else c = g.q.map(function (r) { return line(r, s); });
     return { type: g.type, coordinates: c };
   }
+  // Texts stored once on the page (redeploy.render.packing): a number in a text field is
+  // the position of its text in the table. A page with a large layer draws every vector
+  // layer on one canvas.
+  var texts = [], canvas = null;
+  function page(table, onCanvas) {
+    texts = table;
+    if (onCanvas && !canvas) canvas = L.canvas({ pane: 'rdZones', padding: 0.2 });
+  }
+  function txt(x) { return typeof x === 'number' ? texts[x] : x; }
+  function cells(rows) { return rows.map(function (r) { return r.map(txt); }); }
+  function untab(t) {
+    if (!t) return t;
+    ['t', 'f'].forEach(function (k) { if (t[k] !== undefined) t[k] = txt(t[k]); });
+    if (t.h) t.h = t.h.map(txt);
+    if (t.r) t.r = cells(t.r);
+    return t;
+  }
+  function unpack(p) {
+    if (!p) return p;
+    ['t', 'k', 'src', 'n', 'tt'].forEach(function (k) {
+      if (p[k] !== undefined) p[k] = txt(p[k]);
+    });
+    if (p.rows) p.rows = cells(p.rows);
+    untab(p.tab); untab(p.more); (p.tabs || []).forEach(untab);
+    return p;
+  }
   function layer(data, o) {
-    data.features.forEach(function (f) { f.geometry = dq(f.geometry); });
+    data.features.forEach(function (f) { f.geometry = dq(f.geometry); unpack(f.properties); });
     return L.geoJSON(data, {
       pane: o.pane,
+      renderer: canvas || undefined,
       interactive: o.interactive,
       bubblingMouseEvents: false,
       style: function (f) {
@@ -233,7 +260,8 @@ var RD = (function () {
         }
         return L.circleMarker(ll, L.extend({}, o.style, {
           radius: (f.properties && f.properties.r) || 5, pane: 'rdMarkers',
-          interactive: o.interactive, bubblingMouseEvents: false }));
+          renderer: canvas || undefined, interactive: o.interactive,
+          bubblingMouseEvents: false }));
       },
       onEachFeature: function (f, l) {
         var p = f.properties;
@@ -284,6 +312,6 @@ var RD = (function () {
     }
   }
   return { el: el, dq: dq, popup: popup, layer: layer, control: control, panes: panes,
-           ready: ready };
+           ready: ready, page: page };
 })();
 """

@@ -33,6 +33,7 @@ from redeploy.render.features import (
 )
 from redeploy.render.geojson import script_json
 from redeploy.render.home import home_layer
+from redeploy.render.packing import pack_layers, uses_canvas
 from redeploy.schemas import FLOWS_DRAW_ORDER, SCHEMAS, LayerKind, drawn_kinds
 
 #: The fixed page size of slide images and the default PNG export.
@@ -154,23 +155,41 @@ var {{ this.get_name() }} = RD.layer({{ this.data }}, {{ this.options }});
 {% endmacro %}"""
     )
 
-    def __init__(self, data: LayerData) -> None:
+    def __init__(self, data: LayerData, collection: dict[str, Any] | None = None) -> None:
         super().__init__()
         self._name = "GeoJsonLayer"
         self.kind = data.kind
         self.count = data.count
-        self.data = script_json(data.collection)
+        self.data = script_json(data.collection if collection is None else collection)
         self.options = script_json(
             {"pane": data.pane, "interactive": data.interactive, "style": data.style}
         )
 
 
-def _add_layer(m: folium.Map, data: LayerData) -> folium.FeatureGroup:
+class _PageData(SafeMacro):
+    """The page's shared texts and whether it draws on a canvas (`redeploy.render.packing`)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+RD.page({{ this.texts }}, {{ this.canvas }});
+{% endmacro %}"""
+    )
+
+    def __init__(self, texts: list[str], canvas: bool) -> None:
+        super().__init__()
+        self._name = "RedeployPageData"
+        self.texts = script_json(texts)
+        self.canvas = script_json(canvas)
+
+
+def _add_layer(
+    m: folium.Map, data: LayerData, collection: dict[str, Any] | None = None
+) -> folium.FeatureGroup:
     # Leaflet's layer control inserts names as HTML, so names are escaped here.
     group = folium.FeatureGroup(
         name=panels.esc(data.title), overlay=True, control=True, show=data.show
     )
-    group.add_child(GeoJsonLayer(data))
+    group.add_child(GeoJsonLayer(data, collection))
     m.add_child(group)
     return group
 
@@ -263,9 +282,15 @@ def fit_view(m: folium.Map, bounds: list[list[float]], *, right: int) -> None:
 
 
 def add_layers(m: folium.Map, data: Sequence[LayerData]) -> None:
-    """Add each layer as a toggleable `folium.FeatureGroup` holding one `GeoJsonLayer`."""
-    for d in data:
-        _add_layer(m, d)
+    """
+    Add each layer as a toggleable `folium.FeatureGroup` holding one `GeoJsonLayer`; texts
+    repeated across the page are stored once, and a page with a large layer is drawn on a
+    canvas (`redeploy.render.packing`).
+    """
+    texts, collections = pack_layers(data)
+    m.add_child(_PageData(texts, uses_canvas(data)))
+    for d, collection in zip(data, collections, strict=True):
+        _add_layer(m, d, collection)
 
 
 def finish_map(
