@@ -236,22 +236,152 @@ var RD = (function () {
     untab(p.tab); untab(p.more); (p.tabs || []).forEach(untab);
     return p;
   }
+  function styleOf(o, p) {
+    var s = L.extend({}, o.style);
+    p = p || {};
+    if (p.fc) s.fillColor = p.fc;
+    if (p.c) s.color = p.c;
+    if (p.w) s.weight = p.w;
+    if (p.d) s.dashArray = p.d;
+    if (p.o) s.opacity = p.o;
+    return s;
+  }
+  function bind(l, content, tip) {
+    l.bindPopup(content, { maxWidth: 540, minWidth: 220, maxHeight: 460,
+                           autoPanPaddingTopLeft: [20, 90], autoPanPaddingBottomRight: [340, 20] });
+    l.bindTooltip(tip, { sticky: true, direction: 'top', opacity: 0.95 });
+  }
+  // A point layer on a canvas page: one Leaflet path drawing every point (copies of one
+  // small image per style and size) instead of one circle marker per point. Each point
+  // keeps its popup and tooltip (the point under the pointer, topmost first, as markers).
+  var DOT = { stroke: true, color: '#3388ff', weight: 3, opacity: 1, fill: true,
+              fillColor: null, fillOpacity: 0.2, lineCap: 'round', lineJoin: 'round' };
+  var Dots = L.Path.extend({
+    initialize: function (features, o) {
+      var n = features.length, keys = {}, i, f, s, k;
+      L.setOptions(this, { interactive: o.interactive, bubblingMouseEvents: false,
+                           pane: 'rdMarkers', renderer: canvas });
+      this._p = new Array(n); this._ll = new Array(n); this._styles = [];
+      this._r = new Float64Array(n); this._s = new Int32Array(n); this._hit = -1;
+      this._sprites = {};
+      for (i = 0; i < n; i++) {
+        f = features[i];
+        this._p[i] = f.properties || {};
+        this._ll[i] = L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]);
+        s = L.extend({}, DOT, styleOf(o, this._p[i]));
+        this._r[i] = this._p[i].r || 5;
+        k = [s.stroke, s.color, s.weight, s.opacity, s.fill, s.fillColor, s.fillOpacity,
+             s.dashArray].join('|');
+        if (keys[k] === undefined) { keys[k] = this._styles.length; this._styles.push(s); }
+        this._s[i] = keys[k];
+      }
+    },
+    beforeAdd: function (map) {
+      L.Path.prototype.beforeAdd.call(this, map);
+      if (this._x) return;
+      // Pixel positions at zoom 0; at zoom z they are these times 2^z (map.getZoomScale).
+      var n = this._ll.length, b = [Infinity, Infinity, -Infinity, -Infinity], i, q;
+      this._x = new Float64Array(n); this._y = new Float64Array(n);
+      for (i = 0; i < n; i++) {
+        q = map.project(this._ll[i], 0);
+        this._x[i] = q.x; this._y[i] = q.y;
+        b[0] = Math.min(b[0], q.x); b[1] = Math.min(b[1], q.y);
+        b[2] = Math.max(b[2], q.x); b[3] = Math.max(b[3], q.y);
+      }
+      this._box = b;
+      this._rmax = 1;
+      for (i = 0; i < n; i++) {
+        this._rmax = Math.max(this._rmax, this._r[i] + this._styles[this._s[i]].weight + 1);
+      }
+    },
+    _project: function () {
+      var m = this._map, k = m.getZoomScale(m.getZoom(), 0), o = m.getPixelOrigin();
+      this._k = k; this._o = o;
+      var b = this._box, r = this._rmax;
+      this._pxBounds = L.bounds([b[0] * k - o.x - r, b[1] * k - o.y - r],
+                                [b[2] * k - o.x + r, b[3] * k - o.y + r]);
+    },
+    _update: function () {},
+    _updatePath: function () {
+      var rd = this._renderer;
+      if (!rd._drawing || !this._x.length) return;
+      var ctx = rd._ctx, k = this._k, ox = this._o.x, oy = this._o.y, n = this._x.length;
+      var i, im, h;
+      ctx.globalAlpha = 1;
+      for (i = 0; i < n; i++) {
+        im = this._sprite(this._s[i], this._r[i]);
+        h = im.rd;
+        ctx.drawImage(im, Math.round(this._x[i] * k - ox) - h, Math.round(this._y[i] * k - oy) - h,
+                      2 * h, 2 * h);
+      }
+    },
+    // Each (style, radius) is drawn once into a small image, then copied for each point:
+    // a copy costs far less than drawing a circle, and looks the same.
+    _sprite: function (si, radius) {
+      var key = si + ':' + radius, im = this._sprites[key];
+      if (im) return im;
+      var s = this._styles[si], r = Math.max(Math.round(radius), 1);
+      var h = Math.ceil(r + (s.stroke ? s.weight / 2 : 0)) + 1, m = L.Browser.retina ? 2 : 1;
+      im = document.createElement('canvas');
+      im.width = im.height = 2 * h * m; im.rd = h;
+      var ctx = im.getContext('2d');
+      ctx.scale(m, m);
+      ctx.beginPath();
+      ctx.arc(h, h, r, 0, Math.PI * 2, false);
+      if (s.fill) {
+        ctx.globalAlpha = s.fillOpacity; ctx.fillStyle = s.fillColor || s.color;
+        ctx.fill('evenodd');
+      }
+      if (s.stroke && s.weight !== 0) {
+        if (s.dashArray) ctx.setLineDash(String(s.dashArray).split(/[, ]+/).map(Number));
+        ctx.globalAlpha = s.opacity; ctx.lineWidth = s.weight; ctx.strokeStyle = s.color;
+        ctx.lineCap = s.lineCap; ctx.lineJoin = s.lineJoin;
+        ctx.stroke();
+      }
+      this._sprites[key] = im;
+      return im;
+    },
+    _containsPoint: function (p) {
+      var k = this._k, ox = this._o.x + p.x, oy = this._o.y + p.y;
+      var tol = this._renderer.options.tolerance || 0;
+      for (var i = this._x.length - 1; i >= 0; i--) {
+        var s = this._styles[this._s[i]], dx = this._x[i] * k - ox, dy = this._y[i] * k - oy;
+        var r = this._r[i] + (s.stroke ? s.weight / 2 : 0) + tol;
+        if (dx * dx + dy * dy <= r * r) { this._hit = i; return true; }
+      }
+      this._hit = -1;
+      return false;
+    },
+    _empty: function () { return !this._x.length; },
+    point: function () { return this._hit >= 0 ? unpack(this._p[this._hit]) : null; }
+  });
+  function dots(data, o) {
+    var l = new Dots(data.features, o);
+    if (!o.interactive) return l;
+    var shown = -1, open = null;
+    l.on('click', function () { open = l.point(); }, null);
+    l.on('mousemove', function () {
+      if (l._hit !== shown && l.isTooltipOpen()) { shown = l._hit; l.getTooltip().update(); }
+    });
+    l.on('mouseover', function () { shown = l._hit; });
+    bind(l, function () { return popup(open || l.point() || {}); }, function () {
+      var p = l.point() || {}; return el('span', p.tt || p.t); });
+    return l;
+  }
+  function isDots(data) {
+    return canvas && data.features.length && data.features.every(function (f) {
+      return f.geometry && f.geometry.type === 'Point' && !(f.properties && f.properties.sh);
+    });
+  }
   function layer(data, o) {
+    if (isDots(data)) return dots(data, o);
     data.features.forEach(function (f) { f.geometry = dq(f.geometry); unpack(f.properties); });
     return L.geoJSON(data, {
       pane: o.pane,
       renderer: canvas || undefined,
       interactive: o.interactive,
       bubblingMouseEvents: false,
-      style: function (f) {
-        var p = f.properties || {}, s = L.extend({}, o.style);
-        if (p.fc) s.fillColor = p.fc;
-        if (p.c) s.color = p.c;
-        if (p.w) s.weight = p.w;
-        if (p.d) s.dashArray = p.d;
-        if (p.o) s.opacity = p.o;
-        return s;
-      },
+      style: function (f) { return styleOf(o, f.properties); },
       pointToLayer: function (f, ll) {
         if (f.properties && f.properties.sh === 'home') {
           // The home pool: a star (CSS), not a circle, so it never reads as a layer's marker.
@@ -266,11 +396,8 @@ var RD = (function () {
       onEachFeature: function (f, l) {
         var p = f.properties;
         if (!o.interactive || !p || p.t === undefined) return;
-        l.bindPopup(function () { return popup(p); },
-                    { maxWidth: 540, minWidth: 220, maxHeight: 460,
-                      autoPanPaddingTopLeft: [20, 90], autoPanPaddingBottomRight: [340, 20] });
-        l.bindTooltip(function () { return el('span', p.tt || p.t); },
-                      { sticky: true, direction: 'top', opacity: 0.95 });
+        bind(l, function () { return popup(p); },
+             function () { return el('span', p.tt || p.t); });
       }
     });
   }
