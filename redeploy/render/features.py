@@ -20,6 +20,7 @@ import pandas as pd
 
 from redeploy import palette
 from redeploy.model.result import AllocationResult
+from redeploy.render.basemap import basemap_geometries
 from redeploy.render.format import (
     finite,
     fmt_value,
@@ -38,9 +39,6 @@ from redeploy.render.frames import (
     unit_of,
 )
 from redeploy.render.geojson import (
-    BASEMAP_MIN_AREA,
-    BASEMAP_PRECISION,
-    BASEMAP_SIMPLIFY,
     POINT_PRECISION,
     POLYGON_SIMPLIFY,
     SHAPE_PRECISION,
@@ -123,16 +121,9 @@ def metric_label(metric: str) -> tuple[str, str]:
 
 
 def basemap_layer(gdf: gpd.GeoDataFrame, *, show: bool = True) -> LayerData:
-    """Return the vector basemap: simplified countries, no popups."""
-    feats = [
-        feature(
-            compact_geometry(
-                g, precision=BASEMAP_PRECISION, simplify=BASEMAP_SIMPLIFY, min_area=BASEMAP_MIN_AREA
-            ),
-            {},
-        )
-        for g in gdf.geometry
-    ]
+    """Return the vector basemap: simplified countries, no popups (encoded once,
+    `redeploy.render.basemap`)."""
+    feats = [feature(g, {}) for g in basemap_geometries(gdf)]
     return LayerData(
         kind="basemap",
         title="Countries (basemap)",
