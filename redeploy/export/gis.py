@@ -32,6 +32,7 @@ from redeploy.export.columns import (
     title_for,
 )
 from redeploy.export.gpkg_meta import ExportTable, finish_gpkg, geometry_columns, styles_frame
+from redeploy.export.gpkg_views import share_zone_geometry
 from redeploy.export.qgis_project import write_project
 from redeploy.export.qgis_styles import style_for_layer
 from redeploy.export.results import build_result_layers, prepare_layer
@@ -223,6 +224,8 @@ def _write_gpkg(
                 dataset_options={"VERSION": GPKG_VERSION} if i == 0 else None,
                 layer_options={"IDENTIFIER": table.title, "DESCRIPTION": table.description},
             )
+        # A run's zone polygons are stored once (zone_allocations reads peripheral_zones').
+        share_zone_geometry(tmp)
         if styled:
             geometry = geometry_columns(tmp)
             styles = []
