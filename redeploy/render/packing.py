@@ -21,7 +21,7 @@ same layers give the same page.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from redeploy.render.features import LayerData
@@ -41,34 +41,29 @@ def uses_canvas(layers: Sequence[LayerData]) -> bool:
     return any(d.count >= CANVAS_MIN_FEATURES for d in layers)
 
 
-def _cells(rows: Any) -> Iterator[str]:
+def _add_cells(rows: Any, out: list[Any]) -> None:
     for row in rows or ():
-        for cell in row:
-            if isinstance(cell, str):
-                yield cell
+        out.extend(row)
 
 
-def _table_texts(table: Any) -> Iterator[str]:
+def _add_table(table: Any, out: list[Any]) -> None:
     if not isinstance(table, dict):
         return
-    for key in ("t", "f"):
-        if isinstance(table.get(key), str):
-            yield table[key]
-    if table.get("h"):
-        yield from (h for h in table["h"] if isinstance(h, str))
-    yield from _cells(table.get("r"))
+    out.append(table.get("t"))
+    out.append(table.get("f"))
+    out.extend(table.get("h") or ())
+    _add_cells(table.get("r"), out)
 
 
-def _texts(props: dict[str, Any]) -> Iterator[str]:
-    """Every packable text of one feature's properties, in a fixed order."""
-    for key in _TEXT_KEYS:
-        if isinstance(props.get(key), str):
-            yield props[key]
-    yield from _cells(props.get("rows"))
+def _add_texts(props: dict[str, Any], out: list[Any]) -> None:
+    """Append every value of one feature's text fields and table cells to `out` (texts and
+    whatever else they hold: only texts are counted)."""
+    out.extend(props.get(key) for key in _TEXT_KEYS)
+    _add_cells(props.get("rows"), out)
     for key in _TABLE_KEYS:
-        yield from _table_texts(props.get(key))
+        _add_table(props.get(key), out)
     for table in props.get("tabs") or ():
-        yield from _table_texts(table)
+        _add_table(table, out)
 
 
 def _swap_table(table: Any, swap: Callable[[Any], Any]) -> Any:
@@ -89,14 +84,19 @@ def _swap_rows(rows: Any, swap: Callable[[Any], Any]) -> Any:
     return [[swap(c) for c in row] for row in rows]
 
 
-def _swap(props: dict[str, Any], swap: Callable[[Any], Any]) -> dict[str, Any]:
-    """`props` with `swap` applied to every text field and table cell (`_texts`)."""
+def _swap(
+    props: dict[str, Any],
+    swap: Callable[[Any], Any],
+    swap_rows: Callable[[Any], Any] | None = None,
+) -> dict[str, Any]:
+    """`props` with `swap` applied to every text field and table cell (`swap_rows`, if
+    given, swaps the cells of a feature's ``rows``)."""
     out = dict(props)
     for key in _TEXT_KEYS:
         if key in out:
             out[key] = swap(out[key])
     if out.get("rows"):
-        out["rows"] = _swap_rows(out["rows"], swap)
+        out["rows"] = swap_rows(out["rows"]) if swap_rows else _swap_rows(out["rows"], swap)
     for key in _TABLE_KEYS:
         if key in out:
             out[key] = _swap_table(out[key], swap)
@@ -113,20 +113,32 @@ def pack_layers(layers: Sequence[LayerData]) -> tuple[list[str], list[dict[str, 
 
     The layers' own collections are left as they are.
     """
-    counts: Counter[str] = Counter()
+    values: list[Any] = []
     for data in layers:
         for f in data.collection["features"]:
-            counts.update(_texts(f.get("properties") or {}))
+            _add_texts(f.get("properties") or {}, values)
+    counts = Counter(v for v in values if isinstance(v, str))
     table = [t for t, n in counts.items() if n > 1 and len(t) >= MIN_PACKED_LENGTH]
-    ref = {t: i for i, t in enumerate(table)}
+    ref: dict[Any, Any] = {t: i for i, t in enumerate(table)}
+    get = ref.get
 
     def swap(x: Any) -> Any:
-        return ref.get(x, x) if isinstance(x, str) else x
+        # Only texts are keys: any other value (a number, None, a list) maps to itself.
+        return get(x, x) if isinstance(x, str) else x
+
+    def swap_rows(rows: Any) -> Any:
+        # `dict.get` over a row in C; a row holding something unhashable goes cell by cell.
+        try:
+            return [list(map(get, row, row)) for row in rows]
+        except TypeError:
+            return _swap_rows(rows, swap)
 
     packed = []
     for data in layers:
         features = [
-            {**f, "properties": _swap(f["properties"], swap)} if f.get("properties") else f
+            {**f, "properties": _swap(f["properties"], swap, swap_rows)}
+            if f.get("properties")
+            else f
             for f in data.collection["features"]
         ]
         packed.append({**data.collection, "features": features})
