@@ -36,6 +36,7 @@ from redeploy.export.gpkg_views import share_zone_geometry
 from redeploy.export.qgis_project import write_project
 from redeploy.export.qgis_styles import style_for_layer
 from redeploy.export.results import build_result_layers, prepare_layer
+from redeploy.export.staging import GDAL_STAGED
 from redeploy.export.tables import write_tables
 from redeploy.io.atomic import atomic_path
 from redeploy.model.result import (
@@ -209,7 +210,7 @@ def _write_gpkg(
     run: tuple[str, str] | None = None,
 ) -> Path:
     stamp = _timestamp()
-    with _atomic(path) as tmp, _gdal_config({"OGR_CURRENT_DATE": stamp}):
+    with _atomic(path) as tmp, _gdal_config({"OGR_CURRENT_DATE": stamp, **GDAL_STAGED}):
         for i, table in enumerate(tables):
             geometry_type, promote = _geometry_type(
                 table.frame, _DEFAULT_GEOMETRY.get(table.name, "Unknown")

@@ -17,6 +17,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from redeploy.export.staging import connect_staged
+
 #: The layer made a view, the layer its geometry comes from, and the key joining them.
 VIEW = "zone_allocations"
 SOURCE = "peripheral_zones"
@@ -54,7 +56,7 @@ def share_zone_geometry(path: Path) -> bool:
     Returns True when done, False when the GeoPackage lacks either layer or the polygons
     differ.
     """
-    con = sqlite3.connect(path)
+    con = connect_staged(path)
     try:
         geom = _geometry_column(con, VIEW)
         source_geom = _geometry_column(con, SOURCE)
