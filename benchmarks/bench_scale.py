@@ -54,12 +54,15 @@ SIZES: dict[str, dict[str, Any]] = {
 }
 DEFAULT_SIZES = "1x,10x,100x,nodes28k,zones9800,accept"
 
-#: (module, attribute, stage label): functions timed inside a run. Stages nest: "inputs"
-#: holds "base", which holds "zone value" and "distances".
+#: (module, attribute, stage label): functions timed inside a run. Stages nest: "base"
+#: holds "zone value items" (the KD-trees, items inside zones) and "sea lanes"; "scenario
+#: arrays" holds "zone value pairs" (the pairs within the cut-off, their geodesics, the
+#: sums); "LP + results" holds "LP solve" (every HiGHS run, sifting's included).
 _STAGES: tuple[tuple[str, str, str], ...] = (
     ("redeploy.workflows.run", "load_scenario", "scenario"),
     ("redeploy.model.inputs", "prepare_base", "base"),
-    ("redeploy.model.base", "value_items", "zone value"),
+    ("redeploy.model.base", "value_items", "zone value items"),
+    ("redeploy.model.inputs", "value_index", "zone value pairs"),
     ("redeploy.model.base", "sea_distance_matrix", "sea lanes"),
     ("redeploy.model.inputs", "scenario_arrays", "scenario arrays"),
     ("redeploy.workflows.run", "solve_allocation", "LP + results"),
@@ -94,6 +97,10 @@ def child(layers: Path, out: Path) -> dict[str, Any]:
     for module, name, stage in _STAGES:
         mod = importlib.import_module(module)
         setattr(mod, name, _wrap(stage, getattr(mod, name), timings))
+    import highspy
+
+    highs = highspy.Highs
+    setattr(highs, "run", _wrap("LP solve", highs.run, timings))  # noqa: B010
     from redeploy.model.routes import sea_network
 
     sea_network()  # the cached sea network, as after any earlier run
@@ -210,8 +217,9 @@ def report(results: list[dict[str, Any]]) -> None:
     print("|---|" + "---:|" * len(names))
     rows: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
         ("zones × value items", _counts),
-        ("zone value index (s)", lambda r: _stage(r, "zone value")),
-        ("LP solve + results (s)", lambda r: _stage(r, "LP + results")),
+        ("zone value index (s)", lambda r: _stage(r, "zone value items", "zone value pairs")),
+        ("LP solve (s)", lambda r: _stage(r, "LP solve")),
+        ("LP build + solve + results (s)", lambda r: _stage(r, "LP + results")),
         ("map (s)", lambda r: _stage(r, "map")),
         ("GeoPackage (s)", lambda r: _stage(r, "GeoPackage")),
         ("total after imports (s)", lambda r: f"{_median([x['total'] for x in r['runs']]):.2f}"),
@@ -229,9 +237,60 @@ def report(results: list[dict[str, Any]]) -> None:
     for r in results[1:]:
         total = _median([x["total"] for x in r["runs"]])
         print(f"- {r['size']}: total {total / base:.2f}x the {results[0]['size']} run")
+    print("\nTargets (issue 17):")
+    for line in targets(results):
+        print(f"- {line}")
     print("\nStages (median s): " + ", ".join(_stages(results[0])))
     for r in results:
         print(f"- {r['size']}: " + "; ".join(_stages(r)) + f" (load average {r['load']})")
+
+
+#: Size -> most wall time as a multiple of the 1x run's (issue 17's targets).
+TIME_RATIOS = {"100x": 3.0, "nodes28k": 2.0}
+#: Sizes whose peak memory must stay under `PEAK_MB`.
+PEAK_MB = 1024.0
+#: Page targets: ready, and one pan or zoom (ms), on every page measured.
+READY_MS = 1500.0
+MOVE_MS = 200.0
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def targets(results: list[dict[str, Any]]) -> list[str]:
+    """Each of issue 17's targets that these results can check, with its figure."""
+    by = {r["size"]: r for r in results}
+    out = []
+    base = by.get("1x")
+    for size, most in TIME_RATIOS.items():
+        if base and size in by:
+            ratio = _median([x["total"] for x in by[size]["runs"]]) / _median(
+                [x["total"] for x in base["runs"]]
+            )
+            out.append(
+                f"{size} wall time {ratio:.2f}x the 1x run (at most {most:g}x): "
+                f"{_verdict(ratio <= most)}"
+            )
+    for size in TIME_RATIOS:
+        if size in by:
+            peak = _median([x["peak_mb"] for x in by[size]["runs"]])
+            out.append(
+                f"{size} peak memory {peak:,.0f} MB (under {PEAK_MB:,.0f} MB): "
+                f"{_verdict(peak < PEAK_MB)}"
+            )
+    for r in results:
+        if not r["pages"]:
+            continue
+        ready = _median([p["ready"] for p in r["pages"]])
+        moves = [v for p in r["pages"] for key in ("pan", "zoom") for v in p[key]]
+        worst = _median(moves) if moves else float("nan")
+        out.append(
+            f"{r['size']} page ready {ready:.0f} ms (under {READY_MS:.0f}): "
+            f"{_verdict(ready < READY_MS)}; median pan/zoom {worst:.0f} ms, slowest "
+            f"{max(moves):.0f} ms (under {MOVE_MS:.0f}): {_verdict(worst < MOVE_MS)}"
+        )
+    return out
 
 
 def _counts(r: dict[str, Any]) -> str:
@@ -240,8 +299,8 @@ def _counts(r: dict[str, Any]) -> str:
     return f"{c['peripheral_zones']:,} × {items:,}"
 
 
-def _stage(r: dict[str, Any], stage: str) -> str:
-    return f"{_median([x['stages'].get(stage, 0.0) for x in r['runs']]):.3f}"
+def _stage(r: dict[str, Any], *stages: str) -> str:
+    return f"{_median([sum(x['stages'].get(s, 0.0) for s in stages) for x in r['runs']]):.3f}"
 
 
 def _stages(r: dict[str, Any]) -> list[str]:
