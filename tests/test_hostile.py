@@ -815,15 +815,12 @@ def test_a_layer_too_large_for_memory_is_refused_before_allocating(runner, tmp_p
     path = tmp_path / "supply_nodes.geojson"
     path.write_text(json.dumps(data), encoding="utf-8")
 
-    from redeploy.model.value import zone_item_distances
+    def allocated(*_args, **_kwargs):
+        raise AssertionError("the pairs of the 2,000 nodes were computed")
 
-    def allocated(zones, items):
-        assert len(items) < 2000, "the distances to the 2,000 nodes were allocated"
-        return zone_item_distances(zones, items)
-
-    # this machine as if it had 10 kB free: the check must stop the run before the arrays
+    # this machine as if it had 10 kB free: the check must stop the run before the pairs
     monkeypatch.setattr("redeploy.model.memory.available_bytes", lambda: 10_000)
-    monkeypatch.setattr("redeploy.model.value.zone_item_distances", allocated)
+    monkeypatch.setattr("redeploy.model.value.pairs_within", allocated)
     out = tmp_path / "out"
     refused(
         invoke(runner, *run_args(out, "--layer", f"supply_nodes={path}")),

@@ -6,21 +6,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from shapely.geometry import MultiLineString, box
+from shapely.geometry import MultiLineString
 
 from redeploy.errors import ScenarioError
 from redeploy.layers import read_layers
 from redeploy.model.inputs import build_inputs
 from redeploy.model.repricing import reprice_fronts
 from redeploy.model.routes import (
-    geodesic_km,
     great_circle_path,
     sea_distance_matrix,
     sea_paths,
     split_antimeridian,
 )
 from redeploy.model.sweep import SampleSolver, prepare_sweep
-from redeploy.model.value import zone_item_distances
 from redeploy.scenario import (
     VALUE_KINDS,
     effective_coefficients,
@@ -285,17 +283,6 @@ def test_zone_value_is_contested_and_normalised(layers):
     base = load_coefficients().model.contestability_base
     contest = (1 - zl["us_influence"]) * (base + zl["competitor_influence"])
     np.testing.assert_allclose(inp.meta["contestability"], contest.to_numpy())
-
-
-def test_zone_item_distances():
-    zones = np.array([box(0, 0, 10, 10), box(20, 0, 30, 10)])
-    items = np.array([[5.0, 5.0], [15.0, 5.0]])
-    d = zone_item_distances(zones, items)
-    assert d[0, 0] == 0.0  # inside
-    # (15, 5) to the nearest boundary vertex of either box: a corner, (10, 0) or (10, 10)
-    expected = float(geodesic_km(15.0, 5.0, 10.0, 10.0))
-    assert d[0, 1] == pytest.approx(expected, rel=1e-6)
-    assert d[1, 1] == pytest.approx(float(geodesic_km(15.0, 5.0, 20.0, 10.0)), rel=1e-6)
 
 
 def test_sea_distance_close_to_searoute():

@@ -64,6 +64,7 @@ def test_wheel_ships_layers_and_scenarios(tmp_path):
     assert "redeploy/scenarios/baseline.toml" in shipped
     assert not set(shipped) - names
     assert "redeploy/data/coefficients.toml" in names
+    assert "redeploy/data/basemap_encoded.json" in names
 
     # Installed (a wheel's pure files unpacked on the path) and run from elsewhere.
     site = tmp_path / "site"

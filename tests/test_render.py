@@ -15,6 +15,7 @@ from redeploy import palette
 from redeploy.render import panels
 from redeploy.render.geojson import compact_geometry, decode_geometry, script_json
 from redeploy.render.maps import build_map, render_html, save_map
+from redeploy.render.packing import unpack_properties
 from tests.conftest import load_data_module
 
 fx = load_data_module("render/fixture.py", "render_fixture")
@@ -35,15 +36,27 @@ def html(layers, result):
     return render_html(build_map(layers, result))
 
 
+def _page_texts(html: str) -> list[str]:
+    """The page's shared texts (`redeploy.render.packing`)."""
+    found = re.search(r"RD\.page\((\[.*?\]), (?:true|false)\);", html)
+    return json.loads(found[1]) if found else []
+
+
+def _collection(text: str, texts: list[str]) -> dict:
+    """One layer's GeoJSON as the page draws it: texts put back, geometries decoded."""
+    data = json.loads(text)
+    for f in data["features"]:
+        f["geometry"] = decode_geometry(f["geometry"])
+        f["properties"] = unpack_properties(f["properties"], texts)
+    return data
+
+
 def _layer_data(html: str) -> list[dict]:
     """The GeoJSON of every drawn layer, in order."""
-    out = []
-    for m in re.finditer(r"RD\.layer\((\{.*?\}), \{\"pane\"", html):
-        data = json.loads(m[1])
-        for f in data["features"]:
-            f["geometry"] = decode_geometry(f["geometry"])
-        out.append(data)
-    return out
+    texts = _page_texts(html)
+    return [
+        _collection(m[1], texts) for m in re.finditer(r"RD\.layer\((\{.*?\}), \{\"pane\"", html)
+    ]
 
 
 # ---------------------------------------------------------------------------- offline, stable
@@ -736,7 +749,8 @@ def test_sites_and_posture_layers(html):
     styles = dict(re.findall(r"RD\.layer\((\{.*?\}), (\{\"pane\".*?\})\);", html))
     by_title = {}
     for collection, options in styles.items():
-        titles = {f["properties"].get("t") for f in json.loads(collection)["features"]}
+        features = _collection(collection, _page_texts(html))["features"]
+        titles = {f["properties"].get("t") for f in features}
         by_title.update(dict.fromkeys(titles, json.loads(options)["style"]))
     ring = by_title["Rotational presence, Panama"]
     filled = by_title["Howard (former air base)"]

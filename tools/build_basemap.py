@@ -13,7 +13,8 @@ the temporary folder afterwards. Build-time dependency: PyPI ``antimeridian``.
 Steps: split polygons stitched across 180 degrees (Russia, Fiji, Antarctica) with
 ``antimeridian``, make every geometry valid and keep only its polygonal parts, snap to a
 1e-4 degree grid (about 11 m), map ISO 3166-1 numeric ids to alpha-3 with pycountry
-(Kosovo -> XKX), sort by id, and write RFC 7946 GeoJSON. Same input -> same bytes.
+(Kosovo -> XKX), sort by id, and write RFC 7946 GeoJSON. Same input -> same bytes. Then run
+``python tools/encode_basemap.py`` to store the maps' pre-encoded copy.
 """
 
 from __future__ import annotations

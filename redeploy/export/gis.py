@@ -37,9 +37,11 @@ from redeploy.export.columns import (
     title_for,
 )
 from redeploy.export.gpkg_meta import ExportTable, finish_gpkg, geometry_columns, styles_frame
+from redeploy.export.gpkg_views import share_zone_geometry
 from redeploy.export.qgis_project import write_project
 from redeploy.export.qgis_styles import style_for_layer
 from redeploy.export.results import build_result_layers, prepare_layer
+from redeploy.export.staging import GDAL_STAGED
 from redeploy.export.tables import write_tables
 from redeploy.export.xlsx import write_workbook
 from redeploy.io.atomic import atomic_path
@@ -218,7 +220,7 @@ def _write_gpkg(
     run: tuple[str, str] | None = None,
 ) -> Path:
     stamp = _timestamp()
-    with _atomic(path) as tmp, _gdal_config({"OGR_CURRENT_DATE": stamp}):
+    with _atomic(path) as tmp, _gdal_config({"OGR_CURRENT_DATE": stamp, **GDAL_STAGED}):
         for i, table in enumerate(tables):
             geometry_type, promote = _geometry_type(
                 table.frame, _DEFAULT_GEOMETRY.get(table.name, "Unknown")
@@ -233,6 +235,8 @@ def _write_gpkg(
                 dataset_options={"VERSION": GPKG_VERSION} if i == 0 else None,
                 layer_options={"IDENTIFIER": table.title, "DESCRIPTION": table.description},
             )
+        # A run's zone polygons are stored once (zone_allocations reads peripheral_zones').
+        share_zone_geometry(tmp)
         if styled:
             geometry = geometry_columns(tmp)
             styles = []

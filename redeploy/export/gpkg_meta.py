@@ -14,6 +14,7 @@ import pandas as pd
 
 from redeploy.export.columns import column_description, column_title
 from redeploy.export.qgis_styles import LayerStyle
+from redeploy.export.staging import connect_staged
 from redeploy.schemas import ColumnSpec
 
 
@@ -116,7 +117,7 @@ def _constraint(spec: ColumnSpec) -> tuple[str, list[tuple[object, ...]]] | None
 
 def finish_gpkg(path: Path, tables: Sequence[ExportTable], stamp: str) -> None:
     """Add field descriptions and constraints (schema extension) and fix every timestamp."""
-    con = sqlite3.connect(path)
+    con = connect_staged(path)
     try:
         with con:
             con.executescript(_DATA_COLUMNS_DDL)

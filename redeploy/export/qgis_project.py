@@ -57,6 +57,7 @@ from redeploy.export.qgis_labels import RECEIVING_ZONES, labeling_for
 from redeploy.export.qgis_layout import _MAP_BOX, LAYOUT_NAME, _layout, fit_extent, source_note
 from redeploy.export.qgis_maptips import map_tip
 from redeploy.export.qgis_styles import QGIS_VERSION, style_for_layer
+from redeploy.export.staging import connect_staged
 from redeploy.schemas import drawn_kinds
 
 __all__ = [
@@ -496,7 +497,7 @@ def store_project(path: str | Path, archive: bytes, *, name: str, stamp: str) ->
     metadata = json.dumps(
         {"last_modified_time": stamp.rstrip("Z").split(".")[0], "last_modified_user": _USER}
     )
-    con = sqlite3.connect(path)
+    con = connect_staged(path)
     try:
         with con:
             exists = con.execute(

@@ -191,17 +191,16 @@ def _room_and_reach(inp: AllocationInputs) -> tuple[np.ndarray, np.ndarray, np.n
     sends_home = np.zeros((n_f, n_a), dtype=bool)
     sends_home[inp.flow_front[home], inp.flow_asset[home]] = True
     home_supply = available[inp.home_front] + np.where(sends_home, available, 0.0)[:-1].sum(axis=0)
-    can_reach = np.zeros((len(inp.regions), n_a))
-    flow_region = reg_idx[inp.flow_zone] if inp.n_flows else np.zeros(0, int)
-    for r in range(len(inp.regions)):
-        for a in range(n_a):
-            sel = (flow_region == r) & (inp.flow_asset == a)
-            sources = np.unique(inp.flow_front[sel])
-            fronts = sources[sources != inp.home_front]
-            total = available[fronts, a].sum()
-            if (sources == inp.home_front).any():
-                total += (
-                    home_supply[a] - np.where(sends_home[fronts, a], available[fronts, a], 0).sum()
-                )
-            can_reach[r, a] = total
+    # Which sources have a flow into each region, per class: one pass over the flows.
+    reached = np.zeros((len(inp.regions), n_f, n_a), dtype=bool)
+    if inp.n_flows:
+        into = reg_idx[inp.flow_zone]
+        sel = into >= 0
+        reached[into[sel], inp.flow_front[sel], inp.flow_asset[sel]] = True
+    home_in = reached[:, inp.home_front, :].copy()
+    reached[:, inp.home_front, :] = False
+    fronts_sum = np.einsum("rfa,fa->ra", reached, available)
+    # Home sends what it holds plus what fronts send it, less the fronts counted already.
+    counted_home = np.einsum("rfa,fa->ra", reached & sends_home[None, :, :], available)
+    can_reach = fronts_sum + np.where(home_in, home_supply[None, :] - counted_home, 0.0)
     return region_room, can_reach, available

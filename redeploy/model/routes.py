@@ -38,7 +38,8 @@ GEOD = Geod(ellps="WGS84")
 CLOSED_PASSAGES: frozenset[str] = frozenset({"northwest"})
 #: Spacing of the intermediate points drawn along great circles (km).
 GREAT_CIRCLE_STEP_KM = 250.0
-_EARTH_RADIUS_KM = 6371.0088
+#: Mean Earth radius (km) of the spherical distances used to rank and preselect.
+EARTH_RADIUS_KM = 6371.0088
 
 
 @dataclass(frozen=True)
@@ -164,11 +165,12 @@ def _network_from_arrays(
         lat=np.asarray(lat),
         graph=mat,
         snappable=snappable,
-        tree=cKDTree(_unit_xyz(lon[snappable], lat[snappable])),
+        tree=cKDTree(unit_xyz(lon[snappable], lat[snappable])),
     )
 
 
-def _unit_xyz(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+def unit_xyz(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Return (n, 3) unit vectors of lon/lat points (chord distance ranks as great circle)."""
     lo, la = np.radians(np.asarray(lon, float)), np.radians(np.asarray(lat, float))
     return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
 
@@ -181,7 +183,7 @@ def haversine_km(
     dp = p2 - p1
     dl = np.radians(np.asarray(lon2) - np.asarray(lon1))
     a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return np.asarray(2 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))), dtype=float)
+    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))), dtype=float)
 
 
 def geodesic_km(
@@ -203,7 +205,7 @@ def geodesic_km(
 def snap_to_sea(lon: np.ndarray, lat: np.ndarray, net: SeaNetwork | None = None) -> np.ndarray:
     """Return, for each point, the index of the nearest node of the sea network."""
     net = net or sea_network()
-    _, k = net.tree.query(_unit_xyz(np.atleast_1d(lon), np.atleast_1d(lat)))
+    _, k = net.tree.query(unit_xyz(np.atleast_1d(lon), np.atleast_1d(lat)))
     return np.asarray(net.snappable[np.asarray(k, dtype=int)], dtype=np.intp)
 
 
@@ -212,7 +214,9 @@ def sea_distance_matrix(origins: np.ndarray, destinations: np.ndarray) -> np.nda
     Return sea-lane distances (km) from every origin to every destination.
 
     Each end is snapped to the nearest network node; the geodesic legs from the points to
-    their nodes are added.
+    their nodes are added. The network is undirected, so one Dijkstra runs per distinct
+    node of whichever side has fewer (the origins on a tie): 1,300 fronts and 98 zones
+    take 98 searches, not 1,300.
 
     Parameters
     ----------
@@ -231,9 +235,12 @@ def sea_distance_matrix(origins: np.ndarray, destinations: np.ndarray) -> np.nda
     net = sea_network()
     o_node = snap_to_sea(origins[:, 0], origins[:, 1], net)
     d_node = snap_to_sea(destinations[:, 0], destinations[:, 1], net)
-    sources, inverse = np.unique(o_node, return_inverse=True)
-    dist = dijkstra(net.graph, directed=False, indices=sources)
-    core = dist[inverse][:, d_node]
+    o_src, o_inv = np.unique(o_node, return_inverse=True)
+    d_src, d_inv = np.unique(d_node, return_inverse=True)
+    if len(d_src) < len(o_src):
+        core = dijkstra(net.graph, directed=False, indices=d_src)[:, o_node][d_inv].T
+    else:
+        core = dijkstra(net.graph, directed=False, indices=o_src)[:, d_node][o_inv]
     o_leg = geodesic_km(origins[:, 0], origins[:, 1], net.lon[o_node], net.lat[o_node])
     d_leg = geodesic_km(destinations[:, 0], destinations[:, 1], net.lon[d_node], net.lat[d_node])
     return np.asarray(core + o_leg[:, None] + d_leg[None, :], dtype=float)

@@ -73,18 +73,7 @@ def solve_sifted(
     start, index, value = csc
     lower, upper = row_bounds
     is_open = col_upper[:n] > 0
-    n_a = len(inp.assets)
-    pz, pa = st.pair_keys // n_a, st.pair_keys % n_a
-    steepest = inp.seg_value[pz, pa].max(axis=1, initial=0.0) - inp.seg_value[pz, pa, -1]
-    first_unit = cost[:n] + np.where(st.flow_pair >= 0, steepest[st.flow_pair], 0.0)
-    chosen = np.zeros(n, dtype=bool)
-    order_by_worth = np.lexsort((np.arange(n), -first_unit, ~is_open))
-    for group in (st.flow_pair, st.flow_supply):
-        order = order_by_worth[np.argsort(group[order_by_worth], kind="stable")]
-        keys = group[order]
-        first = np.r_[0, np.flatnonzero(keys[1:] != keys[:-1]) + 1]
-        rank = np.arange(n) - np.repeat(first, np.diff(np.r_[first, n]))
-        chosen[order[rank < SIFT_START]] = True
+    chosen = _start_flows(inp, st, cost, is_open, lower)
     columns = np.r_[np.flatnonzero(chosen), np.arange(n, n_cols)]
     sub = new_highs()
     for key, val in options.items():
@@ -131,6 +120,49 @@ def solve_sifted(
     x[columns] = np.asarray(sol.col_value, dtype=float)
     objective = float(sub.getInfoValue("objective_function_value")[1])
     return x, duals, iterations, objective, _whole_basis(sub.getBasis(), columns, n_cols)
+
+
+def _best_per_group(ranked: np.ndarray, group: np.ndarray, k: int) -> np.ndarray:
+    """The flows among `ranked` (best first) that rank among the `k` best of their `group`."""
+    order = ranked[np.argsort(group[ranked], kind="stable")]
+    keys = group[order]
+    first = np.r_[0, np.flatnonzero(keys[1:] != keys[:-1]) + 1]
+    rank = np.arange(order.size) - np.repeat(first, np.diff(np.r_[first, order.size]))
+    return np.asarray(order[rank < k], dtype=np.intp)
+
+
+def _start_flows(
+    inp: AllocationInputs,
+    st: LPStructure,
+    cost: np.ndarray,
+    is_open: np.ndarray,
+    lower: np.ndarray,
+) -> np.ndarray:
+    """
+    (n,) the flows of the first small LP: the `SIFT_START` best (first-unit worth) into
+    each (zone, asset) and out of each (front, asset), and for every region row with a
+    floor the `SIFT_START` best into the region out of each (front, asset) that can reach
+    it, so that the small LP can meet the floors the whole LP meets.
+    """
+    n = st.n_flow
+    n_a = len(inp.assets)
+    pz, pa = st.pair_keys // n_a, st.pair_keys % n_a
+    steepest = inp.seg_value[pz, pa].max(axis=1, initial=0.0) - inp.seg_value[pz, pa, -1]
+    first_unit = cost[:n] + np.where(st.flow_pair >= 0, steepest[st.flow_pair], 0.0)
+    chosen = np.zeros(n, dtype=bool)
+    ranked = np.lexsort((np.arange(n), -first_unit, ~is_open))
+    for group in (st.flow_pair, st.flow_supply):
+        chosen[_best_per_group(ranked, group, SIFT_START)] = True
+    position = np.empty(n, dtype=np.intp)
+    position[ranked] = np.arange(n)
+    first_region = st.row_offsets["region"]
+    for k, members in enumerate(st.region_members):
+        if lower[first_region + k] <= 0 or not members.size:
+            continue
+        mine = members[is_open[members]]
+        mine = mine[np.argsort(position[mine], kind="stable")]
+        chosen[_best_per_group(mine, st.flow_supply, SIFT_START)] = True
+    return chosen
 
 
 def _whole_basis(basis: highspy.HighsBasis, columns: np.ndarray, n_cols: int) -> highspy.HighsBasis:

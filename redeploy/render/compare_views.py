@@ -22,7 +22,7 @@ from redeploy.render.format import fmt_number
 from redeploy.render.geojson import script_json
 from redeploy.render.layerdata import LayerData
 from redeploy.render.legend import line_svg, swatch, width_samples, zone_scale_html
-from redeploy.render.maps import SafeMacro
+from redeploy.render.macros import SafeMacro
 from redeploy.render.markup import esc
 from redeploy.schemas import MILITARY_ASSETS
 

@@ -22,6 +22,7 @@ import pandas as pd
 
 from redeploy import palette
 from redeploy.model.result import AllocationResult
+from redeploy.render.basemap import basemap_geometries
 from redeploy.render.flows import flow_layer
 from redeploy.render.format import (
     finite,
@@ -40,15 +41,13 @@ from redeploy.render.frames import (
     unit_of,
 )
 from redeploy.render.geojson import (
-    BASEMAP_MIN_AREA,
-    BASEMAP_PRECISION,
-    BASEMAP_SIMPLIFY,
     POINT_PRECISION,
     POLYGON_SIMPLIFY,
     SHAPE_PRECISION,
     compact_geometry,
     feature,
     feature_collection,
+    marker_points,
 )
 from redeploy.render.layerdata import LayerData
 from redeploy.render.popups import (
@@ -117,16 +116,9 @@ def metric_label(metric: str) -> tuple[str, str]:
 
 
 def basemap_layer(gdf: gpd.GeoDataFrame, *, show: bool = True) -> LayerData:
-    """Return the vector basemap: simplified countries, no popups."""
-    feats = [
-        feature(
-            compact_geometry(
-                g, precision=BASEMAP_PRECISION, simplify=BASEMAP_SIMPLIFY, min_area=BASEMAP_MIN_AREA
-            ),
-            {},
-        )
-        for g in gdf.geometry
-    ]
+    """Return the vector basemap: simplified countries, no popups (encoded once,
+    `redeploy.render.basemap`)."""
+    feats = [feature(g, {}) for g in basemap_geometries(gdf)]
     return LayerData(
         kind="basemap",
         title="Countries (basemap)",
@@ -223,24 +215,26 @@ def point_layer(kind: str, gdf: gpd.GeoDataFrame, result: AllocationResult) -> L
     r_min, r_max = palette.MARKER_RADII.get(schema.role.palette_key, (4.0, 12.0))
     style, ring = _marker_style(schema.role.palette_key)
     feats_poly, feats_pt = [], []
-    for rec, geom in zip(records(gdf), gdf.geometry, strict=True):
-        if geom is None or geom.is_empty:
-            continue
+    drawn = [
+        (rec, geom)
+        for rec, geom in zip(records(gdf), gdf.geometry, strict=True)
+        if geom is not None and not geom.is_empty
+    ]
+    # Every marker's point at once (a polygon's at a point inside it).
+    points = marker_points([geom for _, geom in drawn], precision=POINT_PRECISION)
+    for (rec, geom), point in zip(drawn, points, strict=True):
         radius = palette.marker_radius(
             finite(rec.get(key) if key else None) or 0.0, vmax, r_min=r_min, r_max=r_max
         )
         props = _marker_properties(kind, rec, result, radius)
-        if geom.geom_type == "Point":
-            point = geom
-        else:
+        if geom.geom_type != "Point":
             feats_poly.append(
                 feature(
                     compact_geometry(geom, precision=SHAPE_PRECISION, simplify=POLYGON_SIMPLIFY),
                     {**props, "r": None},
                 )
             )
-            point = geom.representative_point()
-        feats_pt.append(feature(compact_geometry(point, precision=POINT_PRECISION), props))
+        feats_pt.append(feature(point, props))
     # Small markers on top of large ones, so every one stays clickable.
     feats_pt.sort(key=lambda f: -f["properties"]["r"])
     for f in feats_poly:

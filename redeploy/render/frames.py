@@ -8,7 +8,7 @@ The U.S. home pool (`redeploy.model.base.HOME_ID`) has no feature in any layer; 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import geopandas as gpd
@@ -47,16 +47,57 @@ def records(gdf: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in rec.items()} for rec in gdf[cols].to_dict("records")]
 
 
+#: Lookups of result frames built once per frame (`_lookup`), newest last: a map reads a
+#: result's frames for each of its features, so each frame is indexed once per map, not
+#: once per feature (1,300 fronts once made that quadratic).
+_LOOKUPS: dict[tuple[int, str, str], tuple[pd.DataFrame, Any]] = {}
+_LOOKUPS_KEPT = 16
+
+
+def _lookup(frame: pd.DataFrame, key: str, what: str, build: Callable[[], Any]) -> Any:
+    """`build()` for (`frame`, `key`, `what`), computed once while `frame` is in use."""
+    slot = (id(frame), key, what)
+    hit = _LOOKUPS.get(slot)
+    # The entry holds the frame, so its id cannot be reused by another frame meanwhile.
+    if hit is not None and hit[0] is frame:
+        return hit[1]
+    value = build()
+    _LOOKUPS.pop(slot, None)
+    while len(_LOOKUPS) >= _LOOKUPS_KEPT:
+        _LOOKUPS.pop(next(iter(_LOOKUPS)))
+    _LOOKUPS[slot] = (frame, value)
+    return value
+
+
 def asset_frame(frame: pd.DataFrame | None, key: str) -> dict[str, dict[str, dict[str, Any]]]:
-    """Return ``{id: {asset: row}}`` of a result frame keyed by `key` and ``asset``."""
-    out: dict[str, dict[str, dict[str, Any]]] = {}
+    """Return ``{id: {asset: row}}`` of a result frame keyed by `key` and ``asset`` (read
+    only: the same dict is handed to every caller of the same frame)."""
     if frame is None or frame.empty or key not in frame:
-        return out
+        return {}
+    result: dict[str, dict[str, dict[str, Any]]] = _lookup(
+        frame, key, "asset", lambda: _asset_frame(frame, key)
+    )
+    return result
+
+
+def _asset_frame(frame: pd.DataFrame, key: str) -> dict[str, dict[str, dict[str, Any]]]:
+    out: dict[str, dict[str, dict[str, Any]]] = {}
     for rec in frame.to_dict("records"):
         out.setdefault(str(rec[key]), {})[str(rec.get("asset"))] = {
             str(k): v for k, v in rec.items()
         }
     return out
+
+
+def rows_of(frame: pd.DataFrame, key: str, value: str) -> pd.DataFrame:
+    """The rows of `frame` whose column `key` (as text) equals `value`, in their order."""
+    groups: dict[str, pd.DataFrame] = _lookup(
+        frame,
+        key,
+        "rows",
+        lambda: {str(k): g for k, g in frame.groupby(frame[key].astype(str), sort=False)},
+    )
+    return groups.get(value, frame.iloc[0:0])
 
 
 def names(layers: Mapping[str, gpd.GeoDataFrame], kind: str) -> dict[str, str]:

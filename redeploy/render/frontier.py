@@ -38,9 +38,8 @@ from redeploy.render.frontier_chart import (
 )
 from redeploy.render.frontier_panel import frontier_panel
 from redeploy.render.geojson import script_json
+from redeploy.render.macros import RawHTML, SafeMacro
 from redeploy.render.maps import (
-    RawHTML,
-    SafeMacro,
     _bounds,
     add_layers,
     finish_map,

@@ -79,6 +79,20 @@ def compact_geometry(
     return clean
 
 
+def marker_points(geoms: Sequence[BaseGeometry], *, precision: int) -> list[dict[str, Any]]:
+    """
+    Return each geometry's marker point as a GeoJSON Point rounded to `precision`: the
+    point itself, or a point inside a polygon (``representative_point``). The same
+    numbers as `compact_geometry` gives point by point, computed for the whole layer at
+    once. `geoms` must not be empty or missing.
+    """
+    if not len(geoms):
+        return []
+    points = shapely.point_on_surface(np.asarray(geoms, dtype=object))
+    xy = np.round(shapely.get_coordinates(points), precision).tolist()
+    return [{"type": "Point", "coordinates": [x or 0.0, y or 0.0]} for x, y in xy]
+
+
 #: Nesting depth of coordinate sequences per geometry type (0: one sequence).
 _DEPTH = {"LineString": 0, "MultiLineString": 1, "Polygon": 1, "MultiPolygon": 2}
 

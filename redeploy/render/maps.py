@@ -16,7 +16,7 @@ from typing import Any
 
 import folium
 import geopandas as gpd
-from branca.element import Element, Figure, MacroElement
+from branca.element import Element, Figure
 from jinja2 import Template
 
 from redeploy import palette
@@ -30,6 +30,8 @@ from redeploy.render.geojson import script_json
 from redeploy.render.home import home_layer
 from redeploy.render.labels import map_labels
 from redeploy.render.layerdata import LayerData
+from redeploy.render.macros import GeoJsonLayer, PageData, RawHTML, SafeMacro
+from redeploy.render.packing import pack_layers, uses_canvas
 from redeploy.render.slide import SlideOptions
 from redeploy.render.story import any_floor_held, headline
 from redeploy.schemas import FLOWS_DRAW_ORDER, SCHEMAS, LayerKind, drawn_kinds
@@ -40,48 +42,6 @@ _ATTRIBUTION = (
     "Countries: Natural Earth (public domain) · Figures: the source in each popup, "
     "geodata/SOURCES.md · Allocation: redeploy"
 )
-
-
-class RawHTML(Element):
-    """Text placed into the page exactly as given, never read as a Jinja template.
-
-    branca's `Element(text)` compiles `text` as a template, so ``{{ ... }}`` or ``{% ... %}``
-    in data (a layer's name, a scenario's description) would run while the page renders:
-    every block built from data goes into the page through this class instead.
-    """
-
-    def __init__(self, text: str, name: str = "RawHTML") -> None:
-        super().__init__()
-        self._name = name
-        self._text = text
-
-    def render(self, **kwargs: Any) -> str:
-        return self._text
-
-
-class SafeMacro(MacroElement):
-    """A `MacroElement` whose rendered macros are placed as text, not compiled again.
-
-    branca wraps the output of a macro in `Element(...)`, which compiles it as a second
-    template: the data embedded in it (as `script_json`) must not be read as Jinja.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]  # branca's constructors are untyped
-
-    # branca's MacroElement.render returns None too, though Element.render is typed `str`.
-    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
-        figure = self.get_root()
-        assert isinstance(figure, Figure)
-        macros = self._template.module.__dict__
-        for part in ("header", "html", "script"):
-            macro = macros.get(part)
-            if macro is not None:
-                getattr(figure, part).add_child(
-                    RawHTML(str(macro(self, kwargs))), name=self.get_name()
-                )
-        for child in self._children.values():
-            child.render(**kwargs)
 
 
 class _Head(Element):
@@ -153,39 +113,14 @@ RD.ready({{ this._parent.get_name() }}, {{ this.flows }}, {{ this.bounds }});
         self.labels = script_json(list(labels))
 
 
-class GeoJsonLayer(SafeMacro):
-    """One layer's features, drawn by the page's runtime (popups built with textContent)."""
-
-    _template = Template(
-        """{% macro script(this, kwargs) %}
-var {{ this.get_name() }} = RD.layer({{ this.data }}, {{ this.options }});
-{{ this.get_name() }}.addTo({{ this._parent.get_name() }});
-{% endmacro %}"""
-    )
-
-    def __init__(self, data: LayerData) -> None:
-        super().__init__()
-        self._name = "GeoJsonLayer"
-        self.kind = data.kind
-        self.count = data.count
-        self.data = script_json(data.collection)
-        options = {
-            "pane": data.pane,
-            "interactive": data.interactive,
-            "style": data.style,
-            "kind": data.kind,
-        }
-        if data.est:
-            options["est"] = data.est
-        self.options = script_json(options)
-
-
-def _add_layer(m: folium.Map, data: LayerData) -> folium.FeatureGroup:
+def _add_layer(
+    m: folium.Map, data: LayerData, collection: dict[str, Any] | None = None
+) -> folium.FeatureGroup:
     # Leaflet's layer control inserts names as HTML, so names are escaped here.
     group = folium.FeatureGroup(
         name=panels.esc(data.title), overlay=True, control=True, show=data.show
     )
-    group.add_child(GeoJsonLayer(data))
+    group.add_child(GeoJsonLayer(data, collection))
     m.add_child(group)
     return group
 
@@ -283,9 +218,15 @@ def fit_view(m: folium.Map, bounds: list[list[float]], *, right: int = 0) -> Non
 
 
 def add_layers(m: folium.Map, data: Sequence[LayerData]) -> None:
-    """Add each layer as a toggleable `folium.FeatureGroup` holding one `GeoJsonLayer`."""
-    for d in data:
-        _add_layer(m, d)
+    """
+    Add each layer as a toggleable `folium.FeatureGroup` holding one `GeoJsonLayer`; texts
+    repeated across the page are stored once, and a page with a large layer is drawn on a
+    canvas (`redeploy.render.packing`).
+    """
+    texts, collections = pack_layers(data)
+    m.add_child(PageData(texts, uses_canvas(data)))
+    for d, collection in zip(data, collections, strict=True):
+        _add_layer(m, d, collection)
 
 
 def finish_map(

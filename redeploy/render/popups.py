@@ -9,6 +9,7 @@ zone's rows are shown as totals, never used to derive a model quantity.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from redeploy.model.result import AllocationResult
@@ -21,7 +22,7 @@ from redeploy.render.format import (
     plain_text,
     value_unit,
 )
-from redeploy.render.frames import asset_frame, assets_in, unit_of
+from redeploy.render.frames import asset_frame, assets_in, rows_of, unit_of
 from redeploy.schemas import ASSETS, MILITARY_ASSETS, RISK_CHANNELS, SCHEMAS, LayerKind
 from redeploy.schemas import column_label as _column_label
 
@@ -54,6 +55,7 @@ def asset_cell(asset: str) -> str:
     return f"{asset} ({unit})" if unit else asset
 
 
+@lru_cache(maxsize=1024)
 def label(kind: str, column: str) -> str:
     """The popup label of a layer column (`redeploy.schemas.column_label`)."""
     return _column_label(SCHEMAS[LayerKind(kind)], column)
@@ -72,6 +74,12 @@ def _cell(x: Any) -> str:
 def military_prefixes(kind: str) -> list[str]:
     """Prefixes of a layer's column groups with one column per military class only
     (``cap_<class>`` of sites, ``kpe_<class>`` of posture): shown as a per-class table."""
+    return list(_military_prefixes(kind))
+
+
+# Schemas are fixed: what a layer kind's popups list is worked out once per kind.
+@lru_cache(maxsize=64)
+def _military_prefixes(kind: str) -> tuple[str, ...]:
     schema = SCHEMAS[LayerKind(kind)]
     out = []
     for name in schema.columns:
@@ -82,16 +90,22 @@ def military_prefixes(kind: str) -> list[str]:
             continue
         if all(f"{prefix}_{a}" in schema.columns for a in MILITARY_ASSETS):
             out.append(prefix)
-    return out
+    return tuple(out)
+
+
+@lru_cache(maxsize=64)
+def _scalar_columns(kind: str) -> tuple[str, ...]:
+    """The scalar columns of `kind` that are not in a per-class table."""
+    grouped = {f"{p}_{a}" for p in _military_prefixes(kind) for a in MILITARY_ASSETS}
+    return tuple(c for c in SCHEMAS[LayerKind(kind)].scalar_columns if c not in grouped)
 
 
 def scalar_rows(kind: str, row: Mapping[str, Any]) -> list[list[str]]:
     """[label, value] rows of a feature's own figures (`LayerSchema.scalar_columns`)."""
     schema = SCHEMAS[LayerKind(kind)]
-    grouped = {f"{p}_{a}" for p in military_prefixes(kind) for a in MILITARY_ASSETS}
     rows = []
-    for name in schema.scalar_columns:
-        if name not in row or name in grouped:
+    for name in _scalar_columns(kind):
+        if name not in row:
             continue
         spec = schema.columns[name]
         value: str | None
@@ -176,7 +190,7 @@ def risk_table(fid: str, result: AllocationResult) -> dict[str, Any] | None:
     fronts = result.fronts
     if fronts is None or fronts.empty or "front_id" not in fronts:
         return None
-    mine = fronts[fronts["front_id"].astype(str) == fid]
+    mine = rows_of(fronts, "front_id", fid)
     body = []
     for c in RISK_CHANNELS:
         col = f"risk_{c}"
@@ -233,7 +247,7 @@ def ledger_rows(fid: str, result: AllocationResult) -> list[list[str]]:
     ledger = result.ledger
     if ledger is None or ledger.empty or "front_id" not in ledger:
         return []
-    match = ledger[ledger["front_id"].astype(str) == fid]
+    match = rows_of(ledger, "front_id", fid)
     if match.empty:
         return []
     rec = {str(k): v for k, v in match.iloc[0].to_dict().items()}

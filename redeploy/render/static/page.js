@@ -67,6 +67,33 @@ var RD = (function () {
     } else c = g.q.map(function (r) { return line(r, s); });
     return { type: g.type, coordinates: c };
   }
+  // Texts stored once on the page (redeploy.render.packing): a number in a text field is
+  // the position of its text in the table. A page with a large layer draws every vector
+  // layer on one canvas.
+  var texts = [], canvas = null;
+  function page(table, onCanvas) {
+    texts = table;
+    if (onCanvas && !canvas) canvas = L.canvas({ pane: 'rdZones', padding: 0.2 });
+  }
+  function txt(x) { return typeof x === 'number' ? texts[x] : x; }
+  function cells(rows) { return rows.map(function (r) { return r.map(txt); }); }
+  function untab(t) {
+    if (!t) return t;
+    ['t', 'f'].forEach(function (k) { if (t[k] !== undefined) t[k] = txt(t[k]); });
+    if (t.h) t.h = t.h.map(txt);
+    if (t.r) t.r = cells(t.r);
+    return t;
+  }
+  function unpack(p) {
+    if (!p || p.rdUnpacked) return p;
+    ['t', 'k', 'src', 'n', 'tt'].forEach(function (k) {
+      if (p[k] !== undefined) p[k] = txt(p[k]);
+    });
+    if (p.rows) p.rows = cells(p.rows);
+    untab(p.tab); untab(p.more); (p.tabs || []).forEach(untab);
+    Object.defineProperty(p, 'rdUnpacked', { value: true });
+    return p;
+  }
   // Every drawn layer by kind, for the legend, the labels and the zone colour switch.
   var kinds = {}, metric = 0;
   function style(o, f) {
@@ -92,6 +119,7 @@ var RD = (function () {
       }
       return L.circleMarker(ll, L.extend({}, o.style, {
         radius: p.r || 5, pane: 'rdMarkers',
+        renderer: (side !== 0 && side !== 1 && canvas) || undefined,
         interactive: o.interactive && !p.ring, bubblingMouseEvents: false }));
     };
   }
@@ -110,6 +138,7 @@ var RD = (function () {
     var twin = side === 0 || side === 1;
     return {
       pane: o.pane,
+      renderer: (!twin && canvas) || undefined,  // the shared canvas is the main map's
       interactive: o.interactive,
       bubblingMouseEvents: false,
       filter: function (f) {
@@ -121,17 +150,142 @@ var RD = (function () {
       onEachFeature: function (f, l) {
         var p = f.properties;
         if (!o.interactive || !p || p.t === undefined) return;
-        l.bindPopup(function () { return popup(p); },
-                    { maxWidth: 540, minWidth: 220, maxHeight: 460,
-                      autoPanPaddingTopLeft: [20, 90], autoPanPaddingBottomRight: [340, 20] });
-        l.bindTooltip(function () { return el('span', p.tt || p.t); },
-                      { sticky: true, direction: 'top', opacity: 0.95 });
+        bind(l, function () { return popup(p); },
+             function () { return el('span', p.tt || p.t); });
       }
     };
   }
+  function bind(l, content, tip) {
+    l.bindPopup(content, { maxWidth: 540, minWidth: 220, maxHeight: 460,
+                           autoPanPaddingTopLeft: [20, 90], autoPanPaddingBottomRight: [340, 20] });
+    l.bindTooltip(tip, { sticky: true, direction: 'top', opacity: 0.95 });
+  }
+  // A point layer on a canvas page: one Leaflet path drawing every point (copies of one
+  // small image per style and size) instead of one circle marker per point. Each point
+  // keeps its popup and tooltip (the point under the pointer, topmost first, as markers).
+  var DOT = { stroke: true, color: '#3388ff', weight: 3, opacity: 1, fill: true,
+              fillColor: null, fillOpacity: 0.2, lineCap: 'round', lineJoin: 'round' };
+  var Dots = L.Path.extend({
+    initialize: function (features, o) {
+      var n = features.length, keys = {}, i, f, s, k;
+      L.setOptions(this, { interactive: o.interactive, bubblingMouseEvents: false,
+                           pane: 'rdMarkers', renderer: canvas });
+      this._p = new Array(n); this._ll = new Array(n); this._styles = [];
+      this._r = new Float64Array(n); this._s = new Int32Array(n); this._hit = -1;
+      this._sprites = {};
+      for (i = 0; i < n; i++) {
+        f = features[i];
+        this._p[i] = f.properties || {};
+        this._ll[i] = L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]);
+        s = L.extend({}, DOT, style(o, f));
+        this._r[i] = this._p[i].r || 5;
+        k = [s.stroke, s.color, s.weight, s.opacity, s.fill, s.fillColor, s.fillOpacity,
+             s.dashArray].join('|');
+        if (keys[k] === undefined) { keys[k] = this._styles.length; this._styles.push(s); }
+        this._s[i] = keys[k];
+      }
+    },
+    beforeAdd: function (map) {
+      L.Path.prototype.beforeAdd.call(this, map);
+      if (this._x) return;
+      // Pixel positions at zoom 0; at zoom z they are these times 2^z (map.getZoomScale).
+      var n = this._ll.length, b = [Infinity, Infinity, -Infinity, -Infinity], i, q;
+      this._x = new Float64Array(n); this._y = new Float64Array(n);
+      for (i = 0; i < n; i++) {
+        q = map.project(this._ll[i], 0);
+        this._x[i] = q.x; this._y[i] = q.y;
+        b[0] = Math.min(b[0], q.x); b[1] = Math.min(b[1], q.y);
+        b[2] = Math.max(b[2], q.x); b[3] = Math.max(b[3], q.y);
+      }
+      this._box = b;
+      this._rmax = 1;
+      for (i = 0; i < n; i++) {
+        this._rmax = Math.max(this._rmax, this._r[i] + this._styles[this._s[i]].weight + 1);
+      }
+    },
+    _project: function () {
+      var m = this._map, k = m.getZoomScale(m.getZoom(), 0), o = m.getPixelOrigin();
+      this._k = k; this._o = o;
+      var b = this._box, r = this._rmax;
+      this._pxBounds = L.bounds([b[0] * k - o.x - r, b[1] * k - o.y - r],
+                                [b[2] * k - o.x + r, b[3] * k - o.y + r]);
+    },
+    _update: function () {},
+    _updatePath: function () {
+      var rd = this._renderer;
+      if (!rd._drawing || !this._x.length) return;
+      var ctx = rd._ctx, k = this._k, ox = this._o.x, oy = this._o.y, n = this._x.length;
+      var i, im, h;
+      ctx.globalAlpha = 1;
+      for (i = 0; i < n; i++) {
+        im = this._sprite(this._s[i], this._r[i]);
+        h = im.rd;
+        ctx.drawImage(im, Math.round(this._x[i] * k - ox) - h, Math.round(this._y[i] * k - oy) - h,
+                      2 * h, 2 * h);
+      }
+    },
+    // Each (style, radius) is drawn once into a small image, then copied for each point:
+    // a copy costs far less than drawing a circle, and looks the same.
+    _sprite: function (si, radius) {
+      var key = si + ':' + radius, im = this._sprites[key];
+      if (im) return im;
+      var s = this._styles[si], r = Math.max(Math.round(radius), 1);
+      var h = Math.ceil(r + (s.stroke ? s.weight / 2 : 0)) + 1, m = L.Browser.retina ? 2 : 1;
+      im = document.createElement('canvas');
+      im.width = im.height = 2 * h * m; im.rd = h;
+      var ctx = im.getContext('2d');
+      ctx.scale(m, m);
+      ctx.beginPath();
+      ctx.arc(h, h, r, 0, Math.PI * 2, false);
+      if (s.fill) {
+        ctx.globalAlpha = s.fillOpacity; ctx.fillStyle = s.fillColor || s.color;
+        ctx.fill('evenodd');
+      }
+      if (s.stroke && s.weight !== 0) {
+        if (s.dashArray) ctx.setLineDash(String(s.dashArray).split(/[, ]+/).map(Number));
+        ctx.globalAlpha = s.opacity; ctx.lineWidth = s.weight; ctx.strokeStyle = s.color;
+        ctx.lineCap = s.lineCap; ctx.lineJoin = s.lineJoin;
+        ctx.stroke();
+      }
+      this._sprites[key] = im;
+      return im;
+    },
+    _containsPoint: function (p) {
+      var k = this._k, ox = this._o.x + p.x, oy = this._o.y + p.y;
+      var tol = this._renderer.options.tolerance || 0;
+      for (var i = this._x.length - 1; i >= 0; i--) {
+        var s = this._styles[this._s[i]], dx = this._x[i] * k - ox, dy = this._y[i] * k - oy;
+        var r = this._r[i] + (s.stroke ? s.weight / 2 : 0) + tol;
+        if (dx * dx + dy * dy <= r * r) { this._hit = i; return true; }
+      }
+      this._hit = -1;
+      return false;
+    },
+    _empty: function () { return !this._x.length; },
+    point: function () { return this._hit >= 0 ? this._p[this._hit] : null; }
+  });
+  function dots(data, o) {
+    var l = new Dots(data.features, o);
+    if (!o.interactive) return l;
+    var shown = -1, open = null;
+    l.on('click', function () { open = l.point(); }, null);
+    l.on('mousemove', function () {
+      if (l._hit !== shown && l.isTooltipOpen()) { shown = l._hit; l.getTooltip().update(); }
+    });
+    l.on('mouseover', function () { shown = l._hit; });
+    bind(l, function () { return popup(open || l.point() || {}); }, function () {
+      var p = l.point() || {}; return el('span', p.tt || p.t); });
+    return l;
+  }
+  function isDots(data) {
+    return canvas && data.features.length && data.features.every(function (f) {
+      var p = f.properties || {};
+      return f.geometry && f.geometry.type === 'Point' && !p.sh && !p.ring;
+    });
+  }
   function layer(data, o) {
-    data.features.forEach(function (f) { f.geometry = dq(f.geometry); });
-    var g = L.geoJSON(data, geoOptions(o));
+    data.features.forEach(function (f) { f.geometry = dq(f.geometry); unpack(f.properties); });
+    var g = isDots(data) ? dots(data, o) : L.geoJSON(data, geoOptions(o));
     g.rdKind = o.kind; g.rdData = data; g.rdOpts = o;
     (kinds[o.kind] = kinds[o.kind] || []).push(g);
     return g;
@@ -409,7 +563,7 @@ var RD = (function () {
       });
     }
   }
-  return { el: el, dq: dq, popup: popup, layer: layer, control: control, panes: panes,
+  return { el: el, dq: dq, popup: popup, layer: layer, control: control, panes: panes, page: page,
            ready: ready, labels: addLabels, place: placeLabels, slide: slide, fit: fit,
            metric: setMetric, kinds: kinds, shown: shown, style: style, twin: twin,
            view: function (v) { twin.show(v); } };

@@ -1,0 +1,169 @@
+"""A page with a large point layer in headless Chromium: drawn on one canvas, every point
+keeps its popup and tooltip, nothing runs from the data, nothing comes from the network.
+
+Times (page ready, pan, zoom) are measured by `benchmarks/bench_scale.py`, not here.
+"""
+
+from __future__ import annotations
+
+import re
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+from redeploy.render.maps import build_map, render_html, save_map
+from redeploy.render.packing import CANVAS_MIN_FEATURES
+from redeploy.render.png import chromium_driver, open_map
+from tests.conftest import load_data_module, require_browser
+
+pytestmark = pytest.mark.browser
+
+fx = load_data_module("render/fixture.py", "render_fixture")
+
+N_NODES = CANVAS_MIN_FEATURES + 500
+#: The last node is drawn on top of every other: its popup is the one a click opens.
+LAST = (30.0, -10.0)
+
+
+def large_layers() -> dict[str, gpd.GeoDataFrame]:
+    """The fixture's layers with `N_NODES` supply nodes (copies, spread over a grid)."""
+    layers = fx.fixture_layers()
+    nodes = layers["supply_nodes"]
+    rng = np.random.default_rng(0)
+    rows = nodes.iloc[np.arange(N_NODES) % len(nodes)].reset_index(drop=True)
+    rows["id"] = [f"n{i}" for i in range(N_NODES)]
+    rows["name"] = [f"Node {i}" for i in range(N_NODES)]
+    lon = rng.uniform(-120, 140, N_NODES)
+    lat = rng.uniform(-40, 60, N_NODES)
+    lon[-1], lat[-1] = LAST
+    rows["name"] = rows["name"].where(rows.index < N_NODES - 1, fx.XSS_NAME)
+    layers["supply_nodes"] = gpd.GeoDataFrame(
+        pd.DataFrame(rows.drop(columns="geometry")),
+        geometry=gpd.points_from_xy(lon, lat),
+        crs=nodes.crs,
+    )
+    return layers
+
+
+@pytest.fixture(scope="module")
+def map_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("canvas") / "large.html"
+    return save_map(build_map(large_layers(), fx.fixture_result()), path)
+
+
+@pytest.fixture(scope="module")
+def page(map_path):
+    require_browser()
+    with chromium_driver(width=1600, height=900, logging=True) as d:
+        open_map(d, map_path)
+        yield d
+
+
+def test_large_page_declares_its_canvas(map_path):
+    html = map_path.read_text(encoding="utf-8")
+    assert re.search(r"RD\.page\(\[.*?\], true\);", html)
+    # Same inputs, same bytes.
+    assert render_html(build_map(large_layers(), fx.fixture_result())) == html
+
+
+_FIND = """
+var map = Object.keys(window).map(function (k) { return window[k]; })
+  .filter(function (v) { return v instanceof L.Map; })[0];
+var dots = null;
+map.eachLayer(function (l) {
+  if (l._ll && l._sprite && (!dots || l._ll.length > dots._ll.length)) dots = l;
+});
+window.__rdMap = map; window.__rdDots = dots;
+"""
+
+_POINTER = (
+    _FIND
+    + """
+var ll = dots._ll[dots._ll.length - 1], pt = map.latLngToContainerPoint(ll);
+var box = map.getContainer().getBoundingClientRect();
+var target = document.elementFromPoint(box.left + pt.x, box.top + pt.y);
+['mousemove', 'click'].forEach(function (type) {
+  target.dispatchEvent(new MouseEvent(type, { bubbles: true, cancelable: true, view: window,
+    clientX: box.left + pt.x, clientY: box.top + pt.y }));
+});
+var pop = document.querySelector('.leaflet-popup-content');
+var tip = document.querySelector('.leaflet-tooltip');
+return { tag: target.tagName, popup: pop ? pop.textContent : null,
+         imgs: pop ? pop.querySelectorAll('img').length : -1,
+         tip: tip ? tip.textContent : null };
+"""
+)
+
+
+def test_points_drawn_on_one_canvas(page):
+    found = page.execute_script(
+        _FIND
+        + """
+return { n: dots ? dots._ll.length : 0,
+         markers: document.querySelectorAll('.leaflet-rdMarkers-pane path').length,
+         canvases: document.querySelectorAll('.leaflet-pane canvas').length };
+"""
+    )
+    assert found == {"n": N_NODES, "markers": 0, "canvases": 1}
+
+
+def test_point_under_the_pointer_has_its_popup_and_tooltip(page):
+    seen = page.execute_script(_POINTER)
+    assert seen["tag"] == "CANVAS"
+    assert seen["popup"] is not None and fx.XSS_NAME in seen["popup"]
+    assert "Supply-chain node" in seen["popup"]
+    assert seen["imgs"] == 0
+    assert seen["tip"].startswith(fx.XSS_NAME + " · ")
+    assert page.execute_script("return typeof window.__xss;") == "undefined"
+
+
+def test_tooltip_follows_the_point_under_the_pointer(page):
+    # Leaflet's canvas handles at most one pointer move per 32 ms: moves are spaced.
+    seen = page.execute_async_script(
+        _FIND
+        + """
+var done = arguments[arguments.length - 1];
+var box = map.getContainer().getBoundingClientRect(), out = [], at = [10, 700, 1400];
+function step(k) {
+  if (k === at.length) { done(out); return; }
+  // the point in the middle of the map, clear of the title, panel and legend
+  map.setView(dots._ll[at[k]], map.getZoom(), { animate: false });
+  var pt = map.latLngToContainerPoint(dots._ll[at[k]]);
+  var target = document.elementFromPoint(box.left + pt.x, box.top + pt.y);
+  target.dispatchEvent(new MouseEvent('mousemove', { bubbles: true, cancelable: true,
+    view: window, clientX: box.left + pt.x, clientY: box.top + pt.y }));
+  var tip = document.querySelector('.leaflet-tooltip');
+  out.push([tip ? tip.textContent : null, dots.point() ? dots.point().tt : null]);
+  setTimeout(function () { step(k + 1); }, 80);
+}
+step(0);
+"""
+    )
+    assert len({tip for tip, _ in seen}) == 3, seen
+    for tip, expected in seen:
+        assert tip is not None and tip == expected, seen
+
+
+def test_layer_control_hides_and_shows_the_points(page):
+    drawn = page.execute_script(
+        _FIND
+        + """
+var boxes = Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'));
+var box = boxes.filter(function (l) { return /Supply-chain nodes/.test(l.textContent); })[0]
+  .querySelector('input');
+box.click(); var off = map.hasLayer(dots);
+box.click(); return [off, map.hasLayer(dots)];
+"""
+    )
+    assert drawn == [False, True]
+
+
+def test_no_errors_and_nothing_from_the_network(page):
+    bad = [e for e in page.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
+    assert not bad, bad
+    urls = page.execute_script(
+        "return performance.getEntriesByType('resource').map(function (e) { return e.name; });"
+    )
+    assert all(u.startswith(("file:", "data:")) for u in urls), urls
