@@ -114,6 +114,9 @@ def indices(
     from SALib.analyze import morris, sobol
 
     prob = problem(names)
+    # SALib's Sobol' analysis takes seed 0 as "no seed" (`if seed:`) and then bootstraps the
+    # confidence intervals from numpy's global generator: never pass it 0.
+    salib_seed = seed + 1
     records: list[dict[str, Any]] = []
     keys: tuple[str, ...]
     for output in outputs.columns:
@@ -126,7 +129,7 @@ def indices(
                     None
                     if flat
                     else sobol.analyze(
-                        prob, y, calc_second_order=False, num_resamples=RESAMPLES, seed=seed
+                        prob, y, calc_second_order=False, num_resamples=RESAMPLES, seed=salib_seed
                     )
                 )
                 keys = ("S1", "S1_conf", "ST", "ST_conf")
@@ -135,7 +138,12 @@ def indices(
                     None
                     if flat
                     else morris.analyze(
-                        prob, rows, y, num_resamples=RESAMPLES, num_levels=MORRIS_LEVELS, seed=seed
+                        prob,
+                        rows,
+                        y,
+                        num_resamples=RESAMPLES,
+                        num_levels=MORRIS_LEVELS,
+                        seed=salib_seed,
                     )
                 )
                 keys = ("mu_star", "mu_star_conf", "sigma")
