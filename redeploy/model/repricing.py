@@ -111,6 +111,8 @@ def override_matrix(
 ) -> np.ndarray:
     """Return `base` (rows = ids, cols = ASSETS) with per-asset overrides applied."""
     out = base.copy()
+    if not overrides:
+        return out
     pos = {i: k for k, i in enumerate(ids)}
     for key, ov in overrides.items():
         table = getattr(ov, attr)
@@ -128,6 +130,8 @@ def override_vector(
 ) -> np.ndarray:
     """Return `base` (one entry per id) with scalar overrides applied."""
     out = base.astype(float, copy=True)
+    if not overrides:
+        return out
     pos = {i: k for k, i in enumerate(ids)}
     for key, ov in overrides.items():
         value = getattr(ov, attr)

@@ -14,13 +14,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from redeploy.errors import ScenarioError
 from redeploy.scenario.coefficient_models import CoefficientSet
 from redeploy.scenario.messages import format_validation_error
 from redeploy.scenario.models import Scenario
-from redeploy.scenario.parameters import deep_merge
 
 #: The default coefficients, with their units and sources.
 COEFFICIENTS_FILE = Path(__file__).resolve().parent.parent / "data" / "coefficients.toml"
@@ -157,16 +156,15 @@ def effective_coefficients(
     scenario: Scenario, coefficients: CoefficientSet | None = None
 ) -> CoefficientSet:
     """Return the default coefficients with the scenario's ``model``/``assets`` on top."""
-    base = (coefficients or load_coefficients()).model_dump(exclude_none=True)
-    top = {
-        "model": scenario.model.model_dump(exclude_none=True),
-        "assets": scenario.assets.model_dump(exclude_none=True),
-    }
-    merged = deep_merge(base, top)
-    try:
-        out = CoefficientSet.model_validate(merged)
-    except ValidationError as err:  # pragma: no cover - both halves were valid
-        raise ScenarioError(format_validation_error(err, scenario.source, CoefficientSet)) from None
+    base = coefficients or load_coefficients()
+    # Both halves are validated models of the same classes: laying one over the other
+    # field by field needs no second validation (a sweep does this once per sample).
+    out = base.model_copy(
+        update={
+            "model": _overlay(base.model, scenario.model),
+            "assets": _overlay(base.assets, scenario.assets),
+        }
+    )
     shares, slopes = out.model.segment_shares or [], out.model.segment_slopes or []
     if len(shares) != len(slopes):
         msg = (
@@ -175,6 +173,26 @@ def effective_coefficients(
         )
         raise ScenarioError(msg)
     return out
+
+
+def _overlay(base: Any, top: Any) -> Any:
+    """`top` laid over `base` as `deep_merge` does on their dumps without None: a table
+    (model or mapping) merged key by key, any other value of `top` that is not None taking
+    the place of `base`'s."""
+    if isinstance(base, BaseModel) and isinstance(top, BaseModel):
+        update = {}
+        for name in type(top).model_fields:
+            value = getattr(top, name)
+            if value is not None:
+                update[name] = _overlay(getattr(base, name), value)
+        return base.model_copy(update=update) if update else base
+    if isinstance(base, Mapping) and isinstance(top, Mapping):
+        merged = dict(base)
+        for key, value in top.items():
+            if value is not None:
+                merged[key] = _overlay(base.get(key), value)
+        return merged
+    return top
 
 
 def coefficients_digest_payload(coeffs: CoefficientSet) -> str:
