@@ -336,3 +336,26 @@ def test_sea_network_cache_holds_the_same_numbers(tmp_path, monkeypatch):
     np.testing.assert_array_equal(fresh.graph.indices, cached.graph.indices)
     np.testing.assert_array_equal(fresh.graph.data, cached.graph.data)
     np.testing.assert_array_equal(fresh.snappable, cached.snappable)
+
+
+def test_access_sites_are_scaled_apart_from_bases():
+    """`model.access_site_capacity_scale` scales what sites held under access arrangements
+    can host (Singapore's MoU sites, Panama's), never a base's (Djibouti, Honduras), nor
+    engagement or the room at sea."""
+    shipped = read_layers(None, kinds=MODEL_LAYERS)
+    runs = {}
+    for scale in (1.0, 0.5):
+        sc = scenario_from_dict(
+            {"description": "x", "model": {"access_site_capacity_scale": scale}},
+            default_name="x",
+        )
+        runs[scale] = build_inputs(shipped, sc)
+    ids = list(runs[1.0].zone_ids)
+    land = [ASSETS.index(a) for a in ("air", "ground", "isr")]
+    for zone, factor in (("sgp", 0.5), ("pan", 0.5), ("dji", 1.0), ("hnd", 1.0)):
+        k = ids.index(zone)
+        full, scaled = runs[1.0].absorb[k, land], runs[0.5].absorb[k, land]
+        assert full.sum() > 0
+        np.testing.assert_allclose(scaled, factor * full, err_msg=zone)
+    eng = ASSETS.index("engagement")
+    np.testing.assert_array_equal(runs[1.0].absorb[:, eng], runs[0.5].absorb[:, eng])

@@ -64,6 +64,10 @@ class ZoneData:
     sea_naval: np.ndarray
     #: (Z, A) U.S. presence already in the zone (the posture layer's counted rows).
     existing: np.ndarray
+    #: (Z, A) the part of `absorb` that sites held under access arrangements give (every
+    #: agreement but a base: DCA, MoU, SOFA, access), scaled by
+    #: ``model.access_site_capacity_scale``; 0 for engagement and zones without sites.
+    access_absorb: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -154,17 +158,36 @@ def site_capacity(
     for z in sites["zone_id"].astype(str):
         if z in pos:
             named[pos[z]] = True
+    summed = _site_sums(zone_ids, sites[sites["status"].astype(str) == "active"])
+    military = np.array([a in MILITARY_ASSETS for a in ASSETS])
+    out[named] = np.where(military[None, :], summed, out)[named]
+    return out
+
+
+def access_site_capacity(zone_ids: tuple[str, ...], sites: pd.DataFrame | None) -> np.ndarray:
+    """
+    Return the (Z, A) capacity that each zone's active sites held under access
+    arrangements give (``access_kind`` other than ``base``): the part of `site_capacity`
+    that ``model.access_site_capacity_scale`` scales. Zeros without sites or without an
+    ``access_kind`` column (every site then counts as a base).
+    """
+    if sites is None or len(sites) == 0 or "access_kind" not in sites.columns:
+        return np.zeros((len(zone_ids), len(ASSETS)))
     active = sites[sites["status"].astype(str) == "active"]
-    rows = [pos.get(str(z), -1) for z in active["zone_id"]]
+    return _site_sums(zone_ids, active[active["access_kind"].astype(str) != "base"])
+
+
+def _site_sums(zone_ids: tuple[str, ...], sites: pd.DataFrame) -> np.ndarray:
+    """(Z, A) sums of the `sites`' ``cap_<class>`` per zone (0 for engagement)."""
+    pos = {z: k for k, z in enumerate(zone_ids)}
+    rows = [pos.get(str(z), -1) for z in sites["zone_id"]]
     keep = np.array([r >= 0 for r in rows], dtype=bool)
     index = np.array(rows, dtype=np.int64)[keep] if keep.size else np.zeros(0, np.int64)
+    out = np.zeros((len(zone_ids), len(ASSETS)))
     for j, a in enumerate(ASSETS):
-        if a not in MILITARY_ASSETS:
-            continue
-        summed = np.bincount(
-            index, weights=active[f"cap_{a}"].to_numpy(dtype=float)[keep], minlength=len(zone_ids)
-        )
-        out[named, j] = summed[named]
+        if a in MILITARY_ASSETS:
+            weights = sites[f"cap_{a}"].to_numpy(dtype=float)[keep]
+            out[:, j] = np.bincount(index, weights=weights, minlength=len(zone_ids))
     return out
 
 
@@ -189,6 +212,7 @@ def zone_data(
         port_calls=_column(zones, "port_calls", False, n).astype(bool),
         sea_naval=_column(zones, "sea_naval", 0.0, n).astype(float),
         existing=existing_posture(ids, posture),
+        access_absorb=access_site_capacity(ids, sites),
     )
 
 

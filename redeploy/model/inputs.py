@@ -263,7 +263,11 @@ def _zone_value(
             absorb_mult[zd.region == r] = ro.absorb_multiplier
     value_unit = np.array([per[a].value_per_unit_bn for a in ASSETS])
     value = value_unit[None, :] * a_index * (contest * zone_mult * region_mult)[:, None]
-    absorb = override_matrix(zd.absorb * absorb_mult[:, None], zd.ids, zov, "absorb")
+    # sites held under access arrangements host rotations on the host's facilities: their
+    # capacity is scaled apart from the bases' (model.access_site_capacity_scale)
+    access_scale = float(m.access_site_capacity_scale or 1.0)
+    sited = zd.absorb - (1.0 - access_scale) * zd.access_absorb
+    absorb = override_matrix(sited * absorb_mult[:, None], zd.ids, zov, "absorb")
     return value, absorb, index, contest, comp_inf
 
 

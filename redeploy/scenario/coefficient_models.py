@@ -54,6 +54,13 @@ class ModelSection(_Strict):
         le=100,
         description="Multiplies every zone's capacity to host military classes (sites and at sea).",
     )
+    access_site_capacity_scale: float | None = Field(
+        None,
+        gt=0,
+        le=100,
+        description="Multiplies the capacity of sites held under access arrangements (DCA, "
+        "MoU, SOFA, access: rotations on host facilities) against bases.",
+    )
     engagement_capacity_scale: float | None = Field(
         None,
         gt=0,
