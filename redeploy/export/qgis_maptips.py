@@ -131,6 +131,15 @@ def _zone_rows(cols: set[str]) -> list[tuple[str, str]]:
         col = f"added_{asset}"
         if col in cols:
             rows.append((f"– {asset} added", value_expression(_q(col), ASSET_UNITS[asset])))
+    if "added_bn" in cols:
+        rows.append(
+            (
+                "All added, in dollars (forces at U.S. unit cost)",
+                value_expression(_q("added_bn"), "$bn/yr"),
+            )
+        )
+    if "floor_held" in cols:
+        rows.append(("Held up by a binding scenario floor", _yes_no(_q("floor_held"))))
     capacity = [f"capacity_{a}" for a in MILITARY_ASSETS if f"capacity_{a}" in cols]
     if capacity:
         rows.append(
