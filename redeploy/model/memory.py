@@ -1,9 +1,9 @@
 """Memory the model's largest arrays need, checked against what the machine has free.
 
 A layer of 100,000 features and a thousand zones makes the zone-item pairs gigabytes;
-allocating them would end in a MemoryError, or in the operating system killing the process. The model
-asks `require_memory` first and stops with a message naming the layer, its size, the memory
-needed and the memory available.
+allocating them would end in a MemoryError, or in the operating system killing the
+process. The model asks `require_memory` first and stops with a message naming the layer,
+its size, the memory needed and the memory available.
 """
 
 from __future__ import annotations
