@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from redeploy.cli import app
@@ -113,6 +114,16 @@ def test_sweep_json(runner, tmp_path):
     assert doc["command"] == "sweep" and doc["samples"] == 3 and doc["completed"] == 3
     assert set(doc["files"]) >= {"parquet", "summary"}
     assert any(row["kind"] == "objective" for row in doc["summary"])
+
+
+def test_frontier_json(runner, tmp_path):
+    args = ["frontier", "--layers", str(MODEL_DATA), "-s", str(SMALL), "--points", "3"]
+    doc = _json(runner.invoke(app, [*args, "--out", str(tmp_path), "-q", "--json"]))
+    assert doc["command"] == "frontier" and doc["channel"] is None
+    assert set(doc["files"]) == {"csv", "png", "html"}
+    table = pd.read_csv(doc["files"]["csv"])  # the points are the CSV's rows
+    assert len(doc["points"]) == len(table) == 3
+    assert set(doc["points"][0]) == set(table.columns)
 
 
 def test_piped_tables_are_not_wrapped(runner):

@@ -26,7 +26,7 @@ from redeploy.cli.common import (
     stderr,
     stdout,
 )
-from redeploy.cli.json_output import JsonOpt, print_json, sweep_document
+from redeploy.cli.json_output import JsonOpt, frontier_document, print_json, sweep_document
 from redeploy.errors import OutputError
 from redeploy.io.atomic import check_out_dir
 from redeploy.io.publish import claim_output
@@ -61,6 +61,7 @@ def frontier(
     crs: CrsOpt = None,
     out: OutOpt = Path("maps"),
     quiet: QuietOpt = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Sweep the risk weight λ (or one channel's) and write NAME-frontier.csv,
     NAME-frontier.png (net value against risk) and NAME-frontier.html (the chart beside the
@@ -106,9 +107,10 @@ def frontier(
             channel=channel,
         )
         files = list(output.files.values())
-    if quiet:
-        return
-    _print_frontier(output.frontier, files)
+    if as_json:
+        print_json(frontier_document(output))
+    elif not quiet:
+        _print_frontier(output.frontier, files)
 
 
 def _print_frontier(fr: Frontier, files: list[Path]) -> None:

@@ -20,6 +20,7 @@ from redeploy.io.text import json_text
 if TYPE_CHECKING:
     from redeploy.own_layers import LayerSet
     from redeploy.workflows.compare import CompareOutput
+    from redeploy.workflows.frontier import FrontierOutput
     from redeploy.workflows.run import RunOutput
     from redeploy.workflows.sweep import SweepOutput
 
@@ -105,6 +106,21 @@ def sweep_document(output: SweepOutput) -> dict[str, Any]:
         "batch_size": output.batch_size,
         "seconds": {"total": output.seconds, "solving": output.solve_seconds},
         "summary": rows,
+        "files": {k: Path(v).as_posix() for k, v in sorted(output.files.items())},
+    }
+
+
+def frontier_document(output: FrontierOutput) -> dict[str, Any]:
+    """`redeploy frontier --json`: the swept weight, the scenario's own point, one row per
+    point (``NAME-frontier.csv``) and the files written."""
+    fr = output.frontier
+    return {
+        "command": "frontier",
+        "scenario": fr.scenario,
+        "run_id": fr.run_id,
+        "channel": fr.channel,
+        "scenario_lambda": fr.scenario_lambda,
+        "points": fr.table.to_dict("records"),
         "files": {k: Path(v).as_posix() for k, v in sorted(output.files.items())},
     }
 
