@@ -8,10 +8,11 @@ The U.S. home pool (`redeploy.model.base.HOME_ID`) has no feature in any layer; 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from redeploy.model.base import HOME_ID, HOME_LONLAT, HOME_REGION
@@ -50,11 +51,11 @@ def records(gdf: gpd.GeoDataFrame) -> list[dict[str, Any]]:
 #: Lookups of result frames built once per frame (`_lookup`), newest last: a map reads a
 #: result's frames for each of its features, so each frame is indexed once per map, not
 #: once per feature (1,300 fronts once made that quadratic).
-_LOOKUPS: dict[tuple[int, str, str], tuple[pd.DataFrame, Any]] = {}
+_LOOKUPS: dict[tuple[int, str, Any], tuple[pd.DataFrame, Any]] = {}
 _LOOKUPS_KEPT = 16
 
 
-def _lookup(frame: pd.DataFrame, key: str, what: str, build: Callable[[], Any]) -> Any:
+def _lookup(frame: pd.DataFrame, key: str, what: Any, build: Callable[[], Any]) -> Any:
     """`build()` for (`frame`, `key`, `what`), computed once while `frame` is in use."""
     slot = (id(frame), key, what)
     hit = _LOOKUPS.get(slot)
@@ -98,6 +99,26 @@ def rows_of(frame: pd.DataFrame, key: str, value: str) -> pd.DataFrame:
         lambda: {str(k): g for k, g in frame.groupby(frame[key].astype(str), sort=False)},
     )
     return groups.get(value, frame.iloc[0:0])
+
+
+def sums_of(frame: pd.DataFrame, key: str, value: str, columns: Sequence[str]) -> dict[str, float]:
+    """The sums of `columns` (those `frame` has) over the rows whose `key` equals `value`,
+    each as ``float(rows[column].sum())`` would give it; worked out for every group at once,
+    once per frame (a page of 1,300 fronts summed their risk channels 11,700 times)."""
+    cols = tuple(c for c in columns if c in frame)
+    sums: dict[str, dict[str, float]] = _lookup(
+        frame, key, ("sums", cols), lambda: _group_sums(frame, key, cols)
+    )
+    return sums.get(value, dict.fromkeys(cols, 0.0))
+
+
+def _group_sums(
+    frame: pd.DataFrame, key: str, cols: tuple[str, ...]
+) -> dict[str, dict[str, float]]:
+    groups = frame.groupby(frame[key].astype(str), sort=False)
+    return {
+        str(k): {c: float(np.nansum(g[c].to_numpy(dtype=float))) for c in cols} for k, g in groups
+    }
 
 
 def names(layers: Mapping[str, gpd.GeoDataFrame], kind: str) -> dict[str, str]:

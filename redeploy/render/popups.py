@@ -22,7 +22,7 @@ from redeploy.render.format import (
     plain_text,
     value_unit,
 )
-from redeploy.render.frames import asset_frame, assets_in, rows_of, unit_of
+from redeploy.render.frames import asset_frame, assets_in, rows_of, sums_of, unit_of
 from redeploy.schemas import ASSETS, MILITARY_ASSETS, RISK_CHANNELS, SCHEMAS, LayerKind
 from redeploy.schemas import column_label as _column_label
 
@@ -190,17 +190,16 @@ def risk_table(fid: str, result: AllocationResult) -> dict[str, Any] | None:
     fronts = result.fronts
     if fronts is None or fronts.empty or "front_id" not in fronts:
         return None
-    mine = rows_of(fronts, "front_id", fid)
+    sums = sums_of(fronts, "front_id", fid, [*(f"risk_{c}" for c in RISK_CHANNELS), "risk"])
     body = []
     for c in RISK_CHANNELS:
-        col = f"risk_{c}"
-        v = float(mine[col].sum()) if col in mine else 0.0
+        v = sums.get(f"risk_{c}", 0.0)
         if v > 0:
             body.append([channel_label(c), fmt_number(v)])
     if not body:
         return None
-    if "risk" in mine:
-        body.append(["All channels", fmt_number(float(mine["risk"].sum()))])
+    if "risk" in sums:
+        body.append(["All channels", fmt_number(sums["risk"])])
     return {
         "t": f"Risk by channel ({value_unit(result)} index, weighted)",
         "h": ["Channel", "Risk"],
