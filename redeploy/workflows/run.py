@@ -34,6 +34,7 @@ from redeploy.scenario import (
 from redeploy.schemas import model_kinds
 
 if TYPE_CHECKING:
+    from redeploy.own_layers import LayerSet
     from redeploy.render.slide import SlideOptions
 
 #: The layer kinds the model reads (`LayerRole.model_input` in redeploy.schemas).
@@ -157,6 +158,32 @@ def compute_run_id(
     return h.hexdigest()
 
 
+def read_model_layers(
+    scenario: Scenario,
+    layers_dir: str | Path | None,
+    layer_overrides: Mapping[str, str | Path] | None,
+    layer_additions: Mapping[str, Sequence[str | Path]] | None,
+    crs: str | None,
+) -> tuple[LayerSet, Scenario]:
+    """
+    Read the model's layers (with any added features) and return them with the scenario
+    the run is named after: ``SCENARIO_with_STEM`` when features are added, since a run
+    on added features is not the scenario's own run (`redeploy.own_layers`).
+    """
+    from redeploy.own_layers import read_layer_set
+
+    layer_set = read_layer_set(
+        layers_dir,
+        overrides=layer_overrides,
+        additions=layer_additions,
+        kinds=MODEL_LAYERS,
+        crs=crs,
+    )
+    if layer_set.added:
+        scenario = scenario.model_copy(update={"name": layer_set.run_name(scenario.name)})
+    return layer_set, scenario
+
+
 def run_scenario(
     scenario: str | Path | Scenario = "baseline",
     *,
@@ -202,8 +229,6 @@ def run_scenario(
         `ScenarioError`, `LayerValidationError`, `InfeasibleAllocationError` or
         `OutputError`; nothing is written unless the solve succeeded.
     """
-    from redeploy.own_layers import read_layer_set
-
     say = progress or (lambda _msg: None)
     timings: dict[str, float] = {}
     t = time.perf_counter()
@@ -215,16 +240,8 @@ def run_scenario(
 
     t = time.perf_counter()
     say("reading layers")
-    layer_set = read_layer_set(
-        layers_dir,
-        overrides=layer_overrides,
-        additions=layer_additions,
-        kinds=MODEL_LAYERS,
-        crs=crs,
-    )
+    layer_set, sc = read_model_layers(sc, layers_dir, layer_overrides, layer_additions, crs)
     layers = layer_set.frames
-    if layer_set.added:  # a run on added features is not the scenario's own run
-        sc = sc.model_copy(update={"name": layer_set.run_name(sc.name)})
     timings["layers"] = time.perf_counter() - t
 
     t = time.perf_counter()

@@ -45,7 +45,11 @@ from redeploy.scenario import (
 )
 from redeploy.schemas import ASSET_UNITS
 from redeploy.workflows import sweep_faults as faults
-from redeploy.workflows.run import MODEL_LAYERS, compute_run_id, with_basemap
+from redeploy.workflows.run import (
+    compute_run_id,
+    read_model_layers,
+    with_basemap,
+)
 from redeploy.workflows.samples import (
     BATCH_BOUNDS as BATCH_BOUNDS,
 )
@@ -142,23 +146,14 @@ class SweepInputs:
         crs: str | None,
         layer_additions: Mapping[str, Sequence[str | Path]] | None = None,
     ) -> SweepInputs:
-        from redeploy.own_layers import read_layer_set
         from redeploy.scenario import load_scenario
 
         sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         coeffs = load_coefficients()
-        layer_set = read_layer_set(
-            layers_dir,
-            overrides=layer_overrides,
-            additions=layer_additions,
-            kinds=MODEL_LAYERS,
-            crs=crs,
-        )
+        layer_set, sc = read_model_layers(sc, layers_dir, layer_overrides, layer_additions, crs)
         for warning in layer_set.warnings:
             log.warning("%s", warning)
         layers = layer_set.frames
-        if layer_set.added:  # named after the added files, as `redeploy run` names its run
-            sc = sc.model_copy(update={"name": layer_set.run_name(sc.name)})
         run_id = compute_run_id(layer_set.hashed_paths(), sc, effective_coefficients(sc, coeffs))
         plan = prepare_sweep(layers, sc, coefficients=coeffs, run_id=run_id)
         return cls(sc, coeffs, layers, run_id, plan)
