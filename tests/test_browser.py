@@ -11,6 +11,7 @@ import io
 import pytest
 
 from redeploy import palette
+from redeploy.layers import read_layers
 from redeploy.render.maps import build_map, save_map
 from redeploy.render.png import chromium_driver, open_map, save_png
 from tests.conftest import load_data_module, require_browser
@@ -342,7 +343,9 @@ return { labels: labels, boxes: boxes, w: window.innerWidth, h: window.innerHeig
 _FLOWS_SEEN = r"""
 var n = arguments[0], out = [];
 ['rdFlows'].forEach(function () {
-  var paths = Array.from(document.querySelectorAll('.leaflet-rdFlows-pane path'));
+  // a route split at the antimeridian runs to the world's edge: not a layout question
+  var paths = Array.from(document.querySelectorAll('.leaflet-rdFlows-pane path'))
+    .filter(function (p) { return (p.getAttribute('d').match(/M/g) || []).length === 1; });
   var dotted = paths.filter(function (p) { return p.getAttribute('stroke-dasharray'); });
   var solid = paths.filter(function (p) { return !p.getAttribute('stroke-dasharray'); });
   [solid, dotted].forEach(function (group) {
@@ -407,8 +410,9 @@ def test_labels_visible_and_apart_on_the_shipped_map(shipped_map, size):
     texts = [x["t"] for x in labels]
     # Fronts with what leaves, receiving zones (money too), a chokepoint at least.
     assert any(t.startswith("Germany: ") and t.endswith("kpe leave") for t in texts), texts
-    assert any(t.startswith("Indonesia") and "$" in t for t in texts), texts
-    assert any(t.startswith("Strait of") or t.endswith("Canal") for t in texts), texts
+    assert any("$" in t and not t.endswith("leave") for t in texts), texts  # money received
+    chokepoints = set(read_layers(kinds=("chokepoints",))["chokepoints"]["name"])
+    assert chokepoints & set(texts), texts
     assert len(labels) >= 15 and len(labels) < seen["all"]  # some give way
     for i, a in enumerate(labels):
         r = a["r"]
@@ -426,7 +430,8 @@ def test_layout_leaves_the_main_flows_in_the_open(shipped_map, size):
         shares = driver.execute_script(_FLOWS_SEEN, 6)
     assert len(shares) == 12
     # Each of the six widest forces and engagement lines is seen along most of its length
-    # (its ends may sit under a front's marker or at the window's edge).
+    # (its ends may sit under a front's marker or at the window's edge); routes split at the
+    # antimeridian (drawn in two pieces at the world's edges) are left out.
     assert min(shares) >= 0.85, shares
 
 

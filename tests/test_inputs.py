@@ -285,6 +285,35 @@ def test_zone_value_is_contested_and_normalised(layers):
     np.testing.assert_allclose(inp.meta["contestability"], contest.to_numpy())
 
 
+def _value_by_hand(inp, coeffs):
+    """v_za = v0_a · ((I_za − P_za) · C_z + P_za), P the perimeter's part of the index."""
+    kinds = list(VALUE_KINDS)
+    fit = np.array([[getattr(getattr(coeffs.assets, a).fit, k) for k in kinds] for a in ASSETS])
+    fw = fit * np.array([getattr(coeffs.model.layer_weights, k) for k in kinds])[None, :]
+    index, contest = inp.meta["zone_index"], inp.meta["contestability"]
+    whole = index @ fw.T / fw.sum(axis=1)
+    per = kinds.index("perimeter")
+    secure = np.outer(index[:, per], fw[:, per]) / fw.sum(axis=1)
+    v0 = np.array([getattr(coeffs.assets, a).value_per_unit_bn for a in ASSETS])
+    return v0 * ((whole - secure) * contest[:, None] + secure), secure
+
+
+def test_perimeter_value_is_not_contested(layers):
+    """Contestability scales the value of chokepoints, minerals and nodes, not the homeland
+    perimeter's: a zone with nothing to contest keeps its perimeter value."""
+    coeffs = load_coefficients()
+    inp = build_inputs(layers, _scenario())
+    z = len(inp.meta["contestability"])
+    expected, secure = _value_by_hand(inp, coeffs)
+    np.testing.assert_allclose(inp.value[:z], expected, rtol=1e-12, atol=1e-15)
+    near = int(np.argmax(secure.sum(axis=1)))
+    zid = inp.zone_ids[near]
+    full = build_inputs(layers, _scenario(zones={zid: {"us_influence": 1.0}}))
+    assert full.meta["contestability"][near] == 0.0
+    assert np.all(full.value[near] > 0)
+    np.testing.assert_allclose(full.value[near], _value_by_hand(full, coeffs)[0][near])
+
+
 def test_sea_distance_close_to_searoute():
     import searoute
 

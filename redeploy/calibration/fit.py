@@ -88,6 +88,8 @@ def parameters() -> tuple[Parameter, ...]:
         Parameter(f"risk.{c}", (f"model.risk_weights.{c}",), note=f"risk weight, {c}")
         for c in RISK_CHANNELS
     ]
+    # sites held under access arrangements host rotations, not garrisons (docs/model.md §3)
+    out.append(Parameter("access_site_capacity", ("model.access_site_capacity_scale",)))
     return tuple(out)
 
 

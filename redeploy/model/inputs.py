@@ -31,7 +31,7 @@ from redeploy.model.repricing import (
     reprice_fronts,
 )
 from redeploy.model.risk import RiskTerms, channel_weights, risk_terms
-from redeploy.model.value import asset_index, value_index
+from redeploy.model.value import UNCONTESTED_KINDS, asset_index, value_index
 from redeploy.scenario import (
     RISK_CHANNELS,
     VALUE_KINDS,
@@ -248,6 +248,8 @@ def _zone_value(
     fit = np.array([[getattr(per[a].fit, k) for k in VALUE_KINDS] for a in ASSETS])
     index = value_index(base.items, len(zd.ids), float(m.decay_km), float(m.perimeter_km))
     a_index = asset_index(index, fit, weights)
+    # the homeland perimeter's part is not a contest for influence (docs/model.md §2)
+    secure = asset_index(index, fit, weights, kinds=UNCONTESTED_KINDS)
     us_inf = override_vector(zd.us_influence, zd.ids, zov, "us_influence")
     comp_inf = override_vector(zd.competitor_influence, zd.ids, zov, "competitor_influence")
     contest = (1.0 - us_inf) * (float(m.contestability_base) + comp_inf)
@@ -262,7 +264,8 @@ def _zone_value(
         if ro.absorb_multiplier is not None:
             absorb_mult[zd.region == r] = ro.absorb_multiplier
     value_unit = np.array([per[a].value_per_unit_bn for a in ASSETS])
-    value = value_unit[None, :] * a_index * (contest * zone_mult * region_mult)[:, None]
+    contested = (a_index - secure) * contest[:, None] + secure
+    value = value_unit[None, :] * contested * (zone_mult * region_mult)[:, None]
     # sites held under access arrangements host rotations on the host's facilities: their
     # capacity is scaled apart from the bases' (model.access_site_capacity_scale)
     access_scale = float(m.access_site_capacity_scale or 1.0)

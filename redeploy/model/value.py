@@ -54,6 +54,10 @@ SPHERE_MARGIN = 0.01
 #: The layer each value kind is read from (`LayerRole.value_kind`); "perimeter" is no layer
 #: but the distance to the homeland.
 VALUE_LAYERS: Mapping[str, str] = value_layers()
+#: Value kinds that are not a contest for influence (docs/model.md §2): the homeland
+#: perimeter is defended whoever holds sway there, so its part of a zone's value is not
+#: scaled by the zone's contestability.
+UNCONTESTED_KINDS: tuple[str, ...] = ("perimeter",)
 
 
 def cutoff_km(decay_km: float) -> float:
@@ -377,7 +381,12 @@ def value_index(
     return np.asarray(np.divide(out, top, out=np.zeros_like(out), where=top > 0), dtype=float)
 
 
-def asset_index(index: np.ndarray, fit: np.ndarray, weights: Sequence[float]) -> np.ndarray:
+def asset_index(
+    index: np.ndarray,
+    fit: np.ndarray,
+    weights: Sequence[float],
+    kinds: Sequence[str] | None = None,
+) -> np.ndarray:
     """
     Return the (Z, A) asset index I_za = Σ_k fit_ak · W_k · V_zk / Σ_k fit_ak · W_k.
 
@@ -389,11 +398,15 @@ def asset_index(index: np.ndarray, fit: np.ndarray, weights: Sequence[float]) ->
         (A, K) asset-fit matrix.
     weights
         (K,) layer weights.
+    kinds
+        Sum over these value kinds only (the denominator stays over every kind), so the
+        parts of disjoint kinds add up to the whole index.
     """
     fw = fit * np.asarray(weights, dtype=float)[None, :]
     denom = fw.sum(axis=1)
+    part = fw if kinds is None else fw * np.isin(VALUE_KINDS, list(kinds))[None, :]
     out = np.divide(
-        index @ fw.T,
+        index @ part.T,
         denom[None, :],
         out=np.zeros((index.shape[0], fit.shape[0])),
         where=denom[None, :] > 0,
