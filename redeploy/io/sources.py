@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import stat
 import time
@@ -17,6 +18,8 @@ from pathlib import Path
 
 #: Seconds a GeoPackage table (or view) may take to be counted before it is refused.
 DATABASE_READ_SECONDS = 10.0
+#: A JSON true or false where a value starts (after a colon, a bracket or a comma).
+_JSON_LITERAL = re.compile(rb"[:\[,]\s*(?:true|false)")
 
 #: What a file that is not a regular file is, by `stat` test, for messages.
 _SPECIAL_FILES: tuple[tuple[Callable[[int], bool], str], ...] = (
@@ -76,7 +79,14 @@ def json_boolean_properties(path: str | os.PathLike[str]) -> dict[str, set[int]]
     """
     try:
         with open(path, "rb") as handle:
-            data = json.load(handle)
+            raw = handle.read()
+        # In UTF-8, a JSON true or false follows a colon, a bracket or a comma: a file
+        # without one holds no boolean (text that merely reads ": true" costs the parse).
+        if json.detect_encoding(raw).startswith("utf-8") and not (
+            (b"true" in raw or b"false" in raw) and _JSON_LITERAL.search(raw)
+        ):
+            return {}
+        data = json.loads(raw)
     except (OSError, ValueError, RecursionError):
         return {}
     features = data.get("features") if isinstance(data, Mapping) else None
