@@ -66,7 +66,9 @@ def _add_texts(props: dict[str, Any], out: list[Any]) -> None:
         _add_table(table, out)
 
 
-def _swap_table(table: Any, swap: Callable[[Any], Any]) -> Any:
+def _swap_table(
+    table: Any, swap: Callable[[Any], Any], swap_rows: Callable[[Any], Any] | None = None
+) -> Any:
     if not isinstance(table, dict):
         return table
     out = dict(table)
@@ -76,7 +78,7 @@ def _swap_table(table: Any, swap: Callable[[Any], Any]) -> Any:
     if out.get("h"):
         out["h"] = [swap(h) for h in out["h"]]
     if out.get("r"):
-        out["r"] = _swap_rows(out["r"], swap)
+        out["r"] = swap_rows(out["r"]) if swap_rows else _swap_rows(out["r"], swap)
     return out
 
 
@@ -90,7 +92,7 @@ def _swap(
     swap_rows: Callable[[Any], Any] | None = None,
 ) -> dict[str, Any]:
     """`props` with `swap` applied to every text field and table cell (`swap_rows`, if
-    given, swaps the cells of a feature's ``rows``)."""
+    given, swaps the cells of a list of rows: a feature's ``rows`` and its tables')."""
     out = dict(props)
     for key in _TEXT_KEYS:
         if key in out:
@@ -99,9 +101,9 @@ def _swap(
         out["rows"] = swap_rows(out["rows"]) if swap_rows else _swap_rows(out["rows"], swap)
     for key in _TABLE_KEYS:
         if key in out:
-            out[key] = _swap_table(out[key], swap)
+            out[key] = _swap_table(out[key], swap, swap_rows)
     if out.get("tabs"):
-        out["tabs"] = [_swap_table(t, swap) for t in out["tabs"]]
+        out["tabs"] = [_swap_table(t, swap, swap_rows) for t in out["tabs"]]
     return out
 
 
