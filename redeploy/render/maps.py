@@ -23,6 +23,7 @@ from redeploy import palette
 from redeploy.io.atomic import write_atomic
 from redeploy.model.result import AllocationResult
 from redeploy.render import assets, panels
+from redeploy.render.collector import paused_collection
 from redeploy.render.features import PANES, basemap_layer, point_layer, zone_layer
 from redeploy.render.flows import flow_layers
 from redeploy.render.fronts import front_forces, front_layer
@@ -260,6 +261,7 @@ def finish_map(
     return m
 
 
+@paused_collection
 def build_map(
     layers: Mapping[str, gpd.GeoDataFrame],
     result: AllocationResult,
@@ -438,6 +440,7 @@ def render_html(m: folium.Map) -> str:
     return re.sub(r"\n{3,}", "\n\n", text)
 
 
+@paused_collection
 def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
     """
     Write the map's page to `path` atomically (a temporary file, then `os.replace`).
