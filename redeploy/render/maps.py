@@ -435,9 +435,14 @@ def render_html(m: folium.Map) -> str:
     found = sorted((text.find(n), n) for n in names if n in text)
     for i, (_, name) in enumerate(found):
         text = text.replace(name, name[:-32] + f"x{i:03d}")
-    # Trailing spaces from folium's templates only cost bytes.
-    text = re.sub(r"[ \t]+\n", "\n", text)
-    return re.sub(r"\n{3,}", "\n\n", text)
+    # Trailing spaces from folium's templates only cost bytes, as do runs of blank lines
+    # (what ``re.sub(r"[ \t]+\n", "\n", ...)`` then ``re.sub(r"\n{3,}", "\n\n", ...)``
+    # give, without scanning the page's data character by character).
+    lines = text.split("\n")
+    text = "\n".join([line.rstrip(" \t") for line in lines[:-1]] + lines[-1:])
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return text
 
 
 @paused_collection

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from itertools import chain
 from typing import Any
 
 from redeploy.render.layerdata import LayerData
@@ -42,8 +43,8 @@ def uses_canvas(layers: Sequence[LayerData]) -> bool:
 
 
 def _add_cells(rows: Any, out: list[Any]) -> None:
-    for row in rows or ():
-        out.extend(row)
+    if rows:
+        out.extend(chain.from_iterable(rows))
 
 
 def _add_table(table: Any, out: list[Any]) -> None:
@@ -58,11 +59,12 @@ def _add_table(table: Any, out: list[Any]) -> None:
 def _add_texts(props: dict[str, Any], out: list[Any]) -> None:
     """Append every value of one feature's text fields and table cells to `out` (texts and
     whatever else they hold: only texts are counted)."""
-    out.extend(props.get(key) for key in _TEXT_KEYS)
-    _add_cells(props.get("rows"), out)
+    get = props.get
+    out.extend(map(get, _TEXT_KEYS))
+    _add_cells(get("rows"), out)
     for key in _TABLE_KEYS:
-        _add_table(props.get(key), out)
-    for table in props.get("tabs") or ():
+        _add_table(get(key), out)
+    for table in get("tabs") or ():
         _add_table(table, out)
 
 
@@ -118,9 +120,16 @@ def pack_layers(layers: Sequence[LayerData]) -> tuple[list[str], list[dict[str, 
     values: list[Any] = []
     for data in layers:
         for f in data.collection["features"]:
-            _add_texts(f.get("properties") or {}, values)
-    counts = Counter(v for v in values if isinstance(v, str))
-    table = [t for t, n in counts.items() if n > 1 and len(t) >= MIN_PACKED_LENGTH]
+            props = f.get("properties")
+            if props:
+                _add_texts(props, values)
+    try:
+        counts = Counter(values)
+    except TypeError:  # something unhashable among the cells: count the texts only
+        counts = Counter(v for v in values if isinstance(v, str))
+    table = [
+        t for t, n in counts.items() if n > 1 and isinstance(t, str) and len(t) >= MIN_PACKED_LENGTH
+    ]
     ref: dict[Any, Any] = {t: i for i, t in enumerate(table)}
     get = ref.get
 
