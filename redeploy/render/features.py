@@ -14,15 +14,18 @@ Text is plain: the page inserts it with ``textContent``, never as HTML.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from redeploy import palette
 from redeploy.model.result import AllocationResult
 from redeploy.render.basemap import basemap_geometries
+from redeploy.render.columns import LayerColumns, each, source_lines
 from redeploy.render.flows import flow_layer
 from redeploy.render.format import (
     finite,
@@ -53,11 +56,12 @@ from redeploy.render.layerdata import LayerData
 from redeploy.render.popups import (
     LEDGER_LABELS,
     ZONE_TABLE_HEAD,
-    class_table,
+    class_tables_of,
     front_popup,
     label,
     presence_rows,
     scalar_rows,
+    scalar_rows_of,
     zone_note,
     zone_table,
 )
@@ -92,9 +96,14 @@ _EST_RING: Mapping[str, Any] = {"dashArray": "3 2"}
 _EST_ZONE: Mapping[str, Any] = {"dashArray": "4 3"}
 
 
+def estimate_text(confidence: Any) -> bool:
+    """Whether a ``confidence`` value marks a feature's figures as an estimate."""
+    return plain_text(confidence).strip().lower() == "estimate"
+
+
 def is_estimate(rec: Mapping[str, Any]) -> bool:
     """Whether a feature's figures are an estimate (its ``confidence`` column)."""
-    return plain_text(rec.get("confidence")).strip().lower() == "estimate"
+    return estimate_text(rec.get("confidence"))
 
 
 def _key_max(gdf: gpd.GeoDataFrame, column: str | None) -> float:
@@ -143,50 +152,66 @@ def _lower_first(text: str) -> str:
     return text
 
 
-def _marker_properties(
-    kind: str, rec: Mapping[str, Any], result: AllocationResult, radius: float
-) -> dict[str, Any]:
-    """The popup, tooltip and radius properties of one feature of a marker layer."""
+def _front_parts(
+    cols: LayerColumns, result: AllocationResult
+) -> list[tuple[dict[str, Any] | None, list[dict[str, Any]], str]]:
+    """Each front's main table, further tables and tooltip note (`front_popup`)."""
+    return [front_popup(rec, result) for rec in cols.records()]
+
+
+def marker_properties(
+    kind: str, cols: LayerColumns, result: AllocationResult, radii: Sequence[float]
+) -> list[dict[str, Any]]:
+    """The popup, tooltip and radius (`radii`) properties of each feature of a marker
+    layer, built column by column (`LayerColumns`: each distinct value formatted once)."""
     schema = SCHEMAS[LayerKind(kind)]
     key = schema.key_figure
     key_spec = schema.columns.get(key) if key else None
-    name = plain_text(rec.get("name")) or plain_text(rec.get("id"))
-    rows = scalar_rows(kind, rec)
-    tab = class_table(kind, rec)
-    tabs: list[dict[str, Any]] = []
-    model_note = ""
-    more = None
-    if kind == LayerKind.FRONTS:
-        # The model's figures first; the front's own (input) figures folded away.
-        tab, tabs, model_note = front_popup(rec, result)
-        more, rows = {"t": f"{schema.role.noun} figures (layer)", "r": rows}, []
-    key_text = fmt_value(rec.get(key), key_spec.unit) if key and key_spec else None
-    tip = name
-    if key_text is not None and key is not None:
-        tip += f" · {_lower_first(label(kind, key))} {key_text}"
-    if model_note:
-        tip += f" · {model_note}"
-    src = source_line(rec)
-    props: dict[str, Any] = {
-        "t": name,
-        "k": f"{schema.role.noun} · {plain_text(rec.get('id'))}",
-        "rows": rows,
-        "src": src if kind != LayerKind.FRONTS else f"{src}; model figures: {model_source(result)}",
-        "tt": tip,
-        "r": radius,
-    }
-    if tab:
-        props["tab"] = tab
-    if tabs:
-        props["tabs"] = tabs
-    if more:
-        props["more"] = more
-    notes = plain_text(rec.get("notes"))
-    if notes:
-        props["n"] = notes
-    if is_estimate(rec):
-        props["e"] = 1
-    return props
+    ids = each(cols.get("id"), plain_text)
+    names = [n or i for n, i in zip(each(cols.get("name"), plain_text), ids, strict=True)]
+    key_texts: list[str | None] = [None] * cols.size
+    if key and key_spec:
+        key_texts = each(cols.get(key), partial(fmt_value, unit=key_spec.unit))
+    key_label = _lower_first(label(kind, key)) if key else ""
+    fronts = kind == LayerKind.FRONTS
+    # The model's figures first for a front; its own (input) figures folded away.
+    parts = _front_parts(cols, result) if fronts else None
+    tables = [None] * cols.size if fronts else class_tables_of(kind, cols)
+    rows, sources = scalar_rows_of(kind, cols), source_lines(cols)
+    notes = each(cols.get("notes"), plain_text)
+    estimates = each(cols.get("confidence"), estimate_text)
+    model = f"; model figures: {model_source(result)}"
+    more_title = f"{schema.role.noun} figures (layer)"
+    out = []
+    for i in range(cols.size):
+        tip, tab, tabs, more, own = names[i], tables[i], None, None, rows[i]
+        if key_texts[i] is not None:
+            tip += f" · {key_label} {key_texts[i]}"
+        if parts is not None:
+            tab, tabs, note = parts[i]
+            more, own = {"t": more_title, "r": own}, []
+            if note:
+                tip += f" · {note}"
+        props: dict[str, Any] = {
+            "t": names[i],
+            "k": f"{schema.role.noun} · {ids[i]}",
+            "rows": own,
+            "src": sources[i] + model if fronts else sources[i],
+            "tt": tip,
+            "r": radii[i],
+        }
+        if tab:
+            props["tab"] = tab
+        if tabs:
+            props["tabs"] = tabs
+        if more:
+            props["more"] = more
+        if notes[i]:
+            props["n"] = notes[i]
+        if estimates[i]:
+            props["e"] = 1
+        out.append(props)
+    return out
 
 
 def _marker_style(palette_key: str) -> tuple[dict[str, Any], bool]:
@@ -215,19 +240,20 @@ def point_layer(kind: str, gdf: gpd.GeoDataFrame, result: AllocationResult) -> L
     r_min, r_max = palette.MARKER_RADII.get(schema.role.palette_key, (4.0, 12.0))
     style, ring = _marker_style(schema.role.palette_key)
     feats_poly, feats_pt = [], []
-    drawn = [
-        (rec, geom)
-        for rec, geom in zip(records(gdf), gdf.geometry, strict=True)
-        if geom is not None and not geom.is_empty
-    ]
+    geoms = gdf.geometry.to_numpy()
+    drawn = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    shown = gdf if drawn.all() else gdf[drawn]
+    cols, shapes = LayerColumns(shown), shown.geometry.to_numpy()
     # Every marker's point at once (a polygon's at a point inside it).
-    points = marker_points([geom for _, geom in drawn], precision=POINT_PRECISION)
-    for (rec, geom), point in zip(drawn, points, strict=True):
-        radius = palette.marker_radius(
-            finite(rec.get(key) if key else None) or 0.0, vmax, r_min=r_min, r_max=r_max
-        )
-        props = _marker_properties(kind, rec, result, radius)
-        if geom.geom_type != "Point":
+    points = marker_points(list(shapes), precision=POINT_PRECISION)
+    radii = each(
+        cols.get(key),
+        lambda v: palette.marker_radius(finite(v) or 0.0, vmax, r_min=r_min, r_max=r_max),
+    )
+    props_of = marker_properties(kind, cols, result, radii)
+    is_point = shapely.get_type_id(shapes) == 0
+    for geom, point, props, single in zip(shapes, points, props_of, is_point, strict=True):
+        if not single:
             feats_poly.append(
                 feature(
                     compact_geometry(geom, precision=SHAPE_PRECISION, simplify=POLYGON_SIMPLIFY),
