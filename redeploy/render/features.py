@@ -15,6 +15,7 @@ Text is plain: the page inserts it with ``textContent``, never as HTML.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -32,7 +33,6 @@ from redeploy.render.format import (
     fmt_value,
     model_source,
     plain_text,
-    source_line,
 )
 from redeploy.render.frames import (
     allocation_by_zone,
@@ -40,13 +40,13 @@ from redeploy.render.frames import (
     asset_order,
     column_by_zone,
     names,
-    records,
     unit_of,
 )
 from redeploy.render.geojson import (
     POINT_PRECISION,
     POLYGON_SIMPLIFY,
     SHAPE_PRECISION,
+    compact_geometries,
     compact_geometry,
     feature,
     feature_collection,
@@ -60,7 +60,6 @@ from redeploy.render.popups import (
     front_popup,
     label,
     presence_rows,
-    scalar_rows,
     scalar_rows_of,
     zone_note,
     zone_table,
@@ -99,11 +98,6 @@ _EST_ZONE: Mapping[str, Any] = {"dashArray": "4 3"}
 def estimate_text(confidence: Any) -> bool:
     """Whether a ``confidence`` value marks a feature's figures as an estimate."""
     return plain_text(confidence).strip().lower() == "estimate"
-
-
-def is_estimate(rec: Mapping[str, Any]) -> bool:
-    """Whether a feature's figures are an estimate (its ``confidence`` column)."""
-    return estimate_text(rec.get("confidence"))
 
 
 def _key_max(gdf: gpd.GeoDataFrame, column: str | None) -> float:
@@ -316,13 +310,13 @@ _ZONE_NOTES: Mapping[str, str] = {
 }
 
 
-def _zone_tip(name: str, per: Mapping[str, Any]) -> str:
-    """A zone's tooltip: the forces and the engagement this run adds, the existing presence."""
-    rows = presence_rows(per)
-    added = [r[1] for r in rows[1:] if r[1] not in ("0 kpe", "")]
+def _zone_tip(name: str, presence: list[list[str]]) -> str:
+    """A zone's tooltip: the forces and the engagement this run adds, the existing presence
+    (`presence_rows` of the zone)."""
+    added = [r[1] for r in presence[1:] if r[1] not in ("0 kpe", "")]
     tip = f"{name} · " + (f"adds {' and '.join(added)}" if added else "nothing added")
-    if rows and rows[0][1] not in ("0 kpe", ""):
-        tip += f" · existing U.S. presence {rows[0][1]}"
+    if presence and presence[0][1] not in ("0 kpe", ""):
+        tip += f" · existing U.S. presence {presence[0][1]}"
     return tip
 
 
@@ -344,40 +338,69 @@ def _zone_choices(
     return amounts, edges, initial
 
 
+@dataclass(frozen=True)
+class _ZoneTexts:
+    """The texts of every zone of a layer read column by column (`LayerColumns`), and of
+    every region's scenario bounds."""
+
+    ids: list[str]
+    names: list[str]
+    regions: list[str]
+    scalars: list[list[list[str]]]
+    sources: list[str]
+    notes: list[str]
+    estimates: list[bool]
+    bounds: dict[str, tuple[list[list[str]], str]]
+    model: str
+    note: str
+
+    @classmethod
+    def of(cls, gdf: gpd.GeoDataFrame, result: AllocationResult) -> _ZoneTexts:
+        cols = LayerColumns(gdf)
+        ids = each(cols.get("id"), plain_text)
+        regions = each(cols.get("region"), plain_text)
+        return cls(
+            ids=ids,
+            names=[n or i for n, i in zip(each(cols.get("name"), plain_text), ids, strict=True)],
+            regions=regions,
+            scalars=scalar_rows_of(LayerKind.PERIPHERAL_ZONES, cols),
+            sources=source_lines(cols),
+            notes=each(cols.get("notes"), plain_text),
+            estimates=each(cols.get("confidence"), estimate_text),
+            bounds={r: _bound_rows(result, r) for r in dict.fromkeys(regions)},
+            model=f"; model figures: {model_source(result)}",
+            note=zone_note(result),
+        )
+
+
 def _zone_properties(
-    rec: Mapping[str, Any],
+    z: _ZoneTexts,
+    i: int,
     result: AllocationResult,
     *,
     fills: tuple[list[dict[str, float]], list[list[float]]] | None,
     colors: Mapping[str, str] | None,
     extra_rows: Mapping[str, list[list[str]]] | None,
 ) -> dict[str, Any]:
-    """One zone's popup, tooltip and fills (`fills`: amounts and edges per choice, or one
+    """Zone `i`'s popup, tooltip and fills (`fills`: amounts and edges per choice, or one
     fill from `colors`)."""
-    schema = SCHEMAS[LayerKind.PERIPHERAL_ZONES]
-    zid = plain_text(rec.get("id"))
-    name = plain_text(rec.get("name")) or zid
+    zid, name = z.ids[i], z.names[i]
     per_asset = asset_frame(result.zones, "zone_id").get(zid, {})
     body = zone_table(per_asset)
     own = presence_rows(per_asset) if per_asset else []
-    bound_rows, held = _bound_rows(result, plain_text(rec.get("region")))
-    rows = [
-        *(extra_rows or {}).get(zid, []),
-        *own,
-        *bound_rows,
-        *scalar_rows("peripheral_zones", rec),
-    ]
+    bound_rows, held = z.bounds[z.regions[i]]
+    rows = [*(extra_rows or {}).get(zid, []), *own, *bound_rows, *z.scalars[i]]
     props: dict[str, Any] = {
         "t": name,
-        "k": f"{schema.role.noun} · {plain_text(rec.get('region'))} · {zid}",
+        "k": f"{SCHEMAS[LayerKind.PERIPHERAL_ZONES].role.noun} · {z.regions[i]} · {zid}",
         "rows": rows,
-        "src": f"{source_line(rec)}; model figures: {model_source(result)}",
+        "src": z.sources[i] + z.model,
     }
     if fills is None:
         props["tt"] = f"{name} · " + (rows[0][1] if rows else "")
         props["fc"] = (colors or {}).get(zid, palette.ZONE_EMPTY_COLOR)
     else:
-        props["tt"] = _zone_tip(name, per_asset)
+        props["tt"] = _zone_tip(name, own if per_asset else presence_rows(per_asset))
         props["fa"] = [
             palette.allocation_color(a.get(zid, 0.0), e) for a, e in zip(*fills, strict=True)
         ]
@@ -385,11 +408,10 @@ def _zone_properties(
         props["fl"] = held
         props["tt"] = f"{FLOOR_MARK} {props['tt']}"
     if body:
-        props["tab"] = {"h": ZONE_TABLE_HEAD, "r": body, "f": zone_note(result)}
-    notes = plain_text(rec.get("notes"))
-    if notes:
-        props["n"] = notes
-    if is_estimate(rec):
+        props["tab"] = {"h": ZONE_TABLE_HEAD, "r": body, "f": z.note}
+    if z.notes[i]:
+        props["n"] = z.notes[i]
+    if z.estimates[i]:
         props["e"] = 1
     return props
 
@@ -430,12 +452,16 @@ def zone_layer(
     """
     amounts, edges, initial = _zone_choices(result, metric)
     fills = None if colors is not None else (amounts, edges)
+    texts = _ZoneTexts.of(gdf, result)
+    shapes = compact_geometries(
+        gdf.geometry.to_numpy(), precision=SHAPE_PRECISION, simplify=POLYGON_SIMPLIFY
+    )
     feats = [
         feature(
-            compact_geometry(geom, precision=SHAPE_PRECISION, simplify=POLYGON_SIMPLIFY),
-            _zone_properties(rec, result, fills=fills, colors=colors, extra_rows=extra_rows),
+            shape,
+            _zone_properties(texts, i, result, fills=fills, colors=colors, extra_rows=extra_rows),
         )
-        for rec, geom in zip(records(gdf), gdf.geometry, strict=True)
+        for i, shape in enumerate(shapes)
     ]
     existing = column_by_zone(result, "military", "existing")
     data = LayerData(

@@ -69,8 +69,14 @@ def _floor_notes(result: AllocationResult) -> dict[tuple[str, str], str]:
     out: dict[tuple[str, str], str] = {}
     if zones is None or zones.empty or "region" not in zones:
         return out
-    regions = dict(zip(zones["zone_id"].astype(str), zones["region"].astype(str), strict=False))
-    assets = sorted({str(a) for a in zones["asset"]})
+    regions = dict(
+        zip(
+            zones["zone_id"].astype(str).tolist(),
+            zones["region"].astype(str).tolist(),
+            strict=False,
+        )
+    )
+    assets = sorted({str(a) for a in zones["asset"].tolist()})
     # one look at the bounds per region and class, not per zone (9,800 zones: 50 regions)
     notes: dict[tuple[str, str], str | None] = {}
     for region in set(regions.values()):
