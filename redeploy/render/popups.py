@@ -101,32 +101,6 @@ def _scalar_columns(kind: str) -> tuple[str, ...]:
     return tuple(c for c in SCHEMAS[LayerKind(kind)].scalar_columns if c not in grouped)
 
 
-def scalar_rows(kind: str, row: Mapping[str, Any]) -> list[list[str]]:
-    """[label, value] rows of a feature's own figures (`LayerSchema.scalar_columns`)."""
-    schema = SCHEMAS[LayerKind(kind)]
-    rows = []
-    for name in _scalar_columns(kind):
-        if name not in row:
-            continue
-        spec = schema.columns[name]
-        value: str | None
-        if spec.dtype == "bool":
-            value = fmt_bool(row.get(name))
-        elif spec.unit_column:
-            # The unit is in another column: the value is shown as a plain number.
-            value = fmt_value(row.get(name), "")
-            tu = plain_text(row.get(spec.unit_column))
-            if value is not None and tu:
-                value = f"{value} {tu}"
-        elif spec.dtype in ("str", "enum", "slug"):
-            value = fmt_value(row.get(name), "raw")
-        else:
-            value = fmt_value(row.get(name), spec.unit)
-        if value is not None:
-            rows.append([label(kind, name), value])
-    return rows
-
-
 def class_table(kind: str, row: Mapping[str, Any]) -> dict[str, Any] | None:
     """The per-class table of a feature's military column groups (None when it has none)."""
     prefixes = military_prefixes(kind)
@@ -142,7 +116,12 @@ def class_table(kind: str, row: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def scalar_rows_of(kind: str, cols: LayerColumns) -> list[list[list[str]]]:
-    """`scalar_rows` of every row of a layer (`LayerColumns`), column by column."""
+    """
+    The [label, value] rows of each feature's own figures (`LayerSchema.scalar_columns`
+    not in a per-class table), for every row of a layer (`LayerColumns`), column by column:
+    yes/no for booleans, a number with the unit of its unit column, text as it is, other
+    figures with their unit; a missing value gives no row.
+    """
     schema = SCHEMAS[LayerKind(kind)]
     rows: list[list[list[str]]] = [[] for _ in range(cols.size)]
     for name in _scalar_columns(kind):
