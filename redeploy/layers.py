@@ -448,7 +448,7 @@ def _read_raw(path: Path, schema: LayerSchema, *, crs: str | None) -> gpd.GeoDat
     gdf = _to_project_crs(gdf, path, schema, crs=crs)
     if suffix in (".geojson", ".json"):
         numeric = {c for c, spec in schema.columns.items() if spec.dtype in ("float", "int")}
-        found = json_boolean_properties(path)
+        found = json_boolean_properties(path, numeric)
         gdf.attrs[_JSON_BOOLEANS] = {c: rows for c, rows in found.items() if c in numeric}
     return gdf
 

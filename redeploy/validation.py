@@ -6,19 +6,14 @@ feature id (and row), the column, the value and what is allowed.
 
 from __future__ import annotations
 
-import contextlib
-import json
-import math
 import re
-from collections.abc import Callable, Collection, Mapping
-from functools import lru_cache
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pycountry
 import shapely
 from pyproj import CRS as ProjCRS
 from pyproj import Transformer
@@ -26,25 +21,14 @@ from pyproj.exceptions import ProjError
 
 from redeploy.errors import LayerValidationError, Problem
 from redeploy.schemas import CRS, ColumnSpec, LayerKind, LayerSchema, get_schema
+from redeploy.validation_cells import EXTRA_ISO3, check_column, is_iso3, is_missing
 
-#: ISO 3166-1 alpha-3 user-assigned codes accepted besides pycountry's list.
-EXTRA_ISO3: frozenset[str] = frozenset({"XKX"})
+__all__ = ["EXTRA_ISO3", "is_iso3", "is_missing"]
 
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 #: Longest field name a Shapefile (dBase) can hold; longer names are cut.
 _DBF_NAME_LENGTH = 10
 #: Slack allowed when one column must be at most another (``floor_*`` <= ``us_*``).
 _AT_MOST_TOLERANCE = 1e-9
-
-
-@lru_cache(maxsize=1)
-def _iso3_codes() -> frozenset[str]:
-    return frozenset(c.alpha_3 for c in pycountry.countries) | EXTRA_ISO3
-
-
-def is_iso3(code: str) -> bool:
-    """Return whether `code` is an ISO 3166-1 alpha-3 code (upper case)."""
-    return code in _iso3_codes()
 
 
 def _fail(path: Path, schema: LayerSchema, message: str) -> LayerValidationError:
@@ -214,7 +198,7 @@ def _validate(
                 out[col] = _empty_column(spec, len(gdf))
             continue
         booleans = (boolean_cells or {}).get(col, ())
-        out[col] = _check_column(gdf[col], col, spec, ids, problems, booleans)
+        out[col] = check_column(gdf[col], col, spec, ids, problems, booleans)
     problems.extend(_check_at_most(out, schema, ids))
     if schema.id_column in gdf.columns:
         problems.extend(_duplicate_ids(gdf[schema.id_column], ids))
@@ -269,40 +253,7 @@ def _column_name_problems(gdf: gpd.GeoDataFrame, schema: LayerSchema) -> list[Pr
 def _feature_ids(gdf: gpd.GeoDataFrame, schema: LayerSchema) -> list[str | None]:
     if schema.id_column not in gdf.columns:
         return [None] * len(gdf)
-    return [None if is_missing(v) else str(v) for v in gdf[schema.id_column]]
-
-
-def is_missing(value: object) -> bool:
-    """None, NA, NaN or blank text: a cell with no value."""
-    if value is None or value is pd.NA:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and value.strip() == ""
-
-
-def _shown(value: object, limit: int = 60) -> str:
-    """`value` for a message, naming its type when a cell holds a list or an object (GDAL
-    gives a GeoJSON array in a text column as JSON text, ``'[ "full" ]'``), cut to about
-    `limit` characters."""
-    text = _described(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _described(value: object) -> str:
-    if isinstance(value, str) and value[:1] in "[{" and value[-1:] in "]}" and len(value) < 10_000:
-        with contextlib.suppress(ValueError, RecursionError):
-            value = json.loads(value)
-    if isinstance(value, list | tuple | np.ndarray):
-        items = value.tolist() if isinstance(value, np.ndarray) else list(value)
-        return f"a list {items!r}"
-    if isinstance(value, dict):
-        return f"an object {value!r}"
-    return repr(value)
-
-
-def _is_scalar(value: object) -> bool:
-    return not isinstance(value, list | tuple | dict | set | np.ndarray)
+    return [None if is_missing(v) else str(v) for v in gdf[schema.id_column].tolist()]
 
 
 def _empty_column(spec: ColumnSpec, n: int) -> pd.Series:
@@ -311,141 +262,6 @@ def _empty_column(spec: ColumnSpec, n: int) -> pd.Series:
     if spec.dtype == "int":
         return pd.Series([pd.NA] * n, dtype="Int64")
     return pd.Series([None] * n, dtype="object")
-
-
-#: Text spellings of true and false a CSV or a GeoPackage may hold.
-_BOOL_TEXT = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
-
-
-def _check_bool(
-    raw: list[object], spec: ColumnSpec, report: Callable[[int, str], None]
-) -> pd.Series:
-    """
-    true/false values (JSON booleans, 0/1 integers or floats, or true/false/yes/no text).
-
-    Floats 0.0 and 1.0 are what GDAL readers give for a GeoPackage BOOLEAN column that holds
-    NULLs (redeploy's own exports among them).
-    """
-    out: list[bool | None] = []
-    for i, v in enumerate(raw):
-        if is_missing(v):
-            if spec.required:
-                report(i, f"is empty (null or NaN) but required; allowed: {spec.allowed()}")
-            out.append(None)
-            continue
-        if isinstance(v, bool | np.bool_):
-            out.append(bool(v))
-        elif isinstance(v, int | np.integer | float | np.floating) and v in (0, 1):
-            out.append(bool(v))
-        elif isinstance(v, str) and v.strip().lower() in _BOOL_TEXT:
-            out.append(_BOOL_TEXT[v.strip().lower()])
-        else:
-            report(i, f"must be {spec.allowed()}, got {_shown(v)}")
-            out.append(None)
-    return pd.Series(out, dtype="object")
-
-
-def _check_column(
-    values: pd.Series,
-    col: str,
-    spec: ColumnSpec,
-    ids: list[str | None],
-    problems: list[Problem],
-    booleans: Collection[int] = (),
-) -> pd.Series:
-    """Check and type one column; `booleans` are rows whose source value was a JSON
-    true/false that the reader turned into a number."""
-
-    def report(i: int, message: str) -> None:
-        problems.append(Problem(message, feature_id=ids[i], row=i + 1, column=col))
-
-    raw = list(values)
-    if spec.dtype == "bool":
-        return _check_bool(raw, spec, report)
-    if spec.dtype in ("float", "int"):
-        return _check_numbers(raw, spec, report, booleans)
-    return _check_texts(raw, spec, report)
-
-
-def _check_numbers(
-    raw: list[object],
-    spec: ColumnSpec,
-    report: Callable[[int, str], None],
-    booleans: Collection[int],
-) -> pd.Series:
-    """Numbers within the column's bounds; true/false, text and infinities refused."""
-    nums = np.full(len(raw), np.nan)
-    for i, v in enumerate(raw):
-        if i in booleans or isinstance(v, bool | np.bool_):
-            shown = ("true" if v else "false") if i in booleans else repr(v)
-            report(i, f"must be {spec.allowed()}, got {shown} (a boolean, not a number)")
-            continue
-        if is_missing(v):
-            if spec.required:
-                report(i, f"is empty (null or NaN) but required; allowed: {spec.allowed()}")
-            continue
-        try:
-            if not _is_scalar(v):  # a list cell: float() would take a 1-item array
-                raise TypeError
-            x = float(v)  # type: ignore[arg-type]
-        except (TypeError, ValueError, OverflowError):
-            report(i, f"must be {spec.allowed()}, got {_shown(v)}")
-            continue
-        if math.isnan(x):
-            if spec.required:
-                report(i, f"is NaN but required; allowed: {spec.allowed()}")
-            continue
-        if (
-            math.isinf(x)
-            or (spec.minimum is not None and x < spec.minimum)
-            or (spec.maximum is not None and x > spec.maximum)
-        ):
-            report(i, f"must be {spec.allowed()}, got {_shown(v)}")
-            continue
-        if spec.dtype == "int" and not float(x).is_integer():
-            report(i, f"must be {spec.allowed()}, got {_shown(v)}")
-            continue
-        nums[i] = x
-    if spec.dtype == "int":
-        series = pd.Series(nums).round()
-        return series.astype("Int64") if np.isnan(nums).any() else series.astype("int64")
-    return pd.Series(nums, dtype="float64")
-
-
-def _check_texts(
-    raw: list[object], spec: ColumnSpec, report: Callable[[int, str], None]
-) -> pd.Series:
-    """Text columns: enums, slugs, ISO3 codes and lists, free text."""
-    texts: list[str | None] = []
-    for i, v in enumerate(raw):
-        if is_missing(v):
-            if spec.required:
-                report(i, f"is empty (null or NaN) but required; allowed: {spec.allowed()}")
-            texts.append(None)
-            continue
-        if not _is_scalar(v):
-            report(i, f"must be {spec.allowed()}, got {_shown(v)}")
-            texts.append(None)
-            continue
-        text = str(v).strip()
-        if spec.dtype == "enum" and text not in spec.choices:
-            report(i, f"must be {spec.allowed()}, got {_shown(v)}")
-        elif spec.dtype == "slug" and not _SLUG.match(text):
-            report(i, f"must be {spec.allowed()}, got {_shown(v)}")
-        elif spec.dtype == "iso3" and not is_iso3(text):
-            report(i, f"unknown ISO3 code {v!r}; allowed: {spec.allowed()}")
-        elif spec.dtype == "iso3_list":
-            codes = [c.strip() for c in text.split(";")]
-            bad = [c for c in codes if not is_iso3(c)]
-            if bad:
-                report(
-                    i,
-                    f"unknown ISO3 code(s) {', '.join(repr(b) for b in bad)} in {v!r}; "
-                    f"allowed: {spec.allowed()}",
-                )
-            text = ";".join(codes)
-        texts.append(text)
-    return pd.Series(texts, dtype="object")
 
 
 def _check_at_most(out: pd.DataFrame, schema: LayerSchema, ids: list[str | None]) -> list[Problem]:
@@ -518,8 +334,15 @@ def _check_geometry(
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     types = np.asarray(shapely.get_type_id(geoms))
     valid = shapely.is_valid(geoms)
+    # Only the features that may have a problem (`_geometry_problem`) are looked at one
+    # by one: missing, of a type not allowed, invalid, or not within the CRS's range.
+    allowed = [t for t, name in _GEOMETRY_NAMES.items() if name in schema.geometry_types]
+    low, high = np.split(shapely.bounds(geoms), 2, axis=1)
+    with np.errstate(invalid="ignore"):
+        inside = (low >= (-180, -90)).all(axis=1) & (high <= (180, 90)).all(axis=1)
+    suspect = missing | ~np.isin(types, allowed) | ~valid | ~inside
     problems = []
-    for i in range(len(gdf)):
+    for i in np.flatnonzero(suspect).tolist():
         if missing[i] and i in coordinate_problems:
             name, value = coordinate_problems[i]
             what = "longitude" if name.lower() in ("lon", "longitude", "x") else "latitude"

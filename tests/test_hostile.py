@@ -837,3 +837,23 @@ def test_a_memory_error_anywhere_ends_in_a_message_not_a_traceback(runner, tmp_p
 
     monkeypatch.setattr("redeploy.workflows.run.solve_allocation", exhausted)
     refused(invoke(runner, *run_args(tmp_path / "out")), "error: not enough memory")
+
+
+def test_a_json_boolean_is_found_whatever_the_file_spells(tmp_path):
+    # The file is parsed only when it may hold a true or false under a name looked for;
+    # a name spelled with escapes is looked for by parsing.
+    from redeploy.io.sources import json_boolean_properties
+
+    def found(props: str, names: set[str] | None) -> dict[str, set[int]]:
+        path = tmp_path / "layer.geojson"
+        path.write_text(
+            '{"type": "FeatureCollection", "features": [{"type": "Feature", '
+            f'"properties": {props}, "geometry": null}}]}}'
+        )
+        return json_boolean_properties(path, names)
+
+    assert found('{"us_naval" :\n false, "notes": "x: true"}', {"us_naval"}) == {"us_naval": {0}}
+    assert found('{"\\u0075s_naval": true}', {"us_naval"}) == {"us_naval": {0}}
+    assert found('{"us_naval": 1, "notes": "\\"us_naval\\": true"}', {"us_naval"}) == {}
+    assert found('{"flag": true, "us_naval": 1}', {"us_naval"}) == {}
+    assert found('{"flag": true, "us_naval": 1}', None) == {"flag": {0}}

@@ -35,12 +35,18 @@ HOME_NAME = "United States (home pool)"
 _ZONE_LAYER_COLUMNS = ("id", "name", "iso3", "region", "access", "access_basis", "port_calls")
 
 
+_LISTLIKE = (list, tuple, set, frozenset, np.ndarray)
+
+
 def _is_listlike(value: object) -> bool:
-    return isinstance(value, list | tuple | set | frozenset | np.ndarray)
+    return isinstance(value, _LISTLIKE)
 
 
 def _join_lists(series: pd.Series) -> pd.Series:
-    if series.dtype != object or not series.map(_is_listlike).any():
+    # Whether any cell holds a list: one look at each type of value the column holds.
+    if series.dtype != object or not any(
+        issubclass(kind, _LISTLIKE) for kind in set(map(type, series.tolist()))
+    ):
         return series
     return series.map(
         lambda v: (

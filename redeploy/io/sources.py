@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import stat
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
 #: Seconds a GeoPackage table (or view) may take to be counted before it is refused.
 DATABASE_READ_SECONDS = 10.0
+#: A JSON true or false where a value starts (after a colon, a bracket or a comma).
+_JSON_LITERAL = re.compile(rb"[:\[,]\s*(?:true|false)")
 
 #: What a file that is not a regular file is, by `stat` test, for messages.
 _SPECIAL_FILES: tuple[tuple[Callable[[int], bool], str], ...] = (
@@ -66,9 +69,12 @@ def read_limited(path: str | os.PathLike[str], limit: int) -> bytes:
     return data
 
 
-def json_boolean_properties(path: str | os.PathLike[str]) -> dict[str, set[int]]:
+def json_boolean_properties(
+    path: str | os.PathLike[str], names: Collection[str] | None = None
+) -> dict[str, set[int]]:
     """
-    Return ``{property: rows}`` of the GeoJSON features whose property is true or false.
+    Return ``{property: rows}`` of the GeoJSON features whose property is true or false
+    (only the properties of `names`, when given).
 
     GDAL turns a JSON ``true`` among numbers into 1, so a number column cannot tell it
     from a number once read; this reads the file's JSON itself. A file that is not a
@@ -76,7 +82,10 @@ def json_boolean_properties(path: str | os.PathLike[str]) -> dict[str, set[int]]
     """
     try:
         with open(path, "rb") as handle:
-            data = json.load(handle)
+            raw = handle.read()
+        if json.detect_encoding(raw).startswith("utf-8") and not _may_hold_boolean(raw, names):
+            return {}
+        data = json.loads(raw)
     except (OSError, ValueError, RecursionError):
         return {}
     features = data.get("features") if isinstance(data, Mapping) else None
@@ -88,9 +97,28 @@ def json_boolean_properties(path: str | os.PathLike[str]) -> dict[str, set[int]]
         if not isinstance(props, Mapping):
             continue
         for key, value in props.items():
-            if isinstance(value, bool):
+            if isinstance(value, bool) and (names is None or str(key) in names):
                 out.setdefault(str(key), set()).add(row)
     return out
+
+
+def _may_hold_boolean(raw: bytes, names: Collection[str] | None) -> bool:
+    """
+    Whether UTF-8 JSON text may hold a true or false (as the value of one of `names`).
+
+    A JSON true or false follows a colon, a bracket or a comma; the value of a property
+    follows its name, written as it is unless the text escapes characters (``\\u``).
+    Text that merely reads like one (``": true"`` in a note) only costs the parse.
+    """
+    if not ((b"true" in raw or b"false" in raw) and _JSON_LITERAL.search(raw)):
+        return False
+    if names is None or b"\\u" in raw:
+        return True
+    if not names:
+        return False
+    quoted = (json.dumps(str(n), ensure_ascii=False).encode() for n in sorted(names))
+    keys = b"|".join(re.escape(q) for q in quoted)
+    return re.search(rb"(?:" + keys + rb")\s*:\s*(?:true|false)", raw) is not None
 
 
 def count_table_rows(

@@ -23,6 +23,7 @@ from redeploy.io.atomic import write_atomic
 from redeploy.io.text import csv_text
 from redeploy.model.result import AllocationResult
 from redeploy.render import panels
+from redeploy.render.collector import paused_collection
 from redeploy.render.compare_panel import compare_panel, headline_change
 from redeploy.render.compare_summary import arrow, front_changes
 from redeploy.render.compare_views import (
@@ -263,6 +264,7 @@ def _flow_legend(data: Sequence[LayerData]) -> str:
     )
 
 
+@paused_collection
 def build_compare_map(
     layers: Mapping[str, gpd.GeoDataFrame],
     a: AllocationResult,

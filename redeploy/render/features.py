@@ -14,22 +14,25 @@ Text is plain: the page inserts it with ``textContent``, never as HTML.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from redeploy import palette
 from redeploy.model.result import AllocationResult
 from redeploy.render.basemap import basemap_geometries
+from redeploy.render.columns import LayerColumns, each, source_lines
 from redeploy.render.flows import flow_layer
 from redeploy.render.format import (
     finite,
     fmt_value,
     model_source,
     plain_text,
-    source_line,
 )
 from redeploy.render.frames import (
     allocation_by_zone,
@@ -37,13 +40,13 @@ from redeploy.render.frames import (
     asset_order,
     column_by_zone,
     names,
-    records,
     unit_of,
 )
 from redeploy.render.geojson import (
     POINT_PRECISION,
     POLYGON_SIMPLIFY,
     SHAPE_PRECISION,
+    compact_geometries,
     compact_geometry,
     feature,
     feature_collection,
@@ -53,11 +56,11 @@ from redeploy.render.layerdata import LayerData
 from redeploy.render.popups import (
     LEDGER_LABELS,
     ZONE_TABLE_HEAD,
-    class_table,
+    class_tables_of,
     front_popup,
     label,
     presence_rows,
-    scalar_rows,
+    scalar_rows_of,
     zone_note,
     zone_table,
 )
@@ -92,9 +95,9 @@ _EST_RING: Mapping[str, Any] = {"dashArray": "3 2"}
 _EST_ZONE: Mapping[str, Any] = {"dashArray": "4 3"}
 
 
-def is_estimate(rec: Mapping[str, Any]) -> bool:
-    """Whether a feature's figures are an estimate (its ``confidence`` column)."""
-    return plain_text(rec.get("confidence")).strip().lower() == "estimate"
+def estimate_text(confidence: Any) -> bool:
+    """Whether a ``confidence`` value marks a feature's figures as an estimate."""
+    return plain_text(confidence).strip().lower() == "estimate"
 
 
 def _key_max(gdf: gpd.GeoDataFrame, column: str | None) -> float:
@@ -143,50 +146,66 @@ def _lower_first(text: str) -> str:
     return text
 
 
-def _marker_properties(
-    kind: str, rec: Mapping[str, Any], result: AllocationResult, radius: float
-) -> dict[str, Any]:
-    """The popup, tooltip and radius properties of one feature of a marker layer."""
+def _front_parts(
+    cols: LayerColumns, result: AllocationResult
+) -> list[tuple[dict[str, Any] | None, list[dict[str, Any]], str]]:
+    """Each front's main table, further tables and tooltip note (`front_popup`)."""
+    return [front_popup(rec, result) for rec in cols.records()]
+
+
+def marker_properties(
+    kind: str, cols: LayerColumns, result: AllocationResult, radii: Sequence[float]
+) -> list[dict[str, Any]]:
+    """The popup, tooltip and radius (`radii`) properties of each feature of a marker
+    layer, built column by column (`LayerColumns`: each distinct value formatted once)."""
     schema = SCHEMAS[LayerKind(kind)]
     key = schema.key_figure
     key_spec = schema.columns.get(key) if key else None
-    name = plain_text(rec.get("name")) or plain_text(rec.get("id"))
-    rows = scalar_rows(kind, rec)
-    tab = class_table(kind, rec)
-    tabs: list[dict[str, Any]] = []
-    model_note = ""
-    more = None
-    if kind == LayerKind.FRONTS:
-        # The model's figures first; the front's own (input) figures folded away.
-        tab, tabs, model_note = front_popup(rec, result)
-        more, rows = {"t": f"{schema.role.noun} figures (layer)", "r": rows}, []
-    key_text = fmt_value(rec.get(key), key_spec.unit) if key and key_spec else None
-    tip = name
-    if key_text is not None and key is not None:
-        tip += f" · {_lower_first(label(kind, key))} {key_text}"
-    if model_note:
-        tip += f" · {model_note}"
-    src = source_line(rec)
-    props: dict[str, Any] = {
-        "t": name,
-        "k": f"{schema.role.noun} · {plain_text(rec.get('id'))}",
-        "rows": rows,
-        "src": src if kind != LayerKind.FRONTS else f"{src}; model figures: {model_source(result)}",
-        "tt": tip,
-        "r": radius,
-    }
-    if tab:
-        props["tab"] = tab
-    if tabs:
-        props["tabs"] = tabs
-    if more:
-        props["more"] = more
-    notes = plain_text(rec.get("notes"))
-    if notes:
-        props["n"] = notes
-    if is_estimate(rec):
-        props["e"] = 1
-    return props
+    ids = each(cols.get("id"), plain_text)
+    names = [n or i for n, i in zip(each(cols.get("name"), plain_text), ids, strict=True)]
+    key_texts: list[str | None] = [None] * cols.size
+    if key and key_spec:
+        key_texts = each(cols.get(key), partial(fmt_value, unit=key_spec.unit))
+    key_label = _lower_first(label(kind, key)) if key else ""
+    fronts = kind == LayerKind.FRONTS
+    # The model's figures first for a front; its own (input) figures folded away.
+    parts = _front_parts(cols, result) if fronts else None
+    tables = [None] * cols.size if fronts else class_tables_of(kind, cols)
+    rows, sources = scalar_rows_of(kind, cols), source_lines(cols)
+    notes = each(cols.get("notes"), plain_text)
+    estimates = each(cols.get("confidence"), estimate_text)
+    model = f"; model figures: {model_source(result)}"
+    more_title = f"{schema.role.noun} figures (layer)"
+    out = []
+    for i in range(cols.size):
+        tip, tab, tabs, more, own = names[i], tables[i], None, None, rows[i]
+        if key_texts[i] is not None:
+            tip += f" · {key_label} {key_texts[i]}"
+        if parts is not None:
+            tab, tabs, note = parts[i]
+            more, own = {"t": more_title, "r": own}, []
+            if note:
+                tip += f" · {note}"
+        props: dict[str, Any] = {
+            "t": names[i],
+            "k": f"{schema.role.noun} · {ids[i]}",
+            "rows": own,
+            "src": sources[i] + model if fronts else sources[i],
+            "tt": tip,
+            "r": radii[i],
+        }
+        if tab:
+            props["tab"] = tab
+        if tabs:
+            props["tabs"] = tabs
+        if more:
+            props["more"] = more
+        if notes[i]:
+            props["n"] = notes[i]
+        if estimates[i]:
+            props["e"] = 1
+        out.append(props)
+    return out
 
 
 def _marker_style(palette_key: str) -> tuple[dict[str, Any], bool]:
@@ -215,19 +234,20 @@ def point_layer(kind: str, gdf: gpd.GeoDataFrame, result: AllocationResult) -> L
     r_min, r_max = palette.MARKER_RADII.get(schema.role.palette_key, (4.0, 12.0))
     style, ring = _marker_style(schema.role.palette_key)
     feats_poly, feats_pt = [], []
-    drawn = [
-        (rec, geom)
-        for rec, geom in zip(records(gdf), gdf.geometry, strict=True)
-        if geom is not None and not geom.is_empty
-    ]
+    geoms = gdf.geometry.to_numpy()
+    drawn = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    shown = gdf if drawn.all() else gdf[drawn]
+    cols, shapes = LayerColumns(shown), shown.geometry.to_numpy()
     # Every marker's point at once (a polygon's at a point inside it).
-    points = marker_points([geom for _, geom in drawn], precision=POINT_PRECISION)
-    for (rec, geom), point in zip(drawn, points, strict=True):
-        radius = palette.marker_radius(
-            finite(rec.get(key) if key else None) or 0.0, vmax, r_min=r_min, r_max=r_max
-        )
-        props = _marker_properties(kind, rec, result, radius)
-        if geom.geom_type != "Point":
+    points = marker_points(list(shapes), precision=POINT_PRECISION)
+    radii = each(
+        cols.get(key),
+        lambda v: palette.marker_radius(finite(v) or 0.0, vmax, r_min=r_min, r_max=r_max),
+    )
+    props_of = marker_properties(kind, cols, result, radii)
+    is_point = shapely.get_type_id(shapes) == 0
+    for geom, point, props, single in zip(shapes, points, props_of, is_point, strict=True):
+        if not single:
             feats_poly.append(
                 feature(
                     compact_geometry(geom, precision=SHAPE_PRECISION, simplify=POLYGON_SIMPLIFY),
@@ -290,13 +310,13 @@ _ZONE_NOTES: Mapping[str, str] = {
 }
 
 
-def _zone_tip(name: str, per: Mapping[str, Any]) -> str:
-    """A zone's tooltip: the forces and the engagement this run adds, the existing presence."""
-    rows = presence_rows(per)
-    added = [r[1] for r in rows[1:] if r[1] not in ("0 kpe", "")]
+def _zone_tip(name: str, presence: list[list[str]]) -> str:
+    """A zone's tooltip: the forces and the engagement this run adds, the existing presence
+    (`presence_rows` of the zone)."""
+    added = [r[1] for r in presence[1:] if r[1] not in ("0 kpe", "")]
     tip = f"{name} · " + (f"adds {' and '.join(added)}" if added else "nothing added")
-    if rows and rows[0][1] not in ("0 kpe", ""):
-        tip += f" · existing U.S. presence {rows[0][1]}"
+    if presence and presence[0][1] not in ("0 kpe", ""):
+        tip += f" · existing U.S. presence {presence[0][1]}"
     return tip
 
 
@@ -318,40 +338,69 @@ def _zone_choices(
     return amounts, edges, initial
 
 
+@dataclass(frozen=True)
+class _ZoneTexts:
+    """The texts of every zone of a layer read column by column (`LayerColumns`), and of
+    every region's scenario bounds."""
+
+    ids: list[str]
+    names: list[str]
+    regions: list[str]
+    scalars: list[list[list[str]]]
+    sources: list[str]
+    notes: list[str]
+    estimates: list[bool]
+    bounds: dict[str, tuple[list[list[str]], str]]
+    model: str
+    note: str
+
+    @classmethod
+    def of(cls, gdf: gpd.GeoDataFrame, result: AllocationResult) -> _ZoneTexts:
+        cols = LayerColumns(gdf)
+        ids = each(cols.get("id"), plain_text)
+        regions = each(cols.get("region"), plain_text)
+        return cls(
+            ids=ids,
+            names=[n or i for n, i in zip(each(cols.get("name"), plain_text), ids, strict=True)],
+            regions=regions,
+            scalars=scalar_rows_of(LayerKind.PERIPHERAL_ZONES, cols),
+            sources=source_lines(cols),
+            notes=each(cols.get("notes"), plain_text),
+            estimates=each(cols.get("confidence"), estimate_text),
+            bounds={r: _bound_rows(result, r) for r in dict.fromkeys(regions)},
+            model=f"; model figures: {model_source(result)}",
+            note=zone_note(result),
+        )
+
+
 def _zone_properties(
-    rec: Mapping[str, Any],
+    z: _ZoneTexts,
+    i: int,
     result: AllocationResult,
     *,
     fills: tuple[list[dict[str, float]], list[list[float]]] | None,
     colors: Mapping[str, str] | None,
     extra_rows: Mapping[str, list[list[str]]] | None,
 ) -> dict[str, Any]:
-    """One zone's popup, tooltip and fills (`fills`: amounts and edges per choice, or one
+    """Zone `i`'s popup, tooltip and fills (`fills`: amounts and edges per choice, or one
     fill from `colors`)."""
-    schema = SCHEMAS[LayerKind.PERIPHERAL_ZONES]
-    zid = plain_text(rec.get("id"))
-    name = plain_text(rec.get("name")) or zid
+    zid, name = z.ids[i], z.names[i]
     per_asset = asset_frame(result.zones, "zone_id").get(zid, {})
     body = zone_table(per_asset)
     own = presence_rows(per_asset) if per_asset else []
-    bound_rows, held = _bound_rows(result, plain_text(rec.get("region")))
-    rows = [
-        *(extra_rows or {}).get(zid, []),
-        *own,
-        *bound_rows,
-        *scalar_rows("peripheral_zones", rec),
-    ]
+    bound_rows, held = z.bounds[z.regions[i]]
+    rows = [*(extra_rows or {}).get(zid, []), *own, *bound_rows, *z.scalars[i]]
     props: dict[str, Any] = {
         "t": name,
-        "k": f"{schema.role.noun} · {plain_text(rec.get('region'))} · {zid}",
+        "k": f"{SCHEMAS[LayerKind.PERIPHERAL_ZONES].role.noun} · {z.regions[i]} · {zid}",
         "rows": rows,
-        "src": f"{source_line(rec)}; model figures: {model_source(result)}",
+        "src": z.sources[i] + z.model,
     }
     if fills is None:
         props["tt"] = f"{name} · " + (rows[0][1] if rows else "")
         props["fc"] = (colors or {}).get(zid, palette.ZONE_EMPTY_COLOR)
     else:
-        props["tt"] = _zone_tip(name, per_asset)
+        props["tt"] = _zone_tip(name, own if per_asset else presence_rows(per_asset))
         props["fa"] = [
             palette.allocation_color(a.get(zid, 0.0), e) for a, e in zip(*fills, strict=True)
         ]
@@ -359,11 +408,10 @@ def _zone_properties(
         props["fl"] = held
         props["tt"] = f"{FLOOR_MARK} {props['tt']}"
     if body:
-        props["tab"] = {"h": ZONE_TABLE_HEAD, "r": body, "f": zone_note(result)}
-    notes = plain_text(rec.get("notes"))
-    if notes:
-        props["n"] = notes
-    if is_estimate(rec):
+        props["tab"] = {"h": ZONE_TABLE_HEAD, "r": body, "f": z.note}
+    if z.notes[i]:
+        props["n"] = z.notes[i]
+    if z.estimates[i]:
         props["e"] = 1
     return props
 
@@ -404,12 +452,16 @@ def zone_layer(
     """
     amounts, edges, initial = _zone_choices(result, metric)
     fills = None if colors is not None else (amounts, edges)
+    texts = _ZoneTexts.of(gdf, result)
+    shapes = compact_geometries(
+        gdf.geometry.to_numpy(), precision=SHAPE_PRECISION, simplify=POLYGON_SIMPLIFY
+    )
     feats = [
         feature(
-            compact_geometry(geom, precision=SHAPE_PRECISION, simplify=POLYGON_SIMPLIFY),
-            _zone_properties(rec, result, fills=fills, colors=colors, extra_rows=extra_rows),
+            shape,
+            _zone_properties(texts, i, result, fills=fills, colors=colors, extra_rows=extra_rows),
         )
-        for rec, geom in zip(records(gdf), gdf.geometry, strict=True)
+        for i, shape in enumerate(shapes)
     ]
     existing = column_by_zone(result, "military", "existing")
     data = LayerData(

@@ -32,7 +32,9 @@ ENGAGEMENT_NOTE = (
 )
 
 
-def _flow_rows(flow: pd.Series, unit: str, extra: list[list[str]] | None) -> list[list[str]]:
+def _flow_rows(
+    flow: Mapping[Any, Any], unit: str, extra: list[list[str]] | None
+) -> list[list[str]]:
     """A flow popup's rows: its amount (or the `extra` rows given), distance, transit cost."""
     if extra is not None:
         rows = list(extra)
@@ -67,8 +69,14 @@ def _floor_notes(result: AllocationResult) -> dict[tuple[str, str], str]:
     out: dict[tuple[str, str], str] = {}
     if zones is None or zones.empty or "region" not in zones:
         return out
-    regions = dict(zip(zones["zone_id"].astype(str), zones["region"].astype(str), strict=False))
-    assets = sorted({str(a) for a in zones["asset"]})
+    regions = dict(
+        zip(
+            zones["zone_id"].astype(str).tolist(),
+            zones["region"].astype(str).tolist(),
+            strict=False,
+        )
+    )
+    assets = sorted({str(a) for a in zones["asset"].tolist()})
     # one look at the bounds per region and class, not per zone (9,800 zones: 50 regions)
     notes: dict[tuple[str, str], str | None] = {}
     for region in set(regions.values()):
@@ -131,11 +139,14 @@ def flow_layer(
         amax[u] = max(amax.get(u, 0.0), abs(a))
     floors = _floor_notes(result)
     feats = []
-    for i in range(n):
-        f = flows.iloc[i]
+    # Row by row as dicts (not one pandas row at a time): the same values.
+    records = flows.iloc[:n].to_dict("records")
+    modes = routes["mode"].iloc[:n].tolist() if "mode" in routes else [""] * n
+    paths = routes.geometry.iloc[:n].tolist()
+    for i, f in enumerate(records):
         asset = str(f["asset"])
         unit = units[i]
-        mode = plain_text(routes["mode"].iloc[i]) if "mode" in routes else ""
+        mode = plain_text(modes[i])
         fname = fronts.get(str(f["front_id"]), str(f["front_id"]))
         zname = zones.get(str(f["zone_id"]), str(f["zone_id"]))
         rows = _flow_rows(f, unit, extra_rows[i] if extra_rows is not None else None)
@@ -157,7 +168,7 @@ def flow_layer(
             props["tt"] = f"{FLOOR_MARK} {props['tt']}"
         if styles is not None:
             props.update(styles[i])
-        g = compact_geometry(routes.geometry.iloc[i], precision=SHAPE_PRECISION)
+        g = compact_geometry(paths[i], precision=SHAPE_PRECISION)
         feats.append((props["w"], i, feature(g, props)))
     # Wide lines first, so thinner ones on the same route stay visible on top.
     feats.sort(key=lambda t: (-t[0], t[1]))

@@ -90,17 +90,6 @@ def _asset_frame(frame: pd.DataFrame, key: str) -> dict[str, dict[str, dict[str,
     return out
 
 
-def rows_of(frame: pd.DataFrame, key: str, value: str) -> pd.DataFrame:
-    """The rows of `frame` whose column `key` (as text) equals `value`, in their order."""
-    groups: dict[str, pd.DataFrame] = _lookup(
-        frame,
-        key,
-        "rows",
-        lambda: {str(k): g for k, g in frame.groupby(frame[key].astype(str), sort=False)},
-    )
-    return groups.get(value, frame.iloc[0:0])
-
-
 def sums_of(frame: pd.DataFrame, key: str, value: str, columns: Sequence[str]) -> dict[str, float]:
     """The sums of `columns` (those `frame` has) over the rows whose `key` equals `value`,
     each as ``float(rows[column].sum())`` would give it; worked out for every group at once,
@@ -112,12 +101,40 @@ def sums_of(frame: pd.DataFrame, key: str, value: str, columns: Sequence[str]) -
     return sums.get(value, dict.fromkeys(cols, 0.0))
 
 
+def _group_rows(frame: pd.DataFrame, key: str) -> dict[str, list[int]]:
+    """The positions of the rows of each value of `key` (as text), groups and rows in
+    order of appearance (the groups of ``frame.groupby(frame[key].astype(str), sort=False)``)."""
+    out: dict[str, list[int]] = {}
+    for i, k in enumerate(frame[key].astype(str).tolist()):
+        out.setdefault(k, []).append(i)
+    return out
+
+
 def _group_sums(
     frame: pd.DataFrame, key: str, cols: tuple[str, ...]
 ) -> dict[str, dict[str, float]]:
-    groups = frame.groupby(frame[key].astype(str), sort=False)
+    # Each group's values in row order, summed by np.nansum as the group's own column.
+    values = {c: frame[c].to_numpy(dtype=float) for c in cols}
     return {
-        str(k): {c: float(np.nansum(g[c].to_numpy(dtype=float))) for c in cols} for k, g in groups
+        k: {c: float(np.nansum(values[c][rows])) for c in cols}
+        for k, rows in _group_rows(frame, key).items()
+    }
+
+
+def first_record(frame: pd.DataFrame, key: str, value: str) -> dict[str, Any] | None:
+    """The first row of `frame` whose column `key` (as text) equals `value`, as a dict
+    (None when there is none); every row is indexed once per frame."""
+    firsts: dict[str, dict[str, Any]] = _lookup(
+        frame, key, "first", lambda: _first_records(frame, key)
+    )
+    return firsts.get(value)
+
+
+def _first_records(frame: pd.DataFrame, key: str) -> dict[str, dict[str, Any]]:
+    records = frame.to_dict("records")
+    return {
+        k: {str(c): v for c, v in records[rows[0]].items()}
+        for k, rows in _group_rows(frame, key).items()
     }
 
 

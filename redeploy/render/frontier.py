@@ -27,6 +27,7 @@ from redeploy import palette
 from redeploy.model.frontier import Frontier
 from redeploy.model.result import AllocationResult
 from redeploy.render import panels
+from redeploy.render.collector import paused_collection
 from redeploy.render.features import LayerData, flow_layer, zone_layer
 from redeploy.render.format import fmt_value
 from redeploy.render.frames import HOME_ID, allocation_by_zone, names
@@ -271,6 +272,7 @@ def _find_layer(m: folium.Map, kind: str) -> Element | None:
     return None
 
 
+@paused_collection
 def build_frontier_map(
     layers: Mapping[str, gpd.GeoDataFrame],
     frontier: Frontier,

@@ -12,12 +12,13 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from redeploy import palette
 from redeploy.model.result import AllocationResult
-from redeploy.render.features import _marker_properties, _marker_style, is_estimate
+from redeploy.render.columns import LayerColumns
+from redeploy.render.features import _marker_style, marker_properties
 from redeploy.render.format import fmt_value, plain_text
-from redeploy.render.frames import records
 from redeploy.render.geojson import POINT_PRECISION, compact_geometry, feature, feature_collection
 from redeploy.render.layerdata import LayerData
 from redeploy.schemas import MILITARY_ASSETS, SCHEMAS, LayerKind
@@ -44,7 +45,10 @@ def front_forces(result: AllocationResult) -> dict[str, tuple[float, float]]:
         .groupby("id")[["today", "leave"]]
         .sum()
     )
-    return {str(i): (float(r["today"]), float(r["leave"])) for i, r in sums.iterrows()}
+    return {
+        str(i): (float(today), float(leave))
+        for i, today, leave in zip(sums.index, sums["today"], sums["leave"], strict=True)
+    }
 
 
 def _radius(value: float, vmax: float, r_max: float, r_min: float) -> float:
@@ -66,18 +70,21 @@ def front_layer(gdf: gpd.GeoDataFrame, result: AllocationResult) -> LayerData:
     _, r_max = palette.MARKER_RADII.get(schema.role.palette_key, (5.0, 20.0))
     style, _ = _marker_style(schema.role.palette_key)
     rings, fills = [], []
-    for rec, geom in zip(records(gdf), gdf.geometry, strict=True):
-        if geom is None or geom.is_empty:
-            continue
-        fid = plain_text(rec.get("id"))
-        today, leave = forces.get(fid, (0.0, 0.0))
+    geoms = gdf.geometry.to_numpy()
+    drawn = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    shown = gdf if drawn.all() else gdf[drawn]
+    cols = LayerColumns(shown)
+    ids = [plain_text(v) for v in cols.get("id")]
+    amounts = [forces.get(fid, (0.0, 0.0)) for fid in ids]
+    radii = [_radius(leave, vmax, r_max, _MIN_FILL) for _, leave in amounts]
+    every = marker_properties(kind, cols, result, radii)
+    for geom, (today, leave), props in zip(shown.geometry, amounts, every, strict=True):
         point = geom if geom.geom_type == "Point" else geom.representative_point()
         g = compact_geometry(point, precision=POINT_PRECISION)
         ring: dict[str, Any] = {"ring": 1, "r": _radius(today, vmax, r_max, _MIN_RING)}
-        if is_estimate(rec):
+        if "e" in props:
             ring["e"] = 1
         rings.append(feature(g, ring))
-        props = _marker_properties(kind, rec, result, _radius(leave, vmax, r_max, _MIN_FILL))
         name = props["t"]
         props["rows"] = [
             ["U.S. forces there today", fmt_value(today, "kpe") or "0 kpe"],

@@ -70,6 +70,11 @@ def compact_geometry(
         geom = shapely.MultiPolygon(kept) if len(kept) > 1 else kept[0]
     if simplify:
         geom = geom.simplify(simplify, preserve_topology=True)
+    return _compact(geom, precision, encode)
+
+
+def _compact(geom: BaseGeometry, precision: int, encode: bool) -> dict[str, Any] | None:
+    """`compact_geometry` of a geometry already simplified."""
     if encode and geom.geom_type in _DEPTH:
         return _encode(geom, precision)
     geom = shapely.transform(geom, lambda c: np.round(c, precision))
@@ -77,6 +82,20 @@ def compact_geometry(
         return None
     clean: dict[str, Any] = _clean(mapping(geom))
     return clean
+
+
+def compact_geometries(
+    geoms: Sequence[BaseGeometry | None], *, precision: int, simplify: float
+) -> list[dict[str, Any] | None]:
+    """`compact_geometry` of each of `geoms` (encoded, no parts dropped), the geometries
+    simplified all at once."""
+    shapes = np.asarray(geoms, dtype=object)
+    drawn = ~(shapely.is_missing(shapes) | shapely.is_empty(shapes))
+    simple = np.full(len(shapes), None, dtype=object)
+    simple[drawn] = shapely.simplify(shapes[drawn], simplify, preserve_topology=True)
+    return [
+        _compact(g, precision, True) if ok else None for g, ok in zip(simple, drawn, strict=True)
+    ]
 
 
 def marker_points(geoms: Sequence[BaseGeometry], *, precision: int) -> list[dict[str, Any]]:

@@ -23,6 +23,7 @@ from redeploy import palette
 from redeploy.io.atomic import write_atomic
 from redeploy.model.result import AllocationResult
 from redeploy.render import assets, panels
+from redeploy.render.collector import paused_collection
 from redeploy.render.features import PANES, basemap_layer, point_layer, zone_layer
 from redeploy.render.flows import flow_layers
 from redeploy.render.fronts import front_forces, front_layer
@@ -260,6 +261,7 @@ def finish_map(
     return m
 
 
+@paused_collection
 def build_map(
     layers: Mapping[str, gpd.GeoDataFrame],
     result: AllocationResult,
@@ -433,11 +435,17 @@ def render_html(m: folium.Map) -> str:
     found = sorted((text.find(n), n) for n in names if n in text)
     for i, (_, name) in enumerate(found):
         text = text.replace(name, name[:-32] + f"x{i:03d}")
-    # Trailing spaces from folium's templates only cost bytes.
-    text = re.sub(r"[ \t]+\n", "\n", text)
-    return re.sub(r"\n{3,}", "\n\n", text)
+    # Trailing spaces from folium's templates only cost bytes, as do runs of blank lines
+    # (what ``re.sub(r"[ \t]+\n", "\n", ...)`` then ``re.sub(r"\n{3,}", "\n\n", ...)``
+    # give, without scanning the page's data character by character).
+    lines = text.split("\n")
+    text = "\n".join([line.rstrip(" \t") for line in lines[:-1]] + lines[-1:])
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return text
 
 
+@paused_collection
 def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
     """
     Write the map's page to `path` atomically (a temporary file, then `os.replace`).

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from itertools import chain
 from typing import Any
 
 from redeploy.render.layerdata import LayerData
@@ -42,8 +43,8 @@ def uses_canvas(layers: Sequence[LayerData]) -> bool:
 
 
 def _add_cells(rows: Any, out: list[Any]) -> None:
-    for row in rows or ():
-        out.extend(row)
+    if rows:
+        out.extend(chain.from_iterable(rows))
 
 
 def _add_table(table: Any, out: list[Any]) -> None:
@@ -58,15 +59,18 @@ def _add_table(table: Any, out: list[Any]) -> None:
 def _add_texts(props: dict[str, Any], out: list[Any]) -> None:
     """Append every value of one feature's text fields and table cells to `out` (texts and
     whatever else they hold: only texts are counted)."""
-    out.extend(props.get(key) for key in _TEXT_KEYS)
-    _add_cells(props.get("rows"), out)
+    get = props.get
+    out.extend(map(get, _TEXT_KEYS))
+    _add_cells(get("rows"), out)
     for key in _TABLE_KEYS:
-        _add_table(props.get(key), out)
-    for table in props.get("tabs") or ():
+        _add_table(get(key), out)
+    for table in get("tabs") or ():
         _add_table(table, out)
 
 
-def _swap_table(table: Any, swap: Callable[[Any], Any]) -> Any:
+def _swap_table(
+    table: Any, swap: Callable[[Any], Any], swap_rows: Callable[[Any], Any] | None = None
+) -> Any:
     if not isinstance(table, dict):
         return table
     out = dict(table)
@@ -76,7 +80,7 @@ def _swap_table(table: Any, swap: Callable[[Any], Any]) -> Any:
     if out.get("h"):
         out["h"] = [swap(h) for h in out["h"]]
     if out.get("r"):
-        out["r"] = _swap_rows(out["r"], swap)
+        out["r"] = swap_rows(out["r"]) if swap_rows else _swap_rows(out["r"], swap)
     return out
 
 
@@ -90,7 +94,7 @@ def _swap(
     swap_rows: Callable[[Any], Any] | None = None,
 ) -> dict[str, Any]:
     """`props` with `swap` applied to every text field and table cell (`swap_rows`, if
-    given, swaps the cells of a feature's ``rows``)."""
+    given, swaps the cells of a list of rows: a feature's ``rows`` and its tables')."""
     out = dict(props)
     for key in _TEXT_KEYS:
         if key in out:
@@ -99,9 +103,9 @@ def _swap(
         out["rows"] = swap_rows(out["rows"]) if swap_rows else _swap_rows(out["rows"], swap)
     for key in _TABLE_KEYS:
         if key in out:
-            out[key] = _swap_table(out[key], swap)
+            out[key] = _swap_table(out[key], swap, swap_rows)
     if out.get("tabs"):
-        out["tabs"] = [_swap_table(t, swap) for t in out["tabs"]]
+        out["tabs"] = [_swap_table(t, swap, swap_rows) for t in out["tabs"]]
     return out
 
 
@@ -116,9 +120,16 @@ def pack_layers(layers: Sequence[LayerData]) -> tuple[list[str], list[dict[str, 
     values: list[Any] = []
     for data in layers:
         for f in data.collection["features"]:
-            _add_texts(f.get("properties") or {}, values)
-    counts = Counter(v for v in values if isinstance(v, str))
-    table = [t for t, n in counts.items() if n > 1 and len(t) >= MIN_PACKED_LENGTH]
+            props = f.get("properties")
+            if props:
+                _add_texts(props, values)
+    try:
+        counts = Counter(values)
+    except TypeError:  # something unhashable among the cells: count the texts only
+        counts = Counter(v for v in values if isinstance(v, str))
+    table = [
+        t for t, n in counts.items() if n > 1 and isinstance(t, str) and len(t) >= MIN_PACKED_LENGTH
+    ]
     ref: dict[Any, Any] = {t: i for i, t in enumerate(table)}
     get = ref.get
 

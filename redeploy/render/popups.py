@@ -9,10 +9,11 @@ zone's rows are shown as totals, never used to derive a model quantity.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from redeploy.model.result import AllocationResult
+from redeploy.render.columns import LayerColumns, each
 from redeploy.render.format import (
     dual_note,
     finite,
@@ -22,7 +23,7 @@ from redeploy.render.format import (
     plain_text,
     value_unit,
 )
-from redeploy.render.frames import asset_frame, assets_in, rows_of, sums_of, unit_of
+from redeploy.render.frames import asset_frame, assets_in, first_record, sums_of, unit_of
 from redeploy.schemas import ASSETS, MILITARY_ASSETS, RISK_CHANNELS, SCHEMAS, LayerKind
 from redeploy.schemas import column_label as _column_label
 
@@ -100,32 +101,6 @@ def _scalar_columns(kind: str) -> tuple[str, ...]:
     return tuple(c for c in SCHEMAS[LayerKind(kind)].scalar_columns if c not in grouped)
 
 
-def scalar_rows(kind: str, row: Mapping[str, Any]) -> list[list[str]]:
-    """[label, value] rows of a feature's own figures (`LayerSchema.scalar_columns`)."""
-    schema = SCHEMAS[LayerKind(kind)]
-    rows = []
-    for name in _scalar_columns(kind):
-        if name not in row:
-            continue
-        spec = schema.columns[name]
-        value: str | None
-        if spec.dtype == "bool":
-            value = fmt_bool(row.get(name))
-        elif spec.unit_column:
-            # The unit is in another column: the value is shown as a plain number.
-            value = fmt_value(row.get(name), "")
-            tu = plain_text(row.get(spec.unit_column))
-            if value is not None and tu:
-                value = f"{value} {tu}"
-        elif spec.dtype in ("str", "enum", "slug"):
-            value = fmt_value(row.get(name), "raw")
-        else:
-            value = fmt_value(row.get(name), spec.unit)
-        if value is not None:
-            rows.append([label(kind, name), value])
-    return rows
-
-
 def class_table(kind: str, row: Mapping[str, Any]) -> dict[str, Any] | None:
     """The per-class table of a feature's military column groups (None when it has none)."""
     prefixes = military_prefixes(kind)
@@ -138,6 +113,58 @@ def class_table(kind: str, row: Mapping[str, Any]) -> dict[str, Any] | None:
         head.append(f"{_CLASS_HEADS.get(p, p)} ({unit})" if unit else _CLASS_HEADS.get(p, p))
     body = [[a, *(_cell(row.get(f"{p}_{a}")) for p in prefixes)] for a in MILITARY_ASSETS]
     return {"h": head, "r": body}
+
+
+def scalar_rows_of(kind: str, cols: LayerColumns) -> list[list[list[str]]]:
+    """
+    The [label, value] rows of each feature's own figures (`LayerSchema.scalar_columns`
+    not in a per-class table), for every row of a layer (`LayerColumns`), column by column:
+    yes/no for booleans, a number with the unit of its unit column, text as it is, other
+    figures with their unit; a missing value gives no row.
+    """
+    schema = SCHEMAS[LayerKind(kind)]
+    rows: list[list[list[str]]] = [[] for _ in range(cols.size)]
+    for name in _scalar_columns(kind):
+        if name not in cols:
+            continue
+        spec = schema.columns[name]
+        values = cols.get(name)
+        texts: list[str | None]
+        if spec.dtype == "bool":
+            texts = each(values, fmt_bool)
+        elif spec.unit_column:
+            # The unit is in another column: the value is shown as a plain number.
+            plain = each(values, partial(fmt_value, unit=""))
+            units = each(cols.get(spec.unit_column), plain_text)
+            texts = [
+                f"{v} {u}" if v is not None and u else v for v, u in zip(plain, units, strict=True)
+            ]
+        elif spec.dtype in ("str", "enum", "slug"):
+            texts = each(values, partial(fmt_value, unit="raw"))
+        else:
+            texts = each(values, partial(fmt_value, unit=spec.unit))
+        text_label = label(kind, name)
+        for row, text in zip(rows, texts, strict=True):
+            if text is not None:
+                row.append([text_label, text])
+    return rows
+
+
+def class_tables_of(kind: str, cols: LayerColumns) -> list[dict[str, Any] | None]:
+    """`class_table` of every row of a layer (`LayerColumns`), column by column."""
+    prefixes = military_prefixes(kind)
+    if not prefixes:
+        return [None] * cols.size
+    head = class_table(kind, {})
+    assert head is not None
+    cells = [[each(cols.get(f"{p}_{a}"), _cell) for p in prefixes] for a in MILITARY_ASSETS]
+    return [
+        {
+            "h": list(head["h"]),
+            "r": [[a, *(c[i] for c in by)] for a, by in zip(MILITARY_ASSETS, cells, strict=True)],
+        }
+        for i in range(cols.size)
+    ]
 
 
 # ---------------------------------------------------------------------------- fronts
@@ -246,10 +273,9 @@ def ledger_rows(fid: str, result: AllocationResult) -> list[list[str]]:
     ledger = result.ledger
     if ledger is None or ledger.empty or "front_id" not in ledger:
         return []
-    match = rows_of(ledger, "front_id", fid)
-    if match.empty:
+    rec = first_record(ledger, "front_id", fid)
+    if rec is None:
         return []
-    rec = {str(k): v for k, v in match.iloc[0].to_dict().items()}
     announced, expected = finite(rec.get(_ANNOUNCED)), finite(rec.get(_EXPECTED))
     short = announced is not None and expected is not None and expected < announced - 1e-9
     rows = []

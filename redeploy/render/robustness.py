@@ -22,6 +22,7 @@ import pandas as pd
 from redeploy import palette
 from redeploy.model.result import AllocationResult
 from redeploy.render import panels
+from redeploy.render.collector import paused_collection
 from redeploy.render.features import LayerData, flow_layer, zone_layer
 from redeploy.render.format import fmt_number, fmt_value
 from redeploy.render.frames import names
@@ -211,6 +212,7 @@ def _panel(
     return "".join(out)
 
 
+@paused_collection
 def build_robustness_map(
     layers: Mapping[str, gpd.GeoDataFrame],
     summary: pd.DataFrame,

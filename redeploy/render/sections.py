@@ -45,15 +45,17 @@ def split_totals(
     if frame is None or frame.empty or key not in frame or value not in frame:
         return []
     out: dict[str, list[float]] = {}
-    for rec in frame.to_dict("records"):
-        k = str(rec[key])
+    # Column by column (the values the frame's records hold), not one record at a time.
+    assets = frame["asset"].tolist() if "asset" in frame else [None] * len(frame)
+    for k_raw, asset, x in zip(frame[key].tolist(), assets, frame[value].tolist(), strict=True):
+        k = str(k_raw)
         if k in skip:
             continue
         slot = out.setdefault(k, [0.0, 0.0])
-        if rec.get("asset") in MILITARY_ASSETS:
-            slot[0] += _num(rec.get(value))
-        elif rec.get("asset") == "engagement":
-            slot[1] += _num(rec.get(value))
+        if asset in MILITARY_ASSETS:
+            slot[0] += _num(x)
+        elif asset == "engagement":
+            slot[1] += _num(x)
     return [(k, v[0], v[1]) for k, v in out.items()]
 
 
