@@ -71,12 +71,13 @@ var RDC = (function () {
       mask.paint(this._ctx, rgba);
     }
   });
-  // A coverage mask over the canvas (device pixels), with the span of each row stamped: only
-  // those spans are turned into pixels, drawn and cleared.
+  // A coverage mask over the canvas (device pixels) that lists the pixels it covers and their
+  // bounding box: only those are turned into pixels, drawn and cleared.
   function Mask(w, h) {
     this.w = w; this.h = h;
     this.a = new Float32Array(w * h);
-    this.lo = new Int32Array(h).fill(w); this.hi = new Int32Array(h);
+    this.at = new Int32Array(1 << 16); this.n = 0;
+    this.box = [w, h, 0, 0];
     this.img = new ImageData(w, h);
     this.tmp = document.createElement('canvas');
     this.tmp.width = w; this.tmp.height = h;
@@ -84,49 +85,51 @@ var RDC = (function () {
   // A disc of radius `rad` at opacity `op` laid over the mask, within `area`: a pixel is
   // covered by the part of it within the disc (1 inside, 0 a pixel beyond the edge).
   Mask.prototype.stamp = function (area, cx, cy, rad, op) {
-    var e = rad + 0.5, w = this.w, m = this.a, x, y, dx, dy, cov, i;
+    var e = rad + 0.5, w = this.w, m = this.a, box = this.box, x, y, dx, dy, cov, i;
     var xa = Math.max(area[0], Math.floor(cx - e)), xb = Math.min(area[2], Math.ceil(cx + e));
     var ya = Math.max(area[1], Math.floor(cy - e)), yb = Math.min(area[3], Math.ceil(cy + e));
-    if (xa >= xb) return;
+    if (xa >= xb || ya >= yb || !(op > 0)) return;
+    box[0] = Math.min(box[0], xa); box[1] = Math.min(box[1], ya);
+    box[2] = Math.max(box[2], xb); box[3] = Math.max(box[3], yb);
     for (y = ya; y < yb; y++) {
-      if (xa < this.lo[y]) this.lo[y] = xa;
-      if (xb > this.hi[y]) this.hi[y] = xb;
       dy = y + 0.5 - cy;
       for (x = xa; x < xb; x++) {
         dx = x + 0.5 - cx;
         cov = e - Math.sqrt(dx * dx + dy * dy);
         if (cov <= 0) continue;
-        cov = op * (cov > 1 ? 1 : cov);
         i = y * w + x;
+        if (!m[i]) this.add(i);
+        cov = op * (cov > 1 ? 1 : cov);
         m[i] += cov * (1 - m[i]);
       }
     }
   };
+  Mask.prototype.add = function (i) {
+    if (this.n === this.at.length) {
+      var more = new Int32Array(2 * this.n);
+      more.set(this.at);
+      this.at = more;
+    }
+    this.at[this.n++] = i;
+  };
   // The mask drawn in colour `rgb` on `ctx` (device pixels, within any clip set), then cleared.
   Mask.prototype.paint = function (ctx, rgb) {
-    var w = this.w, m = this.a, px = this.img.data;
-    var x0 = w, x1 = 0, y0 = -1, y1 = 0, x, y, i, j;
-    for (y = 0; y < this.h; y++) {
-      if (this.hi[y] <= this.lo[y]) continue;
-      if (y0 < 0) y0 = y;
-      y1 = y + 1; x0 = Math.min(x0, this.lo[y]); x1 = Math.max(x1, this.hi[y]);
-      for (x = this.lo[y], i = y * w + x; x < this.hi[y]; x++, i++) {
-        if (!m[i]) continue;
-        j = 4 * i;
-        px[j] = rgb[0]; px[j + 1] = rgb[1]; px[j + 2] = rgb[2]; px[j + 3] = Math.round(255 * m[i]);
-      }
+    var m = this.a, px = this.img.data, at = this.at, box = this.box, k, i, j;
+    if (!this.n) return;
+    for (k = 0; k < this.n; k++) {
+      i = at[k]; j = 4 * i;
+      px[j] = rgb[0]; px[j + 1] = rgb[1]; px[j + 2] = rgb[2]; px[j + 3] = Math.round(255 * m[i]);
     }
-    if (y0 < 0) return;
-    this.tmp.getContext('2d').putImageData(this.img, 0, 0, x0, y0, x1 - x0, y1 - y0);
+    var x = box[0], y = box[1], w = box[2] - box[0], h = box[3] - box[1];
+    this.tmp.getContext('2d').putImageData(this.img, 0, 0, x, y, w, h);
     ctx.save();
     ctx.setTransform(1, 0, 0, 1, 0, 0);  // the clip of a partial redraw stays
     ctx.globalAlpha = 1;
-    ctx.drawImage(this.tmp, x0, y0, x1 - x0, y1 - y0, x0, y0, x1 - x0, y1 - y0);
+    ctx.drawImage(this.tmp, x, y, w, h, x, y, w, h);
     ctx.restore();
-    for (y = y0; y < y1; y++) {  // back to empty
-      for (x = this.lo[y], i = y * w + x; x < this.hi[y]; x++, i++) { m[i] = 0; px[4 * i + 3] = 0; }
-      this.lo[y] = w; this.hi[y] = 0;
-    }
+    for (k = 0; k < this.n; k++) { i = at[k]; m[i] = 0; px[4 * i + 3] = 0; }  // back to empty
+    this.n = 0;
+    this.box = [this.w, this.h, 0, 0];
   };
   // The key of a dotted line's run (colour and opacity), or null when `l` is not one.
   function dotted(l) {
