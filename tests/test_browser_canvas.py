@@ -6,8 +6,6 @@ Times (page ready, pan, zoom) are measured by `benchmarks/bench_scale.py`, not h
 
 from __future__ import annotations
 
-import re
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -16,7 +14,7 @@ import pytest
 from redeploy.render.maps import build_map, render_html, save_map
 from redeploy.render.packing import CANVAS_MIN_FEATURES
 from redeploy.render.png import chromium_driver, open_map
-from tests.conftest import load_data_module, require_browser
+from tests.conftest import load_data_module, page_calls, require_browser
 
 pytestmark = pytest.mark.browser
 
@@ -63,7 +61,7 @@ def page(map_path):
 
 def test_large_page_declares_its_canvas(map_path):
     html = map_path.read_text(encoding="utf-8")
-    assert re.search(r"RD\.page\(\[.*?\], true\);", html)
+    assert [rest for _, rest in page_calls(html, "RD.page(")] == [", true);"]
     # Same inputs, same bytes.
     assert render_html(build_map(large_layers(), fx.fixture_result())) == html
 
