@@ -6,8 +6,8 @@ var RDC = (function () {
   // A view reset (a zoom without animation) fires zoomend before viewreset: Leaflet projects
   // every path at the zoomend, then at the viewreset projects and clips them all again and
   // clips them once more before drawing. Here only the viewreset's projection and clipping
-  // are done, and a whole redraw drops a part of one asked for before (Leaflet would draw
-  // that part again at the next frame: at load, the whole canvas a second time).
+  // are done. A whole redraw also cancels a partial one asked for before it (Leaflet would
+  // still draw that part at the next frame: at load, the whole canvas a second time).
   var Shared = L.Canvas.extend({
     _onZoomEnd: function () {
       if (!this._postponeUpdatePaths) L.Canvas.prototype._onZoomEnd.call(this);
