@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -25,6 +28,23 @@ def load_data_module(relative: str, name: str) -> ModuleType:
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+_QUOTED = re.compile(r"JSON\.parse\('((?:[^'\\]|\\.)*)'\)")
+
+
+def page_calls(html: str, call: str) -> list[tuple[Any, str]]:
+    """
+    The data a page's script passes to `call` (``"RD.layer("``) as ``JSON.parse('...')``
+    (`redeploy.render.geojson.script_data`), decoded, each with the rest of its line.
+    """
+    out = []
+    for m in re.finditer(re.escape(call) + r"(?:map_\w+, )?", html):
+        found = _QUOTED.match(html, m.end())
+        if found:
+            text = re.sub(r"\\(.)", r"\1", found[1])
+            out.append((json.loads(text), html[found.end() : html.index("\n", found.end())]))
+    return out
 
 
 def require_tool(path_or_name: str) -> str:

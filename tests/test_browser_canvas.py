@@ -6,8 +6,6 @@ Times (page ready, pan, zoom) are measured by `benchmarks/bench_scale.py`, not h
 
 from __future__ import annotations
 
-import re
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -16,7 +14,7 @@ import pytest
 from redeploy.render.maps import build_map, render_html, save_map
 from redeploy.render.packing import CANVAS_MIN_FEATURES
 from redeploy.render.png import chromium_driver, open_map
-from tests.conftest import load_data_module, require_browser
+from tests.conftest import load_data_module, page_calls, require_browser
 
 pytestmark = pytest.mark.browser
 
@@ -63,7 +61,7 @@ def page(map_path):
 
 def test_large_page_declares_its_canvas(map_path):
     html = map_path.read_text(encoding="utf-8")
-    assert re.search(r"RD\.page\(\[.*?\], true\);", html)
+    assert [rest for _, rest in page_calls(html, "RD.page(")] == [", true);"]
     # Same inputs, same bytes.
     assert render_html(build_map(large_layers(), fx.fixture_result())) == html
 
@@ -158,6 +156,111 @@ box.click(); return [off, map.hasLayer(dots)];
 """
     )
     assert drawn == [False, True]
+
+
+_RENDERER = (
+    _FIND
+    + """
+var r = dots._renderer, paths = Object.keys(r._layers).map(function (id) { return r._layers[id]; });
+var count = { draws: 0, projected: 0 };
+if (!r.__counted) {
+  r.__counted = count;
+  var draw = r._draw;
+  r._draw = function () { r.__counted.draws += 1; return draw.apply(this, arguments); };
+  paths.forEach(function (l) {
+    var project = l._project;
+    l._project = function () { r.__counted.projected += 1; return project.apply(this, arguments); };
+  });
+}
+function reset() { r.__counted.draws = 0; r.__counted.projected = 0; }
+"""
+)
+
+
+def test_a_zoom_projects_and_draws_every_path_once(page):
+    seen = page.execute_async_script(
+        _RENDERER
+        + """
+var done = arguments[arguments.length - 1];
+reset();
+map.setZoom(map.getZoom() + 1, { animate: false });
+var zoomed = [r.__counted.draws, r.__counted.projected];
+map.setZoom(map.getZoom() - 1, { animate: false });
+// A part asked to be drawn, then the whole canvas drawn: nothing is left for the next frame.
+reset();
+r._requestRedraw(paths[0]);
+r._updatePaths();
+requestAnimationFrame(function () { requestAnimationFrame(function () {
+  done({ zoomed: zoomed, paths: paths.length, redrawn: r.__counted.draws });
+}); });
+"""
+    )
+    assert seen["zoomed"] == [1, seen["paths"]]
+    assert seen["redrawn"] == 1
+
+
+# The engagement flows (dotted) drawn on the canvas as the page draws them, then as the
+# canvas strokes their dashes itself (Leaflet's own path): both images' alpha and colours.
+_DOTTED = (
+    _FIND
+    + """
+var lines = [], color = null;
+RD.kinds.flows_engagement.forEach(function (g) { g.eachLayer(function (l) { lines.push(l); }); });
+map.eachLayer(function (l) { if (l !== map && !lines.some(function (x) { return x === l; })
+                              && l._renderer === dots._renderer) map.removeLayer(l); });
+map.setZoom(map.getZoom() + arguments[0], { animate: false });
+var r = dots._renderer, ctx = r._ctx, W = r._container.width, H = r._container.height;
+r._updatePaths();
+var ours = ctx.getImageData(0, 0, W, H).data;
+r._clear(); r._drawing = true; ctx.save();
+lines.forEach(function (l) { l._updatePath(); });
+ctx.restore(); r._drawing = false;
+var theirs = ctx.getImageData(0, 0, W, H).data, sum = [0, 0], both = 0, either = 0, off = 0;
+var rgb = [1, 3, 5].map(function (i) { return parseInt(lines[0].options.color.substr(i, 2), 16); });
+for (var i = 0; i < ours.length; i += 4) {
+  sum[0] += ours[i + 3]; sum[1] += theirs[i + 3];
+  if (ours[i + 3] > 127 && theirs[i + 3] > 127) both += 1;
+  if (ours[i + 3] > 127 || theirs[i + 3] > 127) either += 1;
+  var far = [0, 1, 2].some(function (c) { return Math.abs(ours[i + c] - rgb[c]) > 3; });
+  if (ours[i + 3] > 200 && far) off += 1;
+}
+return { lines: lines.length, alpha: sum, both: both, either: either, off_colour: off };
+"""
+)
+
+
+@pytest.mark.parametrize("zoom", [0, 1])
+def test_dotted_lines_drawn_as_the_canvas_strokes_them(map_path, zoom):
+    require_browser()
+    with chromium_driver(width=1600, height=900) as driver:
+        open_map(driver, map_path)
+        seen = driver.execute_script(_DOTTED, zoom)
+    assert seen["lines"] == 2 and seen["either"] > 500, seen
+    # The same dots: alpha within 10 %, the pixels more than half covered nearly the same.
+    assert 0.9 < seen["alpha"][0] / seen["alpha"][1] < 1.1, seen
+    assert seen["both"] / seen["either"] > 0.9, seen
+    assert seen["off_colour"] == 0, seen
+
+
+def test_front_rings_are_drawn_but_never_under_the_pointer(page):
+    seen = page.execute_script(
+        _FIND
+        + """
+var fronts = RD.kinds.fronts[0], out = [];
+fronts._ll.forEach(function (ll, i) {
+  if (!fronts._ring[i]) return;
+  var c = map.latLngToLayerPoint(ll), r = fronts._r[i];
+  out.push({ ring: r, centre: fronts._containsPoint(c) && fronts.point().t,
+             edge: fronts._containsPoint(c.add([r, 0])) });
+});
+return { dots: !!fronts._sprites, rings: out };
+"""
+    )
+    assert seen["dots"]  # the fronts are one canvas path, their rings too
+    assert len(seen["rings"]) == 3
+    for ring in seen["rings"]:
+        assert ring["centre"], ring  # the front's own circle, under the ring's centre
+        assert ring["edge"] is False, ring
 
 
 def test_no_errors_and_nothing_from_the_network(page):

@@ -13,10 +13,15 @@ import pytest
 
 from redeploy import palette
 from redeploy.render import panels
-from redeploy.render.geojson import compact_geometry, decode_geometry, script_json
+from redeploy.render.geojson import (
+    compact_geometry,
+    decode_geometry,
+    script_data,
+    script_json,
+)
 from redeploy.render.maps import build_map, render_html, save_map
 from redeploy.render.packing import unpack_properties
-from tests.conftest import load_data_module
+from tests.conftest import load_data_module, page_calls
 
 fx = load_data_module("render/fixture.py", "render_fixture")
 
@@ -38,13 +43,12 @@ def html(layers, result):
 
 def _page_texts(html: str) -> list[str]:
     """The page's shared texts (`redeploy.render.packing`)."""
-    found = re.search(r"RD\.page\((\[.*?\]), (?:true|false)\);", html)
-    return json.loads(found[1]) if found else []
+    found = page_calls(html, "RD.page(")
+    return found[0][0] if found else []
 
 
-def _collection(text: str, texts: list[str]) -> dict:
+def _collection(data: dict, texts: list[str]) -> dict:
     """One layer's GeoJSON as the page draws it: texts put back, geometries decoded."""
-    data = json.loads(text)
     for f in data["features"]:
         f["geometry"] = decode_geometry(f["geometry"])
         f["properties"] = unpack_properties(f["properties"], texts)
@@ -54,9 +58,12 @@ def _collection(text: str, texts: list[str]) -> dict:
 def _layer_data(html: str) -> list[dict]:
     """The GeoJSON of every drawn layer, in order."""
     texts = _page_texts(html)
-    return [
-        _collection(m[1], texts) for m in re.finditer(r"RD\.layer\((\{.*?\}), \{\"pane\"", html)
-    ]
+    return [_collection(data, texts) for data, _ in page_calls(html, "RD.layer(")]
+
+
+def _options(rest: str) -> dict:
+    """A layer's options: the rest of its `RD.layer` call (``, {...});``)."""
+    return json.loads(re.fullmatch(r", (\{.*\})\);", rest)[1])
 
 
 # ---------------------------------------------------------------------------- offline, stable
@@ -239,13 +246,14 @@ def test_legend_panel_title(html, result):
 
 def test_hostile_text_is_escaped_everywhere(html):
     # No raw payload anywhere in the page: names, sources and the description are escaped
-    # in HTML blocks, and written with \u003c escapes inside scripts.
+    # in HTML blocks, and written with \u003c escapes inside scripts (in the JSON text a
+    # script reads, `script_data`, whose backslashes are escaped once more).
     assert fx.XSS_NAME not in html
     assert fx.XSS_FLAG_NAME not in html
     assert "<script>window.__xss" not in html
     assert "</script><script>window" not in html
     assert "&lt;script&gt;window.__xss=3&lt;/script&gt;" in html
-    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in html
+    assert "\\\\u003cimg src=x onerror=alert(1)\\\\u003e" in html
     # Every <script> element closes where it should: count opens and closes.
     assert html.count("<script>") == html.count("</script>")
 
@@ -270,6 +278,16 @@ def test_script_json_never_opens_a_jinja_tag():
     assert json.loads(text) == value
 
 
+def test_script_data_is_the_json_text_in_one_quoted_string():
+    value = {"a": "it's </script><!--& \\ \n {{ x }} {% y %}\u2028", "b": [1.5, None, True]}
+    text = script_data(value)
+    assert text.startswith("JSON.parse('") and text.endswith("')")
+    inner = text[len("JSON.parse('") : -2]
+    assert not re.search(r"[<>&\n\u2028]|\{[{%#]", inner)
+    assert not re.search(r"(?<!\\)(\\\\)*'", inner)  # every quote escaped: one string
+    assert page_calls(f"RD.layer({text}, 1);\n", "RD.layer(") == [(value, ", 1);")]
+
+
 def test_jinja_text_in_data_is_shown_not_run(layers, result, monkeypatch):
     # branca compiles Element(text) as a Jinja template: data must never reach one, or
     # "{{ ... }}" in a layer would run Python while the page renders.
@@ -284,10 +302,11 @@ def test_jinja_text_in_data_is_shown_not_run(layers, result, monkeypatch):
     text = render_html(build_map(hostile, dataclasses.replace(result, description=desc)))
     assert "RD_JINJA_RAN" not in os.environ
     assert not re.search(r"\{[{%#]", text)
-    # Shown as text: escaped in the panel (blank lines kept), \u007b-escaped in the data.
+    # Shown as text: escaped in the panel (blank lines kept), \u007b-escaped in the data
+    # (inside the string a script reads as JSON, its backslash escaped once more).
     assert "&#123;&#123; 7*7 &#125;&#125;&#10;&#10;&#10;&#123;# open comment" in text
-    assert "\\u007b{ 7*7 }} \\u007b% if true %}J\\u007b% endif %}" in text
-    assert "\\u007b{ lipsum" in text
+    assert "\\\\u007b{ 7*7 }} \\\\u007b% if true %}J\\\\u007b% endif %}" in text
+    assert "\\\\u007b{ lipsum" in text
 
 
 def test_data_that_looks_like_an_element_id_is_kept(layers, result):
@@ -746,12 +765,11 @@ def test_sites_and_posture_layers(html):
     assert props["Kinshasa airfield"]["r"] > site["r"]
     # The existing presence is drawn as rings in its own colour, apart from what the run
     # adds (zone fill, flows); sites as filled markers.
-    styles = dict(re.findall(r"RD\.layer\((\{.*?\}), (\{\"pane\".*?\})\);", html))
     by_title = {}
-    for collection, options in styles.items():
+    for collection, rest in page_calls(html, "RD.layer("):
         features = _collection(collection, _page_texts(html))["features"]
         titles = {f["properties"].get("t") for f in features}
-        by_title.update(dict.fromkeys(titles, json.loads(options)["style"]))
+        by_title.update(dict.fromkeys(titles, _options(rest)["style"]))
     ring = by_title["Rotational presence, Panama"]
     filled = by_title["Howard (former air base)"]
     assert ring["color"] == ring["fillColor"] == palette.LAYER_COLORS["posture"]
@@ -781,7 +799,7 @@ def test_zone_popup_existing_added_capacity_and_access_basis(html):
     assert rows["Port calls"] == "yes"
     assert rows["At-sea naval room"] == "0.25 kpe"
     assert fx.XSS_ACCESS_BASIS not in html
-    assert "MoU 2025 \\u003cb onmouseover" in html
+    assert "MoU 2025 \\\\u003cb onmouseover" in html  # in the JSON text a script reads
     assert pan["tt"] == "Panama · adds 2 kpe · existing U.S. presence 0.1 kpe"
     assert _props(html)["DR Congo"]["tt"] == "DR Congo · adds 3 kpe and $1.2bn/yr"
     assert "Zones coloured by what this run adds" in html
@@ -1103,7 +1121,7 @@ def test_floor_forced_allocations_are_marked(layers, result):
     assert flow["fl"] == pan["fl"]
     assert "⚑ held up by a binding scenario floor" in held  # the legend's key
     assert "Central America ⚑" in held  # the story's and the regions' tables
-    labels = json.loads(re.search(r"RD\.labels\(map_\w+, (\[.*?\])\);", held)[1])
+    labels = page_calls(held, "RD.labels(")[0][0]
     assert any(x["t"].startswith("Panama ⚑") for x in labels)
     # A floor that does not bind is the model's own choice: said in the popup, not marked.
     free = render_html(build_map(layers, _with_floor(result, 0.0)))
@@ -1125,7 +1143,7 @@ def test_estimates_are_drawn_apart(layers, result):
     assert "e" not in props["Viet Nam"] and props["Indonesia"]["e"] == 1
     assert "e" not in props["Strait of Malacca"] and props["Panama Canal"]["e"] == 1
     assert "e" not in props["NATO eastern flank"] and props["Korean peninsula"]["e"] == 1
-    options = [json.loads(o) for o in re.findall(r"RD\.layer\(\{.*?\}, (\{\"pane\".*?\})\);", text)]
+    options = [_options(rest) for _, rest in page_calls(text, "RD.layer(")]
     est = {o["kind"]: o.get("est") for o in options}
     assert est["peripheral_zones"] == {"dashArray": "4 3"}
     assert est["chokepoints"]["dashArray"] and est["chokepoints"]["fillOpacity"] < 0.85
@@ -1135,7 +1153,7 @@ def test_estimates_are_drawn_apart(layers, result):
 def test_labels_name_fronts_receiving_zones_and_top_chokepoints(html):
     from redeploy.render.labels import short_names
 
-    labels = json.loads(re.search(r"RD\.labels\(map_\w+, (\[.*?\])\);", html)[1])
+    labels = page_calls(html, "RD.labels(")[0][0]
     kinds = [x["k"] for x in labels]
     # Fronts first (most leaving first), then the zones that receive, then chokepoints.
     assert kinds == sorted(kinds, key=["fronts", "peripheral_zones", "chokepoints"].index)

@@ -16,7 +16,7 @@ from redeploy.render.packing import (
     unpack_properties,
     uses_canvas,
 )
-from tests.conftest import load_data_module
+from tests.conftest import load_data_module, page_calls
 
 fx = load_data_module("render/fixture.py", "render_fixture")
 
@@ -69,9 +69,11 @@ def _page(layers: list[LayerData]) -> tuple[str, list[str], bool]:
     m = new_map(fx.fixture_layers())
     add_layers(m, layers)
     html = render_html(m)
-    found = re.search(r"RD\.page\((\[.*?\]), (true|false)\);", html)
+    found = page_calls(html, "RD.page(")
     assert found, "the page declares its shared texts"
-    return html, json.loads(found[1]), found[2] == "true"
+    texts, rest = found[0]
+    assert rest in (", true);", ", false);"), rest
+    return html, texts, rest == ", true);"
 
 
 def test_page_holds_its_texts_once_and_escaped(data):

@@ -93,11 +93,12 @@ def page_css() -> str:
 @lru_cache(maxsize=1)
 def page_js() -> str:
     """
-    Return the page's runtime script (``static/page.js``).
+    Return the page's runtime script (``static/canvas.js`` then ``static/page.js``).
 
     It builds popups from plain properties with textContent (never innerHTML), moves the
     escaped title/panel/legend blocks into Leaflet controls, places the labels, switches the
     zone colours, lays the page out for slides and print, and marks the page ready for
-    screenshots and tests.
+    screenshots and tests. ``canvas.js`` draws the vector layers of a page with a large layer
+    on one canvas.
     """
-    return _page_file("page.js")
+    return _page_file("canvas.js") + "\n" + _page_file("page.js")

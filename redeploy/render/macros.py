@@ -9,7 +9,7 @@ from typing import Any
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
-from redeploy.render.geojson import script_json
+from redeploy.render.geojson import script_data, script_json
 from redeploy.render.layerdata import LayerData
 
 
@@ -34,7 +34,8 @@ class SafeMacro(MacroElement):
     """A `MacroElement` whose rendered macros are placed as text, not compiled again.
 
     branca wraps the output of a macro in `Element(...)`, which compiles it as a second
-    template: the data embedded in it (as `script_json`) must not be read as Jinja.
+    template: the data embedded in it (as `script_json`, `script_data`) must not be read as
+    Jinja.
     """
 
     def __init__(self) -> None:
@@ -70,7 +71,7 @@ var {{ this.get_name() }} = RD.layer({{ this.data }}, {{ this.options }});
         self._name = "GeoJsonLayer"
         self.kind = data.kind
         self.count = data.count
-        self.data = script_json(data.collection if collection is None else collection)
+        self.data = script_data(data.collection if collection is None else collection)
         options = {
             "pane": data.pane,
             "interactive": data.interactive,
@@ -94,5 +95,5 @@ RD.page({{ this.texts }}, {{ this.canvas }});
     def __init__(self, texts: list[str], canvas: bool) -> None:
         super().__init__()
         self._name = "RedeployPageData"
-        self.texts = script_json(texts)
+        self.texts = script_data(texts)
         self.canvas = script_json(canvas)

@@ -27,7 +27,7 @@ from redeploy.render.collector import paused_collection
 from redeploy.render.features import PANES, basemap_layer, point_layer, zone_layer
 from redeploy.render.flows import flow_layers
 from redeploy.render.fronts import front_forces, front_layer
-from redeploy.render.geojson import script_json
+from redeploy.render.geojson import script_data, script_json
 from redeploy.render.home import home_layer
 from redeploy.render.labels import map_labels
 from redeploy.render.layerdata import LayerData
@@ -111,7 +111,7 @@ RD.ready({{ this._parent.get_name() }}, {{ this.flows }}, {{ this.bounds }});
         self.blocks = [(script_json(i), script_json(p)) for i, p in blocks]
         self.flows = int(flows)
         self.bounds = script_json(bounds)
-        self.labels = script_json(list(labels))
+        self.labels = script_data(list(labels))
 
 
 def _add_layer(

@@ -69,11 +69,11 @@ var RD = (function () {
   }
   // Texts stored once on the page (redeploy.render.packing): a number in a text field is
   // the position of its text in the table. A page with a large layer draws every vector
-  // layer on one canvas.
+  // layer on one canvas (RDC.Shared, static/canvas.js).
   var texts = [], canvas = null;
   function page(table, onCanvas) {
     texts = table;
-    if (onCanvas && !canvas) canvas = L.canvas({ pane: 'rdZones', padding: 0.2 });
+    if (onCanvas && !canvas) canvas = new RDC.Shared({ pane: 'rdZones', padding: 0.2 });
   }
   function txt(x) { return typeof x === 'number' ? texts[x] : x; }
   function cells(rows) { return rows.map(function (r) { return r.map(txt); }); }
@@ -160,112 +160,9 @@ var RD = (function () {
                            autoPanPaddingTopLeft: [20, 90], autoPanPaddingBottomRight: [340, 20] });
     l.bindTooltip(tip, { sticky: true, direction: 'top', opacity: 0.95 });
   }
-  // A point layer on a canvas page: one Leaflet path drawing every point (copies of one
-  // small image per style and size) instead of one circle marker per point. Each point
-  // keeps its popup and tooltip (the point under the pointer, topmost first, as markers).
-  var DOT = { stroke: true, color: '#3388ff', weight: 3, opacity: 1, fill: true,
-              fillColor: null, fillOpacity: 0.2, lineCap: 'round', lineJoin: 'round' };
-  var Dots = L.Path.extend({
-    initialize: function (features, o) {
-      var n = features.length, keys = {}, i, f, s, k;
-      L.setOptions(this, { interactive: o.interactive, bubblingMouseEvents: false,
-                           pane: 'rdMarkers', renderer: canvas });
-      this._p = new Array(n); this._ll = new Array(n); this._styles = [];
-      this._r = new Float64Array(n); this._s = new Int32Array(n); this._hit = -1;
-      this._sprites = {};
-      for (i = 0; i < n; i++) {
-        f = features[i];
-        this._p[i] = f.properties || {};
-        this._ll[i] = L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]);
-        s = L.extend({}, DOT, style(o, f));
-        this._r[i] = this._p[i].r || 5;
-        k = [s.stroke, s.color, s.weight, s.opacity, s.fill, s.fillColor, s.fillOpacity,
-             s.dashArray].join('|');
-        if (keys[k] === undefined) { keys[k] = this._styles.length; this._styles.push(s); }
-        this._s[i] = keys[k];
-      }
-    },
-    beforeAdd: function (map) {
-      L.Path.prototype.beforeAdd.call(this, map);
-      if (this._x) return;
-      // Pixel positions at zoom 0; at zoom z they are these times 2^z (map.getZoomScale).
-      var n = this._ll.length, b = [Infinity, Infinity, -Infinity, -Infinity], i, q;
-      this._x = new Float64Array(n); this._y = new Float64Array(n);
-      for (i = 0; i < n; i++) {
-        q = map.project(this._ll[i], 0);
-        this._x[i] = q.x; this._y[i] = q.y;
-        b[0] = Math.min(b[0], q.x); b[1] = Math.min(b[1], q.y);
-        b[2] = Math.max(b[2], q.x); b[3] = Math.max(b[3], q.y);
-      }
-      this._box = b;
-      this._rmax = 1;
-      for (i = 0; i < n; i++) {
-        this._rmax = Math.max(this._rmax, this._r[i] + this._styles[this._s[i]].weight + 1);
-      }
-    },
-    _project: function () {
-      var m = this._map, k = m.getZoomScale(m.getZoom(), 0), o = m.getPixelOrigin();
-      this._k = k; this._o = o;
-      var b = this._box, r = this._rmax;
-      this._pxBounds = L.bounds([b[0] * k - o.x - r, b[1] * k - o.y - r],
-                                [b[2] * k - o.x + r, b[3] * k - o.y + r]);
-    },
-    _update: function () {},
-    _updatePath: function () {
-      var rd = this._renderer;
-      if (!rd._drawing || !this._x.length) return;
-      var ctx = rd._ctx, k = this._k, ox = this._o.x, oy = this._o.y, n = this._x.length;
-      var i, im, h;
-      ctx.globalAlpha = 1;
-      for (i = 0; i < n; i++) {
-        im = this._sprite(this._s[i], this._r[i]);
-        h = im.rd;
-        ctx.drawImage(im, Math.round(this._x[i] * k - ox) - h, Math.round(this._y[i] * k - oy) - h,
-                      2 * h, 2 * h);
-      }
-    },
-    // Each (style, radius) is drawn once into a small image, then copied for each point:
-    // a copy costs far less than drawing a circle, and looks the same.
-    _sprite: function (si, radius) {
-      var key = si + ':' + radius, im = this._sprites[key];
-      if (im) return im;
-      var s = this._styles[si], r = Math.max(Math.round(radius), 1);
-      var h = Math.ceil(r + (s.stroke ? s.weight / 2 : 0)) + 1, m = L.Browser.retina ? 2 : 1;
-      im = document.createElement('canvas');
-      im.width = im.height = 2 * h * m; im.rd = h;
-      var ctx = im.getContext('2d');
-      ctx.scale(m, m);
-      ctx.beginPath();
-      ctx.arc(h, h, r, 0, Math.PI * 2, false);
-      if (s.fill) {
-        ctx.globalAlpha = s.fillOpacity; ctx.fillStyle = s.fillColor || s.color;
-        ctx.fill('evenodd');
-      }
-      if (s.stroke && s.weight !== 0) {
-        if (s.dashArray) ctx.setLineDash(String(s.dashArray).split(/[, ]+/).map(Number));
-        ctx.globalAlpha = s.opacity; ctx.lineWidth = s.weight; ctx.strokeStyle = s.color;
-        ctx.lineCap = s.lineCap; ctx.lineJoin = s.lineJoin;
-        ctx.stroke();
-      }
-      this._sprites[key] = im;
-      return im;
-    },
-    _containsPoint: function (p) {
-      var k = this._k, ox = this._o.x + p.x, oy = this._o.y + p.y;
-      var tol = this._renderer.options.tolerance || 0;
-      for (var i = this._x.length - 1; i >= 0; i--) {
-        var s = this._styles[this._s[i]], dx = this._x[i] * k - ox, dy = this._y[i] * k - oy;
-        var r = this._r[i] + (s.stroke ? s.weight / 2 : 0) + tol;
-        if (dx * dx + dy * dy <= r * r) { this._hit = i; return true; }
-      }
-      this._hit = -1;
-      return false;
-    },
-    _empty: function () { return !this._x.length; },
-    point: function () { return this._hit >= 0 ? this._p[this._hit] : null; }
-  });
+  // A point layer on a canvas page: one path drawing every point (RDC.Dots, static/canvas.js).
   function dots(data, o) {
-    var l = new Dots(data.features, o);
+    var l = new RDC.Dots(data.features, o, canvas, function (f) { return style(o, f); });
     if (!o.interactive) return l;
     var shown = -1, open = null;
     l.on('click', function () { open = l.point(); }, null);
@@ -280,7 +177,7 @@ var RD = (function () {
   function isDots(data) {
     return canvas && data.features.length && data.features.every(function (f) {
       var p = f.properties || {};
-      return f.geometry && f.geometry.type === 'Point' && !p.sh && !p.ring;
+      return f.geometry && f.geometry.type === 'Point' && !p.sh;
     });
   }
   function layer(data, o) {
@@ -353,12 +250,14 @@ var RD = (function () {
     labels = list.map(function (d) {
       var e = el('div', d.t, 'rd-label rd-label-' + d.c);
       pane.appendChild(e);
-      return { ll: L.latLng(d.y, d.x), r: d.r || 0, k: d.k, a: d.a, e: e, w: 0, h: 0 };
+      return { ll: L.latLng(d.y, d.x), r: d.r || 0, k: d.k, a: d.a, e: e, w: 0, h: 0, on: true,
+               at: null };
     });
     // Leaflet does not scale this pane while it animates a zoom: hide it meanwhile.
     map.on('zoomstart', function () { pane.style.visibility = 'hidden'; });
     map.on('zoomend', function () { pane.style.visibility = ''; });
-    map.on('zoomend moveend resize overlayadd overlayremove', function () { placeLabels(); });
+    // Every zoom ends with a moveend too: the labels are placed once per move.
+    map.on('moveend resize overlayadd overlayremove', function () { placeLabels(); });
   }
   function boxes(map) {
     var base = map.getContainer().getBoundingClientRect(), out = [];
@@ -373,34 +272,70 @@ var RD = (function () {
   function overlaps(a, b) {
     return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
   }
+  // The boxes taken, filed by the cells (64 px) of a grid they cover: a box is tested against
+  // the boxes sharing a cell with it (two boxes that overlap share one), not every box taken.
+  function grid() {
+    var cells = {};
+    function span(b, fn) {
+      var x1 = Math.floor((b.x + b.w) / 64), y0 = Math.floor(b.y / 64), y1 = Math.floor((b.y + b.h) / 64);
+      for (var i = Math.floor(b.x / 64); i <= x1; i++) {
+        for (var j = y0; j <= y1; j++) { if (fn(i + ' ' + j)) return true; }
+      }
+      return false;
+    }
+    return {
+      add: function (b) { span(b, function (c) { (cells[c] = cells[c] || []).push(b); }); },
+      hits: function (b) {
+        return span(b, function (c) {
+          return !!cells[c] && cells[c].some(function (t) { return overlaps(b, t); });
+        });
+      }
+    };
+  }
+  // Label sizes, read once: every label is shown, then all are read (one layout, not one per
+  // label).
+  function measure() {
+    var todo = labels.filter(function (it) { return !it.w; });
+    todo.forEach(function (it) { if (!it.on) { it.e.style.display = ''; it.on = true; } });
+    todo.forEach(function (it) {  // whole pixels and a pixel to spare: labels never touch
+      var box = it.e.getBoundingClientRect();
+      it.w = Math.ceil(box.width) + 2; it.h = Math.ceil(box.height) + 2;
+    });
+  }
+  function spot(map, it, size, taken) {
+    var p = map.latLngToContainerPoint(it.ll), r = it.r + 3, w = it.w, h = it.h;
+    // Far off the window every position is too: no need to try them.
+    if (p.x < -r - w || p.y < -r - h || p.x > size.x + r + w || p.y > size.y + r + h) return null;
+    var spots = [[r, -h / 2], [-r - w, -h / 2], [-w / 2, -r - h], [-w / 2, r]];
+    // Zone labels sit on their zone first, then beside it.
+    if (it.a) spots.unshift([-w / 2, -h / 2]);
+    for (var i = 0; i < spots.length; i++) {
+      var b = { x: p.x + spots[i][0], y: p.y + spots[i][1], w: w, h: h };
+      if (b.x < 2 || b.y < 2 || b.x + w > size.x - 2 || b.y + h > size.y - 2) continue;
+      if (!taken.hits(b)) return b;
+    }
+    return null;
+  }
+  // A label's element is written only when it changes (shown or hidden, moved).
+  function put(map, it, b) {
+    if (!b) { if (it.on) { it.e.style.display = 'none'; it.on = false; } return; }
+    if (!it.on) { it.e.style.display = ''; it.on = true; }
+    var q = map.containerPointToLayerPoint([b.x + 1, b.y + 1]).round();
+    if (!it.at || !q.equals(it.at)) { L.DomUtil.setPosition(it.e, q); it.at = q; }
+  }
   function placeLabels() {
     var map = labelMap;
     if (!map) return;
-    var size = map.getSize(), taken = boxes(map), n = 0;
+    measure();
+    var size = map.getSize(), taken = grid(), n = 0, on = {}, root = document.documentElement;
+    boxes(map).forEach(taken.add);
     labels.forEach(function (it) {
-      if (!shown(map, it.k)) { it.e.style.display = 'none'; return; }
-      it.e.style.display = '';
-      if (!it.w) {  // whole pixels and a pixel to spare: labels never touch
-        var box = it.e.getBoundingClientRect();
-        it.w = Math.ceil(box.width) + 2; it.h = Math.ceil(box.height) + 2;
-      }
-      var p = map.latLngToContainerPoint(it.ll), r = it.r + 3, w = it.w, h = it.h;
-      var spots = [[r, -h / 2], [-r - w, -h / 2], [-w / 2, -r - h], [-w / 2, r]];
-      // Zone labels sit on their zone first, then beside it.
-      if (it.a) spots.unshift([-w / 2, -h / 2]);
-      var found = null;
-      for (var i = 0; i < spots.length && !found; i++) {
-        var b = { x: p.x + spots[i][0], y: p.y + spots[i][1], w: w, h: h };
-        if (b.x < 2 || b.y < 2 || b.x + w > size.x - 2 || b.y + h > size.y - 2) continue;
-        if (taken.some(function (t) { return overlaps(b, t); })) continue;
-        found = b;
-      }
-      if (!found) { it.e.style.display = 'none'; return; }
-      taken.push(found);
-      n += 1;
-      L.DomUtil.setPosition(it.e, map.containerPointToLayerPoint([found.x + 1, found.y + 1]).round());
+      if (on[it.k] === undefined) on[it.k] = shown(map, it.k);
+      var b = on[it.k] ? spot(map, it, size, taken) : null;
+      put(map, it, b);
+      if (b) { taken.add(b); n += 1; }
     });
-    document.documentElement.setAttribute('data-rd-labels', String(n));
+    if (root.getAttribute('data-rd-labels') !== String(n)) root.setAttribute('data-rd-labels', String(n));
   }
 
   // ------------------------------------------------------------------ layout
