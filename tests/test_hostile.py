@@ -601,6 +601,22 @@ def test_png_without_a_working_browser_exits_2_and_writes_the_rest(runner, tmp_p
     assert not (out / "small.png").exists()
 
 
+def test_png_without_selenium_exits_2_and_writes_the_rest(runner, tmp_path, monkeypatch):
+    """selenium is a test extra, not a runtime dependency: `--png` without it is refused."""
+    from tests.conftest import require_browser
+
+    require_browser()
+    monkeypatch.setitem(__import__("sys").modules, "selenium", None)  # import fails
+    out = tmp_path / "out"
+    refused(
+        invoke(runner, *run_args(out, "--format", "csv", "--png")),
+        "PNG export needs selenium: pip install selenium",
+        f"the map and tables were written to {out}",
+    )
+    assert {"small.html", "small-flows.csv", "small-summary.json"} <= set(snapshot(out))
+    assert not (out / "small.png").exists()
+
+
 @pytest.mark.parametrize("driver", ["hangs", "missing"])
 def test_a_browser_that_hangs_or_is_missing_is_named_in_time(tmp_path, monkeypatch, driver):
     from redeploy.render.png import BrowserError, chromium_driver

@@ -278,9 +278,10 @@ def save_png(
     h = height or options.size[1]
     html_path = Path(html_path)
     out = Path(png_path) if png_path is not None else html_path.with_suffix(".png")
-    from selenium.common.exceptions import WebDriverException
-
     with chromium_driver(width=w, height=h) as driver:
+        # imported once the driver started: without selenium, chromium_driver says so
+        from selenium.common.exceptions import WebDriverException
+
         try:
             open_map(driver, html_path)
             prepare_slide(driver, options)
