@@ -51,6 +51,15 @@ SITES_COLUMNS: Mapping[str, ColumnSpec] = {
         choices=ACCESS_KINDS,
     ),
     "status": ColumnSpec("enum", "Whether U.S. forces may use the site now.", choices=SITE_STATUS),
+    "since": ColumnSpec(
+        "int",
+        "Year from which U.S. forces could use the site (its agreement's year): the site "
+        "reaches its capacity `model.site_maturity_years` after it (empty: established).",
+        "year",
+        False,
+        1800,
+        2100,
+    ),
     **{
         f"cap_{a}": ColumnSpec(
             "float",
@@ -72,6 +81,7 @@ SITES_COLUMNS = _labelled(
         "agreement": "Agreement",
         "access_kind": "Kind of agreement",
         "status": "Status",
+        "since": "In use since",
         **{f"cap_{a}": f"Can host ({a})" for a in MILITARY},
     },
 )

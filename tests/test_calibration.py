@@ -13,14 +13,14 @@ import pandas as pd
 import pytest
 
 from redeploy.calibration.evaluate import Backcast, backcast, backcast_scenario
-from redeploy.calibration.fit import LOG_BOUND, apply, parameters
+from redeploy.calibration.fit import LOG_BOUND, Objective, apply, fit, parameters
 from redeploy.calibration.targets import default_targets_dir, load_targets
 from redeploy.cli import app
 from redeploy.errors import LayerValidationError
 from redeploy.io import check_sets
 from redeploy.layers import read_layers
 from redeploy.model.base import prepare_base
-from redeploy.scenario import load_coefficients, prior_coefficients
+from redeploy.scenario import load_coefficients, load_scenario, prior_coefficients
 from redeploy.schemas import ASSETS, MILITARY_ASSETS
 from redeploy.workflows.calibrate import run_calibrate, run_validate
 from redeploy.workflows.run import MODEL_LAYERS
@@ -35,11 +35,13 @@ def base():
 
 @pytest.fixture(scope="module")
 def tiny_fit(tmp_path_factory):
-    """Two tiny fits with the same seed, and one with another seed (shipped data)."""
+    """Two tiny fits with the same seed, and one with another seed (shipped data), each
+    of two starts run in this process."""
     outs = {}
     for name, seed in (("a", 3), ("b", 3), ("c", 4)):
         folder = tmp_path_factory.mktemp(f"cal-{name}")
-        outs[name] = (run_calibrate(budget=12, seed=seed, out_dir=folder), folder)
+        out = run_calibrate(budget=12, seed=seed, starts=2, workers=1, out_dir=folder)
+        outs[name] = (out, folder)
     return outs
 
 
@@ -135,6 +137,44 @@ def test_tiny_fit_is_reproducible_byte_for_byte(tiny_fit):
         assert (fa / name).read_bytes() == (fb / name).read_bytes(), name
     assert (fa / "calibrated.toml").read_bytes() != (fc / "calibrated.toml").read_bytes()
     assert a.fit is not None and a.fit.evaluations >= 12
+
+
+def test_the_lowest_loss_start_is_kept_whatever_the_workers(tiny_fit, tmp_path):
+    """Each fit keeps its lowest-loss start (chosen on its own loss, never on a left-out
+    region's figures), and two worker processes give the same files as one."""
+    out, folder = tiny_fit["a"]
+    data = json.loads((folder / "validation.json").read_text(encoding="utf-8"))
+    fits = [data["fit"], *data["left_out_fits"].values()]
+    for entry in fits:
+        starts = entry["starts"]
+        assert [s["seed"] for s in starts] == [3000, 3001]
+        [kept] = [s for s in starts if s["kept"]]
+        assert kept["loss"] == min(s["loss"] for s in starts)
+    assert out.fit is not None and out.fit.seed == next(
+        s["seed"] for s in data["fit"]["starts"] if s["kept"]
+    )
+    pooled = run_calibrate(budget=12, seed=3, starts=2, workers=2, out_dir=tmp_path)
+    assert pooled.fit is not None and pooled.fit.seed == out.fit.seed
+    for name in ("calibrated.toml", "validation.json", "validation.csv"):
+        assert (tmp_path / name).read_bytes() == (folder / name).read_bytes(), name
+
+
+def test_a_stopped_fit_keeps_its_best_so_far(base):
+    """`stop` (how a worker hears Ctrl-C) ends the search at the next generation with the
+    best candidate so far, marked interrupted."""
+    defaults, _ = prior_coefficients()
+    params = parameters()
+    objective = Objective(base, defaults, load_targets(), load_scenario("baseline"), params)
+    calls = []
+
+    def stop():
+        calls.append(1)
+        return len(calls) > 1  # after one generation
+
+    result = fit(objective, budget=1000, seed=1, stop=stop)
+    assert result.interrupted and result.seed == 1
+    assert 1 < result.evaluations < 100
+    assert result.loss["total"] <= objective.history[0]
 
 
 def test_calibrated_toml_loads_and_records_its_provenance(tiny_fit):

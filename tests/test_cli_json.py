@@ -210,3 +210,20 @@ def test_quiet_json_run_in_a_real_process_prints_one_document(tmp_path):
     )
     assert check.returncode == 0, check.stderr
     assert check.stdout.strip() == b"baseline"
+
+
+def test_validate_json_is_validation_json_with_the_files(runner, tmp_path):
+    """`redeploy validate --json` prints what it wrote to validation.json (the backcast
+    overlap, by region, the pattern checks) and the files, nothing else on stdout."""
+    result = runner.invoke(app, ["validate", "--out", str(tmp_path), "--json"])
+    doc = _json(result)
+    written = json.loads((tmp_path / "validation.json").read_text())
+    assert doc["command"] == "validate"
+    assert {k: doc[k] for k in written} == written
+    assert 0 < doc["overlap"] <= 1
+    assert [c["name"] for c in doc["checks"]] == ["P1", "P2", "P3", "P4", "P5"]
+    assert sorted(Path(p).name for p in doc["files"]) == [
+        "validation.csv",
+        "validation.html",
+        "validation.json",
+    ]

@@ -388,3 +388,65 @@ def test_access_sites_are_scaled_apart_from_bases():
         np.testing.assert_allclose(scaled, factor * full, err_msg=zone)
     eng = ASSETS.index("engagement")
     np.testing.assert_array_equal(runs[1.0].absorb[:, eng], runs[0.5].absorb[:, eng])
+
+
+def test_new_sites_grow_to_their_capacity():
+    """A site hosts nothing in its agreement's year and grows linearly to its capacity over
+    `model.site_maturity_years` (docs/model.md §3): with T_m = 4 years, in 2027 the Panama
+    MoU sites (2025) host half their capacity and Peru's (2026) a quarter; Djibouti (2003,
+    2013) and Gabon (undated: established) host all of theirs."""
+    shipped = read_layers(None, kinds=MODEL_LAYERS)
+
+    def absorb(years: float) -> tuple[list[str], np.ndarray]:
+        sc = scenario_from_dict(
+            {"description": "x", "horizon_year": 2027, "model": {"site_maturity_years": years}},
+            default_name="x",
+        )
+        inp = build_inputs(shipped, sc)
+        return list(inp.zone_ids), inp.absorb
+
+    ids, grown = absorb(0.0)
+    _, growing = absorb(4.0)
+    land = [ASSETS.index(a) for a in ("air", "ground", "isr")]
+    for zone, share in (("pan", 0.5), ("per", 0.25), ("dji", 1.0), ("gab", 1.0)):
+        k = ids.index(zone)
+        assert grown[k, land].sum() > 0, zone
+        np.testing.assert_allclose(growing[k, land], share * grown[k, land], err_msg=zone)
+
+
+def test_site_share_by_hand():
+    """m_s(t) = clip((t − since) / T_m, 0, 1), 1 without a year, times s_acc for access
+    sites; a site whose year is after t hosts nothing; T_m = 0 means at once."""
+    from redeploy.model.base import SiteData, site_share
+    from redeploy.scenario import load_coefficients
+
+    sites = SiteData(
+        zone=np.zeros(4, dtype=np.int64),
+        capacity=np.ones((4, len(ASSETS))),
+        access=np.array([True, False, False, False]),
+        since=np.array([2025.0, np.nan, 2020.0, 2031.0]),
+    )
+    m = load_coefficients().model.model_copy(
+        update={"site_maturity_years": 4.0, "access_site_capacity_scale": 0.5}
+    )
+    np.testing.assert_allclose(site_share(sites, 2027, m), [0.5 * 0.5, 1.0, 1.0, 0.0])
+    at_once = m.model_copy(update={"site_maturity_years": 0.0})
+    np.testing.assert_allclose(site_share(sites, 2027, at_once), [0.5, 1.0, 1.0, 0.0])
+
+
+def test_sites_without_a_year_are_established():
+    """A user's sites layer without `since` (or an empty cell) counts every site as
+    established; without `access_kind` every site counts as a base."""
+    import pandas as pd
+
+    from redeploy.model.base import site_data
+
+    frame = pd.DataFrame(
+        {"zone_id": ["a", "b", "zz"], "status": ["active", "active", "active"], "cap_air": 1.0}
+    )
+    for a in ("naval", "ground", "isr"):
+        frame[f"cap_{a}"] = 0.5
+    data = site_data(("a", "b"), frame)
+    assert list(data.zone) == [0, 1]  # the site of an unknown zone is left out
+    assert np.isnan(data.since).all() and not data.access.any()
+    assert data.capacity[0, ASSETS.index("air")] == 1.0

@@ -1615,6 +1615,13 @@ def build_sites(
                     "(no sourced presence of that class at the site)"
                 )
         notes += list(site.notes)
+        since = gr.SITE_SINCE.get(site.id)
+        if since is None:
+            notes.append("since: not dated in the reference (counted as established)")
+        else:
+            notes.append(f"since {since[0]}: {since[1]}")
+            if not since[2]:
+                register.append(f"year in use since recalled ({since[0]})")
         notes.append(f"coordinates: {site.coord_note}")
         point = Point(site.lon, site.lat)
         _inside(site.iso3, point, geoms, f"site {site.id}")
@@ -1633,6 +1640,7 @@ def build_sites(
             "agreement": site.agreement,
             "access_kind": site.access_kind,
             "status": site.status,
+            "since": since[0] if since else None,
             **{f"cap_{a}": round(c, 4) for a, c in zip(gr.MILITARY, caps, strict=True)},
             "_estimates": register,
             "_spec": site,

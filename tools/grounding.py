@@ -700,6 +700,62 @@ SITES: tuple[SiteSpec, ...] = (
     ),
 )
 
+#: Year from which U.S. forces could use each site (the ``since`` column): (year, basis,
+#: verified). Where the reference gives a range ("1980s", "2002-2003") the latest year it
+#: allows is taken, which the reference verifies as a bound; a site the reference does not
+#: date is left undated (the model then counts it as established, docs/model.md §3).
+SITE_SINCE: dict[str, tuple[int, str, bool]] = {
+    "camp_lemonnier": (2003, "access_agreements.csv: since 2002-2003 (latest year taken)", True),
+    "chabelley_airfield": (2013, "U.S. drone operations moved to Chabelley in 2013", False),
+    **{
+        f"edca_{k}": (
+            2016,
+            "EDCA of 2014 (verified); the first five agreed locations named in March 2016",
+            False,
+        )
+        for k in (
+            "basa_air_base",
+            "fort_magsaysay",
+            "lumbia_airfield",
+            "antonio_bautista_air_base",
+            "mactan_benito_ebuen_air_base",
+        )
+    },
+    **{
+        f"edca_{k}": (2023, "access_agreements.csv: 4 sites added Feb/Apr 2023", True)
+        for k in (
+            "camilo_osias_naval_base",
+            "lal_lo_airport",
+            "camp_melchor_dela_cruz",
+            "balabac_island",
+        )
+    },
+    "changi_naval_base": (1990, "access_agreements.csv: 1990 MoU", True),
+    "paya_lebar_air_base": (1990, "access_agreements.csv: 1990 MoU", True),
+    "u_tapao_airfield": (1982, "case-by-case access for Cobra Gold, held since 1982", False),
+    "soto_cano_air_base": (
+        1989,
+        "access_agreements.csv: since the 1980s (latest year taken)",
+        True,
+    ),
+    "csl_comalapa": (2000, "CSL agreement of March 2000 (peripheral_posture.csv notes)", True),
+    **{
+        f"panama_{k}": (2025, "access_agreements.csv: MoU of 9 Apr 2025", True)
+        for k in ("ex_howard", "rodman", "noel_rodriguez", "cristobal_colon_sherman")
+    },
+    "paraguay_sofa_asuncion": (2026, "SOFA signed 15 Dec 2025, ratified Mar 2026", True),
+    "peru_rotations_lima": (2026, "authorisation of U.S. troop entry for 2026", True),
+    "ns_guantanamo_bay": (1903, "access_agreements.csv: 1903 lease", True),
+    "autec_andros": (1966, "AUTEC range in operation since the mid-1960s", False),
+    "accra_kotoka": (2018, "access_agreements.csv: 2018 DCA (recalled)", False),
+    "dakar_yoff": (2016, "access_agreements.csv: 2016 DCA (recalled)", False),
+    "baledogle_airfield": (2017, "access_agreements.csv: c. 2017 (recalled)", False),
+    "camp_simba_manda_bay": (2004, "access_agreements.csv: c. 2004 (recalled)", False),
+    "niger_ab101_niamey": (2013, "access_agreements.csv: 2013-2019 (Air Base 101 first)", True),
+    "niger_ab201_agadez": (2019, "access_agreements.csv: 2013-2019 (latest year taken)", True),
+}
+
+
 #: Reference rows of Curacao/Aruba name the FOL/CSL at Hato and Reina Beatrix, but
 #: Curacao and Aruba (Kingdom of the Netherlands) are not peripheral zones: no site.
 SKIPPED_SITES = {

@@ -18,6 +18,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from redeploy import schema_columns as _package_columns  # noqa: E402
 from redeploy.schemas import ColumnSpec  # noqa: E402
 
 MILITARY = ("naval", "air", "ground", "isr")
@@ -58,30 +59,8 @@ def _common() -> dict[str, ColumnSpec]:
     }
 
 
-SITES_COLUMNS: Mapping[str, ColumnSpec] = {
-    **_common(),
-    "iso3": ColumnSpec("iso3", "Host country."),
-    "zone_id": ColumnSpec("slug", "Id of the peripheral zone the site lies in."),
-    "kind": ColumnSpec("enum", "Kind of facility.", choices=SITE_KINDS),
-    "agreement": ColumnSpec("str", "The agreement (or presence) under which U.S. forces use it."),
-    "access_kind": ColumnSpec(
-        "enum",
-        "Kind of the agreement, as in reference-data/coefficients/access_agreements.csv "
-        "(MoU added).",
-        choices=ACCESS_KINDS,
-    ),
-    "status": ColumnSpec("enum", "Whether U.S. forces may use the site now.", choices=SITE_STATUS),
-    **{
-        f"cap_{a}": ColumnSpec(
-            "float",
-            f"U.S. forces of class {a} the site can host (0 when withdrawn).",
-            "kpe",
-            True,
-            0,
-        )
-        for a in MILITARY
-    },
-}
+#: The package's sites columns (`redeploy.schema_columns`), after the common ones.
+SITES_COLUMNS: Mapping[str, ColumnSpec] = {**_common(), **_package_columns.SITES_COLUMNS}
 
 POSTURE_COLUMNS: Mapping[str, ColumnSpec] = {
     **_common(),

@@ -157,7 +157,8 @@ def _empty_periphery(base: ModelBase) -> ModelBase:
 
 
 def backcast_scenario(targets: Targets) -> Scenario:
-    """The backcast: nothing repriced, the observed totals in reserve at home, no floors."""
+    """The backcast: nothing repriced, the observed totals in reserve at home, no floors,
+    evaluated in the targets' year (`Targets.year`)."""
     supply = targets.total_by_class(ASSETS)
     eng = sum(v for v, _ in targets.engagement_by_region().values())
     reserve = {a: float(v) for a, v in zip(ASSETS, supply, strict=True) if a in MILITARY_ASSETS}
@@ -169,6 +170,8 @@ def backcast_scenario(targets: Targets) -> Scenario:
             "description": "Backcast: the observed U.S. peripheral presence and engagement as "
             "supply at home, an empty periphery, no floors.",
             "home": {"reserve": reserve, "deploy_all": True},
+            # the sites' maturity is that of the year the targets describe
+            "horizon_year": targets.year(),
         },
         source="<backcast>",
     )

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from redeploy.calibration.evaluate import REGION_GROUPS, backcast, pattern_checks
+from redeploy.calibration.evaluate import backcast, pattern_checks
 from redeploy.calibration.targets import Targets
 from redeploy.errors import InfeasibleAllocationError
 from redeploy.model.base import ModelBase
@@ -90,6 +90,8 @@ def parameters() -> tuple[Parameter, ...]:
     ]
     # sites held under access arrangements host rotations, not garrisons (docs/model.md §3)
     out.append(Parameter("access_site_capacity", ("model.access_site_capacity_scale",)))
+    # a newly agreed site hosts little yet (docs/model.md §3)
+    out.append(Parameter("site_maturity", ("model.site_maturity_years",)))
     return tuple(out)
 
 
@@ -187,6 +189,8 @@ class Fit:
     evaluations: int
     interrupted: bool
     exclude: tuple[str, ...]
+    #: The seed the search ran with.
+    seed: int = 0
 
     def multipliers(self) -> np.ndarray:
         """e^x of every parameter."""
@@ -209,10 +213,12 @@ def fit(
     seed: int,
     progress: Callable[[int, int, float], None] | None = None,
     sigma0: float = 0.8,
+    stop: Callable[[], bool] | None = None,
 ) -> Fit:
     """
     Minimise `objective` with CMA-ES from the defaults (x = 0), seeded, within `budget`
-    evaluations. Ctrl-C stops the search and keeps the best so far.
+    evaluations. Ctrl-C, or `stop` returning True (asked once per generation), stops the
+    search and keeps the best so far.
     """
     import cma
 
@@ -234,6 +240,9 @@ def fit(
     interrupted = False
     try:
         while not es.stop():
+            if stop is not None and stop():
+                interrupted = True
+                break
             xs = es.ask()
             losses = [objective(np.asarray(x)) for x in xs]
             es.tell(xs, losses)
@@ -252,40 +261,5 @@ def fit(
         evaluations=objective.evaluations,
         interrupted=interrupted,
         exclude=objective.exclude,
+        seed=int(seed),
     )
-
-
-def leave_one_out(
-    base: ModelBase,
-    defaults: CoefficientSet,
-    targets: Targets,
-    scenario: Scenario,
-    *,
-    budget: int,
-    seed: int,
-    progress: Callable[[str, int, int, float], None] | None = None,
-) -> dict[str, dict[str, Any]]:
-    """
-    Fit without each region group's targets, predict it: ``{group: {overlap, fit}}``.
-
-    Raises
-    ------
-    KeyboardInterrupt
-        When interrupted (the caller keeps what completed).
-    """
-    params = parameters()
-    out: dict[str, dict[str, Any]] = {}
-    for group, regions in REGION_GROUPS.items():
-        objective = Objective(base, defaults, targets, scenario, params, exclude=regions)
-
-        def step(done: int, total: int, best: float, group: str = group) -> None:
-            if progress is not None:
-                progress(group, done, total, best)
-
-        result = fit(objective, budget=budget, seed=seed, progress=step)
-        coeffs = apply(defaults, params, result.x)
-        bc = backcast(base, coeffs, targets)
-        out[group] = {"overlap": bc.overlap(regions), "fit": result}
-        if result.interrupted:
-            raise KeyboardInterrupt
-    return out

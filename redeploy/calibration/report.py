@@ -323,6 +323,7 @@ def _md_fit(fit: Mapping[str, Any]) -> list[str]:
         + ", ".join(f"{k} {float(v):.4f}" for k, v in sorted(loss.items()))
         + ".",
         "",
+        *_md_starts(fit),
         "| multiplier | fitted | posterior range | coefficients |",
         "|---|---|---|---|",
     ]
@@ -331,6 +332,27 @@ def _md_fit(fit: Mapping[str, Any]) -> list[str]:
         out.append(
             f"| {p['name']} | {p['multiplier']:.3f} | {p['low']:.3f} – {p['high']:.3f} | {keys} |"
         )
+    return [*out, ""]
+
+
+def _md_starts(fit: Mapping[str, Any]) -> list[str]:
+    """The seeded starts of each fit, their losses and the one kept."""
+    fits = {"in sample": (fit.get("fit") or {}).get("starts", [])}
+    for group, entry in (fit.get("left_out_fits") or {}).items():
+        fits[f"without {group}"] = entry.get("starts", [])
+    if not any(fits.values()):
+        return []
+    out = ["| fit | starts (seed: loss; kept in bold) |", "|---|---|"]
+    for name, starts in fits.items():
+        cells = [
+            (
+                f"**{s['seed']}: {s['loss']:.4f}**"
+                if s.get("kept")
+                else f"{s['seed']}: {s['loss']:.4f}"
+            )
+            for s in starts
+        ]
+        out.append(f"| {name} | {'; '.join(cells)} |")
     return [*out, ""]
 
 

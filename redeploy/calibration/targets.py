@@ -22,6 +22,8 @@ from redeploy.schemas import MILITARY_ASSETS, REGIONS
 #: Columns each target file must have.
 POSTURE_COLUMNS = ("zone_id", "region", "asset", "observed_kpe", "weight")
 ENGAGEMENT_COLUMNS = ("region", "observed_bn_per_yr", "weight")
+#: Earliest year a backcast can describe (a scenario's horizon_year is after 2024).
+OBSERVED_YEAR_MIN = 2025
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,21 @@ class Targets:
             if z in pos and a in apos:
                 out[pos[z], apos[a]] = float(v)
         return out
+
+    def year(self) -> int:
+        """
+        The year the observed presence describes: the year most posture rows are dated
+        (the first year in each ``date`` cell; DMDC's 31 Dec 2025 for the shipped targets),
+        at least `OBSERVED_YEAR_MIN`. The backcast evaluates the sites' maturity then.
+        """
+        if "date" not in self.posture.columns:
+            return OBSERVED_YEAR_MIN
+        years = self.posture["date"].astype(str).str.extract(r"((?:19|20)\d\d)")[0].dropna()
+        if years.empty:
+            return OBSERVED_YEAR_MIN
+        counts = years.astype(int).value_counts()
+        top = counts[counts == counts.max()].index
+        return max(int(top.max()), OBSERVED_YEAR_MIN)
 
     def total_by_class(self, assets: tuple[str, ...]) -> np.ndarray:
         """(A,) observed kpe summed over zones per class (the backcast's supply)."""

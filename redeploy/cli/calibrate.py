@@ -21,8 +21,33 @@ from redeploy.cli.common import (
     stderr,
     stdout,
 )
+from redeploy.cli.json_output import JsonOpt, print_json, validation_document
 from redeploy.io.publish import claim_output
 
+BudgetOpt = Annotated[
+    int,
+    typer.Option(
+        "--budget",
+        min=10,
+        help="Evaluations of each start of the main fit (each left-out start gets half).",
+    ),
+]
+StartsOpt = Annotated[
+    int,
+    typer.Option(
+        "--starts", min=1, max=100, help="Seeded CMA-ES starts per fit; the lowest loss is kept."
+    ),
+]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=1,
+        help="Processes the starts run on [default: one per core, at most one per start]; "
+        "the result does not depend on it.",
+        show_default=False,
+    ),
+]
 TargetsOpt = Annotated[
     Path | None,
     typer.Option(
@@ -85,6 +110,7 @@ def validate(
     targets: TargetsOpt = None,
     out: OutOpt = Path("maps"),
     quiet: QuietOpt = False,
+    json_out: JsonOpt = False,
 ) -> None:
     """Evaluate the coefficients without fitting: the backcast against the observed U.S.
     posture and engagement, and the seed paper's pattern checks on the scenario; write
@@ -101,6 +127,9 @@ def validate(
             targets_dir=targets,
             out_dir=out,
         )
+    if json_out:
+        print_json(validation_document("validate", output.summary, output.files.values()))
+        return
     if quiet:
         return
     _report(output.summary)
@@ -111,13 +140,10 @@ def validate(
 @app.command("calibrate")
 def calibrate(
     out: OutOpt = Path("maps"),
-    budget: Annotated[
-        int,
-        typer.Option(
-            "--budget", min=10, help="Evaluations of the main fit (each left-out fit gets half)."
-        ),
-    ] = 6000,
+    budget: BudgetOpt = 6000,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of CMA-ES.")] = 0,
+    starts: StartsOpt = 2,
+    workers: WorkersOpt = None,
     scenario: ScenarioOpt = "baseline",
     layers: LayersOpt = None,
     crs: CrsOpt = None,
@@ -126,6 +152,7 @@ def calibrate(
         bool, typer.Option("--no-leave-out", help="Skip the leave-one-region-out fits.")
     ] = False,
     quiet: QuietOpt = False,
+    json_out: JsonOpt = False,
 ) -> None:
     """Fit the assumption-only coefficients to the observed U.S. peripheral posture and
     engagement (CMA-ES), validate on left-out regions, and write calibrated.toml,
@@ -144,7 +171,7 @@ def calibrate(
         disable=quiet,
     )
     with claim, bar:
-        task = bar.add_task("fit", total=budget, best="–")
+        task = bar.add_task("fits", total=None, best="–")
 
         def step(stage: str, done: int, total: int, best: float) -> None:
             bar.update(
@@ -154,6 +181,8 @@ def calibrate(
         output = run_calibrate(
             budget=budget,
             seed=seed,
+            starts=starts,
+            workers=workers,
             scenario=scenario,
             layers_dir=layers,
             crs=crs,
@@ -170,6 +199,9 @@ def calibrate(
             else "interrupted",
             130,
         )
+    if json_out:
+        print_json(validation_document("calibrate", output.summary, output.files.values()))
+        return
     if quiet:
         return
     _report(output.summary)

@@ -1,5 +1,6 @@
-"""``--json``: one JSON document on stdout for `run`, `compare`, `sweep`, `layers list` and
-`scenarios list`; progress, notes and warnings stay on stderr.
+"""``--json``: one JSON document on stdout for `run`, `compare`, `sweep`, `frontier`,
+`validate`, `calibrate`, `layers list` and `scenarios list`; progress, notes and warnings
+stay on stderr.
 
 Each document is built from the command's result with the tables' number format
 (`redeploy.io.text.json_text`: six decimals, sorted keys), so a script reads it with
@@ -123,6 +124,16 @@ def frontier_document(output: FrontierOutput) -> dict[str, Any]:
         "points": fr.table.to_dict("records"),
         "files": {k: Path(v).as_posix() for k, v in sorted(output.files.items())},
     }
+
+
+def validation_document(
+    command: str, summary: Mapping[str, Any], files: Iterable[Path]
+) -> dict[str, Any]:
+    """`redeploy validate --json` and `redeploy calibrate --json`: what the command wrote
+    to ``validation.json`` (the backcast overlap, by region, the engagement errors, the
+    pattern checks; calibrate adds the fit and ``overlap_left_out``) and the files
+    written."""
+    return {"command": command, **summary, "files": _paths(files)}
 
 
 def layers_document(layer_set: LayerSet) -> dict[str, Any]:

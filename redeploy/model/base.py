@@ -25,6 +25,7 @@ from redeploy.model.result import HOME_LONLAT as HOME_LONLAT
 from redeploy.model.result import HOME_REGION as HOME_REGION
 from redeploy.model.routes import great_circle_matrix, sea_distance_matrix
 from redeploy.model.value import ValueItems, value_items
+from redeploy.scenario import ModelSection
 from redeploy.schemas import ASSETS, MILITARY_ASSETS
 
 if TYPE_CHECKING:
@@ -47,6 +48,21 @@ HOMELAND_POINTS: tuple[tuple[str, float, float], ...] = (
 
 
 @dataclass(frozen=True)
+class SiteData:
+    """The active sites as arrays (S,) and (S, A): what `site_capacity` sums per zone."""
+
+    #: (S,) index of the zone each site lies in.
+    zone: np.ndarray
+    #: (S, A) capacity of each class (kpe; 0 for engagement).
+    capacity: np.ndarray
+    #: (S,) held under an access arrangement (DCA, MoU, SOFA, access) rather than a base:
+    #: its capacity is scaled by ``model.access_site_capacity_scale``.
+    access: np.ndarray
+    #: (S,) year from which U.S. forces could use the site (NaN: established).
+    since: np.ndarray
+
+
+@dataclass(frozen=True)
 class ZoneData:
     """The peripheral zones layer as arrays (Z,) and (Z, A) (no geometry)."""
 
@@ -64,10 +80,8 @@ class ZoneData:
     sea_naval: np.ndarray
     #: (Z, A) U.S. presence already in the zone (the posture layer's counted rows).
     existing: np.ndarray
-    #: (Z, A) the part of `absorb` that sites held under access arrangements give (every
-    #: agreement but a base: DCA, MoU, SOFA, access), scaled by
-    #: ``model.access_site_capacity_scale``; 0 for engagement and zones without sites.
-    access_absorb: np.ndarray
+    #: The active sites whose capacities make up `absorb` in the zones they name.
+    sites: SiteData
 
 
 @dataclass(frozen=True)
@@ -158,37 +172,61 @@ def site_capacity(
     for z in sites["zone_id"].astype(str):
         if z in pos:
             named[pos[z]] = True
-    summed = _site_sums(zone_ids, sites[sites["status"].astype(str) == "active"])
+    summed = site_sums(site_data(zone_ids, sites), len(zone_ids))
     military = np.array([a in MILITARY_ASSETS for a in ASSETS])
     out[named] = np.where(military[None, :], summed, out)[named]
     return out
 
 
-def access_site_capacity(zone_ids: tuple[str, ...], sites: pd.DataFrame | None) -> np.ndarray:
-    """
-    Return the (Z, A) capacity that each zone's active sites held under access
-    arrangements give (``access_kind`` other than ``base``): the part of `site_capacity`
-    that ``model.access_site_capacity_scale`` scales. Zeros without sites or without an
-    ``access_kind`` column (every site then counts as a base).
-    """
-    if sites is None or len(sites) == 0 or "access_kind" not in sites.columns:
-        return np.zeros((len(zone_ids), len(ASSETS)))
-    active = sites[sites["status"].astype(str) == "active"]
-    return _site_sums(zone_ids, active[active["access_kind"].astype(str) != "base"])
-
-
-def _site_sums(zone_ids: tuple[str, ...], sites: pd.DataFrame) -> np.ndarray:
-    """(Z, A) sums of the `sites`' ``cap_<class>`` per zone (0 for engagement)."""
-    pos = {z: k for k, z in enumerate(zone_ids)}
-    rows = [pos.get(str(z), -1) for z in sites["zone_id"]]
-    keep = np.array([r >= 0 for r in rows], dtype=bool)
-    index = np.array(rows, dtype=np.int64)[keep] if keep.size else np.zeros(0, np.int64)
-    out = np.zeros((len(zone_ids), len(ASSETS)))
-    for j, a in enumerate(ASSETS):
-        if a in MILITARY_ASSETS:
-            weights = sites[f"cap_{a}"].to_numpy(dtype=float)[keep]
-            out[:, j] = np.bincount(index, weights=weights, minlength=len(zone_ids))
+def site_sums(sites: SiteData, n_zones: int, share: np.ndarray | None = None) -> np.ndarray:
+    """(Z, A) per zone, the sum of its `sites`' capacities (each times its `share`, (S,),
+    when given)."""
+    weights = sites.capacity if share is None else sites.capacity * share[:, None]
+    out = np.zeros((n_zones, weights.shape[1]))
+    for j in range(weights.shape[1]):
+        out[:, j] = np.bincount(sites.zone, weights=weights[:, j], minlength=n_zones)
     return out
+
+
+def site_data(zone_ids: tuple[str, ...], sites: pd.DataFrame | None) -> SiteData:
+    """
+    Return the active sites of the zones in `zone_ids` as `SiteData`: without an
+    ``access_kind`` column every site counts as a base, without ``since`` as established.
+    """
+    pos = {z: k for k, z in enumerate(zone_ids)}
+    if sites is None or len(sites) == 0:
+        sites = pd.DataFrame({"zone_id": [], "status": []})
+    active = sites[sites["status"].astype(str) == "active"]
+    rows = np.array([pos.get(str(z), -1) for z in active["zone_id"]], dtype=np.int64)
+    keep = rows >= 0
+    active = active[keep]
+    capacity = np.zeros((len(active), len(ASSETS)))
+    for j, a in enumerate(ASSETS):
+        if a in MILITARY_ASSETS and f"cap_{a}" in active.columns:
+            capacity[:, j] = active[f"cap_{a}"].to_numpy(dtype=float)
+    if "access_kind" in active.columns:
+        access = active["access_kind"].astype(str).to_numpy() != "base"
+    else:
+        access = np.zeros(len(active), dtype=bool)
+    if "since" in active.columns:
+        since = pd.to_numeric(active["since"], errors="coerce").to_numpy(dtype=float)
+    else:
+        since = np.full(len(active), np.nan)
+    return SiteData(zone=rows[keep], capacity=capacity, access=access, since=since)
+
+
+def site_share(sites: SiteData, year: int, m: ModelSection) -> np.ndarray:
+    """
+    Return (S,) the share of each site's stated capacity it hosts in `year`:
+    clip((year − since) / `m.site_maturity_years`, 0, 1) (1 for a site without ``since``),
+    times ``model.access_site_capacity_scale`` for sites held under access arrangements.
+    """
+    years = float(m.site_maturity_years or 0.0)
+    elapsed = float(year) - sites.since
+    grown = np.clip(elapsed / years, 0.0, 1.0) if years > 0 else (elapsed >= 0).astype(float)
+    grown = np.where(np.isnan(sites.since), 1.0, grown)
+    access_scale = float(m.access_site_capacity_scale or 1.0)
+    return np.asarray(grown * np.where(sites.access, access_scale, 1.0), dtype=float)
 
 
 def zone_data(
@@ -212,7 +250,7 @@ def zone_data(
         port_calls=_column(zones, "port_calls", False, n).astype(bool),
         sea_naval=_column(zones, "sea_naval", 0.0, n).astype(float),
         existing=existing_posture(ids, posture),
-        access_absorb=access_site_capacity(ids, sites),
+        sites=site_data(ids, sites),
     )
 
 

@@ -19,7 +19,15 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from redeploy.model.base import HOME_ID, HOME_LONLAT, HOME_REGION, HOMELAND_POINTS, ModelBase
+from redeploy.model.base import (
+    HOME_ID,
+    HOME_LONLAT,
+    HOME_REGION,
+    HOMELAND_POINTS,
+    ModelBase,
+    site_share,
+    site_sums,
+)
 from redeploy.model.base import prepare_base as prepare_base
 from redeploy.model.flows import access_mask as access_mask
 from redeploy.model.flows import flow_structure as flow_structure
@@ -266,10 +274,10 @@ def _zone_value(
     value_unit = np.array([per[a].value_per_unit_bn for a in ASSETS])
     contested = (a_index - secure) * contest[:, None] + secure
     value = value_unit[None, :] * contested * (zone_mult * region_mult)[:, None]
-    # sites held under access arrangements host rotations on the host's facilities: their
-    # capacity is scaled apart from the bases' (model.access_site_capacity_scale)
-    access_scale = float(m.access_site_capacity_scale or 1.0)
-    sited = zd.absorb - (1.0 - access_scale) * zd.access_absorb
+    # a site hosts its capacity only once established (site_share), and sites held under
+    # access arrangements host rotations on the host's facilities (docs/model.md §3)
+    share = site_share(zd.sites, scenario.horizon_year, m)
+    sited = zd.absorb - site_sums(zd.sites, len(zd.ids), 1.0 - share)
     absorb = override_matrix(sited * absorb_mult[:, None], zd.ids, zov, "absorb")
     return value, absorb, index, contest, comp_inf
 

@@ -61,6 +61,13 @@ class ModelSection(_Strict):
         description="Multiplies the capacity of sites held under access arrangements (DCA, "
         "MoU, SOFA, access: rotations on host facilities) against bases.",
     )
+    site_maturity_years: float | None = Field(
+        None,
+        ge=0,
+        le=100,
+        description="Years after a site's `since` year until it hosts its stated capacity "
+        "(linearly from 0; 0: at once).",
+    )
     engagement_capacity_scale: float | None = Field(
         None,
         gt=0,

@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from redeploy.calibration.evaluate import REGION_GROUPS, Validation, validate_coefficients
-from redeploy.calibration.fit import Fit, Objective, apply, fit, leave_one_out, parameters
+from redeploy.calibration.evaluate import (
+    REGION_GROUPS,
+    Validation,
+    backcast,
+    validate_coefficients,
+)
+from redeploy.calibration.fit import Fit, apply, parameters
 from redeploy.calibration.report import (
     calibrated_toml,
     validation_csv,
@@ -28,19 +33,32 @@ from redeploy.calibration.report import (
 from redeploy.calibration.targets import Targets, default_targets_dir, load_targets
 from redeploy.io.atomic import write_atomic
 from redeploy.io.publish import published, staged_output
-from redeploy.layers import read_layers
-from redeploy.model.base import ModelBase, prepare_base
+from redeploy.model.base import ModelBase
 from redeploy.render.validation import validation_html
 from redeploy.scenario import (
+    CoefficientSet,
     Scenario,
     load_coefficients,
     load_scenario,
     prior_coefficients,
 )
-from redeploy.workflows.run import MODEL_LAYERS
+from redeploy.workflows.fit_starts import (
+    FitContext,
+    FitJob,
+    Progress,
+    Runs,
+    best_start,
+    build_base,
+    default_workers,
+    run_fits,
+    setting_of,
+    start_seeds,
+)
 
 #: Default evaluations of the main fit; each left-out fit gets half as many.
 DEFAULT_BUDGET = 6000
+#: Default CMA-ES starts per fit (the lowest loss is kept, `redeploy.workflows.fit_starts`).
+DEFAULT_STARTS = 2
 
 
 @dataclass(frozen=True)
@@ -57,7 +75,7 @@ class CalibrationOutput:
 
 
 def _base(layers_dir: str | Path | None, crs: str | None) -> ModelBase:
-    return prepare_base(read_layers(layers_dir, kinds=MODEL_LAYERS, crs=crs))
+    return build_base(layers_dir, crs)
 
 
 def _write(
@@ -122,17 +140,40 @@ def run_validate(
     )
 
 
+def _starts(fits: list[Fit], chosen: Fit) -> list[dict[str, Any]]:
+    """Each start's seed, loss and evaluations, and whether it is the one kept."""
+    return [
+        {
+            "seed": f.seed,
+            "loss": f.loss["total"],
+            "evaluations": f.evaluations,
+            "interrupted": f.interrupted,
+            "kept": f is chosen,
+        }
+        for f in fits
+    ]
+
+
 def _fit_summary(
-    result: Fit, seed: int, budget: int, left_out: Mapping[str, Mapping[str, Any]]
+    result: Fit, seed: int, budget: int, left_out: Mapping[str, Mapping[str, Any]], runs: Runs
 ) -> dict[str, Any]:
     params = parameters()
     ranges = result.ranges(params)
     return {
         "overlap_left_out": {g: v["overlap"] for g, v in left_out.items()},
+        "left_out_fits": {
+            g: {
+                "loss": v["fit"].loss,
+                "starts": _starts(runs.group(g), v["fit"]),
+            }
+            for g, v in left_out.items()
+        },
         "fit": {
-            "method": "CMA-ES (cma), log-multipliers, bounds e^±ln 8",
+            "method": "CMA-ES (cma), log-multipliers, bounds e^±ln 8; the lowest-loss start "
+            "of each fit is kept",
             "seed": seed,
             "budget": budget,
+            "starts": _starts(runs.group(""), result),
             "evaluations": result.evaluations,
             "interrupted": result.interrupted,
             "loss": result.loss,
@@ -154,13 +195,15 @@ def run_calibrate(
     *,
     budget: int = DEFAULT_BUDGET,
     seed: int = 0,
+    starts: int = DEFAULT_STARTS,
+    workers: int | None = None,
     scenario: str | Path | Scenario = "baseline",
     layers_dir: str | Path | None = None,
     crs: str | None = None,
     targets_dir: str | Path | None = None,
     out_dir: str | Path = "maps",
     leave_out: bool = True,
-    progress: Callable[[str, int, int, float], None] | None = None,
+    progress: Progress | None = None,
 ) -> CalibrationOutput:
     """
     Fit the multipliers, validate them in sample and on left-out regions, write the files.
@@ -168,16 +211,22 @@ def run_calibrate(
     Parameters
     ----------
     budget
-        Evaluations of the main fit (each left-out fit gets half).
+        Evaluations of each start of the main fit (each left-out start gets half).
     seed
-        Seed of CMA-ES: the same seed gives the same calibrated.toml.
+        Seed of CMA-ES: the same seed (and `starts`) gives the same calibrated.toml,
+        whatever `workers`.
+    starts
+        Seeded CMA-ES starts per fit; the one with the lowest loss is kept.
+    workers
+        Processes the starts run on (default: one per core, at most one per start; 1 runs
+        them in this process).
     scenario
         The scenario of the pattern checks (default ``baseline``).
     leave_out
         Also fit without each region group (Americas, Africa, Southeast Asia) and predict
         it (``overlap_left_out``).
     progress
-        Called with (stage, evaluations done, budget, best loss).
+        Called with (stage, evaluations done, evaluations in all, best main-fit loss).
 
     Notes
     -----
@@ -190,31 +239,28 @@ def run_calibrate(
     targets: Targets = load_targets(targets_dir)
     base = _base(layers_dir, crs)
     params = parameters()
-    objective = Objective(base, defaults, targets, sc, params)
-    say = progress or (lambda *_: None)
-    result = fit(objective, budget=budget, seed=seed, progress=lambda d, t, b: say("fit", d, t, b))
-    left: dict[str, dict[str, Any]] = {}
-    interrupted = result.interrupted
-    if leave_out and not interrupted:
-        try:
-            left = leave_one_out(
-                base,
-                defaults,
-                targets,
-                sc,
-                budget=max(budget // 2, 1),
-                seed=seed,
-                progress=lambda g, d, t, b: say(f"without {g}", d, t, b),
-            )
-        except KeyboardInterrupt:
-            interrupted = True
+    seeds = start_seeds(seed, starts)
+    jobs = [FitJob("", (), budget, s) for s in seeds]
+    if leave_out:
+        half = max(budget // 2, 1)
+        jobs += [FitJob(g, r, half, s) for g, r in REGION_GROUPS.items() for s in seeds]
+    runs = run_fits(
+        jobs,
+        setting_of(sc, layers_dir, crs, targets_dir),
+        FitContext(base, defaults, targets, sc),
+        workers=workers or default_workers(len(jobs)),
+        progress=progress,
+    )
+    result = best_start(runs.group(""))
+    left = _left_out(base, defaults, targets, runs) if leave_out else {}
     fitted = apply(defaults, params, result.x)
     validation = validate_coefficients(base, fitted, targets, sc)
-    summary = {**validation.summary(), **_fit_summary(result, seed, budget, left)}
-    summary["interrupted"] = interrupted
+    summary = {**validation.summary(), **_fit_summary(result, seed, budget, left, runs)}
+    summary["interrupted"] = runs.interrupted
     provenance = (
         f"geodata/calibration (posture_targets.csv, engagement_targets.csv) and the pattern "
-        f"checks P1-P5 on {sc.name} by redeploy calibrate --seed {seed} --budget {budget}"
+        f"checks P1-P5 on {sc.name} by redeploy calibrate --seed {seed} --budget {budget} "
+        f"--starts {starts}"
     )
     toml = calibrated_toml(priors, params, result, fitted, provenance=provenance)
     files = _write(
@@ -233,8 +279,23 @@ def run_calibrate(
         fit=result,
         left_out=left,
         seconds=time.perf_counter() - t0,
-        interrupted=interrupted,
+        interrupted=runs.interrupted,
     )
+
+
+def _left_out(
+    base: ModelBase, defaults: CoefficientSet, targets: Targets, runs: Runs
+) -> dict[str, dict[str, Any]]:
+    """``{group: {overlap, fit}}`` for each region group whose starts all completed: the
+    lowest-loss fit without the group's targets, and its overlap on the group."""
+    out: dict[str, dict[str, Any]] = {}
+    for group, regions in REGION_GROUPS.items():
+        if not runs.complete(group):
+            continue
+        chosen = best_start(runs.group(group))
+        bc = backcast(base, apply(defaults, parameters(), chosen.x), targets)
+        out[group] = {"overlap": bc.overlap(regions), "fit": chosen}
+    return out
 
 
 #: The fit summary of the shipped coefficients: the ``validation.json`` `redeploy calibrate`
