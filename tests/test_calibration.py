@@ -228,3 +228,37 @@ def test_cli_validate_and_bad_coefficients(runner, tmp_path):
     result = runner.invoke(app, ["validate", "--coefficients", str(bad), "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert "bad.toml" in result.output
+
+
+def test_ctrl_c_stops_the_worker_starts_and_keeps_the_best(tmp_path):
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) while the starts
+    run on two worker processes: `redeploy calibrate` exits 130 within seconds, naming
+    the file that holds the best fit so far, and its four files are written, marked
+    interrupted."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    out = tmp_path / "cal"
+    command = [sys.executable, "-m", "redeploy", "calibrate", "--budget", "3000"]
+    proc = subprocess.Popen(
+        [*command, "--starts", "2", "--workers", "2", "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,
+    )
+    time.sleep(15)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err.decode()
+    assert "interrupted: the best fit so far is in" in err.decode()
+    assert "Traceback" not in err.decode()
+    data = json.loads((out / "validation.json").read_text(encoding="utf-8"))
+    assert data["interrupted"] is True
+    assert any(s["kept"] for s in data["fit"]["starts"])
+    assert (out / "calibrated.toml").exists()

@@ -158,7 +158,11 @@ def _empty_periphery(base: ModelBase) -> ModelBase:
 
 def backcast_scenario(targets: Targets) -> Scenario:
     """The backcast: nothing repriced, the observed totals in reserve at home, no floors,
-    evaluated in the targets' year (`Targets.year`)."""
+    evaluated in the targets' year (`Targets.year`); built once per `targets`."""
+    return targets.cached("backcast_scenario", lambda: _backcast_scenario(targets))
+
+
+def _backcast_scenario(targets: Targets) -> Scenario:
     supply = targets.total_by_class(ASSETS)
     eng = sum(v for v, _ in targets.engagement_by_region().values())
     reserve = {a: float(v) for a, v in zip(ASSETS, supply, strict=True) if a in MILITARY_ASSETS}

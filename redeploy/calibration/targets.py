@@ -8,9 +8,10 @@ source, date and confidence, and weak figures weigh less.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,8 @@ POSTURE_COLUMNS = ("zone_id", "region", "asset", "observed_kpe", "weight")
 ENGAGEMENT_COLUMNS = ("region", "observed_bn_per_yr", "weight")
 #: Earliest year a backcast can describe (a scenario's horizon_year is after 2024).
 OBSERVED_YEAR_MIN = 2025
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -45,18 +48,33 @@ class Targets:
     posture: pd.DataFrame
     engagement: pd.DataFrame
     folder: Path
+    #: What was derived from the (never modified) tables, by key: a calibration asks for
+    #: the same matrices and backcast scenario at every one of its thousands of evaluations.
+    _memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def cached(self, key: Any, make: Callable[[], _T]) -> _T:
+        """`make()`, computed once per key for these targets."""
+        if key not in self._memo:
+            self._memo[key] = make()
+        value: _T = self._memo[key]
+        return value
 
     def observed(self, zone_ids: tuple[str, ...], assets: tuple[str, ...]) -> np.ndarray:
-        """(Z, A) observed kpe per zone and class (0 where no row)."""
+        """(Z, A) observed kpe per zone and class (0 where no row; read-only)."""
         return self._matrix(zone_ids, assets, "observed_kpe")
 
     def weights(self, zone_ids: tuple[str, ...], assets: tuple[str, ...]) -> np.ndarray:
-        """(Z, A) weight of each zone and class (0 where no row)."""
+        """(Z, A) weight of each zone and class (0 where no row; read-only)."""
         return self._matrix(zone_ids, assets, "weight")
 
     def _matrix(
         self, zone_ids: tuple[str, ...], assets: tuple[str, ...], column: str
     ) -> np.ndarray:
+        return self.cached(
+            ("matrix", zone_ids, assets, column), lambda: self._table(zone_ids, assets, column)
+        )
+
+    def _table(self, zone_ids: tuple[str, ...], assets: tuple[str, ...], column: str) -> np.ndarray:
         out = np.zeros((len(zone_ids), len(assets)))
         pos = {z: k for k, z in enumerate(zone_ids)}
         apos = {a: j for j, a in enumerate(assets)}
@@ -65,6 +83,7 @@ class Targets:
         ):
             if z in pos and a in apos:
                 out[pos[z], apos[a]] = float(v)
+        out.setflags(write=False)
         return out
 
     def year(self) -> int:
@@ -73,6 +92,9 @@ class Targets:
         (the first year in each ``date`` cell; DMDC's 31 Dec 2025 for the shipped targets),
         at least `OBSERVED_YEAR_MIN`. The backcast evaluates the sites' maturity then.
         """
+        return self.cached("year", self._year)
+
+    def _year(self) -> int:
         if "date" not in self.posture.columns:
             return OBSERVED_YEAR_MIN
         years = self.posture["date"].astype(str).str.extract(r"((?:19|20)\d\d)")[0].dropna()
@@ -84,8 +106,14 @@ class Targets:
 
     def total_by_class(self, assets: tuple[str, ...]) -> np.ndarray:
         """(A,) observed kpe summed over zones per class (the backcast's supply)."""
-        by = self.posture.groupby("asset")["observed_kpe"].sum()
-        return np.array([float(by.get(a, 0.0)) for a in assets])
+
+        def total() -> np.ndarray:
+            by = self.posture.groupby("asset")["observed_kpe"].sum()
+            out = np.array([float(by.get(a, 0.0)) for a in assets])
+            out.setflags(write=False)
+            return out
+
+        return self.cached(("total", assets), total)
 
     def engagement_by_region(self) -> dict[str, tuple[float, float]]:
         """``{region: (observed $bn/yr, weight)}``."""
