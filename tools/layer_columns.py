@@ -1,13 +1,9 @@
-"""Columns of the layers and columns that `redeploy/schemas.py` does not describe yet.
-
-The package's schemas cover fronts, chokepoints, mineral_zones, supply_nodes,
-peripheral_zones and basemap. This build adds two layers (`sites`, `posture`) and new
-columns to `fronts` and `peripheral_zones`; until the package's schemas know them, the
-build (`build_geodata.py`) writes and the checker (`check_geodata.py`) checks them with the
-specifications below. Column order: the package's schema columns first, then these.
-
-dtype `bool` is new here (JSON true/false); every other dtype is one of
-`redeploy.schemas.DType`.
+"""Columns the build writes beyond the common ones: the `sites` and `posture` layers (the
+package's columns, `redeploy.schema_columns`) and the grounding columns of `fronts` and
+`peripheral_zones`, which the build requires although the package's schemas take them as
+optional with defaults. The build (`build_geodata.py`) writes and the checker
+(`check_geodata.py`) checks them with these specifications. Column order: the package's
+schema columns first, then these.
 """
 
 from __future__ import annotations
@@ -20,19 +16,6 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from redeploy import schema_columns as _package_columns  # noqa: E402
 from redeploy.schemas import ColumnSpec  # noqa: E402
-
-MILITARY = ("naval", "air", "ground", "isr")
-SITE_KINDS = (
-    "base",
-    "airfield",
-    "naval_base",
-    "port",
-    "agreed_location",
-    "cooperative_security_location",
-)
-ACCESS_KINDS = ("base", "DCA", "SOFA", "access", "MoU", "withdrawn")
-SITE_STATUS = ("active", "withdrawn")
-POSTURE_KINDS = ("permanent", "rotational", "exercise", "operational", "withdrawn")
 
 
 def _common() -> dict[str, ColumnSpec]:
@@ -62,46 +45,10 @@ def _common() -> dict[str, ColumnSpec]:
 #: The package's sites columns (`redeploy.schema_columns`), after the common ones.
 SITES_COLUMNS: Mapping[str, ColumnSpec] = {**_common(), **_package_columns.SITES_COLUMNS}
 
-POSTURE_COLUMNS: Mapping[str, ColumnSpec] = {
-    **_common(),
-    "iso3": ColumnSpec("iso3", "Country of the presence."),
-    "zone_id": ColumnSpec("slug", "Id of the peripheral zone."),
-    "site_id": ColumnSpec(
-        "slug", "Id of the site in `sites` where the presence is, if any.", required=False
-    ),
-    "site": ColumnSpec("str", "Main site as the reference names it."),
-    "kind": ColumnSpec("enum", "Kind of presence.", choices=POSTURE_KINDS),
-    "date": ColumnSpec("str", "Date (or period) of the figure as the reference gives it."),
-    "personnel": ColumnSpec(
-        "float",
-        "U.S. military personnel (parsed by the rules in SOURCES.md).",
-        "persons",
-        False,
-        0,
-    ),
-    "weeks_per_year": ColumnSpec(
-        "float",
-        "Weeks a year the presence is there (52 for standing presence).",
-        "weeks",
-        True,
-        0,
-        52,
-    ),
-    "counts": ColumnSpec(
-        "bool", "Whether the row counts toward the zone's standing presence (de-duplication)."
-    ),
-    **{
-        f"kpe_{a}": ColumnSpec(
-            "float",
-            f"Standing-equivalent presence of class {a}: personnel/1000 x weeks/52 x share.",
-            "kpe",
-            True,
-            0,
-        )
-        for a in MILITARY
-    },
-}
+#: The package's posture columns, after the common ones.
+POSTURE_COLUMNS: Mapping[str, ColumnSpec] = {**_common(), **_package_columns.POSTURE_COLUMNS}
 
+#: The build requires these (the package's schemas take them as optional, with defaults).
 ZONE_EXTRA_COLUMNS: Mapping[str, ColumnSpec] = {
     "access_basis": ColumnSpec(
         "str",
