@@ -1,5 +1,5 @@
-"""Columns the build writes beyond the common ones: the `sites` and `posture` layers (the
-package's columns, `redeploy.schema_columns`) and the grounding columns of `fronts` and
+"""Columns of the layers the build adds or completes: the `sites` and `posture` layers (as
+the package's schemas give them) and the grounding columns of `fronts` and
 `peripheral_zones`, which the build requires although the package's schemas take them as
 optional with defaults. The build (`build_geodata.py`) writes and the checker
 (`check_geodata.py`) checks them with these specifications. Column order: the package's
@@ -14,39 +14,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from redeploy import schema_columns as _package_columns  # noqa: E402
-from redeploy.schemas import ColumnSpec  # noqa: E402
+from redeploy.schemas import SCHEMAS, ColumnSpec, LayerKind  # noqa: E402
 
-
-def _common() -> dict[str, ColumnSpec]:
-    return {
-        "id": ColumnSpec("slug", "Unique identifier of the feature within its layer."),
-        "name": ColumnSpec("str", "Human-readable name."),
-        "source": ColumnSpec(
-            "str", "Publication(s) the feature's figures come from, with year and address."
-        ),
-        "source_year": ColumnSpec(
-            "int",
-            "Year of the data (or of the latest figure) in `source`.",
-            "year",
-            True,
-            1900,
-            2100,
-        ),
-        "confidence": ColumnSpec(
-            "enum",
-            "`sourced` or `estimate` (see `notes`).",
-            choices=("sourced", "estimate"),
-        ),
-        "notes": ColumnSpec("str", "How estimated figures were derived, caveats.", required=False),
-    }
-
-
-#: The package's sites columns (`redeploy.schema_columns`), after the common ones.
-SITES_COLUMNS: Mapping[str, ColumnSpec] = {**_common(), **_package_columns.SITES_COLUMNS}
-
-#: The package's posture columns, after the common ones.
-POSTURE_COLUMNS: Mapping[str, ColumnSpec] = {**_common(), **_package_columns.POSTURE_COLUMNS}
+#: The sites and posture layers' columns, as the package's schemas give them.
+SITES_COLUMNS: Mapping[str, ColumnSpec] = SCHEMAS[LayerKind.SITES].columns
+POSTURE_COLUMNS: Mapping[str, ColumnSpec] = SCHEMAS[LayerKind.POSTURE].columns
 
 #: The build requires these (the package's schemas take them as optional, with defaults).
 ZONE_EXTRA_COLUMNS: Mapping[str, ColumnSpec] = {
