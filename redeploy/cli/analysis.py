@@ -20,9 +20,7 @@ from redeploy.cli.common import (
     app,
     display_path,
     exit_with,
-    note_shipped_layers,
-    parse_layer_additions,
-    parse_layer_overrides,
+    layer_options,
     stderr,
     stdout,
 )
@@ -78,9 +76,7 @@ def frontier(
             f"Allowed: {', '.join(RISK_CHANNELS)}.",
             2,
         )
-    overrides = parse_layer_overrides(layer)
-    additions = parse_layer_additions(add_layer)
-    note_shipped_layers(layers, overrides, quiet)
+    overrides, additions = layer_options(layers, layer, add_layer, quiet)
     claim = claim_output(out)  # one writer in --out for the whole command
     bar = Progress(
         TextColumn("redeploy frontier: {task.description}"),
@@ -205,9 +201,7 @@ def sweep(
         raise typer.BadParameter(
             f"{method!r}; use one of {', '.join(SAMPLING_METHODS)}", param_hint="--method"
         )
-    overrides = parse_layer_overrides(layer)
-    additions = parse_layer_additions(add_layer)
-    note_shipped_layers(layers, overrides, quiet)
+    overrides, additions = layer_options(layers, layer, add_layer, quiet)
     check_out_dir(out)  # run_sweep holds --out from its first part file
     cluster_checks(workers, scheduler)
     sc = load_scenario(scenario)

@@ -329,6 +329,17 @@ def parse_layer_overrides(values: list[str] | None) -> dict[str, Path]:
     return out
 
 
+def layer_options(
+    layers: Path | None, layer: list[str] | None, add_layer: list[str] | None, quiet: bool
+) -> tuple[dict[str, Path], dict[str, list[Path]]]:
+    """Parse ``--layer`` and ``--add-layer``, say which kinds ``--layers DIR`` leaves to the
+    shipped set, and return (overrides, additions)."""
+    overrides = parse_layer_overrides(layer)
+    additions = parse_layer_additions(add_layer)
+    note_shipped_layers(layers, overrides, quiet)
+    return overrides, additions
+
+
 def note_shipped_layers(layers: Path | None, overrides: dict[str, Path], quiet: bool) -> None:
     """Say on stderr which kinds come from the shipped set because --layers DIR lacks them."""
     if layers is None or quiet:

@@ -21,9 +21,7 @@ from redeploy.cli.common import (
     app,
     check_tiles,
     display_path,
-    note_shipped_layers,
-    parse_layer_additions,
-    parse_layer_overrides,
+    layer_options,
     stderr,
     stdout,
 )
@@ -117,9 +115,7 @@ def run(
     check_tiles(tiles)
     slide = slide_options(png=png, size=size, bbox=bbox, title=title, subtitle=subtitle)
     zone_metric = zone_choice(zones)
-    overrides = parse_layer_overrides(layer)
-    additions = parse_layer_additions(add_layer)
-    note_shipped_layers(layers, overrides, quiet)
+    overrides, additions = layer_options(layers, layer, add_layer, quiet)
     with contextlib.ExitStack() as stack:
         stack.enter_context(claim_output(out))  # one writer in --out for the whole command
         status = None if quiet else stack.enter_context(stderr.status("redeploy run"))
@@ -240,9 +236,7 @@ def compare(
     from redeploy.workflows.compare import load_pair, run_compare
 
     check_tiles(tiles)
-    overrides = parse_layer_overrides(layer)
-    additions = parse_layer_additions(add_layer)
-    note_shipped_layers(layers, overrides, quiet)
+    overrides, additions = layer_options(layers, layer, add_layer, quiet)
     pair = load_pair(a, b)  # both checked before either is solved
     with contextlib.ExitStack() as stack:
         stack.enter_context(claim_output(out))  # one writer in --out for the whole command

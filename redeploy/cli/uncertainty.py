@@ -21,9 +21,7 @@ from redeploy.cli.common import (
     app,
     display_path,
     exit_with,
-    note_shipped_layers,
-    parse_layer_additions,
-    parse_layer_overrides,
+    layer_options,
     stdout,
 )
 from redeploy.io.atomic import check_out_dir
@@ -75,9 +73,7 @@ def sensitivity(
     from redeploy.workflows.uncertainty import run_sensitivity
 
     cluster_checks(workers, scheduler)
-    overrides = parse_layer_overrides(layer)
-    additions = parse_layer_additions(add_layer)
-    note_shipped_layers(layers, overrides, quiet)
+    overrides, additions = layer_options(layers, layer, add_layer, quiet)
     check_out_dir(out)
     try:
         output = run_sensitivity(
@@ -157,9 +153,7 @@ def discover(
     from redeploy.workflows.uncertainty import run_discover
 
     cluster_checks(workers, scheduler)
-    overrides = parse_layer_overrides(layer)
-    additions = parse_layer_additions(add_layer)
-    note_shipped_layers(layers, overrides, quiet)
+    overrides, additions = layer_options(layers, layer, add_layer, quiet)
     check_out_dir(out)
     try:
         output = run_discover(
