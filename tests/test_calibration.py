@@ -262,3 +262,20 @@ def test_ctrl_c_stops_the_worker_starts_and_keeps_the_best(tmp_path):
     assert data["interrupted"] is True
     assert any(s["kept"] for s in data["fit"]["starts"])
     assert (out / "calibrated.toml").exists()
+
+
+def test_the_backcast_year_is_the_year_most_targets_describe(tmp_path):
+    """`Targets.year` is the year most posture rows are dated (the first year in each
+    `date` cell), 2025 for the shipped targets (DMDC's 31 Dec 2025), and the backcast
+    scenario is evaluated then; at least 2025 (a horizon after the 2024 reference)."""
+    assert load_targets().year() == 2025
+    assert backcast_scenario(load_targets()).horizon_year == 2025
+    folder = _copy_targets(tmp_path)
+    path = folder / "posture_targets.csv"
+    table = pd.read_csv(path)
+    table["date"] = ["2027-06-30" if i % 3 else "2026-2027 (period)" for i in range(len(table))]
+    table.to_csv(path, index=False)
+    assert load_targets(folder).year() == 2027
+    table["date"] = "undated"
+    table.to_csv(path, index=False)
+    assert load_targets(folder).year() == 2025

@@ -75,3 +75,23 @@ def test_a_folder_named_like_a_layer_file_is_called_a_folder(tmp_path, runner):
     result = runner.invoke(app, ["layers", "validate", "--layers", str(tmp_path)])
     assert result.exit_code == 2  # not silently replaced by the shipped fronts
     assert "fronts.geojson is a folder, not a layer file" in result.output
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("soon", "column 'since': must be an integer from 1800 to 2100, got 'soon'"),
+        (2025.5, "column 'since': must be an integer from 1800 to 2100, got 2025.5"),
+        (1066, "column 'since': must be an integer from 1800 to 2100, got 1066"),
+    ],
+)
+def test_a_bad_site_year_names_the_site_and_what_is_allowed(tmp_path, value, shown):
+    """A site's `since` (the year U.S. forces could first use it) that is not a year is
+    refused with the file, the site's id, the column, the value and what is allowed."""
+    sites = Path(__file__).resolve().parent.parent / "geodata" / "sites.geojson"
+    path = _with(tmp_path, sites, 0, "since", value)
+    with pytest.raises(LayerValidationError) as err:
+        read_layer(path)
+    text = str(err.value)
+    assert "sites.geojson" in text and "feature id='accra_kotoka'" in text
+    assert shown in text, text
