@@ -153,6 +153,8 @@ def test_the_lowest_loss_start_is_kept_whatever_the_workers(tiny_fit, tmp_path):
     assert out.fit is not None and out.fit.seed == next(
         s["seed"] for s in data["fit"]["starts"] if s["kept"]
     )
+    page = (folder / "validation.html").read_text(encoding="utf-8")
+    assert "without Africa" in page and page.count("(kept)</b>") == 4  # main and 3 left out
     pooled = run_calibrate(budget=12, seed=3, starts=2, workers=2, out_dir=tmp_path)
     assert pooled.fit is not None and pooled.fit.seed == out.fit.seed
     for name in ("calibrated.toml", "validation.json", "validation.csv"):

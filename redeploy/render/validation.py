@@ -103,10 +103,30 @@ def _fit(summary: Mapping[str, Any]) -> str:
     return (
         f"<h2>Fit</h2><p class=muted>CMA-ES, seed {html.escape(str(fit.get('seed')))}, "
         f"{html.escape(str(fit.get('evaluations')))} evaluations; loss: {parts}</p>"
-        "<table><tr><th>multiplier</th><th>fitted</th><th>posterior range</th></tr>"
+        + _starts(summary)
+        + "<table><tr><th>multiplier</th><th>fitted</th><th>posterior range</th></tr>"
         + rows
         + "</table>"
     )
+
+
+def _starts(summary: Mapping[str, Any]) -> str:
+    """Each fit's seeded starts with their losses; the one kept (lowest loss) in bold."""
+    fits = {"in sample": (summary.get("fit") or {}).get("starts", [])}
+    for group, entry in (summary.get("left_out_fits") or {}).items():
+        fits[f"without {group}"] = entry.get("starts", [])
+    if not any(fits.values()):
+        return ""
+    rows = []
+    for name, starts in fits.items():
+        cells = [
+            (f"<b>{html.escape(str(s['seed']))}: {_n(s['loss'])} (kept)</b>")
+            if s.get("kept")
+            else f"{html.escape(str(s['seed']))}: {_n(s['loss'])}"
+            for s in starts
+        ]
+        rows.append(f"<tr><td>{html.escape(name)}</td><td>{'; '.join(cells)}</td></tr>")
+    return "<table><tr><th>fit</th><th>starts (seed: loss)</th></tr>" + "".join(rows) + "</table>"
 
 
 def validation_html(table: pd.DataFrame, summary: Mapping[str, Any], *, title: str) -> str:
