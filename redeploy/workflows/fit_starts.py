@@ -50,8 +50,9 @@ class FitJob:
 
 @dataclass(frozen=True)
 class Setting:
-    """What every start fits: the layers (to build the model base), the priors, the
-    targets and the scenario of the pattern checks."""
+    """Where a worker finds what every start fits: the layers (to build the model base),
+    the targets' folder and the scenario of the pattern checks (the priors are the
+    shipped coefficients' own)."""
 
     layers_dir: str | None
     crs: str | None
@@ -75,7 +76,8 @@ _STATE: dict[str, Any] = {}
 
 
 def _worker_init(setting: Setting, messages: Any, stop: Any) -> None:
-    """Build the model base once per worker; Ctrl-C is the parent's to handle."""
+    """Keep the worker's setting and channels (its model base is built by its first
+    start); Ctrl-C is the parent's to handle."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _STATE.update(setting=setting, messages=messages, stop=stop)
 
