@@ -146,13 +146,6 @@ def _lower_first(text: str) -> str:
     return text
 
 
-def _front_parts(
-    cols: LayerColumns, result: AllocationResult
-) -> list[tuple[dict[str, Any] | None, list[dict[str, Any]], str]]:
-    """Each front's main table, further tables and tooltip note (`front_popup`)."""
-    return [front_popup(rec, result) for rec in cols.records()]
-
-
 def marker_properties(
     kind: str, cols: LayerColumns, result: AllocationResult, radii: Sequence[float]
 ) -> list[dict[str, Any]]:
@@ -169,7 +162,7 @@ def marker_properties(
     key_label = _lower_first(label(kind, key)) if key else ""
     fronts = kind == LayerKind.FRONTS
     # The model's figures first for a front; its own (input) figures folded away.
-    parts = _front_parts(cols, result) if fronts else None
+    parts = [front_popup(rec, result) for rec in cols.records()] if fronts else None
     tables = [None] * cols.size if fronts else class_tables_of(kind, cols)
     rows, sources = scalar_rows_of(kind, cols), source_lines(cols)
     notes = each(cols.get("notes"), plain_text)
