@@ -225,6 +225,11 @@ def test_cli_validate_and_bad_coefficients(runner, tmp_path):
     ok = runner.invoke(app, ["validate", "--out", str(tmp_path), "-q"])
     assert ok.exit_code == 0, ok.output
     assert (tmp_path / "validation.html").exists()
+    said = runner.invoke(app, ["validate", "--out", str(tmp_path)])
+    data = json.loads((tmp_path / "validation.json").read_text(encoding="utf-8"))
+    passed = sum(c["passed"] for c in data["checks"])
+    assert f"pattern checks on baseline: {passed} of 5 pass" in said.stdout
+    assert "backcast overlap (military kpe by zone):" in said.stdout
     bad = tmp_path / "bad.toml"
     bad.write_text('[model.risk_lambda]\nvalue = "x"\nunit = "1"\nsource = "a"\n')
     result = runner.invoke(app, ["validate", "--coefficients", str(bad), "--out", str(tmp_path)])

@@ -91,6 +91,11 @@ def _report(summary: dict[str, Any]) -> None:
     for check in summary["checks"]:
         mark = "[green]pass[/green]" if check["passed"] else "[red]fail[/red]"
         stdout.print(f"{check['name']} {mark}  {check['text']}", highlight=False)
+    passed = sum(bool(c["passed"]) for c in summary["checks"])
+    stdout.print(
+        f"pattern checks on {summary.get('scenario')}: {passed} of {len(summary['checks'])} pass",
+        highlight=False,
+    )
 
 
 @app.command("validate")
