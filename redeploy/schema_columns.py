@@ -3,8 +3,9 @@ and peripheral zones layers: access from evidence, at-sea presence, the risk cha
 figures. `redeploy.schemas` builds the layer schemas from them.
 
 Optional columns have defaults the model uses where a user's layer lacks them
-(docs/layers.md): access_basis "", port_calls false, sea_naval 0, nuclear_sharing false,
-proliferation_latency 0, us_arms_share_pct 50, us_trade_share_pct 10, integration 0.5.
+(docs/layers.md): access_basis "", port_calls false, sea_naval 0, drug_transit false,
+nuclear_sharing false, proliferation_latency 0, us_arms_share_pct 50, us_trade_share_pct 10,
+integration 0.5.
 """
 
 from __future__ import annotations
@@ -159,6 +160,13 @@ ZONE_GROUNDING_COLUMNS: Mapping[str, ColumnSpec] = {
         "kpe",
         False,
         0,
+    ),
+    "drug_transit": ColumnSpec(
+        "bool",
+        "On the President's list of major drug-transit or major illicit drug-producing "
+        "countries (the counter-drug value, docs/model.md §2).",
+        required=False,
+        label="Major drug-transit country",
     ),
 }
 

@@ -276,7 +276,10 @@ def test_zero_fit_removes_flows(layers):
 def test_zone_value_is_contested_and_normalised(layers):
     inp = build_inputs(layers, _scenario())
     index = inp.meta["zone_index"]
-    assert index.max(axis=0) == pytest.approx(np.ones(4))
+    # this layer set lists no major drug-transit country: that kind is 0 everywhere
+    drugs = VALUE_KINDS.index("counterdrug")
+    assert np.delete(index.max(axis=0), drugs) == pytest.approx(np.ones(len(VALUE_KINDS) - 1))
+    assert np.all(index[:, drugs] == 0)
     sea = inp.zone_ids.index("sea_zone")
     assert index[sea, 0] == pytest.approx(1.0)  # Malacca and Singapore lie inside
     zl = layers["peripheral_zones"].set_index("id")
@@ -286,14 +289,17 @@ def test_zone_value_is_contested_and_normalised(layers):
 
 
 def _value_by_hand(inp, coeffs):
-    """v_za = v0_a · ((I_za − P_za) · C_z + P_za), P the perimeter's part of the index."""
+    """v_za = v0_a · ((I_za − P_za) · C_z + P_za), P the part of the index of the homeland
+    perimeter and the counter-drug value."""
     kinds = list(VALUE_KINDS)
     fit = np.array([[getattr(getattr(coeffs.assets, a).fit, k) for k in kinds] for a in ASSETS])
     fw = fit * np.array([getattr(coeffs.model.layer_weights, k) for k in kinds])[None, :]
     index, contest = inp.meta["zone_index"], inp.meta["contestability"]
     whole = index @ fw.T / fw.sum(axis=1)
-    per = kinds.index("perimeter")
-    secure = np.outer(index[:, per], fw[:, per]) / fw.sum(axis=1)
+    secure = sum(
+        np.outer(index[:, k], fw[:, k]) / fw.sum(axis=1)
+        for k in (kinds.index("perimeter"), kinds.index("counterdrug"))
+    )
     v0 = np.array([getattr(coeffs.assets, a).value_per_unit_bn for a in ASSETS])
     return v0 * ((whole - secure) * contest[:, None] + secure), secure
 
@@ -312,6 +318,33 @@ def test_perimeter_value_is_not_contested(layers):
     assert full.meta["contestability"][near] == 0.0
     assert np.all(full.value[near] > 0)
     np.testing.assert_allclose(full.value[near], _value_by_hand(full, coeffs)[0][near])
+
+
+def test_counterdrug_value_is_the_listed_zones_and_not_contested(layers):
+    """A zone on the list of major drug-transit countries (`drug_transit`) scores 1 on the
+    counter-drug value, the others 0; like the perimeter's, that part of a zone's value is
+    not scaled by contestability, so a listed zone the U.S. fully holds keeps it."""
+    coeffs = load_coefficients()
+    zones = layers["peripheral_zones"].copy()
+    listed = str(zones["id"].iloc[1])
+    zones["drug_transit"] = zones["id"] == listed
+    marked = {**layers, "peripheral_zones": zones}
+    sc = _scenario(zones={listed: {"us_influence": 1.0}})
+    inp, plain = build_inputs(marked, sc), build_inputs(layers, sc)
+    drugs = VALUE_KINDS.index("counterdrug")
+    z = inp.zone_ids.index(listed)
+    expected = np.zeros(len(zones))
+    expected[z] = 1.0
+    np.testing.assert_array_equal(inp.meta["zone_index"][:, drugs], expected)
+    assert inp.meta["contestability"][z] == 0.0
+    np.testing.assert_allclose(inp.value[: len(zones)], _value_by_hand(inp, coeffs)[0], rtol=1e-12)
+    fit = np.array([getattr(coeffs.assets, a).fit.counterdrug for a in ASSETS])
+    # the listed zone gains value in every class that serves the counter-drug mission ...
+    gain = inp.value[z] - plain.value[z]
+    assert np.all(gain[fit > 0] > 0)
+    # ... and the zones not listed keep theirs
+    others = np.flatnonzero(np.arange(len(zones)) != z)
+    np.testing.assert_array_equal(inp.value[others], plain.value[others])
 
 
 def test_sea_distance_close_to_searoute():

@@ -84,3 +84,17 @@ def test_basemap_is_split_at_the_antimeridian(shipped):
         geom = base.loc[base["iso3"] == iso].geometry.iloc[0]
         parts = getattr(geom, "geoms", [geom])
         assert max(p.bounds[2] - p.bounds[0] for p in parts) < 180, iso
+
+
+def test_drug_transit_zones_are_the_listed_countries_and_cite_the_list(shipped):
+    """`drug_transit` holds exactly the peripheral zones on the FY2025/FY2026 list of major
+    drug-transit or drug-producing countries, and each listed zone cites the determination."""
+    zones = shipped["peripheral_zones"]
+    listed = zones[zones["drug_transit"].astype(bool)]
+    assert set(listed["iso3"]) == {
+        "BHS", "BLZ", "BOL", "COL", "CRI", "DOM", "ECU", "GTM", "HND",
+        "HTI", "JAM", "LAO", "MMR", "NIC", "PAN", "PER", "SLV", "VEN",
+    }  # fmt: skip
+    assert listed["source"].str.contains("89 FR 77761", regex=False).all()
+    assert (listed["source_year"] >= 2025).all()
+    assert not zones.loc[zones["iso3"] == "CUB", "drug_transit"].astype(bool).any()

@@ -56,6 +56,9 @@ def dense_index(items: ValueItems, n_zones: int, decay_km: float, perimeter_km: 
         if kind == "perimeter":
             out[:, k] = np.exp(-items.home_km / perimeter_km)
             continue
+        if kind == "counterdrug":
+            out[:, k] = items.drug_transit
+            continue
         mine = items.kind == k
         out[:, k] = (items.figures[mine][None, :] * np.exp(-dist[:, mine] / decay_km)).sum(axis=1)
     top = out.max(axis=0)

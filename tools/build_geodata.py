@@ -1938,13 +1938,19 @@ def build_peripheral_zones(
             eng = ENGAGEMENT_NO_DATA
             eng_note = "engagement = 0.2 (no DOTS row, no regional data; assumption)"
         absorb["engagement"] = eng
+        drugs = iso3 in gr.DRUG_TRANSIT
+        if drugs:
+            sources.append(gr.DRUG_TRANSIT_SOURCE)
+            years.append(gr.DRUG_TRANSIT_YEAR)
         notes.append(f"access '{access}': " + (basis or "no agreement or U.S. presence found"))
         if access == "none" and calls:
             basis = PORT_CALLS_BASIS
         notes.append(
             "absorb naval/air/ground/isr = sum of the active sites' capacities ("
             + (", ".join(sorted(p["id"] for p in zsites)) if zsites else "no site: 0")
-            + f"); {calls_note}; {sea_note}; {eng_note}"
+            + f"); {calls_note}; {sea_note}; {eng_note}; drug_transit {str(drugs).lower()} ("
+            + ("on" if drugs else "not on")
+            + " the FY2025-26 list of major drug-transit or drug-producing countries)"
         )
         if ZONE_EXTRA_FEATURES.get(iso3):
             notes.append("geometry includes Natural Earth's Somaliland feature")
@@ -1970,6 +1976,7 @@ def build_peripheral_zones(
             "access_basis": basis,
             "port_calls": calls,
             "sea_naval": round(sea, 3),
+            "drug_transit": drugs,
             "_estimates": estimates,
         }
         if not years:

@@ -1127,6 +1127,23 @@ PORT_CALLS_EXCEPTIONS: Mapping[str, tuple[bool, str]] = {
 }
 #: At-sea naval room (ASSUMPTION): SEA_BASE kpe off every port-call zone, plus
 #: SEA_GAIN x the largest importance x proximity of a chokepoint, proximity = 1 - d/1000 km.
+#: Countries the President identified as major drug-transit or major illicit drug-producing
+#: countries (FAA 481(e)(2), (5)) for FY2025 and, unchanged, for FY2026: the zones layer's
+#: ``drug_transit`` (the counter-drug value, docs/model.md §2). Afghanistan, China, India,
+#: Mexico and Pakistan are on the list but are no peripheral zone.
+# fmt: off
+DRUG_TRANSIT = frozenset({
+    "AFG", "BHS", "BLZ", "BOL", "MMR", "CHN", "COL", "CRI", "DOM", "ECU", "SLV", "GTM",
+    "HTI", "HND", "IND", "JAM", "LAO", "MEX", "NIC", "PAK", "PAN", "PER", "VEN",
+})
+# fmt: on
+DRUG_TRANSIT_SOURCE = (
+    "Presidential Determination No. 2024-12 of 15 Sep 2024 on Major Drug Transit or Major "
+    "Illicit Drug Producing Countries for Fiscal Year 2025, Federal Register 89 FR 77761 "
+    "(24 Sep 2024); the FY2026 determination of 15 Sep 2025 names the same 23 countries"
+)
+DRUG_TRANSIT_YEAR = 2025
+
 SEA_BASE = 0.25
 SEA_GAIN = 3.0
 SEA_DECAY_KM = 1000.0

@@ -37,6 +37,11 @@ ZONE_EXTRA_COLUMNS: Mapping[str, ColumnSpec] = {
         True,
         0,
     ),
+    "drug_transit": ColumnSpec(
+        "bool",
+        "On the President's list of major drug-transit or major illicit drug-producing "
+        "countries (the counter-drug value).",
+    ),
 }
 
 FRONT_EXTRA_COLUMNS: Mapping[str, ColumnSpec] = {

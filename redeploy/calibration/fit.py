@@ -27,7 +27,7 @@ from redeploy.calibration.evaluate import backcast, pattern_checks
 from redeploy.calibration.targets import Targets
 from redeploy.errors import InfeasibleAllocationError
 from redeploy.model.base import ModelBase
-from redeploy.scenario import CoefficientSet, Scenario
+from redeploy.scenario import VALUE_KINDS, CoefficientSet, Scenario
 from redeploy.schemas import ASSETS, RISK_CHANNELS
 
 #: Weight of the prior term α Σ x² (x the log-multipliers).
@@ -61,12 +61,12 @@ def parameters() -> tuple[Parameter, ...]:
     ]
     out += [
         Parameter(f"weight.{k}", (f"model.layer_weights.{k}",), note=f"layer weight, {k}")
-        for k in ("chokepoints", "minerals", "nodes", "perimeter")
+        for k in VALUE_KINDS
     ]
     out += [
         Parameter(f"fit.{a}.{k}", (f"assets.{a}.fit.{k}",), note=f"fit of {a} to {k}")
         for a in ASSETS
-        for k in ("chokepoints", "minerals", "nodes", "perimeter")
+        for k in VALUE_KINDS
     ]
     out += [
         Parameter("contestability_base", ("model.contestability_base",)),

@@ -78,6 +78,8 @@ class ZoneData:
     port_calls: np.ndarray
     #: (Z,) at-sea naval presence the zone's waters can hold (kpe).
     sea_naval: np.ndarray
+    #: (Z,) a major drug-transit or drug-producing country (the counter-drug value).
+    drug_transit: np.ndarray
     #: (Z, A) U.S. presence already in the zone (the posture layer's counted rows).
     existing: np.ndarray
     #: The active sites whose capacities make up `absorb` in the zones they name.
@@ -249,6 +251,7 @@ def zone_data(
         access_basis=tuple(str(v) for v in _column(zones, "access_basis", "", n)),
         port_calls=_column(zones, "port_calls", False, n).astype(bool),
         sea_naval=_column(zones, "sea_naval", 0.0, n).astype(float),
+        drug_transit=_column(zones, "drug_transit", False, n).astype(bool),
         existing=existing_posture(ids, posture),
         sites=site_data(ids, sites),
     )
@@ -306,7 +309,12 @@ def prepare_base(layers: Mapping[str, gpd.GeoDataFrame]) -> ModelBase:
     return ModelBase(
         fronts=fd,
         zones=zd,
-        items=value_items(layers, zones, zone_home_km[:, 0] if len(zd.ids) else np.zeros(0)),
+        items=value_items(
+            layers,
+            zones,
+            zone_home_km[:, 0] if len(zd.ids) else np.zeros(0),
+            zd.drug_transit,
+        ),
         front_lonlat=front_xy,
         zone_lonlat=zone_xy,
         great_circle_km=gc,

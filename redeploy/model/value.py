@@ -3,8 +3,10 @@
 V_zk = Σ_i s_i · exp(−d_zi / D) for each value kind k (chokepoints, minerals, nodes), with
 s_i the item's figure divided by its layer's maximum and d_zi the geodesic distance (km)
 from the zone polygon to the item (0 inside); the homeland perimeter is exp(−d_z / D_p)
-with d_z the distance to the nearest U.S. homeland point. Each kind is then divided by its
-maximum over zones, so the best zone scores 1. docs/model.md §2 states every equation.
+with d_z the distance to the nearest U.S. homeland point; the counter-drug value is 1 for a
+zone on the President's list of major drug-transit or drug-producing countries (the zones
+layer's ``drug_transit``), 0 otherwise. Each kind is then divided by its maximum over zones,
+so the best zone scores 1. docs/model.md §2 states every equation.
 
 An item reaches a zone only while its weight exp(−d/D) is at least `VALUE_CUTOFF`, i.e.
 within ``D · ln(1 / VALUE_CUTOFF)`` km (`cutoff_km`): those pairs are found with KD-trees
@@ -52,12 +54,14 @@ GEODESIC_THREADS = min(4, os.cpu_count() or 1)
 #: pairs are preselected on the sphere with this margin, so none within the cut-off is lost.
 SPHERE_MARGIN = 0.01
 #: The layer each value kind is read from (`LayerRole.value_kind`); "perimeter" is no layer
-#: but the distance to the homeland.
+#: but the distance to the homeland, "counterdrug" the zones layer's ``drug_transit``.
 VALUE_LAYERS: Mapping[str, str] = value_layers()
 #: Value kinds that are not a contest for influence (docs/model.md §2): the homeland
-#: perimeter is defended whoever holds sway there, so its part of a zone's value is not
-#: scaled by the zone's contestability.
-UNCONTESTED_KINDS: tuple[str, ...] = ("perimeter",)
+#: perimeter and the drug routes toward it are defended whoever holds sway there, so their
+#: part of a zone's value is not scaled by the zone's contestability.
+UNCONTESTED_KINDS: tuple[str, ...] = ("perimeter", "counterdrug")
+#: Value kinds that are figures of the zones themselves, not of a layer's items.
+ZONE_KINDS: tuple[str, ...] = ("perimeter", "counterdrug")
 
 
 def cutoff_km(decay_km: float) -> float:
@@ -239,7 +243,8 @@ def _group_pairs(
 
 class ValueItems:
     """
-    The items of every value kind, and each zone's distance to the homeland.
+    The items of every value kind, each zone's distance to the homeland and whether it is a
+    major drug-transit country.
 
     Items of all kinds are held together (``kind[i]`` the `VALUE_KINDS` position of item
     ``i``, ``figures[i]`` its figure); their pairs with the zones within a distance are
@@ -256,12 +261,19 @@ class ValueItems:
         figures: np.ndarray,
         points: np.ndarray,
         home_km: np.ndarray,
+        drug_transit: np.ndarray | None = None,
     ) -> None:
         self.vertices = vertices
         self.kind = np.asarray(kind, dtype=np.intp)
         self.figures = np.asarray(figures, dtype=float)
         self.points = np.asarray(points, dtype=float).reshape(-1, 2)
         self.home_km = np.asarray(home_km, dtype=float).reshape(-1)
+        #: (Z,) 1 for a major drug-transit or drug-producing country, else 0.
+        self.drug_transit = (
+            np.zeros(len(self.home_km))
+            if drug_transit is None
+            else np.asarray(drug_transit, dtype=float).reshape(-1)
+        )
         tree = shapely.STRtree(shapely.points(self.points))
         inside = np.asarray(tree.query(vertices.geoms, predicate="contains"), dtype=np.intp)
         inside = inside.reshape(2, -1)
@@ -279,7 +291,7 @@ class ValueItems:
 
     def sums(self, n_zones: int, decay_km: float) -> np.ndarray:
         """(Z, K) Σ_i s_i · exp(−d_zi / `decay_km`) per value kind over the items within
-        `cutoff_km` (the perimeter's column is left 0)."""
+        `cutoff_km` (the columns of `ZONE_KINDS` are left 0)."""
         k = len(VALUE_KINDS)
         out = np.zeros(n_zones * k)
         # Each zone's pairs lie in one group: adding the groups' sums adds only zeros to it.
@@ -311,18 +323,22 @@ def item_points(gdf: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def value_items(
-    layers: Mapping[str, gpd.GeoDataFrame], zones: gpd.GeoDataFrame, home_km: np.ndarray
+    layers: Mapping[str, gpd.GeoDataFrame],
+    zones: gpd.GeoDataFrame,
+    home_km: np.ndarray,
+    drug_transit: np.ndarray | None = None,
 ) -> ValueItems:
     """
     Return the items of every value kind (figures and points) ready to pair with every
-    zone, and the zones' distances to the homeland (`home_km`, (Z,)) for the perimeter.
+    zone, the zones' distances to the homeland (`home_km`, (Z,)) for the perimeter and
+    their `drug_transit` flags (Z,) for the counter-drug value (none listed when omitted).
     """
     kinds: list[np.ndarray] = []
     figures: list[np.ndarray] = []
     points: list[np.ndarray] = []
     for k, kind in enumerate(VALUE_KINDS):
         gdf = layers.get(VALUE_LAYERS.get(kind, ""))
-        if kind == "perimeter" or gdf is None or len(gdf) == 0:
+        if kind in ZONE_KINDS or gdf is None or len(gdf) == 0:
             continue
         kinds.append(np.full(len(gdf), k))
         figures.append(item_figures(kind, gdf))
@@ -334,6 +350,7 @@ def value_items(
         np.concatenate(figures) if figures else np.zeros(0),
         np.concatenate(points) if points else np.zeros((0, 2)),
         home_km,
+        drug_transit,
     )
 
 
@@ -371,12 +388,13 @@ def value_index(
 ) -> np.ndarray:
     """
     Return the (Z, K) value index of each zone per value kind, each column normalised so
-    that the best zone scores 1 (the perimeter decays over `perimeter_km`, the others over
-    `decay_km`, counting the items within `cutoff_km`).
+    that the best zone scores 1 (the perimeter decays over `perimeter_km`, the layers'
+    items over `decay_km`, counting the items within `cutoff_km`; the counter-drug value is
+    the zone's `ValueItems.drug_transit`).
     """
     out = items.sums(n_zones, decay_km)
-    if "perimeter" in VALUE_KINDS:
-        out[:, VALUE_KINDS.index("perimeter")] = np.exp(-items.home_km / perimeter_km)
+    out[:, VALUE_KINDS.index("perimeter")] = np.exp(-items.home_km / perimeter_km)
+    out[:, VALUE_KINDS.index("counterdrug")] = items.drug_transit
     top = out.max(axis=0)
     return np.asarray(np.divide(out, top, out=np.zeros_like(out), where=top > 0), dtype=float)
 

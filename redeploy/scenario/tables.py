@@ -20,8 +20,9 @@ from redeploy.schemas import ASSET_UNITS, ASSETS, RISK_CHANNELS, UNIT_MAXIMA, va
 
 #: The kinds of value a zone can hold; the asset-fit matrix has one column per kind: one per
 #: layer kind feeding zone value (`LayerRole.value_kind` in redeploy.schemas), then
-#: "perimeter", the homeland perimeter, which no layer holds (distance to the U.S.).
-VALUE_KINDS: tuple[str, ...] = (*value_layers(), "perimeter")
+#: "perimeter", the homeland perimeter, which no layer holds (distance to the U.S.), and
+#: "counterdrug", the zones on the U.S. list of major drug-transit countries.
+VALUE_KINDS: tuple[str, ...] = (*value_layers(), "perimeter", "counterdrug")
 
 
 @functools.cache
