@@ -144,12 +144,17 @@ def test_the_lowest_loss_start_is_kept_whatever_the_workers(tiny_fit, tmp_path):
     region's figures), and two worker processes give the same files as one."""
     out, folder = tiny_fit["a"]
     data = json.loads((folder / "validation.json").read_text(encoding="utf-8"))
-    fits = [data["fit"], *data["left_out_fits"].values()]
-    for entry in fits:
+    # each start reports the overlap it reaches: the kept one's is the fit's figure
+    fits = {"": (data["fit"], data["overlap"])}
+    for group, entry in data["left_out_fits"].items():
+        fits[group] = (entry, data["overlap_left_out"][group])
+    for entry, figure in fits.values():
         starts = entry["starts"]
         assert [s["seed"] for s in starts] == [3000, 3001]
         [kept] = [s for s in starts if s["kept"]]
         assert kept["loss"] == min(s["loss"] for s in starts)
+        assert all(0 <= s["overlap"] <= 1 for s in starts)
+        assert kept["overlap"] == pytest.approx(figure, abs=1e-6)
     assert out.fit is not None and out.fit.seed == next(
         s["seed"] for s in data["fit"]["starts"] if s["kept"]
     )

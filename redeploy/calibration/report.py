@@ -336,22 +336,24 @@ def _md_fit(fit: Mapping[str, Any]) -> list[str]:
 
 
 def _md_starts(fit: Mapping[str, Any]) -> list[str]:
-    """The seeded starts of each fit, their losses and the one kept."""
+    """The seeded starts of each fit, their losses and overlaps, and the one kept."""
     fits = {"in sample": (fit.get("fit") or {}).get("starts", [])}
     for group, entry in (fit.get("left_out_fits") or {}).items():
         fits[f"without {group}"] = entry.get("starts", [])
     if not any(fits.values()):
         return []
-    out = ["| fit | starts (seed: loss; kept in bold) |", "|---|---|"]
+    out = [
+        "| fit | starts (seed: loss → overlap in sample, or on the regions left out; "
+        "kept in bold) |",
+        "|---|---|",
+    ]
     for name, starts in fits.items():
-        cells = [
-            (
-                f"**{s['seed']}: {s['loss']:.4f}**"
-                if s.get("kept")
-                else f"{s['seed']}: {s['loss']:.4f}"
-            )
-            for s in starts
-        ]
+        cells = []
+        for s in starts:
+            text = f"{s['seed']}: {s['loss']:.4f}"
+            if s.get("overlap") is not None:
+                text += f" → {_pct_cell(s['overlap'])}"
+            cells.append(f"**{text}**" if s.get("kept") else text)
         out.append(f"| {name} | {'; '.join(cells)} |")
     return [*out, ""]
 

@@ -111,7 +111,8 @@ def _fit(summary: Mapping[str, Any]) -> str:
 
 
 def _starts(summary: Mapping[str, Any]) -> str:
-    """Each fit's seeded starts with their losses; the one kept (lowest loss) in bold."""
+    """Each fit's seeded starts with their losses and overlaps; the one kept (lowest loss)
+    in bold."""
     fits = {"in sample": (summary.get("fit") or {}).get("starts", [])}
     for group, entry in (summary.get("left_out_fits") or {}).items():
         fits[f"without {group}"] = entry.get("starts", [])
@@ -119,14 +120,17 @@ def _starts(summary: Mapping[str, Any]) -> str:
         return ""
     rows = []
     for name, starts in fits.items():
-        cells = [
-            (f"<b>{html.escape(str(s['seed']))}: {_n(s['loss'])} (kept)</b>")
-            if s.get("kept")
-            else f"{html.escape(str(s['seed']))}: {_n(s['loss'])}"
-            for s in starts
-        ]
+        cells = []
+        for s in starts:
+            text = f"{html.escape(str(s['seed']))}: {_n(s['loss'])}"
+            if s.get("overlap") is not None:
+                text += f" → {_pct(s['overlap'])}"
+            cells.append(f"<b>{text} (kept)</b>" if s.get("kept") else text)
         rows.append(f"<tr><td>{html.escape(name)}</td><td>{'; '.join(cells)}</td></tr>")
-    return "<table><tr><th>fit</th><th>starts (seed: loss)</th></tr>" + "".join(rows) + "</table>"
+    return (
+        "<table><tr><th>fit</th><th>starts (seed: loss → overlap, in sample or on the "
+        "regions left out)</th></tr>" + "".join(rows) + "</table>"
+    )
 
 
 def validation_html(table: pd.DataFrame, summary: Mapping[str, Any], *, title: str) -> str:
