@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -335,26 +335,49 @@ def _md_fit(fit: Mapping[str, Any]) -> list[str]:
     return [*out, ""]
 
 
-def _md_starts(fit: Mapping[str, Any]) -> list[str]:
-    """The seeded starts of each fit, their losses and overlaps, and the one kept."""
-    fits = {"in sample": (fit.get("fit") or {}).get("starts", [])}
-    for group, entry in (fit.get("left_out_fits") or {}).items():
+def start_cells(
+    summary: Mapping[str, Any],
+    loss: Callable[[Any], str],
+    overlap: Callable[[Any], str],
+    seed: Callable[[Any], str] = str,
+) -> dict[str, list[tuple[str, bool]]]:
+    """
+    Each fit's seeded starts as written in a calibration summary (``validation.json``): in
+    sample, then without each region group; every start as ``("seed: loss → overlap",
+    kept)``, the numbers formatted by `loss` and `overlap` (the overlap left out where a
+    summary written before it was reported lacks it). Empty when no fit has starts.
+    """
+    fits = {"in sample": (summary.get("fit") or {}).get("starts", [])}
+    for group, entry in (summary.get("left_out_fits") or {}).items():
         fits[f"without {group}"] = entry.get("starts", [])
     if not any(fits.values()):
+        return {}
+    out: dict[str, list[tuple[str, bool]]] = {}
+    for name, starts in fits.items():
+        out[name] = [
+            (
+                f"{seed(s['seed'])}: {loss(s['loss'])}"
+                + (f" → {overlap(s['overlap'])}" if s.get("overlap") is not None else ""),
+                bool(s.get("kept")),
+            )
+            for s in starts
+        ]
+    return out
+
+
+def _md_starts(fit: Mapping[str, Any]) -> list[str]:
+    """The seeded starts of each fit, their losses and overlaps, and the one kept."""
+    cells = start_cells(fit, lambda x: f"{x:.4f}", _pct_cell)
+    if not cells:
         return []
     out = [
         "| fit | starts (seed: loss → overlap in sample, or on the regions left out; "
         "kept in bold) |",
         "|---|---|",
     ]
-    for name, starts in fits.items():
-        cells = []
-        for s in starts:
-            text = f"{s['seed']}: {s['loss']:.4f}"
-            if s.get("overlap") is not None:
-                text += f" → {_pct_cell(s['overlap'])}"
-            cells.append(f"**{text}**" if s.get("kept") else text)
-        out.append(f"| {name} | {'; '.join(cells)} |")
+    for name, starts in cells.items():
+        texts = [f"**{text}**" if kept else text for text, kept in starts]
+        out.append(f"| {name} | {'; '.join(texts)} |")
     return [*out, ""]
 
 

@@ -10,6 +10,8 @@ from typing import Any
 
 import pandas as pd
 
+from redeploy.calibration.report import start_cells
+
 _STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;
 color:#1d2733;max-width:1100px}
@@ -113,20 +115,13 @@ def _fit(summary: Mapping[str, Any]) -> str:
 def _starts(summary: Mapping[str, Any]) -> str:
     """Each fit's seeded starts with their losses and overlaps; the one kept (lowest loss)
     in bold."""
-    fits = {"in sample": (summary.get("fit") or {}).get("starts", [])}
-    for group, entry in (summary.get("left_out_fits") or {}).items():
-        fits[f"without {group}"] = entry.get("starts", [])
-    if not any(fits.values()):
-        return ""
+    cells = start_cells(summary, _n, _pct, seed=lambda x: html.escape(str(x)))
     rows = []
-    for name, starts in fits.items():
-        cells = []
-        for s in starts:
-            text = f"{html.escape(str(s['seed']))}: {_n(s['loss'])}"
-            if s.get("overlap") is not None:
-                text += f" → {_pct(s['overlap'])}"
-            cells.append(f"<b>{text} (kept)</b>" if s.get("kept") else text)
-        rows.append(f"<tr><td>{html.escape(name)}</td><td>{'; '.join(cells)}</td></tr>")
+    for name, starts in cells.items():
+        texts = [f"<b>{text} (kept)</b>" if kept else text for text, kept in starts]
+        rows.append(f"<tr><td>{html.escape(name)}</td><td>{'; '.join(texts)}</td></tr>")
+    if not rows:
+        return ""
     return (
         "<table><tr><th>fit</th><th>starts (seed: loss → overlap, in sample or on the "
         "regions left out)</th></tr>" + "".join(rows) + "</table>"
