@@ -11,6 +11,7 @@ from shapely.geometry import box
 
 from redeploy.layers import read_layers
 from redeploy.model import value
+from redeploy.model.geodesic import THOMAS_MAX_KM, THOMAS_REL_ERROR
 from redeploy.model.routes import geodesic_km, haversine_km
 from redeploy.model.value import (
     VALUE_CUTOFF,
@@ -73,6 +74,14 @@ def shipped():
     return value_items(layers, zones, home), len(zones)
 
 
+def assert_distances(got: np.ndarray, exact: np.ndarray) -> None:
+    """`got` lies within Thomas's error of the geodesics `exact` (up to `THOMAS_MAX_KM`)
+    and equals them beyond."""
+    far = exact > THOMAS_MAX_KM * (1 + THOMAS_REL_ERROR)
+    np.testing.assert_array_equal(got[far], exact[far])
+    np.testing.assert_allclose(got[~far], exact[~far], rtol=THOMAS_REL_ERROR, atol=1e-12)
+
+
 def _pair_table(items: ValueItems, radius_km: float) -> dict[tuple[int, int], float]:
     zone, item, km = items.within(radius_km).arrays()
     return {(int(z), int(i)): float(d) for z, i, d in zip(zone, item, km, strict=True)}
@@ -84,8 +93,9 @@ def test_shipped_value_index_matches_every_pair_within_the_cutoff(shipped, decay
     fresh = ValueItems(items.vertices, items.kind, items.figures, items.points, items.home_km)
     got = value_index(fresh, nz, decay_km, 1500.0)
     want = dense_index(items, nz, decay_km, 1500.0)
-    # Each left-out term is below VALUE_CUTOFF of an item's figure (at most 1).
-    bound = VALUE_CUTOFF * len(items.points)
+    # Each left-out term is below VALUE_CUTOFF of an item's figure (at most 1), each kept
+    # term within ε/e of it (Thomas's distance, relative error ε).
+    bound = (VALUE_CUTOFF + THOMAS_REL_ERROR / math.e) * len(items.points)
     np.testing.assert_allclose(got, want, rtol=0, atol=bound)
     assert np.abs(got - want).max() <= bound
 
@@ -97,8 +107,11 @@ def test_pairs_within_the_cutoff_are_every_dense_pair_at_its_distance(shipped):
     table = _pair_table(items, radius)
     zone, item = np.nonzero(dist <= radius)
     assert set(table) == set(zip(zone.tolist(), item.tolist(), strict=True))
-    # The same geodesic to the same vertex: the distances are the same numbers.
-    assert all(table[(z, i)] == dist[z, i] for z, i in zip(zone, item, strict=True))
+    # The same vertex, the geodesic within Thomas's error: each weight within ε/e of it.
+    got = np.array([table[(z, i)] for z, i in zip(zone.tolist(), item.tolist(), strict=True)])
+    assert_distances(got, dist[zone, item])
+    weights = np.exp(-got / 500.0) - np.exp(-dist[zone, item] / 500.0)
+    assert np.abs(weights).max() <= THOMAS_REL_ERROR / math.e
 
 
 def test_a_shorter_radius_filters_the_pairs_kept_and_a_longer_one_recomputes(shipped):
@@ -159,7 +172,7 @@ def test_synthetic_pairs_match_dense_distances_around_the_globe():
         z, i = np.nonzero(dense <= radius)
         np.testing.assert_array_equal(zone, z)
         np.testing.assert_array_equal(item, i)
-        np.testing.assert_array_equal(km, dense[z, i])
+        assert_distances(km, dense[z, i])
 
 
 def test_distances_to_boxes_are_geodesics_to_the_nearest_corner():
