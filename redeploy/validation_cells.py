@@ -232,11 +232,46 @@ def _text_cell(v: object, spec: ColumnSpec) -> tuple[str | None, str | None]:
     return text, None
 
 
+def _plain_texts(raw: list[object], spec: ColumnSpec) -> list[str | None] | None:
+    """
+    The texts `_check_texts` keeps for a column of texts and missing cells that all pass,
+    checked as a set of distinct texts (ids and names of a large layer are all distinct);
+    None otherwise (the cells are then checked one by one, which names each problem).
+    """
+    if spec.dtype == "iso3_list":
+        return None
+    texts: list[str | None] = []
+    for v in raw:
+        if isinstance(v, str):
+            texts.append(v.strip() or None)
+        elif v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+            texts.append(None)
+        else:
+            return None
+    distinct: set[str | None] = set(texts)
+    if None in distinct:
+        if spec.required:
+            return None
+        distinct.discard(None)
+    if spec.dtype == "enum":
+        ok = distinct.issubset(spec.choices)
+    elif spec.dtype == "slug":
+        ok = all(_SLUG.match(t) for t in distinct if t is not None)
+    elif spec.dtype == "iso3":
+        ok = distinct.issubset(_iso3_codes())
+    else:
+        ok = True
+    return texts if ok else None
+
+
 def _check_texts(
     raw: list[object], spec: ColumnSpec, report: Callable[[int, str], None]
 ) -> pd.Series:
     """Text columns: enums, slugs, ISO3 codes and lists, free text (each distinct text
     checked once)."""
+    plain = _plain_texts(raw, spec)
+    if plain is not None:
+        return pd.Series(plain, dtype="object")
     texts: list[str | None] = []
     seen: dict[str, tuple[str | None, str | None]] = {}
     for i, v in enumerate(raw):

@@ -5,13 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
 
+from redeploy import validation_cells
 from redeploy.errors import LayerValidationError
 from redeploy.layers import read_layer, read_layers, sourced_share, validate_layer
 from redeploy.schema_docs import describe_markdown
+from redeploy.schema_types import ColumnSpec
 from redeploy.schemas import ASSETS, SCHEMAS, LayerKind
 
 # (file in tests/data/broken, kind, feature id or None, column or None, words in the message)
@@ -347,3 +350,33 @@ def test_floor_above_the_baseline_is_refused_for_every_asset(layers_dir, tmp_pat
         "'floor_ground': must be at most us_ground = 0.72"
     )
     assert text.endswith("got 7.2")
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        ColumnSpec("str", "free text", required=False),
+        ColumnSpec("str", "free text"),
+        ColumnSpec("enum", "a choice", choices=("high", "low")),
+        ColumnSpec("slug", "an id"),
+        ColumnSpec("iso3", "a country", required=False),
+        ColumnSpec("str_list", "items", required=False),
+    ],
+)
+def test_text_columns_checked_as_distinct_texts_keep_what_each_cell_gives(spec, monkeypatch):
+    """The shortcut for clean text columns gives the same column and the same problems as
+    checking every cell."""
+    rng = np.random.default_rng(5)
+    pool = ["high", " low ", "IDN", "a_1", "x y", "  ", "", None, float("nan"), "zz", "MYS"]
+
+    def checked(raw: list) -> tuple[list, list]:
+        problems: list = []
+        column = validation_cells._check_texts(raw, spec, lambda i, m: problems.append((i, m)))
+        return column.tolist(), problems
+
+    for _ in range(60):
+        raw = [pool[i] for i in rng.integers(0, len(pool), rng.integers(1, 8))]
+        got = checked(raw)
+        with monkeypatch.context() as m:
+            m.setattr(validation_cells, "_plain_texts", lambda raw, spec: None)
+            assert got == checked(raw)
