@@ -327,9 +327,13 @@ def item_figures(kind: str, gdf: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def item_points(gdf: gpd.GeoDataFrame) -> np.ndarray:
-    """Return the (n, 2) lon/lat of each feature (a point on its surface)."""
-    points = shapely.point_on_surface(gdf.geometry.to_numpy())
-    return np.asarray(shapely.get_coordinates(points), dtype=float)
+    """Return the (n, 2) lon/lat of each feature (a point on its surface; a point's own)."""
+    geoms = gdf.geometry.to_numpy()
+    single = shapely.get_type_id(geoms) == 0
+    if not single.all():  # GEOS's point on the surface of a point is the point itself
+        geoms = geoms.copy()
+        geoms[~single] = shapely.point_on_surface(geoms[~single])
+    return np.asarray(shapely.get_coordinates(geoms), dtype=float)
 
 
 def value_items(
