@@ -424,7 +424,7 @@ def _read_raw(path: Path, schema: LayerSchema, *, crs: str | None) -> gpd.GeoDat
                 warnings.filterwarnings(
                     "ignore", message=r"Could not parse column .* as JSON", category=UserWarning
                 )
-                gdf = gpd.read_file(path, layer=layer, engine="pyogrio", **options)
+                gdf = gpd.read_file(path, layer=layer, engine="pyogrio", use_arrow=True, **options)
     except LayerValidationError:
         raise
     except Exception as err:  # GDAL/pyarrow raise many types for unreadable files
