@@ -78,7 +78,8 @@ def _typed(frame: pd.DataFrame, columns: Mapping[str, ColumnSpec]) -> pd.DataFra
             series = pd.Series(pd.array(values, dtype="boolean"), index=series.index)
         elif spec is not None:
             series = series.astype(object).where(series.notna(), None)
-            series = series.map(lambda v: v if v is None else str(v))
+            if not all(v is None or type(v) is str for v in series.tolist()):
+                series = series.map(lambda v: v if v is None else str(v))
         out[col] = series
     return out
 
