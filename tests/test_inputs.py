@@ -378,6 +378,12 @@ def test_split_antimeridian_edge_cases():
     assert second.coords[-1] == pytest.approx((-170.0, 10.0))
     simple = split_antimeridian(np.array([[0.0, 0.0], [10.0, 0.0]]))
     assert simple.geom_type == "LineString"
+    # Repeated points are dropped; longitudes wrapped into [-180, 180].
+    repeated = split_antimeridian(np.array([[0.0, 0.0], [0.0, 0.0], [370.0, 5.0], [10.0, 5.0]]))
+    assert list(repeated.coords) == [(0.0, 0.0), (10.0, 5.0)]
+    # One point, however often: a line of length zero at it.
+    still = split_antimeridian(np.array([[-190.0, 3.0], [170.0, 3.0]]))
+    assert list(still.coords) == [(170.0, 3.0), (170.0, 3.0)]
 
 
 def test_sea_network_cache_holds_the_same_numbers(tmp_path, monkeypatch):

@@ -310,8 +310,14 @@ def split_antimeridian(coords: np.ndarray) -> LineString | MultiLineString:
     """
     pts = np.asarray(coords, dtype=float).reshape(-1, 2).copy()
     pts[:, 0] = wrap_lon(pts[:, 0])
-    parts: list[list[tuple[float, float]]] = [[tuple(pts[0])]]
     jumps = np.abs(np.diff(pts[:, 0])) > 180.0
+    if not jumps.any():  # one part: the same line without the loop below
+        keep = np.concatenate([[True], (pts[1:] != pts[:-1]).any(axis=1)])
+        if keep.sum() >= 2:
+            return LineString(pts[keep])
+        x, y = pts[0]
+        return LineString([(x, y), (x, y)])
+    parts: list[list[tuple[float, float]]] = [[tuple(pts[0])]]
     for i in range(1, len(pts)):
         (x0, y0), (x1, y1) = pts[i - 1], pts[i]
         if jumps[i - 1]:

@@ -107,7 +107,10 @@ def marker_points(geoms: Sequence[BaseGeometry], *, precision: int) -> list[dict
     """
     if not len(geoms):
         return []
-    points = shapely.point_on_surface(np.asarray(geoms, dtype=object))
+    points = np.asarray(geoms, dtype=object)
+    single = shapely.get_type_id(points) == 0
+    if not single.all():  # GEOS's point on the surface of a point is the point itself
+        points[~single] = shapely.point_on_surface(points[~single])
     xy = np.round(shapely.get_coordinates(points), precision).tolist()
     return [{"type": "Point", "coordinates": [x or 0.0, y or 0.0]} for x, y in xy]
 
