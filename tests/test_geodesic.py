@@ -15,14 +15,23 @@ from redeploy.model.routes import geodesic_km
 
 
 def _pairs(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Random pairs worldwide, a quarter of them within a few degrees, with poles, the
-    equator, meridians and parallels among them."""
+    """Random pairs worldwide: a quarter within a few degrees, an eighth near the antipode
+    (down to exactly antipodal), and poles, the equator, meridians and parallels."""
     rng = np.random.default_rng(seed)
-    a = np.column_stack([rng.uniform(-180, 180, n), np.degrees(np.arcsin(rng.uniform(-1, 1, n)))])
-    b = np.column_stack([rng.uniform(-180, 180, n), np.degrees(np.arcsin(rng.uniform(-1, 1, n)))])
-    k = n // 4
+    lat = np.degrees(np.arcsin(rng.uniform(-1, 1, (2, n))))
+    a = np.column_stack([rng.uniform(-180, 180, n), lat[0]])
+    b = np.column_stack([rng.uniform(-180, 180, n), lat[1]])
+    k, m = n // 4, n // 8
     b[:k] = a[:k] + rng.normal(0, 3, (k, 2))
     b[k : 2 * k] = a[k : 2 * k] + rng.normal(0, 0.01, (k, 2))
+    near = 10.0 ** rng.uniform(-9, 1, (m, 1)) * rng.normal(0, 1, (m, 2))
+    b[2 * k : 2 * k + m] = np.column_stack(
+        [a[2 * k : 2 * k + m, 0] + 180, -a[2 * k : 2 * k + m, 1]]
+    )
+    b[2 * k : 2 * k + m] += near
+    b[2 * k : 2 * k + 50] = np.column_stack(
+        [a[2 * k : 2 * k + 50, 0] + 180, -a[2 * k : 2 * k + 50, 1]]
+    )
     b[:, 1] = np.clip(b[:, 1], -90, 90)
     a[:100, 1] = 90.0
     b[100:200, 1] = -90.0
@@ -33,16 +42,19 @@ def _pairs(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-def test_thomas_is_within_its_stated_error_of_the_geodesic():
+def test_thomas_is_within_its_stated_error_of_the_geodesic_wherever_it_answers():
     a, b = _pairs(400_000, 0)
     exact = geodesic_km(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
     got = thomas_km(parametric_xyz(a[:, 0], a[:, 1]), parametric_xyz(b[:, 0], b[:, 1]))
-    within = exact <= THOMAS_MAX_KM
-    assert within.sum() > 300_000
-    np.testing.assert_allclose(got[within], exact[within], rtol=THOMAS_REL_ERROR, atol=1e-12)
+    answered = ~np.isnan(got)
+    assert answered.sum() > 250_000
+    np.testing.assert_allclose(got[answered], exact[answered], rtol=THOMAS_REL_ERROR, atol=1e-12)
+    assert exact[answered].max() <= THOMAS_MAX_KM
+    # It answers up to its range: nothing much shorter is left to pyproj.
+    assert exact[~answered].min() >= 0.99 * THOMAS_MAX_KM
     assert (got[500:600] == 0.0).all()
     # The error is real: the bound is not loose by orders of magnitude.
-    rel = np.abs(got[within] - exact[within]) / np.maximum(exact[within], 1e-9)
+    rel = np.abs(got[answered] - exact[answered]) / np.maximum(exact[answered], 1e-9)
     assert rel.max() > THOMAS_REL_ERROR / 10
 
 
@@ -52,9 +64,10 @@ def test_value_distances_are_thomas_then_the_geodesic_beyond_its_range():
     exact = geodesic_km(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
     thomas = thomas_km(pa, pb)
     got = value_distances_km(a, pa, b, pb)
-    far = thomas > THOMAS_MAX_KM
+    far = np.isnan(thomas)
     assert far.any() and (~far).any()
-    np.testing.assert_array_equal(got[far], exact[far])
+    assert np.isfinite(got).all() and (got >= 0).all()
+    np.testing.assert_array_equal(got[far], exact[far])  # near-antipodal pairs among them
     np.testing.assert_array_equal(got[~far], thomas[~far])
     # A pair's distance does not depend on the other pairs computed with it.
     np.testing.assert_array_equal(value_distances_km(a[::7], pa[::7], b[::7], pb[::7]), got[::7])
