@@ -1,7 +1,7 @@
 """Ellipsoidal distances for many pairs: Thomas's second-order formula, exact where it counts.
 
 The zone value sums s_i · exp(−d/D) over millions of zone-item pairs on large layers; a
-WGS84 geodesic (`pyproj`, Karney's algorithm, exact to nanometres) costs about 0.7 µs a
+WGS84 geodesic (`pyproj`, Karney's algorithm, exact to nanometres) costs about 0.8 µs a
 pair there. Thomas's second-order Forsyth–Andoyer–Lambert approximation (P. D. Thomas,
 *Spheroidal geodesics, reference systems, and local geometry*, U.S. Naval Oceanographic
 Office SP-138, 1970) needs no iteration and, written on unit vectors of parametric latitude
@@ -9,10 +9,11 @@ computed once per point, a few array operations a pair. Its relative error, meas
 against pyproj on random pairs worldwide (tests/test_geodesic.py), stays below
 `THOMAS_REL_ERROR` up to `THOMAS_MAX_KM`; beyond, near the antipode, it grows.
 
-`value_distances_km` uses it within `THOMAS_MAX_KM` (judged on the parametric sphere,
-so that no pair near the antipode, where it breaks down, is taken) and pyproj beyond. A weight
-exp(−d/D) then moves by at most ε · x · e^(−x) with x = d/D and ε = `THOMAS_REL_ERROR`:
-below ε/e ≈ 3.7e-9 whatever D, and a relative ε · x of the weight itself.
+`value_distances_km` uses it within `THOMAS_MAX_KM` (judged on the parametric sphere, so
+that no pair near the antipode, where it breaks down, is taken) and pyproj beyond. A
+weight exp(−d/D) then moves by at most ε · x · e^(−x) with x = d/D and
+ε = `THOMAS_REL_ERROR`: below ε/e ≈ 3.7e-9 whatever D, and a relative ε · x of the weight
+itself.
 """
 
 from __future__ import annotations

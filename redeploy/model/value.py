@@ -191,9 +191,9 @@ def pairs_within(
     The distance is 0 for the pairs of `inside` (2, m: zone, item, sorted), otherwise the
     WGS84 distance to the zone's boundary vertex nearest on the sphere
     (`redeploy.model.geodesic.value_distances_km`: Thomas's formula, relative error below
-    1e-8, then pyproj's geodesic beyond 12,000 km). Candidates are the items
-    within the zone's cap plus `radius_km` (and `SPHERE_MARGIN`) of its centre whose
-    nearest vertex lies within that distance on the sphere. Zones are taken in groups of
+    1e-8, then pyproj's geodesic beyond 12,000 km). Candidates are the items within the
+    zone's cap plus `radius_km` (and `SPHERE_MARGIN`) of its centre whose nearest vertex
+    lies within that distance on the sphere. Zones are taken in groups of
     about `GEODESIC_BATCH` zone-item pairs (on `GEODESIC_THREADS` threads when there are
     several), so memory stays bounded by the pairs kept.
     """
