@@ -26,6 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from redeploy.model.allocation import AllocationModel
 from redeploy.model.inputs import AllocationInputs
+from redeploy.model.risk import RiskTerms
+from redeploy.scenario import RISK_CHANNELS
 from redeploy.schemas import ASSETS, REGIONS
 
 #: (fronts, zones) per target size; flows = fronts * zones * 5.
@@ -38,9 +40,10 @@ SHAPES = {
 
 
 def synthetic_inputs(n_fronts: int, n_zones: int, *, seed: int = 0) -> AllocationInputs:
-    """Return a random instance with every (front, zone, asset) flow allowed."""
+    """Return a random instance with every (front, zone, asset) flow allowed (the last
+    front and zone, as in every run, are the U.S. home pool)."""
     rng = np.random.default_rng(seed)
-    n_a = len(ASSETS)
+    n_a, n_c = len(ASSETS), len(RISK_CHANNELS)
     f, z, a = np.meshgrid(np.arange(n_fronts), np.arange(n_zones), np.arange(n_a), indexing="ij")
     f, z, a = f.ravel(), z.ravel(), a.ravel()
     dist = rng.uniform(1_000, 18_000, size=(n_fronts, n_zones))
@@ -50,6 +53,30 @@ def synthetic_inputs(n_fronts: int, n_zones: int, *, seed: int = 0) -> Allocatio
     cap = np.full(nr, np.nan)
     cap[0] = 0.3 * n_zones
     baseline = rng.uniform(0, 20, size=(n_fronts, n_a))
+    baseline[-1] = 0.0
+    shares = np.array([0.4, 0.3, 0.3])
+    absorb = rng.uniform(0.2, 3, size=(n_zones, n_a))
+    absorb[-1] = np.inf
+    value = rng.uniform(0, 0.3, size=(n_zones, n_a))
+    # Three concave basing segments, then the at-sea segment (empty here).
+    seg_value = value[:, :, None] * np.array([1.0, 0.6, 0.3, 0.0])
+    seg_length = np.concatenate(
+        [np.where(np.isinf(absorb), 1e6, absorb)[:, :, None] * shares, np.zeros((n_zones, n_a, 1))],
+        axis=2,
+    )
+    risk = RiskTerms(
+        per_unit=rng.uniform(0, 0.1, size=(n_c, n_fronts, n_a)) / n_c,
+        fixed=np.zeros((n_c, n_fronts)),
+        cred_length=np.zeros((n_fronts, 0)),
+        cred_rate=np.zeros((n_fronts, 0)),
+        floor_start=baseline.copy(),
+        floor_room=np.zeros((n_fronts, n_a)),
+        floor_rate=np.zeros((n_fronts, n_a)),
+        destination=np.zeros((n_zones, n_a)),
+        asset_weight=np.ones(n_a),
+    )
+    spending = rng.uniform(0, 30, size=n_fronts)
+    lonlat = rng.uniform(-50, 50, size=(n_fronts + n_zones, 2))
     return AllocationInputs(
         scenario="synthetic",
         description="synthetic benchmark instance",
@@ -61,17 +88,24 @@ def synthetic_inputs(n_fronts: int, n_zones: int, *, seed: int = 0) -> Allocatio
         regions=REGIONS,
         baseline=baseline,
         floor=np.zeros((n_fronts, n_a)),
+        hard_floor=np.zeros((n_fronts, n_a)),
         substitute=baseline * 0.5,
         freed=baseline * rng.uniform(0, 0.5, size=(n_fronts, n_a)),
-        risk=rng.uniform(0, 0.1, size=(n_fronts, n_a)),
-        risk_lambda=1.0,
-        extra_spending=rng.uniform(0, 30, size=n_fronts),
+        extra_spending=spending,
+        expected_spending=spending,
         us_unit_cost=np.array([0.1545, 0.1545, 0.103, 0.206, 1.0]),
-        value=rng.uniform(0, 0.3, size=(n_zones, n_a)),
-        absorb=rng.uniform(0.2, 3, size=(n_zones, n_a)),
+        conversion_cap=np.zeros(n_fronts),
+        risk=risk,
+        risk_lambda=1.0,
+        risk_weights=np.ones(n_c),
+        value=value,
+        seg_length=seg_length,
+        seg_value=seg_value,
+        segment_shares=shares,
+        absorb=absorb,
+        existing=np.zeros((n_zones, n_a)),
         access=("limited",) * n_zones,
-        segment_shares=np.array([0.4, 0.3, 0.3]),
-        segment_slopes=np.array([1.0, 0.6, 0.3]),
+        access_basis=("synthetic",) * n_zones,
         flow_front=f,
         flow_zone=z,
         flow_asset=a,
@@ -82,8 +116,11 @@ def synthetic_inputs(n_fronts: int, n_zones: int, *, seed: int = 0) -> Allocatio
         region_cap=cap,
         region_asset_floor=np.full((nr, n_a), np.nan),
         region_asset_cap=np.full((nr, n_a), np.nan),
-        front_lonlat=rng.uniform(-50, 50, size=(n_fronts, 2)),
-        zone_lonlat=rng.uniform(-50, 50, size=(n_zones, 2)),
+        front_lonlat=lonlat[:n_fronts],
+        zone_lonlat=lonlat[n_fronts:],
+        front_home_lonlat=np.tile([-76.3, 36.95], (n_fronts, 1)),
+        zone_home_lonlat=np.tile([-76.3, 36.95], (n_zones, 1)),
+        unit_size=np.full(n_a, 0.1),
     )
 
 
@@ -100,7 +137,7 @@ def bench_ours(inp: AllocationInputs) -> dict[str, float]:
         "total": t2 - t0,
         "objective": raw.objective,
         "columns": model.n_cols,
-        "rows": model.rows.total,
+        "rows": model.n_rows,
     }
 
 
@@ -138,6 +175,27 @@ def bench_run(repeat: int) -> list[dict]:
     return runs
 
 
+def bench_sifting(sizes: list[int], settings: str, repeat: int) -> None:
+    """Print the HiGHS solve time (best of `repeat`) of each size's synthetic instance
+    under each sifting setting ``START:SHARE``, and its objective."""
+    from redeploy.model import sifting
+
+    print("| flows | start flows | share added | HiGHS solve (s) | objective |")
+    print("|---:|---:|---:|---:|---:|")
+    for size in sizes:
+        inp = synthetic_inputs(*SHAPES.get(size, (max(1, size // 5000), 1000)))
+        for setting in settings.split(","):
+            start, share = setting.split(":")
+            sifting.SIFT_START, sifting.SIFT_ADD_SHARE = int(start), float(share)
+            runs = [bench_ours(inp) for _ in range(repeat)]
+            best = min(runs, key=lambda r: r["solve"])
+            print(
+                f"| {_fmt_n(inp.n_flows)} | {start} | {float(share):.0%} | "
+                f"{best['solve']:.3f} | {best['objective']:.12g} |",
+                flush=True,
+            )
+
+
 def _fmt_n(n: float) -> str:
     return f"{int(n):,}"
 
@@ -163,11 +221,19 @@ def main(argv: list[str] | None = None) -> None:
         help="Only time `redeploy run` (run_scenario) on the shipped data.",
     )
     ap.add_argument("--run-repeat", type=int, default=5)
+    ap.add_argument(
+        "--sift-settings",
+        default="",
+        help="Instead of the table, time sifting's HiGHS solve at each size under each "
+        "setting START:SHARE (e.g. 2:0.25,1:0.1): SIFT_START and SIFT_ADD_SHARE.",
+    )
     args = ap.parse_args(argv)
 
+    if args.sift_settings:
+        sizes = [int(float(s)) for s in args.sizes.split(",")]
+        bench_sifting(sizes, args.sift_settings, args.repeat)
+        return
     if not args.run_only:
-        from bench_pulp import solve_pulp
-
         sizes = [int(float(s)) for s in args.sizes.split(",")]
         print(
             "| flows | columns | rows | build (s) | HiGHS solve (s) | build/solve | "
@@ -190,6 +256,8 @@ def main(argv: list[str] | None = None) -> None:
                 f"{ours['total']:.3f}",
             ]
             if size <= args.pulp_max:
+                from bench_pulp import solve_pulp
+
                 pr = min(
                     (solve_pulp(inp) for _ in range(args.repeat)), key=lambda r: r.total_seconds
                 )
