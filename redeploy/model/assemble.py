@@ -26,7 +26,7 @@ from redeploy.model.result import (
     AllocationResult,
     floor_held,
 )
-from redeploy.model.routes import great_circle_path, sea_paths, split_antimeridian
+from redeploy.model.routes import great_circle_paths, sea_paths, split_antimeridian
 from redeploy.model.solution import RawSolution
 from redeploy.schemas import CRS, RISK_CHANNELS
 
@@ -401,15 +401,16 @@ def _routes(inp: AllocationInputs, flows: pd.DataFrame, ends: pd.DataFrame) -> g
     pairs = [_route_ends(inp, int(f_arr[i]), int(z_arr[i])) for i in sea_rows]
     for i, path in zip(sea_rows.tolist(), sea_paths(pairs), strict=True):
         geoms[i] = split_antimeridian(path)
-    cache: dict[tuple[int, int], Any] = {}
-    for i in range(len(flows)):
-        if geoms[i] is not None:
-            continue
-        key = (int(f_arr[i]), int(z_arr[i]))
-        if key not in cache:
-            start, end = _route_ends(inp, *key)
-            cache[key] = split_antimeridian(great_circle_path(start, end))
-        geoms[i] = cache[key]
+    rest = [i for i in range(len(flows)) if geoms[i] is None]
+    keys = list(dict.fromkeys((int(f_arr[i]), int(z_arr[i])) for i in rest))
+    route_ends = [_route_ends(inp, *key) for key in keys]
+    paths = great_circle_paths(
+        np.array([e[0] for e in route_ends], float).reshape(-1, 2),
+        np.array([e[1] for e in route_ends], float).reshape(-1, 2),
+    )
+    cache = {key: split_antimeridian(path) for key, path in zip(keys, paths, strict=True)}
+    for i in rest:
+        geoms[i] = cache[(int(f_arr[i]), int(z_arr[i]))]
     return gpd.GeoDataFrame(
         {
             "front_id": flows["front_id"].to_numpy(),

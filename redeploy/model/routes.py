@@ -289,11 +289,23 @@ def great_circle_path(
     step_km: float = GREAT_CIRCLE_STEP_KM,
 ) -> np.ndarray:
     """Return points along the geodesic from `origin` to `destination`, ends included."""
-    (lon1, lat1), (lon2, lat2) = origin, destination
-    dist = float(geodesic_km(lon1, lat1, lon2, lat2))
-    n = int(min(256, max(0, np.ceil(dist / step_km) - 1)))
-    mid = GEOD.npts(lon1, lat1, lon2, lat2, n) if n > 0 else []
-    return np.asarray([(lon1, lat1), *mid, (lon2, lat2)], dtype=float)
+    return great_circle_paths(np.array([origin], float), np.array([destination], float), step_km)[0]
+
+
+def great_circle_paths(
+    origins: np.ndarray, destinations: np.ndarray, step_km: float = GREAT_CIRCLE_STEP_KM
+) -> list[np.ndarray]:
+    """`great_circle_path` of each (origin, destination) row pair of two (n, 2) arrays, with
+    every pair's length taken in one call."""
+    dist = geodesic_km(origins[:, 0], origins[:, 1], destinations[:, 0], destinations[:, 1])
+    counts = np.minimum(256, np.maximum(0, np.ceil(dist / step_km) - 1)).astype(int)
+    out = []
+    for (lon1, lat1), (lon2, lat2), n in zip(
+        origins.tolist(), destinations.tolist(), counts.tolist(), strict=True
+    ):
+        mid = GEOD.npts(lon1, lat1, lon2, lat2, n) if n > 0 else []
+        out.append(np.asarray([(lon1, lat1), *mid, (lon2, lat2)], dtype=float))
+    return out
 
 
 def split_antimeridian(coords: np.ndarray) -> LineString | MultiLineString:
