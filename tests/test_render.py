@@ -16,6 +16,7 @@ from redeploy.render import panels
 from redeploy.render.geojson import (
     compact_geometry,
     decode_geometry,
+    marker_points,
     script_data,
     script_json,
 )
@@ -1272,3 +1273,14 @@ def test_cli_compare_prints_the_largest_changes(tmp_path):
     assert "Africa" in out and "Germany" in out and "($bn/yr)" in out
     page = (tmp_path / "baseline-vs-no-repricing.html").read_text()
     assert 'value="twin"' in page and "Allies&#x27; side: who pays how much more" in page
+
+
+def test_marker_points_are_points_own_and_inside_polygons_and_leave_the_input_alone():
+    import numpy as np
+    from shapely.geometry import Point, box
+
+    geoms = np.array([Point(10.123456, -5.0), box(0, 0, 2, 1), Point(-179.99999, 89.5)])
+    kept = [g.wkt for g in geoms]
+    points = marker_points(geoms, precision=4)
+    assert [p["coordinates"] for p in points] == [[10.1235, -5.0], [1.0, 0.5], [-180.0, 89.5]]
+    assert [g.wkt for g in geoms] == kept

@@ -107,7 +107,7 @@ def marker_points(geoms: Sequence[BaseGeometry], *, precision: int) -> list[dict
     """
     if not len(geoms):
         return []
-    points = np.asarray(geoms, dtype=object)
+    points = np.array(geoms, dtype=object)  # a copy: the caller's geometries stay as they are
     single = shapely.get_type_id(points) == 0
     if not single.all():  # GEOS's point on the surface of a point is the point itself
         points[~single] = shapely.point_on_surface(points[~single])
