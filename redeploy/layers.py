@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 from pyproj import CRS as ProjCRS
 
 from redeploy._shipped import shipped_folder
@@ -570,3 +571,16 @@ def sourced_share(gdf: gpd.GeoDataFrame) -> float:
     if len(gdf) == 0:
         return 0.0
     return float((gdf["confidence"] == "sourced").mean())
+
+
+def surface_xy(geoms: Iterable[object]) -> np.ndarray:
+    """
+    Return the (n, 2) lon/lat at which each feature is placed: a point's own coordinates,
+    a point on the surface of any other geometry (GEOS's, as ``representative_point``
+    gives it). The geometries handed in are left as they are.
+    """
+    points = np.array(list(geoms), dtype=object)
+    single = shapely.get_type_id(points) == 0
+    if not single.all():  # GEOS's point on the surface of a point is the point itself
+        points[~single] = shapely.point_on_surface(points[~single])
+    return np.asarray(shapely.get_coordinates(points), dtype=float).reshape(-1, 2)

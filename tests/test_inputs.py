@@ -13,7 +13,7 @@ from redeploy.layers import read_layers
 from redeploy.model.inputs import build_inputs
 from redeploy.model.repricing import reprice_fronts
 from redeploy.model.routes import (
-    great_circle_path,
+    great_circle_paths,
     sea_distance_matrix,
     sea_paths,
     split_antimeridian,
@@ -363,7 +363,9 @@ def test_japan_to_panama_crosses_the_pacific():
     lons = np.concatenate([np.asarray(g.coords)[:, 0] for g in line.geoms])
     assert lons.min() >= -180 and lons.max() <= 180
     assert not ((lons > -30) & (lons < 100)).any()  # never through Eurasia or the Atlantic
-    gc = split_antimeridian(great_circle_path((139.35, 35.75), (-79.5, 9.0)))
+    gc = split_antimeridian(
+        great_circle_paths(np.array([[139.35, 35.75]]), np.array([[-79.5, 9.0]]))[0]
+    )
     assert isinstance(gc, MultiLineString)
     ends = [tuple(np.round(g.coords[-1], 6)) for g in gc.geoms]
     assert ends[0][0] == 180.0 and ends[-1] == (-79.5, 9.0)

@@ -282,20 +282,11 @@ def sea_paths(pairs: list[tuple[tuple[float, float], tuple[float, float]]]) -> l
     return out
 
 
-def great_circle_path(
-    origin: tuple[float, float],
-    destination: tuple[float, float],
-    *,
-    step_km: float = GREAT_CIRCLE_STEP_KM,
-) -> np.ndarray:
-    """Return points along the geodesic from `origin` to `destination`, ends included."""
-    return great_circle_paths(np.array([origin], float), np.array([destination], float), step_km)[0]
-
-
 def great_circle_paths(
     origins: np.ndarray, destinations: np.ndarray, step_km: float = GREAT_CIRCLE_STEP_KM
 ) -> list[np.ndarray]:
-    """`great_circle_path` of each (origin, destination) row pair of two (n, 2) arrays, with
+    """Return, for each (origin, destination) row pair of two (n, 2) lon/lat arrays, points
+    along the geodesic between them every `step_km` or so (at most 256), ends included;
     every pair's length taken in one call."""
     dist = geodesic_km(origins[:, 0], origins[:, 1], destinations[:, 0], destinations[:, 1])
     counts = np.minimum(256, np.maximum(0, np.ceil(dist / step_km) - 1)).astype(int)

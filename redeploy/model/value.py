@@ -30,6 +30,7 @@ import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 
+from redeploy.layers import surface_xy
 from redeploy.model.geodesic import parametric_xyz, value_distances_km
 from redeploy.model.memory import require_memory
 from redeploy.model.routes import EARTH_RADIUS_KM, unit_xyz
@@ -328,12 +329,7 @@ def item_figures(kind: str, gdf: gpd.GeoDataFrame) -> np.ndarray:
 
 def item_points(gdf: gpd.GeoDataFrame) -> np.ndarray:
     """Return the (n, 2) lon/lat of each feature (a point on its surface; a point's own)."""
-    geoms = gdf.geometry.to_numpy()
-    single = shapely.get_type_id(geoms) == 0
-    if not single.all():  # GEOS's point on the surface of a point is the point itself
-        geoms = geoms.copy()
-        geoms[~single] = shapely.point_on_surface(geoms[~single])
-    return np.asarray(shapely.get_coordinates(geoms), dtype=float)
+    return surface_xy(gdf.geometry.to_numpy())
 
 
 def value_items(

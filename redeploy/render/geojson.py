@@ -20,6 +20,8 @@ import shapely
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
+from redeploy.layers import surface_xy
+
 #: Decimal places kept for point coordinates (1e-4 degree is about 11 m).
 POINT_PRECISION = 4
 #: Decimal places kept for lines and data polygons.
@@ -107,11 +109,7 @@ def marker_points(geoms: Sequence[BaseGeometry], *, precision: int) -> list[dict
     """
     if not len(geoms):
         return []
-    points = np.array(geoms, dtype=object)  # a copy: the caller's geometries stay as they are
-    single = shapely.get_type_id(points) == 0
-    if not single.all():  # GEOS's point on the surface of a point is the point itself
-        points[~single] = shapely.point_on_surface(points[~single])
-    xy = np.round(shapely.get_coordinates(points), precision).tolist()
+    xy = np.round(surface_xy(geoms), precision).tolist()
     return [{"type": "Point", "coordinates": [x or 0.0, y or 0.0]} for x, y in xy]
 
 
