@@ -21,7 +21,7 @@ from redeploy.render.geojson import (
     script_json,
 )
 from redeploy.render.maps import build_map, render_html, save_map
-from redeploy.render.packing import unpack_properties
+from redeploy.render.packing import unpack_collection
 from tests.conftest import load_data_module, page_calls
 
 fx = load_data_module("render/fixture.py", "render_fixture")
@@ -49,10 +49,11 @@ def _page_texts(html: str) -> list[str]:
 
 
 def _collection(data: dict, texts: list[str]) -> dict:
-    """One layer's GeoJSON as the page draws it: texts put back, geometries decoded."""
+    """One layer's GeoJSON as the page draws it: features made again from columns, texts
+    put back, geometries decoded."""
+    data = unpack_collection(data, texts)
     for f in data["features"]:
         f["geometry"] = decode_geometry(f["geometry"])
-        f["properties"] = unpack_properties(f["properties"], texts)
     return data
 
 

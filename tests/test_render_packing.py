@@ -13,7 +13,7 @@ from redeploy.render.packing import (
     CANVAS_MIN_FEATURES,
     MIN_PACKED_LENGTH,
     pack_layers,
-    unpack_properties,
+    unpack_collection,
     uses_canvas,
 )
 from tests.conftest import load_data_module, page_calls
@@ -30,18 +30,46 @@ def _every_text(collection: dict) -> list[str]:
     return re.findall(r'"((?:[^"\\]|\\.)*)"', json.dumps(collection))
 
 
+def _stored(packed: dict) -> list[dict]:
+    """Each feature's properties as a packed layer stores them (references not put back)."""
+    if "p" not in packed:
+        return [f.get("properties") or {} for f in packed["features"]]
+    columns = packed["p"]
+    return [{k: v[i] for k, v in columns.items() if v[i] is not None} for i in range(packed["n"])]
+
+
 def test_unpacked_layers_equal_the_originals(data):
     texts, packed = pack_layers(data)
     assert texts, "the fixture repeats its sources and notes"
     assert len(packed) == len(data)
+    # Every layer of the fixture is written as columns; its points as flat coordinates.
+    assert all("p" in p for p in packed)
+    assert any("xy" in p for p in packed) and any("g" in p for p in packed)
     for d, p in zip(data, packed, strict=True):
-        assert p["type"] == d.collection["type"]
-        assert len(p["features"]) == d.count
-        for original, stored in zip(d.collection["features"], p["features"], strict=True):
-            assert stored["geometry"] == original["geometry"]
-            props = original.get("properties")
-            if props:
-                assert unpack_properties(stored["properties"], texts) == props
+        assert unpack_collection(p, texts) == d.collection
+        assert p["n"] == d.count
+
+
+def test_layers_that_columns_cannot_hold_stay_features():
+    # A property holding None (the columns' mark for a missing key), a feature with more
+    # than its type, geometry and properties: written as features, given back exactly.
+    odd = [_points(3), _points(3), _points(3)]
+    odd[0].collection["features"][1]["properties"]["n"] = None
+    odd[1].collection["features"][2]["id"] = 7
+    odd[2].collection["features"][0]["properties"] = None
+    texts, packed = pack_layers(odd)
+    assert all("features" in p and "p" not in p for p in packed)
+    for d, p in zip(odd, packed, strict=True):
+        assert unpack_collection(p, texts) == d.collection
+    # Features lacking a key others have keep lacking it; plain points become flat pairs.
+    mixed = _points(3)
+    for i, f in enumerate(mixed.collection["features"]):
+        f["geometry"] = {"type": "Point", "coordinates": [float(i), -float(i)]}
+    mixed.collection["features"][1]["properties"]["e"] = 1
+    texts, (packed,) = pack_layers([mixed])
+    assert packed["xy"] == [0.0, -0.0, 1.0, -1.0, 2.0, -2.0]
+    assert packed["p"]["e"] == [None, 1, None]
+    assert unpack_collection(packed, texts) == mixed.collection
 
 
 def test_only_repeated_texts_are_stored_and_each_once(data):
@@ -53,8 +81,7 @@ def test_only_repeated_texts_are_stored_and_each_once(data):
     # The packed layers no longer hold a stored text in a popup field.
     stored = set(texts)
     for p in packed:
-        for f in p["features"]:
-            props = f.get("properties") or {}
+        for props in _stored(p):
             for key in ("t", "k", "src", "n", "tt"):
                 assert props.get(key) not in stored
 
@@ -119,8 +146,10 @@ def test_packing_is_deterministic():
     first = pack_layers(layers)
     assert pack_layers(layers) == first
     texts, packed = first
-    # In order of first appearance: the 30 names both layers share, and the source.
-    assert texts[:3] == ["node 0", "Source text 2024", "node 1"]
+    # In order of first appearance, column by column: the 30 names both layers share,
+    # then the source.
+    assert texts[:3] == ["node 0", "node 1", "node 2"]
+    assert texts[30] == "Source text 2024"
     assert len(texts) == 31
-    assert packed[0]["features"][40]["properties"] == {"t": "node 40", "src": 1}
-    assert packed[1]["features"][0]["properties"] == {"t": 0, "src": 1}
+    assert _stored(packed[0])[40] == {"t": "node 40", "src": 30}
+    assert _stored(packed[1])[0] == {"t": 0, "src": 30}

@@ -180,7 +180,36 @@ var RD = (function () {
       return f.geometry && f.geometry.type === 'Point' && !p.sh;
     });
   }
+  // A layer written as columns (redeploy.render.packing): its features made again, each
+  // property left out where its column holds null; label-value rows from their count and
+  // the flat cells (rc).
+  function features(data) {
+    if (!data.p) return data;
+    var keys = Object.keys(data.p), n = data.n, out = new Array(n), i, j, k, p, v, g, at = 0;
+    for (i = 0; i < n; i++) {
+      p = {};
+      for (j = 0; j < keys.length; j++) {
+        v = data.p[keys[j]][i];
+        if (v === null) continue;
+        if (keys[j] === 'rows' && data.rc) {
+          k = v; v = [];
+          for (; k > 0; k--, at += 2) v.push([data.rc[at], data.rc[at + 1]]);
+        }
+        p[keys[j]] = v;
+      }
+      g = data.xy ? { type: 'Point', coordinates: [data.xy[2 * i], data.xy[2 * i + 1]] }
+        : data.g[i];
+      out[i] = { type: 'Feature', geometry: g, properties: p };
+    }
+    var fc = {};
+    Object.keys(data).forEach(function (k) {
+      if (['n', 'xy', 'g', 'p', 'rc'].indexOf(k) < 0) fc[k] = data[k];
+    });
+    fc.features = out;
+    return fc;
+  }
   function layer(data, o) {
+    data = features(data);
     data.features.forEach(function (f) { f.geometry = dq(f.geometry); unpack(f.properties); });
     var g = isDots(data) ? dots(data, o) : L.geoJSON(data, geoOptions(o));
     g.rdKind = o.kind; g.rdData = data; g.rdOpts = o;
