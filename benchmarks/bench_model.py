@@ -5,9 +5,12 @@ Usage (from the repository root)::
     python benchmarks/bench_model.py                      # 1e3 .. 1e6 variables
     python benchmarks/bench_model.py --sizes 1e5,1e6 --sift-settings 2:0.25,1:0.1
     python benchmarks/bench_model.py --run-only           # `redeploy run` on shipped data
+    python benchmarks/bench_model.py --sizes 1e3,1e4,1e5 --pulp-max 1e6 --layers geodata
 
-The PuLP comparison (`--pulp-max N`, `bench_pulp.py`) writes an earlier form of the LP
-(one risk figure per flow) and stops with a message on today's inputs.
+The PuLP comparison (`--pulp-max N`, `bench_pulp.py`) builds the same LP with PuLP, one
+variable per column in Python loops, solves it with PuLP's HiGHS interface (and CBC with
+`--cbc`), and checks both objectives agree. `--layers DIR,...` adds rows for the baseline
+scenario's own inputs on those layer folders (e.g. `benchmarks/scale_layers.py`'s 100x).
 
 Synthetic instances: F fronts x Z zones x 5 asset classes, every flow allowed, random
 freed capacity, value, absorptive capacity, risk and transit cost (fixed seed), three
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -203,6 +207,62 @@ def _fmt_n(n: float) -> str:
     return f"{int(n):,}"
 
 
+def instances(sizes: str, layers: str) -> Iterator[tuple[str, AllocationInputs]]:
+    """The synthetic instances of `sizes` (comma-separated flow counts), then the baseline
+    scenario's inputs on each folder of `layers` (comma-separated; may be empty)."""
+    for size in (int(float(s)) for s in sizes.split(",") if s):
+        yield "synthetic", synthetic_inputs(*SHAPES.get(size, (max(1, size // 5000), 1000)))
+    for folder in (f for f in layers.split(",") if f):
+        from redeploy.workflows.run import run_scenario
+
+        yield (
+            f"baseline on {folder}",
+            run_scenario("baseline", layers_dir=folder, out_dir=None).inputs,
+        )
+
+
+def table_row(label: str, inp: AllocationInputs, args: argparse.Namespace) -> list[str]:
+    """One row of the table: our build and solve (best of `args.repeat` by total), and
+    PuLP's when the instance has at most `args.pulp_max` flows."""
+    runs = [bench_ours(inp) for _ in range(args.repeat)]
+    ours = min(runs, key=lambda r: r["total"])
+    row = [
+        label,
+        _fmt_n(inp.n_flows),
+        _fmt_n(ours["columns"]),
+        _fmt_n(ours["rows"]),
+        f"{ours['build']:.3f}",
+        f"{ours['solve']:.3f}",
+        f"{ours['build'] / ours['solve']:.1%}",
+        f"{ours['total']:.3f}",
+    ]
+    if inp.n_flows > args.pulp_max:
+        return row + ["–"] * 5
+    from bench_pulp import solve_pulp
+
+    pr = min((solve_pulp(inp) for _ in range(args.repeat)), key=lambda r: r.total_seconds)
+    match = pr.status == "Optimal" and abs(pr.objective - ours["objective"]) <= 1e-6 * max(
+        1.0, abs(ours["objective"])
+    )
+    row += [
+        f"{pr.build_seconds:.3f}",
+        f"{pr.solve_seconds:.3f}",
+        f"{pr.total_seconds:.3f}",
+        f"{pr.total_seconds / ours['total']:.1f}x",
+        "yes" if match else f"no ({pr.status}: {pr.objective:.6g} vs {ours['objective']:.6g})",
+    ]
+    if args.cbc:
+        cbc = solve_pulp(inp, solver="cbc")
+        print(
+            f"<!-- {label}, {_fmt_n(inp.n_flows)} flows, PuLP+CBC: build "
+            f"{cbc.build_seconds:.3f} s, solve {cbc.solve_seconds:.3f} s, "
+            f"total {cbc.total_seconds:.3f} s, "
+            f"{cbc.total_seconds / ours['total']:.1f}x ours, {cbc.status}, objective "
+            f"{cbc.objective:.12g} -->"
+        )
+    return row
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmarks and print Markdown tables."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -214,9 +274,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--pulp-max",
         type=float,
-        default=0,
-        help="Largest size also built and solved with PuLP (its LP is an earlier form of the "
-        "model's: see benchmarks/README.md).",
+        default=1e5,
+        help="Largest number of flows also built and solved with PuLP (bench_pulp.py).",
+    )
+    ap.add_argument(
+        "--layers",
+        default="",
+        help="Comma-separated layer folders: also a row for the baseline scenario's inputs "
+        "on each (the shipped layers: geodata).",
     )
     ap.add_argument(
         "--cbc", action="store_true", help="Also solve the PuLP model with PuLP's bundled CBC."
@@ -241,63 +306,14 @@ def main(argv: list[str] | None = None) -> None:
         bench_sifting(sizes, args.sift_settings, args.repeat)
         return
     if not args.run_only:
-        sizes = [int(float(s)) for s in args.sizes.split(",")]
         print(
-            "| flows | columns | rows | build (s) | HiGHS solve (s) | build/solve | "
+            "| instance | flows | columns | rows | build (s) | HiGHS solve (s) | build/solve | "
             "total (s) | PuLP build (s) | PuLP+HiGHS solve (s) | PuLP total (s) | "
             "PuLP/ours | objective match |"
         )
-        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
-        for size in sizes:
-            nf, nz = SHAPES.get(size, (max(1, size // 5000), 1000))
-            inp = synthetic_inputs(nf, nz)
-            runs = [bench_ours(inp) for _ in range(args.repeat)]
-            ours = min(runs, key=lambda r: r["total"])
-            row = [
-                _fmt_n(inp.n_flows),
-                _fmt_n(ours["columns"]),
-                _fmt_n(ours["rows"]),
-                f"{ours['build']:.3f}",
-                f"{ours['solve']:.3f}",
-                f"{ours['build'] / ours['solve']:.1%}",
-                f"{ours['total']:.3f}",
-            ]
-            if size <= args.pulp_max:
-                from bench_pulp import solve_pulp
-
-                try:
-                    pr = min(
-                        (solve_pulp(inp) for _ in range(args.repeat)),
-                        key=lambda r: r.total_seconds,
-                    )
-                except TypeError as err:  # RiskTerms where it reads one risk figure per flow
-                    msg = (
-                        f"bench_pulp.py writes an earlier form of the LP and cannot read the "
-                        f"model's current inputs ({err}); run with --pulp-max 0 "
-                        "(benchmarks/README.md, 'Allocation model')"
-                    )
-                    raise SystemExit(msg) from None
-                match = abs(pr.objective - ours["objective"]) <= 1e-6 * max(
-                    1.0, abs(ours["objective"])
-                )
-                row += [
-                    f"{pr.build_seconds:.3f}",
-                    f"{pr.solve_seconds:.3f}",
-                    f"{pr.total_seconds:.3f}",
-                    f"{pr.total_seconds / ours['total']:.1f}x",
-                    "yes" if match else f"no ({pr.objective:.6g} vs {ours['objective']:.6g})",
-                ]
-                if args.cbc:
-                    cbc = solve_pulp(inp, solver="cbc")
-                    print(
-                        f"<!-- {_fmt_n(inp.n_flows)} flows, PuLP+CBC: build "
-                        f"{cbc.build_seconds:.3f} s, solve {cbc.solve_seconds:.3f} s, "
-                        f"total {cbc.total_seconds:.3f} s, "
-                        f"{cbc.total_seconds / ours['total']:.1f}x ours -->"
-                    )
-            else:
-                row += ["–"] * 5
-            print("| " + " | ".join(row) + " |", flush=True)
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+        for label, inp in instances(args.sizes, args.layers):
+            print("| " + " | ".join(table_row(label, inp, args)) + " |", flush=True)
 
     if args.run_repeat < 1:
         return
