@@ -6,12 +6,14 @@ Times (page ready, pan, zoom) are measured by `benchmarks/bench_scale.py`, not h
 
 from __future__ import annotations
 
+import json
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 
-from redeploy.render.maps import build_map, render_html, save_map
+from redeploy.render.maps import build_map, iter_layer_data, render_html, save_map
 from redeploy.render.packing import CANVAS_MIN_FEATURES
 from redeploy.render.png import chromium_driver, open_map
 from tests.conftest import load_data_module, page_calls, require_browser
@@ -270,3 +272,34 @@ def test_no_errors_and_nothing_from_the_network(page):
         "return performance.getEntriesByType('resource').map(function (e) { return e.name; });"
     )
     assert all(u.startswith(("file:", "data:")) for u in urls), urls
+
+
+def test_page_makes_every_layers_features_again(page):
+    # Layers reach the page as columns (redeploy.render.packing): the features the page
+    # draws are the map's own, property for property, texts put back.
+    drawn = json.loads(
+        page.execute_script(
+            """
+var out = {};
+Object.keys(RD.kinds).forEach(function (k) {
+  out[k] = RD.kinds[k].map(function (g) {
+    return g.rdData.features.map(function (f) {
+      var pt = f.geometry && f.geometry.type === 'Point' ? f.geometry.coordinates : null;
+      return [f.properties, pt];
+    });
+  });
+});
+return JSON.stringify(out);
+"""
+        )
+    )
+    expected: dict[str, list] = {}
+    for d in iter_layer_data(large_layers(), fx.fixture_result()):
+        features = []
+        for f in d.collection["features"]:
+            g = f["geometry"]
+            point = g["coordinates"] if g.get("type") == "Point" and "coordinates" in g else None
+            features.append([f["properties"], point])
+        expected.setdefault(d.kind, []).append(features)
+    assert drawn == expected
+    assert len(drawn["supply_nodes"][0]) == N_NODES

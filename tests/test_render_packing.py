@@ -53,10 +53,11 @@ def test_unpacked_layers_equal_the_originals(data):
 def test_layers_that_columns_cannot_hold_stay_features():
     # A property holding None (the columns' mark for a missing key), a feature with more
     # than its type, geometry and properties: written as features, given back exactly.
-    odd = [_points(3), _points(3), _points(3)]
+    odd = [_points(3), _points(3), _points(3), _points(3)]
     odd[0].collection["features"][1]["properties"]["n"] = None
     odd[1].collection["features"][2]["id"] = 7
     odd[2].collection["features"][0]["properties"] = None
+    odd[3].collection["bbox"] = [0, 0, 2, 2]
     texts, packed = pack_layers(odd)
     assert all("features" in p and "p" not in p for p in packed)
     for d, p in zip(odd, packed, strict=True):

@@ -132,10 +132,13 @@ def _columns(collection: dict[str, Any]) -> dict[str, Any] | None:
     `collection` as columns: ``n`` features, their geometries (``g``; ``xy``, the flat
     coordinates, when every one is a point) and each property's values (``p``: one list
     per key, in order of first appearance, ``None`` where a feature lacks the key). None
-    when that would not give the features back exactly: a feature holding more than its
-    type, geometry and properties, properties that are not a mapping, or a property
-    that holds ``None`` (which the columns use for a missing key).
+    when that would not give the features back exactly: a collection holding more than
+    its type and features, a feature holding more than its type, geometry and properties,
+    properties that are not a mapping, or a property that holds ``None`` (which the
+    columns use for a missing key).
     """
+    if collection.keys() - {"type", "features"}:
+        return None
     features = collection["features"]
     keys: dict[str, None] = {}
     for f in features:
