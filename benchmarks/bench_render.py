@@ -1,10 +1,12 @@
 """Benchmark the HTML map against `GeoDataFrame.explore()` drawing the same information.
 
 Both maps get the same layers and result: every input layer with all its columns in popups,
-zones with their allocation per asset, fronts with freed capacity and marginal values, and
-the flows along their routes. Measured: file size (explore's file as written, which links
-Leaflet from CDNs, and made self-contained with the same inlined Leaflet as ours), build
-time (build + render to text), and load-to-ready time in headless Chromium with no network.
+zones with what each class adds, its capacity, existing presence, value and marginal value,
+fronts with what is freed, released, sent home, converted and retained, their risk by
+channel, marginal values, ledger and the allies' side, and the flows along their routes.
+Measured: file size (explore's file as written, which links Leaflet from CDNs, and made
+self-contained with the same inlined Leaflet as ours), build time (build + render to
+text), and load-to-ready time in headless Chromium with no network.
 
 Run from the repository root::
 
@@ -37,6 +39,7 @@ from redeploy.palette import ASSET_COLORS  # noqa: E402
 from redeploy.render import assets  # noqa: E402
 from redeploy.render.maps import build_map, render_html  # noqa: E402
 from redeploy.render.png import chromium_driver, find_chromium  # noqa: E402
+from redeploy.schemas import MILITARY_ASSETS  # noqa: E402
 
 
 def _fixture():
@@ -76,37 +79,43 @@ def explore_map(layers: Mapping[str, gpd.GeoDataFrame], result: AllocationResult
         popup=False,
         style_kwds={"fillColor": "#e4e2dd", "color": "#b9b5ab", "weight": 0.6},
     )
+    zone_figures = ["existing", "added", "added_bn", "capacity", "value", "marginal_value"]
     zones = layers["peripheral_zones"].merge(
-        _pivot(result.zones, "zone_id", ["allocated", "value", "marginal_value"]),
-        left_on="id",
-        right_on="zone_id",
-        how="left",
+        _pivot(result.zones, "zone_id", zone_figures), left_on="id", right_on="zone_id", how="left"
     )
-    mil = [c for c in zones.columns if c.startswith("allocated_") and c != "allocated_engagement"]
-    zones["allocated_military"] = zones[mil].sum(axis=1)
+    mil = [c for c in zones.columns if c.startswith("added_") and c[6:] in MILITARY_ASSETS]
+    zones["added_military"] = zones[mil].sum(axis=1)
     zones.explore(
         m=m,
-        column="allocated_military",
+        column="added_military",
         cmap="YlGnBu",
         legend=False,
         popup=True,
-        tooltip=["name", "allocated_military"],
+        tooltip=["name", "added_military"],
         name="Peripheral zones",
     )
-    for kind in ("mineral_zones", "supply_nodes", "chokepoints"):
+    for kind in ("mineral_zones", "supply_nodes", "sites", "posture", "chokepoints"):
         layers[kind].explore(
             m=m, marker_type="circle_marker", popup=True, tooltip=["name"], name=kind
         )
+    front_figures = [c for c in result.fronts.columns if c not in ("front_id", "asset")]
+    ally_figures = ["dependence", "gap", "gap_cost_bn", "us_industry_inflow_bn"]
     fronts = (
         layers["fronts"]
         .merge(
-            _pivot(result.fronts, "front_id", ["freed", "released", "marginal_value"]),
+            _pivot(result.fronts, "front_id", front_figures),
             left_on="id",
             right_on="front_id",
             how="left",
         )
         .merge(
             result.ledger, left_on="id", right_on="front_id", how="left", suffixes=("", "_ledger")
+        )
+        .merge(
+            _pivot(result.allies, "front_id", ally_figures).add_prefix("ally_"),
+            left_on="id",
+            right_on="ally_front_id",
+            how="left",
         )
     )
     fronts.explore(m=m, marker_type="circle_marker", popup=True, tooltip=["name"], name="fronts")
