@@ -79,7 +79,7 @@ def build_pulp(inp: AllocationInputs) -> pulp.LpProblem:
     flows: list[pulp.LpVariable] = []
     for j in range(inp.n_flows):
         f, z, a = int(inp.flow_front[j]), int(inp.flow_zone[j]), int(inp.flow_asset[j])
-        x = pulp.LpVariable(f"x_{j}", lowBound=0)
+        x = prob.add_variable(f"x_{j}", lowBound=0)
         flows.append(x)
         if z == home_z:
             value = float(inp.value[home_z, a])
@@ -100,7 +100,7 @@ def build_pulp(inp: AllocationInputs) -> pulp.LpProblem:
     for z, a in into:
         segments[z, a] = []
         for k in range(n_seg - 1):
-            y = pulp.LpVariable(
+            y = prob.add_variable(
                 f"y_{z}_{a}_{k}", lowBound=0, upBound=float(inp.seg_length[z, a, k])
             )
             gain = float(inp.seg_value[z, a, k] - inp.seg_value[z, a, -1])
@@ -117,18 +117,20 @@ def build_pulp(inp: AllocationInputs) -> pulp.LpProblem:
                 continue
             if inp.baseline[f, a] > 0:
                 upper = float(inp.freed[f, a]) if inp.conversion_cap[f] > 0 else 0.0
-                conv[f, a] = pulp.LpVariable(f"k_{f}_{a}", lowBound=0, upBound=upper)
+                conv[f, a] = prob.add_variable(f"k_{f}_{a}", lowBound=0, upBound=upper)
                 objective.append((conv[f, a], -release(f, a)))
             if inp.floor[f, a] - inp.hard_floor[f, a] > 0:
                 room = float(risk.floor_room[f, a])
-                tier[f, a] = pulp.LpVariable(f"t_{f}_{a}", lowBound=0, upBound=room)
+                tier[f, a] = prob.add_variable(f"t_{f}_{a}", lowBound=0, upBound=room)
                 rate = float(risk.floor_rate[f, a] - risk.per_unit[frag, f, a])
                 objective.append((tier[f, a], -weight[frag] * rate))
         presence = sum(float(inp.baseline[f, a] * risk.asset_weight[a]) for a in range(n_a))
         if risk.cred_length.shape[1] and presence > 0:
             cred_segs[f] = []
             for k in range(risk.cred_length.shape[1]):
-                u = pulp.LpVariable(f"u_{f}_{k}", lowBound=0, upBound=float(risk.cred_length[f, k]))
+                u = prob.add_variable(
+                    f"u_{f}_{k}", lowBound=0, upBound=float(risk.cred_length[f, k])
+                )
                 objective.append((u, -weight[cred] * float(risk.cred_rate[f, k])))
                 cred_segs[f].append((u, -1.0))
 
