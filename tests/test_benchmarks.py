@@ -4,6 +4,7 @@ behind the model and measured an earlier LP without anyone noticing)."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import sys
 from pathlib import Path
@@ -49,10 +50,19 @@ def test_synthetic_instance_is_todays_inputs(bench_model):
     assert np.isfinite(_ours(inp))
 
 
-@pytest.mark.parametrize("scenario", ["baseline", "all-together", "synthetic"])
+@pytest.mark.parametrize("scenario", ["baseline", "all-together", "deploy-all", "synthetic"])
 def test_pulp_writes_the_models_lp(bench_model, bench_pulp, scenario):
     if scenario == "synthetic":
         inp = bench_model.synthetic_inputs(*bench_model.SHAPES[1_000])
+    elif scenario == "deploy-all":
+        # A home reserve worth more at home than abroad, which `[home] deploy_all` sends
+        # out all the same: the home rows' lower bounds hold (the optimum falls).
+        inp = bench_model.synthetic_inputs(*bench_model.SHAPES[1_000])
+        freed, value = inp.freed.copy(), inp.value.copy()
+        freed[-1], value[-1] = 2.0, 0.25
+        kept = dataclasses.replace(inp, freed=freed, value=value)
+        inp = dataclasses.replace(kept, home_deploy_all=True)
+        assert _ours(inp) < _ours(kept) - 0.1
     else:
         inp = run_scenario(scenario, out_dir=None).inputs
     run = bench_pulp.solve_pulp(inp)
@@ -61,8 +71,6 @@ def test_pulp_writes_the_models_lp(bench_model, bench_pulp, scenario):
 
 
 def test_pulp_refuses_whole_units(bench_model, bench_pulp):
-    import dataclasses
-
     inp = dataclasses.replace(bench_model.synthetic_inputs(4, 50), units=True)
     with pytest.raises(ValueError, match="whole-unit"):
         bench_pulp.build_pulp(inp)
