@@ -244,7 +244,7 @@ def _plain_texts(raw: list[object], spec: ColumnSpec) -> list[str | None] | None
     for v in raw:
         if isinstance(v, str):
             texts.append(v.strip() or None)
-        elif v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        elif is_missing(v):
             texts.append(None)
         else:
             return None

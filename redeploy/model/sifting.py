@@ -22,7 +22,7 @@ from redeploy.model.lp import LPStructure
 #: and out of each (front, asset); each round then adds the left-out flows with the largest
 #: positive reduced costs: this share of them, and at least `SIFT_MIN_ADD`
 #: (benchmarks/README.md, "Allocation model": 1 flow and 0.1 were the fastest or near it
-#: at 10^5 and 10^6 synthetic flows and on the 100x scale layers' 637,000).
+#: at 10^5 and 10^6 synthetic flows and on the 100x scale layers' 204,367).
 SIFT_START = 1
 SIFT_ADD_SHARE = 0.1
 SIFT_MIN_ADD = 1_000

@@ -65,16 +65,19 @@ def _add_table(table: Any, out: list[Any]) -> None:
     _add_cells(table.get("r"), out)
 
 
-def _add_texts(props: dict[str, Any], out: list[Any]) -> None:
-    """Append every value of one feature's text fields and table cells to `out` (texts and
-    whatever else they hold: only texts are counted)."""
-    get = props.get
-    out.extend(map(get, _TEXT_KEYS))
-    _add_cells(get("rows"), out)
-    for key in _TABLE_KEYS:
-        _add_table(get(key), out)
-    for table in get("tabs") or ():
-        _add_table(table, out)
+def _value_texts(key: str, value: Any, out: list[Any]) -> None:
+    """Append the texts of one property `value` (its text, or its table cells) to `out`
+    (texts and whatever else they hold: only texts are counted)."""
+    if key in _TEXT_KEYS:
+        out.append(value)
+    elif key == "rows":
+        if isinstance(value, list):
+            _add_cells(value, out)
+    elif key in _TABLE_KEYS:
+        _add_table(value, out)
+    elif key == "tabs":
+        for table in value or ():
+            _add_table(table, out)
 
 
 def _swap_table(
@@ -97,25 +100,34 @@ def _swap_rows(rows: Any, swap: Callable[[Any], Any]) -> Any:
     return [[swap(c) for c in row] for row in rows]
 
 
+def _swap_value(
+    key: str,
+    value: Any,
+    swap: Callable[[Any], Any],
+    swap_rows: Callable[[Any], Any] | None = None,
+) -> Any:
+    """One property `value` with `swap` applied to its text or its table cells
+    (`swap_rows`, if given, swaps the cells of a list of rows: ``rows`` and tables')."""
+    if key in _TEXT_KEYS:
+        return swap(value)
+    if key == "rows":
+        if not value or not isinstance(value, list):
+            return value
+        return swap_rows(value) if swap_rows else _swap_rows(value, swap)
+    if key in _TABLE_KEYS:
+        return _swap_table(value, swap, swap_rows)
+    if key == "tabs" and value:
+        return [_swap_table(t, swap, swap_rows) for t in value]
+    return value
+
+
 def _swap(
     props: dict[str, Any],
     swap: Callable[[Any], Any],
     swap_rows: Callable[[Any], Any] | None = None,
 ) -> dict[str, Any]:
-    """`props` with `swap` applied to every text field and table cell (`swap_rows`, if
-    given, swaps the cells of a list of rows: a feature's ``rows`` and its tables')."""
-    out = dict(props)
-    for key in _TEXT_KEYS:
-        if key in out:
-            out[key] = swap(out[key])
-    if out.get("rows"):
-        out["rows"] = swap_rows(out["rows"]) if swap_rows else _swap_rows(out["rows"], swap)
-    for key in _TABLE_KEYS:
-        if key in out:
-            out[key] = _swap_table(out[key], swap, swap_rows)
-    if out.get("tabs"):
-        out["tabs"] = [_swap_table(t, swap, swap_rows) for t in out["tabs"]]
-    return out
+    """`props` with `swap` applied to every text field and table cell (`_swap_value`)."""
+    return {k: _swap_value(k, v, swap, swap_rows) for k, v in props.items()}
 
 
 def _plain_point(geometry: Any) -> bool:
@@ -183,20 +195,13 @@ def _row_lists(counts: list[int | None], cells: list[Any]) -> list[list[list[Any
 
 
 def _column_texts(key: str, values: list[Any], out: list[Any]) -> None:
-    """Append the texts of one property column (`_add_texts`, column by column)."""
+    """Append the texts of one property column (`_value_texts`, a text column at once);
+    a ``rows`` column of row counts (cells apart, in ``rc``) holds none."""
     if key in _TEXT_KEYS:
         out.extend(values)
-    elif key == "rows":  # lists of rows, or row counts when the cells are apart (``rc``)
-        for rows in values:
-            if isinstance(rows, list):
-                _add_cells(rows, out)
-    elif key in _TABLE_KEYS:
-        for table in values:
-            _add_table(table, out)
-    elif key == "tabs":
-        for tables in values:
-            for table in tables or ():
-                _add_table(table, out)
+    else:
+        for value in values:
+            _value_texts(key, value, out)
 
 
 def _swap_texts(
@@ -216,17 +221,11 @@ def _swap_column(
     swap_rows: Callable[[Any], Any],
     get: Callable[[Any, Any], Any],
 ) -> list[Any]:
-    """One property column with `swap` applied as `_swap` applies it to each feature
+    """One property column with `swap` applied as `_swap_value` applies it to each value
     (`get`: the table's ``dict.get``, over a text column in C)."""
     if key in _TEXT_KEYS:
         return _swap_texts(values, swap, get)
-    if key == "rows":
-        return [swap_rows(v) if v and isinstance(v, list) else v for v in values]
-    if key in _TABLE_KEYS:
-        return [_swap_table(v, swap, swap_rows) for v in values]
-    if key == "tabs":
-        return [[_swap_table(t, swap, swap_rows) for t in v] if v else v for v in values]
-    return values
+    return [_swap_value(key, v, swap, swap_rows) for v in values]
 
 
 def pack_layers(layers: Sequence[LayerData]) -> tuple[list[str], list[dict[str, Any]]]:
@@ -249,9 +248,8 @@ def pack_layers(layers: Sequence[LayerData]) -> tuple[list[str], list[dict[str, 
             values.extend(data.get("rc", ()))
             continue
         for f in data["features"]:
-            props = f.get("properties")
-            if props:
-                _add_texts(props, values)
+            for key, value in (f.get("properties") or {}).items():
+                _value_texts(key, value, values)
     try:
         counts = Counter(values)
     except TypeError:  # something unhashable among the cells: count the texts only
