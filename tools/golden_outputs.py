@@ -93,13 +93,28 @@ def compute(labels: list[str] | None = None) -> dict[str, dict[str, str]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help=f"write {RECORD.name}")
+    parser.add_argument(
+        "--labels",
+        help="check only these commands, comma-separated (e.g. 'run all-together,sweep')",
+    )
     args = parser.parse_args(argv)
-    hashes = compute()
+    labels = None if args.labels is None else [x.strip() for x in args.labels.split(",")]
+    unknown = sorted(set(labels or ()) - {label for label, _ in COMMANDS})
+    if unknown or (args.write and labels is not None):
+        parser.error(
+            f"unknown label(s) {', '.join(map(repr, unknown))}; known: "
+            + ", ".join(repr(label) for label, _ in COMMANDS)
+            if unknown
+            else "--write records every command: drop --labels"
+        )
+    hashes = compute(labels)
     if args.write:
         RECORD.write_text(json.dumps(hashes, indent=1, sort_keys=True) + "\n")
         print(f"wrote {RECORD.relative_to(ROOT)}")
         return 0
     recorded = json.loads(RECORD.read_text())
+    if labels is not None:
+        recorded = {label: recorded.get(label, {}) for label in labels}
     diff = [
         f"{label}: {name}"
         for label in sorted(set(recorded) | set(hashes))

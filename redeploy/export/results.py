@@ -16,6 +16,7 @@ from shapely.geometry import Point
 
 from redeploy.errors import OutputError
 from redeploy.export.columns import RESULT_COLUMNS, columns_for
+from redeploy.model.digits import rounded_frame
 from redeploy.model.result import (
     ALLY_COLUMNS,
     FLOW_COLUMNS,
@@ -270,7 +271,8 @@ def build_result_layers(
         ``front_release`` (front points, ``freed_``/``released_``/``mv_<asset>``,
         ``to_home_``/``converted_``/``retained_<military class>``, ``risk_<channel>``; the
         home pool a point in the United States), and ``ledger`` and ``allies`` (tables
-        without geometry). Columns are documented in `RESULT_COLUMNS`.
+        without geometry). Columns are documented in `RESULT_COLUMNS`; numbers are rounded
+        to `redeploy.model.digits.RESULT_DIGITS` significant digits.
 
     Raises
     ------
@@ -284,10 +286,11 @@ def build_result_layers(
             "layers; pass the layers the result was solved with"
         )
         raise OutputError(msg)
-    return {
+    tables = {
         "flows": _flows_layer(result),
         "zone_allocations": _zone_layer(layers["peripheral_zones"], result),
         "front_release": _front_layer(layers["fronts"], result),
         "ledger": _ledger_table(result),
         "allies": _allies_table(result),
     }
+    return {name: rounded_frame(table) for name, table in tables.items()}

@@ -27,6 +27,7 @@ from redeploy.analysis.outcomes import Condition
 from redeploy.analysis.prim import PrimResult
 from redeploy.analysis.sensitivity import ranking
 from redeploy.io.atomic import atomic_path
+from redeploy.model.digits import significant
 from redeploy.model.result import AllocationResult
 from redeploy.render.features import flow_layer, zone_layer
 from redeploy.render.maps import add_layers, finish_map, new_map, save_map, stack_layers
@@ -311,7 +312,10 @@ def driver_rows(
         if y.nunique() <= 1:
             continue
         rho = ranks.corrwith(y).fillna(0.0)
-        order = rho.abs().sort_values(ascending=False, kind="mergesort").index[:top]
+        # Ranked on rounded figures: ties (common in ranks of few samples) keep the
+        # parameters' order on every CPU (`redeploy.model.digits`).
+        strength = pd.Series(significant(rho.abs().to_numpy()), index=rho.index)
+        order = strength.sort_values(ascending=False, kind="mergesort").index[:top]
         out[ident] = [(p.removeprefix("param:"), float(rho[p])) for p in order if abs(rho[p]) > 0]
     return out
 

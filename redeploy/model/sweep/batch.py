@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from redeploy.model.digits import rounded_frame, significant
 from redeploy.model.sweep.plan import SweepPlan
 from redeploy.model.sweep.samples import STATUS_OK, SampleSolver, sample_columns
 from redeploy.scenario import sample_parameters
@@ -122,12 +123,16 @@ def run_batch(
         drawn = sample_parameters({p: (par, d) for p, par, d in plan.params}, seed, indices)
     else:
         drawn = design_values(plan, design)
+    # Parameters and outcomes to `RESULT_DIGITS` significant digits: a sample is then the
+    # same table on every CPU (`redeploy.model.digits`), and the values recorded are those
+    # solved.
+    drawn = {p: significant(np.asarray(v, dtype=float)) for p, v in drawn.items()}
     rows = []
     for k, i in enumerate(indices):
         row = solver.solve({p: v[k] for p, v in drawn.items()})
         row["sample"] = i
         rows.append(row)
-    return pd.DataFrame(rows).reindex(columns=sample_columns(plan))
+    return rounded_frame(pd.DataFrame(rows).reindex(columns=sample_columns(plan)))
 
 
 def summarize(table: pd.DataFrame) -> pd.DataFrame:
