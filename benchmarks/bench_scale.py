@@ -12,7 +12,11 @@ Sizes (`benchmarks/scale_layers.py` writes their layers, seed 0):
 Each run is a fresh process that imports everything first, then runs ``redeploy run
 --layers DIR`` in-process (the CLI's own code: scenario, layers, inputs, LP, tables,
 GeoPackage, map) with timers around its stages; "total" is that call, after imports, and
-"peak" the process's peak resident memory (``ru_maxrss``, imports included). The page is
+"peak" the process's peak resident memory (``ru_maxrss``, imports included). The run
+writes its GeoPackage in a forked child while it builds the map (`redeploy.io.forked`):
+"GeoPackage" is then the time the run waits for it after the map, and "with the writer's
+own pages" the largest sum, sampled every 20 ms, of the run's resident memory and the
+writer's unshared pages (``/proc/PID/smaps_rollup``). The page is
 then opened in headless Chromium (no network): "ready" is the time from navigation to the
 page's ready mark, "pan" and "zoom" the time from a pan (300 px) or a zoom step (one level,
 in then out) to the second animation frame after it, i.e. until the browser has drawn it.
@@ -101,6 +105,10 @@ def child(layers: Path, out: Path) -> dict[str, Any]:
 
     highs = highspy.Highs
     setattr(highs, "run", _wrap("LP solve", highs.run, timings))  # noqa: B010
+    from redeploy.io.forked import Pending
+
+    # GeoPackage: written in a forked child, so what the run waits for it after the map
+    setattr(Pending, "result", _wrap("GeoPackage", Pending.result, timings))  # noqa: B010
     from redeploy.model.routes import sea_network
 
     sea_network()  # the cached sea network, as after any earlier run
@@ -178,18 +186,24 @@ def measure(size: str, repeat: int, browser: bool, keep: Path | None) -> dict[st
     runs = []
     for r in range(repeat):
         out = (keep / size) if keep and r == 0 else work / f"out{r}"
-        proc = subprocess.run(
+        proc = subprocess.Popen(
             [sys.executable, __file__, "--child", str(layers), str(out)],
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            check=False,
             cwd=ROOT,
         )
+        together = _watch_memory(proc)
+        stdout, stderr = proc.communicate()
         if proc.returncode:
-            sys.stderr.write(proc.stderr)
+            sys.stderr.write(stderr)
             msg = f"{size}: the run failed"
             raise SystemExit(msg)
-        runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        run = json.loads(stdout.strip().splitlines()[-1])
+        # The GeoPackage's writer is a fork of the run (redeploy.io.forked): what both take
+        # together is the run's resident memory plus the writer's own (unshared) pages.
+        run["together_mb"] = max(run["peak_mb"], together)
+        runs.append(run)
     pages = []
     if browser:
         from redeploy.render.png import chromium_driver, find_chromium
@@ -198,6 +212,37 @@ def measure(size: str, repeat: int, browser: bool, keep: Path | None) -> dict[st
             with chromium_driver(width=1600, height=900) as driver:
                 pages = [page_times(Path(runs[0]["html"]), driver) for _ in range(repeat)]
     return {"size": size, "counts": written, "runs": runs, "pages": pages, "load": _load()}
+
+
+def _smaps(pid: int) -> dict[str, int]:
+    """``/proc/PID/smaps_rollup`` in kB ({} once the process is gone)."""
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return {}
+    fields = (line.split() for line in text.splitlines()[1:])
+    return {f[0].rstrip(":"): int(f[1]) for f in fields if len(f) >= 2 and f[1].isdigit()}
+
+
+def _watch_memory(proc: subprocess.Popen[str], every: float = 0.02) -> float:
+    """Until `proc` ends, sample its resident memory plus its children's unshared pages
+    (Private_Clean + Private_Dirty); return the largest sum (MB)."""
+    import time
+
+    most = 0.0
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    while proc.poll() is None:
+        own = _smaps(proc.pid).get("Rss", 0)
+        try:
+            kids = [int(k) for k in children.read_text().split()]
+        except OSError:
+            kids = []
+        for kid in kids:
+            m = _smaps(kid)
+            own += m.get("Private_Clean", 0) + m.get("Private_Dirty", 0)
+        most = max(most, own / 1024)
+        time.sleep(every)
+    return most
 
 
 def _median(values: list[float]) -> float:
@@ -224,6 +269,10 @@ def report(results: list[dict[str, Any]]) -> None:
         ("GeoPackage (s)", lambda r: _stage(r, "GeoPackage")),
         ("total after imports (s)", lambda r: f"{_median([x['total'] for x in r['runs']]):.2f}"),
         ("peak memory (MB)", lambda r: f"{_median([x['peak_mb'] for x in r['runs']]):,.0f}"),
+        (
+            "with the writer's own pages (MB)",
+            lambda r: f"{_median([x['together_mb'] for x in r['runs']]):,.0f}",
+        ),
         ("HTML (MB)", lambda r: f"{r['runs'][0]['html_bytes'] / 1e6:.2f}"),
         ("GeoPackage (MB)", lambda r: f"{r['runs'][0]['gpkg_bytes'] / 1e6:.2f}"),
         ("page ready (ms)", lambda r: _page(r, "ready")),
@@ -272,12 +321,12 @@ def targets(results: list[dict[str, Any]]) -> list[str]:
                 f"{size} wall time {ratio:.2f}x the 1x run (at most {most:g}x): "
                 f"{_verdict(ratio <= most)}"
             )
-    for size in TIME_RATIOS:
+    for size in (*TIME_RATIOS, "accept"):
         if size in by:
-            peak = _median([x["peak_mb"] for x in by[size]["runs"]])
+            peak = _median([x.get("together_mb", x["peak_mb"]) for x in by[size]["runs"]])
             out.append(
-                f"{size} peak memory {peak:,.0f} MB (under {PEAK_MB:,.0f} MB): "
-                f"{_verdict(peak < PEAK_MB)}"
+                f"{size} peak memory, with the GeoPackage writer's own pages, {peak:,.0f} MB "
+                f"(under {PEAK_MB:,.0f} MB): {_verdict(peak < PEAK_MB)}"
             )
     for r in results:
         if not r["pages"]:

@@ -609,3 +609,27 @@ def test_raising_a_channel_weight_never_increases_its_priced_withdrawal(data, ch
     model.update(risk_weights=weights)
     after = model.solve().meta["risk_unweighted"][channel]
     assert after <= before + 1e-7
+
+
+class _Draws:
+    """Stands for hypothesis's `data` with fixed draws, by label."""
+
+    def __init__(self, values: dict[str, float]) -> None:
+        self.values = values
+
+    def draw(self, _strategy, label: str):
+        return self.values[label]
+
+
+def test_sifting_copes_with_flows_that_have_no_value_pair():
+    # hypothesis found it: no zone worth anything to any class, so no value pair at all;
+    # the sifted LP's first choice of flows indexed an empty array.
+    draws = {"seed": 297, "fronts": 3, "zones": 3, "lambda": 0.0, "conversion": 0.0}
+    draws |= {"f0 pct": 0.0, "f0 hns": 0.0, "f1 pct": 2.0, "f1 hns": 0.0}
+    draws |= {"f2 pct": 0.0, "f2 hns": 0.0}
+    data = _Draws(draws)
+    layers = _random_layers(data)
+    inp = build_inputs(layers, _random_scenario(layers, data))
+    sifted = build_model(inp, sift=True).solve_raw()
+    whole = build_model(inp, sift=False).solve_raw()
+    assert sifted.objective == pytest.approx(whole.objective, rel=1e-7, abs=1e-6)

@@ -122,6 +122,39 @@ def test_failure_while_writing_leaves_every_earlier_output(runner, tmp_path, mon
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*before, ".redeploy"])
 
 
+@pytest.mark.parametrize("how", ["error", "killed"])
+def test_failure_of_the_forked_gis_writer_leaves_every_earlier_output(
+    runner, tmp_path, monkeypatch, how
+):
+    # The GeoPackage is written in a forked child while the map is built
+    # (redeploy.io.forked): its error, or its death, fails the run cleanly all the same.
+    import signal
+
+    import redeploy.io.forked
+
+    monkeypatch.setattr(redeploy.io.forked.threading, "active_count", lambda: 1)
+    assert run(runner, "-s", str(SMALL), "--out", str(tmp_path)).exit_code == 0
+    before = snapshot(tmp_path)
+    assert "small.gpkg" in before
+    changed = tmp_path.parent / "changed.toml"
+    changed.write_text(renamed_variant())
+    parent = os.getpid()
+
+    def broken_gis(*_args, **_kwargs):
+        assert os.getpid() != parent  # written in the child
+        if how == "killed":
+            os.kill(os.getpid(), signal.SIGKILL)
+        raise OutputError("small.gpkg: disk full (simulated)")
+
+    monkeypatch.setattr("redeploy.export.write_results", broken_gis)
+    result = run(runner, "-s", str(changed), "--out", str(tmp_path))
+    assert_clean_failure(result)
+    expected = "disk full" if how == "error" else "stopped without a result (killed by signal 9)"
+    assert expected in result.stderr
+    assert snapshot(tmp_path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*before, ".redeploy"])
+
+
 def test_output_blocked_by_a_folder_changes_nothing(runner, tmp_path):
     assert run(runner, "-s", str(SMALL), "--out", str(tmp_path), "--format", "csv").exit_code == 0
     (tmp_path / "small.html").unlink()

@@ -149,7 +149,9 @@ def _start_flows(
     n_a = len(inp.assets)
     pz, pa = st.pair_keys // n_a, st.pair_keys % n_a
     steepest = inp.seg_value[pz, pa].max(axis=1, initial=0.0) - inp.seg_value[pz, pa, -1]
-    first_unit = cost[:n] + np.where(st.flow_pair >= 0, steepest[st.flow_pair], 0.0)
+    # A flow without a value pair (``flow_pair`` -1) takes the 0 appended at the end; with
+    # no pair at all `steepest` is empty and only that 0 is there.
+    first_unit = cost[:n] + np.append(steepest, 0.0)[st.flow_pair]
     chosen = np.zeros(n, dtype=bool)
     ranked = np.lexsort((np.arange(n), -first_unit, ~is_open))
     for group in (st.flow_pair, st.flow_supply):

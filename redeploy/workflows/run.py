@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from redeploy.export.tables import write_tables
+from redeploy.io.forked import in_child
 from redeploy.io.publish import published, staged_output
 from redeploy.model.allocation import solve_allocation
 from redeploy.model.inputs import AllocationInputs, build_inputs
@@ -291,7 +292,9 @@ def write_run(
     zone_metric: str = "military",
 ) -> list[Path]:
     """
-    Write a run's files into `out_dir`, all or none: tables, GIS files and the map.
+    Write a run's files into `out_dir`, all or none: tables, GIS files and the map. The
+    GIS files are written in a forked child process while this one builds the map, where
+    that is safe (`redeploy.io.forked.can_fork`); the files are the same either way.
 
     Parameters
     ----------
@@ -340,19 +343,26 @@ def write_run(
         if "csv" in formats:
             written += write_tables(output.result, stage).values()
         gis = [f for f in formats if f != "csv"]
-        if gis:
-            written += write_results(
-                every_layer, output.result, stage, formats=gis, scenario=output.scenario
+
+        def gis_files() -> list[Path]:
+            if not gis:
+                return []
+            return list(
+                write_results(every_layer, result, stage, formats=gis, scenario=output.scenario)
             )
-        html = write_map(
-            every_layer,
-            output.result,
-            stage,
-            tiles=tiles,
-            title=title,
-            subtitle=subtitle,
-            zone_metric=zone_metric,
-        )[0]
+
+        # The GIS files in a child process while this one builds the map (`in_child`).
+        with in_child(gis_files, fork=bool(gis)) as pending:
+            html = write_map(
+                every_layer,
+                result,
+                stage,
+                tiles=tiles,
+                title=title,
+                subtitle=subtitle,
+                zone_metric=zone_metric,
+            )[0]
+            written += pending.result()
         written.append(html)
         if png:
             options = png if isinstance(png, SlideOptions) else SlideOptions()
