@@ -58,8 +58,8 @@ class Pending(Generic[T]):
         """Wait for the child; return its value or raise its exception."""
         if self._pid is None:
             return self._value  # type: ignore[return-value]
-        payload = _read_all(self._fd)
-        self._fd = None
+        fd, self._fd = self._fd, None  # closed by `_read_all` even when interrupted
+        payload = _read_all(fd)
         _, status = os.waitpid(self._pid, 0)
         self._pid = None
         if not payload:
