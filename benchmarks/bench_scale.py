@@ -227,8 +227,6 @@ def _smaps(pid: int) -> dict[str, int]:
 def _watch_memory(proc: subprocess.Popen[str], every: float = 0.02) -> float:
     """Until `proc` ends, sample its resident memory plus its children's unshared pages
     (Private_Clean + Private_Dirty); return the largest sum (MB)."""
-    import time
-
     most = 0.0
     children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
     while proc.poll() is None:

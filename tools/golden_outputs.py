@@ -99,14 +99,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     labels = None if args.labels is None else [x.strip() for x in args.labels.split(",")]
-    unknown = sorted(set(labels or ()) - {label for label, _ in COMMANDS})
-    if unknown or (args.write and labels is not None):
-        parser.error(
-            f"unknown label(s) {', '.join(map(repr, unknown))}; known: "
-            + ", ".join(repr(label) for label, _ in COMMANDS)
-            if unknown
-            else "--write records every command: drop --labels"
-        )
+    known = [label for label, _ in COMMANDS]
+    unknown = sorted(set(labels or ()) - set(known))
+    if unknown:
+        parser.error(f"unknown label(s) {unknown}; known: {known}")
+    if args.write and labels is not None:
+        parser.error("--write records every command: drop --labels")
     hashes = compute(labels)
     if args.write:
         RECORD.write_text(json.dumps(hashes, indent=1, sort_keys=True) + "\n")

@@ -3,8 +3,9 @@
 The last digits of a double differ between machines for the same inputs: BLAS kernels and
 numpy's SIMD maths (AVX-512 against AVX2) round differently, by up to 1e-14 relative in
 this model's results (measured on the shipped scenarios). Outputs that keep full doubles
-(the GIS result layers) round them with `significant`, and orderings by a computed figure
-(the sweep's drivers) compare the rounded figures, so exact ties stay ties.
+(the GIS result layers, the sweep's samples) round them with `significant`, and orderings
+by a computed figure (the sweep's drivers) compare the rounded figures, so exact ties stay
+ties.
 """
 
 from __future__ import annotations
