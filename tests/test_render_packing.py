@@ -73,6 +73,42 @@ def test_layers_that_columns_cannot_hold_stay_features():
     assert unpack_collection(packed, texts) == mixed.collection
 
 
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"type": "Point", "coordinates": [1.0, 2.0, 3.0]},
+        {"type": "Point", "coordinates": [1.0, 2.0], "bbox": [1, 2, 1, 2]},
+        {"type": "LineString", "coordinates": [1.0, 2.0]},
+        {"type": "Point"},
+        None,
+    ],
+)
+def test_one_geometry_other_than_a_plain_point_keeps_the_layer_geometries(odd):
+    # The columns' flat coordinates only when every feature is a point of two coordinates.
+    layer = _points(3)
+    for i, f in enumerate(layer.collection["features"]):
+        f["geometry"] = {"type": "Point", "coordinates": [float(i), 1.0]}
+        f["properties"]["rows"] = [["a label", f"value {i}"]]
+    layer.collection["features"][2]["geometry"] = odd
+    texts, (packed,) = pack_layers([layer])
+    assert "xy" not in packed and packed["g"][2] == odd
+    assert packed["p"]["rows"] == [1, 1, 1]
+    assert unpack_collection(packed, texts) == layer.collection
+
+
+def test_rows_other_than_label_value_pairs_stay_in_their_column():
+    layer = _points(3)
+    layer.collection["features"][0]["properties"]["rows"] = [["a", "b"]]
+    layer.collection["features"][1]["properties"]["rows"] = [["a", "b", "c"]]
+    texts, (packed,) = pack_layers([layer])
+    assert "rc" not in packed and packed["p"]["rows"][1] == [["a", "b", "c"]]
+    assert unpack_collection(packed, texts) == layer.collection
+    # A feature without properties but with another key in their place: features.
+    layer.collection["features"][2] = {"type": "Feature", "geometry": None, "id": 3}
+    texts, (packed,) = pack_layers([layer])
+    assert "p" not in packed and unpack_collection(packed, texts) == layer.collection
+
+
 def test_only_repeated_texts_are_stored_and_each_once(data):
     texts, packed = pack_layers(data)
     assert len(set(texts)) == len(texts)

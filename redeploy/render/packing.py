@@ -31,7 +31,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from itertools import chain
+from itertools import chain, repeat
+from operator import contains, itemgetter
 from typing import Any
 
 from redeploy.render.layerdata import LayerData
@@ -130,14 +131,19 @@ def _swap(
     return {k: _swap_value(k, v, swap, swap_rows) for k, v in props.items()}
 
 
-def _plain_point(geometry: Any) -> bool:
-    """True for a GeoJSON point given by its two coordinates (and nothing else)."""
-    return (
-        isinstance(geometry, dict)
-        and geometry.keys() == {"type", "coordinates"}
-        and geometry["type"] == "Point"
-        and len(geometry["coordinates"]) == 2
-    )
+def _plain_points(geometries: list[Any]) -> bool:
+    """True when every one of `geometries` (at least one) is a GeoJSON point given by its
+    two coordinates and nothing else (checked over the whole list at once)."""
+    try:
+        return (
+            bool(geometries)
+            and set(map(type, geometries)) == {dict}
+            and set(map(len, geometries)) == {2}
+            and set(map(itemgetter("type"), geometries)) == {"Point"}
+            and set(map(len, map(itemgetter("coordinates"), geometries))) == {2}
+        )
+    except (KeyError, TypeError):  # a geometry without those keys, coordinates without len
+        return False
 
 
 def _columns(collection: dict[str, Any]) -> dict[str, Any] | None:
@@ -148,37 +154,52 @@ def _columns(collection: dict[str, Any]) -> dict[str, Any] | None:
     when that would not give the features back exactly: a collection holding more than
     its type and features, a feature holding more than its type, geometry and properties,
     properties that are not a mapping, or a property that holds ``None`` (which the
-    columns use for a missing key).
+    columns use for a missing key). Each check runs over the whole layer at once (a layer
+    may hold 30,000 features).
     """
     if collection.keys() - {"type", "features"}:
         return None
     features = collection["features"]
-    keys: dict[str, None] = {}
-    for f in features:
-        props = f.get("properties")
-        if len(f) != 3 or not isinstance(props, dict) or None in props.values():
-            return None
-        keys.update(dict.fromkeys(props))
-    geometries = [f["geometry"] for f in features]
+    n = len(features)
+    if n and set(map(len, features)) != {3}:
+        return None
+    try:
+        props = list(map(itemgetter("properties"), features))
+        geometries = list(map(itemgetter("geometry"), features))
+    except KeyError:
+        return None
+    if n and (
+        not all(map(isinstance, props, repeat(dict)))
+        or any(map(contains, map(dict.values, props), repeat(None)))
+    ):
+        return None
+    keys = dict.fromkeys(chain.from_iterable(props))
     out: dict[str, Any] = {k: v for k, v in collection.items() if k != "features"}
-    out["n"] = len(features)
-    if geometries and all(_plain_point(g) for g in geometries):
-        out["xy"] = list(chain.from_iterable(g["coordinates"] for g in geometries))
+    out["n"] = n
+    if _plain_points(geometries):
+        out["xy"] = list(chain.from_iterable(map(itemgetter("coordinates"), geometries)))
     else:
         out["g"] = geometries
-    props = [f["properties"] for f in features]
-    out["p"] = {k: [p.get(k) for p in props] for k in keys}
+    out["p"] = {k: list(map(dict.get, props, repeat(k, n))) for k in keys}
     rows = out["p"].get("rows")
-    if rows is not None and all(r is None or _pairs(r) for r in rows):
+    cells = _pair_cells(rows) if rows is not None else None
+    if cells is not None:
         # Label-value rows: each feature's number of rows, and every cell in one list.
         out["p"]["rows"] = [None if r is None else len(r) for r in rows]
-        out["rc"] = list(chain.from_iterable(chain.from_iterable(r) for r in rows if r))
+        out["rc"] = cells
     return out
 
 
-def _pairs(rows: Any) -> bool:
-    """True for a list of rows of two cells each."""
-    return isinstance(rows, list) and all(isinstance(r, list) and len(r) == 2 for r in rows)
+def _pair_cells(rows: list[Any]) -> list[Any] | None:
+    """Every cell of `rows` (each None or a list of rows of two cells) in one list, or None
+    when one is something else."""
+    given = [r for r in rows if r is not None]
+    if set(map(type, given)) - {list}:
+        return None
+    pairs = list(chain.from_iterable(given))
+    if set(map(type, pairs)) - {list} or set(map(len, pairs)) - {2}:
+        return None
+    return list(chain.from_iterable(pairs))
 
 
 def _row_lists(counts: list[int | None], cells: list[Any]) -> list[list[list[Any]] | None]:
