@@ -42,6 +42,21 @@ def test_stages_below_rendering_load_no_folium():
     assert proc.returncode == 0, proc.stderr
 
 
+def test_a_run_loads_no_sampling_or_workbook_library(tmp_path):
+    # scipy.stats took 30 % of `redeploy run`'s imports and openpyxl 8 %; a run that
+    # neither samples nor writes a workbook loads neither.
+    code = (
+        "import sys\n"
+        "from redeploy.cli import app\n"
+        f"app(['run', '--out', {str(tmp_path)!r}, '-q'], standalone_mode=False)\n"
+        "bad = [m for m in ('scipy.stats', 'openpyxl') if m in sys.modules]\n"
+        "assert not bad, f'redeploy run imported {bad}'\n"
+    )
+    proc = _run([sys.executable, "-c", code])
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "baseline.html").exists()
+
+
 def test_import_contracts_hold():
     """The arrows of DESIGN.md section 8 (`[tool.importlinter]` in pyproject.toml)."""
     lint = shutil.which("lint-imports")

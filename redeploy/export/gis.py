@@ -43,7 +43,6 @@ from redeploy.export.qgis_styles import style_for_layer
 from redeploy.export.results import build_result_layers, prepare_layer
 from redeploy.export.staging import GDAL_STAGED
 from redeploy.export.tables import write_tables
-from redeploy.export.xlsx import write_workbook
 from redeploy.io.atomic import atomic_path
 from redeploy.model.result import (
     AllocationResult,
@@ -524,6 +523,9 @@ def write_results(
         elif key in ("geojson", "parquet"):
             written += _write(tables, out_dir / f"{base}-{key}", key)
         elif key == "xlsx":
+            # imported here: openpyxl takes a tenth of a run's imports, for this format only
+            from redeploy.export.xlsx import write_workbook
+
             written.append(
                 write_workbook(
                     result,

@@ -36,7 +36,7 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import ErrorDetails, PydanticCustomError
-from scipy import special, stats
+from scipy import special
 
 #: Largest standard deviation of a truncated normal, and largest choice weight: finite
 #: bounds, so that no sum or ratio of them overflows (the values themselves are bounded by
@@ -135,6 +135,10 @@ class Uniform(Distribution):
     def ppf(self, u: np.ndarray) -> np.ndarray:
         """Return the quantiles at `u` (`scipy.stats.uniform`)."""
         # scipy computes u * (high - low) + low: the same bits as the formula it replaced.
+        # scipy.stats is imported here, not with the module: it takes longer to import than
+        # the rest of a run's model (`redeploy run` never samples).
+        from scipy import stats
+
         frozen = stats.uniform(loc=self.low, scale=self.high - self.low)
         x: np.ndarray = np.clip(frozen.ppf(np.asarray(u, dtype=float)), self.low, self.high)
         return x

@@ -16,7 +16,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from scipy.stats import qmc
 
 if TYPE_CHECKING:
     from redeploy.scenario.distributions import Distribution
@@ -185,6 +184,8 @@ def _design_rows(
     dims: int, seed: int, needed: int, *, method: SamplingMethod, samples: int | None
 ) -> np.ndarray:
     """Return the first rows (at least `needed`) of a seeded quasi-random design."""
+    from scipy.stats import qmc  # here: scipy.stats is slow to import and only sweeps sample
+
     rng = np.random.default_rng(seed)
     if method == "sobol":
         # random_base2 draws 2**m points without scipy's warning about unbalanced sizes;
