@@ -19,10 +19,11 @@ a user would, from the interpreter's start to the process's end (imports include
 writes its GeoPackage in a forked child while it builds the map (`redeploy.io.forked`):
 "GeoPackage" is then the time the run waits for it after the map, and "with the writer's
 own pages" the largest sum, sampled every 20 ms, of the run's resident memory and the
-writer's unshared pages (``/proc/PID/smaps_rollup``). The page is
-then opened in headless Chromium (no network): "ready" is the time from navigation to the
-page's ready mark, "pan" and "zoom" the time from a pan (300 px) or a zoom step (one level,
-in then out) to the second animation frame after it, i.e. until the browser has drawn it.
+writer's unshared pages (``/proc/PID/smaps_rollup``), in one more run of each size that
+is not timed (reading those files slows the run watched). The page is then opened in
+headless Chromium (no network): "ready" is the time from navigation to the page's ready
+mark, "pan" and "zoom" the time from a pan (300 px) or a zoom step (one level, in then out)
+to the second animation frame after it, i.e. until the browser has drawn it.
 
 Usage (from the repository root)::
 
@@ -189,25 +190,15 @@ def measure(size: str, repeat: int, browser: bool, keep: Path | None) -> dict[st
     runs = []
     for r in range(repeat):
         out = (keep / size) if keep and r == 0 else work / f"out{r}"
-        proc = subprocess.Popen(
-            [sys.executable, __file__, "--child", str(layers), str(out)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-        )
-        together = _watch_memory(proc)
-        stdout, stderr = proc.communicate()
-        if proc.returncode:
-            sys.stderr.write(stderr)
-            msg = f"{size}: the run failed"
-            raise SystemExit(msg)
-        run = json.loads(stdout.strip().splitlines()[-1])
-        # The GeoPackage's writer is a fork of the run (redeploy.io.forked): what both take
-        # together is the run's resident memory plus the writer's own (unshared) pages.
-        run["together_mb"] = max(run["peak_mb"], together)
+        run = _child_run(layers, out, watch=False)
         run["command"] = _whole_command(layers, work / f"cmd{r}")
         runs.append(run)
+    # Memory with the GeoPackage writer's pages in one more run of its own: reading
+    # /proc/PID/smaps_rollup every 20 ms slows the run it watches (by 12-15 % at every
+    # size on the EPYC), so the timed runs are not watched.
+    watched = _child_run(layers, work / "watched", watch=True)
+    for run in runs:
+        run["together_mb"] = max(run["peak_mb"], watched["together_mb"])
     pages = []
     if browser:
         from redeploy.render.png import chromium_driver, find_chromium
@@ -216,6 +207,29 @@ def measure(size: str, repeat: int, browser: bool, keep: Path | None) -> dict[st
             with chromium_driver(width=1600, height=900) as driver:
                 pages = [page_times(Path(runs[0]["html"]), driver) for _ in range(repeat)]
     return {"size": size, "counts": written, "runs": runs, "pages": pages, "load": _load()}
+
+
+def _child_run(layers: Path, out: Path, *, watch: bool) -> dict[str, Any]:
+    """One run in a fresh process (`child`); with `watch`, also the largest memory of the
+    run and its GeoPackage writer together (``together_mb``, `_watch_memory`)."""
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--child", str(layers), str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    together = _watch_memory(proc) if watch else 0.0
+    stdout, stderr = proc.communicate()
+    if proc.returncode:
+        sys.stderr.write(stderr)
+        msg = f"{layers}: the run failed"
+        raise SystemExit(msg)
+    run: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1])
+    # The GeoPackage's writer is a fork of the run (redeploy.io.forked): what both take
+    # together is the run's resident memory plus the writer's own (unshared) pages.
+    run["together_mb"] = max(run["peak_mb"], together)
+    return run
 
 
 def _whole_command(layers: Path, out: Path) -> float:

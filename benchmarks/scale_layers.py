@@ -74,7 +74,9 @@ def grow_points(
     return gpd.GeoDataFrame(out.drop(columns="geometry"), geometry=geoms, crs=gdf.crs)
 
 
-def _split_polygon(poly: shapely.Geometry, parts: int, rng: np.random.Generator) -> list:
+def _split_polygon(
+    poly: shapely.Geometry, parts: int, rng: np.random.Generator
+) -> list[shapely.Geometry]:
     """Cut `poly` into `parts` pieces: Voronoi cells of random points inside it."""
     if parts <= 1:
         return [poly]
