@@ -177,7 +177,7 @@ var RDC = (function () {
       this._p = new Array(n); this._ll = new Array(n); this._styles = [];
       this._r = new Float64Array(n); this._s = new Int32Array(n); this._hit = -1;
       this._ring = new Uint8Array(n);
-      this._sprites = {};
+      this._sprites = {}; this._im = new Array(n);  // each point's sprite, once found
       for (i = 0; i < n; i++) {
         f = features[i];
         this._p[i] = f.properties || {};
@@ -224,7 +224,7 @@ var RDC = (function () {
       var b = rd._redrawBounds || rd._bounds, i, im, h, x, y;
       ctx.globalAlpha = 1;
       for (i = 0; i < n; i++) {  // points off the area drawn are left out
-        im = this._sprite(this._s[i], this._r[i]);
+        im = this._im[i] || (this._im[i] = this._sprite(this._s[i], this._r[i]));
         h = im.rd; x = Math.round(this._x[i] * k - ox) - h; y = Math.round(this._y[i] * k - oy) - h;
         if (x > b.max.x || y > b.max.y || x + 2 * h < b.min.x || y + 2 * h < b.min.y) continue;
         ctx.drawImage(im, x, y, 2 * h, 2 * h);
