@@ -137,7 +137,7 @@ def _plain_points(geometries: list[Any]) -> bool:
     try:
         return (
             bool(geometries)
-            and set(map(type, geometries)) == {dict}
+            and all(map(isinstance, geometries, repeat(dict)))
             and set(map(len, geometries)) == {2}
             and set(map(itemgetter("type"), geometries)) == {"Point"}
             and set(map(len, map(itemgetter("coordinates"), geometries))) == {2}
@@ -194,10 +194,10 @@ def _pair_cells(rows: list[Any]) -> list[Any] | None:
     """Every cell of `rows` (each None or a list of rows of two cells) in one list, or None
     when one is something else."""
     given = [r for r in rows if r is not None]
-    if set(map(type, given)) - {list}:
+    if not all(map(isinstance, given, repeat(list))):
         return None
     pairs = list(chain.from_iterable(given))
-    if set(map(type, pairs)) - {list} or set(map(len, pairs)) - {2}:
+    if not all(map(isinstance, pairs, repeat(list))) or set(map(len, pairs)) - {2}:
         return None
     return list(chain.from_iterable(pairs))
 
