@@ -240,14 +240,21 @@ def _plain_texts(raw: list[object], spec: ColumnSpec) -> list[str | None] | None
     """
     if spec.dtype == "iso3_list":
         return None
-    texts: list[str | None] = []
-    for v in raw:
-        if isinstance(v, str):
-            texts.append(v.strip() or None)
-        elif is_missing(v):
-            texts.append(None)
-        else:
-            return None
+    texts: list[str | None]
+    if set(map(type, raw)) <= {str}:
+        # Every cell a plain text (the usual column): stripped and collected in C.
+        texts = list(map(str.strip, raw))  # type: ignore[arg-type]
+        if "" in texts:
+            texts = [t or None for t in texts]
+    else:
+        texts = []
+        for v in raw:
+            if isinstance(v, str):
+                texts.append(v.strip() or None)
+            elif is_missing(v):
+                texts.append(None)
+            else:
+                return None
     distinct: set[str | None] = set(texts)
     if None in distinct:
         if spec.required:

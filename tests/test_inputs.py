@@ -17,6 +17,7 @@ from redeploy.model.routes import (
     sea_distance_matrix,
     sea_paths,
     split_antimeridian,
+    split_antimeridian_many,
 )
 from redeploy.model.sweep import SampleSolver, prepare_sweep
 from redeploy.scenario import (
@@ -491,3 +492,28 @@ def test_sites_without_a_year_are_established():
     assert list(data.zone) == [0, 1]  # the site of an unknown zone is left out
     assert np.isnan(data.since).all() and not data.access.any()
     assert data.capacity[0, ASSETS.index("air")] == 1.0
+
+
+def test_split_antimeridian_many_gives_the_same_lines_as_one_by_one():
+    """The batched split (`split_antimeridian_many`) is byte for byte `split_antimeridian`
+    of each path: lines on one side, repeated points, crossings, a single point."""
+    rng = np.random.default_rng(3)
+    paths = []
+    for k in range(400):
+        n = int(rng.integers(1, 30))
+        p = np.column_stack([rng.uniform(-250, 250, n).cumsum() / n * 3, rng.uniform(-80, 80, n)])
+        if k % 5 == 0 and n > 2:
+            p[1] = p[0]
+        if k % 7 == 0:
+            p = np.repeat(p[:1], n, axis=0)
+        paths.append(p)
+    paths += [
+        np.array([[0.0, 0.0], [0.0, 0.0], [370.0, 5.0], [10.0, 5.0]]),
+        np.array([[170.0, 0.0], [190.0, 10.0]]),
+        np.array([[1.0, 1.0]]),
+    ]
+    many = split_antimeridian_many(paths)
+    one = [split_antimeridian(p) for p in paths]
+    assert [g.wkb for g in many] == [g.wkb for g in one]
+    assert {g.geom_type for g in many} == {"LineString", "MultiLineString"}
+    assert split_antimeridian_many([]) == []

@@ -95,6 +95,25 @@ def test_negative_zero_and_nan_formatting():
     assert table_csv(frame, ("a", "b", "c")) == "a,b,c\nx,0.000000,0.000000\ny,,2.500000\n"
 
 
+def test_floats_written_as_pandas_float_format_writes_them():
+    """`csv_text` formats float cells itself (one ``%`` per value); the bytes are those of
+    pandas' ``to_csv(float_format="%.6f")`` on the rounded column, missing cells empty."""
+    values = [0.1234565, -0.0, -1e-9, 2.5e-7, -2.5e-7, 1e20, float("inf"), float("nan"), 7.0]
+    frame = pd.DataFrame(
+        {
+            "x": values,
+            "nullable": pd.array([1.5, None, -0.0000004, 3.0, None, 0.0, 1.0, 2.0, 9.25]),
+            "mixed": [0.5, None, 1.0, None, 2.25, 3.0, None, 4.0, 5.0],
+            "name": list("abcdefghi"),
+        }
+    ).astype({"mixed": object})
+    expected = pd.DataFrame(
+        {c: frame[c].astype(float).round(6) + 0.0 if c != "name" else frame[c] for c in frame}
+    ).to_csv(index=False, float_format="%.6f", lineterminator="\n", na_rep="")
+    assert table_csv(frame, tuple(frame.columns)) == expected
+    assert "-0.000000" not in expected and "\ninf," in expected and ",," in expected
+
+
 def test_summary(result, tmp_path):
     paths = write_tables(result, tmp_path)
     summary = json.loads(paths["summary"].read_text())

@@ -12,10 +12,12 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 #: Decimals written for every float.
 DECIMALS = 6
+_FLOAT_FORMAT = f"%.{DECIMALS}f"
 
 
 def clean_float(x: float | None) -> float | None:
@@ -58,8 +60,21 @@ def csv_text(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> str:
         if out[col].dtype == object and _floats_or_missing(out[col]):
             out[col] = out[col].astype(float)
         if pd.api.types.is_float_dtype(out[col]):
-            out[col] = out[col].round(DECIMALS) + 0.0
-    return out.to_csv(index=False, float_format=f"%.{DECIMALS}f", lineterminator="\n", na_rep="")
+            out[col] = _float_texts(out[col])
+    return out.to_csv(index=False, lineterminator="\n", na_rep="")
+
+
+def _float_texts(column: pd.Series) -> pd.Series:
+    """
+    A float column as the texts ``to_csv(float_format="%.6f")`` writes (rounded to
+    `DECIMALS`, ``-0`` as ``0``; missing values as None, written empty), formatted with one
+    C-level ``%`` per value rather than pandas' formatter per cell.
+    """
+    values = column.to_numpy(dtype=float, na_value=np.nan).round(DECIMALS) + 0.0
+    texts: list[str | None] = list(map(_FLOAT_FORMAT.__mod__, values.tolist()))
+    for i in np.flatnonzero(np.isnan(values)).tolist():
+        texts[i] = None
+    return pd.Series(texts, index=column.index, dtype=object)
 
 
 def _floats_or_missing(column: pd.Series) -> bool:

@@ -26,7 +26,7 @@ from redeploy.model.result import (
     AllocationResult,
     floor_held,
 )
-from redeploy.model.routes import great_circle_paths, sea_paths, split_antimeridian
+from redeploy.model.routes import great_circle_paths, sea_paths, split_antimeridian_many
 from redeploy.model.solution import RawSolution
 from redeploy.schemas import CRS, RISK_CHANNELS
 
@@ -399,8 +399,8 @@ def _routes(inp: AllocationInputs, flows: pd.DataFrame, ends: pd.DataFrame) -> g
     sea = ends["_sea"].to_numpy(dtype=bool)
     sea_rows = np.flatnonzero(sea)
     pairs = [_route_ends(inp, int(f_arr[i]), int(z_arr[i])) for i in sea_rows]
-    for i, path in zip(sea_rows.tolist(), sea_paths(pairs), strict=True):
-        geoms[i] = split_antimeridian(path)
+    for i, line in zip(sea_rows.tolist(), split_antimeridian_many(sea_paths(pairs)), strict=True):
+        geoms[i] = line
     rest = [i for i in range(len(flows)) if geoms[i] is None]
     keys = list(dict.fromkeys((int(f_arr[i]), int(z_arr[i])) for i in rest))
     route_ends = [_route_ends(inp, *key) for key in keys]
@@ -408,7 +408,7 @@ def _routes(inp: AllocationInputs, flows: pd.DataFrame, ends: pd.DataFrame) -> g
         np.array([e[0] for e in route_ends], float).reshape(-1, 2),
         np.array([e[1] for e in route_ends], float).reshape(-1, 2),
     )
-    cache = {key: split_antimeridian(path) for key, path in zip(keys, paths, strict=True)}
+    cache = dict(zip(keys, split_antimeridian_many(paths), strict=True))
     for i in rest:
         geoms[i] = cache[(int(f_arr[i]), int(z_arr[i]))]
     return gpd.GeoDataFrame(

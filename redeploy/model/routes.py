@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import shapely
 from platformdirs import user_cache_path
 from pyproj import Geod
 from scipy.sparse import csr_matrix
@@ -342,3 +343,36 @@ def split_antimeridian(coords: np.ndarray) -> LineString | MultiLineString:
     if len(lines) == 1:
         return lines[0]
     return MultiLineString(lines)
+
+
+def split_antimeridian_many(paths: list[np.ndarray]) -> list[LineString | MultiLineString]:
+    """
+    `split_antimeridian` of every path, the same geometries: the paths that stay on one
+    side of the antimeridian (nearly all) made as lines in one `shapely.linestrings` call,
+    the few that cross it one by one.
+    """
+    if not paths:
+        return []
+    sizes = np.array([len(p) for p in paths])
+    pts = np.concatenate([np.asarray(p, dtype=float).reshape(-1, 2) for p in paths])
+    pts[:, 0] = wrap_lon(pts[:, 0])
+    owner = np.repeat(np.arange(len(paths)), sizes)
+    inner = owner[1:] == owner[:-1]  # steps within one path
+    crosses = np.zeros(len(paths), dtype=bool)
+    crosses[owner[1:][inner & (np.abs(np.diff(pts[:, 0])) > 180.0)]] = True
+    # A point is kept unless it repeats the one before it in the same path.
+    keep = np.ones(len(pts), dtype=bool)
+    keep[1:] = ~inner | (pts[1:] != pts[:-1]).any(axis=1)
+    kept = np.bincount(owner[keep], minlength=len(paths))
+    simple = ~crosses & (kept >= 2)
+    out: list[LineString | MultiLineString | None] = [None] * len(paths)
+    mask = keep & simple[owner]
+    if mask.any():
+        ids = np.flatnonzero(simple)
+        rank = np.cumsum(simple) - 1  # path -> its position among the simple paths
+        lines = shapely.linestrings(pts[mask], indices=rank[owner[mask]])
+        for i, line in zip(ids.tolist(), lines.tolist(), strict=True):
+            out[i] = line
+    for i in np.flatnonzero(~simple).tolist():
+        out[i] = split_antimeridian(paths[i])
+    return out

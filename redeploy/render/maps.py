@@ -432,7 +432,7 @@ def render_html(m: folium.Map) -> str:
     # Only the names of elements still carrying a random id are replaced, never text from
     # the data that merely looks like one (a source address with a 32-digit hash).
     names = {e.get_name() for e in _walk(root) if _RANDOM_ID.fullmatch(e._id)}
-    found = sorted((text.find(n), n) for n in names if n in text)
+    found = sorted((at, n) for at, n in ((text.find(n), n) for n in names) if at >= 0)
     for i, (_, name) in enumerate(found):
         text = text.replace(name, name[:-32] + f"x{i:03d}")
     # Trailing spaces from folium's templates only cost bytes, as do runs of blank lines
