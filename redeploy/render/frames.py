@@ -17,6 +17,7 @@ import pandas as pd
 
 from redeploy.model.base import HOME_ID, HOME_LONLAT, HOME_REGION
 from redeploy.model.result import AllocationResult
+from redeploy.render.columns import each
 from redeploy.render.format import finite, plain_text
 from redeploy.schemas import ASSET_UNITS, ASSETS, MILITARY_ASSETS
 
@@ -90,52 +91,82 @@ def _asset_frame(frame: pd.DataFrame, key: str) -> dict[str, dict[str, dict[str,
     return out
 
 
-def sums_of(frame: pd.DataFrame, key: str, value: str, columns: Sequence[str]) -> dict[str, float]:
-    """The sums of `columns` (those `frame` has) over the rows whose `key` equals `value`,
-    each as ``float(rows[column].sum())`` would give it; worked out for every group at once,
-    once per frame (a page of 1,300 fronts summed their risk channels 11,700 times)."""
-    cols = tuple(c for c in columns if c in frame)
-    sums: dict[str, dict[str, float]] = _lookup(
-        frame, key, ("sums", cols), lambda: _group_sums(frame, key, cols)
+class FrameCells:
+    """
+    A result frame's rows by key and asset (``{id: {asset: row}}``, the last row of a pair
+    kept, as `asset_frame`) and the rows of each id, with each column's values read once
+    and each distinct value formatted once per format (`redeploy.render.columns.each`): a
+    page of 1,300 fronts reads its tables from lists instead of formatting every cell of
+    every front.
+    """
+
+    def __init__(self, frame: pd.DataFrame, key: str) -> None:
+        self.frame = frame
+        self.columns = set(frame.columns)
+        self.rows: dict[str, dict[str, int]] = {}
+        #: The rows of each id, ids and rows in order of appearance.
+        self.groups: dict[str, list[int]] = {}
+        keys = frame[key].astype(str).tolist()
+        assets = frame["asset"].tolist() if "asset" in frame else [None] * len(keys)
+        for i, (k, a) in enumerate(zip(keys, assets, strict=True)):
+            self.rows.setdefault(k, {})[str(a)] = i
+            self.groups.setdefault(k, []).append(i)
+        self._values: dict[str, list[Any]] = {}
+        self._texts: dict[tuple[str, Callable[[Any], Any]], list[Any]] = {}
+        self._sums: dict[tuple[str, ...], dict[str, dict[str, float]]] = {}
+
+    def has(self, column: str) -> bool:
+        """Whether the frame has `column`."""
+        return column in self.columns
+
+    def value(self, column: str, row: int | None) -> Any:
+        """The value of `column` in `row` (None for no row or no such column)."""
+        if row is None or column not in self.columns:
+            return None
+        values = self._values.get(column)
+        if values is None:
+            values = self._values[column] = self.frame[column].tolist()
+        return values[row]
+
+    def text(self, column: str, row: int | None, fmt: Callable[[Any], Any]) -> Any:
+        """`fmt` of `value(column, row)`, each distinct value of the column formatted once
+        (`fmt(None)` for no row or no such column)."""
+        if row is None or column not in self.columns:
+            return fmt(None)
+        texts = self._texts.get((column, fmt))
+        if texts is None:
+            self.value(column, 0)
+            texts = self._texts[(column, fmt)] = each(self._values[column], fmt)
+        return texts[row]
+
+    def sums(self, key: str, columns: Sequence[str]) -> dict[str, float]:
+        """The sums of `columns` (those the frame has) over the rows of id `key`, each as
+        ``float(rows[column].sum())`` would give it (0 for an id without rows); worked out
+        for every id at once, once per frame (a page of 1,300 fronts summed their risk
+        channels 11,700 times)."""
+        cols = tuple(c for c in columns if c in self.columns)
+        table = self._sums.get(cols)
+        if table is None:
+            values = {c: self.frame[c].to_numpy(dtype=float) for c in cols}
+            table = self._sums[cols] = {
+                k: {c: float(np.nansum(values[c][rows])) for c in cols}
+                for k, rows in self.groups.items()
+            }
+        return table.get(key, dict.fromkeys(cols, 0.0))
+
+
+def frame_cells(frame: pd.DataFrame | None, key: str) -> FrameCells | None:
+    """The `FrameCells` of a result frame keyed by `key` (None when it has no such rows),
+    built once per frame and handed to every caller (read only)."""
+    if frame is None:
+        return None
+    cells: FrameCells | None = _lookup(
+        frame,
+        key,
+        "cells",
+        lambda: None if frame.empty or key not in frame else FrameCells(frame, key),
     )
-    return sums.get(value, dict.fromkeys(cols, 0.0))
-
-
-def _group_rows(frame: pd.DataFrame, key: str) -> dict[str, list[int]]:
-    """The positions of the rows of each value of `key` (as text), groups and rows in
-    order of appearance (the groups of ``frame.groupby(frame[key].astype(str), sort=False)``)."""
-    out: dict[str, list[int]] = {}
-    for i, k in enumerate(frame[key].astype(str).tolist()):
-        out.setdefault(k, []).append(i)
-    return out
-
-
-def _group_sums(
-    frame: pd.DataFrame, key: str, cols: tuple[str, ...]
-) -> dict[str, dict[str, float]]:
-    # Each group's values in row order, summed by np.nansum as the group's own column.
-    values = {c: frame[c].to_numpy(dtype=float) for c in cols}
-    return {
-        k: {c: float(np.nansum(values[c][rows])) for c in cols}
-        for k, rows in _group_rows(frame, key).items()
-    }
-
-
-def first_record(frame: pd.DataFrame, key: str, value: str) -> dict[str, Any] | None:
-    """The first row of `frame` whose column `key` (as text) equals `value`, as a dict
-    (None when there is none); every row is indexed once per frame."""
-    firsts: dict[str, dict[str, Any]] = _lookup(
-        frame, key, "first", lambda: _first_records(frame, key)
-    )
-    return firsts.get(value)
-
-
-def _first_records(frame: pd.DataFrame, key: str) -> dict[str, dict[str, Any]]:
-    records = frame.to_dict("records")
-    return {
-        k: {str(c): v for c, v in records[rows[0]].items()}
-        for k, rows in _group_rows(frame, key).items()
-    }
+    return cells
 
 
 def names(layers: Mapping[str, gpd.GeoDataFrame], kind: str) -> dict[str, str]:

@@ -23,7 +23,11 @@ from redeploy.render.format import (
     plain_text,
     value_unit,
 )
-from redeploy.render.frames import asset_frame, assets_in, first_record, sums_of, unit_of
+from redeploy.render.frames import (
+    assets_in,
+    frame_cells,
+    unit_of,
+)
 from redeploy.schemas import ASSETS, MILITARY_ASSETS, RISK_CHANNELS, SCHEMAS, LayerKind
 from redeploy.schemas import column_label as _column_label
 
@@ -182,22 +186,34 @@ _FRONT_HEAD = [
 ]
 
 
+#: Columns of the front table after baseline and floor, from the result's `fronts` frame.
+_FRONT_COLUMNS = ("freed", "released", "to_home", "converted", "retained", "marginal_value")
+
+
+def _percent(x: Any) -> str:
+    v = finite(x)
+    return _NONE if v is None else f"{fmt_number(100 * v)}%"
+
+
+#: One formatter per ledger unit (a stable key for `FrameCells.text`).
+_LEDGER_FORMATS = {unit: partial(fmt_value, unit=unit) for _, unit in LEDGER_LABELS.values()}
+
+
 def front_table(row: Mapping[str, Any], result: AllocationResult) -> dict[str, Any] | None:
     """Per asset: baseline, floor, freed, released, to home, converted, retained, duals."""
-    fid = str(row.get("id"))
-    per = asset_frame(result.fronts, "front_id").get(fid, {})
+    cells = frame_cells(result.fronts, "front_id")
+    per = cells.rows.get(str(row.get("id")), {}) if cells else {}
     body = []
     for asset in assets_in(per):
-        rec = per.get(asset, {})
-        cells = [
-            asset_cell(asset),
-            _cell(rec.get("baseline", row.get(f"us_{asset}"))),
-            _cell(row.get(f"floor_{asset}")),
-            *(_cell(rec.get(c)) for c in ("freed", "released", "to_home", "converted", "retained")),
-            _cell(rec.get("marginal_value")),
-        ]
-        if any(c != _NONE for c in cells[1:]):
-            body.append(cells)
+        i = per.get(asset)
+        if cells is not None and i is not None and cells.has("baseline"):
+            baseline = cells.text("baseline", i, _cell)
+        else:
+            baseline = _cell(row.get(f"us_{asset}"))
+        cells_of = [cells.text(c, i, _cell) if cells else _NONE for c in _FRONT_COLUMNS]
+        row_cells = [asset_cell(asset), baseline, _cell(row.get(f"floor_{asset}")), *cells_of]
+        if any(c != _NONE for c in row_cells[1:]):
+            body.append(row_cells)
     if not body:
         return None
     note = dual_note(result, "freed at this front").split(". ", 1)[1]
@@ -214,10 +230,10 @@ def front_table(row: Mapping[str, Any], result: AllocationResult) -> dict[str, A
 
 def risk_table(fid: str, result: AllocationResult) -> dict[str, Any] | None:
     """The front's risk cost per channel (summed over its asset rows), channels > 0."""
-    fronts = result.fronts
-    if fronts is None or fronts.empty or "front_id" not in fronts:
+    cells = frame_cells(result.fronts, "front_id")
+    if cells is None:
         return None
-    sums = sums_of(fronts, "front_id", fid, [*(f"risk_{c}" for c in RISK_CHANNELS), "risk"])
+    sums = cells.sums(fid, [*(f"risk_{c}" for c in RISK_CHANNELS), "risk"])
     body = []
     for c in RISK_CHANNELS:
         v = sums.get(f"risk_{c}", 0.0)
@@ -237,20 +253,18 @@ def risk_table(fid: str, result: AllocationResult) -> dict[str, Any] | None:
 
 def allies_table(fid: str, result: AllocationResult) -> dict[str, Any] | None:
     """The allies' side of the front per military class: dependence, gap, gap cost, inflow."""
-    per = asset_frame(result.allies, "front_id").get(fid, {})
+    cells = frame_cells(result.allies, "front_id")
+    per = cells.rows.get(fid, {}) if cells else {}
     body = []
     for asset in MILITARY_ASSETS:
-        rec = per.get(asset)
-        if rec is None:
+        i = per.get(asset)
+        if cells is None or i is None:
             continue
-        dep = finite(rec.get("dependence"))
         body.append(
             [
                 asset,
-                _NONE if dep is None else f"{fmt_number(100 * dep)}%",
-                _cell(rec.get("gap")),
-                _cell(rec.get("gap_cost_bn")),
-                _cell(rec.get("us_industry_inflow_bn")),
+                cells.text("dependence", i, _percent),
+                *(cells.text(c, i, _cell) for c in ("gap", "gap_cost_bn", "us_industry_inflow_bn")),
             ]
         )
     if not body:
@@ -269,20 +283,21 @@ def allies_table(fid: str, result: AllocationResult) -> dict[str, Any] | None:
 
 
 def ledger_rows(fid: str, result: AllocationResult) -> list[list[str]]:
-    """The front's ledger as [label, value] rows; expected delivery beside the announced."""
-    ledger = result.ledger
-    if ledger is None or ledger.empty or "front_id" not in ledger:
+    """The front's ledger (its first row) as [label, value] rows; expected delivery beside
+    the announced."""
+    cells = frame_cells(result.ledger, "front_id")
+    rows_of = cells.groups.get(fid) if cells else None
+    if cells is None or not rows_of:
         return []
-    rec = first_record(ledger, "front_id", fid)
-    if rec is None:
-        return []
-    announced, expected = finite(rec.get(_ANNOUNCED)), finite(rec.get(_EXPECTED))
+    i = rows_of[0]
+    announced = finite(cells.value(_ANNOUNCED, i))
+    expected = finite(cells.value(_EXPECTED, i))
     short = announced is not None and expected is not None and expected < announced - 1e-9
     rows = []
     for col, (text, unit) in LEDGER_LABELS.items():
         if col == _EXPECTED and short:
             continue
-        value = fmt_value(rec.get(col), unit)
+        value = cells.text(col, i, _LEDGER_FORMATS[unit])
         if col == _ANNOUNCED and short:
             value = (
                 f"expected delivery {fmt_value(expected, unit)} of announced "
@@ -302,10 +317,17 @@ def front_popup(
     tabs = [t for t in (risk_table(fid, result), allies_table(fid, result)) if t]
     if ledger:
         tabs.append({"t": "Ledger: the ally's money and the U.S. capacity it frees", "r": ledger})
-    per = asset_frame(result.fronts, "front_id").get(fid, {})
-    freed = sum(finite(per.get(a, {}).get("freed")) or 0.0 for a in MILITARY_ASSETS)
+    cells = frame_cells(result.fronts, "front_id")
+    per = cells.rows.get(fid, {}) if cells else {}
+
+    def total(column: str, assets: tuple[str, ...]) -> float:
+        if cells is None:
+            return 0.0
+        return sum(finite(cells.value(column, per.get(a))) or 0.0 for a in assets)
+
+    freed = total("freed", MILITARY_ASSETS)
     note = f"freed {fmt_value(freed, 'kpe')}"
-    risk = sum(finite(per.get(a, {}).get("risk")) or 0.0 for a in ASSETS)
+    risk = total("risk", ASSETS)
     if risk > 0:
         note += f" · risk {fmt_number(risk)} {value_unit(result)}"
     return front_table(row, result), tabs, note
