@@ -20,7 +20,7 @@ from redeploy.render.geojson import (
     script_data,
     script_json,
 )
-from redeploy.render.maps import build_map, render_html, save_map
+from redeploy.render.maps import _first_places, build_map, render_html, save_map
 from redeploy.render.packing import unpack_collection
 from tests.conftest import load_data_module, page_calls
 
@@ -1285,3 +1285,18 @@ def test_marker_points_are_points_own_and_inside_polygons_and_leave_the_input_al
     points = marker_points(geoms, precision=4)
     assert [p["coordinates"] for p in points] == [[10.1235, -5.0], [1.0, 0.5], [-180.0, 89.5]]
     assert [g.wkt for g in geoms] == kept
+
+
+def test_first_places_of_element_names_as_a_search_for_each_would_find_them():
+    """`_first_places` (one scan of the page) finds each element name where ``str.find``
+    would: a name after data that holds the same digits under another kind, a name
+    followed by more hex digits, a name absent, one that starts the text."""
+    a, b, c, d = (f"{k:032x}" for k in (0xABC, 0xDEF0, 0x123, 0xFEED))
+    names = {f"geo_json_{a}", f"feature_group_{b}", f"macro_element_{c}", f"map_{d}"}
+    text = (
+        f"map_{d} = 1; other_{a}; ids _{b}{b} "
+        f"var geo_json_{a}x = feature_group_{b}ff; geo_json_{a}; element_{c}"
+    )
+    expected = {n: text.find(n) for n in names if text.find(n) >= 0}
+    assert _first_places(text, names) == expected
+    assert set(expected) == {f"map_{d}", f"geo_json_{a}", f"feature_group_{b}"}

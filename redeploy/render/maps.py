@@ -415,6 +415,25 @@ def stabilise_ids(m: folium.Map) -> None:
 # folium and branca name elements "<kind>_<32 hex digits>"; `stabilise_ids` numbers the
 # tree, and any element created while rendering gets a counter in order of appearance.
 _RANDOM_ID = re.compile(r"[0-9a-f]{32}")
+_HEX_AFTER_UNDERSCORE = re.compile(r"_([0-9a-f]{32})")
+
+
+def _first_places(text: str, names: set[str]) -> dict[str, int]:
+    """
+    ``{name: where it first occurs in text}`` of the `names` (each ``<kind>_<32 hex
+    digits>``) found in `text`: one scan for an underscore and 32 hex digits, instead of
+    a search of the whole page (megabytes of data at scale) for each name.
+    """
+    by_id = {n[-32:]: n for n in names}
+    out: dict[str, int] = {}
+    for match in _HEX_AFTER_UNDERSCORE.finditer(text):
+        name = by_id.get(match.group(1))
+        if name is None or name in out:
+            continue
+        at = match.end() - len(name)
+        if at >= 0 and text.startswith(name, at):
+            out[name] = at
+    return out
 
 
 def render_html(m: folium.Map) -> str:
@@ -432,7 +451,7 @@ def render_html(m: folium.Map) -> str:
     # Only the names of elements still carrying a random id are replaced, never text from
     # the data that merely looks like one (a source address with a 32-digit hash).
     names = {e.get_name() for e in _walk(root) if _RANDOM_ID.fullmatch(e._id)}
-    found = sorted((at, n) for at, n in ((text.find(n), n) for n in names) if at >= 0)
+    found = sorted((at, n) for n, at in _first_places(text, names).items())
     for i, (_, name) in enumerate(found):
         text = text.replace(name, name[:-32] + f"x{i:03d}")
     # Trailing spaces from folium's templates only cost bytes, as do runs of blank lines

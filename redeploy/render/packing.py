@@ -45,6 +45,8 @@ MIN_PACKED_LENGTH = 4
 #: Feature properties holding one text, and those holding tables of texts.
 _TEXT_KEYS = ("t", "k", "src", "n", "tt")
 _TABLE_KEYS = ("tab", "more")
+#: Properties holding texts inside lists or tables.
+_NESTED_KEYS = ("rows", "tabs", *_TABLE_KEYS)
 
 
 def uses_canvas(layers: Sequence[LayerData]) -> bool:
@@ -220,9 +222,11 @@ def _column_texts(key: str, values: list[Any], out: list[Any]) -> None:
     a ``rows`` column of row counts (cells apart, in ``rc``) holds none."""
     if key in _TEXT_KEYS:
         out.extend(values)
-    else:
+    elif key in _NESTED_KEYS:
         for value in values:
-            _value_texts(key, value, out)
+            if value is not None:
+                _value_texts(key, value, out)
+    # any other property (a radius, a mark) holds no text: `_value_texts` adds none
 
 
 def _swap_texts(
@@ -246,7 +250,9 @@ def _swap_column(
     (`get`: the table's ``dict.get``, over a text column in C)."""
     if key in _TEXT_KEYS:
         return _swap_texts(values, swap, get)
-    return [_swap_value(key, v, swap, swap_rows) for v in values]
+    if key not in _NESTED_KEYS:
+        return list(values)  # no text in it: `_swap_value` gives each value back
+    return [v if v is None else _swap_value(key, v, swap, swap_rows) for v in values]
 
 
 def pack_layers(layers: Sequence[LayerData]) -> tuple[list[str], list[dict[str, Any]]]:
