@@ -12,6 +12,7 @@ import math
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from functools import partial
 from pathlib import Path
 
 import geopandas as gpd
@@ -24,6 +25,7 @@ from pyproj import CRS as ProjCRS
 from redeploy._shipped import shipped_folder
 from redeploy.errors import LayerValidationError, Problem
 from redeploy.io import sources
+from redeploy.io.ahead import read_ahead
 from redeploy.io.sources import count_table_rows, json_boolean_properties, special_file_problem
 from redeploy.schemas import CRS, SCHEMAS, LayerKind, LayerSchema, get_schema
 from redeploy.validation import (
@@ -133,8 +135,14 @@ def read_layer(
         With every problem found in the file.
     """
     path = Path(path)
-    if kind is None:
-        kind = path.stem
+    return _validated(_read_file(path.stem if kind is None else kind, path, crs=crs))
+
+
+def _read_file(
+    kind: str | LayerKind, path: Path, *, crs: str | None
+) -> tuple[gpd.GeoDataFrame, LayerSchema, Path]:
+    """The layer of `kind` in `path` as read (GDAL's part of `read_layer`), its schema and
+    its path."""
     if not path.exists():
         raise LayerValidationError(path, str(kind), [Problem("file not found")])
     special = special_file_problem(path)
@@ -143,7 +151,12 @@ def read_layer(
     schema = _schema_for(path, kind)
     if crs is not None:
         _check_crs(crs, path, schema)
-    gdf = _read_raw(path, schema, crs=crs)
+    return _read_raw(path, schema, crs=crs), schema, path
+
+
+def _validated(read: tuple[gpd.GeoDataFrame, LayerSchema, Path]) -> gpd.GeoDataFrame:
+    """`read_layer`'s validation of a layer `_read_file` read."""
+    gdf, schema, path = read
     coordinates = gdf.attrs.pop(_COORDINATE_PROBLEMS, {})
     booleans = gdf.attrs.pop(_JSON_BOOLEANS, {})
     return _validate(
@@ -200,10 +213,8 @@ def read_layers(
         For the first layer that breaks its schema (all its problems listed).
     """
     paths = resolve_layer_paths(layers_dir, overrides=overrides, kinds=kinds)
-    frames: dict[str, gpd.GeoDataFrame] = {}
-    for kind, path in paths.items():
-        frames[kind] = read_layer(path, kind=kind, crs=crs)
-    return frames
+    # GDAL reads the next file on another thread while this one validates (`read_ahead`).
+    return read_ahead(paths, partial(_read_file, crs=crs), _validated)
 
 
 def resolve_layer_paths(
