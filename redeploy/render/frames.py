@@ -119,14 +119,17 @@ class FrameCells:
         """Whether the frame has `column`."""
         return column in self.columns
 
+    def _column(self, column: str) -> list[Any]:
+        values = self._values.get(column)
+        if values is None:
+            values = self._values[column] = self.frame[column].tolist()
+        return values
+
     def value(self, column: str, row: int | None) -> Any:
         """The value of `column` in `row` (None for no row or no such column)."""
         if row is None or column not in self.columns:
             return None
-        values = self._values.get(column)
-        if values is None:
-            values = self._values[column] = self.frame[column].tolist()
-        return values[row]
+        return self._column(column)[row]
 
     def text(self, column: str, row: int | None, fmt: Callable[[Any], Any]) -> Any:
         """`fmt` of `value(column, row)`, each distinct value of the column formatted once
@@ -135,8 +138,7 @@ class FrameCells:
             return fmt(None)
         texts = self._texts.get((column, fmt))
         if texts is None:
-            self.value(column, 0)
-            texts = self._texts[(column, fmt)] = each(self._values[column], fmt)
+            texts = self._texts[(column, fmt)] = each(self._column(column), fmt)
         return texts[row]
 
     def sums(self, key: str, columns: Sequence[str]) -> dict[str, float]:

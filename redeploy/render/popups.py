@@ -23,11 +23,7 @@ from redeploy.render.format import (
     plain_text,
     value_unit,
 )
-from redeploy.render.frames import (
-    assets_in,
-    frame_cells,
-    unit_of,
-)
+from redeploy.render.frames import assets_in, frame_cells, unit_of
 from redeploy.schemas import ASSETS, MILITARY_ASSETS, RISK_CHANNELS, SCHEMAS, LayerKind
 from redeploy.schemas import column_label as _column_label
 
