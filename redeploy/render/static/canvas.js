@@ -161,6 +161,95 @@ var RDC = (function () {
     return s.replace(/[^\d.,]/g, '').split(',').map(Number).concat([1]).slice(0, 4);
   }
 
+  // ------------------------------------------------------------------ blended points
+  // A layer of many points is laid out in memory first: each point's image added over the
+  // ones before it (source-over, premultiplied, in floating point), then the whole layer
+  // drawn onto the canvas at once, within the area being redrawn. The canvas would take
+  // about 6 microseconds a copy in software (a page of 28,000 points spent 69 % of a pan in
+  // drawImage); the same images, composited in the same order (A over B over the map is
+  // (A over B) over the map), give the same picture up to 8-bit rounding.
+  // (`RDC.blend.min`: the number of points from which a layer is laid out so.)
+  var BLEND = { min: 2000 };
+  function Blend(w, h) {
+    this.w = w; this.h = h;
+    this.a = new Float32Array(4 * w * h);
+    this.box = [w, h, 0, 0];
+    this.img = new ImageData(w, h);
+    this.tmp = document.createElement('canvas');
+    this.tmp.width = w; this.tmp.height = h;
+  }
+  function blendLayer(rd) {
+    var c = rd._container, k = L.Browser.retina ? 2 : 1, b = rd._bounds;
+    var r = rd._redrawBounds || b, w = c.width, h = c.height;
+    if (!rd._blend || rd._blend.w !== w || rd._blend.h !== h) rd._blend = new Blend(w, h);
+    var layer = rd._blend;
+    layer.k = k; layer.ox = b.min.x; layer.oy = b.min.y;
+    layer.area = [Math.max(0, Math.floor((r.min.x - b.min.x) * k)),
+                  Math.max(0, Math.floor((r.min.y - b.min.y) * k)),
+                  Math.min(w, Math.ceil((r.max.x - b.min.x) * k)),
+                  Math.min(h, Math.ceil((r.max.y - b.min.y) * k))];
+    return layer;
+  }
+  // The premultiplied pixels of a point's image (read once per image).
+  function spritePixels(im) {
+    if (im.px) return im.px;
+    var d = im.getContext('2d').getImageData(0, 0, im.width, im.height).data;
+    var px = new Float32Array(d.length), i, al;
+    for (i = 0; i < d.length; i += 4) {
+      al = d[i + 3] / 255;
+      px[i] = d[i] / 255 * al; px[i + 1] = d[i + 1] / 255 * al; px[i + 2] = d[i + 2] / 255 * al;
+      px[i + 3] = al;
+    }
+    im.px = px;
+    return px;
+  }
+  // Point image `im` with its top left at (x, y) in layer pixels, over what the layer holds.
+  Blend.prototype.add = function (im, x, y) {
+    var px = spritePixels(im), sw = im.width, sh = im.height, w = this.w, a = this.a;
+    var dx = Math.round((x - this.ox) * this.k), dy = Math.round((y - this.oy) * this.k);
+    var area = this.area, box = this.box, u, v, s, d, al;
+    var xa = Math.max(area[0], dx), xb = Math.min(area[2], dx + sw);
+    var ya = Math.max(area[1], dy), yb = Math.min(area[3], dy + sh);
+    if (xa >= xb || ya >= yb) return;
+    box[0] = Math.min(box[0], xa); box[1] = Math.min(box[1], ya);
+    box[2] = Math.max(box[2], xb); box[3] = Math.max(box[3], yb);
+    for (v = ya; v < yb; v++) {
+      s = 4 * ((v - dy) * sw + (xa - dx)); d = 4 * (v * w + xa);
+      for (u = xa; u < xb; u++, s += 4, d += 4) {
+        al = px[s + 3];
+        if (!al) continue;
+        al = 1 - al;
+        a[d] = px[s] + a[d] * al; a[d + 1] = px[s + 1] + a[d + 1] * al;
+        a[d + 2] = px[s + 2] + a[d + 2] * al; a[d + 3] = px[s + 3] + a[d + 3] * al;
+      }
+    }
+  };
+  // The layer drawn on `ctx` (device pixels, within any clip set), then cleared.
+  Blend.prototype.paint = function (ctx) {
+    var box = this.box, w = this.w, a = this.a, px = this.img.data, u, v, i, al;
+    if (box[0] >= box[2] || box[1] >= box[3]) return;
+    for (v = box[1]; v < box[3]; v++) {
+      for (u = box[0], i = 4 * (v * w + u); u < box[2]; u++, i += 4) {
+        al = a[i + 3];
+        if (!al) continue;
+        px[i] = Math.round(255 * a[i] / al); px[i + 1] = Math.round(255 * a[i + 1] / al);
+        px[i + 2] = Math.round(255 * a[i + 2] / al); px[i + 3] = Math.round(255 * al);
+      }
+    }
+    var x = box[0], y = box[1], bw = box[2] - box[0], bh = box[3] - box[1];
+    this.tmp.getContext('2d').putImageData(this.img, 0, 0, x, y, bw, bh);
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);  // the clip of a partial redraw stays
+    ctx.globalAlpha = 1;
+    ctx.drawImage(this.tmp, x, y, bw, bh, x, y, bw, bh);
+    ctx.restore();
+    for (v = box[1]; v < box[3]; v++) {  // back to empty
+      a.fill(0, 4 * (v * w + box[0]), 4 * (v * w + box[2]));
+      px.fill(0, 4 * (v * w + box[0]), 4 * (v * w + box[2]));
+    }
+    this.box = [w, this.h, 0, 0];
+  };
+
   // ------------------------------------------------------------------ points
   // A point layer on a canvas page: one Leaflet path drawing every point (copies of one
   // small image per style and size) instead of one circle marker per point. Each point
@@ -222,13 +311,15 @@ var RDC = (function () {
       if (!rd._drawing || !this._x.length) return;
       var ctx = rd._ctx, k = this._k, ox = this._o.x, oy = this._o.y, n = this._x.length;
       var b = rd._redrawBounds || rd._bounds, i, im, h, x, y;
+      var layer = n >= BLEND.min ? blendLayer(rd) : null;
       ctx.globalAlpha = 1;
       for (i = 0; i < n; i++) {  // points off the area drawn are left out
         im = this._im[i] || (this._im[i] = this._sprite(this._s[i], this._r[i]));
         h = im.rd; x = Math.round(this._x[i] * k - ox) - h; y = Math.round(this._y[i] * k - oy) - h;
         if (x > b.max.x || y > b.max.y || x + 2 * h < b.min.x || y + 2 * h < b.min.y) continue;
-        ctx.drawImage(im, x, y, 2 * h, 2 * h);
+        if (layer) layer.add(im, x, y); else ctx.drawImage(im, x, y, 2 * h, 2 * h);
       }
+      if (layer) layer.paint(ctx);
     },
     // Each (style, radius) is drawn once into a small image, then copied for each point:
     // a copy costs far less than drawing a circle, and looks the same.
@@ -271,5 +362,5 @@ var RDC = (function () {
     _empty: function () { return !this._x.length; },
     point: function () { return this._hit >= 0 ? this._p[this._hit] : null; }
   });
-  return { Shared: Shared, Dots: Dots };
+  return { Shared: Shared, Dots: Dots, blend: BLEND };
 })();
