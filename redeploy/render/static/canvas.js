@@ -37,13 +37,31 @@ var RDC = (function () {
       for (order = this._drawFirst; order; order = order.next) {
         layer = order.layer;
         if (bounds && !(layer._pxBounds && layer._pxBounds.intersects(bounds))) continue;
+        if (layer._blended && layer._blended()) {  // laid out with the points before it
+          if (run) { this._dots(run); run = null; }
+          layer._updatePath();
+          continue;
+        }
+        this._flush();  // the points laid out so far go under this layer
         key = dotted(layer);
         if (run && key !== run.key) { this._dots(run); run = null; }
         if (key) { run = run || { key: key, layers: [] }; run.layers.push(layer); } else layer._updatePath();
       }
       if (run) this._dots(run);
+      this._flush();
       this._drawing = false;
       ctx.restore();
+    },
+    // The layout of the large point layers drawn since the last layer of another kind
+    // (`Blend`), started by the first of them: drawn onto the canvas at once, then cleared.
+    _blendLayout: function () {
+      if (!this._blendPending) { blendLayer(this); this._blendPending = true; }
+      return this._blend;
+    },
+    _flush: function () {
+      if (!this._blendPending) return;
+      this._blendPending = false;
+      this._blend.paint(this._ctx);
     },
     // Dotted lines (a dash shorter than half a pixel, round caps: the engagement flows). The
     // canvas strokes such a dash at about a microsecond a dot in software, and a line of
@@ -311,7 +329,7 @@ var RDC = (function () {
       if (!rd._drawing || !this._x.length) return;
       var ctx = rd._ctx, k = this._k, ox = this._o.x, oy = this._o.y, n = this._x.length;
       var b = rd._redrawBounds || rd._bounds, i, im, h, x, y;
-      var layer = n >= BLEND.min ? blendLayer(rd) : null;
+      var layer = this._blended() ? rd._blendLayout() : null;
       ctx.globalAlpha = 1;
       for (i = 0; i < n; i++) {  // points off the area drawn are left out
         im = this._im[i] || (this._im[i] = this._sprite(this._s[i], this._r[i]));
@@ -319,8 +337,9 @@ var RDC = (function () {
         if (x > b.max.x || y > b.max.y || x + 2 * h < b.min.x || y + 2 * h < b.min.y) continue;
         if (layer) layer.add(im, x, y); else ctx.drawImage(im, x, y, 2 * h, 2 * h);
       }
-      if (layer) layer.paint(ctx);
     },
+    // Whether the layer's points are laid out in memory with the renderer's others (`Blend`).
+    _blended: function () { return this._x.length >= BLEND.min; },
     // Each (style, radius) is drawn once into a small image, then copied for each point:
     // a copy costs far less than drawing a circle, and looks the same.
     _sprite: function (si, radius) {
