@@ -55,7 +55,7 @@ var RDC = (function () {
     // The layout of the large point layers drawn since the last layer of another kind
     // (`Blend`), started by the first of them: drawn onto the canvas at once, then cleared.
     _blendLayout: function () {
-      if (!this._blendPending) { blendLayer(this); this._blendPending = true; }
+      if (!this._blendPending) { startBlend(this); this._blendPending = true; }
       return this._blend;
     },
     _flush: function () {
@@ -70,11 +70,7 @@ var RDC = (function () {
     // drawn once in the run's colour. The same dots: where the canvas would start a dash.
     _dots: function (run) {
       var c = this._container, W = c.width, H = c.height, k = L.Browser.retina ? 2 : 1;
-      var b = this._bounds, r = this._redrawBounds || b;
-      var area = [Math.max(0, Math.floor((r.min.x - b.min.x) * k)),
-                  Math.max(0, Math.floor((r.min.y - b.min.y) * k)),
-                  Math.min(W, Math.ceil((r.max.x - b.min.x) * k)),
-                  Math.min(H, Math.ceil((r.max.y - b.min.y) * k))];
+      var b = this._bounds, area = redrawArea(this);
       if (area[2] <= area[0] || area[3] <= area[1]) return;
       if (!this._mask || this._mask.w !== W || this._mask.h !== H) this._mask = new Mask(W, H);
       var mask = this._mask, rgba = parseColor(run.layers[0].options.color);
@@ -89,6 +85,26 @@ var RDC = (function () {
       mask.paint(this._ctx, rgba);
     }
   });
+  // The area being redrawn in device pixels of the renderer's canvas: [x0, y0, x1, y1].
+  function redrawArea(rd) {
+    var c = rd._container, k = L.Browser.retina ? 2 : 1, b = rd._bounds;
+    var r = rd._redrawBounds || b;
+    return [Math.max(0, Math.floor((r.min.x - b.min.x) * k)),
+            Math.max(0, Math.floor((r.min.y - b.min.y) * k)),
+            Math.min(c.width, Math.ceil((r.max.x - b.min.x) * k)),
+            Math.min(c.height, Math.ceil((r.max.y - b.min.y) * k))];
+  }
+  // Pixels `img` within `box` ([x0, y0, x1, y1], device pixels) drawn over `ctx` through the
+  // scratch canvas `tmp` (putImageData would replace what is there), within any clip set.
+  function drawPixels(ctx, tmp, img, box) {
+    var x = box[0], y = box[1], w = box[2] - box[0], h = box[3] - box[1];
+    tmp.getContext('2d').putImageData(img, 0, 0, x, y, w, h);
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);  // the clip of a partial redraw stays
+    ctx.globalAlpha = 1;
+    ctx.drawImage(tmp, x, y, w, h, x, y, w, h);
+    ctx.restore();
+  }
   // A coverage mask over the canvas (device pixels) that lists the pixels it covers and their
   // bounding box: only those are turned into pixels, drawn and cleared.
   function Mask(w, h) {
@@ -138,13 +154,7 @@ var RDC = (function () {
       i = at[k]; j = 4 * i;
       px[j] = rgb[0]; px[j + 1] = rgb[1]; px[j + 2] = rgb[2]; px[j + 3] = Math.round(255 * m[i]);
     }
-    var x = box[0], y = box[1], w = box[2] - box[0], h = box[3] - box[1];
-    this.tmp.getContext('2d').putImageData(this.img, 0, 0, x, y, w, h);
-    ctx.save();
-    ctx.setTransform(1, 0, 0, 1, 0, 0);  // the clip of a partial redraw stays
-    ctx.globalAlpha = 1;
-    ctx.drawImage(this.tmp, x, y, w, h, x, y, w, h);
-    ctx.restore();
+    drawPixels(ctx, this.tmp, this.img, box);
     for (k = 0; k < this.n; k++) { i = at[k]; m[i] = 0; px[4 * i + 3] = 0; }  // back to empty
     this.n = 0;
     this.box = [this.w, this.h, 0, 0];
@@ -196,17 +206,15 @@ var RDC = (function () {
     this.tmp = document.createElement('canvas');
     this.tmp.width = w; this.tmp.height = h;
   }
-  function blendLayer(rd) {
-    var c = rd._container, k = L.Browser.retina ? 2 : 1, b = rd._bounds;
-    var r = rd._redrawBounds || b, w = c.width, h = c.height;
-    if (!rd._blend || rd._blend.w !== w || rd._blend.h !== h) rd._blend = new Blend(w, h);
+  // The renderer's layout (`rd._blend`), made for its canvas and the area being redrawn.
+  function startBlend(rd) {
+    var c = rd._container, b = rd._bounds;
+    if (!rd._blend || rd._blend.w !== c.width || rd._blend.h !== c.height) {
+      rd._blend = new Blend(c.width, c.height);
+    }
     var layer = rd._blend;
-    layer.k = k; layer.ox = b.min.x; layer.oy = b.min.y;
-    layer.area = [Math.max(0, Math.floor((r.min.x - b.min.x) * k)),
-                  Math.max(0, Math.floor((r.min.y - b.min.y) * k)),
-                  Math.min(w, Math.ceil((r.max.x - b.min.x) * k)),
-                  Math.min(h, Math.ceil((r.max.y - b.min.y) * k))];
-    return layer;
+    layer.k = L.Browser.retina ? 2 : 1; layer.ox = b.min.x; layer.oy = b.min.y;
+    layer.area = redrawArea(rd);
   }
   // The premultiplied pixels of a point's image (read once per image).
   function spritePixels(im) {
@@ -254,13 +262,7 @@ var RDC = (function () {
         px[i + 2] = Math.round(255 * a[i + 2] / al); px[i + 3] = Math.round(255 * al);
       }
     }
-    var x = box[0], y = box[1], bw = box[2] - box[0], bh = box[3] - box[1];
-    this.tmp.getContext('2d').putImageData(this.img, 0, 0, x, y, bw, bh);
-    ctx.save();
-    ctx.setTransform(1, 0, 0, 1, 0, 0);  // the clip of a partial redraw stays
-    ctx.globalAlpha = 1;
-    ctx.drawImage(this.tmp, x, y, bw, bh, x, y, bw, bh);
-    ctx.restore();
+    drawPixels(ctx, this.tmp, this.img, box);
     for (v = box[1]; v < box[3]; v++) {  // back to empty
       a.fill(0, 4 * (v * w + box[0]), 4 * (v * w + box[2]));
       px.fill(0, 4 * (v * w + box[0]), 4 * (v * w + box[2]));
